@@ -1,0 +1,70 @@
+/*
+ * datasets/audio.h — audio buffers and file I/O for sepbench.
+ *
+ * An sb_audio holds float64 samples de-interleaved channel by channel in one
+ * block: channel c is data[c * n_frames .. (c + 1) * n_frames).  Files are
+ * read and written with libsndfile (WAV, FLAC, OGG/Vorbis, MP3 where
+ * libsndfile supports it); integer PCM decodes as int / 2^(bits-1)
+ * (libsndfile's convention, the one the reference vectors use).
+ * Sample-rate conversion uses libsoxr (very high quality, linear phase).
+ *
+ * Workload: whole tracks (up to ~10 min of stereo 44.1 kHz = 53 M samples,
+ * 420 MB as float64) read once per track.
+ */
+#ifndef SB_DATASETS_AUDIO_H
+#define SB_DATASETS_AUDIO_H
+
+#include <stdint.h>
+#include "sepbench/error.h"
+
+typedef struct sb_audio {
+  int n_chan;       /* >= 1 */
+  int64_t n_frames; /* samples per channel, >= 0 */
+  int rate;         /* Hz, > 0 */
+  double *data;     /* n_chan * n_frames samples, channel-major, owned */
+} sb_audio;
+
+/* Sample formats for sb_audio_write. */
+typedef enum sb_sample_format {
+  SB_PCM_16 = 0,
+  SB_PCM_24,
+  SB_FLOAT32,
+  SB_FLOAT64
+} sb_sample_format;
+
+/* Pointer to the first sample of channel c (0 <= c < n_chan). */
+static inline double *sb_audio_chan(const sb_audio *a, int c)
+{
+  return a->data + (int64_t)c * a->n_frames;
+}
+
+/* Allocates a zero-filled buffer.  SB_EINVAL for n_chan < 1, n_frames < 0 or
+ * rate <= 0; SB_ENOMEM.  *out is NULL on failure. */
+sb_err sb_audio_new(sb_audio **out, int n_chan, int64_t n_frames, int rate);
+
+/* Frees a buffer and sets *a to NULL; accepts NULL and *a == NULL. */
+void sb_audio_free(sb_audio **a);
+
+/* Reads a whole file.  Errors (msg names the file): SB_EIO (missing or
+ * unreadable), SB_EFORMAT (not audio, truncated: fewer frames than the
+ * header declares, or zero frames), SB_ENOMEM. */
+sb_err sb_audio_read(const char *path, sb_audio **out, sb_msg *msg);
+
+/* Writes a WAV (or FLAC/OGG, chosen by the extension .flac/.ogg) file.
+ * Integer formats clip to [-1, 1).  SB_EIO, SB_EINVAL (format not supported
+ * for that container). */
+sb_err sb_audio_write(const char *path, const sb_audio *a, sb_sample_format fmt, sb_msg *msg);
+
+/* Returns a new buffer resampled to rate (libsoxr, very high quality).  When
+ * rate equals a->rate the result is a copy.  SB_EINVAL, SB_ENOMEM. */
+sb_err sb_audio_resample(const sb_audio *a, int rate, sb_audio **out, sb_msg *msg);
+
+/* Checks that every sample is finite.  SB_ENONFINITE with msg
+ * "<label>: NaN at channel c, sample n" for the first bad sample. */
+sb_err sb_audio_check_finite(const sb_audio *a, const char *label, sb_msg *msg);
+
+/* Zero-pads or truncates every channel to n_frames in place (museval's
+ * pad_or_truncate).  SB_ENOMEM. */
+sb_err sb_audio_fit_length(sb_audio *a, int64_t n_frames);
+
+#endif /* SB_DATASETS_AUDIO_H */

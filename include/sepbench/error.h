@@ -1,0 +1,98 @@
+/*
+ * sepbench/error.h — the one error convention of libsepbench.
+ *
+ * Every library function returns an sb_err and writes its results through
+ * out-pointers.  SB_OK is 0; every other value is a failure whose generic
+ * text comes from sb_strerror().  Functions that can fail because of a
+ * user's file also fill an sb_msg with a one-line message that names the
+ * file and the problem ("ref/vocals.wav: sample rate 22050 Hz, expected
+ * 44100 Hz"); the caller prints it as is.
+ *
+ * The numeric values are part of the public ABI (plugins return them):
+ * new codes are only ever appended.
+ */
+#ifndef SEPBENCH_ERROR_H
+#define SEPBENCH_ERROR_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+typedef enum sb_err {
+  SB_OK = 0,       /* success */
+  SB_ENOMEM,       /* an allocation failed */
+  SB_EIO,          /* a file could not be opened, read or written */
+  SB_EFORMAT,      /* a file is not in the expected format or is truncated */
+  SB_EINVAL,       /* an argument is out of range or inconsistent */
+  SB_ERATE,        /* sample rates disagree */
+  SB_ECHAN,        /* channel counts disagree */
+  SB_ELENGTH,      /* signal lengths disagree or a signal is too short */
+  SB_ESILENT,      /* a signal is all zero where that is not allowed */
+  SB_ENONFINITE,   /* a signal holds NaN or Inf samples */
+  SB_ENOTFOUND,    /* a named file, track, target or method does not exist */
+  SB_EDB,          /* the SQLite store reported an error */
+  SB_EBACKEND,     /* a separator backend failed */
+  SB_ETIMEOUT,     /* a backend or program exceeded its time limit */
+  SB_ENUMERIC,     /* a linear system could not be solved */
+  SB_EINTERRUPT,   /* the run was interrupted (SIGINT/SIGTERM) */
+  SB_EUNSUPPORTED, /* the feature is not built in or not applicable */
+  SB_ERR_COUNT     /* number of codes; not an error */
+} sb_err;
+
+/* Generic English text for an error code; never NULL, static storage. */
+static inline const char *sb_strerror(sb_err err)
+{
+  static const char *const text[SB_ERR_COUNT] = {
+    [SB_OK] = "success",
+    [SB_ENOMEM] = "out of memory",
+    [SB_EIO] = "input/output error",
+    [SB_EFORMAT] = "malformed or truncated file",
+    [SB_EINVAL] = "invalid argument",
+    [SB_ERATE] = "sample rate mismatch",
+    [SB_ECHAN] = "channel count mismatch",
+    [SB_ELENGTH] = "length mismatch or signal too short",
+    [SB_ESILENT] = "silent signal",
+    [SB_ENONFINITE] = "NaN or infinite sample",
+    [SB_ENOTFOUND] = "not found",
+    [SB_EDB] = "result store error",
+    [SB_EBACKEND] = "separator backend failed",
+    [SB_ETIMEOUT] = "time limit exceeded",
+    [SB_ENUMERIC] = "numerical failure",
+    [SB_EINTERRUPT] = "interrupted",
+    [SB_EUNSUPPORTED] = "not supported",
+  };
+  if ((int)err < 0 || err >= SB_ERR_COUNT)
+    return "unknown error";
+  return text[err];
+}
+
+/* A one-line, user-facing diagnostic that names the file and the cause.
+ * Callers own the storage (usually on the stack); functions that accept
+ * an sb_msg * also accept NULL. */
+typedef struct sb_msg {
+  char text[1024];
+} sb_msg;
+
+/* Formats into msg (if not NULL) and returns err, so that error paths read
+ *   return sb_msg_set(msg, SB_EIO, "%s: cannot open: %s", path, why); */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static inline sb_err sb_msg_set(sb_msg *msg, sb_err err, const char *fmt, ...)
+{
+  if (msg) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg->text, sizeof msg->text, fmt, ap);
+    va_end(ap);
+  }
+  return err;
+}
+
+/* Clears a message so that an empty text means "no diagnostic". */
+static inline void sb_msg_clear(sb_msg *msg)
+{
+  if (msg)
+    msg->text[0] = '\0';
+}
+
+#endif /* SEPBENCH_ERROR_H */
