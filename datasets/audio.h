@@ -10,6 +10,9 @@
  *
  * Workload: whole tracks (up to ~10 min of stereo 44.1 kHz = 53 M samples,
  * 420 MB as float64) read once per track.
+ *
+ * Thread-safety: every function may run concurrently on distinct buffers
+ * and files (libsndfile and libsoxr keep per-handle state only).
  */
 #ifndef SB_DATASETS_AUDIO_H
 #define SB_DATASETS_AUDIO_H
@@ -45,26 +48,40 @@ sb_err sb_audio_new(sb_audio **out, int n_chan, int64_t n_frames, int rate);
 /* Frees a buffer and sets *a to NULL; accepts NULL and *a == NULL. */
 void sb_audio_free(sb_audio **a);
 
-/* Reads a whole file.  Errors (msg names the file): SB_EIO (missing or
- * unreadable), SB_EFORMAT (not audio, truncated: fewer frames than the
- * header declares, or zero frames), SB_ENOMEM. */
+/* Reads a whole file (any format libsndfile reads: WAV/RF64, FLAC, OGG
+ * Vorbis/Opus, MP3, AIFF, ...).  *out is NULL on failure.  Errors (msg
+ * names the file): SB_EIO (missing, a directory, unreadable), SB_EFORMAT
+ * (not audio; 0 bytes or 0 frames; truncated: a WAV whose data chunk
+ * declares more bytes than follow it, or any format yielding fewer frames
+ * than its header declares — MP3, whose count is an estimate, excepted),
+ * SB_ENOMEM. */
 sb_err sb_audio_read(const char *path, sb_audio **out, sb_msg *msg);
 
-/* Writes a WAV (or FLAC/OGG, chosen by the extension .flac/.ogg) file.
- * Integer formats clip to [-1, 1).  SB_EIO, SB_EINVAL (format not supported
- * for that container). */
+/* Writes a file whose container follows the extension: .wav (or none; RF64
+ * beyond 4 GB) in any format, .flac in SB_PCM_16/SB_PCM_24, .ogg (Vorbis)
+ * and .mp3 (lossy; fmt ignored).  Integer formats store
+ * round(x * 2^(bits-1)) clipped to the integer range (NaN as 0), so a
+ * value k / 2^(bits-1) reads back exactly; float formats store the values
+ * as they are.  No PEAK chunk, so equal audio gives equal bytes.  On
+ * failure the partial file is removed.  SB_EINVAL (bad buffer, unknown
+ * extension, format not supported by the container), SB_EIO (cannot create
+ * or write), SB_ENOMEM. */
 sb_err sb_audio_write(const char *path, const sb_audio *a, sb_sample_format fmt, sb_msg *msg);
 
-/* Returns a new buffer resampled to rate (libsoxr, very high quality).  When
- * rate equals a->rate the result is a copy.  SB_EINVAL, SB_ENOMEM. */
+/* Returns a new buffer resampled to rate (libsoxr SOXR_VHQ, linear phase,
+ * each channel independently) with exactly round(n_frames * rate / a->rate)
+ * frames (halves round up).  When rate equals a->rate the result is a copy.
+ * SB_EINVAL (rate <= 0, bad buffer, libsoxr error), SB_ENOMEM. */
 sb_err sb_audio_resample(const sb_audio *a, int rate, sb_audio **out, sb_msg *msg);
 
 /* Checks that every sample is finite.  SB_ENONFINITE with msg
- * "<label>: NaN at channel c, sample n" for the first bad sample. */
+ * "<label>: NaN at channel c, sample n" (or +Inf/-Inf) for the first bad
+ * sample in channel order (channel and sample 0-based). */
 sb_err sb_audio_check_finite(const sb_audio *a, const char *label, sb_msg *msg);
 
 /* Zero-pads or truncates every channel to n_frames in place (museval's
- * pad_or_truncate).  SB_ENOMEM. */
+ * pad_or_truncate).  SB_EINVAL (n_frames < 0), SB_ENOMEM (a is then
+ * unchanged). */
 sb_err sb_audio_fit_length(sb_audio *a, int64_t n_frames);
 
 #endif /* SB_DATASETS_AUDIO_H */

@@ -15,8 +15,23 @@
  *                    bss_eval_images_framewise; no regularisation).
  * win <= 0 or win >= n_samples evaluates the whole signal as one frame.
  *
+ * How (shared/specs/bsseval.md §1.4, §1.4b, §2): correlations by block FFTs
+ * (metrics/fftcorr.h); every energy of the decomposition is a quadratic
+ * form of the filter coefficients with the frame's block-Toeplitz Gram
+ * matrix, evaluated exactly in the frequency domain (no time-domain
+ * projection); whole-track systems are factorised once with LAPACK
+ * Cholesky (LU, then least squares, when that fails, like the reference's
+ * solve/lstsq); v3 frames are solved by block Levinson
+ * (metrics/blocktoeplitz.h) with the orthogonal-projection shortcut.
+ * Reference channels that are all zero, or sample-for-sample copies of an
+ * earlier channel, over the range of a system are left out of it: the
+ * projection is the same and the system stays non-singular.
+ *
  * Workload: one sb_bsseval per track (4 sources x 2 channels x 512 taps,
- * 3-10 min at 44.1 kHz), sb_bsseval_eval called J x J times at most.
+ * 3-10 min at 44.1 kHz), sb_bsseval_eval_pairs called once with the J (or
+ * J x J) pairs.  Memory: the dense Gram factor ((J I L)^2 doubles, 134 MB
+ * for 4 stereo sources) for v4/whole, plus (J I)^2 L doubles per frame
+ * (262 KB) for framewise modes.
  */
 #ifndef SB_METRICS_BSSEVAL_H
 #define SB_METRICS_BSSEVAL_H
@@ -39,27 +54,51 @@ typedef struct sb_bss_opts {
 
 typedef struct sb_bsseval sb_bsseval;
 
-/* Prepares the reference-side work (FFTs, Gram matrices, factorisations for
- * v4) for the references ref.  ref must stay valid until free.
- * SB_EINVAL (bad options, filter_len < 1), SB_ELENGTH (signal shorter than
- * filter_len), SB_ENOMEM, SB_ENUMERIC. */
+/* Prepares the reference-side work (correlations, Gram matrices,
+ * factorisations for v4 and the whole signal) for the references ref.  The
+ * sample arrays of ref must stay valid until free (the sb_sources struct
+ * itself is copied).  Uses OpenMP threads.
+ * SB_EINVAL (NULL pointers, bad options, filter_len < 1, hop < 1 for a
+ * framewise evaluation), SB_ELENGTH (signal shorter than filter_len),
+ * SB_ENOMEM, SB_ENUMERIC (non-finite samples or a failed factorisation). */
 sb_err sb_bsseval_new(const sb_bss_opts *opts, const sb_sources *ref, sb_bsseval **out, sb_msg *msg);
 
-/* Number of frames the framing yields (museval/mir_eval rule). */
+/* Number of frames the framing yields (museval/mir_eval rule); 1 for the
+ * whole signal. */
 int64_t sb_bsseval_n_frames(const sb_bsseval *b);
-/* Frame length and hop actually used, in samples. */
+/* Frame length and hop actually used, in samples (both n_samples when the
+ * whole signal is evaluated as one frame). */
 int64_t sb_bsseval_win(const sb_bsseval *b);
 int64_t sb_bsseval_hop(const sb_bsseval *b);
 
 /* Evaluates one estimate (n_chan channel pointers, ref->n_samples samples
  * each) against reference `target`.  skip (n_frames flags, may be NULL)
  * marks frames to leave NaN.  Outputs are n_frames values each, in dB; any
- * output pointer may be NULL; ISR is NaN for SB_CRIT_SOURCES.  Thread-safe:
- * concurrent calls on the same sb_bsseval are allowed.
- * SB_EINVAL, SB_ENOMEM, SB_ENUMERIC. */
+ * output pointer may be NULL; ISR is NaN for SB_CRIT_SOURCES.  A frame whose
+ * energies give 0/0 follows numpy: denominator 0 -> +inf, numerator 0 ->
+ * -inf (a denominator that rounding makes negative counts as 0).
+ * Thread-safe: concurrent calls on the same sb_bsseval are allowed.
+ * SB_EINVAL (NULL pointers, target out of range), SB_ENOMEM, SB_ENUMERIC. */
 sb_err sb_bsseval_eval(sb_bsseval *b, int target, const double *const *est_chan,
                        const unsigned char *skip, double *sdr, double *isr,
                        double *sir, double *sar);
+
+/* One (reference, estimate) pair of sb_bsseval_eval_pairs. */
+typedef struct sb_bss_pair {
+  int target;                    /* reference index, 0 <= target < n_src */
+  const double *const *est_chan; /* n_chan channel pointers of the estimate */
+} sb_bss_pair;
+
+/* Same as n_pair calls of sb_bsseval_eval, but the work that depends only on
+ * an estimate (its correlations with the references, its whole-track
+ * filters, the per-frame v3 solves) is done once for all pairs that share
+ * it: pairs with equal channel pointers are the same estimate.  Use it for
+ * the J pairs of a track or the J x J pairs of a permutation search.
+ * Outputs hold n_pair * n_frames values, pair p at [p * n_frames + k];
+ * any output pointer may be NULL.  Errors as sb_bsseval_eval. */
+sb_err sb_bsseval_eval_pairs(sb_bsseval *b, int n_pair, const sb_bss_pair *pair,
+                             const unsigned char *skip, double *sdr, double *isr,
+                             double *sir, double *sar);
 
 void sb_bsseval_free(sb_bsseval **b);
 

@@ -1,8 +1,9 @@
 /*
  * metrics/evaluate.h — one call that scores a group of estimates against
- * their references: framing and museval's silent-frame NaN rules,
- * permutation, BSS Eval (bsseval.h), the scale-invariant family
- * (sisdr.h), global SDR (gsdr.h) and improvements over the mixture.
+ * their references: framing and museval's silent-frame NaN rules
+ * (framing.h), permutation (permutation.h), BSS Eval (bsseval.h), the
+ * scale-invariant family (sisdr.h), global SDR (gsdr.h) and improvements
+ * over the mixture.
  *
  * Conventions (shared/specs/bsseval.md):
  *  - estimates must already have the reference length (the caller applies
@@ -14,7 +15,59 @@
  *    channels == 0 at every sample); SB_SILENT_PER_SOURCE (sepbench's opt-in)
  *    NaNs only the sources whose own reference or estimate is silent;
  *  - a silent reference never aborts the evaluation: its whole-signal values
- *    are NaN and the reason is written to note.
+ *    are NaN (except global SDR, which MDX defines for silent stems) and the
+ *    reason is written to note ("reference 2 is silent", 0-based indices;
+ *    the caller maps indices to names).  Under SB_SILENT_ALL every frame of
+ *    every source is then NaN, as in museval.  A silent estimate makes the
+ *    BSS whole values (SDR, ISR, SIR, SAR) of its source NaN (museval and
+ *    mir_eval refuse it) and its frames NaN; SNR, global SDR and the SI
+ *    family follow their formulas.  A reference with zero energy is left
+ *    out of the BSS Eval reference group (it spans nothing);
+ *  - SDR (images): the SNR ||s||^2 / ||s_hat - s||^2 of the frame or whole
+ *    signal, computed without filters (spec §1.4 "key consequence"): the
+ *    fast path, identical to museval v4/v3 and mir_eval images SDR.  With
+ *    SB_CRIT_SOURCES SDR comes from sb_bsseval (it depends on the filters).
+ *    Whole-signal ISR/SIR/SAR come from an sb_bsseval on the whole signal.
+ *    With one source SIR and SI-SIR are +inf (mir_eval#264).
+ *  - SI family (SI-SDR, SI-SIR, SI-SAR, SD-SDR): whole signal, all channels
+ *    stacked into one vector per source (sepbench's per-target number);
+ *    zero_mean subtracts the means first.  SNR: whole-signal
+ *    ||s||^2 / ||s_hat - s||^2, no epsilon, no mean removal (equal to the
+ *    images SDR).  Global SDR: MDX 2021 (gsdr.h).
+ *  - improvements need a mixture: SDRi = SDR(estimate) - SDR(mixture as the
+ *    estimate of that source) with the SDR of the criterion (images SNR, or
+ *    bss_eval_sources SDR with SB_CRIT_SOURCES); SI-SDRi likewise with the
+ *    stacked SI-SDR.  SDRi needs SB_METRIC_BSS or SB_METRIC_SDR, SI-SDRi
+ *    needs SB_METRIC_SISDR; otherwise (or without a mixture) they are NaN.
+ *
+ * Permutations (outputs are always indexed by REFERENCE j; perm[j] is the
+ * estimate matched to reference j):
+ *  - SB_PERM_NONE: identity.
+ *  - SB_PERM_BRUTE: all n_src! permutations, first maximiser of the mean
+ *    score (mir_eval; at most SB_PERM_BRUTE_MAX sources).  Score: SIR when
+ *    BSS Eval runs — for framewise evaluation (win > 0) the mean of the
+ *    framewise SIR over all frames (museval v4: one permutation for the whole
+ *    track; any NaN frame makes every candidate NaN and the identity wins,
+ *    as in museval), for win <= 0 the whole-signal SIR (mir_eval
+ *    bss_eval_images/sources compute_permutation=True).  Without BSS Eval:
+ *    the whole-signal images SDR (SNR, fast_bss_eval sdr()'s choice of
+ *    score) when SB_METRIC_SDR is requested or SB_METRIC_SISDR is not, else
+ *    perm = perm_si.  v3 uses the same single permutation (museval v3 would
+ *    choose one per frame).
+ *  - SB_PERM_HUNGARIAN: the same scores (framewise SIR averaged over the
+ *    non-NaN frames) with fast_bss_eval's linear sum assignment.
+ *  - perm_si: the SI family and SI-SDRi use their own permutation, the best
+ *    by mean stacked SI-SDR (PIT SI-SDR, the speech convention: "PIT SI-SNR;
+ *    SDR via BSS Eval with its own permutation"); equal to perm when no
+ *    permutation is requested.
+ *
+ * Errors: NaN/Inf samples -> SB_ENONFINITE with msg naming the signal
+ * ("estimate 1 channel 0 sample 4410: NaN"); shapes -> SB_ECHAN,
+ * SB_ELENGTH, SB_ERATE, or SB_EINVAL for a different number of sources.
+ *
+ * Workload: one call per (track, method); 4 stereo sources of 3-10 min at
+ * 44.1 kHz (music) or 2-3 mono sources of seconds (speech).  OpenMP inside;
+ * results do not depend on the number of threads.
  */
 #ifndef SB_METRICS_EVALUATE_H
 #define SB_METRICS_EVALUATE_H
@@ -23,6 +76,7 @@
 #include "sepbench/error.h"
 #include "metrics/sources.h"
 #include "metrics/bsseval.h"
+#include "metrics/framing.h"
 
 /* Metric groups (bit mask). */
 enum {
@@ -36,21 +90,24 @@ enum {
 };
 
 typedef enum sb_perm_rule { SB_PERM_NONE = 0, SB_PERM_BRUTE, SB_PERM_HUNGARIAN } sb_perm_rule;
-typedef enum sb_silent_rule { SB_SILENT_ALL = 0, SB_SILENT_PER_SOURCE } sb_silent_rule;
+
+/* sb_silent_rule (SB_SILENT_ALL, SB_SILENT_PER_SOURCE) and the frame flags
+ * SB_FRAME_REF_SILENT / SB_FRAME_EST_SILENT are defined in framing.h. */
 
 typedef struct sb_eval_opts {
-  unsigned metrics;     /* SB_METRIC_* mask */
+  unsigned metrics;     /* SB_METRIC_* mask (non-zero) */
   sb_bss_mode mode;     /* v4 (default) or v3 */
   sb_bss_crit crit;     /* images (default) or sources */
   sb_perm_rule perm;    /* none (default for music) */
   sb_silent_rule silent;
-  int64_t win, hop;     /* samples; win <= 0 = whole signal */
-  int filter_len;       /* 512 */
+  int64_t win, hop;     /* samples; win <= 0 = whole signal; hop >= 1 when win > 0 */
+  int filter_len;       /* 512; >= 1 when BSS Eval runs */
   int zero_mean;        /* SI-SDR family: subtract means first */
 } sb_eval_opts;
 
 /* Sets the museval/SiSEC 2018 defaults for a sample rate: v4 images, 1 s
- * window and hop, 512 taps, no permutation, every metric. */
+ * window and hop, 512 taps, no permutation, every metric.  rate <= 0 gives
+ * the whole signal (win = hop = 0). */
 void sb_eval_opts_default(sb_eval_opts *o, int rate);
 
 /* Framewise metrics, in this order in sb_eval_result.frame. */
@@ -67,30 +124,36 @@ enum {
 const char *sb_frame_metric_name(int fm);
 const char *sb_whole_metric_name(int wm);
 
-/* Frame flags (sb_eval_result.frame_flags). */
-enum { SB_FRAME_REF_SILENT = 1u << 0, SB_FRAME_EST_SILENT = 1u << 1 };
-
 typedef struct sb_eval_result {
   int n_src;
   int rate;
-  int64_t n_frames, win, hop;  /* framing actually used (samples) */
+  int64_t n_frames, win, hop;  /* framing actually used (samples; win as
+                                  requested even when longer than the signal,
+                                  win = hop = T for the whole signal) */
   double *frame[SB_FM_COUNT];  /* n_src * n_frames each ([src * n_frames + k]);
-                                  NULL when not computed; NaN for NaN frames */
+                                  NULL when not computed; NaN for NaN frames;
+                                  ISR is NaN with SB_CRIT_SOURCES */
   double *whole;               /* n_src * SB_WM_COUNT ([src * SB_WM_COUNT + m]);
                                   NaN when not computed */
   unsigned char *frame_flags;  /* n_frames, SB_FRAME_* (why a frame is NaN) */
-  int *perm;                   /* n_src: estimate index matched to reference j */
-  char note[512];              /* human-readable reasons (silent stems, ...) */
+  int *perm;                   /* n_src: estimate index matched to reference j
+                                  (framewise metrics, SDR/ISR/SIR/SAR, SNR,
+                                  global SDR, SDRi) */
+  int *perm_si;                /* n_src: the same for the SI family and SI-SDRi */
+  char note[512];              /* human-readable reasons (silent stems, ...);
+                                  empty when there is nothing to report */
 } sb_eval_result;
 
 /* Scores est against ref (same n_src, n_chan, n_samples and rate; est
  * already padded/truncated).  mix (one source, same shape) enables the
- * improvements; may be NULL.  Errors: SB_EINVAL (option values),
- * SB_ECHAN/SB_ELENGTH/SB_ERATE (shapes disagree), SB_ENONFINITE,
- * SB_ENOMEM, SB_ENUMERIC; msg says which.  Thread-safe. */
+ * improvements; may be NULL.  Errors: SB_EINVAL (option values, source
+ * counts), SB_ECHAN/SB_ELENGTH/SB_ERATE (shapes disagree), SB_ENONFINITE,
+ * SB_ENOMEM, SB_ENUMERIC and SB_ELENGTH from BSS Eval (signal shorter than
+ * filter_len); msg says which.  *out is NULL on failure.  Thread-safe. */
 sb_err sb_evaluate(const sb_eval_opts *opts, const sb_sources *ref, const sb_sources *est,
                    const sb_sources *mix, sb_eval_result **out, sb_msg *msg);
 
+/* Frees a result and sets *r to NULL; accepts NULL and *r == NULL. */
 void sb_eval_result_free(sb_eval_result **r);
 
 #endif /* SB_METRICS_EVALUATE_H */

@@ -1,0 +1,525 @@
+/*
+ * datasets/audio.c — float64 audio buffers, libsndfile I/O and libsoxr
+ * resampling (see audio.h).
+ *
+ * References: libsndfile's API (sf_open/sf_readf_double; integer PCM reads
+ * as int / 2^(bits-1)), the RIFF/WAVE and RF64 (EBU Tech 3306) chunk layouts
+ * for the truncation check, and libsoxr's soxr_oneshot with split float64
+ * channels.  Integer PCM is written by this module's own quantiser,
+ * round(x * 2^(bits-1)) clipped to the integer range, so that a value k/2^15
+ * written as PCM_16 reads back exactly (libsndfile's own double-to-short path
+ * scales by 2^15 - 1 and would not round-trip).
+ *
+ * Workload: whole tracks read once per track (up to ~53 M samples); files
+ * are streamed through a 4096-frame interleaved block, never a second copy
+ * of the whole track.
+ */
+#include <config.h>
+
+#include "datasets/audio.h"
+
+#include <errno.h>
+#include <math.h>
+#include <sndfile.h>
+#include <soxr.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+enum { BLOCK_FRAMES = 4096 };
+
+sb_err sb_audio_new(sb_audio **out, int n_chan, int64_t n_frames, int rate)
+{
+  sb_audio *a;
+  size_t total;
+
+  *out = NULL;
+  if (n_chan < 1 || n_frames < 0 || rate <= 0)
+    return SB_EINVAL;
+  if ((uint64_t)n_frames > SIZE_MAX / sizeof(double) / (size_t)n_chan)
+    return SB_ENOMEM;
+  total = (size_t)n_chan * (size_t)n_frames;
+  a = malloc(sizeof *a);
+  if (!a)
+    return SB_ENOMEM;
+  /* At least one element so that data is never NULL. */
+  a->data = calloc(total ? total : 1, sizeof(double));
+  if (!a->data) {
+    free(a);
+    return SB_ENOMEM;
+  }
+  a->n_chan = n_chan;
+  a->n_frames = n_frames;
+  a->rate = rate;
+  *out = a;
+  return SB_OK;
+}
+
+void sb_audio_free(sb_audio **a)
+{
+  if (!a || !*a)
+    return;
+  free((*a)->data);
+  free(*a);
+  *a = NULL;
+}
+
+/* Reads a little- or big-endian unsigned integer of n bytes. */
+static uint64_t read_uint(const unsigned char *p, int n, int big_endian)
+{
+  uint64_t v = 0;
+  for (int i = 0; i < n; i++)
+    v |= (uint64_t)p[big_endian ? n - 1 - i : i] << (8 * i);
+  return v;
+}
+
+/* The truncation check for RIFF/RIFX/RF64 WAVE files: libsndfile clamps a
+ * data chunk that claims more bytes than the file holds and reports only
+ * the frames present, so the shortfall is found here by walking the chunks
+ * up to "data" and comparing its declared size with the bytes after it.
+ * Sizes 0 and 0xFFFFFFFF mean "unknown" (streamed writers) and pass. */
+static sb_err check_wav_chunks(const char *path, sb_msg *msg)
+{
+  sb_err err = SB_OK;
+  unsigned char head[12], chunk[8], ds64[16];
+  FILE *f = fopen(path, "rb");
+  struct stat st;
+  int big_endian, rf64;
+  uint64_t file_size, pos, rf64_data_size = 0;
+
+  if (!f)
+    return sb_msg_set(msg, SB_EIO, "%s: cannot open: %s", path, strerror(errno));
+  if (fstat(fileno(f), &st) != 0 || fread(head, 1, sizeof head, f) != sizeof head)
+    goto done;
+  file_size = (uint64_t)st.st_size;
+  if (memcmp(head + 8, "WAVE", 4) != 0)
+    goto done;
+  big_endian = memcmp(head, "RIFX", 4) == 0;
+  rf64 = memcmp(head, "RF64", 4) == 0;
+  if (!big_endian && !rf64 && memcmp(head, "RIFF", 4) != 0)
+    goto done;
+  pos = 12;
+  while (pos + 8 <= file_size) {
+    if (fseeko(f, (off_t)pos, SEEK_SET) != 0 || fread(chunk, 1, sizeof chunk, f) != sizeof chunk)
+      goto done;
+    uint64_t size = read_uint(chunk + 4, 4, big_endian);
+    if (rf64 && memcmp(chunk, "ds64", 4) == 0 && size >= 16) {
+      if (fread(ds64, 1, sizeof ds64, f) != sizeof ds64)
+        goto done;
+      rf64_data_size = read_uint(ds64 + 8, 8, 0);
+    }
+    if (memcmp(chunk, "data", 4) == 0) {
+      uint64_t declared = size;
+      uint64_t available = file_size - (pos + 8);
+      if (rf64 && size == 0xFFFFFFFFu)
+        declared = rf64_data_size;
+      else if (size == 0xFFFFFFFFu)
+        declared = 0;
+      if (declared > available)
+        err = sb_msg_set(msg, SB_EFORMAT,
+                         "%s: truncated WAV file: the data chunk declares %llu bytes but only %llu follow it",
+                         path, (unsigned long long)declared, (unsigned long long)available);
+      goto done;
+    }
+    pos += 8 + size + (size & 1);
+  }
+done:
+  fclose(f);
+  return err;
+}
+
+/* Moves the first n_used frames of each channel of a channel-major block
+ * with stride old_cap into a new block with stride new_cap. */
+static sb_err grow_channels(double **data, int n_chan, int64_t n_used, int64_t old_cap, int64_t new_cap)
+{
+  double *grown;
+
+  if ((uint64_t)new_cap > SIZE_MAX / sizeof(double) / (size_t)n_chan)
+    return SB_ENOMEM;
+  grown = malloc((size_t)n_chan * (size_t)new_cap * sizeof *grown);
+  if (!grown)
+    return SB_ENOMEM;
+  for (int c = 0; c < n_chan; c++)
+    memcpy(grown + (size_t)c * (size_t)new_cap, *data + (size_t)c * (size_t)old_cap,
+           (size_t)n_used * sizeof *grown);
+  free(*data);
+  *data = grown;
+  return SB_OK;
+}
+
+sb_err sb_audio_read(const char *path, sb_audio **out, sb_msg *msg)
+{
+  sb_err err = SB_OK;
+  SF_INFO info;
+  SNDFILE *sf = NULL;
+  struct stat st;
+  double *block = NULL, *data = NULL;
+  sb_audio *a = NULL;
+  int64_t n_read = 0, cap;
+  int exact_count, n_chan;
+
+  *out = NULL;
+  if (stat(path, &st) != 0)
+    return sb_msg_set(msg, SB_EIO, "%s: cannot open: %s", path, strerror(errno));
+  if (S_ISDIR(st.st_mode))
+    return sb_msg_set(msg, SB_EIO, "%s: cannot open: is a directory", path);
+  if (st.st_size == 0)
+    return sb_msg_set(msg, SB_EFORMAT, "%s: empty file (0 bytes), not audio", path);
+
+  memset(&info, 0, sizeof info);
+  sf = sf_open(path, SFM_READ, &info);
+  if (!sf) {
+    FILE *probe = fopen(path, "rb");
+    if (!probe)
+      return sb_msg_set(msg, SB_EIO, "%s: cannot open: %s", path, strerror(errno));
+    fclose(probe);
+    return sb_msg_set(msg, SB_EFORMAT, "%s: not an audio file libsndfile can read (%s)", path,
+                      sf_strerror(NULL));
+  }
+  if (info.channels < 1 || info.samplerate <= 0) {
+    err = sb_msg_set(msg, SB_EFORMAT, "%s: invalid header (%d channels, %d Hz)", path,
+                     info.channels, info.samplerate);
+    goto fail;
+  }
+  if (info.frames == 0) {
+    err = sb_msg_set(msg, SB_EFORMAT, "%s: empty audio file (0 frames)", path);
+    goto fail;
+  }
+  int major = info.format & SF_FORMAT_TYPEMASK;
+  if (major == SF_FORMAT_WAV || major == SF_FORMAT_WAVEX || major == SF_FORMAT_RF64) {
+    err = check_wav_chunks(path, msg);
+    if (err)
+      goto fail;
+  }
+  /* MP3 frame counts are estimates; every other format's count is exact. */
+  exact_count = major != SF_FORMAT_MPEG;
+  n_chan = info.channels;
+  cap = info.frames > 0 && info.frames < SF_COUNT_MAX ? info.frames : BLOCK_FRAMES;
+  if ((uint64_t)cap > SIZE_MAX / sizeof(double) / (size_t)n_chan) {
+    err = sb_msg_set(msg, SB_ENOMEM, "%s: too long to hold in memory (%lld frames)", path,
+                     (long long)info.frames);
+    goto fail;
+  }
+  data = malloc((size_t)n_chan * (size_t)cap * sizeof *data);
+  block = malloc((size_t)n_chan * BLOCK_FRAMES * sizeof *block);
+  if (!data || !block) {
+    err = SB_ENOMEM;
+    goto fail;
+  }
+  for (;;) {
+    sf_count_t got = sf_readf_double(sf, block, BLOCK_FRAMES);
+    if (got <= 0)
+      break;
+    if (n_read + got > cap) {
+      int64_t new_cap = cap * 2 > n_read + got ? cap * 2 : n_read + got;
+      err = grow_channels(&data, n_chan, n_read, cap, new_cap);
+      if (err)
+        goto fail;
+      cap = new_cap;
+    }
+    for (int c = 0; c < n_chan; c++) {
+      double *dst = data + (size_t)c * (size_t)cap + (size_t)n_read;
+      const double *src = block + c;
+      for (sf_count_t i = 0; i < got; i++)
+        dst[i] = src[i * n_chan];
+    }
+    n_read += got;
+  }
+  if (sf_error(sf) != SF_ERR_NO_ERROR) {
+    err = sb_msg_set(msg, SB_EFORMAT, "%s: read error after %lld frames: %s", path,
+                     (long long)n_read, sf_strerror(sf));
+    goto fail;
+  }
+  if (exact_count && n_read < info.frames) {
+    err = sb_msg_set(msg, SB_EFORMAT, "%s: truncated: the header declares %lld frames, only %lld could be read",
+                     path, (long long)info.frames, (long long)n_read);
+    goto fail;
+  }
+  if (n_read == 0) {
+    err = sb_msg_set(msg, SB_EFORMAT, "%s: empty audio file (0 frames)", path);
+    goto fail;
+  }
+  a = malloc(sizeof *a);
+  if (!a) {
+    err = SB_ENOMEM;
+    goto fail;
+  }
+  if (n_read < cap) {
+    /* Close the gaps between channels, then give back the slack. */
+    for (int c = 1; c < n_chan; c++)
+      memmove(data + (size_t)c * (size_t)n_read, data + (size_t)c * (size_t)cap,
+              (size_t)n_read * sizeof *data);
+    double *shrunk = realloc(data, (size_t)n_chan * (size_t)n_read * sizeof *data);
+    if (shrunk)
+      data = shrunk;
+  }
+  a->n_chan = n_chan;
+  a->n_frames = n_read;
+  a->rate = info.samplerate;
+  a->data = data;
+  free(block);
+  sf_close(sf);
+  *out = a;
+  return SB_OK;
+
+fail:
+  free(block);
+  free(data);
+  sf_close(sf);
+  return err;
+}
+
+/* Container chosen by the file name's extension. */
+static sb_err container_for(const char *path, sb_sample_format fmt, int n_bytes_large, int *format, sb_msg *msg)
+{
+  const char *dot = strrchr(path, '.');
+  const char *slash = strrchr(path, '/');
+  int subtype;
+
+  if (!dot || (slash && dot < slash))
+    dot = "";
+  switch (fmt) {
+  case SB_PCM_16: subtype = SF_FORMAT_PCM_16; break;
+  case SB_PCM_24: subtype = SF_FORMAT_PCM_24; break;
+  case SB_FLOAT32: subtype = SF_FORMAT_FLOAT; break;
+  case SB_FLOAT64: subtype = SF_FORMAT_DOUBLE; break;
+  default: return sb_msg_set(msg, SB_EINVAL, "%s: unknown sample format %d", path, (int)fmt);
+  }
+  if (strcasecmp(dot, ".flac") == 0) {
+    if (fmt != SB_PCM_16 && fmt != SB_PCM_24)
+      return sb_msg_set(msg, SB_EINVAL, "%s: FLAC holds 16- or 24-bit integer samples only", path);
+    *format = SF_FORMAT_FLAC | subtype;
+  } else if (strcasecmp(dot, ".ogg") == 0) {
+    *format = SF_FORMAT_OGG | SF_FORMAT_VORBIS;
+  } else if (strcasecmp(dot, ".mp3") == 0) {
+    *format = SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III;
+  } else if (strcasecmp(dot, ".wav") == 0 || dot[0] == '\0') {
+    *format = (n_bytes_large ? SF_FORMAT_RF64 : SF_FORMAT_WAV) | subtype;
+  } else {
+    return sb_msg_set(msg, SB_EINVAL, "%s: unsupported extension '%s' (use .wav, .flac, .ogg or .mp3)",
+                      path, dot);
+  }
+  return SB_OK;
+}
+
+static short quantise_16(double x)
+{
+  double y = x * 32768.0;
+  if (y >= 32767.0)
+    return 32767;
+  if (y <= -32768.0)
+    return -32768;
+  if (y != y)
+    return 0;
+  return (short)lrint(y);
+}
+
+/* 24-bit value scaled into the top three bytes of an int, as libsndfile's
+ * sf_writef_int expects for PCM_24. */
+static int quantise_24(double x)
+{
+  double y = x * 8388608.0;
+  long v;
+  if (y >= 8388607.0)
+    v = 8388607;
+  else if (y <= -8388608.0)
+    v = -8388608;
+  else if (y != y)
+    v = 0;
+  else
+    v = lrint(y);
+  return (int)(v * 256);
+}
+
+sb_err sb_audio_write(const char *path, const sb_audio *a, sb_sample_format fmt, sb_msg *msg)
+{
+  sb_err err = SB_OK;
+  SF_INFO info;
+  SNDFILE *sf = NULL;
+  void *block = NULL;
+  int format = 0, n_chan = a->n_chan;
+  size_t sample_size;
+  uint64_t n_bytes;
+
+  if (a->n_chan < 1 || a->n_frames < 0 || a->rate <= 0)
+    return sb_msg_set(msg, SB_EINVAL, "%s: invalid audio buffer (%d channels, %lld frames, %d Hz)", path,
+                      a->n_chan, (long long)a->n_frames, a->rate);
+  sample_size = fmt == SB_PCM_16 ? 2 : fmt == SB_PCM_24 ? 3 : fmt == SB_FLOAT32 ? 4 : 8;
+  n_bytes = (uint64_t)a->n_frames * (uint64_t)n_chan * sample_size;
+  err = container_for(path, fmt, n_bytes > 0xFFFFF000u, &format, msg);
+  if (err)
+    return err;
+  memset(&info, 0, sizeof info);
+  info.channels = n_chan;
+  info.samplerate = a->rate;
+  info.format = format;
+  if (!sf_format_check(&info))
+    return sb_msg_set(msg, SB_EINVAL, "%s: libsndfile cannot write this format with %d channels at %d Hz",
+                      path, n_chan, a->rate);
+  sf = sf_open(path, SFM_WRITE, &info);
+  if (!sf)
+    return sb_msg_set(msg, SB_EIO, "%s: cannot create: %s", path, sf_strerror(NULL));
+  /* No PEAK chunk: its timestamp would make identical audio differ in bytes. */
+  sf_command(sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
+  block = malloc((size_t)n_chan * BLOCK_FRAMES * sizeof(double));
+  if (!block) {
+    err = SB_ENOMEM;
+    goto done;
+  }
+  for (int64_t start = 0; start < a->n_frames; start += BLOCK_FRAMES) {
+    int64_t len = a->n_frames - start < BLOCK_FRAMES ? a->n_frames - start : BLOCK_FRAMES;
+    sf_count_t wrote;
+    if (fmt == SB_PCM_16 && (format & SF_FORMAT_SUBMASK) == SF_FORMAT_PCM_16) {
+      short *s = block;
+      for (int c = 0; c < n_chan; c++) {
+        const double *src = sb_audio_chan(a, c) + start;
+        for (int64_t i = 0; i < len; i++)
+          s[i * n_chan + c] = quantise_16(src[i]);
+      }
+      wrote = sf_writef_short(sf, s, len);
+    } else if (fmt == SB_PCM_24 && (format & SF_FORMAT_SUBMASK) == SF_FORMAT_PCM_24) {
+      int *s = block;
+      for (int c = 0; c < n_chan; c++) {
+        const double *src = sb_audio_chan(a, c) + start;
+        for (int64_t i = 0; i < len; i++)
+          s[i * n_chan + c] = quantise_24(src[i]);
+      }
+      wrote = sf_writef_int(sf, s, len);
+    } else {
+      double *s = block;
+      for (int c = 0; c < n_chan; c++) {
+        const double *src = sb_audio_chan(a, c) + start;
+        for (int64_t i = 0; i < len; i++)
+          s[i * n_chan + c] = src[i];
+      }
+      wrote = sf_writef_double(sf, s, len);
+    }
+    if (wrote != len) {
+      err = sb_msg_set(msg, SB_EIO, "%s: write failed: %s", path, sf_strerror(sf));
+      goto done;
+    }
+  }
+done:
+  free(block);
+  if (sf_close(sf) != 0 && !err)
+    err = sb_msg_set(msg, SB_EIO, "%s: cannot finish writing: %s", path, sf_strerror(NULL));
+  if (err)
+    remove(path);
+  return err;
+}
+
+sb_err sb_audio_resample(const sb_audio *a, int rate, sb_audio **out, sb_msg *msg)
+{
+  sb_err err;
+  sb_audio *r = NULL;
+  const double **in_chans = NULL;
+  double **out_chans = NULL;
+  double *scratch = NULL;
+  int64_t n_out;
+  size_t done_out = 0, cap_out;
+  soxr_error_t soxr_err;
+  soxr_io_spec_t io_spec;
+  soxr_quality_spec_t q_spec;
+
+  *out = NULL;
+  if (rate <= 0 || a->rate <= 0 || a->n_chan < 1 || a->n_frames < 0)
+    return sb_msg_set(msg, SB_EINVAL, "cannot resample %d Hz audio to %d Hz", a->rate, rate);
+  /* round(n * rate / a->rate), half up, in exact integer arithmetic. */
+  n_out = (a->n_frames * 2 * (int64_t)rate + a->rate) / (2 * (int64_t)a->rate);
+  err = sb_audio_new(&r, a->n_chan, n_out, rate);
+  if (err)
+    return err;
+  if (rate == a->rate || a->n_frames == 0) {
+    if (a->n_frames > 0)
+      memcpy(r->data, a->data, (size_t)a->n_chan * (size_t)a->n_frames * sizeof *a->data);
+    *out = r;
+    return SB_OK;
+  }
+  /* soxr may deliver a few samples more than the rounded length: give it
+   * room, then keep exactly n_out per channel. */
+  cap_out = (size_t)n_out + 64;
+  in_chans = malloc((size_t)a->n_chan * sizeof *in_chans);
+  out_chans = malloc((size_t)a->n_chan * sizeof *out_chans);
+  scratch = malloc((size_t)a->n_chan * cap_out * sizeof *scratch);
+  if (!in_chans || !out_chans || !scratch) {
+    err = SB_ENOMEM;
+    goto fail;
+  }
+  for (int c = 0; c < a->n_chan; c++) {
+    in_chans[c] = sb_audio_chan(a, c);
+    out_chans[c] = scratch + (size_t)c * cap_out;
+  }
+  io_spec = soxr_io_spec(SOXR_FLOAT64_S, SOXR_FLOAT64_S);
+  q_spec = soxr_quality_spec(SOXR_VHQ, 0);
+  soxr_err = soxr_oneshot((double)a->rate, (double)rate, (unsigned)a->n_chan, (soxr_cbuf_t)in_chans,
+                          (size_t)a->n_frames, NULL, (soxr_buf_t)out_chans, cap_out, &done_out, &io_spec,
+                          &q_spec, NULL);
+  if (soxr_err) {
+    err = sb_msg_set(msg, SB_EINVAL, "resampling %d Hz to %d Hz failed: %s", a->rate, rate, soxr_err);
+    goto fail;
+  }
+  for (int c = 0; c < a->n_chan; c++) {
+    size_t keep = done_out < (size_t)n_out ? done_out : (size_t)n_out;
+    memcpy(sb_audio_chan(r, c), out_chans[c], keep * sizeof(double));
+  }
+  free(scratch);
+  free(out_chans);
+  free(in_chans);
+  *out = r;
+  return SB_OK;
+
+fail:
+  free(scratch);
+  free(out_chans);
+  free(in_chans);
+  sb_audio_free(&r);
+  return err;
+}
+
+sb_err sb_audio_check_finite(const sb_audio *a, const char *label, sb_msg *msg)
+{
+  for (int c = 0; c < a->n_chan; c++) {
+    const double *x = sb_audio_chan(a, c);
+    for (int64_t i = 0; i < a->n_frames; i++) {
+      if (isfinite(x[i]))
+        continue;
+      return sb_msg_set(msg, SB_ENONFINITE, "%s: %s at channel %d, sample %lld", label ? label : "audio",
+                        isnan(x[i]) ? "NaN" : x[i] > 0 ? "+Inf" : "-Inf", c, (long long)i);
+    }
+  }
+  return SB_OK;
+}
+
+sb_err sb_audio_fit_length(sb_audio *a, int64_t n_frames)
+{
+  int64_t old = a->n_frames;
+  size_t n_chan = (size_t)a->n_chan;
+  double *data;
+
+  if (n_frames < 0)
+    return SB_EINVAL;
+  if (n_frames == old)
+    return SB_OK;
+  if ((uint64_t)n_frames > SIZE_MAX / sizeof(double) / n_chan)
+    return SB_ENOMEM;
+  if (n_frames < old) {
+    for (size_t c = 1; c < n_chan; c++)
+      memmove(a->data + c * (size_t)n_frames, a->data + c * (size_t)old, (size_t)n_frames * sizeof *data);
+    data = realloc(a->data, (n_frames ? n_chan * (size_t)n_frames : 1) * sizeof *data);
+    if (data)
+      a->data = data;
+  } else {
+    data = realloc(a->data, n_chan * (size_t)n_frames * sizeof *data);
+    if (!data)
+      return SB_ENOMEM;
+    for (size_t c = n_chan; c-- > 0;) {
+      memmove(data + c * (size_t)n_frames, data + c * (size_t)old, (size_t)old * sizeof *data);
+      memset(data + c * (size_t)n_frames + old, 0, (size_t)(n_frames - old) * sizeof *data);
+    }
+    a->data = data;
+  }
+  a->n_frames = n_frames;
+  return SB_OK;
+}

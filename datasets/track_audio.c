@@ -1,0 +1,109 @@
+/*
+ * datasets/track_audio.c — loads a track's mixture and stems and enforces
+ * the shape rules of shared/specs/bsseval.md (references agree in rate,
+ * channels and length; estimates are padded/truncated to the references).
+ */
+#include <config.h>
+
+#include "datasets/track_audio.h"
+
+#include <stdlib.h>
+
+static sb_err check_shape(const sb_audio *a, const char *path, const sb_audio *first,
+                          const char *first_path, sb_msg *msg)
+{
+  if (a->rate != first->rate)
+    return sb_msg_set(msg, SB_ERATE, "%s: sample rate %d Hz, but %s has %d Hz", path, a->rate,
+                      first_path, first->rate);
+  if (a->n_chan != first->n_chan)
+    return sb_msg_set(msg, SB_ECHAN, "%s: %d channel(s), but %s has %d", path, a->n_chan,
+                      first_path, first->n_chan);
+  if (a->n_frames != first->n_frames)
+    return sb_msg_set(msg, SB_ELENGTH, "%s: %lld samples, but %s has %lld", path,
+                      (long long)a->n_frames, first_path, (long long)first->n_frames);
+  return SB_OK;
+}
+
+sb_err sb_track_audio_load(const sb_track *track, sb_track_audio **out, sb_msg *msg)
+{
+  sb_track_audio *t;
+  sb_err err = SB_OK;
+  if (!track || !out || track->n_stems < 1)
+    return sb_msg_set(msg, SB_EINVAL, "track without reference stems");
+  *out = NULL;
+  t = calloc(1, sizeof *t);
+  if (!t)
+    return SB_ENOMEM;
+  t->stems = calloc((size_t)track->n_stems, sizeof *t->stems);
+  if (!t->stems) {
+    err = SB_ENOMEM;
+    goto fail;
+  }
+  t->n_stems = track->n_stems;
+  for (int s = 0; s < track->n_stems; s++) {
+    err = sb_audio_read(track->stem_paths[s], &t->stems[s], msg);
+    if (err)
+      goto fail;
+    err = sb_audio_check_finite(t->stems[s], track->stem_paths[s], msg);
+    if (err)
+      goto fail;
+    if (s > 0) {
+      err = check_shape(t->stems[s], track->stem_paths[s], t->stems[0], track->stem_paths[0], msg);
+      if (err)
+        goto fail;
+    }
+  }
+  if (track->mix_path) {
+    err = sb_audio_read(track->mix_path, &t->mix, msg);
+    if (err)
+      goto fail;
+    err = sb_audio_check_finite(t->mix, track->mix_path, msg);
+    if (err)
+      goto fail;
+    err = check_shape(t->mix, track->mix_path, t->stems[0], track->stem_paths[0], msg);
+    if (err)
+      goto fail;
+  }
+  *out = t;
+  return SB_OK;
+fail:
+  sb_track_audio_free(&t);
+  return err;
+}
+
+void sb_track_audio_free(sb_track_audio **t)
+{
+  if (!t || !*t)
+    return;
+  for (int s = 0; s < (*t)->n_stems; s++)
+    sb_audio_free(&(*t)->stems[s]);
+  free((*t)->stems);
+  sb_audio_free(&(*t)->mix);
+  free(*t);
+  *t = NULL;
+}
+
+sb_err sb_track_audio_fit_estimate(sb_audio *est, const char *label, int rate, int n_chan,
+                                   int64_t n_frames, int64_t *refit, sb_msg *msg)
+{
+  sb_err err;
+  if (refit)
+    *refit = -1;
+  if (est->rate != rate)
+    return sb_msg_set(msg, SB_ERATE, "%s: sample rate %d Hz, the references have %d Hz", label,
+                      est->rate, rate);
+  if (est->n_chan != n_chan)
+    return sb_msg_set(msg, SB_ECHAN, "%s: %d channel(s), the references have %d", label,
+                      est->n_chan, n_chan);
+  err = sb_audio_check_finite(est, label, msg);
+  if (err)
+    return err;
+  if (est->n_frames != n_frames) {
+    if (refit)
+      *refit = est->n_frames;
+    err = sb_audio_fit_length(est, n_frames);
+    if (err)
+      return sb_msg_set(msg, err, "%s: out of memory while padding", label);
+  }
+  return SB_OK;
+}

@@ -1,0 +1,41 @@
+/*
+ * datasets/track_audio.h — loading the audio of one track (mixture and
+ * reference stems) or of a set of estimate files, with the checks every
+ * evaluation needs: files exist and decode, sample rates agree, channel
+ * counts agree, references have one length, no NaN/Inf samples.
+ * Estimates are zero-padded or truncated to the reference length
+ * (museval's pad_or_truncate) and the caller is told when that happened.
+ *
+ * Workload: once per (track, method) item; whole tracks in memory.
+ */
+#ifndef SB_DATASETS_TRACK_AUDIO_H
+#define SB_DATASETS_TRACK_AUDIO_H
+
+#include "sepbench/error.h"
+#include "datasets/audio.h"
+#include "datasets/suite.h"
+
+typedef struct sb_track_audio {
+  int n_stems;
+  sb_audio *mix;     /* NULL when the track has no mixture */
+  sb_audio **stems;  /* n_stems references, all the same rate, channels, length */
+} sb_track_audio;
+
+/* Reads the mixture and every stem of a track.  Errors (msg names the file
+ * and the problem): SB_EIO, SB_EFORMAT (from sb_audio_read), SB_ERATE and
+ * SB_ECHAN ("stem X: 22050 Hz, the mixture is 44100 Hz"), SB_ELENGTH
+ * (stems of different lengths; a mixture of another length), SB_ENONFINITE,
+ * SB_ENOMEM. */
+sb_err sb_track_audio_load(const sb_track *track, sb_track_audio **out, sb_msg *msg);
+
+void sb_track_audio_free(sb_track_audio **t);
+
+/* Checks an estimate against the references (rate, channels, finite
+ * samples) and pads or truncates it to n_frames.  label names the estimate
+ * in messages (usually its path).  *refit is set to the estimate's original
+ * length when it differed, else -1.  SB_ERATE, SB_ECHAN, SB_ENONFINITE,
+ * SB_ENOMEM. */
+sb_err sb_track_audio_fit_estimate(sb_audio *est, const char *label, int rate, int n_chan,
+                                   int64_t n_frames, int64_t *refit, sb_msg *msg);
+
+#endif /* SB_DATASETS_TRACK_AUDIO_H */

@@ -1,0 +1,37 @@
+/*
+ * runners/eval_dirs.h — `sepbench eval`: scores estimates already on disk.
+ *
+ * References are the audio files of ref_dir (WAV, FLAC, OGG, MP3), one per
+ * target, named <target>.<ext>; each is paired with the estimate of the same
+ * name in est_dir.  Targets are ordered as MUSDB orders them (vocals, drums,
+ * bass, other, accompaniment), then the remaining names sorted bytewise.
+ * Estimates are padded or truncated to the reference length (museval's
+ * pad_or_truncate) with a note; a missing estimate, a rate or channel
+ * mismatch, NaN samples are errors naming the file.
+ */
+#ifndef SB_RUNNERS_EVAL_DIRS_H
+#define SB_RUNNERS_EVAL_DIRS_H
+
+#include <stdio.h>
+#include "sepbench/error.h"
+#include "metrics/evaluate.h"
+
+typedef enum sb_eval_format { SB_EVAL_JSON = 0, SB_EVAL_TABLE } sb_eval_format;
+
+typedef struct sb_eval_dirs_opts {
+  const char *ref_dir;   /* required */
+  const char *est_dir;   /* required */
+  const char *mix_path;  /* optional mixture (enables improvements) */
+  double win_s, hop_s;   /* frame window and hop in seconds; win_s <= 0 = whole signal */
+  sb_eval_opts eval;     /* metrics, mode, criterion, permutation, silent rule;
+                            win/hop are derived from win_s/hop_s and the rate */
+  sb_eval_format format;
+} sb_eval_dirs_opts;
+
+/* Evaluates and writes the result to out (JSON contract of result_json.h,
+ * or a text table).  Notes (padding, silent stems) go to err_out, one line
+ * each, prefixed "sepbench: ".  Errors as above, plus SB_ENOTFOUND (no
+ * reference files; missing estimate) and SB_EIO. */
+sb_err sb_eval_dirs(const sb_eval_dirs_opts *opts, FILE *out, FILE *err_out, sb_msg *msg);
+
+#endif /* SB_RUNNERS_EVAL_DIRS_H */

@@ -1,0 +1,150 @@
+/*
+ * schemas/store.h — the sepbench results store: one SQLite file (WAL mode)
+ * holding runs, suites, tracks, methods, items and every per-frame and
+ * per-track metric value (schema: schemas/001_init.sql; statements:
+ * schemas/queries.sql).  Aggregates are never stored: reports derive them.
+ *
+ * Workload: a run writes one item per (track, method) as it finishes —
+ * ~4 targets x 4 frame metrics x 200-600 frames + 4 x 12 whole values, one
+ * transaction each, a few per second at most; reports read whole configs.
+ *
+ * Crash safety: every write is one transaction, so a process killed at any
+ * instant (kill -9) leaves either the whole item or nothing; the next open
+ * recovers the WAL.  Several processes may share a store (SQLite locking,
+ * busy timeout 10 s); shards on a cluster should still write their own
+ * store and merge.
+ *
+ * Thread-safety: an sb_store is one SQLite connection.  It may be used from
+ * any thread, but by one thread at a time: the caller serialises every call
+ * on the same sb_store (e.g. one writer thread, or an OpenMP critical
+ * section).  Different sb_store handles are independent.
+ *
+ * Values: NaN is stored as SQL NULL; +inf and -inf are stored as REAL
+ * infinities and read back as such.
+ */
+#ifndef SB_SCHEMAS_STORE_H
+#define SB_SCHEMAS_STORE_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+#include "sepbench/error.h"
+#include "metrics/evaluate.h"
+
+typedef struct sb_store sb_store;
+
+/* Opens the store at path, creating it when absent: WAL journal, foreign
+ * keys on, synchronous=NORMAL, busy timeout 10 s, then applies the
+ * migrations this build knows (schema version = PRAGMA user_version).
+ * Errors (msg names path and cause):
+ *   SB_EINVAL  path or out NULL;
+ *   SB_EIO     the file cannot be opened or created;
+ *   SB_EDB     not a database ("PATH: not a sepbench store (file is not a
+ *              database)"), an SQLite database of another application, a
+ *              schema version newer than this build, or an SQLite failure;
+ *   SB_ENOMEM. */
+sb_err sb_store_open(const char *path, sb_store **out, sb_msg *msg);
+
+/* The same for a store that must exist already (reports): never creates
+ * a file.  SB_ENOTFOUND ("PATH: no such store") when path does not exist,
+ * SB_EDB for an empty file; otherwise as sb_store_open (an older schema is
+ * migrated). */
+sb_err sb_store_open_existing(const char *path, sb_store **out, sb_msg *msg);
+
+/* Closes the store; *s becomes NULL; NULL and *s == NULL are accepted.
+ * Statements returned by sb_store_query must be finalized before. */
+void sb_store_free(sb_store **s);
+
+/* The text of the last error of a function without an sb_msg argument
+ * ("PATH: insert_run: database is locked"); "" when none.  Valid until the
+ * next call on s. */
+const char *sb_store_errmsg(const sb_store *s);
+
+/* Provenance of a run; every field may be NULL (stored as NULL). */
+typedef struct sb_run_info {
+  const char *command;       /* the command line */
+  const char *suite;         /* the suite as given */
+  const char *backends;      /* the methods/backends as given */
+  const char *metric_params; /* metric parameters, JSON text */
+} sb_run_info;
+
+/* Records a new run with status 'running', started_at = now (UTC, ISO 8601
+ * "YYYY-MM-DDTHH:MM:SS.sssZ"), sepbench_version = PACKAGE_VERSION,
+ * git_revision = SB_GIT_REVISION (NULL when empty), host = gethostname().
+ * info may be NULL.  SB_EINVAL (s or run_id NULL), SB_EDB. */
+sb_err sb_store_run_begin(sb_store *s, const sb_run_info *info, int64_t *run_id);
+
+/* Sets the final status ("done", "interrupted", "failed"; "running" is
+ * accepted too) and ended_at = now.  SB_EINVAL (other status),
+ * SB_ENOTFOUND (no such run), SB_EDB. */
+sb_err sb_store_run_end(sb_store *s, int64_t run_id, const char *status);
+
+/* Get-or-create by name: an existing suite (or track of the suite, or
+ * method) keeps the kind/root (subset; backend/params) it was created with.
+ * name must not be NULL; the other strings may be.  SB_EINVAL, SB_EDB. */
+sb_err sb_store_suite(sb_store *s, const char *name, const char *kind, const char *root,
+                      int64_t *suite_id);
+sb_err sb_store_track(sb_store *s, int64_t suite_id, const char *name, const char *subset,
+                      int64_t *track_id);
+sb_err sb_store_method(sb_store *s, const char *name, const char *backend, const char *params,
+                       int64_t *method_id);
+
+/* *done = 1 if an item with status 'done' exists for (track, method,
+ * config), else 0 (a 'failed' item counts as not done, so a resumed run
+ * retries it).  SB_EINVAL, SB_EDB. */
+sb_err sb_store_item_done(sb_store *s, int64_t track_id, int64_t method_id, const char *config,
+                          int *done);
+
+/* Deletes the item of (track, method, config), done or failed, with all
+ * its values (one statement, so atomic), so that the next run recomputes
+ * it (sepbench run --force).  SB_OK when there is no such item.
+ * SB_EINVAL (s or config NULL), SB_EDB. */
+sb_err sb_store_item_forget(sb_store *s, int64_t track_id, int64_t method_id,
+                            const char *config);
+
+/* One evaluated (track, method, config).  targets[j] names reference j of
+ * result (n_targets == result->n_src).  run_id <= 0 stores NULL (no run).
+ * peak_rss_kb < 0 and NaN wall_s store NULL. */
+typedef struct sb_item_record {
+  int64_t run_id, track_id, method_id;
+  const char *config;              /* canonical metric-parameter key */
+  int n_targets;
+  const char *const *targets;
+  const sb_eval_result *result;
+  double wall_s;                   /* s */
+  int64_t peak_rss_kb;
+} sb_item_record;
+
+/* Stores an evaluated item in ONE transaction:
+ *  - the item row (status 'done', rate, win, hop, n_frames of the framing
+ *    used, perm and perm_si as JSON arrays "[0,1,...]" or NULL, note or
+ *    NULL when empty), replacing a 'failed' row of the same (track, method,
+ *    config);
+ *  - frame_values: for every frame metric with result->frame[m] != NULL,
+ *    every target and frame k: time_s = k hop / rate, duration_s = win /
+ *    rate, value (NULL for NaN);
+ *  - track_values: for every whole metric m (SB_WM_*, named by
+ *    sb_whole_metric_name) that has a non-NaN value for at least one
+ *    target, the value of every target (NULL for NaN).  A metric that is
+ *    NaN for every target is taken as not computed and not stored; for a
+ *    leaderboard this is the same as NULL rows, which are skipped.
+ * If a 'done' item already exists nothing is written and SB_OK is returned
+ * (idempotent, so resumed and merged runs never duplicate rows).
+ * Errors: SB_EINVAL (NULL fields, n_targets != result->n_src, rate <= 0,
+ * negative framing), SB_ENOMEM, SB_EDB; on error nothing is written. */
+sb_err sb_store_put_item(sb_store *s, const sb_item_record *rec, sb_msg *msg);
+
+/* Stores a failed item (status 'failed', error text; rate/win/hop/n_frames,
+ * perms and note from rec->result when it is not NULL, never values) in one
+ * transaction, replacing an earlier 'failed' row.  A 'done' item is kept:
+ * nothing is written and SB_OK is returned.  SB_EINVAL (error or other
+ * fields NULL), SB_ENOMEM, SB_EDB. */
+sb_err sb_store_put_failure(sb_store *s, const sb_item_record *rec, const char *error,
+                            sb_msg *msg);
+
+/* Prepares the named statement `name` of schemas/queries.sql (e.g.
+ * "lb_frame_values") for a report; parameters are bound by the caller, who
+ * finalizes *stmt with sqlite3_finalize() before sb_store_free().
+ * SB_EINVAL (NULL argument), SB_ENOTFOUND (no such name), SB_EDB. */
+sb_err sb_store_query(sb_store *s, const char *name, sqlite3_stmt **stmt, sb_msg *msg);
+
+#endif /* SB_SCHEMAS_STORE_H */

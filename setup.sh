@@ -1,0 +1,88 @@
+#!/bin/sh
+# setup.sh — install sepbench's dependencies (Debian 12, apt-get), build it,
+# and either run the main job or the whole test suite.
+#
+#   sudo ./setup.sh            install, build into ./build, run `sepbench run --suite music`
+#   sudo ./setup.sh check      install, build, run every test: the normal build, an
+#                              AddressSanitizer+UBSan build, and `make distcheck`
+#   sudo ./setup.sh deps       only install the Debian packages
+#   ./setup.sh build           only build (dependencies already installed)
+#
+# Environment: JOBS (parallel make jobs, default: number of cores),
+# MUSDB_PATH (use MUSDB18-HQ instead of the demo suite), SEPBENCH_CACHE.
+set -eu
+
+top=$(cd "$(dirname "$0")" && pwd)
+cd "$top"
+jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+
+# Every package the build, the tests, the demo suites and the benchmarks need.
+packages="build-essential autoconf automake libtool pkg-config autoconf-archive
+  libsndfile1-dev libgsl-dev libopenblas-dev libsqlite3-dev sqlite3 libfftw3-dev
+  libsoxr-dev libebur128-dev libfluidsynth-dev timgm6mb-soundfont openttd-openmsx
+  gnuplot-nox python3 python3-numpy python3-scipy python3-mir-eval"
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+install_deps() {
+  missing=
+  for p in $packages; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+  done
+  if [ -z "$missing" ]; then
+    say "all Debian packages are installed"
+    return 0
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    say "missing packages:$missing"
+    say "run as root (sudo ./setup.sh ...) so that apt-get can install them"
+    exit 1
+  fi
+  say "installing:$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # shellcheck disable=SC2086
+  apt-get install -y -qq --no-install-recommends $missing
+}
+
+# build DIR [configure options...]
+build() {
+  dir=$1
+  shift
+  [ -x configure ] || autoreconf -fi
+  mkdir -p "$dir"
+  if [ ! -f "$dir/Makefile" ]; then
+    (cd "$dir" && "$top/configure" "$@")
+  fi
+  make -C "$dir" -j"$jobs"
+}
+
+cmd=${1:-run}
+case "$cmd" in
+deps)
+  install_deps
+  ;;
+build)
+  build build --enable-werror
+  ;;
+run)
+  install_deps
+  build build --enable-werror
+  say "running: build/sepbench run --suite music"
+  ./build/sepbench run --suite music
+  ;;
+check)
+  install_deps
+  status=0
+  build build --enable-werror
+  make -C build -j"$jobs" check || status=1
+  build build-asan --enable-werror --enable-sanitizers
+  make -C build-asan -j"$jobs" check || status=1
+  make -C build -j"$jobs" distcheck || status=1
+  exit $status
+  ;;
+*)
+  say "unknown command '$cmd' (use: run, check, deps, build)"
+  exit 2
+  ;;
+esac

@@ -1,0 +1,186 @@
+/*
+ * tests/bench/bench-bsseval.c — times metrics/bsseval.c on the WAV files
+ * written by tests/bench/bench-bsseval.py (DIR/ref/{0..3}.wav,
+ * DIR/est/{0..3}.wav).  Not part of `make check`; built by `make bench`.
+ *
+ *   bench-bsseval DIR MODE WIN HOP
+ *     MODE: v4 | v3 | v4-sdr (framewise SDR only: no filters needed, timed
+ *     as the time-domain pass evaluate.c uses) ; WIN <= 0: whole signal.
+ * Prints one line: mode, seconds for sb_bsseval_new and for the J pairs,
+ * total, peak resident memory (getrusage), and the median SDR/SIR over
+ * frames of source 0 as a sanity value.
+ */
+#include <config.h>
+
+#include <math.h>
+#include <sndfile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "metrics/bsseval.h"
+
+enum { N_SRC = 4 };
+
+static double now(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Reads a stereo file into two planar channels. */
+static int read_wav(const char *path, double **l, double **r, int64_t *len)
+{
+  SF_INFO info;
+  SNDFILE *f;
+  double *buf;
+  memset(&info, 0, sizeof info);
+  f = sf_open(path, SFM_READ, &info);
+  if (!f || info.channels != 2) {
+    fprintf(stderr, "%s: cannot read a stereo file: %s\n", path, sf_strerror(f));
+    if (f)
+      sf_close(f);
+    return -1;
+  }
+  buf = malloc(sizeof(double) * 2 * (size_t)info.frames);
+  *l = malloc(sizeof(double) * (size_t)info.frames);
+  *r = malloc(sizeof(double) * (size_t)info.frames);
+  if (!buf || !*l || !*r || sf_readf_double(f, buf, info.frames) != info.frames) {
+    fprintf(stderr, "%s: read failed\n", path);
+    sf_close(f);
+    free(buf);
+    return -1;
+  }
+  for (sf_count_t t = 0; t < info.frames; t++) {
+    (*l)[t] = buf[2 * t];
+    (*r)[t] = buf[2 * t + 1];
+  }
+  *len = info.frames;
+  free(buf);
+  sf_close(f);
+  return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double median_finite(const double *v, int64_t n)
+{
+  double *s = malloc(sizeof(double) * (size_t)n);
+  int64_t m = 0;
+  double med = NAN;
+  for (int64_t i = 0; s && i < n; i++)
+    if (isfinite(v[i]))
+      s[m++] = v[i];
+  if (m > 0) {
+    qsort(s, (size_t)m, sizeof(double), cmp_double);
+    med = m % 2 ? s[m / 2] : 0.5 * (s[m / 2 - 1] + s[m / 2]);
+  }
+  free(s);
+  return med;
+}
+
+int main(int argc, char **argv)
+{
+  const double *ref_chan[2 * N_SRC], *est_chan[2 * N_SRC];
+  double *data[4 * N_SRC];
+  int64_t len = 0;
+  sb_bss_opts o;
+  sb_bsseval *b = NULL;
+  sb_bss_pair pair[N_SRC];
+  sb_sources ref;
+  sb_msg msg;
+  double *v[4], t0, t1, t2;
+  int64_t n_frames;
+  struct rusage ru;
+  int sdr_only;
+
+  if (argc != 5) {
+    fprintf(stderr, "usage: %s DIR v4|v3|v4-sdr WIN HOP\n", argv[0]);
+    return 2;
+  }
+  for (int j = 0; j < N_SRC; j++) {
+    char path[4096];
+    int64_t n;
+    snprintf(path, sizeof path, "%s/ref/%d.wav", argv[1], j);
+    if (read_wav(path, &data[4 * j], &data[4 * j + 1], &n) != 0)
+      return 1;
+    len = n;
+    snprintf(path, sizeof path, "%s/est/%d.wav", argv[1], j);
+    if (read_wav(path, &data[4 * j + 2], &data[4 * j + 3], &n) != 0 || n != len)
+      return 1;
+    ref_chan[2 * j] = data[4 * j];
+    ref_chan[2 * j + 1] = data[4 * j + 1];
+    est_chan[2 * j] = data[4 * j + 2];
+    est_chan[2 * j + 1] = data[4 * j + 3];
+  }
+  sdr_only = strcmp(argv[2], "v4-sdr") == 0;
+  memset(&o, 0, sizeof o);
+  o.mode = strcmp(argv[2], "v3") == 0 ? SB_BSS_V3 : SB_BSS_V4;
+  o.crit = SB_CRIT_IMAGES;
+  o.win = atoll(argv[3]);
+  o.hop = atoll(argv[4]);
+  o.filter_len = 512;
+  o.v3_whole_fallback = 1;
+  ref.n_src = N_SRC;
+  ref.n_chan = 2;
+  ref.n_samples = len;
+  ref.rate = 44100;
+  ref.chan = ref_chan;
+
+  t0 = now();
+  if (sdr_only) {
+    /* framewise images SDR = ||s||^2 / ||s_hat - s||^2: no filters */
+    int64_t win = o.win > 0 && o.win < len ? o.win : len, hop = o.win > 0 && o.win < len ? o.hop : len;
+    n_frames = win < len ? (len - win + hop) / hop : 1;
+    v[0] = malloc(sizeof(double) * (size_t)(N_SRC * n_frames));
+#ifdef _OPENMP
+#pragma omp parallel for collapse(2) schedule(static)
+#endif
+    for (int j = 0; j < N_SRC; j++)
+      for (int64_t k = 0; k < n_frames; k++) {
+        double ss = 0.0, dd = 0.0;
+        for (int c = 0; c < 2; c++)
+          for (int64_t t = k * hop; t < k * hop + win; t++) {
+            double s = ref_chan[2 * j + c][t], d = est_chan[2 * j + c][t] - s;
+            ss += s * s;
+            dd += d * d;
+          }
+        v[0][j * n_frames + k] = 10.0 * log10(ss / dd);
+      }
+    t1 = t2 = now();
+    v[2] = v[0];
+  } else {
+    if (sb_bsseval_new(&o, &ref, &b, &msg) != SB_OK) {
+      fprintf(stderr, "sb_bsseval_new: %s\n", msg.text);
+      return 1;
+    }
+    t1 = now();
+    n_frames = sb_bsseval_n_frames(b);
+    for (int q = 0; q < 4; q++)
+      v[q] = malloc(sizeof(double) * (size_t)(N_SRC * n_frames));
+    for (int j = 0; j < N_SRC; j++) {
+      pair[j].target = j;
+      pair[j].est_chan = est_chan + 2 * j;
+    }
+    if (sb_bsseval_eval_pairs(b, N_SRC, pair, NULL, v[0], v[1], v[2], v[3]) != SB_OK) {
+      fprintf(stderr, "sb_bsseval_eval_pairs failed\n");
+      return 1;
+    }
+    t2 = now();
+    sb_bsseval_free(&b);
+  }
+  getrusage(RUSAGE_SELF, &ru);
+  printf("%s win=%lld frames=%lld new=%.3f s eval=%.3f s total=%.3f s peak_rss=%.0f MB "
+         "median_sdr0=%.4f median_sir0=%.4f\n",
+         argv[2], (long long)o.win, (long long)n_frames, t1 - t0, t2 - t1, t2 - t0,
+         (double)ru.ru_maxrss / 1024.0, median_finite(v[0], n_frames),
+         median_finite(v[2], n_frames));
+  return 0;
+}

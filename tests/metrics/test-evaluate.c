@@ -1,0 +1,1146 @@
+/*
+ * tests/metrics/test-evaluate.c — sb_evaluate (metrics/evaluate.c) against
+ * every reference-vector case of $SB_REFVECTORS/bss and on bad input.
+ *
+ * Expected values:
+ *  - expected.json of each case: museval_v4 (framewise, median_over_frames,
+ *    whole), si_sdr, global_sdr, si_sdr_improvement, sdr_improvement,
+ *    pit_si_sdr, mir_eval_images(_framewise), mir_eval_sources, nan_rules;
+ *    tolerances of shared/refvectors/bss/README.md (SDR-type 1e-3 dB,
+ *    ISR/SIR/SAR 1e-2 dB, NaN pattern and permutations exact);
+ *  - median_over_frames: museval rounds every frame value to 5 decimals
+ *    (Decimal.quantize, ROUND_HALF_EVEN) and drops NaN/inf before the median;
+ *    this test does the same to our frame values;
+ *  - naive frame SNRs computed in this file (per-source NaN rule);
+ *  - SI-SIR of music3 vocals: numpy at development time (see test-sisdr.c);
+ *  - regression pins of the current implementation (pins[], consumed in
+ *    check order, captured once with %.17g).
+ */
+#include <config.h>
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "tap.h"
+#include "metrics/evaluate.h"
+#include "tests/metrics/refcase.h"
+
+/* Regression pins (see the file comment). */
+static const double pins[] = {
+    7.6587121214056069,
+    6.0381686702121726,
+    1.8988800000000001,
+    1.8322673908029929,
+    -1.4392878957065984,
+    1.832267390653828,
+    0.60939945032961784,
+    -2.624029525799469,
+    0.89413999999999993,
+    2.442683241639021,
+    -0.25208068695757468,
+    2.4426832413546746,
+    3.6655511821123961,
+    1.0213853408519165,
+    -1.4399807257039758,
+    -0.25207997490473077,
+    -25.095656368225452,
+    30.898687941907568,
+    21.587028827137033,
+    18.373235000000001,
+    20.619116363498598,
+    21.32371254374069,
+    20.619116352227827,
+    21.175001035466494,
+    21.885582411995628,
+    7.5125949999999992,
+    5.0108104500888224,
+    3.4946806928180525,
+    5.0108104497807329,
+    8.1855413128500558,
+    6.6804039056279247,
+    4.9909350000000003,
+    5.4600597871923009,
+    4.0856358285160015,
+    5.4600597866342717,
+    11.27365179046739,
+    9.9413261833966047,
+    21.323728048740453,
+    3.496200855074723,
+    4.0873693784257856,
+    60.001158775336101,
+    57.307296831001906,
+    3.3970954687062265,
+    19.34558188070519,
+    7.6753800000000005,
+    7.9259010152718901,
+    7.2789145895279912,
+    7.9259010148233102,
+    8.4089948876260472,
+    7.9035520402123725,
+    7.5763350000000003,
+    6.8676835179905176,
+    5.8708444811262162,
+    6.867683517295883,
+    12.220840118120302,
+    11.575561738383211,
+    0.59785500000000003,
+    0.4462974531167499,
+    -7.8616306092414145,
+    0.446297453092109,
+    7.0673715122858773,
+    -0.8553607022440044,
+    2.8893249999999999,
+    3.885366494672422,
+    1.635843339985531,
+    3.8853664942422972,
+    11.855857591518181,
+    9.939099597217691,
+    7.2359224926645691,
+    5.8708289221017109,
+    -7.8438138786735303,
+    1.6365203302320905,
+    8.645564950290229,
+    -0.19822893968816163,
+    8.6455599999999997,
+    8.645564950290229,
+    8.217980641440036,
+    8.6455649484413541,
+    8.6455649569013531,
+    8.2628898546957448,
+    -0.19822999999999999,
+    -0.19822893968816163,
+    -7.0972349101969616,
+    -0.19822893967511054,
+    -0.198228946299286,
+    -7.0523257102320249,
+    8.2180700411812211,
+    -7.0971361681293299,
+    -8.3222763488786988,
+    -22.442735564755811,
+    -1.33819,
+    -1.093786783671612,
+    -16.6700488592585,
+    -1.0937867835465869,
+    -3.3954216217263005,
+    -19.015569871873595,
+    -3.427835,
+    -3.80197169332309,
+    -19.877416319402123,
+    -3.8019716927665974,
+    -1.5003368552684013,
+    -17.650077793138848,
+    -16.668794293125707,
+    -19.867702526970206,
+    12.87752547228906,
+    10.532004459673967,
+    10.364776677956051,
+    12.592115204219327,
+    12.87752547228906,
+    10.532004459673967,
+    10.364776677956051,
+    12.592115204219327,
+    13.080218342967358,
+    10.643555027133708,
+    8.3848883651377122,
+    7.1007984243043509,
+    97.92949737898654,
+    73.563236027712009,
+    67.536606992636763,
+    56.752685076641235,
+    2.0892650000000001,
+    1.9827647146979579,
+    21.980885000000001,
+    22.326830644254933,
+    17.062999999999999,
+    16.725492682698203,
+    1.1941799999999998,
+    2.6849353673116907,
+    21.48105,
+    20.984674493599282,
+    15.90695,
+    15.420018815720269,
+    1.8322673908029929,
+    1.9827647146979579,
+    22.326830644254933,
+    16.725492682698203,
+    2.442683241639021,
+    2.6849353673116907,
+    20.984674493599282,
+    15.420018815720269,
+    7.6587121214056069,
+    6.0381686702121726,
+    8.1330405983139169,
+    7.3313283356448711,
+    99.775955745010236,
+    69.006326128761017,
+    75.781869096649089,
+    64.948400396023828,
+    69.723290959732026,
+    33.702944013306862,
+    34.974893711103157,
+    -11.236954288932395,
+    30.1848119584348,
+    29.280661342160016,
+    71.426406389837879,
+    32.19533900269613,
+    36.483761665745838,
+    23.79975,
+    25.595423878290656,
+    22.568714999999997,
+    25.549819252543156,
+    22.112645000000001,
+    24.355258173683623,
+    8.4243249999999996,
+    8.4239253169979591,
+    7.5671350000000004,
+    8.8299970815423379,
+    8.2788749999999993,
+    5.6703061804530455,
+    8.7230150000000002,
+    8.7954634743371933,
+    7.3431649999999999,
+    7.4359759235277529,
+    9.502535,
+    9.0837614493180645,
+    20.619116363498598,
+    25.595423878290656,
+    25.549819252543156,
+    24.355258173683623,
+    5.0108104500888224,
+    8.4239253169979591,
+    8.8299970815423379,
+    5.6703061804530455,
+    5.4600597871923009,
+    8.7954634743371933,
+    7.4359759235277529,
+    9.0837614493180645,
+    -25.095656368225452,
+    30.898687941907568,
+    21.587028827137033,
+    12.842192283358198,
+    47.229268587038639,
+    32.759635320888982,
+    46.797197863911265,
+    36.230889046946125,
+    28.997047727346818,
+    88.188991227147838,
+    54.476471364482265,
+    42.802908644748612,
+    97.89208312993992,
+    97.832325710050242,
+    8.2880797814856848,
+    56.390148632376963,
+    95.548412034664679,
+    127.70301267768158,
+    56.914735799459052,
+    21.439281710846757,
+    71.471816253678895,
+    58.885919782908346,
+    42.691416763285972,
+    33.883563709016549,
+    11.964919999999999,
+    12.538491359778652,
+    11.381499999999999,
+    12.83833235485432,
+    8.4936849999999993,
+    9.6022491213409964,
+    12.214169999999999,
+    12.259166204392528,
+    16.332045000000001,
+    16.077520838102309,
+    7.8046100000000003,
+    7.2229957241005334,
+    1.0369299999999999,
+    1.0658146231308294,
+    7.2498500000000003,
+    6.962187284759521,
+    5.463775,
+    5.4008010135843687,
+    6.8734950000000001,
+    7.7587753914002775,
+    5.7731449999999995,
+    6.7716943499709537,
+    3.774435,
+    5.2088692108195733,
+    7.9259010152718901,
+    12.538491359778652,
+    12.83833235485432,
+    9.6022491213409964,
+    6.8676835179905176,
+    12.259166204392528,
+    16.077520838102309,
+    7.2229957241005334,
+    0.4462974531167499,
+    1.0658146231308294,
+    6.962187284759521,
+    5.4008010135843687,
+    3.885366494672422,
+    7.7587753914002775,
+    6.7716943499709537,
+    5.2088692108195733,
+    60.001158775336101,
+    57.307296831001906,
+    3.3970954687062265,
+    19.34558188070519,
+    90.669414009627104,
+    94.014018912282566,
+    7.8050600612083549,
+    45.013776655527536,
+    91.202170425993998,
+    112.29207134258706,
+    49.11830828103367,
+    5.8666717139505664,
+    83.834808860799399,
+    68.886005596447447,
+    58.076403746430401,
+    58.003308264981221,
+    12.766692914968987,
+    0.13644385796544231,
+    11.08349883015608,
+    11.550943885525932,
+    13.282611005683036,
+    13.608231409096296,
+    12.766690000000001,
+    12.766692914968987,
+    11.083500000000001,
+    11.08349883015608,
+    13.28261,
+    13.282611005683036,
+    0.13644000000000001,
+    0.13644385796544231,
+    11.550940000000001,
+    11.550943885525932,
+    13.608230000000001,
+    13.608231409096296,
+    8.645564950290229,
+    12.766692914968987,
+    11.08349883015608,
+    13.282611005683036,
+    -0.19822893968816163,
+    0.13644385796544231,
+    11.550943885525932,
+    13.608231409096296,
+    8.645564950290229,
+    -0.19822893968816163,
+    12.766692914968987,
+    0.13644385796544231,
+    11.08349883015608,
+    11.550943885525932,
+    13.282611005683036,
+    13.608231409096296,
+    5.648286212793785,
+    6.2639896477037968,
+    -89.895218710451573,
+    -90.810881182057329,
+    74.167320164920895,
+    87.110217845912558,
+    0.94090499999999999,
+    0.90910524990975283,
+    -15.297695000000001,
+    -14.977499758682885,
+    11.893435,
+    12.453937922722071,
+    1.04609,
+    1.1043175046493929,
+    -14.897870000000001,
+    -16.466651808841696,
+    14.846305000000001,
+    14.927974002935018,
+    13.080218342967358,
+    21.846384777779633,
+    18.831462682411633,
+    14.927974002935018,
+    10.643555027133708,
+    16.547555236071293,
+    15.98282444418906,
+    12.453937922722071,
+    -8.3222763488786988,
+    -22.442735564755811,
+    5.3926306026330195,
+    6.1110667438831019,
+    -72.541087273265902,
+    -79.537811887211333,
+    83.082050009936026,
+    96.341025320783416,
+    -15.224984034593822,
+    -14.977499758682885,
+    12.453937922722071,
+    -17.586090055629057,
+    -16.607137597046993,
+    -16.466651808841696,
+    14.927974002935018,
+    -14.490491969293497,
+    13.404660653000613,
+    18.831462682411633,
+    14.927974002935018,
+    11.043554631965378,
+    10.783894998927753,
+    15.98282444418906,
+    12.453937922722071,
+    12.900540626681249,
+    -73.771323934445263,
+    -80.311917624412033,
+    -72.541087273265902,
+    -79.537811887211333,
+    83.082050009936026,
+    96.341025320783416,
+};
+static size_t pin_next;
+
+static void pin(double got, const char *what)
+{
+  double want = pin_next < sizeof pins / sizeof *pins ? pins[pin_next] : NAN;
+  pin_next++;
+  tap_near(got, want, 1e-9, "%s: regression pin", what);
+}
+
+static const char *const cases[] = {"length_mismatch", "music3_silence_nan", "music4_stereo_44k1",
+                                    "short_0p8s_22k", "speech2_16k_swapped"};
+
+static int cmp_double(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* museval's per-track number: 5-decimal half-even rounding, NaN and inf
+ * dropped, median (mean of the two middle values for an even count). */
+static double museval_median(const double *v, int64_t n)
+{
+  double *tmp = malloc((size_t)n * sizeof *tmp), med = NAN;
+  int64_t m = 0;
+  if (!tmp)
+    return NAN;
+  for (int64_t k = 0; k < n; k++)
+    if (isfinite(v[k]))
+      tmp[m++] = nearbyint(v[k] * 1e5) / 1e5;
+  if (m > 0) {
+    qsort(tmp, (size_t)m, sizeof *tmp, cmp_double);
+    med = m % 2 ? tmp[m / 2] : (tmp[m / 2 - 1] + tmp[m / 2]) / 2;
+  }
+  free(tmp);
+  return med;
+}
+
+static double finite_sum(const double *v, int64_t n)
+{
+  double s = 0.0;
+  for (int64_t k = 0; k < n; k++)
+    if (isfinite(v[k]))
+      s += v[k];
+  return s;
+}
+
+static void opts_for_case(const refcase *c, sb_eval_opts *o, unsigned metrics)
+{
+  sb_eval_opts_default(o, c->rate);
+  o->metrics = metrics;
+  o->win = (int64_t)sb_json_num(refcase_get(c, "museval_v4", "win", (const char *)NULL));
+  o->hop = (int64_t)sb_json_num(refcase_get(c, "museval_v4", "hop", (const char *)NULL));
+}
+
+/* Framewise values of metric fm against expected.json framewise arrays
+ * (object name -> {metric: [..]}), tolerance tol; pins the finite sum. */
+static void check_frames(const refcase *c, const sb_eval_result *r, int fm, const sb_json *framewise, double tol,
+                         const char *what)
+{
+  char label[256];
+  for (int j = 0; j < c->n_src; j++) {
+    const sb_json *want = sb_json_get(sb_json_get(framewise, c->names[j]), sb_frame_metric_name(fm));
+    const double *got = r->frame[fm] + (size_t)j * (size_t)r->n_frames;
+    int ok = want && (int64_t)want->n == r->n_frames;
+    for (int64_t k = 0; ok && k < r->n_frames; k++) {
+      double w = sb_json_num(sb_json_at(want, (size_t)k));
+      if (!tap_close(got[k], w, tol)) {
+        tap_diag("%s/%s frame %lld %s: got %.17g, want %.17g", what, c->names[j], (long long)k,
+                 sb_frame_metric_name(fm), got[k], w);
+        ok = 0;
+      }
+    }
+    snprintf(label, sizeof label, "%s/%s: framewise %s", what, c->names[j], sb_frame_metric_name(fm));
+    tap_ok(ok, "%s (tol %g, NaN pattern exact)", label, tol);
+    pin(finite_sum(got, r->n_frames), label);
+  }
+}
+
+static double whole(const sb_eval_result *r, int j, int wm)
+{
+  return r->whole[(size_t)j * SB_WM_COUNT + (size_t)wm];
+}
+
+static void check_whole(const refcase *c, const sb_eval_result *r, int j, int wm, double want, double tol,
+                        const char *what)
+{
+  char label[256];
+  snprintf(label, sizeof label, "%s/%s: %s", what, c->names[j], sb_whole_metric_name(wm));
+  tap_near(whole(r, j, wm), want, tol, "%s", label);
+  pin(whole(r, j, wm), label);
+}
+
+/* The fast path (no BSS Eval): images SDR, SI family, SNR, global SDR,
+ * improvements. */
+static void check_case_fast(const char *name)
+{
+  refcase *c = NULL;
+  sb_msg msg = {{0}};
+  sb_eval_opts o;
+  sb_eval_result *r = NULL;
+  const sb_json *mv;
+  int ok = 1;
+
+  if (!tap_ok(refcase_load(name, &c, &msg) == SB_OK, "%s: load (%s)", name, msg.text))
+    return;
+  mv = refcase_get(c, "museval_v4", (const char *)NULL);
+  opts_for_case(c, &o, SB_METRIC_SDR | SB_METRIC_SISDR | SB_METRIC_GSDR | SB_METRIC_SNR | SB_METRIC_IMPROVE);
+  if (!tap_ok(sb_evaluate(&o, &c->ref, &c->est, c->has_mix ? &c->mix : NULL, &r, &msg) == SB_OK && r,
+              "%s: evaluate (%s)", name, msg.text))
+    goto done;
+  tap_ok(r->n_src == c->n_src && r->n_frames == (int64_t)sb_json_num(sb_json_get(mv, "nframes")) &&
+             r->win == o.win && r->hop == o.hop && r->rate == c->rate,
+         "%s: %lld frames of %lld samples", name, (long long)r->n_frames, (long long)r->win);
+  tap_ok(r->frame[SB_FM_SDR] && !r->frame[SB_FM_ISR] && !r->frame[SB_FM_SIR] && !r->frame[SB_FM_SAR],
+         "%s: only the SDR frames are computed", name);
+  check_frames(c, r, SB_FM_SDR, sb_json_get(mv, "framewise"), 1e-3, name);
+  for (int j = 0; j < c->n_src; j++) {
+    char label[256];
+    double med = museval_median(r->frame[SB_FM_SDR] + (size_t)j * (size_t)r->n_frames, r->n_frames);
+    snprintf(label, sizeof label, "%s/%s: median over frames of SDR", name, c->names[j]);
+    tap_near(med, sb_json_num(sb_json_get(sb_json_get(sb_json_get(mv, "median_over_frames"), c->names[j]), "SDR")),
+             1e-3, "%s", label);
+    pin(med, label);
+    check_whole(c, r, j, SB_WM_SDR,
+                sb_json_num(refcase_get(c, "museval_v4_whole", c->names[j], "SDR", (const char *)NULL)), 1e-3, name);
+    ok &= whole(r, j, SB_WM_SNR) == whole(r, j, SB_WM_SDR) && isnan(whole(r, j, SB_WM_ISR)) &&
+          isnan(whole(r, j, SB_WM_SIR)) && isnan(whole(r, j, SB_WM_SAR));
+    check_whole(c, r, j, SB_WM_SI_SDR,
+                sb_json_num(refcase_get(c, "si_sdr", c->names[j], "stacked", (const char *)NULL)), 1e-3, name);
+    check_whole(c, r, j, SB_WM_GLOBAL_SDR, sb_json_num(refcase_get(c, "global_sdr", c->names[j], (const char *)NULL)),
+                1e-3, name);
+    if (c->has_mix) {
+      check_whole(c, r, j, SB_WM_SDRI,
+                  sb_json_num(refcase_get(c, "sdr_improvement", "global_sdr", c->names[j], "improvement",
+                                          (const char *)NULL)),
+                  1e-3, name);
+      check_whole(c, r, j, SB_WM_SI_SDRI,
+                  sb_json_num(refcase_get(c, "si_sdr_improvement", c->names[j], "improvement_stacked",
+                                          (const char *)NULL)),
+                  1e-3, name);
+    }
+    ok &= r->perm[j] == j && r->perm_si[j] == j;
+  }
+  tap_ok(ok, "%s: SNR == images SDR, no ISR/SIR/SAR, identity permutations", name);
+  tap_ok(r->note[0] == '\0', "%s: no note (nothing silent over the whole track): '%s'", name, r->note);
+  sb_eval_result_free(&r);
+
+  o.zero_mean = 1;
+  o.metrics = SB_METRIC_SISDR;
+  if (tap_ok(sb_evaluate(&o, &c->ref, &c->est, NULL, &r, &msg) == SB_OK, "%s: zero-mean SI-SDR", name)) {
+    for (int j = 0; j < c->n_src; j++)
+      check_whole(c, r, j, SB_WM_SI_SDR,
+                  sb_json_num(refcase_get(c, "si_sdr", c->names[j], "stacked_zero_mean", (const char *)NULL)), 1e-3,
+                  name);
+    tap_ok(!r->frame[SB_FM_SDR] && isnan(whole(r, 0, SB_WM_SDR)) && isnan(whole(r, 0, SB_WM_GLOBAL_SDR)),
+           "%s: SI-SDR only: no SDR, no global SDR", name);
+  }
+  sb_eval_result_free(&r);
+
+done:
+  refcase_free(&c);
+}
+
+/* PIT SI-SDR on the swapped speech case. */
+static void check_pit(void)
+{
+  refcase *c = NULL;
+  sb_msg msg = {{0}};
+  sb_eval_opts o;
+  sb_eval_result *r = NULL;
+  const sb_json *pit;
+
+  if (!tap_ok(refcase_load("speech2_16k_swapped", &c, &msg) == SB_OK, "speech: load (%s)", msg.text))
+    return;
+  pit = refcase_get(c, "pit_si_sdr", (const char *)NULL);
+  for (int rule = SB_PERM_BRUTE; rule <= SB_PERM_HUNGARIAN; rule++) {
+    const char *rname = rule == SB_PERM_BRUTE ? "brute" : "hungarian";
+    opts_for_case(c, &o, SB_METRIC_SISDR | SB_METRIC_IMPROVE);
+    o.perm = (sb_perm_rule)rule;
+    if (!tap_ok(sb_evaluate(&o, &c->ref, &c->est, &c->mix, &r, &msg) == SB_OK, "speech PIT %s (%s)", rname, msg.text))
+      continue;
+    tap_ok(r->perm_si[0] == (int)sb_json_num(sb_json_at(sb_json_get(pit, "perm"), 0)) &&
+               r->perm_si[1] == (int)sb_json_num(sb_json_at(sb_json_get(pit, "perm"), 1)),
+           "speech PIT %s: perm_si = pit_si_sdr.perm", rname);
+    tap_ok(r->perm[0] == r->perm_si[0] && r->perm[1] == r->perm_si[1], "speech PIT %s: SI-only run: perm = perm_si",
+           rname);
+    for (int j = 0; j < 2; j++) {
+      check_whole(c, r, j, SB_WM_SI_SDR, sb_json_num(sb_json_get(sb_json_get(pit, "si_sdr"), c->names[j])), 1e-3,
+                  "speech PIT");
+      check_whole(c, r, j, SB_WM_SI_SDRI,
+                  sb_json_num(sb_json_get(sb_json_get(pit, "si_sdr_improvement"), c->names[j])), 1e-3, "speech PIT");
+    }
+    sb_eval_result_free(&r);
+  }
+  /* SNR-chosen perm (no BSS): the global SDR of the matched pairs. */
+  opts_for_case(c, &o, SB_METRIC_SDR | SB_METRIC_GSDR);
+  o.perm = SB_PERM_BRUTE;
+  if (tap_ok(sb_evaluate(&o, &c->ref, &c->est, NULL, &r, &msg) == SB_OK, "speech SDR-only brute")) {
+    tap_ok(r->perm[0] == 1 && r->perm[1] == 0, "speech SDR-only: the swap is found by whole SDR");
+    /* mir_eval_images compute_permutation_true SDR is the SNR of the matched pair. */
+    for (int j = 0; j < 2; j++)
+      check_whole(c, r, j, SB_WM_SDR,
+                  sb_json_num(refcase_get(c, "mir_eval_images", "compute_permutation_true", c->names[j], "SDR",
+                                          (const char *)NULL)),
+                  1e-3, "speech SDR-only");
+  }
+  sb_eval_result_free(&r);
+  refcase_free(&c);
+}
+
+/* Naive SNR of reference j vs estimate j over [a, b). */
+static double naive_snr(const refcase *c, int j, int64_t a, int64_t b)
+{
+  double num = 0.0, den = 0.0;
+  for (int ch = 0; ch < c->n_chan; ch++) {
+    const double *s = c->ref.chan[j * c->n_chan + ch], *e = c->est.chan[j * c->n_chan + ch];
+    for (int64_t n = a; n < b; n++) {
+      num += s[n] * s[n];
+      den += (e[n] - s[n]) * (e[n] - s[n]);
+    }
+  }
+  return 10 * log10(num / den);
+}
+
+/* music3_silence_nan under both NaN rules. */
+static void check_nan_rules(void)
+{
+  refcase *c = NULL;
+  sb_msg msg = {{0}};
+  sb_eval_opts o;
+  sb_eval_result *r = NULL;
+  int ok = 1;
+
+  if (!tap_ok(refcase_load("music3_silence_nan", &c, &msg) == SB_OK, "music3: load (%s)", msg.text))
+    return;
+  opts_for_case(c, &o, SB_METRIC_SDR);
+  if (tap_ok(sb_evaluate(&o, &c->ref, &c->est, NULL, &r, &msg) == SB_OK, "music3: museval rule")) {
+    tap_ok(r->frame_flags[1] == SB_FRAME_REF_SILENT && r->frame_flags[4] == SB_FRAME_EST_SILENT &&
+               r->frame_flags[0] == 0 && r->frame_flags[2] == 0 && r->frame_flags[3] == 0 && r->frame_flags[5] == 0,
+           "music3: frame 1 NaN for a silent reference, frame 4 for a silent estimate");
+    for (int j = 0; j < 3; j++)
+      ok &= isnan(r->frame[SB_FM_SDR][j * 6 + 1]) && isnan(r->frame[SB_FM_SDR][j * 6 + 4]);
+    tap_ok(ok, "music3: museval rule NaNs frames 1 and 4 for every source");
+  }
+  sb_eval_result_free(&r);
+  o.silent = SB_SILENT_PER_SOURCE;
+  if (tap_ok(sb_evaluate(&o, &c->ref, &c->est, NULL, &r, &msg) == SB_OK, "music3: per-source rule")) {
+    const double *sdr = r->frame[SB_FM_SDR];
+    tap_ok(isnan(sdr[0 * 6 + 1]) && !isnan(sdr[0 * 6 + 4]) && isnan(sdr[1 * 6 + 4]) && !isnan(sdr[1 * 6 + 1]) &&
+               !isnan(sdr[2 * 6 + 1]) && !isnan(sdr[2 * 6 + 4]),
+           "music3 per-source: only vocals (frame 1) and drums (frame 4) are NaN");
+    tap_near(sdr[1 * 6 + 1], naive_snr(c, 1, 44100, 88200), 1e-9, "music3 per-source: drums frame 1 = its SNR");
+    tap_near(sdr[2 * 6 + 4], naive_snr(c, 2, 176400, 220500), 1e-9, "music3 per-source: bass frame 4 = its SNR");
+    tap_near(sdr[0 * 6 + 4], naive_snr(c, 0, 176400, 220500), 1e-9, "music3 per-source: vocals frame 4 = its SNR");
+    tap_ok(r->frame_flags[1] == SB_FRAME_REF_SILENT && r->frame_flags[4] == SB_FRAME_EST_SILENT,
+           "music3 per-source: flags still say why");
+  }
+  sb_eval_result_free(&r);
+  refcase_free(&c);
+}
+
+/* ------------------------------------------------------------ synthetic input */
+
+typedef struct synth {
+  int n_src, n_chan;
+  int64_t n;
+  double *data;          /* ref, est, mix */
+  const double **chan;   /* ref, est, mix pointers */
+  sb_sources ref, est, mix;
+} synth;
+
+static uint64_t rng = 99u;
+
+static double noise(void)
+{
+  rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+  return (double)(rng >> 11) / 9007199254740992.0 - 0.5;
+}
+
+/* Seeded noise references, estimates = reference + 0.3 noise, mixture =
+ * sum of the references. */
+static int synth_make(synth *s, int n_src, int n_chan, int64_t n, int rate)
+{
+  size_t per = (size_t)n_chan * (size_t)n;
+  memset(s, 0, sizeof *s);
+  s->n_src = n_src;
+  s->n_chan = n_chan;
+  s->n = n;
+  s->data = calloc((2 * (size_t)n_src + 1) * per, sizeof *s->data);
+  s->chan = malloc((2 * (size_t)n_src + 1) * (size_t)n_chan * sizeof *s->chan);
+  if (!s->data || !s->chan)
+    return 0;
+  for (size_t i = 0; i < (2 * (size_t)n_src + 1) * (size_t)n_chan; i++)
+    s->chan[i] = s->data + i * (size_t)n;
+  for (size_t i = 0; i < (size_t)n_src * per; i++) {
+    double x = noise();
+    s->data[i] = x;
+    s->data[(size_t)n_src * per + i] = x + 0.3 * noise();
+    s->data[2 * (size_t)n_src * per + i % per] += x;
+  }
+  s->ref = (sb_sources){n_src, n_chan, n, rate, s->chan};
+  s->est = (sb_sources){n_src, n_chan, n, rate, s->chan + (size_t)n_src * (size_t)n_chan};
+  s->mix = (sb_sources){1, n_chan, n, rate, s->chan + 2 * (size_t)n_src * (size_t)n_chan};
+  return 1;
+}
+
+static double *synth_sig(synth *s, int group, int src, int ch)
+{
+  return s->data + (((size_t)group * (size_t)s->n_src + (size_t)src) * (size_t)s->n_chan + (size_t)ch) * (size_t)s->n;
+}
+
+static void synth_free(synth *s)
+{
+  free(s->data);
+  free(s->chan);
+}
+
+static void test_bad_input(void)
+{
+  synth s;
+  sb_eval_opts o;
+  sb_eval_result *r = NULL;
+  sb_msg msg = {{0}};
+  sb_sources bad;
+
+  tap_diag("synthetic seed 99");
+  if (!tap_ok(synth_make(&s, 2, 2, 8000, 8000), "synthetic 2 x 2 x 8000"))
+    return;
+  sb_eval_opts_default(&o, 8000);
+  o.metrics = SB_METRIC_SDR | SB_METRIC_SISDR | SB_METRIC_GSDR | SB_METRIC_SNR | SB_METRIC_IMPROVE;
+
+  synth_sig(&s, 1, 1, 0)[123] = NAN;
+  tap_ok(sb_evaluate(&o, &s.ref, &s.est, &s.mix, &r, &msg) == SB_ENONFINITE && !r, "NaN estimate sample: SB_ENONFINITE");
+  tap_ok(strcmp(msg.text, "estimate 1 channel 0 sample 123: NaN") == 0, "message names it: '%s'", msg.text);
+  synth_sig(&s, 1, 1, 0)[123] = 0.1;
+  synth_sig(&s, 0, 0, 1)[5] = INFINITY;
+  tap_ok(sb_evaluate(&o, &s.ref, &s.est, &s.mix, &r, &msg) == SB_ENONFINITE &&
+             strcmp(msg.text, "reference 0 channel 1 sample 5: +Inf") == 0,
+         "Inf reference sample: '%s'", msg.text);
+  synth_sig(&s, 0, 0, 1)[5] = 0.1;
+  synth_sig(&s, 2, 0, 1)[7999] = -INFINITY;
+  tap_ok(sb_evaluate(&o, &s.ref, &s.est, &s.mix, &r, &msg) == SB_ENONFINITE &&
+             strcmp(msg.text, "mixture 0 channel 1 sample 7999: -Inf") == 0,
+         "-Inf mixture sample: '%s'", msg.text);
+  synth_sig(&s, 2, 0, 1)[7999] = 0.0;
+
+  bad = s.est;
+  bad.n_chan = 1;
+  tap_ok(sb_evaluate(&o, &s.ref, &bad, NULL, &r, &msg) == SB_ECHAN, "channel mismatch: SB_ECHAN (%s)", msg.text);
+  bad = s.est;
+  bad.n_samples = 7999;
+  tap_ok(sb_evaluate(&o, &s.ref, &bad, NULL, &r, &msg) == SB_ELENGTH, "length mismatch: SB_ELENGTH (%s)", msg.text);
+  bad = s.est;
+  bad.rate = 16000;
+  tap_ok(sb_evaluate(&o, &s.ref, &bad, NULL, &r, &msg) == SB_ERATE, "rate mismatch: SB_ERATE (%s)", msg.text);
+  bad = s.est;
+  bad.n_src = 1;
+  tap_ok(sb_evaluate(&o, &s.ref, &bad, NULL, &r, &msg) == SB_EINVAL, "1 estimate for 2 references: SB_EINVAL (%s)",
+         msg.text);
+  bad = s.mix;
+  bad.n_samples = 100;
+  tap_ok(sb_evaluate(&o, &s.ref, &s.est, &bad, &r, &msg) == SB_ELENGTH, "short mixture: SB_ELENGTH");
+  tap_ok(sb_evaluate(&o, &s.ref, &s.est, &s.est, &r, &msg) == SB_EINVAL, "two-signal mixture: SB_EINVAL");
+  tap_ok(sb_evaluate(&o, &s.ref, &s.est, NULL, NULL, &msg) == SB_EINVAL, "NULL result pointer: SB_EINVAL");
+  tap_ok(sb_evaluate(NULL, &s.ref, &s.est, NULL, &r, &msg) == SB_EINVAL, "NULL options: SB_EINVAL");
+  {
+    sb_eval_opts b = o;
+    b.metrics = 0;
+    tap_ok(sb_evaluate(&b, &s.ref, &s.est, NULL, &r, &msg) == SB_EINVAL, "empty metric mask: SB_EINVAL");
+    b.metrics = 1u << 9;
+    tap_ok(sb_evaluate(&b, &s.ref, &s.est, NULL, &r, &msg) == SB_EINVAL, "unknown metric bit: SB_EINVAL");
+    b = o;
+    b.hop = 0;
+    tap_ok(sb_evaluate(&b, &s.ref, &s.est, NULL, &r, &msg) == SB_EINVAL, "hop 0: SB_EINVAL (%s)", msg.text);
+    b = o;
+    b.perm = (sb_perm_rule)9;
+    tap_ok(sb_evaluate(&b, &s.ref, &s.est, NULL, &r, &msg) == SB_EINVAL, "unknown permutation rule: SB_EINVAL");
+    b = o;
+    b.silent = (sb_silent_rule)5;
+    tap_ok(sb_evaluate(&b, &s.ref, &s.est, NULL, &r, &msg) == SB_EINVAL, "unknown NaN rule: SB_EINVAL");
+    b = o;
+    b.mode = (sb_bss_mode)3;
+    tap_ok(sb_evaluate(&b, &s.ref, &s.est, NULL, &r, &msg) == SB_EINVAL, "unknown BSS mode: SB_EINVAL");
+    b = o;
+    b.metrics = SB_METRIC_BSS;
+    b.filter_len = 0;
+    tap_ok(sb_evaluate(&b, &s.ref, &s.est, NULL, &r, &msg) == SB_EINVAL, "filter length 0: SB_EINVAL");
+  }
+  synth_free(&s);
+
+  /* Brute force is limited to SB_PERM_BRUTE_MAX sources. */
+  if (synth_make(&s, 11, 1, 100, 8000)) {
+    sb_eval_opts b = o;
+    b.perm = SB_PERM_BRUTE;
+    tap_ok(sb_evaluate(&b, &s.ref, &s.est, NULL, &r, &msg) == SB_EINVAL, "brute force with 11 sources: SB_EINVAL (%s)",
+           msg.text);
+    b.perm = SB_PERM_HUNGARIAN;
+    tap_ok(sb_evaluate(&b, &s.ref, &s.est, NULL, &r, &msg) == SB_OK && r, "Hungarian with 11 sources works");
+    sb_eval_result_free(&r);
+  }
+  synth_free(&s);
+}
+
+static void test_silent_signals(void)
+{
+  synth s;
+  sb_eval_opts o;
+  sb_eval_result *r = NULL;
+  sb_msg msg = {{0}};
+  int ok = 1;
+
+  if (!tap_ok(synth_make(&s, 3, 2, 16000, 8000), "synthetic 3 x 2 x 16000"))
+    return;
+  sb_eval_opts_default(&o, 8000);
+  o.metrics = SB_METRIC_SDR | SB_METRIC_SISDR | SB_METRIC_GSDR | SB_METRIC_SNR | SB_METRIC_IMPROVE;
+  /* All-zero estimate 1. */
+  memset(synth_sig(&s, 1, 1, 0), 0, 2 * (size_t)s.n * sizeof(double));
+  if (tap_ok(sb_evaluate(&o, &s.ref, &s.est, &s.mix, &r, &msg) == SB_OK, "all-zero estimate: no abort")) {
+    tap_ok(strstr(r->note, "estimate 1 is silent") != NULL, "note: '%s'", r->note);
+    for (int64_t k = 0; k < r->n_frames; k++)
+      for (int j = 0; j < 3; j++)
+        ok &= isnan(r->frame[SB_FM_SDR][j * r->n_frames + k]);
+    tap_ok(ok && r->frame_flags[0] == SB_FRAME_EST_SILENT, "museval rule: every frame NaN for every source");
+    tap_ok(isnan(whole(r, 1, SB_WM_SDR)) && isnan(whole(r, 1, SB_WM_SDRI)), "silent estimate: whole SDR/SDRi NaN");
+    tap_ok(whole(r, 1, SB_WM_GLOBAL_SDR) == 0.0, "silent estimate: global SDR exactly 0 dB (MDX)");
+    tap_ok(whole(r, 1, SB_WM_SNR) == 0.0, "silent estimate: SNR = 10 log10(E / E) = 0 dB");
+    tap_ok(isnan(whole(r, 1, SB_WM_SI_SDR)), "silent estimate: SI-SDR 0/0 = NaN");
+    tap_ok(isfinite(whole(r, 0, SB_WM_SDR)) && isfinite(whole(r, 2, SB_WM_SI_SDR)), "other sources keep their values");
+  }
+  sb_eval_result_free(&r);
+  /* Silent reference 0 (and its estimate back to non-zero). */
+  memcpy(synth_sig(&s, 1, 1, 0), synth_sig(&s, 0, 1, 0), 2 * (size_t)s.n * sizeof(double));
+  memset(synth_sig(&s, 0, 0, 0), 0, 2 * (size_t)s.n * sizeof(double));
+  if (tap_ok(sb_evaluate(&o, &s.ref, &s.est, &s.mix, &r, &msg) == SB_OK, "silent reference: no abort")) {
+    int nan_all = 1;
+    tap_ok(strstr(r->note, "reference 0 is silent") != NULL, "note: '%s'", r->note);
+    for (int m = 0; m < SB_WM_COUNT; m++)
+      nan_all &= m == SB_WM_GLOBAL_SDR ? isfinite(whole(r, 0, m)) : isnan(whole(r, 0, m));
+    tap_ok(nan_all, "silent reference: every whole value NaN except global SDR");
+    tap_ok(whole(r, 1, SB_WM_SDR) == INFINITY, "bit-exact estimate: whole SDR = +inf");
+    tap_ok(isfinite(whole(r, 2, SB_WM_SDR)), "source 2 keeps its whole SDR");
+  }
+  sb_eval_result_free(&r);
+  o.silent = SB_SILENT_PER_SOURCE;
+  if (tap_ok(sb_evaluate(&o, &s.ref, &s.est, &s.mix, &r, &msg) == SB_OK, "silent reference, per-source rule")) {
+    tap_ok(isnan(r->frame[SB_FM_SDR][0]) && r->frame[SB_FM_SDR][1 * r->n_frames] == INFINITY &&
+               isfinite(r->frame[SB_FM_SDR][2 * r->n_frames]),
+           "per-source rule: only the silent source's frames are NaN (+inf kept)");
+  }
+  sb_eval_result_free(&r);
+  synth_free(&s);
+}
+
+static void test_shapes_and_threads(void)
+{
+  synth s;
+  sb_eval_opts o;
+  sb_eval_result *r = NULL, *r1 = NULL, *r2 = NULL;
+  sb_msg msg = {{0}};
+
+  if (!tap_ok(synth_make(&s, 1, 2, 12000, 8000), "synthetic 1 x 2 x 12000"))
+    return;
+  sb_eval_opts_default(&o, 8000);
+  o.metrics = SB_METRIC_SDR | SB_METRIC_SISDR | SB_METRIC_SNR;
+  o.win = 3 * 12000;
+  o.hop = o.win;
+  o.perm = SB_PERM_BRUTE;
+  if (tap_ok(sb_evaluate(&o, &s.ref, &s.est, NULL, &r, &msg) == SB_OK, "one source, window longer than the signal")) {
+    tap_ok(r->n_frames == 1 && r->win == 36000 && r->frame[SB_FM_SDR][0] == whole(r, 0, SB_WM_SDR),
+           "one frame = the whole signal, frame SDR == whole SDR");
+    tap_ok(r->perm[0] == 0 && r->perm_si[0] == 0, "one source: permutation [0]");
+    tap_ok(whole(r, 0, SB_WM_SI_SIR) == INFINITY, "one source: SI-SIR = +inf");
+  }
+  sb_eval_result_free(&r);
+  o.win = 0;
+  if (tap_ok(sb_evaluate(&o, &s.ref, &s.est, NULL, &r, &msg) == SB_OK, "win 0: whole signal")) {
+    tap_ok(r->n_frames == 1 && r->win == 12000 && r->hop == 12000, "win 0: win = hop = T");
+  }
+  sb_eval_result_free(&r);
+  synth_free(&s);
+
+  if (!tap_ok(synth_make(&s, 3, 2, 100000, 8000), "synthetic 3 x 2 x 100000"))
+    return;
+  sb_eval_opts_default(&o, 8000);
+  o.metrics = SB_METRIC_SDR | SB_METRIC_SISDR | SB_METRIC_GSDR | SB_METRIC_SNR | SB_METRIC_IMPROVE;
+  o.hop = 3000;
+#ifdef _OPENMP
+  omp_set_num_threads(1);
+#endif
+  sb_evaluate(&o, &s.ref, &s.est, &s.mix, &r1, &msg);
+#ifdef _OPENMP
+  omp_set_num_threads(2);
+#endif
+  sb_evaluate(&o, &s.ref, &s.est, &s.mix, &r2, &msg);
+  tap_ok(r1 && r2 && r1->n_frames == 31 &&
+             memcmp(r1->frame[SB_FM_SDR], r2->frame[SB_FM_SDR], 3 * 31 * sizeof(double)) == 0 &&
+             memcmp(r1->whole, r2->whole, 3 * SB_WM_COUNT * sizeof(double)) == 0,
+         "overlapping frames: 1 and 2 threads give bit-identical results");
+  sb_eval_result_free(&r1);
+  sb_eval_result_free(&r2);
+  tap_ok(r1 == NULL, "free NULLs the pointer");
+  sb_eval_result_free(&r1);
+  sb_eval_result_free(NULL);
+  synth_free(&s);
+}
+
+/* SB_METRIC_SDR on a 3-min 4-source stereo track at 44.1 kHz. */
+static void test_fast_path_speed(void)
+{
+  synth s;
+  sb_eval_opts o;
+  sb_eval_result *r = NULL;
+  sb_msg msg = {{0}};
+  struct timespec t0, t1;
+  double secs;
+
+  if (!tap_ok(synth_make(&s, 4, 2, 180 * 44100, 44100), "synthetic 4 x 2 x 3 min"))
+    return;
+  sb_eval_opts_default(&o, 44100);
+  o.metrics = SB_METRIC_SDR;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  tap_ok(sb_evaluate(&o, &s.ref, &s.est, NULL, &r, &msg) == SB_OK && r && r->n_frames == 180, "3-min track, 180 frames");
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+  tap_diag("SB_METRIC_SDR, 4 stereo sources x 3 min at 44.1 kHz: %.3f s", secs);
+  /* Loose bound (sanitizer builds are several times slower). */
+  tap_ok(secs < 2.0, "framewise SDR of a 3-min track in under 2 s (%.3f s)", secs);
+  sb_eval_result_free(&r);
+  synth_free(&s);
+}
+
+static void test_names_and_defaults(void)
+{
+  sb_eval_opts o;
+  sb_eval_opts_default(&o, 44100);
+  tap_ok(o.metrics == SB_METRIC_DEFAULT && o.mode == SB_BSS_V4 && o.crit == SB_CRIT_IMAGES && o.perm == SB_PERM_NONE &&
+             o.silent == SB_SILENT_ALL && o.win == 44100 && o.hop == 44100 && o.filter_len == 512 && o.zero_mean == 0,
+         "defaults: SiSEC 2018 (v4 images, 1 s frames, 512 taps)");
+  sb_eval_opts_default(&o, 0);
+  tap_ok(o.win == 0 && o.hop == 0, "rate 0: whole signal");
+  tap_ok(strcmp(sb_frame_metric_name(SB_FM_SAR), "SAR") == 0 && sb_frame_metric_name(SB_FM_COUNT) == NULL &&
+             sb_frame_metric_name(-1) == NULL,
+         "frame metric names");
+  tap_ok(strcmp(sb_whole_metric_name(SB_WM_GLOBAL_SDR), "global_SDR") == 0 &&
+             strcmp(sb_whole_metric_name(SB_WM_SI_SDRI), "SI-SDRi") == 0 && sb_whole_metric_name(SB_WM_COUNT) == NULL,
+         "whole metric names");
+}
+
+/* ------------------------------------------------------------ BSS Eval */
+
+/* museval v4 (framewise + whole) with every metric. */
+static void check_case_bss(const char *name)
+{
+  refcase *c = NULL;
+  sb_msg msg = {{0}};
+  sb_eval_opts o;
+  sb_eval_result *r = NULL, *fast = NULL;
+  const sb_json *mv, *unstable;
+
+  if (!tap_ok(refcase_load(name, &c, &msg) == SB_OK, "%s: load (%s)", name, msg.text))
+    return;
+  unstable = refcase_get(c, "unstable", (const char *)NULL);
+  tap_ok(unstable && unstable->type == SB_JSON_ARRAY && unstable->n == 0,
+         "%s: no unstable entries (every value uses the normal tolerance)", name);
+  mv = refcase_get(c, "museval_v4", (const char *)NULL);
+  opts_for_case(c, &o, SB_METRIC_DEFAULT);
+  if (!tap_ok(sb_evaluate(&o, &c->ref, &c->est, c->has_mix ? &c->mix : NULL, &r, &msg) == SB_OK && r,
+              "%s: BSS Eval v4 (%s)", name, msg.text))
+    goto done;
+  for (int fm = SB_FM_ISR; fm <= SB_FM_SAR; fm++)
+    check_frames(c, r, fm, sb_json_get(mv, "framewise"), 1e-2, name);
+  opts_for_case(c, &o, SB_METRIC_SDR);
+  if (sb_evaluate(&o, &c->ref, &c->est, NULL, &fast, &msg) == SB_OK)
+    tap_ok(memcmp(fast->frame[SB_FM_SDR], r->frame[SB_FM_SDR], (size_t)r->n_src * (size_t)r->n_frames * sizeof(double)) == 0,
+           "%s: framewise SDR with BSS Eval == the fast path (bit-exact)", name);
+  sb_eval_result_free(&fast);
+  for (int j = 0; j < c->n_src; j++) {
+    for (int fm = SB_FM_ISR; fm <= SB_FM_SAR; fm++) {
+      char label[256];
+      double med = museval_median(r->frame[fm] + (size_t)j * (size_t)r->n_frames, r->n_frames);
+      snprintf(label, sizeof label, "%s/%s: median over frames of %s", name, c->names[j], sb_frame_metric_name(fm));
+      tap_near(med,
+               sb_json_num(sb_json_get(sb_json_get(sb_json_get(mv, "median_over_frames"), c->names[j]),
+                                       sb_frame_metric_name(fm))),
+               1e-2, "%s", label);
+      pin(med, label);
+      check_whole(c, r, j, fm,
+                  sb_json_num(refcase_get(c, "museval_v4_whole", c->names[j], sb_frame_metric_name(fm), (const char *)NULL)),
+                  1e-2, name);
+    }
+  }
+  sb_eval_result_free(&r);
+
+  /* mir_eval bss_eval_images(compute_permutation=True): whole signal, brute. */
+  opts_for_case(c, &o, SB_METRIC_BSS);
+  o.win = 0;
+  o.perm = SB_PERM_BRUTE;
+  if (tap_ok(sb_evaluate(&o, &c->ref, &c->est, NULL, &r, &msg) == SB_OK, "%s: images, whole, brute (%s)", name, msg.text)) {
+    const sb_json *me = refcase_get(c, "mir_eval_images", "compute_permutation_true", (const char *)NULL);
+    int same = 1;
+    for (int j = 0; j < c->n_src; j++)
+      same &= r->perm[j] == (int)sb_json_num(sb_json_at(sb_json_get(me, "perm"), (size_t)j));
+    tap_ok(same, "%s: permutation equals mir_eval_images compute_permutation_true", name);
+    for (int j = 0; j < c->n_src; j++)
+      for (int m = SB_WM_SDR; m <= SB_WM_SAR; m++)
+        check_whole(c, r, j, m, sb_json_num(sb_json_get(sb_json_get(me, c->names[j]), sb_whole_metric_name(m))),
+                    m == SB_WM_SDR ? 1e-3 : 1e-2, "mir_eval images perm");
+  }
+  sb_eval_result_free(&r);
+
+  /* BSS Eval v3 framewise (mir_eval_images_framewise). */
+  opts_for_case(c, &o, SB_METRIC_BSS);
+  o.mode = SB_BSS_V3;
+  if (tap_ok(sb_evaluate(&o, &c->ref, &c->est, NULL, &r, &msg) == SB_OK, "%s: v3 framewise (%s)", name, msg.text)) {
+    const sb_json *fw = refcase_get(c, "mir_eval_images_framewise", "framewise", (const char *)NULL);
+    check_frames(c, r, SB_FM_SDR, fw, 1e-3, "v3");
+    for (int fm = SB_FM_ISR; fm <= SB_FM_SAR; fm++)
+      check_frames(c, r, fm, fw, 1e-2, "v3");
+  }
+  sb_eval_result_free(&r);
+
+  /* mir_eval bss_eval_sources on mono cases: whole, with and without
+   * permutation, and the SDR improvement over the mixture. */
+  if (c->n_chan == 1) {
+    const sb_json *ch0 = sb_json_at(refcase_get(c, "mir_eval_sources", "channels", (const char *)NULL), 0);
+    for (int with_perm = 0; with_perm < 2; with_perm++) {
+      const sb_json *me = sb_json_get(ch0, with_perm ? "whole_compute_permutation_true" : "whole_compute_permutation_false");
+      const sb_json *imp = refcase_get(c, "sdr_improvement",
+                                       with_perm ? "bss_eval_sources_sdr_compute_permutation_true"
+                                                 : "bss_eval_sources_sdr_compute_permutation_false",
+                                       (const char *)NULL);
+      int same = 1;
+      opts_for_case(c, &o, SB_METRIC_BSS | SB_METRIC_IMPROVE);
+      o.win = 0;
+      o.crit = SB_CRIT_SOURCES;
+      o.perm = with_perm ? SB_PERM_BRUTE : SB_PERM_NONE;
+      if (!tap_ok(sb_evaluate(&o, &c->ref, &c->est, &c->mix, &r, &msg) == SB_OK, "%s: sources whole (%s)", name, msg.text))
+        continue;
+      for (int j = 0; j < c->n_src; j++)
+        same &= r->perm[j] == (int)sb_json_num(sb_json_at(sb_json_get(me, "perm"), (size_t)j));
+      tap_ok(same, "%s: sources permutation equals mir_eval (%s)", name, with_perm ? "true" : "false");
+      for (int j = 0; j < c->n_src; j++) {
+        check_whole(c, r, j, SB_WM_SDR, sb_json_num(sb_json_get(sb_json_get(me, c->names[j]), "SDR")), 1e-3,
+                    "mir_eval sources");
+        check_whole(c, r, j, SB_WM_SIR, sb_json_num(sb_json_get(sb_json_get(me, c->names[j]), "SIR")), 1e-2,
+                    "mir_eval sources");
+        check_whole(c, r, j, SB_WM_SAR, sb_json_num(sb_json_get(sb_json_get(me, c->names[j]), "SAR")), 1e-2,
+                    "mir_eval sources");
+        tap_ok(isnan(whole(r, j, SB_WM_ISR)), "%s/%s: no ISR with the sources criterion", name, c->names[j]);
+        check_whole(c, r, j, SB_WM_SDRI, sb_json_num(sb_json_get(sb_json_get(imp, c->names[j]), "improvement")), 1e-3,
+                    "mir_eval sources SDRi");
+      }
+      sb_eval_result_free(&r);
+    }
+    /* Framewise sources criterion, v3 = mir_eval bss_eval_sources_framewise. */
+    opts_for_case(c, &o, SB_METRIC_BSS);
+    o.mode = SB_BSS_V3;
+    o.crit = SB_CRIT_SOURCES;
+    if (tap_ok(sb_evaluate(&o, &c->ref, &c->est, NULL, &r, &msg) == SB_OK, "%s: sources v3 framewise", name)) {
+      const sb_json *fw = sb_json_get(ch0, "framewise_compute_permutation_false");
+      check_frames(c, r, SB_FM_SDR, fw, 1e-3, "sources v3");
+      check_frames(c, r, SB_FM_SIR, fw, 1e-2, "sources v3");
+      check_frames(c, r, SB_FM_SAR, fw, 1e-2, "sources v3");
+    }
+    sb_eval_result_free(&r);
+  }
+
+done:
+  refcase_free(&c);
+}
+
+/* museval v4 compute_permutation with NaN frames: every candidate mean is
+ * NaN, np.argmax gives 0, the identity, even for swapped estimates; the
+ * Hungarian rule averages the non-NaN frames and finds the swap. */
+static void check_museval_nan_permutation(void)
+{
+  refcase *c = NULL;
+  sb_msg msg = {{0}};
+  sb_eval_opts o;
+  sb_eval_result *r = NULL;
+  const double **swapped;
+
+  if (!tap_ok(refcase_load("music3_silence_nan", &c, &msg) == SB_OK, "music3: load (%s)", msg.text))
+    return;
+  swapped = malloc(6 * sizeof *swapped);
+  if (swapped) {
+    sb_sources est = c->est;
+    /* estimates in the order bass, vocals, drums */
+    for (int ch = 0; ch < 2; ch++) {
+      swapped[0 * 2 + ch] = c->est.chan[2 * 2 + ch];
+      swapped[1 * 2 + ch] = c->est.chan[0 * 2 + ch];
+      swapped[2 * 2 + ch] = c->est.chan[1 * 2 + ch];
+    }
+    est.chan = swapped;
+    opts_for_case(c, &o, SB_METRIC_BSS);
+    o.perm = SB_PERM_BRUTE;
+    if (tap_ok(sb_evaluate(&o, &c->ref, &est, NULL, &r, &msg) == SB_OK, "music3 swapped, v4 brute (%s)", msg.text))
+      tap_ok(r->perm[0] == 0 && r->perm[1] == 1 && r->perm[2] == 2,
+             "museval quirk: NaN frames make every candidate NaN -> identity");
+    sb_eval_result_free(&r);
+    o.perm = SB_PERM_HUNGARIAN;
+    if (tap_ok(sb_evaluate(&o, &c->ref, &est, NULL, &r, &msg) == SB_OK, "music3 swapped, v4 Hungarian (%s)", msg.text))
+      tap_ok(r->perm[0] == 1 && r->perm[1] == 2 && r->perm[2] == 0, "Hungarian on non-NaN frames finds the swap");
+    sb_eval_result_free(&r);
+  }
+  free(swapped);
+  refcase_free(&c);
+}
+
+/* One source: no interference possible, SIR = +inf (mir_eval#264). */
+static void check_one_source_bss(void)
+{
+  synth s;
+  sb_eval_opts o;
+  sb_eval_result *r = NULL;
+  sb_msg msg = {{0}};
+  int inf = 1;
+
+  if (!tap_ok(synth_make(&s, 1, 2, 20000, 8000), "synthetic 1 x 2 x 20000"))
+    return;
+  sb_eval_opts_default(&o, 8000);
+  o.perm = SB_PERM_BRUTE;
+  if (tap_ok(sb_evaluate(&o, &s.ref, &s.est, &s.mix, &r, &msg) == SB_OK, "one source with BSS Eval (%s)", msg.text)) {
+    for (int64_t k = 0; k < r->n_frames; k++)
+      inf &= r->frame[SB_FM_SIR][k] == INFINITY && isfinite(r->frame[SB_FM_SAR][k]) && isfinite(r->frame[SB_FM_ISR][k]);
+    tap_ok(r->n_frames == 2 && inf, "one source: framewise SIR = +inf, ISR and SAR finite");
+    tap_ok(whole(r, 0, SB_WM_SIR) == INFINITY && whole(r, 0, SB_WM_SI_SIR) == INFINITY && r->perm[0] == 0,
+           "one source: whole SIR and SI-SIR = +inf, permutation [0]");
+    /* The mixture of one source is the reference itself: SDR(mix) = +inf. */
+    tap_ok(whole(r, 0, SB_WM_SDRI) == -INFINITY, "one source: SDRi = SDR - inf = -inf");
+  }
+  sb_eval_result_free(&r);
+  synth_free(&s);
+}
+
+int main(void)
+{
+  tap_ok(refcase_root() != NULL, "SB_REFVECTORS points to the reference vectors");
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+    check_case_fast(cases[i]);
+  check_pit();
+  check_nan_rules();
+  test_bad_input();
+  test_silent_signals();
+  test_shapes_and_threads();
+  test_fast_path_speed();
+  test_names_and_defaults();
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+    check_case_bss(cases[i]);
+  check_museval_nan_permutation();
+  check_one_source_bss();
+  return tap_done();
+}
