@@ -290,6 +290,20 @@ static int64_t peak_rss_kb(void)
   return (int64_t)ru.ru_maxrss;
 }
 
+/* The name results are stored under.  "music" and "speech" resolve to
+ * different datasets (MUSDB18-HQ, EchoSet, or a built-in demo suite), so
+ * their results are kept apart under the dataset kind, with the subset for
+ * MUSDB ("musdb18hq-test", "demo-music"); other suites keep their name. */
+static void stored_suite_name(const sb_run_opts *o, const sb_suite *suite, char *buf, size_t len)
+{
+  if (strcmp(suite->name, "music") != 0 && strcmp(suite->name, "speech") != 0)
+    snprintf(buf, len, "%s", suite->name);
+  else if (strcmp(suite->kind, "musdb18hq") == 0)
+    snprintf(buf, len, "%s-%s", suite->kind, o->subset ? o->subset : "test");
+  else
+    snprintf(buf, len, "%s", suite->kind);
+}
+
 /* Registers suite, tracks and methods, and lists the items still to do. */
 static sb_err plan_items(const sb_run_opts *o, sb_store *store, const sb_suite *suite,
                          const backend_list *b, const char *config, run_item **items, int *n_items,
@@ -304,7 +318,7 @@ static sb_err plan_items(const sb_run_opts *o, sb_store *store, const sb_suite *
     err = SB_ENOMEM;
     goto done;
   }
-  err = sb_store_suite(store, suite->name, suite->kind, suite->root, &suite_id);
+  err = sb_store_suite(store, sum->suite, suite->kind, suite->root, &suite_id);
   for (int k = 0; !err && k < b->n; k++)
     err = sb_store_method(store, b->names[k], b->names[k], b->options[k], &method_ids[k]);
   for (int t = 0; !err && t < suite->n_tracks; t++) {
@@ -435,6 +449,7 @@ sb_err sb_run(const sb_run_opts *o, sb_run_summary *sum, sb_msg *msg)
   if (err)
     goto done;
   fprintf(log, "sepbench: suite '%s': %s (%d tracks)\n", suite->name, suite->description, suite->n_tracks);
+  stored_suite_name(o, suite, sum->suite, sizeof sum->suite);
   err = sb_store_open(db_path, &store, msg);
   if (err)
     goto done;
@@ -446,7 +461,6 @@ sb_err sb_run(const sb_run_opts *o, sb_run_summary *sum, sb_msg *msg)
     goto done;
   }
   sum->n_backends = backends.n;
-  snprintf(sum->suite, sizeof sum->suite, "%s", suite->name);
   err = plan_items(o, store, suite, &backends, config, &items, &n_items, sum, msg);
   if (err)
     goto done;
