@@ -20,7 +20,9 @@ jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 packages="build-essential autoconf automake libtool pkg-config autoconf-archive
   libsndfile1-dev libgsl-dev libopenblas-dev libsqlite3-dev sqlite3 libfftw3-dev
   libsoxr-dev libebur128-dev libfluidsynth-dev timgm6mb-soundfont openttd-openmsx
-  gnuplot-nox python3 python3-numpy python3-scipy python3-mir-eval"
+  gnuplot-nox chromium python3 python3-numpy python3-scipy python3-mir-eval
+  pocketsphinx-testdata espeak-ng flite
+  libavformat-dev libavcodec-dev libswresample-dev libavutil-dev"
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 

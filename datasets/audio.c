@@ -18,6 +18,8 @@
 
 #include "datasets/audio.h"
 
+#include "datasets/stem_mp4.h"
+
 #include <errno.h>
 #include <math.h>
 #include <sndfile.h>
@@ -158,9 +160,12 @@ sb_err sb_audio_read(const char *path, sb_audio **out, sb_msg *msg)
   double *block = NULL, *data = NULL;
   sb_audio *a = NULL;
   int64_t n_read = 0, cap;
-  int exact_count, n_chan;
+  int exact_count, n_chan, ref_stream;
+  size_t ref_len;
 
   *out = NULL;
+  if (sb_stem_mp4_parse_ref(path, &ref_len, &ref_stream))
+    return sb_stem_mp4_read_ref(path, out, msg);
   if (stat(path, &st) != 0)
     return sb_msg_set(msg, SB_EIO, "%s: cannot open: %s", path, strerror(errno));
   if (S_ISDIR(st.st_mode))

@@ -54,7 +54,10 @@ void sb_audio_free(sb_audio **a);
  * (not audio; 0 bytes or 0 frames; truncated: a WAV whose data chunk
  * declares more bytes than follow it, or any format yielding fewer frames
  * than its header declares — MP3, whose count is an estimate, excepted),
- * SB_ENOMEM. */
+ * SB_ENOMEM.  A path "<file>.stem.mp4" or "<file>.stem.mp4#<n>" (MUSDB18
+ * stem files, stream n, 0 = mixture) is decoded by sb_stem_mp4_read_ref
+ * (stem_mp4.h) instead, with its errors (SB_EUNSUPPORTED in a build
+ * without FFmpeg). */
 sb_err sb_audio_read(const char *path, sb_audio **out, sb_msg *msg);
 
 /* Writes a file whose container follows the extension: .wav (or none; RF64

@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,4 +233,101 @@ sb_err sb_path_read_small(const char *path, char *buf, size_t max_len, size_t *l
 done:
   fclose(f);
   return err;
+}
+
+sb_err sb_path_printf(char **out, const char *fmt, ...)
+{
+  va_list ap;
+  int len;
+
+  *out = NULL;
+  va_start(ap, fmt);
+  len = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (len < 0)
+    return SB_EINVAL;
+  *out = malloc((size_t)len + 1);
+  if (!*out)
+    return SB_ENOMEM;
+  va_start(ap, fmt);
+  vsnprintf(*out, (size_t)len + 1, fmt, ap);
+  va_end(ap);
+  return SB_OK;
+}
+
+int sb_path_is_utf8(const char *s)
+{
+  const unsigned char *p = (const unsigned char *)s;
+  while (*p) {
+    unsigned cp;
+    int n;
+    if (*p < 0x80) {
+      p++;
+      continue;
+    } else if ((*p & 0xE0) == 0xC0) {
+      cp = *p & 0x1Fu;
+      n = 1;
+    } else if ((*p & 0xF0) == 0xE0) {
+      cp = *p & 0x0Fu;
+      n = 2;
+    } else if ((*p & 0xF8) == 0xF0) {
+      cp = *p & 0x07u;
+      n = 3;
+    } else {
+      return 0;
+    }
+    for (int i = 1; i <= n; i++) {
+      if ((p[i] & 0xC0) != 0x80)
+        return 0;
+      cp = (cp << 6) | (p[i] & 0x3Fu);
+    }
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return 0;
+    p += n + 1;
+  }
+  return 1;
+}
+
+sb_err sb_path_resolve(const char *base_dir, const char *path, const char *what, char **out, sb_msg *msg)
+{
+  size_t len = path ? strlen(path) : 0;
+
+  *out = NULL;
+  if (len == 0)
+    return sb_msg_set(msg, SB_EINVAL, "%s: empty path", what);
+  if (len > 4095)
+    return sb_msg_set(msg, SB_EINVAL, "%s: path longer than 4095 bytes", what);
+  if (!sb_path_is_utf8(path))
+    return sb_msg_set(msg, SB_EINVAL, "%s: path is not valid UTF-8", what);
+  for (const char *p = path; *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7F)
+      return sb_msg_set(msg, SB_EINVAL, "%s: path holds a control character", what);
+  for (const char *p = path; *p;) {
+    const char *end = strchr(p, '/');
+    size_t n = end ? (size_t)(end - p) : strlen(p);
+    if (n == 2 && p[0] == '.' && p[1] == '.')
+      return sb_msg_set(msg, SB_EINVAL, "%s: path '%s' has a '..' component (not allowed in manifests)", what,
+                        path);
+    p += n;
+    while (*p == '/')
+      p++;
+  }
+  if (path[0] == '/' || !base_dir || !base_dir[0] || strcmp(base_dir, ".") == 0) {
+    *out = strdup(path);
+    return *out ? SB_OK : SB_ENOMEM;
+  }
+  return sb_path_join(base_dir, path, out);
+}
+
+sb_err sb_path_dirname(const char *path, char **out)
+{
+  const char *slash = strrchr(path, '/');
+  if (!slash)
+    *out = strdup(".");
+  else if (slash == path)
+    *out = strdup("/");
+  else
+    *out = strndup(path, (size_t)(slash - path));
+  return *out ? SB_OK : SB_ENOMEM;
 }

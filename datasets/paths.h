@@ -58,4 +58,26 @@ sb_err sb_path_write_atomic(const char *path, const void *data, size_t len, sb_m
  * read, SB_ELENGTH when it is longer than max_len. */
 sb_err sb_path_read_small(const char *path, char *buf, size_t max_len, size_t *len, sb_msg *msg);
 
+/* *out = a newly allocated printf-style string.  SB_ENOMEM, SB_EINVAL (bad
+ * format); *out is NULL on failure. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+sb_err sb_path_printf(char **out, const char *fmt, ...);
+
+/* 1 when s is valid UTF-8 (no overlong forms, surrogates or code points
+ * beyond U+10FFFF), else 0. */
+int sb_path_is_utf8(const char *s);
+
+/* Resolves a path written in a manifest: absolute paths are kept, relative
+ * ones are joined to base_dir.  what names the place for messages
+ * ("m.csv: line 3").  SB_EINVAL when the path is empty, longer than 4095
+ * bytes, not UTF-8, holds a control character, or has a ".." component
+ * (a manifest may not point outside its folder with ..); SB_ENOMEM. */
+sb_err sb_path_resolve(const char *base_dir, const char *path, const char *what, char **out, sb_msg *msg);
+
+/* *out = the folder part of path ("a/b.csv" -> "a", "b.csv" -> ".").
+ * SB_ENOMEM. */
+sb_err sb_path_dirname(const char *path, char **out);
+
 #endif /* SB_DATASETS_PATHS_H */

@@ -7,7 +7,9 @@
 
 #include "datasets/track_audio.h"
 
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 static sb_err check_shape(const sb_audio *a, const char *path, const sb_audio *first,
                           const char *first_path, sb_msg *msg)
@@ -22,6 +24,53 @@ static sb_err check_shape(const sb_audio *a, const char *path, const sb_audio *f
     return sb_msg_set(msg, SB_ELENGTH, "%s: %lld samples, but %s has %lld", path,
                       (long long)a->n_frames, first_path, (long long)first->n_frames);
   return SB_OK;
+}
+
+sb_err sb_track_audio_cut(sb_audio *a, const sb_track *track, const char *path, sb_msg *msg)
+{
+  int64_t start, len;
+  if (!(track->excerpt_len > 0) && !(track->excerpt_start > 0))
+    return SB_OK;
+  start = (int64_t)llround(track->excerpt_start * a->rate);
+  len = track->excerpt_len > 0 ? (int64_t)llround(track->excerpt_len * a->rate) : a->n_frames - start;
+  if (start >= a->n_frames)
+    return sb_msg_set(msg, SB_ELENGTH, "%s: excerpt starts at %.3f s, the file lasts %.3f s", path,
+                      track->excerpt_start, (double)a->n_frames / a->rate);
+  if (len > a->n_frames - start)
+    len = a->n_frames - start;
+  for (int c = 0; c < a->n_chan; c++)
+    memmove(a->data + (int64_t)c * len, a->data + (int64_t)c * a->n_frames + start, (size_t)len * sizeof *a->data);
+  a->n_frames = len;
+  return SB_OK;
+}
+
+/* Reads stem k (k < 0: the mixture), summing the parts of a derived stem. */
+static sb_err read_signal(const sb_track *track, int k, sb_audio **out, sb_msg *msg)
+{
+  const char *path = k < 0 ? track->mix_path : track->stem_paths[k];
+  sb_err err;
+  if (k >= 0 && track->stem_n_parts && track->stem_n_parts[k] > 0) {
+    char *const *parts = track->stem_parts[k];
+    err = sb_audio_read(parts[0], out, msg);
+    for (int p = 1; !err && p < track->stem_n_parts[k]; p++) {
+      sb_audio *part = NULL;
+      err = sb_audio_read(parts[p], &part, msg);
+      if (!err)
+        err = check_shape(part, parts[p], *out, parts[0], msg);
+      for (int64_t i = 0; !err && i < (int64_t)part->n_chan * part->n_frames; i++)
+        (*out)->data[i] += part->data[i];
+      sb_audio_free(&part);
+    }
+  } else {
+    err = sb_audio_read(path, out, msg);
+  }
+  if (!err)
+    err = sb_audio_check_finite(*out, path, msg);
+  if (!err)
+    err = sb_track_audio_cut(*out, track, path, msg);
+  if (err)
+    sb_audio_free(out);
+  return err;
 }
 
 sb_err sb_track_audio_load(const sb_track *track, sb_track_audio **out, sb_msg *msg)
@@ -41,10 +90,7 @@ sb_err sb_track_audio_load(const sb_track *track, sb_track_audio **out, sb_msg *
   }
   t->n_stems = track->n_stems;
   for (int s = 0; s < track->n_stems; s++) {
-    err = sb_audio_read(track->stem_paths[s], &t->stems[s], msg);
-    if (err)
-      goto fail;
-    err = sb_audio_check_finite(t->stems[s], track->stem_paths[s], msg);
+    err = read_signal(track, s, &t->stems[s], msg);
     if (err)
       goto fail;
     if (s > 0) {
@@ -54,10 +100,7 @@ sb_err sb_track_audio_load(const sb_track *track, sb_track_audio **out, sb_msg *
     }
   }
   if (track->mix_path) {
-    err = sb_audio_read(track->mix_path, &t->mix, msg);
-    if (err)
-      goto fail;
-    err = sb_audio_check_finite(t->mix, track->mix_path, msg);
+    err = read_signal(track, -1, &t->mix, msg);
     if (err)
       goto fail;
     err = check_shape(t->mix, track->mix_path, t->stems[0], track->stem_paths[0], msg);

@@ -21,14 +21,24 @@ typedef struct sb_track_audio {
   sb_audio **stems;  /* n_stems references, all the same rate, channels, length */
 } sb_track_audio;
 
-/* Reads the mixture and every stem of a track.  Errors (msg names the file
+/* Reads the mixture and every stem of a track: a derived stem is the sum
+ * of its parts (suite.h), and with an excerpt every signal is cut to
+ * [excerpt_start, excerpt_start + excerpt_len) seconds (shorter when the
+ * files end earlier).  Errors (msg names the file
  * and the problem): SB_EIO, SB_EFORMAT (from sb_audio_read), SB_ERATE and
  * SB_ECHAN ("stem X: 22050 Hz, the mixture is 44100 Hz"), SB_ELENGTH
- * (stems of different lengths; a mixture of another length), SB_ENONFINITE,
+ * (stems of different lengths; a mixture of another length; an excerpt
+ * starting after the end of a file), SB_ENONFINITE,
  * SB_ENOMEM. */
 sb_err sb_track_audio_load(const sb_track *track, sb_track_audio **out, sb_msg *msg);
 
 void sb_track_audio_free(sb_track_audio **t);
+
+/* Cuts a whole-file signal to the track's excerpt in place (no-op without
+ * one); for estimates read from disk (estimates.h) when the track has an
+ * excerpt.  path names the file in messages.  SB_ELENGTH when the excerpt
+ * starts after the end. */
+sb_err sb_track_audio_cut(sb_audio *a, const sb_track *track, const char *path, sb_msg *msg);
 
 /* Checks an estimate against the references (rate, channels, finite
  * samples) and pads or truncates it to n_frames.  label names the estimate

@@ -46,6 +46,9 @@ void dgelsd_(const int *m, const int *n, const int *nrhs, double *a, const int *
 #define SB_CLONES
 #endif
 
+/* How a factor was obtained. */
+typedef enum sb_gram_kind { SB_GRAM_CHOLESKY = 0, SB_GRAM_LU, SB_GRAM_LSTSQ } sb_gram_kind;
+
 struct sb_gram_factor {
   int size;          /* m n */
   sb_gram_kind kind;
@@ -146,11 +149,6 @@ sb_err sb_gram_factor_new(const double *R, int m, int n, double load, sb_gram_fa
 fail:
   sb_gram_factor_free(&f);
   return err;
-}
-
-sb_gram_kind sb_gram_factor_kind(const sb_gram_factor *f)
-{
-  return f->kind;
 }
 
 static sb_err lstsq_solve(const sb_gram_factor *f, int n_rhs, double *rhs)
@@ -279,6 +277,7 @@ typedef struct levinson_ws {
   double *x;        /* r columns: solution */
   double *d;        /* r columns: right-hand sides */
   double *small;    /* 10 m x max(m, r) scratch matrices */
+  double *energy;   /* r energies (energy mode) or NULL (solution mode) */
 } levinson_ws;
 
 SB_CLONES
@@ -346,8 +345,33 @@ static void dots(const double *a, const double *b, size_t stride, int n_b, size_
     out[v] = dot(a, b + (size_t)v * stride, n);
 }
 
+/* energy[c] += g_c^T E_b^{-1} g_c with g = B^T d_{0..K} (m x r, B's columns
+ * over the first K rows) and lb the Cholesky factor of E_b: the order's
+ * term of d^T T^{-1} d = sum_p g_p^T E_b,p^{-1} g_p (T^{-1} = U E_b^{-1}
+ * U^T with the backward predictors as the columns of U). */
+static void add_energy(const levinson_ws *ws, const double *bcols, const double *lb, size_t K,
+                       double *g)
+{
+  const int m = ws->m, r = ws->r;
+  for (int t = 0; t < m; t++)
+    dots(bcols + (size_t)t * ws->len, ws->d, ws->len, r, K, g + t * r);
+  for (int c = 0; c < r; c++) {
+    double e = 0.0;
+    for (int i = 0; i < m; i++) {
+      double v = g[i * r + c];
+      for (int k = 0; k < i; k++)
+        v -= lb[i * m + k] * g[k * r + c];
+      v /= lb[i * m + i];
+      g[i * r + c] = v;
+      e += v * v;
+    }
+    ws->energy[c] += e;
+  }
+}
+
 /* The recursion proper; returns -1 when an error covariance loses positive
- * definiteness. */
+ * definiteness.  With ws->energy set only the energies are accumulated
+ * (no solution vector). */
 static int levinson_run(levinson_ws *ws)
 {
   const int m = ws->m, n = ws->n, r = ws->r;
@@ -371,13 +395,17 @@ static int levinson_run(levinson_ws *ws)
     ws->f[(size_t)i * N + i] = 1.0;
     ws->b[(size_t)i * N + i] = 1.0;
   }
-  for (int i = 0; i < m; i++)
-    for (int c = 0; c < r; c++)
-      gam[i * r + c] = ws->d[(size_t)c * N + i];
-  small_chol_solve(lf, m, gam, r, r);
-  for (int i = 0; i < m; i++)
-    for (int c = 0; c < r; c++)
-      ws->x[(size_t)c * N + i] = gam[i * r + c];
+  if (ws->energy) {
+    add_energy(ws, ws->b, lb, (size_t)m, gam);
+  } else {
+    for (int i = 0; i < m; i++)
+      for (int c = 0; c < r; c++)
+        gam[i * r + c] = ws->d[(size_t)c * N + i];
+    small_chol_solve(lf, m, gam, r, r);
+    for (int i = 0; i < m; i++)
+      for (int c = 0; c < r; c++)
+        ws->x[(size_t)c * N + i] = gam[i * r + c];
+  }
 
   for (int p = 0; p + 1 < n; p++) {
     const size_t K = (size_t)(p + 1) * m, K2 = K + m;
@@ -386,7 +414,8 @@ static int levinson_run(levinson_ws *ws)
     for (int i = 0; i < m; i++) {
       const double *ai = ws->q + (size_t)i * (N + m) + (size_t)(n - p - 1) * m;
       dots(ai, ws->f, N, m, K, delta + i * m);
-      dots(ai, ws->x, N, r, K, eps + i * r);
+      if (!ws->energy)
+        dots(ai, ws->x, N, r, K, eps + i * r);
     }
     /* K_f = -E_b^{-1} Delta_f, K_b = -E_f^{-1} Delta_f^T */
     for (int i = 0; i < m; i++)
@@ -420,10 +449,12 @@ static int levinson_run(levinson_ws *ws)
     if (small_chol(lf, m) != 0 || small_chol(lb, m) != 0)
       return -1;
     /* gamma = E_b'^{-1} (d_{p+1} - eps) */
-    for (int i = 0; i < m; i++)
-      for (int c = 0; c < r; c++)
-        gam[i * r + c] = ws->d[(size_t)c * N + K + i] - eps[i * r + c];
-    small_chol_solve(lb, m, gam, r, r);
+    if (!ws->energy) {
+      for (int i = 0; i < m; i++)
+        for (int c = 0; c < r; c++)
+          gam[i * r + c] = ws->d[(size_t)c * N + K + i] - eps[i * r + c];
+      small_chol_solve(lb, m, gam, r, r);
+    }
     /* B' = shift(B) + F K_b (new buffer), F' = F + shift(B) K_f,
      * X' = X + B' gamma; columns over the first K2 rows */
     for (int t = 0; t < m; t++) {
@@ -439,10 +470,14 @@ static int levinson_run(levinson_ws *ws)
         coef[u] = kf[u * m + t];
       axpy_multi(m, coef, ws->b, N, ws->f + (size_t)t * N + m, K);
     }
-    for (int c = 0; c < r; c++) {
-      for (int u = 0; u < m; u++)
-        coef[u] = gam[u * r + c];
-      axpy_multi(m, coef, bn, N, ws->x + (size_t)c * N, K2);
+    if (ws->energy) {
+      add_energy(ws, bn, lb, K2, gam);
+    } else {
+      for (int c = 0; c < r; c++) {
+        for (int u = 0; u < m; u++)
+          coef[u] = gam[u * r + c];
+        axpy_multi(m, coef, bn, N, ws->x + (size_t)c * N, K2);
+      }
     }
     ws->b2 = ws->b;
     ws->b = bn;
@@ -453,10 +488,13 @@ static int levinson_run(levinson_ws *ws)
 /* Runs the recursion on T + load I for the n_rhs columns of d; on success
  * ws->x holds the solutions (row a m + k).  The caller frees ws. */
 static sb_err levinson_solve(const double *R, int m, int n, double load, int n_rhs,
-                             const double *d, levinson_ws *ws)
+                             const double *d, double *energy, levinson_ws *ws)
 {
   size_t N, big;
   memset(ws, 0, sizeof *ws);
+  ws->energy = energy;
+  if (energy)
+    memset(energy, 0, sizeof(double) * (size_t)n_rhs);
   ws->m = m;
   ws->n = n;
   ws->r = n_rhs;
@@ -466,10 +504,10 @@ static sb_err levinson_solve(const double *R, int m, int n, double load, int n_r
   ws->f = calloc((size_t)m * N, sizeof(double));
   ws->b = calloc((size_t)m * N, sizeof(double));
   ws->b2 = calloc((size_t)m * N, sizeof(double));
-  ws->x = calloc((size_t)n_rhs * N, sizeof(double));
+  ws->x = energy ? NULL : calloc((size_t)n_rhs * N, sizeof(double));
   ws->d = malloc(sizeof(double) * (size_t)n_rhs * N);
   ws->small = malloc(sizeof(double) * 10 * big);
-  if (!ws->q || !ws->f || !ws->b || !ws->b2 || !ws->x || !ws->d || !ws->small)
+  if (!ws->q || !ws->f || !ws->b || !ws->b2 || (!energy && !ws->x) || !ws->d || !ws->small)
     return SB_ENOMEM;
   /* q[i][c m + k] = R(n - c)[k][i] for c = 1..n (c = n: R(0) + load I) */
   for (int c = 1; c <= n; c++)
@@ -504,10 +542,7 @@ sb_err sb_btoep_energy(const double *R, int m, int n, int n_rhs, const double *d
   sb_err err;
   if (!R || !d || !energy || m < 1 || n < 1 || n_rhs < 1)
     return SB_EINVAL;
-  err = levinson_solve(R, m, n, 0.0, n_rhs, d, &ws);
-  if (err == SB_OK)
-    for (int c = 0; c < n_rhs; c++)
-      energy[c] = dot(ws.d + (size_t)c * ws.len, ws.x + (size_t)c * ws.len, ws.len);
+  err = levinson_solve(R, m, n, 0.0, n_rhs, d, energy, &ws);
   levinson_free(&ws);
   return err;
 }
@@ -518,7 +553,7 @@ sb_err sb_btoep_solve(const double *R, int m, int n, double load, int n_rhs, dou
   sb_err err;
   if (!R || !x || m < 1 || n < 1 || n_rhs < 1)
     return SB_EINVAL;
-  err = levinson_solve(R, m, n, load, n_rhs, x, &ws);
+  err = levinson_solve(R, m, n, load, n_rhs, x, NULL, &ws);
   if (err == SB_OK)
     for (int c = 0; c < n_rhs; c++)
       for (int k = 0; k < m; k++)

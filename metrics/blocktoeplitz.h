@@ -38,15 +38,10 @@
 
 typedef struct sb_gram_factor sb_gram_factor;
 
-/* How a factor was obtained. */
-typedef enum sb_gram_kind { SB_GRAM_CHOLESKY = 0, SB_GRAM_LU, SB_GRAM_LSTSQ } sb_gram_kind;
-
 /* Builds T + load * I from R (m >= 1, n >= 1) and factorises it.
  * SB_EINVAL (bad sizes or NULL), SB_ENOMEM, SB_ENUMERIC (LAPACK reported an
  * argument error or a non-finite matrix). */
 sb_err sb_gram_factor_new(const double *R, int m, int n, double load, sb_gram_factor **out);
-
-sb_gram_kind sb_gram_factor_kind(const sb_gram_factor *f);
 
 /* Solves (T + load I) x = b in place for n_rhs columns stored one after
  * the other (column c at rhs + c * m * n).  Thread-safe for concurrent

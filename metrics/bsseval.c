@@ -229,6 +229,110 @@ static sb_err corr_whole(const sb_bsseval *b, int n_x, const double *const *x, i
   return err;
 }
 
+/* Frames evaluated in groups of this many per task, so that sums over the
+ * track are added in an order that does not depend on the threads. */
+#define FRAME_GROUP 8
+
+/* Receives the correlations of frame k (x and y cut to the frame). */
+typedef void (*frame_sink)(void *ctx, int64_t k, const double *corr);
+
+/* Correlations of x against y cut to every frame (given to sink), and with
+ * whole != NULL their sum over the whole track [0, T).  When the frames do
+ * not overlap, the whole-track sum is assembled from the frame results:
+ * whole = sum over frames of (cut + the pairs that cross the frame's edges,
+ * y within max_lag outside it) + the samples outside every frame, which
+ * is exact and saves a second pass over the track. */
+static sb_err frames_and_whole(const sb_bsseval *b, int n_x, const double *const *x, int n_y,
+                               const double *const *y, int sym, frame_sink sink, void *ctx,
+                               double *whole)
+{
+  const size_t size = (size_t)n_x * n_y * b->n_lag;
+  const int ml = b->L - 1;
+  const int partition = whole && b->hop >= b->win;
+  const int64_t n_group = (b->n_frames + FRAME_GROUP - 1) / FRAME_GROUP;
+  double *acc = partition ? calloc((size_t)n_group * size, sizeof(double)) : NULL;
+  sb_err err = SB_OK;
+
+  if (partition && !acc)
+    return SB_ENOMEM;
+#ifdef _OPENMP
+#pragma omp parallel
+#endif
+  {
+    double *buf = malloc(sizeof(double) * size);
+    sb_err terr = buf ? SB_OK : SB_ENOMEM;
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+    for (int64_t g = 0; g < n_group; g++) {
+      for (int64_t k = g * FRAME_GROUP; k < (g + 1) * FRAME_GROUP && k < b->n_frames; k++) {
+        int64_t t0, t1;
+        double *a = partition ? acc + (size_t)g * size : NULL;
+        if (terr != SB_OK)
+          break;
+        frame_bounds(b, k, &t0, &t1);
+        memset(buf, 0, sizeof(double) * size);
+        terr = sb_fftcorr_add(b->fc, n_x, x, t0, t1, n_y, y, t0, t1, sym, buf);
+        if (terr != SB_OK)
+          break;
+        sink(ctx, k, buf);
+        if (!a)
+          continue;
+        for (size_t i = 0; i < size; i++)
+          a[i] += buf[i];
+        memset(buf, 0, sizeof(double) * size);
+        terr = sb_fftcorr_add(b->fc, n_x, x, t0, t1, n_y, y, t0 - ml > 0 ? t0 - ml : 0, t0, 0,
+                              buf);
+        if (terr == SB_OK)
+          terr = sb_fftcorr_add(b->fc, n_x, x, t0, t1, n_y, y, t1,
+                                t1 + ml < b->T ? t1 + ml : b->T, 0, buf);
+        if (terr != SB_OK)
+          break;
+        for (size_t i = 0; i < size; i++)
+          a[i] += buf[i];
+      }
+    }
+    if (terr != SB_OK) {
+#ifdef _OPENMP
+#pragma omp critical(sb_bsseval_err)
+#endif
+      err = terr;
+    }
+    free(buf);
+  }
+  if (err == SB_OK && whole && !partition)
+    err = corr_whole(b, n_x, x, n_y, y, sym, whole);
+  if (err == SB_OK && partition) {
+    memset(whole, 0, sizeof(double) * size);
+    for (int64_t g = 0; g < n_group; g++)
+      for (size_t i = 0; i < size; i++)
+        whole[i] += acc[(size_t)g * size + i];
+    /* samples outside every frame: the gaps (hop > win) and the tail */
+    for (int64_t k = 0; k < b->n_frames && err == SB_OK; k++) {
+      int64_t t0, t1, next;
+      frame_bounds(b, k, &t0, &t1);
+      next = k + 1 < b->n_frames ? (k + 1) * b->hop : b->T;
+      if (next > t1)
+        err = sb_fftcorr_add(b->fc, n_x, x, t1, next, n_y, y, 0, b->T, 0, whole);
+    }
+  }
+  free(acc);
+  return err;
+}
+
+/* frame_sink for the reference Gram correlations: R(l) of frame k. */
+typedef struct r_sink_ctx {
+  const sb_bsseval *b;
+  double *R_frame;
+} r_sink_ctx;
+
+static void r_sink(void *ctx, int64_t k, const double *corr)
+{
+  const r_sink_ctx *c = ctx;
+  size_t per = (size_t)c->b->L * c->b->m * c->b->m;
+  corr_to_R(corr, c->b->m, c->b->L, c->R_frame + per * (size_t)k);
+}
+
 /* ------------------------------------------------------------------- new */
 
 sb_err sb_bsseval_new(const sb_bss_opts *opts, const sb_sources *ref, sb_bsseval **out,
@@ -313,42 +417,22 @@ sb_err sb_bsseval_new(const sb_bss_opts *opts, const sb_sources *ref, sb_bsseval
   }
 
   if (!b->whole) {
+    r_sink_ctx ctx;
     size_t per = (size_t)b->L * b->m * b->m;
     b->R_frame = malloc(sizeof(double) * per * (size_t)b->n_frames);
     if (!b->R_frame) {
       err = SB_ENOMEM;
       goto fail;
     }
-#ifdef _OPENMP
-#pragma omp parallel
-#endif
-    {
-      double *c = malloc(sizeof(double) * (size_t)b->m * b->m * b->n_lag);
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 1)
-#endif
-      for (int64_t k = 0; k < b->n_frames; k++) {
-        int64_t t0, t1;
-        sb_err e = c ? SB_OK : SB_ENOMEM;
-        frame_bounds(b, k, &t0, &t1);
-        if (e == SB_OK) {
-          memset(c, 0, sizeof(double) * (size_t)b->m * b->m * b->n_lag);
-          e = sb_fftcorr_add(b->fc, b->m, b->ref, t0, t1, b->m, b->ref, t0, t1, 1, c);
-        }
-        if (e == SB_OK)
-          corr_to_R(c, b->m, b->L, b->R_frame + per * (size_t)k);
-        if (e != SB_OK) {
-#ifdef _OPENMP
-#pragma omp critical(sb_bsseval_err)
-#endif
-          err = e;
-        }
-      }
-      free(c);
-    }
-    if (err != SB_OK)
-      goto fail;
+    ctx.b = b;
+    ctx.R_frame = b->R_frame;
+    err = frames_and_whole(b, b->m, b->ref, b->m, b->ref, 1, r_sink, &ctx,
+                           b->frame_filters ? NULL : corr);
+  } else {
+    err = corr_whole(b, b->m, b->ref, b->m, b->ref, 1, corr);
   }
+  if (err != SB_OK)
+    goto fail;
 
   if (!b->frame_filters) {
     int cand[64];
@@ -359,9 +443,6 @@ sb_err sb_bsseval_new(const sb_bss_opts *opts, const sb_sources *ref, sb_bsseval
       err = SB_ENOMEM;
       goto fail;
     }
-    err = corr_whole(b, b->m, b->ref, b->m, b->ref, 1, corr);
-    if (err != SB_OK)
-      goto fail;
     corr_to_R(corr, b->m, b->L, b->R_whole);
     for (int k = 0; k < b->m; k++)
       cand[k] = k;
@@ -631,13 +712,30 @@ typedef struct pair_filters {
   fftw_complex *u_spat;  /* spectra of Cj - delta, target channels */
 } pair_filters;
 
+/* frame_sink for the reference/estimate correlations: lags 0..L-1 of
+ * frame k, [((k n_x n_y) + pair) L + lag]. */
+typedef struct d_sink_ctx {
+  const sb_bsseval *b;
+  int n_xy;
+  double *d_frame;
+} d_sink_ctx;
+
+static void d_sink(void *ctx, int64_t k, const double *corr)
+{
+  const d_sink_ctx *c = ctx;
+  const int L = c->b->L;
+  double *dst = c->d_frame + (size_t)k * c->n_xy * L;
+  for (int i = 0; i < c->n_xy; i++)
+    memcpy(dst + (size_t)i * L, corr + (size_t)i * c->b->n_lag + (L - 1), sizeof(double) * (size_t)L);
+}
+
 static sb_err eval_filter_mode(sb_bsseval *b, int n_pair, const sb_bss_pair *pair,
                                const est_set *es, const unsigned char *skip, double *sdr,
                                double *isr, double *sir, double *sar)
 {
   const int m = b->m, I = b->n_chan, L = b->L, nb = b->n_bin2, n_y = es->n_est * I;
   const size_t n_corr = (size_t)m * n_y * b->n_lag;
-  double *corr = NULL, *rhs = NULL, *coef = NULL, *buf = NULL;
+  double *corr = NULL, *rhs = NULL, *coef = NULL, *buf = NULL, *d_frame = NULL;
   fftw_complex *u_c = NULL;
   pair_filters *pf = NULL;
   int *cols = NULL;
@@ -656,8 +754,22 @@ static sb_err eval_filter_mode(sb_bsseval *b, int n_pair, const sb_bss_pair *pai
   }
   for (int y = 0; y < n_y; y++)
     cols[y] = y;
-  /* D over the whole track and the all-source filters C of every estimate */
-  err = corr_whole(b, m, b->ref, n_y, es->col, 0, corr);
+  /* D over the whole track (and of every frame), then the all-source
+   * filters C of every estimate */
+  if (b->whole) {
+    err = corr_whole(b, m, b->ref, n_y, es->col, 0, corr);
+  } else {
+    d_sink_ctx ctx;
+    d_frame = malloc(sizeof(double) * (size_t)m * n_y * L * (size_t)b->n_frames);
+    if (!d_frame) {
+      err = SB_ENOMEM;
+      goto done;
+    }
+    ctx.b = b;
+    ctx.n_xy = m * n_y;
+    ctx.d_frame = d_frame;
+    err = frames_and_whole(b, m, b->ref, n_y, es->col, 0, d_sink, &ctx, corr);
+  }
   if (err != SB_OK)
     goto done;
   if (b->all.n_keep > 0) {
@@ -722,16 +834,18 @@ static sb_err eval_filter_mode(sb_bsseval *b, int n_pair, const sb_bss_pair *pai
   {
     const size_t per = (size_t)L * m * m;
     fftw_complex *E = fftw_malloc(sizeof(fftw_complex) * (size_t)m * m * nb);
-    double *dfr = b->whole ? NULL : malloc(sizeof(double) * n_corr);
     double *p_est = malloc(sizeof(double) * (size_t)es->n_est);
     const fftw_complex **v = malloc(sizeof(*v) * (size_t)m);
-    sb_err terr = (E && (dfr || b->whole) && p_est && v) ? SB_OK : SB_ENOMEM;
+    sb_err terr = (E && p_est && v) ? SB_OK : SB_ENOMEM;
+    /* frame correlations: lags 0..L-1 at d_off in rows of d_stride */
+    const size_t d_stride = b->whole ? (size_t)b->n_lag : (size_t)L;
+    const size_t d_off = b->whole ? (size_t)(L - 1) : 0;
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
     for (int64_t k = 0; k < b->n_frames; k++) {
       int64_t t0, t1;
-      const double *dk = b->whole ? corr : dfr;
+      const double *dk = b->whole ? corr : d_frame + (size_t)k * m * n_y * L;
       if (terr != SB_OK)
         continue;
       if (skip && skip[k]) {
@@ -740,12 +854,6 @@ static sb_err eval_filter_mode(sb_bsseval *b, int n_pair, const sb_bss_pair *pai
         continue;
       }
       frame_bounds(b, k, &t0, &t1);
-      if (!b->whole) {
-        memset(dfr, 0, sizeof(double) * n_corr);
-        terr = sb_fftcorr_add(b->fc, m, b->ref, t0, t1, n_y, es->col, t0, t1, 0, dfr);
-        if (terr != SB_OK)
-          continue;
-      }
       terr = gram_spectra(b, b->whole ? b->R_whole : b->R_frame + per * (size_t)k, E);
       if (terr != SB_OK)
         continue;
@@ -778,7 +886,7 @@ static sb_err eval_filter_mode(sb_bsseval *b, int n_pair, const sb_bss_pair *pai
             v[r] = f->u_diff + ((size_t)c * m + r) * nb;
           interf += quad_form(b, E, v);
           for (int r = 0; r < m; r++) {
-            const double *d = dk + ((size_t)r * n_y + e * I + c) * b->n_lag + (L - 1);
+            const double *d = dk + ((size_t)r * n_y + e * I + c) * d_stride + d_off;
             const double *cp = coef + ((size_t)(e * I + c) * m + r) * L;
             const double *cq = f->cj + ((size_t)c * m + r) * L;
             for (int a = 0; a < L; a++) {
@@ -799,7 +907,6 @@ static sb_err eval_filter_mode(sb_bsseval *b, int n_pair, const sb_bss_pair *pai
       err = terr;
     }
     fftw_free(E);
-    free(dfr);
     free(p_est);
     free(v);
   }
@@ -814,6 +921,7 @@ done:
     }
   free(pf);
   free(corr);
+  free(d_frame);
   free(coef);
   fftw_free(u_c);
   fftw_free(buf);

@@ -29,16 +29,26 @@
 #include <string.h>
 
 #include "metrics/evaluate.h"
+#include "metrics/pspm.h"
 #include "metrics/gsdr.h"
 #include "metrics/permutation.h"
 #include "metrics/sisdr.h"
 
 #define SB_METRIC_KNOWN                                                                            \
-  (SB_METRIC_BSS | SB_METRIC_SISDR | SB_METRIC_GSDR | SB_METRIC_SNR | SB_METRIC_IMPROVE | SB_METRIC_SDR)
+  (SB_METRIC_BSS | SB_METRIC_SISDR | SB_METRIC_GSDR | SB_METRIC_SNR | SB_METRIC_IMPROVE | SB_METRIC_SDR | \
+   SB_METRIC_PSPM)
 
 static const char *const frame_metric_names[SB_FM_COUNT] = {"SDR", "ISR", "SIR", "SAR"};
 static const char *const whole_metric_names[SB_WM_COUNT] = {
-    "SDR", "ISR", "SIR", "SAR", "SI-SDR", "SI-SIR", "SI-SAR", "SD-SDR", "SNR", "global_SDR", "SDRi", "SI-SDRi"};
+    "SDR", "ISR", "SIR", "SAR", "SI-SDR", "SI-SIR", "SI-SAR", "SD-SDR", "SNR", "global_SDR", "SDRi", "SI-SDRi",
+    "PS", "PM"};
+static const char *const pspm_metric_names[SB_PSM_COUNT] = {"PS", "PM", "PS_radius", "PM_radius",
+                                                            "PS_ci", "PM_ci"};
+
+const char *sb_pspm_metric_name(int psm)
+{
+  return psm >= 0 && psm < SB_PSM_COUNT ? pspm_metric_names[psm] : NULL;
+}
 
 const char *sb_frame_metric_name(int fm)
 {
@@ -76,6 +86,8 @@ void sb_eval_result_free(sb_eval_result **r)
   free((*r)->frame_flags);
   free((*r)->perm);
   free((*r)->perm_si);
+  for (int m = 0; m < SB_PSM_COUNT; m++)
+    free((*r)->pspm[m]);
   free(*r);
   *r = NULL;
 }
@@ -614,6 +626,66 @@ static sb_err first_pass(eval_ctx *x, sb_msg *msg)
   return SB_OK;
 }
 
+/* PS/PM (metrics/pspm.h) of the estimates matched by perm: 20-ms series
+ * and file-level means; the reference side comes from opts->pspm_track or
+ * is prepared here. */
+static sb_err pspm_values(eval_ctx *x, sb_msg *msg)
+{
+  const sb_eval_opts *o = x->opts;
+  sb_pspm_track *own = NULL, *track = o->pspm_track;
+  sb_embedder *emb = NULL;
+  sb_pspm_result res = {0};
+  const double **est_chan = NULL;
+  int n = x->n_src, n_chan = x->ref->n_chan;
+  sb_err err;
+
+  if (!track) {
+    sb_pspm_options popt;
+    sb_pspm_options_default(&popt);
+    if ((err = sb_embedder_new(o->pspm_embedder, &emb, msg)) != SB_OK)
+      return err;
+    popt.embedder = emb;
+    err = sb_pspm_track_new(x->ref->chan, (size_t)n, (size_t)n_chan, (size_t)x->ref->n_samples,
+                            x->ref->rate, &popt, &own, msg);
+    if (err != SB_OK)
+      goto done;
+    track = own;
+  }
+  err = SB_ENOMEM;
+  if (!(est_chan = malloc((size_t)n * (size_t)n_chan * sizeof *est_chan))) {
+    sb_msg_set(msg, err, "evaluation: out of memory");
+    goto done;
+  }
+  for (int j = 0; j < n; j++)
+    for (int c = 0; c < n_chan; c++)
+      est_chan[j * n_chan + c] = sb_sources_chan(x->est, x->r->perm[j], c);
+  if ((err = sb_pspm_track_eval(track, est_chan, (size_t)x->ref->n_samples, x->ref->rate, &res,
+                                msg)) != SB_OK)
+    goto done;
+  x->r->pspm_n_frames = (int64_t)res.n_frames;
+  x->r->pspm_hop_s = res.hop_s;
+  x->r->pspm[SB_PSM_PS] = res.ps;
+  x->r->pspm[SB_PSM_PM] = res.pm;
+  x->r->pspm[SB_PSM_PS_RADIUS] = res.ps_radius;
+  x->r->pspm[SB_PSM_PM_RADIUS] = res.pm_radius;
+  x->r->pspm[SB_PSM_PS_CI] = res.ps_ci;
+  x->r->pspm[SB_PSM_PM_CI] = res.pm_ci;
+  res.ps = res.pm = res.ps_radius = res.pm_radius = res.ps_ci = res.pm_ci = NULL;
+  for (int j = 0; j < n; j++) {
+    x->r->whole[(size_t)j * SB_WM_COUNT + SB_WM_PS] = res.ps_mean[j];
+    x->r->whole[(size_t)j * SB_WM_COUNT + SB_WM_PM] = res.pm_mean[j];
+  }
+  if (res.n_scored == 0)
+    note_add(x->r, "PS/PM: no 20-ms frame has two active references (PS/PM are NaN)");
+
+done:
+  sb_pspm_result_clear(&res);
+  sb_pspm_track_free(&own);
+  sb_embedder_free(&emb);
+  free(est_chan);
+  return err;
+}
+
 sb_err sb_evaluate(const sb_eval_opts *opts, const sb_sources *ref, const sb_sources *est,
                    const sb_sources *mix, sb_eval_result **out, sb_msg *msg)
 {
@@ -853,6 +925,9 @@ sb_err sb_evaluate(const sb_eval_opts *opts, const sb_sources *ref, const sb_sou
       w[SB_WM_SI_SDRI] = w[SB_WM_SI_SDR] - base[j];
     }
   }
+
+  if ((metrics & SB_METRIC_PSPM) && (err = pspm_values(&x, msg)) != SB_OK)
+    goto fail;
 
   *out = x.r;
   x.r = NULL;

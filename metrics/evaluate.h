@@ -86,6 +86,7 @@ enum {
   SB_METRIC_SNR = 1u << 3,     /* SNR (whole) */
   SB_METRIC_IMPROVE = 1u << 4, /* SDRi, SI-SDRi (needs a mixture) */
   SB_METRIC_SDR = 1u << 5,     /* framewise + whole images SDR only (no filters) */
+  SB_METRIC_PSPM = 1u << 6,    /* PS/PM (MAPSS, metrics/pspm.h): 20-ms series + whole; opt-in */
   SB_METRIC_DEFAULT = SB_METRIC_BSS | SB_METRIC_SISDR | SB_METRIC_GSDR | SB_METRIC_SNR | SB_METRIC_IMPROVE
 };
 
@@ -103,6 +104,11 @@ typedef struct sb_eval_opts {
   int64_t win, hop;     /* samples; win <= 0 = whole signal; hop >= 1 when win > 0 */
   int filter_len;       /* 512; >= 1 when BSS Eval runs */
   int zero_mean;        /* SI-SDR family: subtract means first */
+  const char *pspm_embedder;        /* PS/PM embedder spec (metrics/embedders.h); NULL = "raw" */
+  struct sb_pspm_track *pspm_track; /* optional PS/PM reference-side cache for this very
+                                       reference (metrics/pspm.h sb_pspm_track_new), reused
+                                       across estimate sets; NULL = prepared per call.  Not
+                                       owned; one thread at a time. */
 } sb_eval_opts;
 
 /* Sets the museval/SiSEC 2018 defaults for a sample rate: v4 images, 1 s
@@ -116,11 +122,21 @@ enum { SB_FM_SDR = 0, SB_FM_ISR, SB_FM_SIR, SB_FM_SAR, SB_FM_COUNT };
 enum {
   SB_WM_SDR = 0, SB_WM_ISR, SB_WM_SIR, SB_WM_SAR,
   SB_WM_SI_SDR, SB_WM_SI_SIR, SB_WM_SI_SAR, SB_WM_SD_SDR, SB_WM_SNR,
-  SB_WM_GLOBAL_SDR, SB_WM_SDRI, SB_WM_SI_SDRI, SB_WM_COUNT
+  SB_WM_GLOBAL_SDR, SB_WM_SDRI, SB_WM_SI_SDRI,
+  SB_WM_PS, SB_WM_PM, /* PS/PM file-level means over the scored 20-ms frames */
+  SB_WM_COUNT
 };
 
+/* PS/PM 20-ms series, in this order in sb_eval_result.pspm; names "PS",
+ * "PM", "PS_radius", "PM_radius" (deterministic error radii), "PS_ci",
+ * "PM_ci" (high-probability radii, delta = 0.05). */
+enum { SB_PSM_PS = 0, SB_PSM_PM, SB_PSM_PS_RADIUS, SB_PSM_PM_RADIUS, SB_PSM_PS_CI, SB_PSM_PM_CI,
+       SB_PSM_COUNT };
+const char *sb_pspm_metric_name(int psm);
+
 /* Names used in JSON and in the store: "SDR", "ISR", ..., "SI-SDR",
- * "global_SDR", "SDRi", "SI-SDRi".  NULL for an index out of range. */
+ * "global_SDR", "SDRi", "SI-SDRi", "PS", "PM".  NULL for an index out of
+ * range. */
 const char *sb_frame_metric_name(int fm);
 const char *sb_whole_metric_name(int wm);
 
@@ -142,6 +158,11 @@ typedef struct sb_eval_result {
   int *perm_si;                /* n_src: the same for the SI family and SI-SDRi */
   char note[512];              /* human-readable reasons (silent stems, ...);
                                   empty when there is nothing to report */
+  int64_t pspm_n_frames;       /* PS/PM series (SB_METRIC_PSPM): frame k covers */
+  double pspm_hop_s;           /* [k hop, (k + 1) hop) s, hop = 0.02 */
+  double *pspm[SB_PSM_COUNT];  /* n_src * pspm_n_frames each, by reference (the
+                                  estimate perm[j]); NaN where not scored; NULL
+                                  when not requested */
 } sb_eval_result;
 
 /* Scores est against ref (same n_src, n_chan, n_samples and rate; est

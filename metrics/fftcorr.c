@@ -123,11 +123,6 @@ sb_err sb_fftcorr_new(int max_lag, sb_fftcorr **out)
   return SB_OK;
 }
 
-int sb_fftcorr_n_lag(const sb_fftcorr *c)
-{
-  return 2 * c->max_lag + 1;
-}
-
 /* acc += conj(x) y over n bins, spectra split into real and imaginary
  * arrays so that the loop vectorises. */
 SB_CLONES

@@ -33,11 +33,8 @@ typedef struct sb_fftcorr sb_fftcorr;
  * SB_EINVAL (max_lag < 0 or > 2^20), SB_ENOMEM. */
 sb_err sb_fftcorr_new(int max_lag, sb_fftcorr **out);
 
-/* Number of lags of one pair in the output: 2 max_lag + 1. */
-int sb_fftcorr_n_lag(const sb_fftcorr *c);
-
 /* Adds r_ij[l] (definition above) to out[(i * n_y + j) * n_lag + l + max_lag]
- * for i < n_x, j < n_y.  x[i] and y[j] point at sample 0 of their channels;
+ * (n_lag = 2 max_lag + 1) for i < n_x, j < n_y.  x[i] and y[j] point at sample 0 of their channels;
  * only samples inside [x0, x1) resp. [y0, y1) are read.  Empty ranges add
  * nothing.  sym = 1 declares that y is the same channel set as x: only
  * j >= i is computed and r_ji[l] = r_ij[-l] fills the rest, which is exact

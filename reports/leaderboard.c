@@ -103,7 +103,8 @@ sb_err sb_leaderboard_parse_format(const char *name, sb_lb_format *out)
     const char *name;
     sb_lb_format fmt;
   } formats[] = {{"text", SB_LB_TEXT}, {"markdown", SB_LB_MARKDOWN}, {"md", SB_LB_MARKDOWN},
-                 {"csv", SB_LB_CSV},   {"json", SB_LB_JSON}};
+                 {"csv", SB_LB_CSV},   {"json", SB_LB_JSON},
+                 {"latex", SB_LB_LATEX}, {"tex", SB_LB_LATEX}, {"html", SB_LB_HTML}};
   if (!name || !out)
     return SB_EINVAL;
   for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
@@ -112,6 +113,37 @@ sb_err sb_leaderboard_parse_format(const char *name, sb_lb_format *out)
       return SB_OK;
     }
   return SB_EINVAL;
+}
+
+sb_err sb_leaderboard_parse_targets(const char *list, char ***names, int *n)
+{
+  size_t len, n_names = 1;
+  char **out, *text;
+  if (!list || !names || !n || !*list)
+    return SB_EINVAL;
+  len = strlen(list);
+  for (const char *p = list; *p; p++)
+    n_names += *p == ',';
+  /* One block: the pointer array, then a copy of the text. */
+  out = malloc(n_names * sizeof *out + len + 1);
+  if (!out)
+    return SB_ENOMEM;
+  text = (char *)(out + n_names);
+  memcpy(text, list, len + 1);
+  for (size_t i = 0; i < n_names; i++) {
+    char *comma = strchr(text, ',');
+    if (comma)
+      *comma = '\0';
+    if (!*text) {
+      free(out);
+      return SB_EINVAL;
+    }
+    out[i] = text;
+    text += strlen(text) + 1;
+  }
+  *names = out;
+  *n = (int)n_names;
+  return SB_OK;
 }
 
 static int is_frame_agg(sb_lb_agg agg)
@@ -989,6 +1021,106 @@ static void write_json(const sb_leaderboard *lb, FILE *f)
   fputs("]}\n", f);
 }
 
+static void write_latex_text(FILE *f, const char *text)
+{
+  for (const char *p = text; *p; p++) {
+    if (strchr("&%$#_{}", *p))
+      fprintf(f, "\\%c", *p);
+    else if (*p == '~')
+      fputs("\\textasciitilde{}", f);
+    else if (*p == '^')
+      fputs("\\textasciicircum{}", f);
+    else if (*p == '\\')
+      fputs("\\textbackslash{}", f);
+    else
+      fputc(*p, f);
+  }
+}
+
+/* The best (largest) value of a column (col == n_targets: avg). */
+static double column_best(const sb_leaderboard *lb, int col)
+{
+  double best = NAN;
+  for (int row = 0; row < lb->n_methods; row++) {
+    double v = col < lb->n_targets ? sb_leaderboard_value(lb, row, col) : lb->avg[row];
+    if (isfinite(v) && (isnan(best) || v > best))
+      best = v;
+  }
+  return best;
+}
+
+static void write_latex(const sb_leaderboard *lb, FILE *f)
+{
+  char cell[64];
+  fputs("% requires \\usepackage{booktabs}\n\\begin{table}[t]\n\\centering\n\\caption{", f);
+  write_latex_text(f, lb->title);
+  fprintf(f, " (aggregation %s; %d tracks)}\n\\begin{tabular}{l", sb_leaderboard_agg_name(lb->agg),
+          lb->max_tracks);
+  for (int col = 0; col <= lb->n_targets; col++)
+    fputc('r', f);
+  fputs("}\n\\toprule\nMethod", f);
+  for (int col = 0; col <= lb->n_targets; col++) {
+    fputs(" & ", f);
+    write_latex_text(f, col < lb->n_targets ? lb->targets[col] : "avg");
+  }
+  fputs(" \\\\\n\\midrule\n", f);
+  for (int row = 0; row < lb->n_methods; row++) {
+    write_latex_text(f, lb->methods[row]);
+    for (int col = 0; col <= lb->n_targets; col++) {
+      double v = col < lb->n_targets ? sb_leaderboard_value(lb, row, col) : lb->avg[row];
+      format_cell(lb, row, col, cell, sizeof cell);
+      fprintf(f, isnan(v) ? " & --" : v == column_best(lb, col) ? " & \\textbf{%s}" : " & %s",
+              cell);
+    }
+    fputs(" \\\\\n", f);
+  }
+  fputs("\\bottomrule\n\\end{tabular}\n\\end{table}\n", f);
+}
+
+static void write_html_text(FILE *f, const char *text)
+{
+  for (const char *p = text; *p; p++) {
+    switch (*p) {
+    case '<': fputs("&lt;", f); break;
+    case '>': fputs("&gt;", f); break;
+    case '&': fputs("&amp;", f); break;
+    case '"': fputs("&quot;", f); break;
+    default: fputc(*p, f);
+    }
+  }
+}
+
+static void write_html(const sb_leaderboard *lb, FILE *f)
+{
+  char cell[64];
+  fputs("<table class=\"leaderboard\">\n<caption>", f);
+  write_html_text(f, lb->title);
+  fprintf(f, "<br><small>aggregation %s; suite ", sb_leaderboard_agg_name(lb->agg));
+  write_html_text(f, lb->suite ? lb->suite : "(all)");
+  fputs(", config <code>", f);
+  write_html_text(f, lb->config);
+  fprintf(f, "</code>, %d tracks</small></caption>\n<thead><tr><th>method</th>", lb->max_tracks);
+  for (int col = 0; col <= lb->n_targets; col++) {
+    fputs("<th>", f);
+    write_html_text(f, col < lb->n_targets ? lb->targets[col] : "avg");
+    fputs("</th>", f);
+  }
+  fputs("</tr></thead>\n<tbody>\n", f);
+  for (int row = 0; row < lb->n_methods; row++) {
+    fputs("<tr><th>", f);
+    write_html_text(f, lb->methods[row]);
+    fputs("</th>", f);
+    for (int col = 0; col <= lb->n_targets; col++) {
+      double v = col < lb->n_targets ? sb_leaderboard_value(lb, row, col) : lb->avg[row];
+      format_cell(lb, row, col, cell, sizeof cell);
+      fprintf(f, !isnan(v) && v == column_best(lb, col) ? "<td><b>%s</b></td>" : "<td>%s</td>",
+              cell);
+    }
+    fputs("</tr>\n", f);
+  }
+  fputs("</tbody>\n</table>\n", f);
+}
+
 sb_err sb_leaderboard_write(const sb_leaderboard *lb, FILE *f, sb_lb_format fmt)
 {
   if (!lb || !f)
@@ -1006,6 +1138,12 @@ sb_err sb_leaderboard_write(const sb_leaderboard *lb, FILE *f, sb_lb_format fmt)
     break;
   case SB_LB_JSON:
     write_json(lb, f);
+    break;
+  case SB_LB_LATEX:
+    write_latex(lb, f);
+    break;
+  case SB_LB_HTML:
+    write_html(lb, f);
     break;
   default:
     return SB_EINVAL;

@@ -52,7 +52,9 @@ typedef enum sb_lb_format {
   SB_LB_TEXT = 0, /* aligned plain-text table for a terminal */
   SB_LB_MARKDOWN, /* GitHub-flavoured markdown table */
   SB_LB_CSV,      /* RFC 4180, long format: method,target,value,n_tracks */
-  SB_LB_JSON      /* one object; NaN as null */
+  SB_LB_JSON,     /* one object; NaN as null */
+  SB_LB_LATEX,    /* booktabs tabular in a table environment, caption = title */
+  SB_LB_HTML      /* an HTML <table> fragment with a <caption> (no <html>) */
 } sb_lb_format;
 
 /* A zeroed struct (or NULL) gives the defaults. */
@@ -77,6 +79,11 @@ void sb_leaderboard_opts_default(sb_leaderboard_opts *o);
  * "csv", "json".  SB_EINVAL for any other name (or NULL). */
 sb_err sb_leaderboard_parse_agg(const char *name, sb_lb_agg *out);
 sb_err sb_leaderboard_parse_format(const char *name, sb_lb_format *out);
+/* Splits a comma-separated target list ("vocals,drums") for
+ * sb_leaderboard_opts.targets: *names (n entries, one allocation) is freed
+ * with free(*names).  SB_EINVAL for NULL, an empty list or an empty name,
+ * SB_ENOMEM. */
+sb_err sb_leaderboard_parse_targets(const char *list, char ***names, int *n);
 /* The name of an aggregation ("median-median", ...); "?" when out of range. */
 const char *sb_leaderboard_agg_name(sb_lb_agg agg);
 

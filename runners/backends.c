@@ -14,13 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runners/backend_blind.h"
 #include "runners/backend_mixture.h"
 #include "runners/backend_oracle.h"
 #include "runners/backends.h"
 
 /* Listing order of `sepbench backends`. */
 static const sb_backend_api *(*const builtins[])(void) = {
-  sb_backend_mixture, sb_backend_irm1, sb_backend_irm2, sb_backend_ibm1, sb_backend_ibm2, sb_backend_mwf,
+  sb_backend_mixture, sb_backend_irm1, sb_backend_irm2, sb_backend_ibm1,
+  sb_backend_ibm2,    sb_backend_mwf,  sb_backend_hpss, sb_backend_repet_sim,
 };
 #define N_BUILTINS (sizeof builtins / sizeof *builtins)
 

@@ -3,7 +3,8 @@
  * every backend shares (job checks, "key=value" options, error text).
  *
  * The built-in backends form a fixed list (mixture, irm1, irm2, ibm1, ibm2,
- * mwf; see runners/backend_mixture.h and runners/backend_oracle.h).  A
+ * mwf, hpss, repet-sim; see runners/backend_mixture.h,
+ * runners/backend_oracle.h and runners/backend_blind.h).  A
  * sb_backend_table starts with that list, and run-time backends (C plugins
  * loaded with dlopen, command templates) are added to it; the table only
  * points to their sb_backend_api, which its owner keeps alive.

@@ -21,8 +21,10 @@ const char sb_cli_metric_usage[] =
   "  --win S          frame window in seconds; 0 = whole signal [1.0]\n"
   "  --hop S          frame hop in seconds [1.0]\n"
   "  --perm RULE      none, brute (mir_eval) or hungarian [none]\n"
-  "  --metrics LIST   any of bss, sdr, sisdr, gsdr, snr, improvements, all [all]\n"
-  "                   (sdr = framewise and whole SDR only, without ISR/SIR/SAR)\n"
+  "  --metrics LIST   any of bss, sdr, sisdr, gsdr, snr, improvements, pspm, all [all]\n"
+  "                   (sdr = framewise and whole SDR only, without ISR/SIR/SAR;\n"
+  "                   pspm = PS/PM (MAPSS) 20-ms series, opt-in, not in all)\n"
+  "  --pspm-embedder E PS/PM frame embedder: raw, logmel, file:DIR, cmd:TEMPLATE [raw]\n"
   "  --zero-mean      subtract the means before the SI-SDR family\n"
   "  --skip-silent-frames all|per-source\n"
   "                   all: a frame is NaN for every source when any reference or\n"
@@ -55,7 +57,7 @@ static int parse_metrics(const char *list, unsigned *out)
   } names[] = {{"bss", SB_METRIC_BSS},     {"sdr", SB_METRIC_SDR},
                {"sisdr", SB_METRIC_SISDR}, {"gsdr", SB_METRIC_GSDR},
                {"snr", SB_METRIC_SNR},     {"improvements", SB_METRIC_IMPROVE},
-               {"all", SB_METRIC_DEFAULT}};
+               {"pspm", SB_METRIC_PSPM},   {"all", SB_METRIC_DEFAULT}};
   char *copy = strdup(list), *save = NULL, *tok;
   int ok = copy != NULL;
   *out = 0;
@@ -114,7 +116,13 @@ int sb_cli_metric_option(const char *cmd, int opt, const char *arg, sb_eval_opts
     return 1;
   case SB_OPT_METRICS:
     if (!parse_metrics(arg, &eo->metrics))
-      return sb_cli_usage_error(cmd, "--metrics: unknown group in '%s' (bss, sdr, sisdr, gsdr, snr, improvements, all)", arg), -1;
+      return sb_cli_usage_error(cmd, "--metrics: unknown group in '%s' (bss, sdr, sisdr, gsdr, snr, improvements, pspm, all)", arg), -1;
+    return 1;
+  case SB_OPT_PSPM_EMBEDDER:
+    if (strcmp(arg, "raw") != 0 && strcmp(arg, "logmel") != 0 && strncmp(arg, "file:", 5) != 0 &&
+        strncmp(arg, "cmd:", 4) != 0)
+      return sb_cli_usage_error(cmd, "--pspm-embedder must be raw, logmel, file:DIR or cmd:TEMPLATE, not '%s'", arg), -1;
+    eo->pspm_embedder = arg;
     return 1;
   case SB_OPT_ZERO_MEAN:
     eo->zero_mean = 1;

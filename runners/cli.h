@@ -25,7 +25,8 @@ int sb_cli_parse_number(const char *text, double *out);
  * number their own options from SB_OPT_FIRST_FREE. */
 enum {
   SB_OPT_MODE = 1000, SB_OPT_IMAGES, SB_OPT_SOURCES, SB_OPT_WIN, SB_OPT_HOP, SB_OPT_PERM,
-  SB_OPT_METRICS, SB_OPT_ZERO_MEAN, SB_OPT_SILENT, SB_OPT_HELP, SB_OPT_FIRST_FREE
+  SB_OPT_METRICS, SB_OPT_ZERO_MEAN, SB_OPT_SILENT, SB_OPT_PSPM_EMBEDDER, SB_OPT_HELP,
+  SB_OPT_FIRST_FREE
 };
 
 /* getopt_long entries of the metric options, to put in a command's table. */
@@ -35,7 +36,9 @@ enum {
     {"hop", required_argument, NULL, SB_OPT_HOP}, {"perm", required_argument, NULL, SB_OPT_PERM},  \
     {"metrics", required_argument, NULL, SB_OPT_METRICS},                                          \
     {"zero-mean", no_argument, NULL, SB_OPT_ZERO_MEAN},                                            \
-    {"skip-silent-frames", required_argument, NULL, SB_OPT_SILENT}, {"help", no_argument, NULL, SB_OPT_HELP}
+    {"skip-silent-frames", required_argument, NULL, SB_OPT_SILENT},                                \
+    {"pspm-embedder", required_argument, NULL, SB_OPT_PSPM_EMBEDDER},                              \
+    {"help", no_argument, NULL, SB_OPT_HELP}
 
 /* Help text of the metric options. */
 extern const char sb_cli_metric_usage[];
@@ -56,6 +59,13 @@ typedef int (*sb_cli_command_fn)(int argc, char **argv);
 int sb_cmd_run(int argc, char **argv);
 int sb_cmd_eval(int argc, char **argv);
 int sb_cmd_leaderboard(int argc, char **argv);
+int sb_cmd_table(int argc, char **argv);
+int sb_cmd_export(int argc, char **argv);
+int sb_cmd_import(int argc, char **argv);
 int sb_cmd_backends(int argc, char **argv);
+int sb_cmd_suites(int argc, char **argv);
+int sb_cmd_merge(int argc, char **argv);
+int sb_cmd_plot(int argc, char **argv);
+int sb_cmd_report(int argc, char **argv);
 
 #endif /* SB_RUNNERS_CLI_H */

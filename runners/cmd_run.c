@@ -11,7 +11,8 @@
 #include "runners/run.h"
 #include "runners/cli.h"
 
-enum { OPT_SUITE = SB_OPT_FIRST_FREE, OPT_SUBSET, OPT_BACKENDS, OPT_TRACKS, OPT_LIMIT, OPT_JOBS, OPT_DB, OPT_CACHE, OPT_FORCE, OPT_PROGRESS };
+enum { OPT_SUITE = SB_OPT_FIRST_FREE, OPT_SUBSET, OPT_BACKENDS, OPT_TRACKS, OPT_LIMIT, OPT_JOBS, OPT_DB, OPT_CACHE, OPT_FORCE, OPT_PROGRESS,
+       OPT_BACKEND_CONFIG, OPT_SHARD };
 
 static const char run_usage[] =
   "usage: sepbench run [--suite NAME|DIR] [--backends LIST] [OPTIONS]\n"
@@ -25,18 +26,31 @@ static const char run_usage[] =
   "                   music suite), tiny (small synthetic suite), or a\n"
   "                   MUSDB18-HQ-like directory [music]\n"
   "  --subset S       MUSDB subset: test or train [test]\n"
-  "  --backends LIST  comma-separated backends, NAME[:key=value...] [mixture,irm2]\n"
+  "  --backends LIST  comma-separated backends [mixture,irm2]:\n"
+  "                     NAME[:key=value,...]           built-in (sepbench backends)\n"
+  "                     plugin:PATH.so[:key=value,...] C plugin (ABI sepbench/backend.h)\n"
+  "                     cmd:NAME                       external program, [backend NAME]\n"
+  "                                                    of the backend config\n"
+  "                     dir:PATH                       estimates on disk:\n"
+  "                                                    PATH[/SUBSET]/TRACK/TARGET.wav\n"
+  "  --backend-config PATH  INI file of the cmd: backends\n"
+  "                   [$XDG_CONFIG_HOME/sepbench/backends.ini]\n"
   "  --tracks LIST    only tracks whose name contains one of these (comma-separated)\n"
   "  --limit N        at most N tracks\n"
   "  --jobs N         worker threads [all cores]\n"
   "  --db PATH        result store [sepbench.db]\n"
   "  --cache DIR      where demo suites are generated [$SEPBENCH_CACHE or ~/.cache/sepbench]\n"
   "  --force          recompute items that are already stored\n"
+  "  --shard K/N      run only shard K of N (1 <= K <= N): the items whose\n"
+  "                   hash of (track, method) is K-1 mod N; merge the stores\n"
+  "                   afterwards with 'sepbench merge'\n"
   "  --progress MODE  bar, lines or auto [auto: bar on a terminal]\n"
   "%s"
   "\n"
   "example:\n"
-  "  sepbench run --suite music --backends mixture,irm2 --jobs 2 --db results.db\n";
+  "  sepbench run --suite music --backends mixture,irm2 --jobs 2 --db results.db\n"
+  "  sepbench run --suite music --backends cmd:demucs --backend-config backends.ini\n"
+  "  sepbench run --suite music --backends irm2 --shard 2/8 --db shard2.db\n";
 
 static void on_signal(int sig)
 {
@@ -47,23 +61,13 @@ static void on_signal(int sig)
   signal(SIGTERM, SIG_DFL);
 }
 
-/* The command line as one string, for the run's provenance. */
-static char *join_args(int argc, char **argv)
+/* The command line as one string ("sepbench run ..."), for the run's
+ * provenance; cut to the buffer's size. */
+static void join_args(int argc, char **argv, char *buf, size_t len)
 {
-  size_t len = 1;
-  char *s;
-  for (int i = 0; i < argc; i++)
-    len += strlen(argv[i]) + 1;
-  s = malloc(len);
-  if (!s)
-    return NULL;
-  s[0] = '\0';
-  for (int i = 0; i < argc; i++) {
-    if (i)
-      strcat(s, " ");
-    strcat(s, argv[i]);
-  }
-  return s;
+  size_t used = (size_t)snprintf(buf, len, "sepbench");
+  for (int i = 0; i < argc && used < len; i++)
+    used += (size_t)snprintf(buf + used, len - used, " %s", argv[i]);
 }
 
 int sb_cmd_run(int argc, char **argv)
@@ -75,17 +79,19 @@ int sb_cmd_run(int argc, char **argv)
     {"limit", required_argument, NULL, OPT_LIMIT},       {"jobs", required_argument, NULL, OPT_JOBS},
     {"db", required_argument, NULL, OPT_DB},             {"cache", required_argument, NULL, OPT_CACHE},
     {"force", no_argument, NULL, OPT_FORCE},             {"progress", required_argument, NULL, OPT_PROGRESS},
+    {"backend-config", required_argument, NULL, OPT_BACKEND_CONFIG},
+    {"shard", required_argument, NULL, OPT_SHARD},
     {NULL, 0, NULL, 0}};
   sb_run_opts o;
-  char *command_line;
+  char command_line[4096];
   sb_run_summary sum;
   sb_msg msg;
   sb_err err;
   double number;
   int opt, handled;
   sb_run_opts_default(&o);
-  command_line = join_args(argc, argv);
-  o.command_line = command_line ? command_line : "sepbench run";
+  join_args(argc, argv, command_line, sizeof command_line);
+  o.command_line = command_line;
   while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
     handled = sb_cli_metric_option("run", opt, optarg, &o.eval, &o.win_s, &o.hop_s);
     if (handled < 0)
@@ -103,6 +109,15 @@ int sb_cmd_run(int argc, char **argv)
     case OPT_DB: o.db_path = optarg; break;
     case OPT_CACHE: o.cache_dir = optarg; break;
     case OPT_FORCE: o.force = 1; break;
+    case OPT_BACKEND_CONFIG: o.backend_config = optarg; break;
+    case OPT_SHARD: {
+      int k = 0, n = 0, used = 0;
+      if (sscanf(optarg, "%d/%d%n", &k, &n, &used) != 2 || optarg[used] != '\0' || n < 1 || k < 1 || k > n)
+        return sb_cli_usage_error("run", "--shard expects K/N with 1 <= K <= N, not '%s'", optarg);
+      o.shard_index = k;
+      o.shard_count = n;
+      break;
+    }
     case OPT_LIMIT:
     case OPT_JOBS:
       if (!sb_cli_parse_number(optarg, &number) || number < 1 || number > 1e6 || number != (int)number)

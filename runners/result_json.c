@@ -57,6 +57,9 @@ static int whole_requested(const sb_eval_result *r, unsigned metrics, int m)
     return (metrics & SB_METRIC_SNR) != 0;
   case SB_WM_GLOBAL_SDR:
     return (metrics & SB_METRIC_GSDR) != 0;
+  case SB_WM_PS:
+  case SB_WM_PM:
+    return (metrics & SB_METRIC_PSPM) != 0;
   default:
     if (!(metrics & SB_METRIC_IMPROVE))
       return 0;
@@ -67,14 +70,17 @@ static int whole_requested(const sb_eval_result *r, unsigned metrics, int m)
   }
 }
 
-/* Writes "name": value pairs for the requested whole metrics in [first, last). */
+/* Writes "name": value pairs for the requested whole metrics of one group:
+ * the improvements (SDRi, SI-SDRi) or all the others. */
 static void write_whole_group(FILE *f, const sb_eval_result *r, unsigned metrics, int src,
-                              int first, int last)
+                              int improvement)
 {
   int written = 0;
   fputc('{', f);
-  for (int m = first; m < last; m++) {
+  for (int m = 0; m < SB_WM_COUNT; m++) {
     double v = r->whole[src * SB_WM_COUNT + m];
+    if ((m == SB_WM_SDRI || m == SB_WM_SI_SDRI) != improvement)
+      continue;
     if (!whole_requested(r, metrics, m))
       continue;
     fprintf(f, "%s", written ? ", " : "");
@@ -111,6 +117,26 @@ static void write_frames(FILE *f, const sb_eval_result *r, int src)
   fputs(r->n_frames ? "\n    ]" : "]", f);
 }
 
+/* The PS/PM 20-ms series of one target (SB_METRIC_PSPM). */
+static void write_pspm_frames(FILE *f, const sb_eval_result *r, int src)
+{
+  fputs("\"pspm_frames\": [", f);
+  for (int64_t k = 0; k < r->pspm_n_frames; k++) {
+    fprintf(f, "%s\n      {\"time\": ", k ? "," : "");
+    sb_json_write_number(f, (double)k * r->pspm_hop_s);
+    fputs(", \"duration\": ", f);
+    sb_json_write_number(f, r->pspm_hop_s);
+    for (int m = 0; m < SB_PSM_COUNT; m++) {
+      fputs(", ", f);
+      sb_json_write_string(f, sb_pspm_metric_name(m));
+      fputs(": ", f);
+      sb_json_write_number(f, r->pspm[m][src * r->pspm_n_frames + k]);
+    }
+    fputc('}', f);
+  }
+  fputs(r->pspm_n_frames ? "\n    ]" : "]", f);
+}
+
 sb_err sb_result_json_write(FILE *f, const sb_eval_result *r, const sb_eval_opts *opts,
                             const char *const *names, const char *const *notes, int n_notes)
 {
@@ -129,10 +155,14 @@ sb_err sb_result_json_write(FILE *f, const sb_eval_result *r, const sb_eval_opts
     sb_json_write_string(f, names[j]);
     fputs(",\n    ", f);
     write_frames(f, r, j);
+    if (r->pspm[SB_PSM_PS]) {
+      fputs(",\n    ", f);
+      write_pspm_frames(f, r, j);
+    }
     fputs(",\n    \"whole\": ", f);
-    write_whole_group(f, r, opts->metrics, j, SB_WM_SDR, SB_WM_SDRI);
+    write_whole_group(f, r, opts->metrics, j, 0);
     fputs(",\n    \"improvement\": ", f);
-    write_whole_group(f, r, opts->metrics, j, SB_WM_SDRI, SB_WM_COUNT);
+    write_whole_group(f, r, opts->metrics, j, 1);
     fputs("}", f);
   }
   fputs("\n ],\n \"notes\": [", f);

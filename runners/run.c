@@ -23,7 +23,10 @@
 
 #include "datasets/suite.h"
 #include "datasets/track_audio.h"
+#include "runners/backend_command.h"
+#include "runners/backend_dir.h"
 #include "runners/backends.h"
+#include "runners/plugin.h"
 #include "runners/progress.h"
 #include "runners/signals.h"
 #include "schemas/store.h"
@@ -65,80 +68,186 @@ void sb_run_config_key(const sb_run_opts *o, char *buf, size_t len)
            o->eval.silent == SB_SILENT_PER_SOURCE ? "per-source" : "all", o->eval.zero_mean, groups);
 }
 
+/* One backend of the run: a built-in or plugin api (create/separate/
+ * destroy per item), a command template, or a folder of estimates. */
+typedef enum backend_kind { BACKEND_API, BACKEND_PLUGIN, BACKEND_COMMAND, BACKEND_DIR } backend_kind;
+
+typedef struct run_backend {
+  backend_kind kind;
+  char *name;          /* method name in the store: "irm2", the plugin's name, "cmd:X", "dir:PATH" */
+  char *backend;       /* how it runs, stored with the method: "irm2", "plugin:PATH", "cmd", "dir" */
+  char *options;       /* "key=value,..." (api and plugin backends), else the command or folder */
+  const sb_backend_api *api;
+  sb_plugin *plugin;
+  sb_command_backend *command;
+  sb_dir_backend *dir;
+} run_backend;
+
 /* One unit of work. */
 typedef struct run_item {
   const sb_track *track;
-  const sb_backend_api *backend;
-  const char *backend_options;
+  const run_backend *backend;
   int64_t track_id, method_id;
 } run_item;
 
-/* Comma-separated backend specs "name[:options]". */
 typedef struct backend_list {
   int n;
-  const sb_backend_api **api;
-  char **names;
-  char **options;
+  run_backend *b;
 } backend_list;
 
-static void backend_list_free(backend_list *b)
+static void backend_list_free(backend_list *list)
 {
-  for (int i = 0; i < b->n; i++) {
-    free(b->names[i]);
-    free(b->options[i]);
+  for (int i = 0; i < list->n; i++) {
+    run_backend *b = &list->b[i];
+    free(b->name);
+    free(b->backend);
+    free(b->options);
+    sb_plugin_free(&b->plugin);
+    sb_command_backend_free(&b->command);
+    sb_dir_backend_free(&b->dir);
   }
-  free(b->api);
-  free(b->names);
-  free(b->options);
-  memset(b, 0, sizeof *b);
+  free(list->b);
+  memset(list, 0, sizeof *list);
 }
 
-static sb_err backend_list_parse(const char *spec, backend_list *b, sb_msg *msg)
+/* Fills b from one spec (see sb_run_opts.backends). */
+static sb_err backend_parse_one(const sb_run_opts *o, char *spec, run_backend *b, sb_msg *msg)
 {
-  char *copy = strdup(spec), *save = NULL, *tok;
-  int cap = 1;
-  sb_err err = SB_OK;
-  memset(b, 0, sizeof *b);
-  if (!copy)
-    return SB_ENOMEM;
-  for (const char *p = spec; *p; p++)
-    cap += *p == ',';
-  b->api = calloc((size_t)cap, sizeof *b->api);
-  b->names = calloc((size_t)cap, sizeof *b->names);
-  b->options = calloc((size_t)cap, sizeof *b->options);
-  if (!b->api || !b->names || !b->options) {
-    err = SB_ENOMEM;
-    goto done;
-  }
-  for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-    char *colon = strchr(tok, ':');
+  char *colon;
+  sb_err err;
+
+  if (strncmp(spec, "plugin:", 7) == 0) {
+    char *path = spec + 7, *slash = strrchr(path, '/');
+    colon = strchr(slash ? slash : path, ':');
     if (colon)
       *colon = '\0';
+    b->kind = BACKEND_PLUGIN;
+    err = sb_plugin_open(path, &b->plugin, msg);
+    if (err)
+      return err;
+    b->api = sb_plugin_api(b->plugin);
+    b->name = strdup(b->api->name);
+    b->backend = malloc(strlen(path) + 8);
+    if (b->backend)
+      sprintf(b->backend, "plugin:%s", path);
+    b->options = strdup(colon ? colon + 1 : "");
+  } else if (strncmp(spec, "cmd:", 4) == 0) {
+    b->kind = BACKEND_COMMAND;
+    if (strchr(spec + 4, ':'))
+      return sb_msg_set(msg, SB_EINVAL, "--backends %s: a command backend takes no options (set them in its config)",
+                        spec);
+    err = sb_command_backend_load(o->backend_config, spec + 4, &b->command, msg);
+    if (err)
+      return err;
+    b->name = strdup(spec);
+    b->backend = strdup("cmd");
+    b->options = strdup(sb_command_backend_command(b->command));
+  } else if (strncmp(spec, "dir:", 4) == 0) {
+    b->kind = BACKEND_DIR;
+    err = sb_dir_backend_new(spec + 4, &b->dir, msg);
+    if (err)
+      return err;
+    b->name = strdup(spec);
+    b->backend = strdup("dir");
+    b->options = strdup(spec + 4);
+  } else {
+    colon = strchr(spec, ':');
+    if (colon)
+      *colon = '\0';
+    b->kind = BACKEND_API;
+    err = sb_backend_find(spec, &b->api, msg);
+    if (err)
+      return err;
+    b->name = strdup(spec);
+    b->backend = strdup(spec);
+    b->options = strdup(colon ? colon + 1 : "");
+  }
+  if (!b->name || !b->backend || !b->options)
+    return sb_msg_set(msg, SB_ENOMEM, "--backends: out of memory");
+  if (b->api) {
+    /* Bad options fail here, before any item, rather than in every item. */
+    char reason[512] = "";
+    void *state = NULL;
+    err = b->api->create(&state, b->options, reason, sizeof reason);
+    if (err)
+      return sb_msg_set(msg, err, "--backends %s: %s", b->name, reason[0] ? reason : sb_strerror(err));
+    b->api->destroy(state);
+  }
+  return SB_OK;
+}
+
+/* Splits the comma-separated specs; an item "key=value" (no ':' before
+ * its '=') continues the options of the spec before it, so
+ * "irm2:alpha=1,nfft=4096,mixture" is irm2 with two options, then mixture. */
+static sb_err backend_list_parse(const sb_run_opts *o, const char *text, backend_list *list, sb_msg *msg)
+{
+  char **specs = NULL, *copy = strdup(text), *save = NULL;
+  int n_specs = 0, cap = 1;
+  sb_err err = SB_OK;
+
+  memset(list, 0, sizeof *list);
+  for (const char *p = text; *p; p++)
+    cap += *p == ',';
+  specs = calloc((size_t)cap, sizeof *specs);
+  list->b = calloc((size_t)cap, sizeof *list->b);
+  if (!copy || !specs || !list->b) {
+    err = sb_msg_set(msg, SB_ENOMEM, "--backends: out of memory");
+    goto done;
+  }
+  for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    char *eq = strchr(tok, '='), *colon = strchr(tok, ':');
     if (!*tok)
       continue;
-    for (int i = 0; i < b->n; i++)
-      if (strcmp(b->names[i], tok) == 0) {
-        err = sb_msg_set(msg, SB_EINVAL, "--backends: '%s' is listed twice", tok);
+    if (eq && (!colon || colon > eq) && n_specs > 0) {
+      char *joined = malloc(strlen(specs[n_specs - 1]) + strlen(tok) + 2);
+      if (!joined) {
+        err = sb_msg_set(msg, SB_ENOMEM, "--backends: out of memory");
         goto done;
       }
-    err = sb_backend_find(tok, &b->api[b->n], msg);
-    if (err)
-      goto done;
-    b->names[b->n] = strdup(tok);
-    b->options[b->n] = strdup(colon ? colon + 1 : "");
-    b->n++;
-    if (!b->names[b->n - 1] || !b->options[b->n - 1]) {
-      err = SB_ENOMEM;
+      sprintf(joined, "%s,%s", specs[n_specs - 1], tok);
+      free(specs[n_specs - 1]);
+      specs[n_specs - 1] = joined;
+      continue;
+    }
+    specs[n_specs] = strdup(tok);
+    if (!specs[n_specs++]) {
+      err = sb_msg_set(msg, SB_ENOMEM, "--backends: out of memory");
       goto done;
     }
   }
-  if (b->n == 0)
+  for (int i = 0; i < n_specs; i++) {
+    err = backend_parse_one(o, specs[i], &list->b[list->n], msg);
+    list->n++;
+    if (err)
+      goto done;
+    for (int k = 0; k < list->n - 1; k++)
+      if (strcmp(list->b[k].name, list->b[list->n - 1].name) == 0) {
+        err = sb_msg_set(msg, SB_EINVAL, "--backends: '%s' is listed twice", list->b[k].name);
+        goto done;
+      }
+  }
+  if (list->n == 0)
     err = sb_msg_set(msg, SB_EINVAL, "--backends: no backend given");
 done:
+  for (int i = 0; specs && i < n_specs; i++)
+    free(specs[i]);
+  free(specs);
   free(copy);
   if (err)
-    backend_list_free(b);
+    backend_list_free(list);
   return err;
+}
+
+uint64_t sb_run_item_hash(const char *track, const char *method)
+{
+  /* FNV-1a, 64 bits, over track, a NUL byte, method. */
+  uint64_t h = UINT64_C(14695981039346656037);
+  for (const unsigned char *p = (const unsigned char *)track; *p; p++)
+    h = (h ^ *p) * UINT64_C(1099511628211);
+  h *= UINT64_C(1099511628211);
+  for (const unsigned char *p = (const unsigned char *)method; *p; p++)
+    h = (h ^ *p) * UINT64_C(1099511628211);
+  return h;
 }
 
 static int track_selected(const sb_run_opts *o, const sb_track *t)
@@ -196,11 +305,12 @@ static void free_estimates(sb_audio ***est, int n)
 static sb_err separate(const run_item *it, const sb_track_audio *audio, sb_audio **est, sb_msg *msg)
 {
   const sb_track *t = it->track;
+  const run_backend *b = it->backend;
   const sb_audio *mix = audio->mix;
   double **est_data = NULL;
   const double **ref_data = NULL;
   void *state = NULL;
-  char reason[512] = "";
+  char reason[1024] = "";
   sb_separation job;
   sb_err err;
   est_data = calloc((size_t)t->n_stems, sizeof *est_data);
@@ -213,11 +323,6 @@ static sb_err separate(const run_item *it, const sb_track_audio *audio, sb_audio
     est_data[j] = est[j]->data;
     ref_data[j] = audio->stems[j]->data;
   }
-  err = it->backend->create(&state, it->backend_options, reason, sizeof reason);
-  if (err) {
-    sb_msg_set(msg, err, "backend %s: cannot start: %s", it->backend->name, reason[0] ? reason : sb_strerror(err));
-    goto done;
-  }
   job = (sb_separation){.track = t->name,
                         .rate = mix->rate,
                         .n_chan = mix->n_chan,
@@ -225,18 +330,32 @@ static sb_err separate(const run_item *it, const sb_track_audio *audio, sb_audio
                         .mix = mix->data,
                         .n_targets = t->n_stems,
                         .targets = (const char *const *)t->stem_names,
-                        .refs = (it->backend->flags & SB_BACKEND_ORACLE) ? ref_data : NULL,
+                        .refs = (b->api && (b->api->flags & SB_BACKEND_ORACLE)) ? ref_data : NULL,
                         .est = est_data,
                         .errbuf = reason,
                         .errlen = sizeof reason};
-  err = it->backend->separate(state, &job);
-  if (err)
-    sb_msg_set(msg, err, "backend %s failed on '%s': %s", it->backend->name, t->name,
-               reason[0] ? reason : sb_strerror(err));
-  it->backend->destroy(state);
+  if (b->kind == BACKEND_COMMAND) {
+    err = sb_command_backend_separate(b->command, &job, &stop_requested);
+    if (err)
+      sb_msg_set(msg, err, "%s", reason[0] ? reason : sb_strerror(err));
+  } else if (b->kind == BACKEND_DIR) {
+    err = sb_dir_backend_separate(b->dir, t->subset, &job);
+    if (err)
+      sb_msg_set(msg, err, "%s", reason[0] ? reason : sb_strerror(err));
+  } else {
+    err = b->api->create(&state, b->options, reason, sizeof reason);
+    if (err) {
+      sb_msg_set(msg, err, "backend %s: cannot start: %s", b->name, reason[0] ? reason : sb_strerror(err));
+      goto done;
+    }
+    err = b->api->separate(state, &job);
+    if (err)
+      sb_msg_set(msg, err, "backend %s failed on '%s': %s", b->name, t->name, reason[0] ? reason : sb_strerror(err));
+    b->api->destroy(state);
+  }
   for (int j = 0; !err && j < t->n_stems; j++) {
     char label[600];
-    snprintf(label, sizeof label, "backend %s, estimate '%s' of '%s'", it->backend->name, t->stem_names[j], t->name);
+    snprintf(label, sizeof label, "backend %s, estimate '%s' of '%s'", b->name, t->stem_names[j], t->name);
     err = sb_audio_check_finite(est[j], label, msg);
   }
 done:
@@ -320,7 +439,7 @@ static sb_err plan_items(const sb_run_opts *o, sb_store *store, const sb_suite *
   }
   err = sb_store_suite(store, sum->suite, suite->kind, suite->root, &suite_id);
   for (int k = 0; !err && k < b->n; k++)
-    err = sb_store_method(store, b->names[k], b->names[k], b->options[k], &method_ids[k]);
+    err = sb_store_method(store, b->b[k].name, b->b[k].backend, b->b[k].options, &method_ids[k]);
   for (int t = 0; !err && t < suite->n_tracks; t++) {
     const sb_track *track = &suite->tracks[t];
     int64_t track_id;
@@ -330,6 +449,9 @@ static sb_err plan_items(const sb_run_opts *o, sb_store *store, const sb_suite *
     err = sb_store_track(store, suite_id, track->name, track->subset, &track_id);
     for (int k = 0; !err && k < b->n; k++) {
       int done = 0;
+      if (o->shard_count > 1 &&
+          sb_run_item_hash(track->name, b->b[k].name) % (uint64_t)o->shard_count != (uint64_t)(o->shard_index - 1))
+        continue;
       sum->n_items++;
       if (!o->force)
         err = sb_store_item_done(store, track_id, method_ids[k], config, &done);
@@ -339,7 +461,7 @@ static sb_err plan_items(const sb_run_opts *o, sb_store *store, const sb_suite *
         sum->n_skipped++;
         continue;
       }
-      (*items)[n++] = (run_item){track, b->api[k], b->options[k], track_id, method_ids[k]};
+      (*items)[n++] = (run_item){track, &b->b[k], track_id, method_ids[k]};
     }
   }
   if (err && !msg->text[0])
@@ -413,6 +535,11 @@ static sb_err execute(const sb_run_opts *o, sb_store *store, const run_item *ite
     sb_msg_clear(&msg);
     t0 = now_s();
     item_err = compute_item(o, &items[i], &res, &msg);
+    /* A command killed by Ctrl-C is not a result: leave it for the resume. */
+    if (item_err == SB_EINTERRUPT && stop_requested) {
+      sb_eval_result_free(&res);
+      continue;
+    }
     if (item_err && !msg.text[0])
       sb_msg_set(&msg, item_err, "%s / %s: %s", items[i].backend->name, items[i].track->name,
                  sb_strerror(item_err));
@@ -434,7 +561,7 @@ sb_err sb_run(const sb_run_opts *o, sb_run_summary *sum, sb_msg *msg)
   run_item *items = NULL;
   int n_items = 0;
   char config[256], backends_text[512];
-  sb_suite_opts so = {o->subset, o->cache_dir, 0};
+  sb_suite_opts so = {.subset = o->subset, .cache_dir = o->cache_dir};
   FILE *log = o->log ? o->log : stderr;
   const char *db_path = o->db_path ? o->db_path : "sepbench.db";
   sb_err err;
@@ -442,7 +569,11 @@ sb_err sb_run(const sb_run_opts *o, sb_run_summary *sum, sb_msg *msg)
   stop_requested = 0;
   sb_run_config_key(o, config, sizeof config);
   snprintf(sum->config, sizeof sum->config, "%s", config);
-  err = backend_list_parse(o->backends ? o->backends : "mixture,irm2", &backends, msg);
+  if (o->shard_count < 0 || (o->shard_count > 0 && (o->shard_index < 1 || o->shard_index > o->shard_count))) {
+    err = sb_msg_set(msg, SB_EINVAL, "--shard %d/%d: expected K/N with 1 <= K <= N", o->shard_index, o->shard_count);
+    goto done;
+  }
+  err = backend_list_parse(o, o->backends ? o->backends : "mixture,irm2", &backends, msg);
   if (err)
     goto done;
   err = sb_suite_resolve(o->suite, &so, &suite, msg);

@@ -24,10 +24,18 @@ typedef struct sb_run_opts {
   const char *subset;       /* MUSDB subset, NULL = "test" */
   const char *cache_dir;    /* demo suites; NULL = default */
   const char *db_path;      /* NULL = "sepbench.db" */
-  const char *backends;     /* comma-separated backend names; NULL = "mixture,irm2" */
+  const char *backends;     /* comma-separated backend specs; NULL = "mixture,irm2":
+                               NAME[:key=value,...]   a built-in (sepbench backends)
+                               plugin:PATH.so[:key=value,...]  a C plugin (runners/plugin.h)
+                               cmd:NAME               a command template (runners/backend_command.h)
+                               dir:PATH               estimates on disk (runners/backend_dir.h)
+                             an item "key=value" continues the options of the spec before it */
+  const char *backend_config; /* INI file of the cmd: backends; NULL = the default path */
   const char *tracks;       /* comma-separated substrings of track names to keep; NULL = all */
   int jobs;                 /* worker threads; <= 0 = OpenMP default */
   int force;                /* recompute items already stored */
+  int shard_index;          /* with shard_count > 1: run only the items of shard K = shard_index */
+  int shard_count;          /* (1 <= K <= N = shard_count), see sb_run_item_hash; 0 = all items */
   int limit;                /* at most this many tracks; <= 0 = all */
   double win_s, hop_s;      /* framing in seconds (museval: 1.0, 1.0) */
   sb_eval_opts eval;        /* metrics, mode, criterion, permutation, silent rule */
@@ -58,6 +66,13 @@ void sb_run_config_key(const sb_run_opts *o, char *buf, size_t len);
  * that prevented the run (suite not found, store not writable, unknown
  * backend) with msg set. */
 sb_err sb_run(const sb_run_opts *o, sb_run_summary *summary, sb_msg *msg);
+
+/* The key that assigns an item to a shard: FNV-1a (64 bit) of the track
+ * name, a NUL byte and the method name; `--shard K/N` runs the items with
+ * hash % N == K - 1.  Depends on nothing but the two names, so shards agree
+ * across machines, backend lists and track filters, and the N shards
+ * partition every item set exactly (shares are balanced only on average). */
+uint64_t sb_run_item_hash(const char *track, const char *method);
 
 /* Async-signal-safe: asks a running sb_run to stop after the items in
  * progress are written. */

@@ -26,7 +26,14 @@ static const char main_usage[] =
   "  run          run separator backends over a suite, evaluate, store, print a leaderboard\n"
   "  eval         evaluate estimates already on disk (JSON or table on stdout)\n"
   "  leaderboard  print a leaderboard from the store\n"
+  "  table        paper table with bootstrap CIs and significance tests\n"
+  "  export       export results as museval JSON or CSV\n"
+  "  import       import museval JSON directories as methods\n"
   "  backends     list the built-in separator backends\n"
+  "  suites       list suites, show their tracks, validate their files\n"
+  "  merge        combine result stores (e.g. of run --shard K/N)\n"
+  "  plot         figures with gnuplot: box plot, heat map, timeline, scatter\n"
+  "  report       a self-contained HTML report (leaderboards, figure, tracks, provenance)\n"
   "\n"
   "options:\n"
   "  -h, --help     this help (sepbench COMMAND --help for a command)\n"
@@ -43,7 +50,14 @@ static const struct {
   {"run", sb_cmd_run},
   {"eval", sb_cmd_eval},
   {"leaderboard", sb_cmd_leaderboard},
+  {"table", sb_cmd_table},
+  {"export", sb_cmd_export},
+  {"import", sb_cmd_import},
   {"backends", sb_cmd_backends},
+  {"suites", sb_cmd_suites},
+  {"merge", sb_cmd_merge},
+  {"plot", sb_cmd_plot},
+  {"report", sb_cmd_report},
 };
 
 int main(int argc, char **argv)

@@ -167,3 +167,213 @@ JOIN track_values AS v ON v.item_id = i.id
 WHERE i.status = 'done' AND i.config = ?2 AND (?1 IS NULL OR s.name = ?1)
   AND v.metric = ?3
 ORDER BY i.method_id, i.track_id, v.target
+
+-- ---------------------------------------------------------------- reports (export, import, tables, figures)
+
+-- The 'done' items of a config, for the exporters.  ?1 suite name (NULL =
+-- any suite), ?2 config, ?3 method name (NULL = every method).
+-- Result: item id, method name, track name, subset (NULL when unknown).
+-- name: rp_items
+SELECT i.id, m.name, t.name, t.subset
+FROM items AS i
+JOIN tracks AS t ON t.id = i.track_id
+JOIN suites AS s ON s.id = t.suite_id
+JOIN methods AS m ON m.id = i.method_id
+WHERE i.status = 'done' AND i.config = ?2 AND (?1 IS NULL OR s.name = ?1)
+  AND (?3 IS NULL OR m.name = ?3)
+ORDER BY m.name, t.name
+
+-- Every frame value of one item.  ?1 item id.
+-- Result: target, metric, frame, time_s, duration_s, value (NULL = NaN).
+-- name: rp_item_frames
+SELECT target, metric, frame, time_s, duration_s, value
+FROM frame_values WHERE item_id = ?1
+ORDER BY target, frame, metric
+
+-- Every per-track value of one item.  ?1 item id.
+-- Result: target, metric, value (NULL = NaN).
+-- name: rp_item_track_values
+SELECT target, metric, value FROM track_values WHERE item_id = ?1
+ORDER BY target, metric
+
+-- Frame values of one metric and config with the track names, grouped by
+-- (method, track, target).  ?1 suite name (NULL = any), ?2 config, ?3 metric.
+-- Result: method name, track name, target, value (NULL = NaN).
+-- name: rp_frame_values_named
+SELECT m.name, t.name, v.target, v.value
+FROM items AS i
+JOIN tracks AS t ON t.id = i.track_id
+JOIN suites AS s ON s.id = t.suite_id
+JOIN methods AS m ON m.id = i.method_id
+JOIN frame_values AS v ON v.item_id = i.id
+WHERE i.status = 'done' AND i.config = ?2 AND (?1 IS NULL OR s.name = ?1)
+  AND v.metric = ?3
+ORDER BY i.method_id, i.track_id, v.target
+
+-- The same for per-track values.  Result: method name, track name, target, value.
+-- name: rp_track_values_named
+SELECT m.name, t.name, v.target, v.value
+FROM items AS i
+JOIN tracks AS t ON t.id = i.track_id
+JOIN suites AS s ON s.id = t.suite_id
+JOIN methods AS m ON m.id = i.method_id
+JOIN track_values AS v ON v.item_id = i.id
+WHERE i.status = 'done' AND i.config = ?2 AND (?1 IS NULL OR s.name = ?1)
+  AND v.metric = ?3
+ORDER BY i.method_id, i.track_id, v.target
+
+-- The frames of one track and metric for every method (timeline figure).
+-- ?1 suite name (NULL = any), ?2 config, ?3 track name, ?4 target, ?5 metric.
+-- Result: method name, time_s, value (NULL = NaN).
+-- name: rp_track_timeline
+SELECT m.name, v.time_s, v.value
+FROM items AS i
+JOIN tracks AS t ON t.id = i.track_id
+JOIN suites AS s ON s.id = t.suite_id
+JOIN methods AS m ON m.id = i.method_id
+JOIN frame_values AS v ON v.item_id = i.id
+WHERE i.status = 'done' AND i.config = ?2 AND (?1 IS NULL OR s.name = ?1)
+  AND t.name = ?3 AND v.target = ?4 AND v.metric = ?5
+ORDER BY m.name, v.frame
+
+-- Provenance of the runs that produced the items of a config, newest first.
+-- ?1 config.  Result: run id, started_at, ended_at, status, version, git
+-- revision, host, command, suite, backends, metric parameters.
+-- name: rp_runs
+SELECT r.id, r.started_at, r.ended_at, r.status, r.sepbench_version, r.git_revision,
+       r.host, r.command, r.suite, r.backends, r.metric_params
+FROM runs AS r
+WHERE EXISTS (SELECT 1 FROM items AS i WHERE i.run_id = r.id AND i.config = ?1)
+ORDER BY r.id DESC
+
+-- ---------------------------------------------------------------- merge (runners/merge.c)
+-- `sepbench merge OUT IN...`: IN is attached as schema "src" and its rows
+-- are matched to OUT's by name (suite, track, method) and by (track,
+-- method, config) for items, never by id.  Every statement is idempotent.
+
+-- ?1 path of the store to read.
+-- name: merge_attach
+ATTACH DATABASE ?1 AS src
+
+-- name: merge_detach
+DETACH DATABASE src
+
+-- name: merge_suites
+INSERT INTO main.suites (name, kind, root)
+SELECT name, kind, root FROM src.suites WHERE true
+ON CONFLICT (name) DO NOTHING
+
+-- name: merge_tracks
+INSERT INTO main.tracks (suite_id, name, subset)
+SELECT ds.id, st.name, st.subset
+FROM src.tracks AS st
+JOIN src.suites AS ss ON ss.id = st.suite_id
+JOIN main.suites AS ds ON ds.name = ss.name
+WHERE true
+ON CONFLICT (suite_id, name) DO NOTHING
+
+-- name: merge_methods
+INSERT INTO main.methods (name, backend, params)
+SELECT name, backend, params FROM src.methods WHERE true
+ON CONFLICT (name) DO NOTHING
+
+-- A run is the same run when it started at the same instant on the same
+-- host with the same command line.
+-- name: merge_runs
+INSERT INTO main.runs (started_at, ended_at, status, sepbench_version, git_revision, host,
+                       command, suite, backends, metric_params)
+SELECT r.started_at, r.ended_at, r.status, r.sepbench_version, r.git_revision, r.host,
+       r.command, r.suite, r.backends, r.metric_params
+FROM src.runs AS r
+WHERE NOT EXISTS (SELECT 1 FROM main.runs AS m
+                  WHERE m.started_at = r.started_at AND m.host IS r.host AND m.command IS r.command)
+ORDER BY r.id
+
+-- name: merge_map_drop
+DROP TABLE IF EXISTS temp.merge_map
+
+-- Every item of src with its ids in main and the matching item of main
+-- (dst_id NULL when absent), taken before anything is copied.
+-- name: merge_map_create
+CREATE TEMP TABLE merge_map AS
+SELECT si.id AS src_id, dt.id AS track_id, dm.id AS method_id, si.config AS config,
+       si.status AS status, di.id AS dst_id, di.status AS dst_status,
+       ss.name AS suite_name, st.name AS track_name, sm.name AS method_name
+FROM src.items AS si
+JOIN src.tracks AS st ON st.id = si.track_id
+JOIN src.suites AS ss ON ss.id = st.suite_id
+JOIN src.methods AS sm ON sm.id = si.method_id
+JOIN main.suites AS ds ON ds.name = ss.name
+JOIN main.tracks AS dt ON dt.suite_id = ds.id AND dt.name = st.name
+JOIN main.methods AS dm ON dm.name = sm.name
+LEFT JOIN main.items AS di
+  ON di.track_id = dt.id AND di.method_id = dm.id AND di.config = si.config
+
+-- Counts of src items: total, to copy (absent in main, or 'done' replacing
+-- a 'failed' one), already present and identical in status.
+-- name: merge_counts
+SELECT count(*),
+       coalesce(sum(dst_id IS NULL OR (status = 'done' AND dst_status = 'failed')), 0),
+       coalesce(sum(dst_id IS NOT NULL AND dst_status = 'done' AND status = 'failed'), 0)
+FROM temp.merge_map
+
+-- Items done in both stores whose values differ: a value missing on one
+-- side, NULL (NaN) on one side only, or apart by more than 1e-9 relative
+-- (or 1e-9 absolute below 1).  Main's values are kept.
+-- Result: suite, track, method, config.
+-- name: merge_conflicts
+SELECT mm.suite_name, mm.track_name, mm.method_name, mm.config
+FROM temp.merge_map AS mm
+WHERE mm.status = 'done' AND mm.dst_status = 'done' AND (
+  (SELECT count(*) FROM src.track_values WHERE item_id = mm.src_id)
+    <> (SELECT count(*) FROM main.track_values WHERE item_id = mm.dst_id)
+  OR (SELECT count(*) FROM src.frame_values WHERE item_id = mm.src_id)
+    <> (SELECT count(*) FROM main.frame_values WHERE item_id = mm.dst_id)
+  OR EXISTS (SELECT 1 FROM src.track_values AS a
+             LEFT JOIN main.track_values AS b
+               ON b.item_id = mm.dst_id AND b.target = a.target AND b.metric = a.metric
+             WHERE a.item_id = mm.src_id
+               AND (b.item_id IS NULL OR NOT (a.value IS b.value OR
+                    abs(a.value - b.value) <= 1e-9 * max(1.0, abs(a.value)))))
+  OR EXISTS (SELECT 1 FROM src.frame_values AS a
+             LEFT JOIN main.frame_values AS b
+               ON b.item_id = mm.dst_id AND b.target = a.target AND b.metric = a.metric
+              AND b.frame = a.frame
+             WHERE a.item_id = mm.src_id
+               AND (b.item_id IS NULL OR NOT (a.value IS b.value OR
+                    abs(a.value - b.value) <= 1e-9 * max(1.0, abs(a.value))))))
+ORDER BY mm.suite_name, mm.track_name, mm.method_name
+
+-- Failed items of main that src has done.
+-- name: merge_drop_failed
+DELETE FROM main.items
+WHERE id IN (SELECT dst_id FROM temp.merge_map WHERE status = 'done' AND dst_status = 'failed')
+
+-- name: merge_items
+INSERT INTO main.items (run_id, track_id, method_id, config, status, error, wall_s, peak_rss_kb,
+                        rate, win, hop, n_frames, perm, perm_si, note, finished_at)
+SELECT (SELECT m.id FROM main.runs AS m JOIN src.runs AS r
+          ON m.started_at = r.started_at AND m.host IS r.host AND m.command IS r.command
+        WHERE r.id = si.run_id ORDER BY m.id LIMIT 1),
+       mm.track_id, mm.method_id, si.config, si.status, si.error, si.wall_s, si.peak_rss_kb,
+       si.rate, si.win, si.hop, si.n_frames, si.perm, si.perm_si, si.note, si.finished_at
+FROM temp.merge_map AS mm
+JOIN src.items AS si ON si.id = mm.src_id
+WHERE mm.dst_id IS NULL OR (mm.status = 'done' AND mm.dst_status = 'failed')
+ORDER BY mm.src_id
+
+-- name: merge_frame_values
+INSERT INTO main.frame_values (item_id, target, metric, frame, time_s, duration_s, value)
+SELECT di.id, v.target, v.metric, v.frame, v.time_s, v.duration_s, v.value
+FROM temp.merge_map AS mm
+JOIN main.items AS di ON di.track_id = mm.track_id AND di.method_id = mm.method_id AND di.config = mm.config
+JOIN src.frame_values AS v ON v.item_id = mm.src_id
+WHERE mm.status = 'done' AND (mm.dst_id IS NULL OR mm.dst_status = 'failed')
+
+-- name: merge_track_values
+INSERT INTO main.track_values (item_id, target, metric, value)
+SELECT di.id, v.target, v.metric, v.value
+FROM temp.merge_map AS mm
+JOIN main.items AS di ON di.track_id = mm.track_id AND di.method_id = mm.method_id AND di.config = mm.config
+JOIN src.track_values AS v ON v.item_id = mm.src_id
+WHERE mm.status = 'done' AND (mm.dst_id IS NULL OR mm.dst_status = 'failed')

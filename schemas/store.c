@@ -700,6 +700,29 @@ static sb_err insert_frame_values(sb_store *s, int64_t item_id, const sb_item_re
       }
     }
   }
+  /* PS/PM series (SB_METRIC_PSPM): their own 20-ms frames, time k hop. */
+  for (int m = 0; m < SB_PSM_COUNT; m++) {
+    if (!r->pspm[m])
+      continue;
+    for (int j = 0; j < r->n_src; j++) {
+      const double *values = r->pspm[m] + (size_t)j * (size_t)r->pspm_n_frames;
+      sqlite3_bind_int64(st, 1, item_id);
+      sqlite3_bind_text(st, 2, rec->targets[j], -1, SQLITE_STATIC);
+      sqlite3_bind_text(st, 3, sb_pspm_metric_name(m), -1, SQLITE_STATIC);
+      sqlite3_bind_double(st, 6, r->pspm_hop_s);
+      for (int64_t k = 0; k < r->pspm_n_frames; k++) {
+        sqlite3_bind_int64(st, 4, k);
+        sqlite3_bind_double(st, 5, (double)k * r->pspm_hop_s);
+        bind_real_or_null(st, 7, values[k]);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+          err = store_db_error(s, "insert_frame_value", msg);
+          stmt_release(st);
+          return err;
+        }
+        sqlite3_reset(st);
+      }
+    }
+  }
   stmt_release(st);
   return SB_OK;
 }

@@ -34,18 +34,25 @@ static inline int tap_ok(int cond, const char *fmt, ...)
   return cond;
 }
 
-/* Prints a diagnostic line (ignored by the TAP parser, shown in the log). */
+/* Prints a diagnostic (ignored by the TAP parser, shown in the log); every
+ * line of a multi-line text gets its own "# " so it cannot be read as a
+ * test result. */
 #if defined(__GNUC__)
 __attribute__((format(printf, 1, 2)))
 #endif
 static inline void tap_diag(const char *fmt, ...)
 {
+  char text[8192];
   va_list ap;
-  printf("# ");
   va_start(ap, fmt);
-  vprintf(fmt, ap);
+  vsnprintf(text, sizeof text, fmt, ap);
   va_end(ap);
-  printf("\n");
+  for (const char *line = text; *line;) {
+    const char *end = strchr(line, '\n');
+    int len = end ? (int)(end - line) : (int)strlen(line);
+    printf("# %.*s\n", len, line);
+    line += len + (end != NULL);
+  }
 }
 
 /* |got - want| <= tol, with NaN == NaN and inf == inf of the same sign. */

@@ -6,9 +6,10 @@
  *   bench-bsseval DIR MODE WIN HOP
  *     MODE: v4 | v3 | v4-sdr (framewise SDR only: no filters needed, timed
  *     as the time-domain pass evaluate.c uses) ; WIN <= 0: whole signal.
- * Prints one line: mode, seconds for sb_bsseval_new and for the J pairs,
- * total, peak resident memory (getrusage), and the median SDR/SIR over
- * frames of source 0 as a sanity value.
+ * Prints one line: mode, wall seconds for sb_bsseval_new and for the J
+ * pairs, total, CPU seconds of the evaluation (all threads), peak resident
+ * memory (getrusage) next to the size of the float64 signals themselves,
+ * and the median SDR/SIR over frames of source 0 as a sanity value.
  */
 #include <config.h>
 
@@ -96,7 +97,7 @@ int main(int argc, char **argv)
   sb_bss_pair pair[N_SRC];
   sb_sources ref;
   sb_msg msg;
-  double *v[4], t0, t1, t2;
+  double *v[4], t0, t1, t2, cpu0;
   int64_t n_frames;
   struct rusage ru;
   int sdr_only;
@@ -134,6 +135,9 @@ int main(int argc, char **argv)
   ref.rate = 44100;
   ref.chan = ref_chan;
 
+  getrusage(RUSAGE_SELF, &ru);
+  cpu0 = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         1e-6 * (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
   t0 = now();
   if (sdr_only) {
     /* framewise images SDR = ||s||^2 / ||s_hat - s||^2: no filters */
@@ -177,10 +181,12 @@ int main(int argc, char **argv)
     sb_bsseval_free(&b);
   }
   getrusage(RUSAGE_SELF, &ru);
-  printf("%s win=%lld frames=%lld new=%.3f s eval=%.3f s total=%.3f s peak_rss=%.0f MB "
-         "median_sdr0=%.4f median_sir0=%.4f\n",
+  printf("%s win=%lld frames=%lld new=%.3f s eval=%.3f s total=%.3f s cpu=%.3f s "
+         "peak_rss=%.0f MB (signals %.0f MB) median_sdr0=%.4f median_sir0=%.4f\n",
          argv[2], (long long)o.win, (long long)n_frames, t1 - t0, t2 - t1, t2 - t0,
-         (double)ru.ru_maxrss / 1024.0, median_finite(v[0], n_frames),
-         median_finite(v[2], n_frames));
+         (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           1e-6 * (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) - cpu0,
+         (double)ru.ru_maxrss / 1024.0, 16.0 * 8.0 * (double)len / 1048576.0,
+         median_finite(v[0], n_frames), median_finite(v[2], n_frames));
   return 0;
 }

@@ -90,14 +90,6 @@ void refcase_free(refcase **c)
   *c = NULL;
 }
 
-int refcase_index(const refcase *c, const char *name)
-{
-  for (int j = 0; j < c->n_src; j++)
-    if (strcmp(c->names[j], name) == 0)
-      return j;
-  return -1;
-}
-
 const sb_json *refcase_get(const refcase *c, ...)
 {
   const sb_json *v = c->expected;

@@ -46,9 +46,6 @@ sb_err refcase_load(const char *name, refcase **out, sb_msg *msg);
 
 void refcase_free(refcase **c);
 
-/* Index of name in c->names, or -1. */
-int refcase_index(const refcase *c, const char *name);
-
 /* expected.json lookups: the value at a path of object keys (NULL ends the
  * list), or NULL when any key is missing. */
 const sb_json *refcase_get(const refcase *c, ...);

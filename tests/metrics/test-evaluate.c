@@ -147,258 +147,270 @@ static const double pins[] = {
     12.592115204219327,
     13.080218342967358,
     10.643555027133708,
-    8.3848883651377122,
-    7.1007984243043509,
-    97.92949737898654,
-    73.563236027712009,
-    67.536606992636763,
-    56.752685076641235,
+    8.38488836513792,
+    7.1007984243034921,
+    97.929497378627005,
+    73.563236028903958,
+    67.536606992600937,
+    56.752685076591753,
     2.0892650000000001,
-    1.9827647146979579,
+    1.9827647146978187,
     21.980885000000001,
-    22.326830644254933,
+    22.326830644317543,
     17.062999999999999,
-    16.725492682698203,
+    16.725492682697897,
     1.1941799999999998,
-    2.6849353673116907,
+    2.6849353673149068,
     21.48105,
-    20.984674493599282,
+    20.984674493562807,
     15.90695,
-    15.420018815720269,
+    15.420018815721853,
     1.8322673908029929,
-    1.9827647146979579,
-    22.326830644254933,
-    16.725492682698203,
+    1.9827647146978187,
+    22.326830644317543,
+    16.725492682697897,
     2.442683241639021,
-    2.6849353673116907,
-    20.984674493599282,
-    15.420018815720269,
+    2.6849353673149068,
+    20.984674493562807,
+    15.420018815721853,
     7.6587121214056069,
     6.0381686702121726,
-    8.1330405983139169,
-    7.3313283356448711,
-    99.775955745010236,
-    69.006326128761017,
-    75.781869096649089,
-    64.948400396023828,
-    69.723290959732026,
-    33.702944013306862,
-    34.974893711103157,
-    -11.236954288932395,
-    30.1848119584348,
-    29.280661342160016,
-    71.426406389837879,
-    32.19533900269613,
-    36.483761665745838,
+    8.1330405983105472,
+    7.3313283356498395,
+    99.775955746585964,
+    69.006326128544089,
+    75.781869096642467,
+    64.948400396120618,
+    69.723291827864855,
+    33.702944013306585,
+    34.9748937110421,
+    -11.236954022389,
+    30.184811652534471,
+    29.280661283891707,
+    71.426406386484217,
+    32.195338833456695,
+    36.48376160451479,
     23.79975,
-    25.595423878290656,
+    25.595423877528518,
     22.568714999999997,
-    25.549819252543156,
+    25.549819252636237,
     22.112645000000001,
-    24.355258173683623,
+    24.355258173704772,
     8.4243249999999996,
-    8.4239253169979591,
+    8.4239253169988046,
     7.5671350000000004,
-    8.8299970815423379,
+    8.8299970837916675,
     8.2788749999999993,
-    5.6703061804530455,
+    5.670306180192453,
     8.7230150000000002,
-    8.7954634743371933,
+    8.7954634743508127,
     7.3431649999999999,
-    7.4359759235277529,
+    7.4359759235843903,
     9.502535,
-    9.0837614493180645,
+    9.0837614493222141,
     20.619116363498598,
-    25.595423878290656,
-    25.549819252543156,
-    24.355258173683623,
+    25.595423877528518,
+    25.549819252636237,
+    24.355258173704772,
     5.0108104500888224,
-    8.4239253169979591,
-    8.8299970815423379,
-    5.6703061804530455,
+    8.4239253169988046,
+    8.8299970837916675,
+    5.670306180192453,
     5.4600597871923009,
-    8.7954634743371933,
-    7.4359759235277529,
-    9.0837614493180645,
+    8.7954634743508127,
+    7.4359759235843903,
+    9.0837614493222141,
     -25.095656368225452,
     30.898687941907568,
     21.587028827137033,
-    12.842192283358198,
-    47.229268587038639,
-    32.759635320888982,
-    46.797197863911265,
-    36.230889046946125,
-    28.997047727346818,
-    88.188991227147838,
-    54.476471364482265,
-    42.802908644748612,
-    97.89208312993992,
-    97.832325710050242,
-    8.2880797814856848,
-    56.390148632376963,
-    95.548412034664679,
-    127.70301267768158,
-    56.914735799459052,
-    21.439281710846757,
-    71.471816253678895,
-    58.885919782908346,
-    42.691416763285972,
-    33.883563709016549,
+    12.842192282236383,
+    47.229268587036813,
+    32.759635320960513,
+    46.797197865590583,
+    36.230889063118333,
+    28.997047732068694,
+    88.18899122707262,
+    54.476471333214775,
+    42.802908629452247,
+    97.892083128808622,
+    97.832325710048224,
+    8.2880797814855818,
+    56.390148633768547,
+    95.54841203488192,
+    127.70301268408456,
+    56.91473579427425,
+    21.439281705331453,
+    71.471816252468855,
+    58.885919783612664,
+    42.691416761526241,
+    33.883563707421104,
     11.964919999999999,
-    12.538491359778652,
+    12.538491359764725,
     11.381499999999999,
-    12.83833235485432,
+    12.838332354841434,
     8.4936849999999993,
-    9.6022491213409964,
+    9.6022491213449008,
     12.214169999999999,
-    12.259166204392528,
+    12.259166204392509,
     16.332045000000001,
-    16.077520838102309,
+    16.077520837967295,
     7.8046100000000003,
-    7.2229957241005334,
+    7.2229957241032725,
     1.0369299999999999,
-    1.0658146231308294,
+    1.0658146231308323,
     7.2498500000000003,
-    6.962187284759521,
+    6.9621872846857071,
     5.463775,
-    5.4008010135843687,
+    5.4008010135964639,
     6.8734950000000001,
-    7.7587753914002775,
+    7.7587753913198432,
     5.7731449999999995,
-    6.7716943499709537,
+    6.7716943500286941,
     3.774435,
-    5.2088692108195733,
+    5.2088692108395138,
     7.9259010152718901,
-    12.538491359778652,
-    12.83833235485432,
-    9.6022491213409964,
+    12.538491359764725,
+    12.838332354841434,
+    9.6022491213449008,
     6.8676835179905176,
-    12.259166204392528,
-    16.077520838102309,
-    7.2229957241005334,
+    12.259166204392509,
+    16.077520837967295,
+    7.2229957241032725,
     0.4462974531167499,
-    1.0658146231308294,
-    6.962187284759521,
-    5.4008010135843687,
+    1.0658146231308323,
+    6.9621872846857071,
+    5.4008010135964639,
     3.885366494672422,
-    7.7587753914002775,
-    6.7716943499709537,
-    5.2088692108195733,
+    7.7587753913198432,
+    6.7716943500286941,
+    5.2088692108395138,
     60.001158775336101,
     57.307296831001906,
     3.3970954687062265,
     19.34558188070519,
-    90.669414009627104,
-    94.014018912282566,
-    7.8050600612083549,
-    45.013776655527536,
-    91.202170425993998,
-    112.29207134258706,
-    49.11830828103367,
-    5.8666717139505664,
-    83.834808860799399,
-    68.886005596447447,
-    58.076403746430401,
-    58.003308264981221,
-    12.766692914968987,
-    0.13644385796544231,
-    11.08349883015608,
-    11.550943885525932,
-    13.282611005683036,
-    13.608231409096296,
+    90.669414009516657,
+    94.014018912283902,
+    7.8050600612088665,
+    45.01377665554611,
+    91.202170425700004,
+    112.29207134298669,
+    49.118308281002847,
+    5.866671714042436,
+    83.83480886113604,
+    68.886005596341505,
+    58.076403746394313,
+    58.003308264666344,
+    12.766692914969063,
+    0.13644385796558714,
+    11.083498830158421,
+    11.5509438855273,
+    13.282611005682181,
+    13.608231409096707,
     12.766690000000001,
-    12.766692914968987,
+    12.766692914969063,
     11.083500000000001,
-    11.08349883015608,
+    11.083498830158421,
     13.28261,
-    13.282611005683036,
+    13.282611005682181,
     0.13644000000000001,
-    0.13644385796544231,
+    0.13644385796558714,
     11.550940000000001,
-    11.550943885525932,
+    11.5509438855273,
     13.608230000000001,
-    13.608231409096296,
+    13.608231409096707,
     8.645564950290229,
-    12.766692914968987,
-    11.08349883015608,
-    13.282611005683036,
+    12.766692914969063,
+    11.083498830158421,
+    13.282611005682181,
     -0.19822893968816163,
-    0.13644385796544231,
-    11.550943885525932,
-    13.608231409096296,
+    0.13644385796558714,
+    11.5509438855273,
+    13.608231409096707,
     8.645564950290229,
     -0.19822893968816163,
-    12.766692914968987,
-    0.13644385796544231,
-    11.08349883015608,
-    11.550943885525932,
-    13.282611005683036,
-    13.608231409096296,
-    5.648286212793785,
-    6.2639896477037968,
-    -89.895218710451573,
-    -90.810881182057329,
-    74.167320164920895,
-    87.110217845912558,
+    12.766692914969063,
+    0.13644385796558714,
+    11.083498830158421,
+    11.5509438855273,
+    13.282611005682181,
+    13.608231409096707,
+    5.6482862127940674,
+    6.263989647778275,
+    -89.895218710439934,
+    -90.810881183080454,
+    74.167320165239957,
+    87.11021784561602,
     0.94090499999999999,
-    0.90910524990975283,
+    0.90910524990972463,
     -15.297695000000001,
-    -14.977499758682885,
+    -14.977499758683104,
     11.893435,
-    12.453937922722071,
+    12.453937922723204,
     1.04609,
-    1.1043175046493929,
+    1.1043175046736859,
     -14.897870000000001,
-    -16.466651808841696,
+    -16.466651809365356,
     14.846305000000001,
-    14.927974002935018,
+    14.92797400293593,
     13.080218342967358,
-    21.846384777779633,
-    18.831462682411633,
-    14.927974002935018,
+    21.846384777778425,
+    18.831462682417094,
+    14.92797400293593,
     10.643555027133708,
-    16.547555236071293,
-    15.98282444418906,
-    12.453937922722071,
+    16.547555236068167,
+    15.982824444188964,
+    12.453937922723204,
     -8.3222763488786988,
     -22.442735564755811,
-    5.3926306026330195,
-    6.1110667438831019,
-    -72.541087273265902,
-    -79.537811887211333,
-    83.082050009936026,
-    96.341025320783416,
-    -15.224984034593822,
-    -14.977499758682885,
-    12.453937922722071,
-    -17.586090055629057,
-    -16.607137597046993,
-    -16.466651808841696,
-    14.927974002935018,
-    -14.490491969293497,
-    13.404660653000613,
-    18.831462682411633,
-    14.927974002935018,
-    11.043554631965378,
-    10.783894998927753,
-    15.98282444418906,
-    12.453937922722071,
-    12.900540626681249,
-    -73.771323934445263,
-    -80.311917624412033,
-    -72.541087273265902,
-    -79.537811887211333,
-    83.082050009936026,
-    96.341025320783416,
+    5.392630602633198,
+    6.111066743883744,
+    -72.541087273269923,
+    -79.53781188720211,
+    83.082050010023352,
+    96.341025320785448,
+    -15.224984034592769,
+    -14.977499758683104,
+    12.453937922723204,
+    -17.586090055627981,
+    -16.60713759757051,
+    -16.466651809365356,
+    14.92797400293593,
+    -14.490491969800194,
+    13.40466065300075,
+    18.831462682417094,
+    14.92797400293593,
+    11.043554631965538,
+    10.783894998927966,
+    15.982824444188964,
+    12.453937922723204,
+    12.900540626698282,
+    -73.771323934445846,
+    -80.311917624402994,
+    -72.541087273269923,
+    -79.53781188720211,
+    83.082050010023352,
+    96.341025320785448,
 };
 static size_t pin_next;
 
-static void pin(double got, const char *what)
+static void pin_tol(double got, double tol, const char *what)
 {
   double want = pin_next < sizeof pins / sizeof *pins ? pins[pin_next] : NAN;
   pin_next++;
-  tap_near(got, want, 1e-9, "%s: regression pin", what);
+  tap_near(got, want, tol, "%s: regression pin", what);
 }
+
+static void pin(double got, const char *what)
+{
+  pin_tol(got, 1e-9, what);
+}
+
+/* Pin tolerance of the values sb_bsseval computes (ISR, SIR, SAR, sources
+ * SDR): they come from ill-conditioned 512-tap solves whose last digits
+ * depend on the build (-O2 vs sanitizers: up to ~1e-8 dB measured on these
+ * cases) and on the BLAS; test-bsseval pins sb_bsseval itself.  Values
+ * computed by sepbench's own closed forms keep 1e-9. */
+#define BSS_PIN_TOL 1e-6
 
 static const char *const cases[] = {"length_mismatch", "music3_silence_nan", "music4_stereo_44k1",
                                     "short_0p8s_22k", "speech2_16k_swapped"};
@@ -448,7 +460,7 @@ static void opts_for_case(const refcase *c, sb_eval_opts *o, unsigned metrics)
 /* Framewise values of metric fm against expected.json framewise arrays
  * (object name -> {metric: [..]}), tolerance tol; pins the finite sum. */
 static void check_frames(const refcase *c, const sb_eval_result *r, int fm, const sb_json *framewise, double tol,
-                         const char *what)
+                         double ptol, const char *what)
 {
   char label[256];
   for (int j = 0; j < c->n_src; j++) {
@@ -465,7 +477,7 @@ static void check_frames(const refcase *c, const sb_eval_result *r, int fm, cons
     }
     snprintf(label, sizeof label, "%s/%s: framewise %s", what, c->names[j], sb_frame_metric_name(fm));
     tap_ok(ok, "%s (tol %g, NaN pattern exact)", label, tol);
-    pin(finite_sum(got, r->n_frames), label);
+    pin_tol(finite_sum(got, r->n_frames), ptol, label);
   }
 }
 
@@ -475,12 +487,12 @@ static double whole(const sb_eval_result *r, int j, int wm)
 }
 
 static void check_whole(const refcase *c, const sb_eval_result *r, int j, int wm, double want, double tol,
-                        const char *what)
+                        double ptol, const char *what)
 {
   char label[256];
   snprintf(label, sizeof label, "%s/%s: %s", what, c->names[j], sb_whole_metric_name(wm));
   tap_near(whole(r, j, wm), want, tol, "%s", label);
-  pin(whole(r, j, wm), label);
+  pin_tol(whole(r, j, wm), ptol, label);
 }
 
 /* The fast path (no BSS Eval): images SDR, SI family, SNR, global SDR,
@@ -506,7 +518,7 @@ static void check_case_fast(const char *name)
          "%s: %lld frames of %lld samples", name, (long long)r->n_frames, (long long)r->win);
   tap_ok(r->frame[SB_FM_SDR] && !r->frame[SB_FM_ISR] && !r->frame[SB_FM_SIR] && !r->frame[SB_FM_SAR],
          "%s: only the SDR frames are computed", name);
-  check_frames(c, r, SB_FM_SDR, sb_json_get(mv, "framewise"), 1e-3, name);
+  check_frames(c, r, SB_FM_SDR, sb_json_get(mv, "framewise"), 1e-3, 1e-9, name);
   for (int j = 0; j < c->n_src; j++) {
     char label[256];
     double med = museval_median(r->frame[SB_FM_SDR] + (size_t)j * (size_t)r->n_frames, r->n_frames);
@@ -515,22 +527,22 @@ static void check_case_fast(const char *name)
              1e-3, "%s", label);
     pin(med, label);
     check_whole(c, r, j, SB_WM_SDR,
-                sb_json_num(refcase_get(c, "museval_v4_whole", c->names[j], "SDR", (const char *)NULL)), 1e-3, name);
+                sb_json_num(refcase_get(c, "museval_v4_whole", c->names[j], "SDR", (const char *)NULL)), 1e-3, 1e-9, name);
     ok &= whole(r, j, SB_WM_SNR) == whole(r, j, SB_WM_SDR) && isnan(whole(r, j, SB_WM_ISR)) &&
           isnan(whole(r, j, SB_WM_SIR)) && isnan(whole(r, j, SB_WM_SAR));
     check_whole(c, r, j, SB_WM_SI_SDR,
-                sb_json_num(refcase_get(c, "si_sdr", c->names[j], "stacked", (const char *)NULL)), 1e-3, name);
+                sb_json_num(refcase_get(c, "si_sdr", c->names[j], "stacked", (const char *)NULL)), 1e-3, 1e-9, name);
     check_whole(c, r, j, SB_WM_GLOBAL_SDR, sb_json_num(refcase_get(c, "global_sdr", c->names[j], (const char *)NULL)),
-                1e-3, name);
+                1e-3, 1e-9, name);
     if (c->has_mix) {
       check_whole(c, r, j, SB_WM_SDRI,
                   sb_json_num(refcase_get(c, "sdr_improvement", "global_sdr", c->names[j], "improvement",
                                           (const char *)NULL)),
-                  1e-3, name);
+                  1e-3, 1e-9, name);
       check_whole(c, r, j, SB_WM_SI_SDRI,
                   sb_json_num(refcase_get(c, "si_sdr_improvement", c->names[j], "improvement_stacked",
                                           (const char *)NULL)),
-                  1e-3, name);
+                  1e-3, 1e-9, name);
     }
     ok &= r->perm[j] == j && r->perm_si[j] == j;
   }
@@ -543,7 +555,7 @@ static void check_case_fast(const char *name)
   if (tap_ok(sb_evaluate(&o, &c->ref, &c->est, NULL, &r, &msg) == SB_OK, "%s: zero-mean SI-SDR", name)) {
     for (int j = 0; j < c->n_src; j++)
       check_whole(c, r, j, SB_WM_SI_SDR,
-                  sb_json_num(refcase_get(c, "si_sdr", c->names[j], "stacked_zero_mean", (const char *)NULL)), 1e-3,
+                  sb_json_num(refcase_get(c, "si_sdr", c->names[j], "stacked_zero_mean", (const char *)NULL)), 1e-3, 1e-9,
                   name);
     tap_ok(!r->frame[SB_FM_SDR] && isnan(whole(r, 0, SB_WM_SDR)) && isnan(whole(r, 0, SB_WM_GLOBAL_SDR)),
            "%s: SI-SDR only: no SDR, no global SDR", name);
@@ -578,10 +590,10 @@ static void check_pit(void)
     tap_ok(r->perm[0] == r->perm_si[0] && r->perm[1] == r->perm_si[1], "speech PIT %s: SI-only run: perm = perm_si",
            rname);
     for (int j = 0; j < 2; j++) {
-      check_whole(c, r, j, SB_WM_SI_SDR, sb_json_num(sb_json_get(sb_json_get(pit, "si_sdr"), c->names[j])), 1e-3,
+      check_whole(c, r, j, SB_WM_SI_SDR, sb_json_num(sb_json_get(sb_json_get(pit, "si_sdr"), c->names[j])), 1e-3, 1e-9,
                   "speech PIT");
       check_whole(c, r, j, SB_WM_SI_SDRI,
-                  sb_json_num(sb_json_get(sb_json_get(pit, "si_sdr_improvement"), c->names[j])), 1e-3, "speech PIT");
+                  sb_json_num(sb_json_get(sb_json_get(pit, "si_sdr_improvement"), c->names[j])), 1e-3, 1e-9, "speech PIT");
     }
     sb_eval_result_free(&r);
   }
@@ -595,7 +607,7 @@ static void check_pit(void)
       check_whole(c, r, j, SB_WM_SDR,
                   sb_json_num(refcase_get(c, "mir_eval_images", "compute_permutation_true", c->names[j], "SDR",
                                           (const char *)NULL)),
-                  1e-3, "speech SDR-only");
+                  1e-3, 1e-9, "speech SDR-only");
   }
   sb_eval_result_free(&r);
   refcase_free(&c);
@@ -961,7 +973,7 @@ static void check_case_bss(const char *name)
               "%s: BSS Eval v4 (%s)", name, msg.text))
     goto done;
   for (int fm = SB_FM_ISR; fm <= SB_FM_SAR; fm++)
-    check_frames(c, r, fm, sb_json_get(mv, "framewise"), 1e-2, name);
+    check_frames(c, r, fm, sb_json_get(mv, "framewise"), 1e-2, BSS_PIN_TOL, name);
   opts_for_case(c, &o, SB_METRIC_SDR);
   if (sb_evaluate(&o, &c->ref, &c->est, NULL, &fast, &msg) == SB_OK)
     tap_ok(memcmp(fast->frame[SB_FM_SDR], r->frame[SB_FM_SDR], (size_t)r->n_src * (size_t)r->n_frames * sizeof(double)) == 0,
@@ -976,10 +988,10 @@ static void check_case_bss(const char *name)
                sb_json_num(sb_json_get(sb_json_get(sb_json_get(mv, "median_over_frames"), c->names[j]),
                                        sb_frame_metric_name(fm))),
                1e-2, "%s", label);
-      pin(med, label);
+      pin_tol(med, BSS_PIN_TOL, label);
       check_whole(c, r, j, fm,
                   sb_json_num(refcase_get(c, "museval_v4_whole", c->names[j], sb_frame_metric_name(fm), (const char *)NULL)),
-                  1e-2, name);
+                  1e-2, BSS_PIN_TOL, name);
     }
   }
   sb_eval_result_free(&r);
@@ -997,7 +1009,7 @@ static void check_case_bss(const char *name)
     for (int j = 0; j < c->n_src; j++)
       for (int m = SB_WM_SDR; m <= SB_WM_SAR; m++)
         check_whole(c, r, j, m, sb_json_num(sb_json_get(sb_json_get(me, c->names[j]), sb_whole_metric_name(m))),
-                    m == SB_WM_SDR ? 1e-3 : 1e-2, "mir_eval images perm");
+                    m == SB_WM_SDR ? 1e-3 : 1e-2, m == SB_WM_SDR ? 1e-9 : BSS_PIN_TOL, "mir_eval images perm");
   }
   sb_eval_result_free(&r);
 
@@ -1006,9 +1018,9 @@ static void check_case_bss(const char *name)
   o.mode = SB_BSS_V3;
   if (tap_ok(sb_evaluate(&o, &c->ref, &c->est, NULL, &r, &msg) == SB_OK, "%s: v3 framewise (%s)", name, msg.text)) {
     const sb_json *fw = refcase_get(c, "mir_eval_images_framewise", "framewise", (const char *)NULL);
-    check_frames(c, r, SB_FM_SDR, fw, 1e-3, "v3");
+    check_frames(c, r, SB_FM_SDR, fw, 1e-3, 1e-9, "v3");
     for (int fm = SB_FM_ISR; fm <= SB_FM_SAR; fm++)
-      check_frames(c, r, fm, fw, 1e-2, "v3");
+      check_frames(c, r, fm, fw, 1e-2, BSS_PIN_TOL, "v3");
   }
   sb_eval_result_free(&r);
 
@@ -1033,14 +1045,14 @@ static void check_case_bss(const char *name)
         same &= r->perm[j] == (int)sb_json_num(sb_json_at(sb_json_get(me, "perm"), (size_t)j));
       tap_ok(same, "%s: sources permutation equals mir_eval (%s)", name, with_perm ? "true" : "false");
       for (int j = 0; j < c->n_src; j++) {
-        check_whole(c, r, j, SB_WM_SDR, sb_json_num(sb_json_get(sb_json_get(me, c->names[j]), "SDR")), 1e-3,
+        check_whole(c, r, j, SB_WM_SDR, sb_json_num(sb_json_get(sb_json_get(me, c->names[j]), "SDR")), 1e-3, BSS_PIN_TOL,
                     "mir_eval sources");
-        check_whole(c, r, j, SB_WM_SIR, sb_json_num(sb_json_get(sb_json_get(me, c->names[j]), "SIR")), 1e-2,
+        check_whole(c, r, j, SB_WM_SIR, sb_json_num(sb_json_get(sb_json_get(me, c->names[j]), "SIR")), 1e-2, BSS_PIN_TOL,
                     "mir_eval sources");
-        check_whole(c, r, j, SB_WM_SAR, sb_json_num(sb_json_get(sb_json_get(me, c->names[j]), "SAR")), 1e-2,
+        check_whole(c, r, j, SB_WM_SAR, sb_json_num(sb_json_get(sb_json_get(me, c->names[j]), "SAR")), 1e-2, BSS_PIN_TOL,
                     "mir_eval sources");
         tap_ok(isnan(whole(r, j, SB_WM_ISR)), "%s/%s: no ISR with the sources criterion", name, c->names[j]);
-        check_whole(c, r, j, SB_WM_SDRI, sb_json_num(sb_json_get(sb_json_get(imp, c->names[j]), "improvement")), 1e-3,
+        check_whole(c, r, j, SB_WM_SDRI, sb_json_num(sb_json_get(sb_json_get(imp, c->names[j]), "improvement")), 1e-3, BSS_PIN_TOL,
                     "mir_eval sources SDRi");
       }
       sb_eval_result_free(&r);
@@ -1051,9 +1063,9 @@ static void check_case_bss(const char *name)
     o.crit = SB_CRIT_SOURCES;
     if (tap_ok(sb_evaluate(&o, &c->ref, &c->est, NULL, &r, &msg) == SB_OK, "%s: sources v3 framewise", name)) {
       const sb_json *fw = sb_json_get(ch0, "framewise_compute_permutation_false");
-      check_frames(c, r, SB_FM_SDR, fw, 1e-3, "sources v3");
-      check_frames(c, r, SB_FM_SIR, fw, 1e-2, "sources v3");
-      check_frames(c, r, SB_FM_SAR, fw, 1e-2, "sources v3");
+      check_frames(c, r, SB_FM_SDR, fw, 1e-3, BSS_PIN_TOL, "sources v3");
+      check_frames(c, r, SB_FM_SIR, fw, 1e-2, BSS_PIN_TOL, "sources v3");
+      check_frames(c, r, SB_FM_SAR, fw, 1e-2, BSS_PIN_TOL, "sources v3");
     }
     sb_eval_result_free(&r);
   }

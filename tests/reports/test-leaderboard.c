@@ -266,6 +266,20 @@ static void test_median(sb_store *s)
   if (text)
     tap_diag("markdown output:\n%s", text);
   free(text);
+  /* Best per column in bold: vocals C 20, drums A 3, avg A 3.875. */
+  text = render(lb, SB_LB_LATEX);
+  tap_ok(text && strstr(text, "\\toprule\nMethod & vocals & drums & avg \\\\\n\\midrule\n") &&
+             strstr(text, "(aggregation median-median; 3 tracks)}") &&
+             strstr(text, "A & 4.75 (2) & \\textbf{3.00} & \\textbf{3.88} \\\\\n") &&
+             strstr(text, "C & \\textbf{20.00 (1)} & -- & -- \\\\\n"),
+         "latex booktabs table, aggregation in the caption, best in bold");
+  free(text);
+  text = render(lb, SB_LB_HTML);
+  tap_ok(text && strstr(text, "aggregation median-median") &&
+             strstr(text, "<tr><th>A</th><td>4.75 (2)</td><td><b>3.00</b></td><td><b>3.88</b></td></tr>") &&
+             strstr(text, "<tr><th>C</th><td><b>20.00 (1)</b></td><td>-</td><td>-</td></tr>"),
+         "html table, best in bold");
+  free(text);
   text = render(lb, SB_LB_CSV);
   tap_ok(text && strncmp(text, "suite,metric,aggregation,config,method,target,value,n_tracks\n",
                          61) == 0 &&
@@ -469,7 +483,10 @@ static void test_parse(void)
   tap_ok(sb_leaderboard_parse_format("md", &fmt) == SB_OK && fmt == SB_LB_MARKDOWN &&
              sb_leaderboard_parse_format("json", &fmt) == SB_OK && fmt == SB_LB_JSON,
          "parse formats");
-  tap_ok(sb_leaderboard_parse_format("latex", &fmt) == SB_EINVAL, "unknown formats are refused");
+  tap_ok(sb_leaderboard_parse_format("latex", &fmt) == SB_OK && fmt == SB_LB_LATEX &&
+             sb_leaderboard_parse_format("html", &fmt) == SB_OK && fmt == SB_LB_HTML,
+         "parse latex and html");
+  tap_ok(sb_leaderboard_parse_format("pdf", &fmt) == SB_EINVAL, "unknown formats are refused");
 }
 
 int main(void)

@@ -1,0 +1,245 @@
+/*
+ * datasets/estimates.c — estimate files on disk (see estimates.h).
+ * Layouts from the tools' documentation: museval's
+ * EvalStore/eval_mus_dir (estimates_dir/<subset>/<track>/<target>.wav),
+ * demucs' separate.py (OUT/<model>/<track>/<stem>.<ext>) and
+ * asteroid-infer (<name>_est<k>.wav).
+ */
+#include <config.h>
+
+#include "datasets/estimates.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "datasets/paths.h"
+
+sb_err sb_estimates_parse_layout(const char *name, sb_est_layout *out)
+{
+  static const char *const names[] = {"auto", "museval", "demucs", "asteroid", "pattern"};
+  for (int i = 0; i < 5; i++)
+    if (name && strcmp(name, names[i]) == 0) {
+      *out = (sb_est_layout)i;
+      return SB_OK;
+    }
+  return SB_EINVAL;
+}
+
+void sb_estimates_free_paths(char ***paths, int n)
+{
+  if (!paths || !*paths)
+    return;
+  for (int i = 0; i < n; i++)
+    free((*paths)[i]);
+  free(*paths);
+  *paths = NULL;
+}
+
+/* Appends n bytes of s to the growing string *buf. */
+static sb_err append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+{
+  if (*len + n + 1 > *cap) {
+    size_t cap2 = (*len + n + 1) * 2;
+    char *p = realloc(*buf, cap2);
+    if (!p)
+      return SB_ENOMEM;
+    *buf = p;
+    *cap = cap2;
+  }
+  memcpy(*buf + *len, s, n);
+  *len += n;
+  (*buf)[*len] = '\0';
+  return SB_OK;
+}
+
+sb_err sb_estimates_expand(const char *pattern, const sb_track *track, int target, const char *model, char **out,
+                           sb_msg *msg)
+{
+  char *buf = NULL, number[32];
+  size_t len = 0, cap = 0;
+  sb_err err = SB_OK;
+  const char *p;
+
+  *out = NULL;
+  if (!pattern || !pattern[0] || pattern[0] == '/')
+    return sb_msg_set(msg, SB_EINVAL, "--est-pattern '%s': must be a non-empty relative path", pattern ? pattern : "");
+  if (target < 0 || target >= track->n_stems)
+    return sb_msg_set(msg, SB_EINVAL, "--est-pattern: target index %d out of range", target);
+  err = append(&buf, &len, &cap, "", 0);
+  for (p = pattern; !err && *p;) {
+    const char *open = strchr(p, '{'), *close;
+    const char *value = NULL;
+    size_t name_len;
+    if (!open) {
+      err = append(&buf, &len, &cap, p, strlen(p));
+      break;
+    }
+    err = append(&buf, &len, &cap, p, (size_t)(open - p));
+    close = strchr(open, '}');
+    if (err)
+      break;
+    if (!close) {
+      err = sb_msg_set(msg, SB_EINVAL, "--est-pattern '%s': unclosed '{'", pattern);
+      break;
+    }
+    name_len = (size_t)(close - open - 1);
+#define IS(name) (name_len == strlen(name) && strncmp(open + 1, name, name_len) == 0)
+    if (IS("track"))
+      value = track->name;
+    else if (IS("target"))
+      value = track->stem_names[target];
+    else if (IS("subset"))
+      value = track->subset;
+    else if (IS("model"))
+      value = model;
+    else if (IS("index") || IS("index0")) {
+      snprintf(number, sizeof number, "%d", target + (IS("index") ? 1 : 0));
+      value = number;
+    } else {
+      err = sb_msg_set(msg, SB_EINVAL, "--est-pattern '%s': unknown placeholder {%.*s} (track, target, subset, "
+                       "index, index0, model)", pattern, (int)name_len, open + 1);
+      break;
+    }
+    if (!value) {
+      err = sb_msg_set(msg, SB_EINVAL, "--est-pattern '%s': {model} needs a model name", pattern);
+      break;
+    }
+#undef IS
+    err = append(&buf, &len, &cap, value, strlen(value));
+    p = close + 1;
+  }
+  if (!err) {
+    for (const char *q = pattern; *q;) {
+      const char *end = strchr(q, '/');
+      size_t n = end ? (size_t)(end - q) : strlen(q);
+      if (n == 2 && q[0] == '.' && q[1] == '.') {
+        err = sb_msg_set(msg, SB_EINVAL, "--est-pattern '%s': '..' is not allowed", pattern);
+        break;
+      }
+      q += n;
+      while (*q == '/')
+        q++;
+    }
+  }
+  if (err) {
+    free(buf);
+    return err;
+  }
+  *out = buf;
+  return SB_OK;
+}
+
+/* Locates with a template; SB_ENOTFOUND names the first missing file.
+ * exts, when not NULL, lists extensions tried in place of ".wav". */
+static sb_err locate_pattern(const char *root, const char *pattern, const char *model, const sb_track *track,
+                             const char *const *exts, char ***paths, sb_msg *msg)
+{
+  char **out = calloc((size_t)track->n_stems, sizeof *out);
+  sb_err err = SB_OK;
+
+  if (!out)
+    return SB_ENOMEM;
+  for (int k = 0; !err && k < track->n_stems; k++) {
+    char *rel = NULL;
+    err = sb_estimates_expand(pattern, track, k, model, &rel, msg);
+    if (!err)
+      err = sb_path_join(root, rel, &out[k]);
+    free(rel);
+    if (err)
+      break;
+    if (sb_path_kind_of(out[k]) != SB_PATH_FILE && exts) {
+      size_t len = strlen(out[k]);
+      for (int e = 0; exts[e] && len > 4; e++) {
+        char *alt = NULL;
+        err = sb_path_printf(&alt, "%.*s%s", (int)(len - 4), out[k], exts[e]);
+        if (err)
+          break;
+        if (sb_path_kind_of(alt) == SB_PATH_FILE) {
+          free(out[k]);
+          out[k] = alt;
+          break;
+        }
+        free(alt);
+      }
+    }
+    if (!err && sb_path_kind_of(out[k]) != SB_PATH_FILE)
+      err = sb_msg_set(msg, SB_ENOTFOUND, "%s: estimate of '%s' for track '%s' not found", out[k],
+                       track->stem_names[k], track->name);
+  }
+  if (err) {
+    sb_estimates_free_paths(&out, track->n_stems);
+    return err;
+  }
+  *paths = out;
+  return SB_OK;
+}
+
+static sb_err locate_museval(const char *root, const sb_track *track, char ***paths, sb_msg *msg)
+{
+  char *subset_dir = NULL;
+  sb_err err = sb_path_join(root, track->subset, &subset_dir);
+  int has_subset;
+  if (err)
+    return err;
+  has_subset = track->subset[0] && sb_path_kind_of(subset_dir) == SB_PATH_DIR;
+  free(subset_dir);
+  return locate_pattern(root, has_subset ? "{subset}/{track}/{target}.wav" : "{track}/{target}.wav", NULL, track,
+                        NULL, paths, msg);
+}
+
+static sb_err locate_demucs(const char *root, const char *model, const sb_track *track, char ***paths, sb_msg *msg)
+{
+  static const char *const exts[] = {".flac", ".mp3", NULL};
+  char **models = NULL;
+  int n_models = 0;
+  sb_err err;
+
+  if (model)
+    return locate_pattern(root, "{model}/{track}/{target}.wav", model, track, exts, paths, msg);
+  err = sb_path_list(root, SB_PATH_DIR, &models, &n_models, msg);
+  if (err)
+    return err;
+  if (n_models != 1)
+    err = n_models == 0 ? sb_msg_set(msg, SB_ENOTFOUND, "%s: no model folder (demucs writes OUT/<model>/<track>/)",
+                                     root)
+                        : sb_msg_set(msg, SB_EINVAL, "%s: %d model folders (%s, %s, ...): name the model", root,
+                                     n_models, models[0], models[1]);
+  else
+    err = locate_pattern(root, "{model}/{track}/{target}.wav", models[0], track, exts, paths, msg);
+  sb_path_free_list(&models, n_models);
+  return err;
+}
+
+sb_err sb_estimates_locate(const sb_est_spec *spec, const sb_track *track, char ***paths, sb_msg *msg)
+{
+  *paths = NULL;
+  if (!spec || !spec->root || !spec->root[0])
+    return sb_msg_set(msg, SB_EINVAL, "estimates: no folder given");
+  if (track->n_stems < 1)
+    return sb_msg_set(msg, SB_EINVAL, "track '%s' has no targets", track->name);
+  switch (spec->layout) {
+  case SB_EST_MUSEVAL:
+    return locate_museval(spec->root, track, paths, msg);
+  case SB_EST_DEMUCS:
+    return locate_demucs(spec->root, spec->model, track, paths, msg);
+  case SB_EST_ASTEROID:
+    return locate_pattern(spec->root, "{track}_est{index}.wav", NULL, track, NULL, paths, msg);
+  case SB_EST_PATTERN:
+    if (!spec->pattern)
+      return sb_msg_set(msg, SB_EINVAL, "estimates: layout pattern without a template");
+    return locate_pattern(spec->root, spec->pattern, spec->model, track, NULL, paths, msg);
+  case SB_EST_AUTO:
+  default:
+    break;
+  }
+  if (locate_museval(spec->root, track, paths, NULL) == SB_OK)
+    return SB_OK;
+  if (locate_demucs(spec->root, spec->model, track, paths, NULL) == SB_OK)
+    return SB_OK;
+  if (locate_pattern(spec->root, "{track}_est{index}.wav", NULL, track, NULL, paths, NULL) == SB_OK)
+    return SB_OK;
+  return sb_msg_set(msg, SB_ENOTFOUND, "%s: no estimates for track '%s' in the museval (<subset>/<track>/<target>.wav), "
+                    "demucs (<model>/<track>/<target>.wav) or asteroid (<track>_est1.wav) layouts", spec->root,
+                    track->name);
+}

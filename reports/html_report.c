@@ -1,0 +1,328 @@
+/*
+ * reports/html_report.c — the static HTML report (contract in
+ * reports/html_report.h).
+ *
+ * The page is HTML5 with inline CSS only.  gnuplot's SVG output starts
+ * with an XML declaration, which is not allowed inside HTML: the figure is
+ * inlined from its "<svg" element on (HTML5 parses inline SVG natively).
+ */
+#include <config.h>
+
+#include "reports/html_report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "reports/leaderboard.h"
+#include "reports/plot.h"
+#include "reports/scores.h"
+
+/* The metrics shown, in this order, when the store holds them. */
+static const char *const report_metrics[] = {"SDR", "SI-SDR", "global_SDR", "SIR", "SAR",
+                                             "ISR", "SD-SDR", "SNR", "SDRi", "SI-SDRi",
+                                             "PS", "PM"};
+#define N_REPORT_METRICS ((int)(sizeof report_metrics / sizeof report_metrics[0]))
+
+static const char page_style[] =
+  "body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;"
+  "color:#222}\n"
+  "table{border-collapse:collapse;margin:1em 0}\n"
+  "th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right}\n"
+  "th:first-child{text-align:left}\n"
+  "thead th{background:#f0f0f0}\n"
+  "caption{text-align:left;font-weight:600;padding:.3em 0}\n"
+  "figure{margin:1em 0}\n"
+  "figure svg{max-width:100%;height:auto}\n"
+  "code{font-size:90%}\n"
+  "td.text{text-align:left}\n"
+  "section{overflow-x:auto}\n"
+  "table.runs{font-size:85%}\n"
+  "table.runs code,caption code{word-break:break-all}\n";
+
+static void put_html(FILE *f, const char *text)
+{
+  for (const char *p = text ? text : ""; *p; p++) {
+    switch (*p) {
+    case '&': fputs("&amp;", f); break;
+    case '<': fputs("&lt;", f); break;
+    case '>': fputs("&gt;", f); break;
+    case '"': fputs("&quot;", f); break;
+    case '\'': fputs("&#39;", f); break;
+    default: fputc(*p, f); break;
+    }
+  }
+}
+
+/* A number with 2 decimals, or an en dash when not finite. */
+static void put_value(FILE *f, double value)
+{
+  if (isfinite(value))
+    fprintf(f, "%.2f", value);
+  else
+    fputs("&ndash;", f);
+}
+
+static void put_column_text(FILE *f, sqlite3_stmt *stmt, int col, int code)
+{
+  const char *text = (const char *)sqlite3_column_text(stmt, col);
+  fputs(code ? "<td class=\"text\"><code>" : "<td class=\"text\">", f);
+  put_html(f, text ? text : "");
+  fputs(code ? "</code></td>" : "</td>", f);
+}
+
+/* The runs behind the config, newest first. */
+static sb_err put_provenance(FILE *f, sb_store *s, const char *config, sb_msg *msg)
+{
+  static const char *const heads[] = {"run", "started (UTC)", "ended (UTC)", "status",
+                                      "sepbench", "git", "host", "command", "suite",
+                                      "backends", "metric parameters"};
+  sqlite3_stmt *stmt = NULL;
+  sb_err err = sb_store_query(s, "rp_runs", &stmt, msg);
+  if (err)
+    return err;
+  if (sqlite3_bind_text(stmt, 1, config, -1, SQLITE_STATIC) != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    return sb_msg_set(msg, SB_EDB, "report: rp_runs: cannot bind the config");
+  }
+  fputs("<section id=\"provenance\">\n<h2>Run provenance</h2>\n"
+        "<table class=\"runs\">\n<thead><tr>", f);
+  for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++)
+    fprintf(f, "<th>%s</th>", heads[i]);
+  fputs("</tr></thead>\n<tbody>\n", f);
+  int rc, n_runs = 0;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    fprintf(f, "<tr><th>%lld</th>", (long long)sqlite3_column_int64(stmt, 0));
+    for (int col = 1; col <= 10; col++)
+      put_column_text(f, stmt, col, col == 5 || col == 7 || col == 10);
+    fputs("</tr>\n", f);
+    n_runs++;
+  }
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_DONE)
+    return sb_msg_set(msg, SB_EDB, "report: rp_runs failed");
+  fputs("</tbody>\n</table>\n", f);
+  if (n_runs == 0)
+    fputs("<p>No run is recorded for these values (e.g. they were imported).</p>\n", f);
+  fputs("</section>\n", f);
+  return SB_OK;
+}
+
+/* Per track: methods x targets of the per-track values. */
+static void put_track_tables(FILE *f, const sb_scores *sc)
+{
+  const sb_leaderboard *lb = sb_scores_leaderboard(sc);
+  int n_targets = sb_scores_n_targets(sc);
+  fputs("<section id=\"tracks\">\n<h2>Per-track values</h2>\n<p>", f);
+  put_html(f, sb_leaderboard_metric(lb));
+  fputs(" of each track (", f);
+  fputs(sb_leaderboard_aggregation(lb) == SB_LB_MEDIAN ||
+            sb_leaderboard_aggregation(lb) == SB_LB_MEAN_MEDIAN
+          ? "median over frames"
+          : "whole-track value",
+        f);
+  fputs("), methods in leaderboard order; &ndash; = no value.</p>\n", f);
+  for (int k = 0; k < sb_scores_n_tracks(sc); k++) {
+    fputs("<details open>\n<summary>", f);
+    put_html(f, sb_scores_track(sc, k));
+    fputs("</summary>\n<table class=\"track\">\n<thead><tr><th>method</th>", f);
+    for (int t = 0; t < n_targets; t++) {
+      fputs("<th>", f);
+      put_html(f, sb_leaderboard_target(lb, t));
+      fputs("</th>", f);
+    }
+    fputs("</tr></thead>\n<tbody>\n", f);
+    for (int m = 0; m < sb_scores_n_methods(sc); m++) {
+      fputs("<tr><th>", f);
+      put_html(f, sb_leaderboard_method(lb, m));
+      fputs("</th>", f);
+      for (int t = 0; t < n_targets; t++) {
+        fputs("<td>", f);
+        put_value(f, sb_scores_value(sc, m, t, k));
+        fputs("</td>", f);
+      }
+      fputs("</tr>\n", f);
+    }
+    fputs("</tbody>\n</table>\n</details>\n", f);
+  }
+  fputs("</section>\n", f);
+}
+
+/* The box plot as inline SVG. */
+static sb_err put_figure(FILE *f, const sb_scores *sc, const sb_html_report_opts *o,
+                         sb_msg *msg)
+{
+  sb_plot_opts po = {0};
+  char *image = NULL;
+  size_t len = 0;
+  po.format = SB_PLOT_SVG;
+  po.suite = o->suite;
+  po.gnuplot = o->gnuplot;
+  sb_err err = sb_plot_boxplot(sc, &po, &image, &len, msg);
+  if (err)
+    return err;
+  const char *svg = strstr(image, "<svg");
+  if (!svg) {
+    free(image);
+    return sb_msg_set(msg, SB_EBACKEND, "report: gnuplot's SVG output has no <svg> element");
+  }
+  fputs("<section id=\"figures\">\n<h2>Per-track distribution</h2>\n<figure>\n", f);
+  fwrite(svg, 1, len - (size_t)(svg - image), f);
+  fputs("\n<figcaption>Per-track ", f);
+  put_html(f, sb_leaderboard_metric(sb_scores_leaderboard(sc)));
+  fputs(" of each method and target (box: quartiles and median; whiskers: farthest tracks "
+        "within 1.5 IQR; dots: tracks).</figcaption>\n</figure>\n</section>\n", f);
+  free(image);
+  return SB_OK;
+}
+
+static sb_err make_dir(const char *dir, sb_msg *msg)
+{
+  struct stat st;
+  if (mkdir(dir, 0777) == 0)
+    return SB_OK;
+  if (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+    return SB_OK;
+  if (errno == EEXIST)
+    return sb_msg_set(msg, SB_EIO, "%s: cannot create the report directory: not a directory",
+                      dir);
+  return sb_msg_set(msg, SB_EIO, "%s: cannot create the report directory: %s", dir,
+                    strerror(errno));
+}
+
+static sb_err write_file(const char *path, const char *text, size_t len, sb_msg *msg)
+{
+  FILE *f = fopen(path, "wb");
+  if (!f)
+    return sb_msg_set(msg, SB_EIO, "%s: cannot write: %s", path, strerror(errno));
+  int bad = fwrite(text, 1, len, f) != len;
+  int saved_errno = bad ? errno : 0;
+  if (fclose(f) != 0 && !bad) {
+    bad = 1;
+    saved_errno = errno;
+  }
+  if (bad) {
+    remove(path);
+    return sb_msg_set(msg, SB_EIO, "%s: cannot write: %s", path, strerror(saved_errno));
+  }
+  return SB_OK;
+}
+
+sb_err sb_html_report_write(sb_store *s, const sb_html_report_opts *o, const char *dir,
+                            sb_msg *msg)
+{
+  static const sb_html_report_opts defaults = {0};
+  sb_leaderboard *lb = NULL;
+  sb_scores *sc = NULL;
+  char *config = NULL, *page = NULL, *path = NULL;
+  size_t page_len = 0;
+  FILE *f = NULL;
+  sb_err err = SB_OK;
+  int n_boards = 0;
+
+  if (!s || !dir)
+    return sb_msg_set(msg, SB_EINVAL, "report: NULL argument");
+  if (!o)
+    o = &defaults;
+  f = open_memstream(&page, &page_len);
+  if (!f)
+    return sb_msg_set(msg, SB_ENOMEM, "report: out of memory");
+
+  time_t now = time(NULL);
+  struct tm utc;
+  char stamp[32] = "";
+  if (gmtime_r(&now, &utc))
+    strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S UTC", &utc);
+  fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+             "<title>sepbench report</title>\n<link rel=\"icon\" href=\"data:,\">\n"
+             "<style>\n%s</style>\n</head>\n<body>\n<h1>sepbench report</h1>\n<p>",
+          page_style);
+  fputs("Store <code>", f);
+  put_html(f, o->store_name ? o->store_name : "(unnamed)");
+  fputs("</code>, suite ", f);
+  put_html(f, o->suite ? o->suite : "(all)");
+  fprintf(f, "; written by sepbench %s on %s.</p>\n", PACKAGE_VERSION, stamp);
+
+  /* Leaderboards: the first metric found fixes the config of the others. */
+  fputs("<section id=\"leaderboards\">\n<h2>Leaderboard</h2>\n", f);
+  for (int i = 0; i < N_REPORT_METRICS; i++) {
+    sb_leaderboard_opts lo = {0};
+    lo.suite = o->suite;
+    lo.metric = report_metrics[i];
+    lo.config = config ? config : o->config;
+    err = sb_leaderboard_new(s, &lo, &lb, msg);
+    if (err == SB_ENOTFOUND) {
+      err = SB_OK;
+      continue;
+    }
+    if (err)
+      goto fail;
+    if (!config) {
+      config = strdup(sb_leaderboard_config(lb));
+      if (!config) {
+        err = sb_msg_set(msg, SB_ENOMEM, "report: out of memory");
+        goto fail;
+      }
+      lo.config = config;
+      if ((err = sb_scores_new(s, &lo, &sc, msg)) != SB_OK)
+        goto fail;
+    }
+    fprintf(f, "<div class=\"board\" id=\"leaderboard-%s\">\n", report_metrics[i]);
+    if ((err = sb_leaderboard_write(lb, f, SB_LB_HTML)) != SB_OK) {
+      err = sb_msg_set(msg, err, "report: cannot write the %s leaderboard", report_metrics[i]);
+      goto fail;
+    }
+    fputs("</div>\n", f);
+    sb_leaderboard_free(&lb);
+    if (++n_boards == 1) { /* the figure right below the first leaderboard */
+      fputs("</section>\n", f);
+      if (!o->no_figures && (err = put_figure(f, sc, o, msg)) != SB_OK)
+        goto fail;
+      fputs("<section id=\"other-metrics\">\n<h2>Other metrics</h2>\n", f);
+    }
+  }
+  fputs(n_boards > 1 ? "</section>\n" : "<p>No other metric is stored.</p>\n</section>\n", f);
+  if (n_boards == 0) {
+    err = sb_msg_set(msg, SB_ENOTFOUND, "report: the store holds no values%s%s%s",
+                     o->suite ? " for suite '" : "", o->suite ? o->suite : "",
+                     o->suite ? "'" : "");
+    goto fail;
+  }
+  put_track_tables(f, sc);
+  if ((err = put_provenance(f, s, config, msg)) != SB_OK)
+    goto fail;
+  fputs("</body>\n</html>\n", f);
+
+  int bad = ferror(f);
+  bad |= fclose(f) != 0;
+  f = NULL;
+  if (bad) {
+    err = sb_msg_set(msg, SB_ENOMEM, "report: out of memory");
+    goto fail;
+  }
+  if ((err = make_dir(dir, msg)) != SB_OK)
+    goto fail;
+  size_t path_len = strlen(dir) + sizeof "/index.html";
+  path = malloc(path_len);
+  if (!path) {
+    err = sb_msg_set(msg, SB_ENOMEM, "report: out of memory");
+    goto fail;
+  }
+  snprintf(path, path_len, "%s/index.html", dir);
+  err = write_file(path, page, page_len, msg);
+
+fail:
+  if (f)
+    fclose(f);
+  free(page);
+  free(path);
+  free(config);
+  sb_leaderboard_free(&lb);
+  sb_scores_free(&sc);
+  return err;
+}

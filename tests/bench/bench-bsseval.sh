@@ -1,0 +1,64 @@
+#!/bin/sh
+# tests/bench/bench-bsseval.sh — BSS Eval speed: sepbench's C engine
+# (metrics/bsseval.c through tests/bench/bench-bsseval) against mir_eval on
+# the same synthetic 4-source stereo 44.1 kHz WAV files, in one run.
+# Not part of `make check`; run by `make bench [BENCH_FLAGS=...]`.
+#
+#   bench-bsseval.sh DRIVER [--short] [--memory]
+#     default : v4 framewise on 180 s, v3 on 30 s, mir_eval on the 30 s
+#               (mir_eval framewise takes ~2 minutes)
+#     --short : 60 s and 10 s instead
+#     --memory: also v4 framewise on 600 s (peak RSS)
+# Environment: PYTHON3 (default /usr/bin/python3, needs numpy, scipy and
+# Debian's python3-mir-eval).
+set -eu
+
+driver=$1
+shift
+long=180
+short=30
+memory=no
+for arg in "$@"; do
+  case $arg in
+    --short) long=60; short=10 ;;
+    --memory) memory=yes ;;
+    *) echo "bench-bsseval.sh: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+py=${PYTHON3:-/usr/bin/python3}
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+echo "# inputs: 4 sources x 2 channels, 44.1 kHz, ${long} s and ${short} s (in $tmp)"
+"$py" "$here/bench-bsseval.py" make "$tmp/long" "$long"
+"$py" "$here/bench-bsseval.py" make "$tmp/short" "$short"
+
+secs() { sed -n 's/.* total=\([0-9.]*\) s.*/\1/p'; }
+
+echo "# sepbench (C), $(nproc) cores"
+v4=$("$driver" "$tmp/long" v4 44100 44100); echo "$v4"
+v4sdr=$("$driver" "$tmp/long" v4-sdr 44100 44100); echo "$v4sdr"
+v4s=$("$driver" "$tmp/short" v4 44100 44100); echo "$v4s"
+v3=$("$driver" "$tmp/short" v3 44100 44100); echo "$v3"
+v3w=$("$driver" "$tmp/short" v3 0 0); echo "$v3w"
+if [ "$memory" = yes ]; then
+  "$py" "$here/bench-bsseval.py" make "$tmp/mem" 600
+  "$driver" "$tmp/mem" v4 44100 44100
+  rm -rf "$tmp/mem"
+fi
+
+echo "# mir_eval (python3-mir-eval), same ${short}-s files"
+mf=$("$py" "$here/bench-bsseval.py" mireval "$tmp/short" framewise 44100 | sed -n 's/seconds //p')
+echo "mir_eval bss_eval_images_framewise(window=hop=44100): $mf s"
+mw=$("$py" "$here/bench-bsseval.py" mireval "$tmp/short" whole 44100 | sed -n 's/seconds //p')
+echo "mir_eval bss_eval_images: $mw s"
+
+t3=$(echo "$v3" | secs)
+t3w=$(echo "$v3w" | secs)
+t4=$(echo "$v4" | secs)
+awk -v mf="$mf" -v mw="$mw" -v t3="$t3" -v t3w="$t3w" -v t4="$t4" -v long="$long" 'BEGIN {
+  printf "# v3 framewise: sepbench %.3f s vs mir_eval %.1f s -> %.0fx faster\n", t3, mf, mf / t3;
+  printf "# v3 whole:     sepbench %.3f s vs mir_eval %.1f s -> %.0fx faster\n", t3w, mw, mw / t3w;
+  printf "# v4 framewise on %d s: sepbench %.3f s (museval 0.4.1 needs ~78 s for 180 s)\n", long, t4;
+}'

@@ -1,0 +1,94 @@
+/*
+ * tests/datasets/fixtures.h — small helpers shared by the datasets tests:
+ * a temporary folder, text files, and tiny WAV files whose samples are
+ * k / 32768 so that PCM_16 stores them exactly.
+ */
+#ifndef SB_TESTS_DATASETS_FIXTURES_H
+#define SB_TESTS_DATASETS_FIXTURES_H
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "datasets/audio.h"
+#include "datasets/paths.h"
+
+static int fx_remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+  (void)st;
+  (void)flag;
+  (void)ftw;
+  return remove(path);
+}
+
+static inline int fx_rm_tree(const char *dir)
+{
+  return nftw(dir, fx_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* dir/name in a rotating static buffer. */
+static inline const char *fx_path(const char *dir, const char *name)
+{
+  static char buf[8][2048];
+  static int next;
+  char *p = buf[next++ % 8];
+  snprintf(p, sizeof buf[0], "%s/%s", dir, name);
+  return p;
+}
+
+static inline int fx_write_text(const char *path, const char *text)
+{
+  FILE *f = fopen(path, "wb");
+  if (!f)
+    return 0;
+  fwrite(text, 1, strlen(text), f);
+  return fclose(f) == 0;
+}
+
+/* Writes a file of n_chan x n_frames samples value(k) = ((k * step + offset)
+ * % 2001 - 1000) / 32768 (exact in PCM_16), creating the folders. */
+static inline int fx_put_wav(const char *path, int rate, int n_chan, int n_frames, int step, int offset)
+{
+  sb_audio *a = NULL;
+  char *dir = NULL;
+  int ok;
+  if (sb_path_dirname(path, &dir) != SB_OK)
+    return 0;
+  sb_path_mkdir_p(dir, NULL);
+  free(dir);
+  if (sb_audio_new(&a, n_chan, n_frames, rate) != SB_OK)
+    return 0;
+  for (int64_t i = 0; i < (int64_t)n_chan * n_frames; i++)
+    a->data[i] = (double)((i * step + offset) % 2001 - 1000) / 32768.0;
+  ok = sb_audio_write(path, a, SB_PCM_16, NULL) == SB_OK;
+  sb_audio_free(&a);
+  return ok;
+}
+
+/* Writes the sum of the given files (same shape) into path (PCM_16). */
+static inline int fx_put_sum(const char *path, const char *const *files, int n, double scale_last)
+{
+  sb_audio *sum = NULL, *a = NULL;
+  int ok = 1;
+  for (int i = 0; i < n && ok; i++) {
+    ok = sb_audio_read(files[i], &a, NULL) == SB_OK;
+    if (!ok)
+      break;
+    if (!sum) {
+      sum = a;
+      a = NULL;
+      continue;
+    }
+    for (int64_t j = 0; j < (int64_t)a->n_chan * a->n_frames; j++)
+      sum->data[j] += (i == n - 1 ? scale_last : 1.0) * a->data[j];
+    sb_audio_free(&a);
+  }
+  if (ok)
+    ok = sb_audio_write(path, sum, SB_PCM_16, NULL) == SB_OK;
+  sb_audio_free(&sum);
+  return ok;
+}
+
+#endif /* SB_TESTS_DATASETS_FIXTURES_H */

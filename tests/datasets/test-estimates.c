@@ -1,0 +1,125 @@
+/*
+ * tests/datasets/test-estimates.c — datasets/estimates.c: the museval,
+ * demucs and asteroid layouts, --est-pattern templates, auto detection,
+ * and the errors (missing file named, several demucs models, bad
+ * placeholders, '..', absolute templates).  Track names carry & ' ( and
+ * spaces as MUSDB's do.
+ */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "datasets/estimates.h"
+#include "fixtures.h"
+#include "tap.h"
+
+static char tmp_dir[] = "/tmp/sb-test-estimates-XXXXXX";
+
+static void touch(const char *path)
+{
+  char *dir = NULL;
+  sb_path_dirname(path, &dir);
+  sb_path_mkdir_p(dir, NULL);
+  free(dir);
+  fx_write_text(path, "x");
+}
+
+int main(void)
+{
+  char vocals[] = "vocals", acc[] = "accompaniment", v[] = "v", a[] = "a";
+  char name[] = "Zeno - It's (Not) Over & Out", subset[] = "test";
+  char *names[2] = {vocals, acc}, *paths[2] = {v, a};
+  sb_track track = {.name = name, .subset = subset, .n_stems = 2, .stem_names = names, .stem_paths = paths};
+  sb_est_spec spec = {0};
+  char root[512], **found = NULL, *out = NULL;
+  sb_est_layout layout;
+  sb_msg msg;
+  sb_err err;
+
+  if (!mkdtemp(tmp_dir)) {
+    tap_ok(0, "create a temporary folder");
+    return tap_done();
+  }
+  tap_ok(sb_estimates_parse_layout("demucs", &layout) == SB_OK && layout == SB_EST_DEMUCS &&
+             sb_estimates_parse_layout("nope", &layout) == SB_EINVAL,
+         "layout names parse");
+
+  /* museval */
+  snprintf(root, sizeof root, "%s/museval", tmp_dir);
+  touch(fx_path(root, "test/Zeno - It's (Not) Over & Out/vocals.wav"));
+  touch(fx_path(root, "test/Zeno - It's (Not) Over & Out/accompaniment.wav"));
+  spec = (sb_est_spec){SB_EST_MUSEVAL, root, NULL, NULL};
+  err = sb_estimates_locate(&spec, &track, &found, &msg);
+  tap_ok(err == SB_OK && strcmp(found[1], fx_path(root, "test/Zeno - It's (Not) Over & Out/accompaniment.wav")) == 0,
+         "museval <subset>/<track>/<target>.wav (%s)", err ? msg.text : "ok");
+  sb_estimates_free_paths(&found, 2);
+  remove(fx_path(root, "test/Zeno - It's (Not) Over & Out/accompaniment.wav"));
+  err = sb_estimates_locate(&spec, &track, &found, &msg);
+  tap_ok(err == SB_ENOTFOUND && found == NULL && strstr(msg.text, "accompaniment.wav") &&
+             strstr(msg.text, "'accompaniment'"),
+         "a missing estimate is named: %s", msg.text);
+
+  /* demucs: one model found by itself; two models need a name. */
+  snprintf(root, sizeof root, "%s/separated", tmp_dir);
+  touch(fx_path(root, "htdemucs/Zeno - It's (Not) Over & Out/vocals.wav"));
+  touch(fx_path(root, "htdemucs/Zeno - It's (Not) Over & Out/accompaniment.flac"));
+  spec = (sb_est_spec){SB_EST_DEMUCS, root, NULL, NULL};
+  err = sb_estimates_locate(&spec, &track, &found, &msg);
+  tap_ok(err == SB_OK && strstr(found[0], "htdemucs/Zeno - It's (Not) Over & Out/vocals.wav") &&
+             strstr(found[1], "accompaniment.flac"),
+         "demucs <model>/<track>/<stem>, the only model, .flac accepted (%s)", err ? msg.text : "ok");
+  sb_estimates_free_paths(&found, 2);
+  touch(fx_path(root, "mdx/Zeno - It's (Not) Over & Out/vocals.wav"));
+  err = sb_estimates_locate(&spec, &track, &found, &msg);
+  tap_ok(err == SB_EINVAL && strstr(msg.text, "2 model folders"), "two models without a name: %s", msg.text);
+  spec.model = "htdemucs";
+  err = sb_estimates_locate(&spec, &track, &found, &msg);
+  tap_ok(err == SB_OK, "the named model is used");
+  sb_estimates_free_paths(&found, 2);
+
+  /* asteroid */
+  snprintf(root, sizeof root, "%s/asteroid", tmp_dir);
+  touch(fx_path(root, "Zeno - It's (Not) Over & Out_est1.wav"));
+  touch(fx_path(root, "Zeno - It's (Not) Over & Out_est2.wav"));
+  spec = (sb_est_spec){SB_EST_ASTEROID, root, NULL, NULL};
+  err = sb_estimates_locate(&spec, &track, &found, &msg);
+  tap_ok(err == SB_OK && strcmp(found[1], fx_path(root, "Zeno - It's (Not) Over & Out_est2.wav")) == 0,
+         "asteroid <name>_est<k>.wav");
+  sb_estimates_free_paths(&found, 2);
+  spec.layout = SB_EST_AUTO;
+  err = sb_estimates_locate(&spec, &track, &found, &msg);
+  tap_ok(err == SB_OK && strstr(found[0], "_est1.wav"), "auto finds the asteroid layout");
+  sb_estimates_free_paths(&found, 2);
+  spec.root = fx_path(tmp_dir, "nothing");
+  err = sb_estimates_locate(&spec, &track, &found, &msg);
+  tap_ok(err == SB_ENOTFOUND && strstr(msg.text, "museval") && strstr(msg.text, "asteroid"),
+         "auto with nothing there lists the layouts tried: %s", msg.text);
+
+  /* templates */
+  err = sb_estimates_expand("{subset}/{track}.{index0}-{index}/{target}.wav", &track, 1, NULL, &out, &msg);
+  tap_ok(err == SB_OK && strcmp(out, "test/Zeno - It's (Not) Over & Out.1-2/accompaniment.wav") == 0,
+         "placeholders expand: %s", out ? out : msg.text);
+  free(out);
+  out = NULL;
+  tap_ok(sb_estimates_expand("{track}/{colour}.wav", &track, 0, NULL, &out, &msg) == SB_EINVAL &&
+             strstr(msg.text, "{colour}"),
+         "unknown placeholder: %s", msg.text);
+  tap_ok(sb_estimates_expand("{track/x.wav", &track, 0, NULL, &out, &msg) == SB_EINVAL, "unclosed brace: %s",
+         msg.text);
+  tap_ok(sb_estimates_expand("../{track}.wav", &track, 0, NULL, &out, &msg) == SB_EINVAL, "'..': %s", msg.text);
+  tap_ok(sb_estimates_expand("/abs/{track}.wav", &track, 0, NULL, &out, &msg) == SB_EINVAL, "absolute: %s", msg.text);
+  tap_ok(sb_estimates_expand("{model}/{track}.wav", &track, 0, NULL, &out, &msg) == SB_EINVAL,
+         "{model} without a model: %s", msg.text);
+  spec = (sb_est_spec){SB_EST_PATTERN, fx_path(tmp_dir, "museval"), "{subset}/{track}/{target}.wav", NULL};
+  touch(fx_path(tmp_dir, "museval/test/Zeno - It's (Not) Over & Out/accompaniment.wav"));
+  err = sb_estimates_locate(&spec, &track, &found, &msg);
+  tap_ok(err == SB_OK && found && strstr(found[0], "museval/test/Zeno - It's (Not) Over & Out/vocals.wav"),
+         "--est-pattern locates (%s)", err ? msg.text : "ok");
+  sb_estimates_free_paths(&found, 2);
+  spec.root = NULL;
+  tap_ok(sb_estimates_locate(&spec, &track, &found, &msg) == SB_EINVAL, "no root: %s", msg.text);
+  fx_rm_tree(tmp_dir);
+  return tap_done();
+}
