@@ -247,7 +247,7 @@ static sb_err grow(decoder *d, int64_t more)
   grown = malloc((size_t)d->n_chan * (size_t)cap * sizeof *grown);
   if (!grown)
     return SB_ENOMEM;
-  for (int c = 0; c < d->n_chan; c++)
+  for (int c = 0; d->data && c < d->n_chan; c++)
     memcpy(grown + (size_t)c * (size_t)cap, d->data + (size_t)c * (size_t)d->cap,
            (size_t)d->n_frames * sizeof *grown);
   free(d->data);

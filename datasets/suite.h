@@ -9,8 +9,9 @@
  *                       $LIBRIMIX_PATH, else the built-in demo suites (music:
  *                       MIDI rendered, demo_music.h; speech: demo_speech.h);
  *   KIND:PATH           a path read with one reader: musdb18hq, musdb18
- *                       (.stem.mp4: recognised, not decoded yet ->
- *                       SB_EUNSUPPORTED), echoset, tiger (mix.json
+ *                       (.stem.mp4, stem_mp4.h: a root, a subset folder
+ *                       or one file; MUSDB_PATH may hold it too; without
+ *                       FFmpeg SB_EUNSUPPORTED), echoset, tiger (mix.json
  *                       s1.json s2.json), librimix, wsj0-2mix, manifest;
  *   a path              the layout is detected: *.json / *.csv files are
  *                       generic manifests (manifest.h), LibriMix metadata
@@ -106,7 +107,7 @@ typedef struct sb_suite_opts {
  * target the others have, MUSDB_PATH not a MUSDB18-HQ tree — msg names the
  * missing file), SB_EIO (cannot list or write the cache), SB_EUNSUPPORTED
  * ("music" without MUSDB_PATH in a build without FluidSynth, .stem.mp4
- * files), the errors of the demo suites' ensure functions,
+ * files in a build without FFmpeg), the errors of the demo suites' ensure functions,
  * SB_ENOMEM; msg says which file or name.  *out is NULL on failure. */
 sb_err sb_suite_resolve(const char *spec, const sb_suite_opts *opts, sb_suite **out, sb_msg *msg);
 

@@ -14,6 +14,7 @@
 
 #include "datasets/audio.h"
 #include "datasets/paths.h"
+#include "datasets/stem_mp4.h"
 
 /* Prints one problem line and counts it. */
 #if defined(__GNUC__)
@@ -32,6 +33,22 @@ static void problem(FILE *out, sb_validate_summary *sum, const char *track, cons
   fputc('\n', out);
 }
 
+/* Whether the file behind path exists; "<file>.stem.mp4#<n>" names a
+ * stream of <file>.stem.mp4. */
+static int file_exists(const char *path)
+{
+  size_t file_len;
+  int stream;
+  char *file;
+  int exists;
+  if (!sb_stem_mp4_parse_ref(path, &file_len, &stream))
+    return sb_path_kind_of(path) == SB_PATH_FILE;
+  file = strndup(path, file_len);
+  exists = file && sb_path_kind_of(file) == SB_PATH_FILE;
+  free(file);
+  return exists;
+}
+
 /* Reads one file; a failure is reported and gives NULL. */
 static sb_audio *check_file(const sb_suite *s, const sb_track *t, const char *path, FILE *out,
                             sb_validate_summary *sum)
@@ -42,7 +59,7 @@ static sb_audio *check_file(const sb_suite *s, const sb_track *t, const char *pa
 
   sum->n_files++;
   sb_msg_clear(&msg);
-  if (sb_path_kind_of(path) != SB_PATH_FILE) {
+  if (!file_exists(path)) {
     problem(out, sum, t->name, "%s: missing", path);
     return NULL;
   }

@@ -51,18 +51,17 @@ void sb_dist_bank_clear(sb_dist_bank *bank)
 
 static const char *const color_name[] = {"White", "Pink", "Brown"};
 
-/* Appends a spec with a printf label; the arrays have room (caller sized). */
+/* Labels the spec just written at labels[*count] (printf format) and
+ * counts it; the arrays have room (caller sized). */
 #if defined(__GNUC__)
-__attribute__((format(printf, 4, 5)))
+__attribute__((format(printf, 3, 4)))
 #endif
-static void add_spec(spec *specs, char (*labels)[SB_DIST_LABEL_MAX], size_t *count,
-                     const char *fmt, ...)
+static void add_spec(char (*labels)[SB_DIST_LABEL_MAX], size_t *count, const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(labels[*count], SB_DIST_LABEL_MAX, fmt, ap);
   va_end(ap);
-  (void)specs;
   (*count)++;
 }
 
@@ -119,6 +118,24 @@ static double mean_square(const double *x, size_t n)
   return s / (double)n;
 }
 
+/* out[i] = sin(2 pi f i / SR), i < n, for an integer f: the sequence has
+ * period SR / gcd(f, SR), so only one period is evaluated. */
+static void periodic_sin(int f, size_t n, double *out)
+{
+  int a = f < 0 ? -f : f, b = (int)SR;
+  size_t period;
+  while (b) {
+    int t = a % b;
+    a = b;
+    b = t;
+  }
+  period = a ? (size_t)(SR / a) : 1;
+  for (size_t i = 0; i < n && i < period; i++)
+    out[i] = sin(2.0 * M_PI * f * ((double)i / SR));
+  for (size_t i = period; i < n; i++)
+    out[i] = out[i - period];
+}
+
 /* Pink / brown shaping of raw normals, in place. */
 static void shape_noise(double *v, size_t n, color c)
 {
@@ -166,69 +183,69 @@ static size_t build_ps_specs(size_t n, spec *s, char (*labels)[SB_DIST_LABEL_MAX
 
   for (int i = 0; i < 5; i++) {
     s[c] = (spec){.kind = K_NOTCH, .p1 = notch_c[i]};
-    add_spec(s, labels, &c, "Notch_%dHz", (int)notch_c[i]);
+    add_spec(labels, &c, "Notch_%dHz", (int)notch_c[i]);
   }
   for (int i = 0; i < 5; i++) {
     size_t D = (size_t)(SR * comb_ms[i] / 1000.0);
     if (D >= n)
       continue;
     s[c] = (spec){.kind = K_COMB, .p1 = (double)D, .p2 = comb_g[i]};
-    add_spec(s, labels, &c, "Comb_%dms", (int)comb_ms[i]);
+    add_spec(labels, &c, "Comb_%dms", (int)comb_ms[i]);
   }
   for (int i = 0; i < 4; i++) {
     s[c] = (spec){.kind = K_TREMOLO, .p1 = trem_r[i], .p2 = trem_d[i]};
-    add_spec(s, labels, &c, "Tremolo_%dHz", (int)trem_r[i]);
+    add_spec(labels, &c, "Tremolo_%dHz", (int)trem_r[i]);
   }
   for (int i = 0; i < 9; i++)
     for (int k = 0; k < 3; k++) {
       if (snrs[i] < 0 && k == WHITE)
         continue;
       s[c] = (spec){.kind = K_NOISE, .p2 = snrs[i], .color = (color)k};
-      add_spec(s, labels, &c, "%sNoise_%ddB", color_name[k], snrs[i]);
+      add_spec(labels, &c, "%sNoise_%ddB", color_name[k], snrs[i]);
     }
   for (int i = 0; i < 4; i++) {
     s[c] = (spec){.kind = K_HARMONIC, .p1 = harm_f[i], .p2 = harm_a[i]};
-    add_spec(s, labels, &c, "Harmonic_%dHz", (int)harm_f[i]);
+    add_spec(labels, &c, "Harmonic_%dHz", (int)harm_f[i]);
   }
   for (int i = 0; i < 4; i++) {
     size_t L = (size_t)(SR * rev_ms[i] / 1000.0);
     if (L >= n)
       continue;
     s[c] = (spec){.kind = K_REVERB, .p1 = (double)L, .p2 = rev_g[i]};
-    add_spec(s, labels, &c, "Reverb_%dms", rev_ms[i]);
+    add_spec(labels, &c, "Reverb_%dms", rev_ms[i]);
   }
   for (int i = 0; i < 4; i++) {
     s[c] = (spec){.kind = K_GATE, .p1 = gate_t[i]};
-    add_spec(s, labels, &c, "NoiseGate_%s", gate_lbl[i]);
+    add_spec(labels, &c, "NoiseGate_%s", gate_lbl[i]);
   }
   for (int i = 0; i < 4; i++) {
     s[c] = (spec){.kind = K_PITCH, .p1 = shifts[i]};
-    add_spec(s, labels, &c, "PitchShift_%dst", shifts[i]);
+    add_spec(labels, &c, "PitchShift_%dst", shifts[i]);
   }
   for (int i = 0; i < 4; i++) {
     s[c] = (spec){.kind = K_LOWPASS};
     sb_butter_design(4, SB_BUTTER_LOWPASS, lp[i] / (SR / 2), 0, &s[c].filter);
-    add_spec(s, labels, &c, "Lowpass_%dHz", lp[i]);
+    add_spec(labels, &c, "Lowpass_%dHz", lp[i]);
   }
   for (int i = 0; i < 4; i++) {
     s[c] = (spec){.kind = K_HIGHPASS};
     sb_butter_design(4, SB_BUTTER_HIGHPASS, hp[i] / (SR / 2), 0, &s[c].filter);
-    add_spec(s, labels, &c, "Highpass_%dHz", hp[i]);
+    add_spec(labels, &c, "Highpass_%dHz", hp[i]);
   }
   for (int i = 0; i < 3; i++) {
     size_t D = (size_t)(SR * echo_ms[i] / 1000.0);
     if (D >= n)
       continue;
     s[c] = (spec){.kind = K_ECHO, .p1 = (double)D, .p2 = echo_g[i]};
-    add_spec(s, labels, &c, "Echo_%dms", echo_ms[i]);
+    add_spec(labels, &c, "Echo_%dms", echo_ms[i]);
   }
   for (int i = 0; i < 3; i++) {
     s[c] = (spec){.kind = K_CLIP, .p1 = clip_t[i]};
-    add_spec(s, labels, &c, "Clipping_%s", clip_lbl[i]);
+    add_spec(labels, &c, "Clipping_%s", clip_lbl[i]);
   }
   for (int i = 0; i < 3; i++) {
     s[c] = (spec){.kind = K_VIBRATO, .p1 = vib_r[i], .p2 = vib_d[i]};
-    add_spec(s, labels, &c, "Vibrato_%dHz", vib_r[i]);
+    add_spec(labels, &c, "Vibrato_%dHz", vib_r[i]);
   }
   return c;
 }
@@ -257,14 +274,14 @@ static sb_err ps_entry(const spec *s, const double *x, size_t n, double *y, cons
     break;
   }
   case K_TREMOLO:
-    for (size_t i = 0; i < n; i++) {
-      double t = (double)i / SR;
-      y[i] = x[i] * ((1.0 - s->p2) + s->p2 * 0.5 * (1.0 + sin(2.0 * M_PI * s->p1 * t)));
-    }
+    periodic_sin((int)s->p1, n, y);
+    for (size_t i = 0; i < n; i++)
+      y[i] = x[i] * ((1.0 - s->p2) + s->p2 * 0.5 * (1.0 + y[i]));
     break;
   case K_HARMONIC:
+    periodic_sin((int)s->p1, n, y);
     for (size_t i = 0; i < n; i++)
-      y[i] = x[i] + s->p2 * sin(2.0 * M_PI * s->p1 * ((double)i / SR));
+      y[i] = x[i] + s->p2 * y[i];
     break;
   case K_REVERB: {
     size_t L = (size_t)s->p1;
@@ -318,8 +335,9 @@ static sb_err ps_entry(const spec *s, const double *x, size_t n, double *y, cons
   case K_VIBRATO: {
     double mean = 0.0, *st = NULL;
     size_t st_len = 0;
+    periodic_sin((int)s->p1, n, y);
     for (size_t i = 0; i < n; i++)
-      mean += sin(2.0 * M_PI * s->p1 * ((double)i / SR)) * s->p2;
+      mean += y[i] * s->p2;
     mean /= (double)n;
     err = sb_pvoc_time_stretch(pv, x, n, 1.0 + mean, &st, &st_len);
     if (!err)
@@ -568,36 +586,36 @@ static size_t build_pm_specs(const sb_dist_bank *b, spec *s, char (*labels)[SB_D
   sb_butter_design(5, SB_BUTTER_BANDPASS, 20.0 / (SR / 2), 0.45 * SR / (SR / 2), &band);
   for (size_t i = 0; i < b->n_notch; i++) {
     s[c] = (spec){.kind = K_NOTCH, .p1 = b->notch_hz[i]};
-    add_spec(s, labels, &c, "Notch_%dHz", (int)nearbyint(b->notch_hz[i]));
+    add_spec(labels, &c, "Notch_%dHz", (int)nearbyint(b->notch_hz[i]));
   }
   for (int i = 0; i < 5; i++) {
     s[c] = (spec){.kind = K_COMB, .p1 = (double)(size_t)(SR * comb_ms[i] / 1000.0), .p2 = comb_g[i]};
-    add_spec(s, labels, &c, "Comb_%dms", (int)comb_ms[i]);
+    add_spec(labels, &c, "Comb_%dms", (int)comb_ms[i]);
   }
   for (int r = 1; r <= 6; r++) {
     if (r == 3 || r == 5)
       continue;
     s[c] = (spec){.kind = K_TREMOLO, .p1 = r};
-    add_spec(s, labels, &c, "Tremolo_%dHz", r);
+    add_spec(labels, &c, "Tremolo_%dHz", r);
   }
   for (int i = 0; i < 9; i++)
     for (int k = 0; k < 3; k++) {
       if (snrs[i] < 0 && k == WHITE)
         continue;
       s[c] = (spec){.kind = K_NOISE, .p2 = snrs[i], .color = (color)k, .filter = band};
-      add_spec(s, labels, &c, "%sNoise_%ddB", color_name[k], snrs[i]);
+      add_spec(labels, &c, "%sNoise_%ddB", color_name[k], snrs[i]);
     }
   for (int i = 0; i < 4; i++) {
     s[c] = (spec){.kind = K_HARMONIC, .p1 = harm_f[i], .p2 = harm_a[i]};
-    add_spec(s, labels, &c, "Harmonic_%dHz", (int)harm_f[i]);
+    add_spec(labels, &c, "Harmonic_%dHz", (int)harm_f[i]);
   }
   for (int i = 0; i < 4; i++) {
     s[c] = (spec){.kind = K_GATE, .p1 = gate_p[i]};
-    add_spec(s, labels, &c, "NoiseGate_%dpct", (int)(gate_p[i] * 100));
+    add_spec(labels, &c, "NoiseGate_%dpct", (int)(gate_p[i] * 100));
   }
   for (int i = 0; i < 4; i++) {
     s[c] = (spec){.kind = K_PITCH, .p1 = shifts[i]};
-    add_spec(s, labels, &c, "PitchShift_%dst", shifts[i]);
+    add_spec(labels, &c, "PitchShift_%dst", shifts[i]);
   }
   for (size_t i = 0; i < b->n_lowpass; i++) {
     /* Cut-offs of 0 Hz or Nyquist (silent reference) cannot be designed
@@ -606,22 +624,22 @@ static size_t build_pm_specs(const sb_dist_bank *b, spec *s, char (*labels)[SB_D
       continue;
     s[c] = (spec){.kind = K_LOWPASS};
     sb_butter_design(6, SB_BUTTER_LOWPASS, b->lowpass_hz[i] / (SR / 2), 0, &s[c].filter);
-    add_spec(s, labels, &c, "Lowpass_%dHz", b->lowpass_hz[i]);
+    add_spec(labels, &c, "Lowpass_%dHz", b->lowpass_hz[i]);
   }
   for (size_t i = 0; i < b->n_highpass; i++) {
     if (b->highpass_hz[i] <= 20 || b->highpass_hz[i] >= SR / 2)
       continue;
     s[c] = (spec){.kind = K_HIGHPASS};
     sb_butter_design(6, SB_BUTTER_HIGHPASS, b->highpass_hz[i] / (SR / 2), 0, &s[c].filter);
-    add_spec(s, labels, &c, "Highpass_%dHz", b->highpass_hz[i]);
+    add_spec(labels, &c, "Highpass_%dHz", b->highpass_hz[i]);
   }
   for (int i = 0; i < 3; i++) {
     s[c] = (spec){.kind = K_CLIP, .p1 = clip_f[i]};
-    add_spec(s, labels, &c, "Clipping_%.2fp95", clip_f[i]);
+    add_spec(labels, &c, "Clipping_%.2fp95", clip_f[i]);
   }
   for (int i = 0; i < 3; i++) {
     s[c] = (spec){.kind = K_VIBRATO, .p1 = vib_r[i], .p2 = vib_s[i]};
-    add_spec(s, labels, &c, "Vibrato_%dHz", vib_r[i]);
+    add_spec(labels, &c, "Vibrato_%dHz", vib_r[i]);
   }
   return c;
 }

@@ -93,7 +93,7 @@ sb_err sb_pvoc_time_stretch(const sb_pvoc *pv, const double *x, size_t n, double
   sb_err err = SB_ENOMEM;
   size_t n_fft, hop, nb, half, padded, n_frames, n_steps, len, n_ola, buf_len;
   float complex *D = NULL, *S = NULL;
-  float *phase = NULL, *ybuf = NULL, *wss = NULL;
+  float *phase = NULL, *ybuf = NULL, *wss = NULL, *ang = NULL, *amp = NULL;
   double *frame = NULL, *y = NULL;
   fftw_complex *spec = NULL;
 
@@ -117,9 +117,11 @@ sb_err sb_pvoc_time_stretch(const sb_pvoc *pv, const double *x, size_t n, double
   D = malloc((n_frames + 2) * nb * sizeof *D);
   S = malloc((n_steps ? n_steps : 1) * nb * sizeof *S);
   phase = malloc(nb * sizeof *phase);
+  ang = malloc((n_frames + 2) * nb * sizeof *ang);
+  amp = malloc((n_frames + 2) * nb * sizeof *amp);
   frame = fftw_malloc(n_fft * sizeof *frame);
   spec = fftw_malloc(nb * sizeof *spec);
-  if (!D || !S || !phase || !frame || !spec)
+  if (!D || !S || !phase || !ang || !amp || !frame || !spec)
     goto fail;
 
   /* STFT (complex64 storage, column t at D + t nb). */
@@ -136,20 +138,25 @@ sb_err sb_pvoc_time_stretch(const sb_pvoc *pv, const double *x, size_t n, double
   for (size_t k = 0; k < 2 * nb; k++)
     D[n_frames * nb + k] = 0.0f;
 
-  /* Phase vocoder. */
+  /* Phase vocoder; the angle and magnitude of every column are computed
+   * once (np.angle / np.abs in float32). */
+  for (size_t i = 0; i < (n_frames + 2) * nb; i++) {
+    ang[i] = atan2f(cimagf(D[i]), crealf(D[i]));
+    amp[i] = cabsf(D[i]);
+  }
   for (size_t k = 0; k < nb; k++)
-    phase[k] = atan2f(cimagf(D[k]), crealf(D[k]));
+    phase[k] = ang[k];
   for (size_t t = 0; t < n_steps; t++) {
     double step = (double)t * rate, alpha = fmod(step, 1.0);
     size_t i0 = (size_t)step;
-    const float complex *c0 = D + i0 * nb, *c1 = D + (i0 + 1) * nb;
+    const float *a0 = ang + i0 * nb, *a1 = ang + (i0 + 1) * nb;
+    const float *m0 = amp + i0 * nb, *m1 = amp + (i0 + 1) * nb;
     float w0 = (float)(1.0 - alpha), w1 = (float)alpha;
     for (size_t k = 0; k < nb; k++) {
-      float mag = w0 * cabsf(c0[k]) + w1 * cabsf(c1[k]);
+      float mag = w0 * m0[k] + w1 * m1[k];
       double adv = (double)hop * 2.0 * M_PI * (double)k / (double)n_fft, dphase;
       S[t * nb + k] = (cosf(phase[k]) + I * sinf(phase[k])) * mag;
-      dphase = (double)(atan2f(cimagf(c1[k]), crealf(c1[k])) - atan2f(cimagf(c0[k]), crealf(c0[k])))
-               - adv;
+      dphase = (double)(a1[k] - a0[k]) - adv;
       dphase = dphase - 2.0 * M_PI * nearbyint(dphase / (2.0 * M_PI));
       phase[k] = (float)((double)phase[k] + (adv + dphase));
     }
@@ -194,6 +201,8 @@ fail:
   free(D);
   free(S);
   free(phase);
+  free(ang);
+  free(amp);
   fftw_free(frame);
   fftw_free(spec);
   free(ybuf);

@@ -36,7 +36,7 @@ struct sb_pspm_track {
   size_t *n_dist[2];           /* [n_src] bank sizes (0: PS, 1: PM) */
   size_t *dist_off[2];         /* [n_src] float offsets into emb_dist */
   float *emb_dist[2];          /* per source: [K][P_s][D] */
-  double prep_s;
+  double prep_s, dist_s;       /* wall time: whole reference side, banks */
 };
 
 static double now_s(void)
@@ -89,9 +89,12 @@ void sb_pspm_track_free(sb_pspm_track **t)
   *t = NULL;
 }
 
-double sb_pspm_track_prep_seconds(const sb_pspm_track *t)
+void sb_pspm_track_timing(const sb_pspm_track *t, double *dist_s, double *other_s)
 {
-  return t ? t->prep_s : 0.0;
+  if (dist_s)
+    *dist_s = t ? t->dist_s : 0.0;
+  if (other_s)
+    *other_s = t ? t->prep_s - t->dist_s : 0.0;
 }
 
 /* Down-mix, resample to 16 kHz (soxr HQ, length ceil(n 16000 / rate)),
@@ -369,10 +372,12 @@ sb_err sb_pspm_track_new(const double *const *refs, size_t n_src, size_t n_chan,
       char **names;
       const double **sig;
       float *grown;
+      double bank_start = now_s();
       err = m == 0 ? sb_distortions_ps(ref16[s], t->n16, rng, &bank)
                    : sb_distortions_pm(ref16[s], t->n16, rng, &bank);
       if (!err)
         err = normalise_bank(&bank);
+      t->dist_s += now_s() - bank_start;
       if (err) {
         sb_msg_set(msg, err, "reference %zu: %s distortion bank failed: %s", s,
                    m == 0 ? "PS" : "PM", sb_strerror(err));

@@ -88,9 +88,10 @@ typedef struct sb_pspm_result {
 sb_err sb_pspm_track_new(const double *const *refs, size_t n_src, size_t n_chan, size_t n_samples,
                          int rate, const sb_pspm_options *opt, sb_pspm_track **out, sb_msg *msg);
 
-/* Wall time spent on the reference side (resampling, banks, loudness,
- * embedding) of the track. */
-double sb_pspm_track_prep_seconds(const sb_pspm_track *t);
+/* Wall time of the reference side of the track: distortion banks with
+ * their loudness normalisation (*dist_s) and everything else —
+ * resampling, masks, embeddings — (*other_s).  NULL outputs are skipped. */
+void sb_pspm_track_timing(const sb_pspm_track *t, double *dist_s, double *other_s);
 
 void sb_pspm_track_free(sb_pspm_track **t);
 

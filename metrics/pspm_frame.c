@@ -339,13 +339,12 @@ static sb_err measures_ps(const sb_diffmap *dm, size_t n_src, const size_t *n_di
   block_stats *stats = calloc(n_src, sizeof *stats);
   double *y = NULL, *full = malloc((size_t)nc * nc * sizeof *full);
   double *r_buf = malloc((size_t)nc * sizeof *r_buf), *d_buf = malloc((size_t)nc * sizeof *d_buf);
-  double *a_val = calloc(n_src, sizeof *a_val);
 
   for (size_t k = 0; k < n_src; k++)
     if (n_dist[k] + 1 > max_rows)
       max_rows = n_dist[k] + 1;
   y = malloc(max_rows * (size_t)nc * sizeof *y);
-  if (!stats || !y || !full || !r_buf || !d_buf || !a_val)
+  if (!stats || !y || !full || !r_buf || !d_buf)
     goto fail;
 
   /* Cluster statistics: reference + distortions (output excluded). */
@@ -381,7 +380,6 @@ static sb_err measures_ps(const sb_diffmap *dm, size_t n_src, const size_t *n_di
     for (int j = 0; j < L; j++)
       d_buf[j] = o[j] - stats[k].mean[j];
     A = maha(quad_form(stats[k].inv_d, d_buf, L), ridge);
-    a_val[k] = A;
     for (size_t q = 0; q < n_src; q++) {
       double Bq;
       if (q == k)
@@ -445,7 +443,6 @@ fail:
   free(full);
   free(r_buf);
   free(d_buf);
-  free(a_val);
   return err;
 }
 
@@ -510,8 +507,6 @@ static sb_err measures_pm(const sb_diffmap *dm, size_t n_src, const size_t *n_di
         y[(size_t)p * nc + j] = ref[(size_t)(2 + p) * nc + j] - ref[j];
 
     /* compute_pm: second moment about the reference, retained block. */
-    if (!(plain.mean = calloc((size_t)nc, sizeof *plain.mean)))
-      goto fail;
     if ((err = block_stats_build(y, NULL, P, nc, L, 0, P, ridge, s, full, &plain)))
       goto fail;
     row_quad_forms(y, nc, P, L, plain.inv_d, zbuf, g);

@@ -133,9 +133,13 @@ static void check_case(const char *root, const sb_json *index, const char *name,
     err = sb_pspm_track_eval(track, ests, c.n, 16000, &res, &msg);
     if (!tap_ok(err == SB_OK, "%s: estimates scored (%s)", name, msg.text))
       goto done;
-    tap_diag("%s: %zu frames, %zu scored; prep %.3f s, embed %.3f s, math %.3f s", name,
-             res.n_frames, res.n_scored, sb_pspm_track_prep_seconds(track), res.time_embed_s,
-             res.time_math_s);
+    {
+      double dist_s, other_s;
+      sb_pspm_track_timing(track, &dist_s, &other_s);
+      tap_diag("%s: %zu frames, %zu scored; banks %.3f s, other reference side %.3f s, "
+               "estimates %.3f s, math %.3f s", name, res.n_frames, res.n_scored, dist_s, other_s,
+               res.time_embed_s, res.time_math_s);
+    }
     /* Another seed against the official seed-42 means (different RNG). */
     sb_pspm_track_free(&track);
     sb_pspm_options_default(&opt);
