@@ -9,7 +9,8 @@
  * notch (5), comb (5, y[n] = x[n] + g x[n + D]), tremolo (4), white/pink/
  * brown noise at -15..25 dB SNR (24, white skipped below 0 dB), harmonic
  * tones (4), reverb (4), noise gate (4), pitch shift +-2/+-4 semitones
- * (4, n_fft = min(2048, n / 2)), Butterworth order-4 low-pass (4) and
+ * (4, n_fft = min(2048, n / 2), rounded down to even for n < 4096 where
+ * the reference would use an odd size), Butterworth order-4 low-pass (4) and
  * high-pass (4) with filtfilt, echo (3), clipping (3), "vibrato" = constant
  * time stretch (3).  Entries whose delay or length does not fit the signal
  * are skipped, as in the reference.

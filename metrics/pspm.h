@@ -35,6 +35,13 @@
  * everywhere; a silent (all-zero) reference is never active, so its values
  * are NaN.
  *
+ * Reproducibility: PS divides Mahalanobis distances in clusters whose
+ * covariances are nearly singular, so last-bit differences of the BLAS
+ * (e.g. OpenBLAS's thread count) move single-frame PS values by up to
+ * ~1e-4 and file means by ~1e-7, the same size as the reference's own
+ * float32/float64 spread; run with OPENBLAS_NUM_THREADS=1 for bit-identical
+ * repeats (OpenMP thread counts do not matter).
+ *
  * Memory: the references' distortion embeddings at the scored frames,
  * about 2 S (P + 1) K D floats (K scored frames; raw D = 320): 60 MB for
  * two 10-s sources.  PS/PM are meant for speech-length clips.
