@@ -308,7 +308,7 @@ static sb_err ps_entry(const spec *s, const double *x, size_t n, double *y, cons
     break;
   case K_PITCH: {
     sb_pshift *ps = NULL;
-    err = sb_pshift_new(s->p1, SR, &ps);
+    err = sb_pshift_new(s->p1, SR, 0, &ps);
     if (!err)
       err = sb_pvoc_pitch_shift(pv, ps, x, n, y);
     sb_pshift_free(&ps);
@@ -744,7 +744,41 @@ static sb_err pm_frame(const spec *specs, size_t n_specs, const double *x, size_
   return err;
 }
 
-sb_err sb_distortions_pm(const double *ref, size_t n, sb_npyrandom *rng, sb_dist_bank *out)
+struct sb_dist_pm_shifts {
+  sb_pshift *shift[4];  /* -4, -2, +2, +4 semitones */
+};
+
+void sb_dist_pm_shifts_free(sb_dist_pm_shifts **shifts)
+{
+  if (!shifts || !*shifts)
+    return;
+  for (int i = 0; i < 4; i++)
+    sb_pshift_free(&(*shifts)->shift[i]);
+  free(*shifts);
+  *shifts = NULL;
+}
+
+sb_err sb_dist_pm_shifts_new(sb_dist_pm_shifts **out)
+{
+  sb_dist_pm_shifts *shifts;
+  sb_err err = SB_OK;
+  if (!out)
+    return SB_EINVAL;
+  *out = NULL;
+  if (!(shifts = calloc(1, sizeof *shifts)))
+    return SB_ENOMEM;
+  for (int i = 0; i < 4 && !err; i++)
+    err = sb_pshift_new(i < 2 ? -4.0 + 2.0 * i : 2.0 * (i - 1), SR, PM_FRAME, &shifts->shift[i]);
+  if (err) {
+    sb_dist_pm_shifts_free(&shifts);
+    return err;
+  }
+  *out = shifts;
+  return SB_OK;
+}
+
+sb_err sb_distortions_pm(const double *ref, size_t n, sb_npyrandom *rng,
+                         const sb_dist_pm_shifts *shifts, sb_dist_bank *out)
 {
   sb_err err = SB_ENOMEM;
   spec specs[80];
@@ -752,6 +786,7 @@ sb_err sb_distortions_pm(const double *ref, size_t n, sb_npyrandom *rng, sb_dist
   size_t n_specs, n_frames, len;
   double *padded = NULL;
   sb_pvoc *pv = NULL;
+  sb_dist_pm_shifts *own_shifts = NULL;
   fftw_plan fwd = NULL, inv = NULL;
 
   if (!out)
@@ -782,6 +817,11 @@ sb_err sb_distortions_pm(const double *ref, size_t n, sb_npyrandom *rng, sb_dist
   out->n_dist = n_specs;
   if ((err = sb_pvoc_new(PM_FRAME / 2, &pv)))
     goto fail;
+  if (!shifts) {
+    if ((err = sb_dist_pm_shifts_new(&own_shifts)))
+      goto fail;
+    shifts = own_shifts;
+  }
   {
     double buf[PM_FRAME];
     fftw_complex sp[PM_FRAME / 2 + 1];
@@ -801,26 +841,15 @@ sb_err sb_distortions_pm(const double *ref, size_t n, sb_npyrandom *rng, sb_dist
       if (specs[e].kind == K_NOISE)
         sb_npyrandom_randn(rng, out->data + e * len + f * PM_FRAME, PM_FRAME);
   err = SB_OK;
-#pragma omp parallel
-  {
-    /* One resampler per shift (-4, -2, +2, +4 semitones) and thread. */
-    sb_pshift *shifts[4] = {NULL, NULL, NULL, NULL};
-    sb_err t_err = SB_OK;
-    for (int i = 0; i < 4 && !t_err; i++)
-      t_err = sb_pshift_new(i < 2 ? -4.0 + 2.0 * i : 2.0 * (i - 1), SR, &shifts[i]);
-#pragma omp for schedule(dynamic, 8)
-    for (size_t f = 0; f < n_frames; f++) {
-      sb_err f_err = t_err ? t_err
-                           : pm_frame(specs, n_specs, padded + f * PM_FRAME, f, out, pv, shifts,
-                                      fwd, inv);
-      if (f_err) {
+#pragma omp parallel for schedule(dynamic, 8)
+  for (size_t f = 0; f < n_frames; f++) {
+    sb_err f_err = pm_frame(specs, n_specs, padded + f * PM_FRAME, f, out, pv, shifts->shift, fwd,
+                            inv);
+    if (f_err) {
 #pragma omp critical(sb_dist_err)
-        if (!err)
-          err = f_err;
-      }
+      if (!err)
+        err = f_err;
     }
-    for (int i = 0; i < 4; i++)
-      sb_pshift_free(&shifts[i]);
   }
 
 fail:
@@ -834,6 +863,7 @@ fail:
     }
   }
   sb_pvoc_free(&pv);
+  sb_dist_pm_shifts_free(&own_shifts);
   free(padded);
   if (err)
     sb_dist_bank_clear(out);

@@ -59,9 +59,21 @@ typedef struct sb_dist_bank {
  * first).  SB_EINVAL (NULL, n < 2), SB_ENOMEM, SB_EBACKEND (resampler). */
 sb_err sb_distortions_ps(const double *ref, size_t n, sb_npyrandom *rng, sb_dist_bank *out);
 
-/* PM bank of ref; out->len = n rounded up to a multiple of 320.
+/* The PM bank's four pitch shifters (-4, -2, +2, +4 semitones) with their
+ * 320-sample resampling matrices (metrics/phasevocoder.h): the part of a
+ * PM bank that does not depend on the signal (~1300 libsoxr impulse
+ * responses, OpenMP).  Make one per track and pass it to every
+ * sb_distortions_pm call; read-only afterwards, so calls may share it.
+ * SB_ENOMEM, SB_EBACKEND. */
+typedef struct sb_dist_pm_shifts sb_dist_pm_shifts;
+sb_err sb_dist_pm_shifts_new(sb_dist_pm_shifts **out);
+void sb_dist_pm_shifts_free(sb_dist_pm_shifts **shifts);
+
+/* PM bank of ref; out->len = n rounded up to a multiple of 320.  shifts
+ * may be NULL (then built, and freed, inside the call).
  * SB_EINVAL (NULL, n == 0), SB_ENOMEM, SB_EBACKEND. */
-sb_err sb_distortions_pm(const double *ref, size_t n, sb_npyrandom *rng, sb_dist_bank *out);
+sb_err sb_distortions_pm(const double *ref, size_t n, sb_npyrandom *rng,
+                         const sb_dist_pm_shifts *shifts, sb_dist_bank *out);
 
 /* Frees the arrays of bank and zeroes it; NULL is a no-op. */
 void sb_dist_bank_clear(sb_dist_bank *bank);

@@ -11,15 +11,21 @@
 
 #include "metrics/loudness.h"
 
-/* y = biquad(x) in direct form II transposed (scipy lfilter), in place. */
-static void biquad(const double b[3], const double a[3], double *x, size_t n)
+/* The K-weighting cascade (two biquads in direct form II transposed, as
+ * scipy lfilter twice) in one pass: the second filter's recurrence runs
+ * beside the first's instead of after it; same operations, same values. */
+static void k_filter(const double hs_b[3], const double hs_a[3], const double hp_b[3],
+                     const double hp_a[3], const double *x, double *w, size_t n)
 {
-  double z0 = 0.0, z1 = 0.0;
+  double z0 = 0.0, z1 = 0.0, u0 = 0.0, u1 = 0.0;
   for (size_t t = 0; t < n; t++) {
-    double xv = x[t], yv = b[0] * xv + z0;
-    z0 = b[1] * xv + z1 - a[1] * yv;
-    z1 = b[2] * xv - a[2] * yv;
-    x[t] = yv;
+    double xv = x[t], yv = hs_b[0] * xv + z0, v;
+    z0 = hs_b[1] * xv + z1 - hs_a[1] * yv;
+    z1 = hs_b[2] * xv - hs_a[2] * yv;
+    v = hp_b[0] * yv + u0;
+    u0 = hp_b[1] * yv + u1 - hp_a[1] * v;
+    u1 = hp_b[2] * yv - hp_a[2] * v;
+    w[t] = v;
   }
 }
 
@@ -70,11 +76,8 @@ sb_err sb_loudness_integrated(const double *x, size_t n, int rate, double *lufs)
     free(l);
     return SB_ENOMEM;
   }
-  for (size_t i = 0; i < n; i++)
-    w[i] = x[i];
   k_weighting(rate, hs_b, hs_a, hp_b, hp_a);
-  biquad(hs_b, hs_a, w, n);
-  biquad(hp_b, hp_a, w, n);
+  k_filter(hs_b, hs_a, hp_b, hp_a, x, w, n);
 
   for (long j = 0; j < n_blocks; j++) {
     long lo = (long)(block * (j * step) * rate), hi = (long)(block * (j * step + 1) * rate);

@@ -214,14 +214,99 @@ fail:
 struct sb_pshift {
   double rate_hz, rate;  /* sample rate, stretch rate 2^(-steps/12) */
   soxr_t soxr;
+  size_t frame_len;      /* input length the matrix is for (0: none) */
+  size_t s_len;          /* stretched length round(frame_len / rate) */
+  double *matrix;        /* [s_len][frame_len]: column j = response to impulse j */
 };
 
-sb_err sb_pshift_new(double steps, double rate_hz, sb_pshift **out)
+/* librosa.resample(orig_sr = sr / rate, target_sr = sr) of in (s_len
+ * samples) through the cleared stream soxr, then the flush (=
+ * soxr_oneshot); fix_length to ceil(s_len rate), then to n, into y. */
+static sb_err resample_stream(soxr_t soxr, double rate, double rate_hz, const double *in,
+                              size_t s_len, double *y, size_t n)
 {
-  sb_pshift *ps;
+  size_t want = (size_t)ceil((double)s_len * (rate_hz / (rate_hz / rate)));
+  size_t o_len = want + 64, o_done = 0, i_done = 0, chunk = 0;
+  double *res = calloc(o_len, sizeof *res);
+  soxr_error_t serr;
+
+  if (!res)
+    return SB_ENOMEM;
+  serr = soxr_clear(soxr);
+  if (!serr)
+    serr = soxr_process(soxr, in, s_len, &i_done, res, o_len, &o_done);
+  do {
+    chunk = 0;
+    if (!serr && o_done < o_len)
+      serr = soxr_process(soxr, NULL, 0, NULL, res + o_done, o_len - o_done, &chunk);
+    o_done += chunk;
+  } while (!serr && chunk > 0);
+  if (serr || i_done != s_len) {
+    free(res);
+    return SB_EBACKEND;
+  }
+  for (size_t i = 0; i < n; i++)
+    y[i] = (i < o_done && i < want) ? res[i] : 0.0;
+  free(res);
+  return SB_OK;
+}
+
+static soxr_t make_soxr(double rate, double rate_hz)
+{
   soxr_error_t serr = NULL;
   soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT64_I, SOXR_FLOAT64_I);
   soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
+  soxr_t soxr = soxr_create(rate_hz / rate, rate_hz, 1, &serr, &io, &q, NULL);
+  if (serr && soxr) {
+    soxr_delete(soxr);
+    soxr = NULL;
+  }
+  return soxr;
+}
+
+/* The resampling matrix of frame_len-sample inputs: one impulse response
+ * per column, each thread streaming through its own resampler. */
+static sb_err build_matrix(sb_pshift *ps, size_t frame_len)
+{
+  sb_err err = SB_OK;
+  ps->frame_len = frame_len;
+  ps->s_len = round_half_even((double)frame_len / ps->rate);
+  if (ps->s_len == 0)
+    return SB_EINVAL;
+  if (!(ps->matrix = malloc(frame_len * ps->s_len * sizeof *ps->matrix)))
+    return SB_ENOMEM;
+#pragma omp parallel
+  {
+    soxr_t own = make_soxr(ps->rate, ps->rate_hz);
+    double *impulse = calloc(ps->s_len, sizeof *impulse), *col = malloc(frame_len * sizeof *col);
+    sb_err t_err = !own ? SB_EBACKEND : (!impulse || !col ? SB_ENOMEM : SB_OK);
+#pragma omp for schedule(dynamic, 16)
+    for (size_t j = 0; j < ps->s_len; j++) {
+      sb_err c_err = t_err;
+      if (!c_err) {
+        impulse[j] = 1.0;
+        c_err = resample_stream(own, ps->rate, ps->rate_hz, impulse, ps->s_len, col, frame_len);
+        impulse[j] = 0.0;
+      }
+      if (c_err) {
+#pragma omp critical(sb_pshift_err)
+        err = c_err;
+        continue;
+      }
+      memcpy(ps->matrix + j * frame_len, col, frame_len * sizeof *col);
+    }
+    if (own)
+      soxr_delete(own);
+    free(impulse);
+    free(col);
+  }
+  return err;
+}
+
+sb_err sb_pshift_new(double steps, double rate_hz, size_t frame_len, sb_pshift **out)
+{
+  sb_pshift *ps;
+  sb_err err;
   if (!out || !(rate_hz > 0.0) || !isfinite(steps))
     return SB_EINVAL;
   *out = NULL;
@@ -229,11 +314,13 @@ sb_err sb_pshift_new(double steps, double rate_hz, sb_pshift **out)
     return SB_ENOMEM;
   ps->rate_hz = rate_hz;
   ps->rate = pow(2.0, -steps / 12.0);
-  /* librosa.resample(orig_sr = sr / rate, target_sr = sr). */
-  ps->soxr = soxr_create(rate_hz / ps->rate, rate_hz, 1, &serr, &io, &q, NULL);
-  if (serr || !ps->soxr) {
+  if (!(ps->soxr = make_soxr(ps->rate, rate_hz))) {
     sb_pshift_free(&ps);
     return SB_EBACKEND;
+  }
+  if (frame_len > 0 && (err = build_matrix(ps, frame_len))) {
+    sb_pshift_free(&ps);
+    return err;
   }
   *out = ps;
   return SB_OK;
@@ -245,6 +332,7 @@ void sb_pshift_free(sb_pshift **ps)
     return;
   if ((*ps)->soxr)
     soxr_delete((*ps)->soxr);
+  free((*ps)->matrix);
   free(*ps);
   *ps = NULL;
 }
@@ -253,38 +341,26 @@ sb_err sb_pvoc_pitch_shift(const sb_pvoc *pv, sb_pshift *ps, const double *x, si
                            double *y)
 {
   sb_err err;
-  double *stretched = NULL, *res = NULL;
-  size_t s_len = 0, want, o_len, o_done = 0, i_done = 0, chunk = 0;
-  soxr_error_t serr;
+  double *stretched = NULL;
+  size_t s_len = 0;
 
   if (!pv || !ps || !x || !y || n == 0)
     return SB_EINVAL;
   if ((err = sb_pvoc_time_stretch(pv, x, n, ps->rate, &stretched, &s_len)))
     return err;
-  want = (size_t)ceil((double)s_len * (ps->rate_hz / (ps->rate_hz / ps->rate)));
-  o_len = want + 64;
-  if (!(res = calloc(o_len, sizeof *res))) {
-    free(stretched);
-    return SB_ENOMEM;
+  if (ps->matrix && n == ps->frame_len && s_len == ps->s_len) {
+    /* Column by column (vectorises over i; each y[i] sums over j in order). */
+    for (size_t i = 0; i < n; i++)
+      y[i] = 0.0;
+    for (size_t j = 0; j < s_len; j++) {
+      const double *col = ps->matrix + j * n, v = stretched[j];
+#pragma omp simd
+      for (size_t i = 0; i < n; i++)
+        y[i] += col[i] * v;
+    }
+  } else {
+    err = resample_stream(ps->soxr, ps->rate, ps->rate_hz, stretched, s_len, y, n);
   }
-  /* One signal through a cleared stream, then the flush (= soxr_oneshot). */
-  serr = soxr_clear(ps->soxr);
-  if (!serr)
-    serr = soxr_process(ps->soxr, stretched, s_len, &i_done, res, o_len, &o_done);
-  do {
-    chunk = 0;
-    if (!serr && o_done < o_len)
-      serr = soxr_process(ps->soxr, NULL, 0, NULL, res + o_done, o_len - o_done, &chunk);
-    o_done += chunk;
-  } while (!serr && chunk > 0);
   free(stretched);
-  if (serr || i_done != s_len) {
-    free(res);
-    return SB_EBACKEND;
-  }
-  /* fix_length to `want`, then to n. */
-  for (size_t i = 0; i < n; i++)
-    y[i] = (i < o_done && i < want) ? res[i] : 0.0;
-  free(res);
-  return SB_OK;
+  return err;
 }

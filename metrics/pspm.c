@@ -290,6 +290,7 @@ sb_err sb_pspm_track_new(const double *const *refs, size_t n_src, size_t n_chan,
   sb_pspm_track *t;
   double **ref16 = NULL, start = now_s();
   sb_npyrandom *rng = NULL;
+  sb_dist_pm_shifts *shifts = NULL;
   sb_dist_bank bank = {0};
 
   if (!out)
@@ -360,6 +361,15 @@ sb_err sb_pspm_track_new(const double *const *refs, size_t n_src, size_t n_chan,
    * PM of every source; normalised, embedded at the scored frames. */
   if ((err = sb_npyrandom_new(t->opt.seed, &rng)))
     goto fail;
+  {
+    double shifts_start = now_s();
+    err = sb_dist_pm_shifts_new(&shifts);
+    t->dist_s += now_s() - shifts_start;
+    if (err) {
+      sb_msg_set(msg, err, "PS/PM: pitch-shift resamplers failed: %s", sb_strerror(err));
+      goto fail;
+    }
+  }
   for (int m = 0; m < 2; m++) {
     t->n_dist[m] = calloc(n_src, sizeof *t->n_dist[m]);
     t->dist_off[m] = calloc(n_src, sizeof *t->dist_off[m]);
@@ -374,7 +384,7 @@ sb_err sb_pspm_track_new(const double *const *refs, size_t n_src, size_t n_chan,
       float *grown;
       double bank_start = now_s();
       err = m == 0 ? sb_distortions_ps(ref16[s], t->n16, rng, &bank)
-                   : sb_distortions_pm(ref16[s], t->n16, rng, &bank);
+                   : sb_distortions_pm(ref16[s], t->n16, rng, shifts, &bank);
       if (!err)
         err = normalise_bank(&bank);
       t->dist_s += now_s() - bank_start;
@@ -420,6 +430,7 @@ fail:
       free(ref16[s]);
   free(ref16);
   sb_dist_bank_clear(&bank);
+  sb_dist_pm_shifts_free(&shifts);
   sb_npyrandom_free(&rng);
   sb_pspm_track_free(&t);
   return err;

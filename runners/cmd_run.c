@@ -12,7 +12,8 @@
 #include "runners/cli.h"
 
 enum { OPT_SUITE = SB_OPT_FIRST_FREE, OPT_SUBSET, OPT_BACKENDS, OPT_TRACKS, OPT_LIMIT, OPT_JOBS, OPT_DB, OPT_CACHE, OPT_FORCE, OPT_PROGRESS,
-       OPT_BACKEND_CONFIG, OPT_SHARD };
+       OPT_BACKEND_CONFIG, OPT_SHARD, OPT_EST_LAYOUT, OPT_EST_PATTERN, OPT_EXCERPT, OPT_TARGETS, OPT_VARIANT,
+       OPT_SUITES_CONFIG };
 
 static const char run_usage[] =
   "usage: sepbench run [--suite NAME|DIR] [--backends LIST] [OPTIONS]\n"
@@ -31,12 +32,23 @@ static const char run_usage[] =
   "                     plugin:PATH.so[:key=value,...] C plugin (ABI sepbench/backend.h)\n"
   "                     cmd:NAME                       external program, [backend NAME]\n"
   "                                                    of the backend config\n"
-  "                     dir:PATH                       estimates on disk:\n"
-  "                                                    PATH[/SUBSET]/TRACK/TARGET.wav\n"
+  "                     dir:PATH                       estimates on disk (--est-layout)\n"
   "  --backend-config PATH  INI file of the cmd: backends\n"
   "                   [$XDG_CONFIG_HOME/sepbench/backends.ini]\n"
+  "  --est-layout L   file layout of the dir: backends [auto]:\n"
+  "                     museval   PATH[/SUBSET]/TRACK/TARGET.wav\n"
+  "                     demucs    PATH/MODEL/TRACK/TARGET.{wav,flac,mp3} (one MODEL)\n"
+  "                     asteroid  PATH/TRACK_est1.wav, _est2.wav, ... (target order)\n"
+  "                     auto      the first of these holding the track's first target\n"
+  "  --est-pattern T  dir: files at PATH/T, T using {track} {target} {subset}\n"
+  "                   {index} (1-based) {index0}, e.g. \"{track}/{target}.wav\"\n"
   "  --tracks LIST    only tracks whose name contains one of these (comma-separated)\n"
   "  --limit N        at most N tracks\n"
+  "  --excerpt S:D    evaluate D seconds of every track from S seconds on\n"
+  "  --targets LIST   only these targets, e.g. vocals,accompaniment\n"
+  "                   (accompaniment = drums + bass + other when absent)\n"
+  "  --variant V      LibriMix task: sep_clean or sep_noisy [sep_clean]\n"
+  "  --suites-config FILE  suites config file [$SEPBENCH_SUITES, see 'sepbench suites']\n"
   "  --jobs N         worker threads [all cores]\n"
   "  --db PATH        result store [sepbench.db]\n"
   "  --cache DIR      where demo suites are generated [$SEPBENCH_CACHE or ~/.cache/sepbench]\n"
@@ -50,7 +62,10 @@ static const char run_usage[] =
   "example:\n"
   "  sepbench run --suite music --backends mixture,irm2 --jobs 2 --db results.db\n"
   "  sepbench run --suite music --backends cmd:demucs --backend-config backends.ini\n"
-  "  sepbench run --suite music --backends irm2 --shard 2/8 --db shard2.db\n";
+  "  sepbench run --suite music --backends irm2 --shard 2/8 --db shard2.db\n"
+  "  sepbench run --suite music --backends dir:separated --est-layout demucs\n"
+  "  sepbench run --suite music --backends irm2 --excerpt 30:10 --targets vocals,accompaniment\n"
+  "  sepbench run --suite speech --backends mixture,irm2 --metrics sdr,pspm\n";
 
 static void on_signal(int sig)
 {
@@ -81,6 +96,9 @@ int sb_cmd_run(int argc, char **argv)
     {"force", no_argument, NULL, OPT_FORCE},             {"progress", required_argument, NULL, OPT_PROGRESS},
     {"backend-config", required_argument, NULL, OPT_BACKEND_CONFIG},
     {"shard", required_argument, NULL, OPT_SHARD},
+    {"est-layout", required_argument, NULL, OPT_EST_LAYOUT}, {"est-pattern", required_argument, NULL, OPT_EST_PATTERN},
+    {"excerpt", required_argument, NULL, OPT_EXCERPT},       {"targets", required_argument, NULL, OPT_TARGETS},
+    {"variant", required_argument, NULL, OPT_VARIANT},       {"suites-config", required_argument, NULL, OPT_SUITES_CONFIG},
     {NULL, 0, NULL, 0}};
   sb_run_opts o;
   char command_line[4096];
@@ -88,7 +106,7 @@ int sb_cmd_run(int argc, char **argv)
   sb_msg msg;
   sb_err err;
   double number;
-  int opt, handled;
+  int opt, handled, layout_given = 0;
   sb_run_opts_default(&o);
   join_args(argc, argv, command_line, sizeof command_line);
   o.command_line = command_line;
@@ -110,6 +128,36 @@ int sb_cmd_run(int argc, char **argv)
     case OPT_CACHE: o.cache_dir = optarg; break;
     case OPT_FORCE: o.force = 1; break;
     case OPT_BACKEND_CONFIG: o.backend_config = optarg; break;
+    case OPT_TARGETS: o.targets = optarg; break;
+    case OPT_SUITES_CONFIG: o.suites_config = optarg; break;
+    case OPT_VARIANT:
+      if (strcmp(optarg, "sep_clean") != 0 && strcmp(optarg, "sep_noisy") != 0)
+        return sb_cli_usage_error("run", "--variant must be sep_clean or sep_noisy, not '%s'", optarg);
+      o.variant = optarg;
+      break;
+    case OPT_EST_LAYOUT:
+      if (sb_estimates_parse_layout(optarg, &o.est_layout) != SB_OK)
+        return sb_cli_usage_error("run", "--est-layout must be museval, demucs, asteroid, pattern or auto, not '%s'",
+                                  optarg);
+      layout_given = 1;
+      break;
+    case OPT_EST_PATTERN: o.est_pattern = optarg; break;
+    case OPT_EXCERPT: {
+      char *colon = strchr(optarg, ':');
+      double start, len;
+      int ok = colon != NULL;
+      if (ok) {
+        *colon = '\0';
+        ok = sb_cli_parse_number(optarg, &start) && sb_cli_parse_number(colon + 1, &len);
+        *colon = ':';
+      }
+      if (!ok || !(start >= 0) || !(len > 0) || start > 1e7 || len > 1e7)
+        return sb_cli_usage_error("run", "--excerpt expects START:DURATION in seconds (START >= 0, DURATION > 0), "
+                                  "not '%s'", optarg);
+      o.excerpt_start = start;
+      o.excerpt_len = len;
+      break;
+    }
     case OPT_SHARD: {
       int k = 0, n = 0, used = 0;
       if (sscanf(optarg, "%d/%d%n", &k, &n, &used) != 2 || optarg[used] != '\0' || n < 1 || k < 1 || k > n)
@@ -141,6 +189,11 @@ int sb_cmd_run(int argc, char **argv)
   }
   if (optind < argc)
     return sb_cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
+  if (o.est_pattern && !layout_given)
+    o.est_layout = SB_EST_PATTERN;
+  if ((o.est_pattern != NULL) != (o.est_layout == SB_EST_PATTERN))
+    return sb_cli_usage_error("run", o.est_pattern ? "--est-pattern goes with --est-layout pattern (or none)"
+                                                   : "--est-layout pattern needs --est-pattern TEMPLATE");
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   sb_msg_clear(&msg);

@@ -5,7 +5,11 @@
  * track (~100-500 MB as float64), separates it, evaluates it (seconds) and
  * writes a few thousand rows in one transaction.  Items run in an OpenMP
  * dynamic loop; the store and the progress display are touched only inside
- * one critical section, so the store needs a single connection.
+ * one critical section, so the store needs a single connection.  With PS/PM
+ * (speech clips of seconds; the reference side — distortion banks and their
+ * embeddings — costs as much as scoring several methods) the loop runs over
+ * tracks instead: a track's items run in sequence on one thread and share
+ * its audio and one sb_pspm_track, freed after the track's last item.
  */
 #include <config.h>
 
@@ -21,8 +25,12 @@
 #include <omp.h>
 #endif
 
+#include <cblas.h>
+
 #include "datasets/suite.h"
 #include "datasets/track_audio.h"
+#include "metrics/embedders.h"
+#include "metrics/pspm.h"
 #include "runners/backend_command.h"
 #include "runners/backend_dir.h"
 #include "runners/backends.h"
@@ -52,10 +60,11 @@ void sb_run_opts_default(sb_run_opts *o)
 
 void sb_run_config_key(const sb_run_opts *o, char *buf, size_t len)
 {
-  static const char *const group_names[] = {"bss", "sisdr", "gsdr", "snr", "improve", "sdr"};
+  static const char *const group_names[] = {"bss", "sisdr", "gsdr", "snr", "improve", "sdr", "pspm"};
   static const char *const perm_names[] = {"none", "brute", "hungarian"};
   char groups[64] = "";
-  for (int g = 0; g < 6; g++)
+  size_t used;
+  for (int g = 0; g < 7; g++)
     if (o->eval.metrics & (1u << g)) {
       if (groups[0])
         strcat(groups, ",");
@@ -66,6 +75,16 @@ void sb_run_config_key(const sb_run_opts *o, char *buf, size_t len)
            o->eval.crit == SB_CRIT_SOURCES ? "sources" : "images", o->win_s > 0 ? o->win_s : 0.0,
            o->win_s > 0 ? o->hop_s : 0.0, o->eval.filter_len, perm_names[o->eval.perm],
            o->eval.silent == SB_SILENT_PER_SOURCE ? "per-source" : "all", o->eval.zero_mean, groups);
+  used = strlen(buf);
+  if ((o->eval.metrics & SB_METRIC_PSPM) && used < len)
+    used += (size_t)snprintf(buf + used, len - used, ";embedder=%s",
+                             o->eval.pspm_embedder ? o->eval.pspm_embedder : "raw");
+  if (o->excerpt_len > 0 && used < len)
+    used += (size_t)snprintf(buf + used, len - used, ";excerpt=%g:%g", o->excerpt_start, o->excerpt_len);
+  if (o->targets && o->targets[0] && used < len)
+    used += (size_t)snprintf(buf + used, len - used, ";targets=%s", o->targets);
+  if (o->variant && o->variant[0] && used < len)
+    snprintf(buf + used, len - used, ";variant=%s", o->variant);
 }
 
 /* One backend of the run: a built-in or plugin api (create/separate/
@@ -144,7 +163,7 @@ static sb_err backend_parse_one(const sb_run_opts *o, char *spec, run_backend *b
     b->options = strdup(sb_command_backend_command(b->command));
   } else if (strncmp(spec, "dir:", 4) == 0) {
     b->kind = BACKEND_DIR;
-    err = sb_dir_backend_new(spec + 4, &b->dir, msg);
+    err = sb_dir_backend_new(spec + 4, o->est_layout, o->est_pattern, &b->dir, msg);
     if (err)
       return err;
     b->name = strdup(spec);
@@ -250,21 +269,6 @@ uint64_t sb_run_item_hash(const char *track, const char *method)
   return h;
 }
 
-static int track_selected(const sb_run_opts *o, const sb_track *t)
-{
-  char *copy, *save = NULL, *tok;
-  int keep = 0;
-  if (!o->tracks || !*o->tracks)
-    return 1;
-  copy = strdup(o->tracks);
-  if (!copy)
-    return 1;
-  for (tok = strtok_r(copy, ",", &save); tok && !keep; tok = strtok_r(NULL, ",", &save))
-    keep = strstr(t->name, tok) != NULL;
-  free(copy);
-  return keep;
-}
-
 static double now_s(void)
 {
   struct timespec ts;
@@ -301,8 +305,10 @@ static void free_estimates(sb_audio ***est, int n)
   *est = NULL;
 }
 
-/* Runs the backend of one item on the track's mixture. */
-static sb_err separate(const run_item *it, const sb_track_audio *audio, sb_audio **est, sb_msg *msg)
+/* Runs the backend of one item on the track's mixture; note gets what the
+ * backend reports besides its estimates (dir: estimates refitted). */
+static sb_err separate(const run_item *it, const sb_track_audio *audio, sb_audio **est, char *note,
+                       size_t note_len, sb_msg *msg)
 {
   const sb_track *t = it->track;
   const run_backend *b = it->backend;
@@ -339,7 +345,7 @@ static sb_err separate(const run_item *it, const sb_track_audio *audio, sb_audio
     if (err)
       sb_msg_set(msg, err, "%s", reason[0] ? reason : sb_strerror(err));
   } else if (b->kind == BACKEND_DIR) {
-    err = sb_dir_backend_separate(b->dir, t->subset, &job);
+    err = sb_dir_backend_separate(b->dir, t, &job, note, note_len);
     if (err)
       sb_msg_set(msg, err, "%s", reason[0] ? reason : sb_strerror(err));
   } else {
@@ -364,38 +370,81 @@ done:
   return err;
 }
 
-/* Loads, separates and evaluates one item. */
-static sb_err compute_item(const sb_run_opts *o, const run_item *it, sb_eval_result **res, sb_msg *msg)
+/* What the items of one track share when they run in sequence: its audio
+ * (loaded by the first item) and the PS/PM reference side (created by the
+ * first item that asks for PS/PM).  Used by one thread at a time. */
+typedef struct track_state {
+  sb_track_audio *audio;
+  sb_embedder *embedder;
+  sb_pspm_track *pspm;
+} track_state;
+
+static void track_state_clear(track_state *ts)
 {
-  sb_track_audio *audio = NULL;
+  sb_pspm_track_free(&ts->pspm); /* before the embedder it uses */
+  sb_embedder_free(&ts->embedder);
+  sb_track_audio_free(&ts->audio);
+}
+
+/* The PS/PM reference side of the track, prepared as sb_evaluate would
+ * prepare it for one call (default options, the requested embedder). */
+static sb_err ensure_pspm(track_state *ts, const sb_eval_opts *eo, const sb_sources *ref, sb_msg *msg)
+{
+  sb_pspm_options popt;
+  sb_err err;
+  if (ts->pspm)
+    return SB_OK;
+  if (!ts->embedder && (err = sb_embedder_new(eo->pspm_embedder, &ts->embedder, msg)) != SB_OK)
+    return err;
+  sb_pspm_options_default(&popt);
+  popt.embedder = ts->embedder;
+  return sb_pspm_track_new(ref->chan, (size_t)ref->n_src, (size_t)ref->n_chan, (size_t)ref->n_samples, ref->rate,
+                           &popt, &ts->pspm, msg);
+}
+
+/* Separates and evaluates one item, loading the track's audio into ts when
+ * it is not there yet. */
+static sb_err compute_item(const sb_run_opts *o, const run_item *it, track_state *ts, sb_eval_result **res,
+                           sb_msg *msg)
+{
   sb_audio **est = NULL;
   sb_signals sig = {0};
   sb_eval_opts eo = o->eval;
+  char note[1024] = "";
   int n = it->track->n_stems;
-  sb_err err = sb_track_audio_load(it->track, &audio, msg);
-  if (err)
+  sb_err err = SB_OK;
+  if (!ts->audio && (err = sb_track_audio_load(it->track, &ts->audio, msg)) != SB_OK)
     goto done;
-  if (!audio->mix) {
+  if (!ts->audio->mix) {
     err = sb_msg_set(msg, SB_ENOTFOUND, "track '%s' has no mixture to separate", it->track->name);
     goto done;
   }
-  err = alloc_estimates(audio->mix, n, &est);
+  err = alloc_estimates(ts->audio->mix, n, &est);
   if (err)
     goto done;
-  err = separate(it, audio, est, msg);
+  err = separate(it, ts->audio, est, note, sizeof note, msg);
   if (err)
     goto done;
-  err = sb_signals_set_frames(&eo, o->win_s, o->hop_s, audio->mix->rate, msg);
+  err = sb_signals_set_frames(&eo, o->win_s, o->hop_s, ts->audio->mix->rate, msg);
   if (err)
     goto done;
-  err = sb_signals_init(&sig, audio->stems, est, audio->mix, n);
+  err = sb_signals_init(&sig, ts->audio->stems, est, ts->audio->mix, n);
   if (err)
     goto done;
+  if (eo.metrics & SB_METRIC_PSPM) {
+    err = ensure_pspm(ts, &eo, &sig.ref, msg);
+    if (err)
+      goto done;
+    eo.pspm_track = ts->pspm;
+  }
   err = sb_evaluate(&eo, &sig.ref, &sig.est, &sig.mix, res, msg);
+  if (!err && note[0]) {
+    size_t used = strlen((*res)->note);
+    snprintf((*res)->note + used, sizeof (*res)->note - used, "%s%s", used ? "; " : "", note);
+  }
 done:
   sb_signals_clear(&sig);
   free_estimates(&est, n);
-  sb_track_audio_free(&audio);
   if (err == SB_ENOMEM && msg && !msg->text[0])
     sb_msg_set(msg, err, "out of memory while processing '%s'", it->track->name);
   return err;
@@ -443,8 +492,6 @@ static sb_err plan_items(const sb_run_opts *o, sb_store *store, const sb_suite *
   for (int t = 0; !err && t < suite->n_tracks; t++) {
     const sb_track *track = &suite->tracks[t];
     int64_t track_id;
-    if (!track_selected(o, track) || (o->limit > 0 && n_tracks >= o->limit))
-      continue;
     n_tracks++;
     err = sb_store_track(store, suite_id, track->name, track->subset, &track_id);
     for (int k = 0; !err && k < b->n; k++) {
@@ -511,34 +558,47 @@ static void record_item(const sb_run_opts *o, sb_store *store, const run_item *i
   sb_progress_step(prog, what, item_err != SB_OK);
 }
 
-static sb_err execute(const sb_run_opts *o, sb_store *store, const run_item *items, int n_items,
-                      int64_t run_id, const char *config, const char *label, sb_run_summary *sum)
+/* Items [first, first + n) of the plan, run in sequence by one thread. */
+typedef struct run_group {
+  int first, n;
+} run_group;
+
+/* One group per item, or with PS/PM one per track (the plan lists a
+ * track's items next to each other). */
+static sb_err group_items(const sb_run_opts *o, const run_item *items, int n_items, run_group **groups,
+                          int *n_groups)
 {
-  sb_progress *prog = NULL;
-  FILE *log = o->log ? o->log : stderr;
-  sb_err err = sb_progress_new(log, n_items, label, o->progress_tty, &prog);
-  if (err)
-    return err;
-#ifdef _OPENMP
-  int jobs = o->jobs > 0 ? o->jobs : omp_get_max_threads();
-  /* With fewer items than threads, let the metrics use the idle threads. */
-  omp_set_max_active_levels(n_items < jobs ? 2 : 1);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(jobs)
-#endif
+  int by_track = (o->eval.metrics & SB_METRIC_PSPM) != 0, n = 0;
+  *groups = malloc((size_t)(n_items > 0 ? n_items : 1) * sizeof **groups);
+  if (!*groups)
+    return SB_ENOMEM;
   for (int i = 0; i < n_items; i++) {
+    if (by_track && n > 0 && items[(*groups)[n - 1].first].track == items[i].track)
+      (*groups)[n - 1].n++;
+    else
+      (*groups)[n++] = (run_group){i, 1};
+  }
+  *n_groups = n;
+  return SB_OK;
+}
+
+/* Computes and records the items of one group. */
+static void run_group_items(const sb_run_opts *o, sb_store *store, const run_item *items, run_group group,
+                            int64_t run_id, const char *config, sb_progress *prog, sb_run_summary *sum)
+{
+  track_state ts = {0};
+  for (int i = group.first; i < group.first + group.n && !stop_requested; i++) {
     sb_eval_result *res = NULL;
     sb_msg msg;
     double t0;
     sb_err item_err;
-    if (stop_requested)
-      continue;
     sb_msg_clear(&msg);
     t0 = now_s();
-    item_err = compute_item(o, &items[i], &res, &msg);
+    item_err = compute_item(o, &items[i], &ts, &res, &msg);
     /* A command killed by Ctrl-C is not a result: leave it for the resume. */
     if (item_err == SB_EINTERRUPT && stop_requested) {
       sb_eval_result_free(&res);
-      continue;
+      break;
     }
     if (item_err && !msg.text[0])
       sb_msg_set(&msg, item_err, "%s / %s: %s", items[i].backend->name, items[i].track->name,
@@ -549,7 +609,41 @@ static sb_err execute(const sb_run_opts *o, sb_store *store, const run_item *ite
     record_item(o, store, &items[i], res, item_err, &msg, now_s() - t0, run_id, config, prog, sum);
     sb_eval_result_free(&res);
   }
+  track_state_clear(&ts);
+}
+
+static sb_err execute(const sb_run_opts *o, sb_store *store, const run_item *items, int n_items,
+                      int64_t run_id, const char *config, const char *label, sb_run_summary *sum)
+{
+  sb_progress *prog = NULL;
+  run_group *groups = NULL;
+  int n_groups = 0;
+  FILE *log = o->log ? o->log : stderr;
+  sb_err err = group_items(o, items, n_items, &groups, &n_groups);
+  if (!err)
+    err = sb_progress_new(log, n_items, label, o->progress_tty, &prog);
+  if (err) {
+    free(groups);
+    return err;
+  }
+#ifdef _OPENMP
+  int jobs = o->jobs > 0 ? o->jobs : omp_get_max_threads();
+  /* With fewer groups than threads, let the metrics use the idle threads. */
+  omp_set_max_active_levels(n_groups < jobs ? 2 : 1);
+#pragma omp parallel num_threads(jobs)
+#endif
+  {
+    /* BLAS single-threaded in the workers: PS/PM values are then the same
+     * to the last bit for any number of threads (metrics/pspm.h). */
+    openblas_set_num_threads(1);
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+    for (int g = 0; g < n_groups; g++)
+      run_group_items(o, store, items, groups[g], run_id, config, prog, sum);
+  }
   sb_progress_free(&prog);
+  free(groups);
   return SB_OK;
 }
 
@@ -560,8 +654,16 @@ sb_err sb_run(const sb_run_opts *o, sb_run_summary *sum, sb_msg *msg)
   backend_list backends = {0};
   run_item *items = NULL;
   int n_items = 0;
-  char config[256], backends_text[512];
-  sb_suite_opts so = {.subset = o->subset, .cache_dir = o->cache_dir};
+  char config[sizeof sum->config], backends_text[512];
+  sb_suite_opts so = {.subset = o->subset,
+                      .cache_dir = o->cache_dir,
+                      .tracks = o->tracks,
+                      .limit = o->limit,
+                      .excerpt_start = o->excerpt_start,
+                      .excerpt_len = o->excerpt_len,
+                      .targets = o->targets,
+                      .variant = o->variant,
+                      .config = o->suites_config};
   FILE *log = o->log ? o->log : stderr;
   const char *db_path = o->db_path ? o->db_path : "sepbench.db";
   sb_err err;

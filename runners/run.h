@@ -4,9 +4,12 @@
  * Resolves a suite, runs every (track x backend) item in parallel with
  * OpenMP, evaluates the estimates (metrics/evaluate.h) and stores every
  * per-frame and per-track value in the SQLite store, one transaction per
- * item.  Items already stored with the same metric configuration are
- * skipped, so re-running an interrupted command resumes it without
- * recomputing or duplicating anything (--force recomputes).  A failing item
+ * item.  Items of one track run in sequence on one thread when PS/PM is
+ * requested, sharing the track's audio and PS/PM reference side (distortion
+ * banks and their embeddings, metrics/pspm.h).  Items already stored with
+ * the same metric configuration are skipped, so re-running an interrupted
+ * command resumes it without recomputing or duplicating anything (--force
+ * recomputes).  A failing item
  * (unreadable file, backend error, NaN output) is recorded with its reason
  * and the run goes on.  sb_run_request_stop() (from a SIGINT/SIGTERM
  * handler) lets the items in progress finish and be written, then stops.
@@ -17,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "sepbench/error.h"
+#include "datasets/estimates.h"
 #include "metrics/evaluate.h"
 
 typedef struct sb_run_opts {
@@ -31,7 +35,16 @@ typedef struct sb_run_opts {
                                dir:PATH               estimates on disk (runners/backend_dir.h)
                              an item "key=value" continues the options of the spec before it */
   const char *backend_config; /* INI file of the cmd: backends; NULL = the default path */
+  sb_est_layout est_layout; /* layout of the dir: backends (SB_EST_AUTO = 0 by default) */
+  const char *est_pattern;  /* with SB_EST_PATTERN: template such as "{track}/{target}.wav" */
+  /* Suite selection (datasets/suite.h sb_suite_opts), applied when the
+   * suite is resolved: */
   const char *tracks;       /* comma-separated substrings of track names to keep; NULL = all */
+  double excerpt_start;     /* seconds; with excerpt_len > 0 every track is cut */
+  double excerpt_len;       /* to [start, start + len) s; <= 0 = whole tracks */
+  const char *targets;      /* comma-separated targets ("vocals,accompaniment"); NULL = all */
+  const char *variant;      /* LibriMix: "sep_clean" or "sep_noisy"; NULL = default */
+  const char *suites_config; /* suites config file (datasets/registry.h); NULL = default */
   int jobs;                 /* worker threads; <= 0 = OpenMP default */
   int force;                /* recompute items already stored */
   int shard_index;          /* with shard_count > 1: run only the items of shard K = shard_index */
@@ -50,7 +63,7 @@ typedef struct sb_run_summary {
   int n_items, n_computed, n_skipped, n_failed;
   int interrupted;
   char suite[256];          /* suite name as stored */
-  char config[256];         /* metric configuration key of the run */
+  char config[512];         /* metric configuration key of the run */
 } sb_run_summary;
 
 /* Sets the defaults: museval/SiSEC 2018 metrics (v4 images, 1 s / 1 s),
@@ -58,7 +71,11 @@ typedef struct sb_run_summary {
 void sb_run_opts_default(sb_run_opts *o);
 
 /* Canonical metric-configuration key stored with every item, e.g.
- * "v4;images;win=1;hop=1;taps=512;perm=none;silent=all;metrics=bss,sisdr,gsdr,snr,improve". */
+ * "v4;images;win=1;hop=1;taps=512;perm=none;silent=all;zero_mean=0;metrics=bss,sisdr,gsdr,snr,improve".
+ * Whatever changes the stored values beyond that is appended only when set,
+ * so the default key stays the same (imports use it): ";embedder=E" with
+ * pspm, ";excerpt=START:LEN" (seconds), ";targets=LIST", ";variant=V".
+ * Items with different keys never count as the same stored item. */
 void sb_run_config_key(const sb_run_opts *o, char *buf, size_t len);
 
 /* Runs.  Returns SB_OK when every item is stored (some may have failed:

@@ -25,6 +25,7 @@
 #include "metrics/distortions.h"
 #include "metrics/loudness.h"
 #include "metrics/npyrandom.h"
+#include "metrics/phasevocoder.h"
 
 static double *read_raw_f64(const char *path, size_t n)
 {
@@ -210,7 +211,7 @@ int main(void)
   sb_npyrandom_seed(rng, 42);
   tap_ok(sb_distortions_ps(ref_norm, n, rng, &ps) == SB_OK, "PS bank generated");
   sb_npyrandom_seed(rng, 42);
-  tap_ok(sb_distortions_pm(ref_norm, n, rng, &pm) == SB_OK, "PM bank generated");
+  tap_ok(sb_distortions_pm(ref_norm, n, rng, NULL, &pm) == SB_OK, "PM bank generated");
   {
     const sb_json *entries = sb_json_get(index, "entries");
     const sb_json *params = sb_json_get(index, "pm_bank_data_dependent_params");
@@ -241,15 +242,45 @@ int main(void)
     tap_near(pm.data[44 * pm.len + 3000], -0.011699707247316837, 1e-9, "regression pin PM PitchShift_-4st[3000]");
   }
 
+  /* The PM bank's precomputed resampling matrix against libsoxr itself
+   * (the stream path, frame_len 0) on a 320-sample frame of the reference,
+   * for a shift up and down: equal to libsoxr's precision (its HQ recipe
+   * filters in float32, ~1e-7 of the signal's ~0.3 peak; the matrix
+   * product runs in double). */
+  {
+    sb_pvoc *pv = NULL;
+    for (int st = -4; st <= 4; st += 8) {
+      sb_pshift *with_matrix = NULL, *stream = NULL;
+      double y_matrix[320], y_stream[320], worst = INFINITY;
+      if (!pv && sb_pvoc_new(160, &pv) != SB_OK)
+        break;
+      if (sb_pshift_new(st, 16000.0, 320, &with_matrix) == SB_OK &&
+          sb_pshift_new(st, 16000.0, 0, &stream) == SB_OK &&
+          sb_pvoc_pitch_shift(pv, with_matrix, ref_norm + 16000, 320, y_matrix) == SB_OK &&
+          sb_pvoc_pitch_shift(pv, stream, ref_norm + 16000, 320, y_stream) == SB_OK) {
+        worst = 0.0;
+        for (int i = 0; i < 320; i++)
+          worst = fmax(worst, fabs(y_matrix[i] - y_stream[i]));
+      }
+      tap_ok(worst < 1e-6, "pitch shift %+d st: resampling matrix = libsoxr stream (max diff %.3g)",
+             st, worst);
+      sb_pshift_free(&with_matrix);
+      sb_pshift_free(&stream);
+    }
+    sb_pvoc_free(&pv);
+  }
+
   /* Bad input. */
   {
     sb_dist_bank b = {0};
+    tap_ok(sb_dist_pm_shifts_new(NULL) == SB_EINVAL, "PM shifts: NULL out -> EINVAL");
+    tap_ok(sb_pshift_new(2.0, 0.0, 320, NULL) == SB_EINVAL, "pitch shift: NULL out -> EINVAL");
     double tiny[8] = {0};
     sb_loudness_info info;
     double lufs;
     tap_ok(sb_distortions_ps(NULL, n, rng, &b) == SB_EINVAL, "PS bank: NULL signal -> EINVAL");
     tap_ok(sb_distortions_ps(tiny, 8, rng, &b) == SB_EINVAL, "PS bank: 8 samples -> EINVAL");
-    tap_ok(sb_distortions_pm(ref_norm, 0, rng, &b) == SB_EINVAL, "PM bank: empty -> EINVAL");
+    tap_ok(sb_distortions_pm(ref_norm, 0, rng, NULL, &b) == SB_EINVAL, "PM bank: empty -> EINVAL");
     tap_ok(sb_loudness_integrated(tiny, 8, 16000, &lufs) == SB_ELENGTH,
            "loudness: shorter than one 400-ms block -> ELENGTH");
     tap_ok(sb_loudness_normalize(tiny, 8, 16000, -23.0, tiny, &info) == SB_OK && info.silent &&

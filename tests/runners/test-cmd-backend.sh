@@ -177,7 +177,7 @@ rm "$tmp/est/$first/bass.wav"
 ok $? "dir: with one incomplete folder exits 3"
 [ "$(q "$tmp/d.db" "select count(*) from items where status='done'")" = 2 ]
 ok $? "dir: the two complete tracks are stored"
-q "$tmp/d.db" "select error from items where status='failed'" | grep -q "missing estimate $tmp/est/$first/bass.wav"
+q "$tmp/d.db" "select error from items where status='failed'" | grep -qF "$tmp/est/$first/bass.wav: estimate of 'bass'"
 ok $? "dir: the missing file is named"
 [ "$(q "$tmp/d.db" "select count(*) from track_values where metric='SI-SDR' and value > 100")" = 8 ]
 ok $? "dir: the references as estimates score above 100 dB SI-SDR"
