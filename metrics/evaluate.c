@@ -617,11 +617,16 @@ static sb_err first_pass(eval_ctx *x, sb_msg *msg)
   if (err != SB_OK)
     return sb_msg_set(msg, err, "NaN mask: %s", sb_strerror(err));
   for (int j = 0; j < x->n_src; j++) {
+    char label[128];
+    if (x->opts->names)
+      snprintf(label, sizeof label, "'%s'", x->opts->names[j]);
+    else
+      snprintf(label, sizeof label, "%d", j);
     if (x->stats->whole_ref_silent[j])
-      note_add(x->r, "reference %d is silent: its values are NaN%s", j,
+      note_add(x->r, "reference %s is silent: its values are NaN%s", label,
                x->opts->silent == SB_SILENT_ALL ? ", and so is every frame (museval rule)" : "");
     if (x->stats->whole_est_silent[j])
-      note_add(x->r, "estimate %d is silent", j);
+      note_add(x->r, "estimate %s is silent", label);
   }
   return SB_OK;
 }

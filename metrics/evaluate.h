@@ -104,6 +104,7 @@ typedef struct sb_eval_opts {
   int64_t win, hop;     /* samples; win <= 0 = whole signal; hop >= 1 when win > 0 */
   int filter_len;       /* 512; >= 1 when BSS Eval runs */
   int zero_mean;        /* SI-SDR family: subtract means first */
+  const char *const *names;         /* optional n_src target names used in note; NULL = indices */
   const char *pspm_embedder;        /* PS/PM embedder spec (metrics/embedders.h); NULL = "raw" */
   struct sb_pspm_track *pspm_track; /* optional PS/PM reference-side cache for this very
                                        reference (metrics/pspm.h sb_pspm_track_new), reused

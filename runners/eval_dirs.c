@@ -161,6 +161,7 @@ sb_err sb_eval_dirs(const sb_eval_dirs_opts *o, FILE *out, FILE *err_out, sb_msg
   if (err)
     goto done;
   eo = o->eval;
+  eo.names = (const char *const *)track.stem_names;
   err = sb_signals_set_frames(&eo, o->win_s, o->hop_s, refs->stems[0]->rate, msg);
   if (err)
     goto done;

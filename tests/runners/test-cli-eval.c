@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "datasets/audio.h"
 #include "datasets/json.h"
 #include "tap.h"
 
@@ -43,6 +44,8 @@ static char *run_capture(const char *cmd, int *status)
       break;
     n += got;
   }
+  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+    n--;
   buf[n] = '\0';
   int st = pclose(p);
   *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
@@ -163,7 +166,7 @@ static void check_bad_input(const char *sepbench, const char *dir)
   char *text;
   snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir /nonexistent/ref --est-dir /nonexistent/est 2>&1", sepbench);
   text = run_capture(cmd, &status);
-  tap_ok(status == 1 && text && strstr(text, "/nonexistent/ref") && !strchr(strchr(text, '\n') + 1, '\n'),
+  tap_ok(status == 1 && text && strstr(text, "/nonexistent/ref") && !strchr(text, '\n'),
          "missing reference folder: exit 1 and one line naming it (%s)", text ? text : "");
   free(text);
   snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir '%s/music4_stereo_44k1/ref' --est-dir '%s/length_mismatch/est' 2>&1",
@@ -187,6 +190,87 @@ static void check_bad_input(const char *sepbench, const char *dir)
   free(text);
 }
 
+/* Writes a 2-s stereo 8-kHz file: a tone (amp > 0), silence (amp == 0), or a
+ * tone with one NaN sample at channel 1, sample 4000 (nan_at > 0). */
+static int write_signal(const char *path, double amp, double freq, int nan_at, int rate)
+{
+  sb_audio *a = NULL;
+  int ok;
+  if (sb_audio_new(&a, 2, 2 * rate, rate) != SB_OK)
+    return 0;
+  for (int c = 0; c < 2; c++)
+    for (int64_t n = 0; n < a->n_frames; n++)
+      sb_audio_chan(a, c)[n] = amp * sin(2 * M_PI * freq * (double)n / rate + c);
+  if (nan_at > 0)
+    sb_audio_chan(a, 1)[nan_at] = NAN;
+  ok = sb_audio_write(path, a, SB_FLOAT32, NULL) == SB_OK;
+  sb_audio_free(&a);
+  return ok;
+}
+
+/* Bad signals through the CLI: NaN samples, a silent reference stem, a
+ * sample-rate mismatch. */
+static void check_bad_signals(const char *sepbench)
+{
+  char dir[] = "/tmp/sb-test-cli-eval-XXXXXX", path[512], cmd[2048];
+  int status;
+  char *text;
+  if (!mkdtemp(dir)) {
+    tap_ok(0, "mkdtemp");
+    return;
+  }
+  snprintf(cmd, sizeof cmd, "mkdir -p '%s/ref' '%s/est' '%s/nan' '%s/rate' '%s/silent'", dir, dir, dir, dir, dir);
+  tap_ok(system(cmd) == 0, "fixture folders");
+  static const char *const names[] = {"a", "b"};
+  for (int j = 0; j < 2; j++) {
+    snprintf(path, sizeof path, "%s/ref/%s.wav", dir, names[j]);
+    write_signal(path, 0.3, 220.0 * (j + 1), 0, 8000);
+    snprintf(path, sizeof path, "%s/est/%s.wav", dir, names[j]);
+    write_signal(path, 0.25, 220.0 * (j + 1), 0, 8000);
+    snprintf(path, sizeof path, "%s/nan/%s.wav", dir, names[j]);
+    write_signal(path, 0.25, 220.0 * (j + 1), j == 1 ? 4000 : 0, 8000);
+    snprintf(path, sizeof path, "%s/rate/%s.wav", dir, names[j]);
+    write_signal(path, 0.25, 220.0 * (j + 1), 0, j == 1 ? 16000 : 8000);
+    snprintf(path, sizeof path, "%s/silent/%s.wav", dir, names[j]);
+    write_signal(path, j == 0 ? 0.0 : 0.3, 220.0 * (j + 1), 0, 8000);
+  }
+  snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir '%s/ref' --est-dir '%s/nan' 2>&1 >/dev/null", sepbench, dir, dir);
+  text = run_capture(cmd, &status);
+  tap_ok(status == 1 && text && strstr(text, "nan/b.wav") && strstr(text, "4000"),
+         "NaN in an estimate: exit 1, the message names the file and the sample (%s)", text ? text : "");
+  free(text);
+  snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir '%s/ref' --est-dir '%s/rate' 2>&1 >/dev/null", sepbench, dir, dir);
+  text = run_capture(cmd, &status);
+  tap_ok(status == 1 && text && strstr(text, "rate/b.wav") && strstr(text, "16000"),
+         "sample-rate mismatch: exit 1, the message names the file and the rate (%s)", text ? text : "");
+  free(text);
+  snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir '%s/silent' --est-dir '%s/est' 2>/dev/null", sepbench, dir, dir);
+  text = run_capture(cmd, &status);
+  sb_json *out = NULL;
+  tap_ok(status == 0 && text && sb_json_parse(text, strlen(text), &out, NULL) == SB_OK,
+         "a silent reference stem does not abort the evaluation (exit %d)", status);
+  const sb_json *frames = sb_json_get(target_of(out, "a"), "frames");
+  int all_nan = frames && frames->n == 2;
+  for (size_t k = 0; frames && k < frames->n; k++)
+    all_nan = all_nan && isnan(sb_json_num(sb_json_get(sb_json_get(sb_json_at(frames, k), "metrics"), "SDR")));
+  tap_ok(all_nan, "its frames are NaN for the silent source (museval's rule)");
+  const sb_json *bframes = sb_json_get(target_of(out, "b"), "frames");
+  tap_ok(bframes && bframes->n == 2 &&
+         isnan(sb_json_num(sb_json_get(sb_json_get(sb_json_at(bframes, 0), "metrics"), "SDR"))),
+         "and for every other source in those frames");
+  tap_ok(isnan(sb_json_num(sb_json_get(sb_json_get(target_of(out, "a"), "whole"), "SDR"))),
+         "its whole-signal SDR is null");
+  sb_json_free(&out);
+  free(text);
+  snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir '%s/silent' --est-dir '%s/est' 2>&1 >/dev/null", sepbench, dir, dir);
+  text = run_capture(cmd, &status);
+  tap_ok(text && strstr(text, "reference 'a' is silent") != NULL, "the reason, naming the stem, is reported on stderr (%s)",
+         text ? text : "");
+  free(text);
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  tap_ok(system(cmd) == 0, "cleanup");
+}
+
 int main(void)
 {
   const char *sepbench = getenv("SEPBENCH");
@@ -202,5 +286,6 @@ int main(void)
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     check_case(sepbench, dir, cases[i]);
   check_bad_input(sepbench, dir);
+  check_bad_signals(sepbench);
   return tap_done();
 }
