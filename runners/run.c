@@ -412,6 +412,7 @@ static sb_err compute_item(const sb_run_opts *o, const run_item *it, track_state
   sb_eval_opts eo = o->eval;
   char note[1024] = "";
   int n = it->track->n_stems;
+  eo.names = (const char *const *)it->track->stem_names;
   sb_err err = SB_OK;
   if (!ts->audio && (err = sb_track_audio_load(it->track, &ts->audio, msg)) != SB_OK)
     goto done;

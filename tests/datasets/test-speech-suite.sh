@@ -13,9 +13,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 export SEPBENCH_CACHE="$tmp/cache"
 export SEPBENCH_SUITES="$tmp/none.ini"
 unset ECHOSET_PATH MUSDB_PATH LIBRIMIX_PATH
-n=0
-failed=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+. "$(dirname "$0")/../tap.sh"
 
 if [ ! -f /usr/share/pocketsphinx/test/data/cards/001.wav ]; then
   echo "not ok 1 - pocketsphinx-testdata is not installed (sudo ./setup.sh deps)"
@@ -80,5 +78,4 @@ ok $? "with a one-line message"
 ok $(( $? != 2 )) "an unknown action is a usage error"
 "$sepbench" suites --help | grep -q 'sepbench suites validate'
 ok $? "--help has examples"
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

@@ -10,9 +10,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-plot.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 export SEPBENCH_CACHE="$tmp/cache"
 unset MUSDB_PATH SEPBENCH_GNUPLOT
-n=0
-failed=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+. "$(dirname "$0")/../tap.sh"
 # The first bytes of a file in hex.
 magic() { od -An -tx1 -N"$2" "$1" | tr -d ' \n'; }
 lines() { wc -l <"$1" | tr -d ' '; }
@@ -126,5 +124,4 @@ left=$(find "$TMPDIR" -mindepth 1 | wc -l)
 [ "$left" -eq 0 ]
 ok $? "no file left in TMPDIR ($left)"
 
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done

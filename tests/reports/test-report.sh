@@ -11,9 +11,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-report.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 export SEPBENCH_CACHE="$tmp/cache"
 unset MUSDB_PATH SEPBENCH_GNUPLOT
-n=0
-failed=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+. "$(dirname "$0")/../tap.sh"
 
 "$sepbench" run --suite tiny --backends mixture,irm2 --db "$tmp/r.db" >/dev/null 2>"$tmp/run.err"
 ok $? "a store of the tiny suite is made (mixture, irm2)"
@@ -82,5 +80,4 @@ ok $? "--out is required"
 [ $? -eq 0 ] && grep -q '^example:' "$tmp/help"
 ok $? "report --help has an example"
 
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done

@@ -12,9 +12,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-base.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 export SEPBENCH_CACHE="$tmp/cache"
 unset MUSDB_PATH
-n=0
-failed=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+. "$(dirname "$0")/../tap.sh"
 
 "$sepbench" run --suite tiny --backends mixture,irm1,irm2,ibm1,ibm2,mwf,hpss,repet-sim --db "$tmp/b.db" \
   --jobs 2 >"$tmp/out" 2>"$tmp/err"
@@ -45,5 +43,4 @@ ok $? "sepbench backends lists repet-sim"
 [ $? -eq 1 ] && grep -q "kernel=4 must be odd" "$tmp/e"
 ok $? "hpss: an even kernel is refused"
 
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done

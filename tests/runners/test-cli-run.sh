@@ -9,9 +9,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-run.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 export SEPBENCH_CACHE="$tmp/cache"
 unset MUSDB_PATH
-n=0
-failed=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+. "$(dirname "$0")/../tap.sh"
 q() { sqlite3 "$tmp/r.db" "$1"; }
 
 "$sepbench" run --suite tiny --backends mixture,irm2 --db "$tmp/r.db" --jobs 2 >"$tmp/out1" 2>"$tmp/err1"
@@ -122,5 +120,4 @@ ok $? "a truncated stem fails its item with a message naming the file (exit $st)
 [ "$(sqlite3 "$tmp/m.db" "select count(*) from items where status='done'")" = 1 ]
 ok $? "the other track of the run is stored"
 
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done

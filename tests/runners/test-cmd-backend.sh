@@ -16,9 +16,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-cmd.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 export SEPBENCH_CACHE="$tmp/cache"
 unset MUSDB_PATH
-n=0
-failed=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+. "$(dirname "$0")/../tap.sh"
 
 # The separator: sep.sh INPUT OUTDIR TRACK MODE LOG.  "copy" writes the input as
 # every stem; the other modes misbehave.
@@ -217,5 +215,4 @@ ok $? "the resumed run skips the $partial stored items"
   [ "$(q "$tmp/i.db" "select count(*) from (select 1 from items group by track_id, method_id, config having count(*) > 1)")" = 0 ]
 ok $? "after resuming every item is stored exactly once"
 
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done

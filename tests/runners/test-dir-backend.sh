@@ -15,9 +15,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-dir.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 export SEPBENCH_CACHE="$tmp/cache"
 unset MUSDB_PATH
-n=0
-failed=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+. "$(dirname "$0")/../tap.sh"
 q() { sqlite3 "$1" "$2"; }
 perfect() { q "$1" "select count(*) from track_values v join items i on i.id=v.item_id where i.status='done' and v.metric='SI-SDR' and v.value > 100"; }
 
@@ -113,5 +111,4 @@ ok $? "--excerpt 1:2: the estimates are cut to the same excerpt (12 perfect valu
 [ "$(q "$tmp/ex.db" "select count(distinct frame) from frame_values where metric='SDR'")" = 2 ]
 ok $? "--excerpt 1:2: 2 one-second frames"
 
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done

@@ -12,9 +12,7 @@ sepbench=${SEPBENCH:?SEPBENCH must point to the sepbench program}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-pspm.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 export SEPBENCH_CACHE="$tmp/cache"
-n=0
-failed=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+. "$(dirname "$0")/../tap.sh"
 
 # Seed 7.  Speaker k of utterance u: bursts of a harmonic tone (f0 110-220 Hz,
 # 5 harmonics) switching on and off every 0.1-0.4 s; the second speaker is
@@ -104,5 +102,4 @@ ok $? "re-running resumes (4 of 4 items already stored)"
 grep -q "4 items: 4 computed, 0 already stored" "$tmp/err"
 ok $? "--metrics sdr alone is another configuration (computed anew)"
 
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done

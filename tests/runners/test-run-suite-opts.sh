@@ -12,9 +12,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-opts.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 export SEPBENCH_CACHE="$tmp/cache"
 unset MUSDB_PATH
-n=0
-failed=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+. "$(dirname "$0")/../tap.sh"
 q() { sqlite3 "$tmp/r.db" "$1"; }
 run() { "$sepbench" run --suite tiny --backends mixture,irm2 --db "$tmp/r.db" --jobs 2 --progress lines "$@"; }
 
@@ -82,5 +80,4 @@ ok $? "--suites-config with --limit 1: one item stored under the suite's name"
 "$sepbench" run --help | grep -q -- "--excerpt S:D"
 ok $? "run --help documents --excerpt"
 
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done

@@ -10,9 +10,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-shard.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 export SEPBENCH_CACHE="$tmp/cache"
 unset MUSDB_PATH
-n=0
-failed=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+. "$(dirname "$0")/../tap.sh"
 q() { sqlite3 "$1" "$2"; }
 # Every value with its names (no ids), for comparing stores.
 dump() {
@@ -96,5 +94,4 @@ ok $? "merge --help shows an example"
 [ $? -eq 2 ] && grep -q "shard expects K/N" "$tmp/e"
 ok $? "--shard 3/2 is a usage error"
 
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done
