@@ -7,6 +7,7 @@
 
 #include "runners/eval_dirs.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,9 @@ sb_err sb_eval_dirs(const sb_eval_dirs_opts *o, FILE *out, FILE *err_out, sb_msg
     goto done;
   eo = o->eval;
   eo.names = (const char *const *)track.stem_names;
+  /* BLAS single-threaded, as in sepbench run: PS/PM values are then the
+   * same to the last bit on every machine (metrics/pspm.h). */
+  openblas_set_num_threads(1);
   err = sb_signals_set_frames(&eo, o->win_s, o->hop_s, refs->stems[0]->rate, msg);
   if (err)
     goto done;

@@ -30,7 +30,8 @@ typedef struct sb_eval_dirs_opts {
 
 /* Evaluates and writes the result to out (JSON contract of result_json.h,
  * or a text table).  Notes (padding, silent stems) go to err_out, one line
- * each, prefixed "sepbench: ".  Errors as above, plus SB_ENOTFOUND (no
+ * each, prefixed "sepbench: ".  Sets OpenBLAS to one thread (process-wide)
+ * so that results do not depend on the machine.  Errors as above, plus SB_ENOTFOUND (no
  * reference files; missing estimate) and SB_EIO. */
 sb_err sb_eval_dirs(const sb_eval_dirs_opts *opts, FILE *out, FILE *err_out, sb_msg *msg);
 
