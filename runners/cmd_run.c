@@ -13,7 +13,7 @@
 
 enum { OPT_SUITE = SB_OPT_FIRST_FREE, OPT_SUBSET, OPT_BACKENDS, OPT_TRACKS, OPT_LIMIT, OPT_JOBS, OPT_DB, OPT_CACHE, OPT_FORCE, OPT_PROGRESS,
        OPT_BACKEND_CONFIG, OPT_SHARD, OPT_EST_LAYOUT, OPT_EST_PATTERN, OPT_EXCERPT, OPT_TARGETS, OPT_VARIANT,
-       OPT_SUITES_CONFIG };
+       OPT_SUITES_CONFIG, OPT_PLUGIN_IN_PROCESS };
 
 static const char run_usage[] =
   "usage: sepbench run [--suite NAME|DIR] [--backends LIST] [OPTIONS]\n"
@@ -35,6 +35,8 @@ static const char run_usage[] =
   "                     cmd:NAME                       external program, [backend NAME]\n"
   "                                                    of the backend config\n"
   "                     dir:PATH                       estimates on disk (--est-layout)\n"
+  "  --plugin-in-process  call plugins inside sepbench: no fork per item, but a\n"
+  "                   crash ends the run [each separation in a child process]\n"
   "  --backend-config PATH  INI file of the cmd: backends\n"
   "                   [$XDG_CONFIG_HOME/sepbench/backends.ini]\n"
   "  --est-layout L   file layout of the dir: backends [auto]:\n"
@@ -101,6 +103,7 @@ int sb_cmd_run(int argc, char **argv)
     {"est-layout", required_argument, NULL, OPT_EST_LAYOUT}, {"est-pattern", required_argument, NULL, OPT_EST_PATTERN},
     {"excerpt", required_argument, NULL, OPT_EXCERPT},       {"targets", required_argument, NULL, OPT_TARGETS},
     {"variant", required_argument, NULL, OPT_VARIANT},       {"suites-config", required_argument, NULL, OPT_SUITES_CONFIG},
+    {"plugin-in-process", no_argument, NULL, OPT_PLUGIN_IN_PROCESS},
     {NULL, 0, NULL, 0}};
   sb_run_opts o;
   char command_line[4096];
@@ -129,6 +132,7 @@ int sb_cmd_run(int argc, char **argv)
     case OPT_DB: o.db_path = optarg; break;
     case OPT_CACHE: o.cache_dir = optarg; break;
     case OPT_FORCE: o.force = 1; break;
+    case OPT_PLUGIN_IN_PROCESS: o.plugin_in_process = 1; break;
     case OPT_BACKEND_CONFIG: o.backend_config = optarg; break;
     case OPT_TARGETS: o.targets = optarg; break;
     case OPT_SUITES_CONFIG: o.suites_config = optarg; break;

@@ -11,7 +11,10 @@
  *   gain=G         scale of every estimate, a finite number (default 1);
  *   fail=TEXT      return SB_EBACKEND with a reason for every track whose
  *                  name contains TEXT (shows how a plugin reports an error:
- *                  the item is recorded as failed and the run goes on).
+ *                  the item is recorded as failed and the run goes on);
+ *   crash_on=TEXT  raise SIGSEGV in separate() for every track whose name
+ *                  contains TEXT (tests sepbench's crash isolation: the
+ *                  item is recorded as crashed and the run goes on).
  *
  * Workload: one pass over the mixture per target.  Thread-safety: one
  * instance per worker thread (the ABI's rule); instances share nothing.
@@ -19,6 +22,7 @@
 #include <config.h>
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +31,8 @@
 
 typedef struct example {
   double gain;
-  char fail[128]; /* "" = never fail */
+  char fail[128];     /* "" = never fail */
+  char crash_on[128]; /* "" = never crash */
 } example;
 
 /* Formats a reason into errbuf and returns err. */
@@ -62,7 +67,11 @@ static sb_err example_option(example *ex, const char *item, size_t len, char *er
     snprintf(ex->fail, sizeof ex->fail, "%s", value);
     return SB_OK;
   }
-  return example_error(errbuf, errlen, SB_EINVAL, "unknown option (known: gain, fail): ", text);
+  if (strncmp(text, "crash_on=", 9) == 0) {
+    snprintf(ex->crash_on, sizeof ex->crash_on, "%s", value);
+    return SB_OK;
+  }
+  return example_error(errbuf, errlen, SB_EINVAL, "unknown option (known: gain, fail, crash_on): ", text);
 }
 
 static sb_err example_create(void **state, const char *options, char *errbuf, size_t errlen)
@@ -103,6 +112,8 @@ static sb_err example_separate(void *state, const sb_separation *job)
     return SB_EINVAL;
   if (ex->fail[0] && job->track && strstr(job->track, ex->fail))
     return example_error(job->errbuf, job->errlen, SB_EBACKEND, "refusing track as asked by fail=", ex->fail);
+  if (ex->crash_on[0] && job->track && strstr(job->track, ex->crash_on))
+    raise(SIGSEGV);
   n = (int64_t)job->n_chan * job->n_frames;
   scale = ex->gain / (double)job->n_targets;
   for (t = 0; t < job->n_targets; t++)

@@ -1,18 +1,24 @@
 /*
  * runners/plugin.c — dlopen loader for separator plugins (ABI v1,
- * include/sepbench/backend.h).
+ * include/sepbench/backend.h), and their separation in a forked child
+ * (runners/isolate.h).
  */
 #include <config.h>
 
 #include <dlfcn.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "runners/backends.h"
+#include "runners/isolate.h"
 #include "runners/plugin.h"
 
 struct sb_plugin {
   void *handle;
+  char *path;
   const sb_backend_api *api;
 };
 
@@ -32,6 +38,11 @@ sb_err sb_plugin_open(const char *path, sb_plugin **out, sb_msg *msg)
   plugin = calloc(1, sizeof *plugin);
   if (!plugin)
     return sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", path);
+  plugin->path = strdup(path);
+  if (!plugin->path) {
+    err = sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", path);
+    goto fail;
+  }
   dlerror();
   plugin->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
   if (!plugin->handle) {
@@ -75,12 +86,133 @@ const sb_backend_api *sb_plugin_api(const sb_plugin *plugin)
   return plugin ? plugin->api : NULL;
 }
 
+/* The calls of the child, in order; the parent names the one that was
+ * running when the child died. */
+typedef enum plugin_stage { STAGE_CREATE, STAGE_SEPARATE, STAGE_DESTROY, STAGE_FINISHED } plugin_stage;
+
+/* The shared region: written by the child, read by the parent. */
+typedef struct plugin_shared {
+  int stage;          /* plugin_stage reached */
+  int err;            /* sb_err of create() or separate() */
+  int failed_in;      /* with err: STAGE_CREATE or STAGE_SEPARATE */
+  char reason[1024];  /* the plugin's errbuf */
+  double est[];       /* n_targets estimates of n_chan * n_frames */
+} plugin_shared;
+
+typedef struct plugin_call {
+  const sb_backend_api *api;
+  const char *options;
+  sb_separation job;  /* est and errbuf point into the shared region */
+} plugin_call;
+
+/* The name of a stage read back from the shared region (which a faulty
+ * plugin may have overwritten). */
+static const char *stage_name(int stage)
+{
+  static const char *const names[] = {"create()", "separate()", "destroy()", "exit"};
+  return stage >= STAGE_CREATE && stage <= STAGE_FINISHED ? names[stage] : "an unknown call";
+}
+
+/* Runs in the child: only the plugin and plain stores, no stdio. */
+static int plugin_child(void *ctx, void *shared)
+{
+  plugin_call *call = ctx;
+  volatile plugin_shared *out = shared;
+  void *state = NULL;
+  sb_err err;
+
+  out->stage = STAGE_CREATE;
+  err = call->api->create(&state, call->options, call->job.errbuf, call->job.errlen);
+  if (err) {
+    out->failed_in = STAGE_CREATE;
+  } else {
+    out->stage = STAGE_SEPARATE;
+    err = call->api->separate(state, &call->job);
+    out->failed_in = STAGE_SEPARATE;
+    out->stage = STAGE_DESTROY;
+    call->api->destroy(state);
+  }
+  out->err = (int)err;
+  out->stage = STAGE_FINISHED;
+  return err ? 1 : 0;
+}
+
+sb_err sb_plugin_separate_isolated(const sb_plugin *plugin, const char *options, const sb_separation *job,
+                                   sb_msg *msg)
+{
+  sb_isolate *iso = NULL;
+  plugin_shared *shared;
+  plugin_call call;
+  sb_isolate_status status;
+  double **est = NULL;
+  size_t n_per_target, n_bytes;
+  const char *track;
+  sb_err err;
+
+  if (!plugin || !job || !job->est || job->n_targets < 1 || job->n_chan < 1 || job->n_frames < 1)
+    return sb_msg_set(msg, SB_EINVAL, "plugin: NULL argument or empty separation");
+  track = job->track ? job->track : "";
+  n_per_target = (size_t)job->n_chan * (size_t)job->n_frames;
+  if ((uint64_t)job->n_frames > SIZE_MAX / sizeof(double) / (size_t)job->n_chan / (size_t)job->n_targets)
+    return sb_msg_set(msg, SB_ENOMEM, "plugin %s: estimates of '%s' too large", plugin->path, track);
+  n_bytes = offsetof(plugin_shared, est) + (size_t)job->n_targets * n_per_target * sizeof(double);
+  est = calloc((size_t)job->n_targets, sizeof *est);
+  if (!est) {
+    err = sb_msg_set(msg, SB_ENOMEM, "plugin %s: out of memory", plugin->path);
+    goto done;
+  }
+  err = sb_isolate_new(n_bytes, &iso, msg);
+  if (err)
+    goto done;
+  shared = sb_isolate_shared(iso);
+  for (int t = 0; t < job->n_targets; t++)
+    est[t] = shared->est + (size_t)t * n_per_target;
+  call.api = plugin->api;
+  call.options = options;
+  call.job = *job;
+  call.job.est = est;
+  call.job.errbuf = shared->reason;
+  call.job.errlen = sizeof shared->reason;
+  err = sb_isolate_run(iso, plugin_child, &call, &status, msg);
+  if (err)
+    goto done;
+  if (status.signal) {
+    err = status.signal == SIGINT || status.signal == SIGTERM ? SB_EINTERRUPT : SB_EBACKEND;
+    sb_msg_set(msg, err, "plugin %s %s in %s on '%s' (signal %d, %s)", plugin->path,
+               err == SB_EINTERRUPT ? "interrupted" : "crashed", stage_name(shared->stage), track, status.signal,
+               strsignal(status.signal));
+    goto done;
+  }
+  if (shared->stage != STAGE_FINISHED) {
+    err = sb_msg_set(msg, SB_EBACKEND, "plugin %s exited with status %d in %s on '%s'", plugin->path,
+                     status.exit_code, stage_name(shared->stage), track);
+    goto done;
+  }
+  shared->reason[sizeof shared->reason - 1] = '\0';
+  err = (sb_err)shared->err;
+  if (err) {
+    const char *reason = shared->reason[0] ? shared->reason : sb_strerror(err);
+    if (shared->failed_in == STAGE_CREATE)
+      sb_msg_set(msg, err, "backend %s: cannot start: %s", plugin->api->name, reason);
+    else
+      sb_msg_set(msg, err, "backend %s failed on '%s': %s", plugin->api->name, track, reason);
+    goto done;
+  }
+  for (int t = 0; t < job->n_targets; t++)
+    memcpy(job->est[t], est[t], n_per_target * sizeof(double));
+done:
+  sb_isolate_free(&iso);
+  free(est);
+  return err;
+}
+
 void sb_plugin_free(sb_plugin **plugin)
 {
   if (!plugin || !*plugin)
     return;
   if ((*plugin)->handle)
     dlclose((*plugin)->handle);
+  free((*plugin)->path);
   free(*plugin);
   *plugin = NULL;
 }

@@ -98,6 +98,7 @@ typedef struct run_backend {
   char *options;       /* "key=value,..." (api and plugin backends), else the command or folder */
   const sb_backend_api *api;
   sb_plugin *plugin;
+  int isolate;         /* plugin: each separation in a forked child */
   sb_command_backend *command;
   sb_dir_backend *dir;
 } run_backend;
@@ -141,6 +142,7 @@ static sb_err backend_parse_one(const sb_run_opts *o, char *spec, run_backend *b
     if (colon)
       *colon = '\0';
     b->kind = BACKEND_PLUGIN;
+    b->isolate = !o->plugin_in_process;
     err = sb_plugin_open(path, &b->plugin, msg);
     if (err)
       return err;
@@ -348,6 +350,8 @@ static sb_err separate(const run_item *it, const sb_track_audio *audio, sb_audio
     err = sb_dir_backend_separate(b->dir, t, &job, note, note_len);
     if (err)
       sb_msg_set(msg, err, "%s", reason[0] ? reason : sb_strerror(err));
+  } else if (b->kind == BACKEND_PLUGIN && b->isolate) {
+    err = sb_plugin_separate_isolated(b->plugin, b->options, &job, msg);
   } else {
     err = b->api->create(&state, b->options, reason, sizeof reason);
     if (err) {

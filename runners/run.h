@@ -47,6 +47,8 @@ typedef struct sb_run_opts {
   const char *suites_config; /* suites config file (datasets/registry.h); NULL = default */
   int jobs;                 /* worker threads; <= 0 = OpenMP default */
   int force;                /* recompute items already stored */
+  int plugin_in_process;    /* call plugins in this process (a crash ends it); 0 = each
+                               separation in a forked child (sb_plugin_separate_isolated) */
   int shard_index;          /* with shard_count > 1: run only the items of shard K = shard_index */
   int shard_count;          /* (1 <= K <= N = shard_count), see sb_run_item_hash; 0 = all items */
   int limit;                /* at most this many tracks; <= 0 = all */

@@ -4,9 +4,11 @@
 # results, rate/channel conversion), hostile track names (quotes, $(...),
 # spaces) passed verbatim and never executed, a hanging command (timeout),
 # a command writing garbage, a failing command (stderr tail in the
-# message), the example C plugin (results, and a plugin call that returns
-# an error), dir: estimates on disk, and Ctrl-C (SIGINT): status
-# 'interrupted', then a resume completing every item exactly once.
+# message), the example C plugin (results, a plugin call that returns
+# an error, and a plugin call that crashes: isolated in a child process,
+# recorded as failed, retried on re-run), dir: estimates on disk, and
+# Ctrl-C (SIGINT): status 'interrupted', then a resume completing every
+# item exactly once.
 # Emits TAP.
 set -u
 sepbench=${SEPBENCH:?SEPBENCH must point to the sepbench program}
@@ -14,6 +16,9 @@ builddir=${SB_TOP_BUILDDIR:?SB_TOP_BUILDDIR must point to the build directory}
 plugin="$builddir/runners/.libs/example_plugin.so"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-cmd.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
+# sepbench's own temporary folders go here, so the leftover check below sees
+# only this test's folders, whatever else runs on the machine.
+mkdir "$tmp/tmpdir" && export TMPDIR="$tmp/tmpdir"
 export SEPBENCH_CACHE="$tmp/cache"
 unset MUSDB_PATH
 . "$(dirname "$0")/../tap.sh"
@@ -157,8 +162,42 @@ ok $? "missing plugin: error naming it"
 [ $? -eq 1 ] && grep -q "plugin $tmp/sep.sh: cannot load" "$tmp/e"
 ok $? "a file that is not a shared object: error"
 "$sepbench" run --suite tiny --backends "plugin:$plugin:volume=3" --db "$tmp/b.db" >/dev/null 2>"$tmp/e"
-[ $? -eq 1 ] && grep -q "backends example: example: unknown option (known: gain, fail): volume=3" "$tmp/e"
+[ $? -eq 1 ] && grep -q "backends example: example: unknown option (known: gain, fail, crash_on): volume=3" "$tmp/e"
 ok $? "a bad plugin option is an error before the run starts"
+
+# 4b. a plugin that crashes (SIGSEGV) on one track: the separation runs in a
+# forked child, so the crash is a failed item and the other tracks finish
+ulimit -c 0 2>/dev/null
+"$sepbench" run --suite tiny --backends "plugin:$plugin:crash_on=Rock" --db "$tmp/k.db" --jobs 2 \
+  >/dev/null 2>"$tmp/err-k"
+st=$?
+[ $st -eq 3 ]
+ok $? "plugin run crashing on one track exits 3 (got $st)"
+[ "$(q "$tmp/k.db" "select count(*) from items where status='done'")" = 2 ]
+ok $? "the two tracks the plugin does not crash on are stored as done"
+[ "$(q "$tmp/k.db" "select count(*) from items i join tracks t on t.id=i.track_id where i.status='failed' and t.name like '%Rock%'")" = 1 ]
+ok $? "the crashed track is recorded as one failed item"
+q "$tmp/k.db" "select error from items where status='failed'" |
+  grep -qF "plugin $plugin crashed in separate() on 'Tiny Band - Rock & Roll' (signal 11, Segmentation fault)"
+ok $? "the failure names the plugin, the call, the track and the signal"
+grep -qF "crashed in separate() on 'Tiny Band - Rock & Roll' (signal 11" "$tmp/err-k"
+ok $? "the crash is reported on stderr"
+"$sepbench" run --suite tiny --backends "plugin:$plugin:crash_on=Rock" --db "$tmp/k.db" >/dev/null 2>"$tmp/err-k2"
+st=$?
+[ $st -eq 3 ] && grep -q "2 of 3 items already in" "$tmp/err-k2" &&
+  grep -q "3 items: 0 computed, 2 already stored, 1 failed" "$tmp/err-k2"
+ok $? "a re-run retries only the failed item (exit $st, 2 of 3 skipped, 1 failed)"
+[ "$(q "$tmp/k.db" "select count(*) from items where status='done'")" = 2 ] &&
+  [ "$(q "$tmp/k.db" "select count(*) from items where status='failed'")" = 1 ]
+ok $? "after the re-run: still 2 done, 1 failed, nothing duplicated"
+"$sepbench" run --suite tiny --backends "plugin:$plugin:gain=1" --db "$tmp/k2.db" --plugin-in-process >/dev/null 2>&1
+[ $? -eq 0 ] && [ "$(q "$tmp/k2.db" "select count(*) from items where status='done'")" = 3 ]
+ok $? "--plugin-in-process: the plugin runs in the sepbench process and stores 3 items"
+"$sepbench" run --suite tiny --backends "plugin:$plugin:crash_on=Rock" --db "$tmp/k3.db" --plugin-in-process \
+  >/dev/null 2>"$tmp/err-k3"
+st=$?
+[ $st -ne 0 ] && [ $st -ne 3 ] && ! grep -q "items:" "$tmp/err-k3"
+ok $? "--plugin-in-process: a plugin crash ends sepbench before its summary (exit $st, no isolation)"
 
 # 5. dir: estimates on disk (the tiny references themselves: perfect scores,
 # plus a folder with one target missing)
