@@ -296,3 +296,20 @@ int sb_csv_line(const sb_csv *c, int row)
     return 0;
   return c->lines[row + 1];
 }
+
+void sb_csv_write_field(FILE *f, const char *text)
+{
+  if (!text)
+    return;
+  if (!strpbrk(text, ",\"\r\n")) {
+    fputs(text, f);
+    return;
+  }
+  fputc('"', f);
+  for (const char *p = text; *p; p++) {
+    if (*p == '"')
+      fputc('"', f);
+    fputc(*p, f);
+  }
+  fputc('"', f);
+}

@@ -20,6 +20,7 @@
 #define SB_DATASETS_CSV_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include "sepbench/error.h"
 
 typedef struct sb_csv sb_csv;
@@ -54,5 +55,9 @@ const char *sb_csv_cell(const sb_csv *c, int row, int col);
 int sb_csv_line(const sb_csv *c, int row);
 
 void sb_csv_free(sb_csv **c);
+
+/* Writes one RFC 4180 field: as is, or quoted (with doubled quotes) when it
+ * holds a comma, a quote or a line break.  NULL writes an empty field. */
+void sb_csv_write_field(FILE *f, const char *text);
 
 #endif /* SB_DATASETS_CSV_H */

@@ -23,6 +23,9 @@
 
 #include "reports/export.h"
 
+#include "datasets/csv.h"
+#include "datasets/targets.h"
+
 static const char *const museval_keys[SB_MUSEVAL_N] = {"SDR", "SIR", "SAR", "ISR"};
 
 /* ---------------------------------------------------------------- formatting */
@@ -276,24 +279,11 @@ static target_frames *item_target(item_frames *it, const char *name)
   return &it->targets[it->n++];
 }
 
-/* Position of a target in musdb's order; others after, by name. */
-static int musdb_rank(const char *name)
-{
-  static const char *const order[] = {"vocals", "drums", "bass", "other", "accompaniment",
-                                      "linear_mixture"};
-  for (int i = 0; i < 6; i++)
-    if (strcmp(name, order[i]) == 0)
-      return i;
-  return 6;
-}
-
+/* Targets in the canonical order (datasets/targets.h). */
 static int compare_targets(const void *a, const void *b)
 {
   const target_frames *x = a, *y = b;
-  int rx = musdb_rank(x->name), ry = musdb_rank(y->name);
-  if (rx != ry)
-    return rx - ry;
-  return strcmp(x->name, y->name);
+  return sb_target_cmp(x->name, y->name);
 }
 
 /* Reads the frame values of an item, targets in musdb order. */
@@ -503,22 +493,6 @@ done:
 
 /* ---------------------------------------------------------------- CSV */
 
-static void write_csv_field(FILE *f, const char *text)
-{
-  if (!text)
-    return;
-  if (!strpbrk(text, ",\"\r\n")) {
-    fputs(text, f);
-    return;
-  }
-  fputc('"', f);
-  for (const char *p = text; *p; p++) {
-    if (*p == '"')
-      fputc('"', f);
-    fputc(*p, f);
-  }
-  fputc('"', f);
-}
 
 static void write_csv_value(FILE *f, sqlite3_stmt *st, int column)
 {
@@ -545,13 +519,13 @@ static sb_err write_item_csv(sb_store *s, int64_t item_id, const char *method, c
       return err;
     sqlite3_bind_int64(st, 1, item_id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-      write_csv_field(f, method);
+      sb_csv_write_field(f, method);
       fputc(',', f);
-      write_csv_field(f, track);
+      sb_csv_write_field(f, track);
       fputc(',', f);
-      write_csv_field(f, (const char *)sqlite3_column_text(st, 0));
+      sb_csv_write_field(f, (const char *)sqlite3_column_text(st, 0));
       fputc(',', f);
-      write_csv_field(f, (const char *)sqlite3_column_text(st, 1));
+      sb_csv_write_field(f, (const char *)sqlite3_column_text(st, 1));
       fputc(',', f);
       if (q == 0)
         fprintf(f, "%.17g", sqlite3_column_double(st, 3));

@@ -23,6 +23,9 @@
 
 #include "reports/leaderboard.h"
 
+#include "datasets/csv.h"
+#include "datasets/targets.h"
+
 struct sb_leaderboard {
   char *suite;     /* NULL = every suite */
   char *metric;
@@ -379,23 +382,10 @@ static sb_err default_config(sb_store *s, const char *suite, const char *metric,
 
 /* ---------------------------------------------------------------- table */
 
-/* Column rank of the musdb targets; others come after, by name. */
-static int target_rank(const char *name)
-{
-  static const char *const musdb[] = {"vocals", "drums", "bass", "other", "accompaniment"};
-  for (int i = 0; i < 5; i++)
-    if (strcmp(name, musdb[i]) == 0)
-      return i;
-  return 5;
-}
-
+/* Columns in the canonical target order (datasets/targets.h). */
 static int compare_targets(const void *a, const void *b)
 {
-  const char *x = *(const char *const *)a, *y = *(const char *const *)b;
-  int rx = target_rank(x), ry = target_rank(y);
-  if (rx != ry)
-    return rx - ry;
-  return strcmp(x, y);
+  return sb_target_cmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 typedef struct row_key {
@@ -917,23 +907,6 @@ static void write_markdown(const sb_leaderboard *lb, FILE *f)
     fprintf(f, "\n(n): computed from n tracks only\n");
 }
 
-/* RFC 4180 field: quoted when it holds a comma, quote or line break. */
-static void write_csv_field(FILE *f, const char *text)
-{
-  if (!text)
-    return;
-  if (!strpbrk(text, ",\"\r\n")) {
-    fputs(text, f);
-    return;
-  }
-  fputc('"', f);
-  for (const char *p = text; *p; p++) {
-    if (*p == '"')
-      fputc('"', f);
-    fputc(*p, f);
-  }
-  fputc('"', f);
-}
 
 static void write_csv(const sb_leaderboard *lb, FILE *f)
 {
@@ -942,15 +915,15 @@ static void write_csv(const sb_leaderboard *lb, FILE *f)
     for (int col = 0; col <= lb->n_targets; col++) {
       double value = col < lb->n_targets ? sb_leaderboard_value(lb, row, col)
                                          : sb_leaderboard_avg(lb, row);
-      write_csv_field(f, lb->suite);
+      sb_csv_write_field(f, lb->suite);
       fputc(',', f);
-      write_csv_field(f, lb->metric);
+      sb_csv_write_field(f, lb->metric);
       fprintf(f, ",%s,", sb_leaderboard_agg_name(lb->agg));
-      write_csv_field(f, lb->config);
+      sb_csv_write_field(f, lb->config);
       fputc(',', f);
-      write_csv_field(f, lb->methods[row]);
+      sb_csv_write_field(f, lb->methods[row]);
       fputc(',', f);
-      write_csv_field(f, col < lb->n_targets ? lb->targets[col] : "avg");
+      sb_csv_write_field(f, col < lb->n_targets ? lb->targets[col] : "avg");
       fputc(',', f);
       if (!isnan(value))
         fprintf(f, "%.17g", value);

@@ -98,10 +98,42 @@ static void test_file(void)
   tap_ok(err != SB_OK && c == NULL, "a folder is refused: %s", msg.text);
 }
 
+/* Fields written by sb_csv_write_field read back unchanged through the
+ * parser; plain fields are written without quotes. */
+static void test_write_field(void)
+{
+  static const char *const fields[] = {"plain", "A & B - C'est (live)", "comma, inside",
+                                       "say \"hi\"", "two\nlines"};
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  sb_csv *c = NULL;
+  int n = (int)(sizeof fields / sizeof fields[0]);
+  for (int i = 0; i < n; i++) {
+    if (i)
+      fputc(',', f);
+    sb_csv_write_field(f, fields[i]);
+  }
+  fputs("\n", f);
+  for (int i = 0; i < n; i++)
+    fprintf(f, "%s%d", i ? "," : "", i);
+  fputs("\n", f);
+  fclose(f);
+  tap_ok(strncmp(text, "plain,A & B - C'est (live),\"comma, inside\",\"say \"\"hi\"\"\",\"two\nlines\"", 62) == 0,
+         "fields are quoted only when needed, quotes doubled");
+  tap_ok(sb_csv_parse(text, len, "written", &c, NULL) == SB_OK && sb_csv_n_cols(c) == n,
+         "the written header parses with %d columns", n);
+  for (int i = 0; c && i < n; i++)
+    tap_ok(strcmp(sb_csv_header(c, i), fields[i]) == 0, "field %d reads back unchanged", i);
+  sb_csv_free(&c);
+  free(text);
+}
+
 int main(void)
 {
   test_good();
   test_bad();
   test_file();
+  test_write_field();
   return tap_done();
 }
