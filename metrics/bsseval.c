@@ -60,7 +60,8 @@ struct sb_bsseval {
   sb_bss_opts opts;
   int n_src, n_chan, m, L, n_lag; /* J, I, J I, taps, 2 L - 1 */
   int64_t T;
-  const double **ref;             /* m channel pointers, k = j I + c */
+  sb_sources ref;                 /* the references' view; channel k = j I + c */
+  int *ref_idx;                   /* 0 .. m - 1 */
   int whole;                      /* one frame = [0, T) */
   int frame_filters;              /* v3 framewise */
   int64_t n_frames, win, hop;
@@ -109,39 +110,61 @@ static void corr_to_R(const double *corr, int m, int L, double *R)
         R[((size_t)l * m + k) * m + kp] = corr[((size_t)kp * m + k) * n_lag + l + L - 1];
 }
 
-static int is_zero_range(const double *x, int64_t t0, int64_t t1)
+/* *zero = 1 when channel idx of s is 0 over [t0, t1). */
+static sb_err is_zero_range(const sb_sources *s, int idx, int64_t t0, int64_t t1, double *scratch,
+                            int *zero)
 {
-  for (int64_t t = t0; t < t1; t++)
-    if (x[t] != 0.0)
-      return 0;
-  return 1;
+  *zero = 1;
+  for (int64_t a = t0; a < t1 && *zero; a += SB_SPAN_MAX) {
+    int64_t n = t1 - a < SB_SPAN_MAX ? t1 - a : SB_SPAN_MAX;
+    const double *x;
+    sb_err err = sb_sources_span(s, idx / s->n_chan, idx % s->n_chan, a, n, scratch, &x);
+    if (err != SB_OK)
+      return err;
+    for (int64_t t = 0; t < n && *zero; t++)
+      *zero = x[t] == 0.0;
+  }
+  return SB_OK;
 }
 
-static int same_range(const double *x, const double *y, int64_t t0, int64_t t1)
+/* *same = 1 when channels i and j of s are equal over [t0, t1). */
+static sb_err same_range(const sb_sources *s, int i, int j, int64_t t0, int64_t t1,
+                         double *scratch, int *same)
 {
-  if (x == y)
-    return 1;
-  for (int64_t t = t0; t < t1; t++)
-    if (x[t] != y[t])
-      return 0;
-  return 1;
+  *same = 1;
+  if (i == j || (s->chan && s->chan[i] == s->chan[j]))
+    return SB_OK;
+  for (int64_t a = t0; a < t1 && *same; a += SB_SPAN_MAX) {
+    int64_t n = t1 - a < SB_SPAN_MAX ? t1 - a : SB_SPAN_MAX;
+    const double *x, *y;
+    sb_err err = sb_sources_span(s, i / s->n_chan, i % s->n_chan, a, n, scratch, &x);
+    if (err == SB_OK)
+      err = sb_sources_span(s, j / s->n_chan, j % s->n_chan, a, n, scratch + SB_SPAN_MAX, &y);
+    if (err != SB_OK)
+      return err;
+    for (int64_t t = 0; t < n && *same; t++)
+      *same = x[t] == y[t];
+  }
+  return SB_OK;
 }
 
 /* Chooses the channels of cand[0..n_cand) that enter a system over
- * [t0, t1): not all zero and not a copy of an earlier kept channel. */
-static int select_channels(const double *const *chan, const int *cand, int n_cand, int64_t t0,
-                           int64_t t1, int *keep)
+ * [t0, t1): not all zero and not a copy of an earlier kept channel.
+ * scratch holds 2 SB_SPAN_MAX doubles. */
+static sb_err select_channels(const sb_sources *s, const int *cand, int n_cand, int64_t t0,
+                              int64_t t1, double *scratch, int *keep, int *n_keep)
 {
-  int n_keep = 0;
-  for (int i = 0; i < n_cand; i++) {
-    const double *x = chan[cand[i]];
-    int dup = is_zero_range(x, t0, t1);
-    for (int j = 0; j < n_keep && !dup; j++)
-      dup = same_range(chan[keep[j]], x, t0, t1);
+  sb_err err = SB_OK;
+  *n_keep = 0;
+  for (int i = 0; i < n_cand && err == SB_OK; i++) {
+    int dup;
+    err = is_zero_range(s, cand[i], t0, t1, scratch, &dup);
+    for (int j = 0; j < *n_keep && !dup && err == SB_OK; j++)
+      err = same_range(s, keep[j], cand[i], t0, t1, scratch, &dup);
     if (!dup)
-      keep[n_keep++] = cand[i];
+      keep[(*n_keep)++] = cand[i];
   }
-  return n_keep;
+  return err;
 }
 
 /* R restricted to the kept channels. */
@@ -169,13 +192,15 @@ static void fill_rhs(const double *corr, int n_y, int n_lag, int L, const int *k
     }
 }
 
-static sb_err gram_sys_build(gram_sys *g, const double *const *chan, const double *R, int m,
-                             int L, const int *cand, int n_cand, int64_t t0, int64_t t1,
-                             double load)
+static sb_err gram_sys_build(gram_sys *g, const sb_sources *s, const double *R, int m, int L,
+                             const int *cand, int n_cand, int64_t t0, int64_t t1, double load,
+                             double *scratch)
 {
-  g->n_keep = select_channels(chan, cand, n_cand, t0, t1, g->keep);
+  sb_err err = select_channels(s, cand, n_cand, t0, t1, scratch, g->keep, &g->n_keep);
   g->load = load;
   g->R = NULL;
+  if (err != SB_OK)
+    return err;
   if (g->n_keep == 0)
     return SB_OK;
   g->R = sub_R(R, m, L, g->keep, g->n_keep);
@@ -199,8 +224,8 @@ static sb_err gram_sys_solve(const gram_sys *g, int L, int n_rhs, double *rhs)
 
 /* Sum over a partition of [0, T) into chunks of r_ij (x against y over the
  * whole signal), computed in parallel and added in chunk order. */
-static sb_err corr_whole(const sb_bsseval *b, int n_x, const double *const *x, int n_y,
-                         const double *const *y, int sym, double *out)
+static sb_err corr_whole(const sb_bsseval *b, const sb_sources *xs, int n_x, const int *x,
+                         const sb_sources *ys, int n_y, const int *y, int sym, double *out)
 {
   int64_t n_chunk = (b->T + CHUNK_LEN - 1) / CHUNK_LEN;
   size_t size = (size_t)n_x * n_y * b->n_lag;
@@ -213,7 +238,8 @@ static sb_err corr_whole(const sb_bsseval *b, int n_x, const double *const *x, i
 #endif
   for (int64_t c = 0; c < n_chunk; c++) {
     int64_t t0 = c * CHUNK_LEN, t1 = t0 + CHUNK_LEN < b->T ? t0 + CHUNK_LEN : b->T;
-    sb_err e = sb_fftcorr_add(b->fc, n_x, x, t0, t1, n_y, y, 0, b->T, sym, part + (size_t)c * size);
+    sb_err e = sb_fftcorr_add(b->fc, xs, n_x, x, t0, t1, ys, n_y, y, 0, b->T, sym,
+                              part + (size_t)c * size);
     if (e != SB_OK) {
 #ifdef _OPENMP
 #pragma omp critical(sb_bsseval_err)
@@ -242,9 +268,9 @@ typedef void (*frame_sink)(void *ctx, int64_t k, const double *corr);
  * whole = sum over frames of (cut + the pairs that cross the frame's edges,
  * y within max_lag outside it) + the samples outside every frame, which
  * is exact and saves a second pass over the track. */
-static sb_err frames_and_whole(const sb_bsseval *b, int n_x, const double *const *x, int n_y,
-                               const double *const *y, int sym, frame_sink sink, void *ctx,
-                               double *whole)
+static sb_err frames_and_whole(const sb_bsseval *b, const sb_sources *xs, int n_x, const int *x,
+                               const sb_sources *ys, int n_y, const int *y, int sym,
+                               frame_sink sink, void *ctx, double *whole)
 {
   const size_t size = (size_t)n_x * n_y * b->n_lag;
   const int ml = b->L - 1;
@@ -272,7 +298,7 @@ static sb_err frames_and_whole(const sb_bsseval *b, int n_x, const double *const
           break;
         frame_bounds(b, k, &t0, &t1);
         memset(buf, 0, sizeof(double) * size);
-        terr = sb_fftcorr_add(b->fc, n_x, x, t0, t1, n_y, y, t0, t1, sym, buf);
+        terr = sb_fftcorr_add(b->fc, xs, n_x, x, t0, t1, ys, n_y, y, t0, t1, sym, buf);
         if (terr != SB_OK)
           break;
         sink(ctx, k, buf);
@@ -281,10 +307,10 @@ static sb_err frames_and_whole(const sb_bsseval *b, int n_x, const double *const
         for (size_t i = 0; i < size; i++)
           a[i] += buf[i];
         memset(buf, 0, sizeof(double) * size);
-        terr = sb_fftcorr_add(b->fc, n_x, x, t0, t1, n_y, y, t0 - ml > 0 ? t0 - ml : 0, t0, 0,
-                              buf);
+        terr = sb_fftcorr_add(b->fc, xs, n_x, x, t0, t1, ys, n_y, y,
+                              t0 - ml > 0 ? t0 - ml : 0, t0, 0, buf);
         if (terr == SB_OK)
-          terr = sb_fftcorr_add(b->fc, n_x, x, t0, t1, n_y, y, t1,
+          terr = sb_fftcorr_add(b->fc, xs, n_x, x, t0, t1, ys, n_y, y, t1,
                                 t1 + ml < b->T ? t1 + ml : b->T, 0, buf);
         if (terr != SB_OK)
           break;
@@ -301,7 +327,7 @@ static sb_err frames_and_whole(const sb_bsseval *b, int n_x, const double *const
     free(buf);
   }
   if (err == SB_OK && whole && !partition)
-    err = corr_whole(b, n_x, x, n_y, y, sym, whole);
+    err = corr_whole(b, xs, n_x, x, ys, n_y, y, sym, whole);
   if (err == SB_OK && partition) {
     memset(whole, 0, sizeof(double) * size);
     for (int64_t g = 0; g < n_group; g++)
@@ -313,7 +339,7 @@ static sb_err frames_and_whole(const sb_bsseval *b, int n_x, const double *const
       frame_bounds(b, k, &t0, &t1);
       next = k + 1 < b->n_frames ? (k + 1) * b->hop : b->T;
       if (next > t1)
-        err = sb_fftcorr_add(b->fc, n_x, x, t1, next, n_y, y, 0, b->T, 0, whole);
+        err = sb_fftcorr_add(b->fc, xs, n_x, x, t1, next, ys, n_y, y, 0, b->T, 0, whole);
     }
   }
   free(acc);
@@ -335,17 +361,38 @@ static void r_sink(void *ctx, int64_t k, const double *corr)
 
 /* ------------------------------------------------------------------- new */
 
+/* SB_ENONFINITE naming the first NaN/Inf sample of the references, or the
+ * reader's error. scratch holds SB_SPAN_MAX doubles. */
+static sb_err check_finite(const sb_sources *ref, double *scratch, sb_msg *msg)
+{
+  for (int k = 0; k < ref->n_src * ref->n_chan; k++)
+    for (int64_t a = 0; a < ref->n_samples; a += SB_SPAN_MAX) {
+      int64_t n = ref->n_samples - a < SB_SPAN_MAX ? ref->n_samples - a : SB_SPAN_MAX;
+      const double *x;
+      sb_err err = sb_sources_span(ref, k / ref->n_chan, k % ref->n_chan, a, n, scratch, &x);
+      if (err != SB_OK)
+        return sb_msg_set(msg, err, "bsseval: reference %d channel %d: %s", k / ref->n_chan,
+                          k % ref->n_chan, sb_strerror(err));
+      for (int64_t t = 0; t < n; t++)
+        if (!isfinite(x[t]))
+          return sb_msg_set(msg, SB_ENONFINITE,
+                            "bsseval: reference %d channel %d: non-finite sample at %lld",
+                            k / ref->n_chan, k % ref->n_chan, (long long)(a + t));
+    }
+  return SB_OK;
+}
+
 sb_err sb_bsseval_new(const sb_bss_opts *opts, const sb_sources *ref, sb_bsseval **out,
                       sb_msg *msg)
 {
   sb_bsseval *b = NULL;
   sb_err err = SB_OK;
-  double *corr = NULL;
+  double *corr = NULL, *scratch = NULL;
 
   if (!out)
     return sb_msg_set(msg, SB_EINVAL, "bsseval: NULL output pointer");
   *out = NULL;
-  if (!opts || !ref || !ref->chan)
+  if (!opts || !sb_sources_readable(ref))
     return sb_msg_set(msg, SB_EINVAL, "bsseval: NULL options or references");
   if (opts->mode != SB_BSS_V4 && opts->mode != SB_BSS_V3)
     return sb_msg_set(msg, SB_EINVAL, "bsseval: unknown mode %d", (int)opts->mode);
@@ -362,14 +409,15 @@ sb_err sb_bsseval_new(const sb_bss_opts *opts, const sb_sources *ref, sb_bsseval
                       (long long)ref->n_samples, opts->filter_len);
   if (opts->win > 0 && opts->win < ref->n_samples && opts->hop < 1)
     return sb_msg_set(msg, SB_EINVAL, "bsseval: hop %lld must be >= 1", (long long)opts->hop);
-  for (int k = 0; k < ref->n_src * ref->n_chan; k++) {
+  for (int k = 0; ref->chan && k < ref->n_src * ref->n_chan; k++)
     if (!ref->chan[k])
       return sb_msg_set(msg, SB_EINVAL, "bsseval: reference channel %d is NULL", k);
-    for (int64_t t = 0; t < ref->n_samples; t++)
-      if (!isfinite(ref->chan[k][t]))
-        return sb_msg_set(msg, SB_ENONFINITE,
-                          "bsseval: reference %d channel %d: non-finite sample at %lld",
-                          k / ref->n_chan, k % ref->n_chan, (long long)t);
+  scratch = malloc(sizeof(double) * 2 * (size_t)SB_SPAN_MAX);
+  if (!scratch)
+    return sb_msg_set(msg, SB_ENOMEM, "bsseval: out of memory");
+  if ((err = check_finite(ref, scratch, msg)) != SB_OK) {
+    free(scratch);
+    return err;
   }
 
   b = calloc(1, sizeof *b);
@@ -382,13 +430,14 @@ sb_err sb_bsseval_new(const sb_bss_opts *opts, const sb_sources *ref, sb_bsseval
   b->L = opts->filter_len;
   b->n_lag = 2 * b->L - 1;
   b->T = ref->n_samples;
-  b->ref = malloc(sizeof(*b->ref) * (size_t)b->m);
-  if (!b->ref) {
+  b->ref = *ref;
+  b->ref_idx = malloc(sizeof(*b->ref_idx) * (size_t)b->m);
+  if (!b->ref_idx) {
     err = SB_ENOMEM;
     goto fail;
   }
   for (int k = 0; k < b->m; k++)
-    b->ref[k] = ref->chan[k];
+    b->ref_idx[k] = k;
 
   /* framing (museval Framing; mir_eval's whole-signal fallback for v3) */
   if (opts->win <= 0 || opts->win >= b->T) {
@@ -426,10 +475,10 @@ sb_err sb_bsseval_new(const sb_bss_opts *opts, const sb_sources *ref, sb_bsseval
     }
     ctx.b = b;
     ctx.R_frame = b->R_frame;
-    err = frames_and_whole(b, b->m, b->ref, b->m, b->ref, 1, r_sink, &ctx,
-                           b->frame_filters ? NULL : corr);
+    err = frames_and_whole(b, &b->ref, b->m, b->ref_idx, &b->ref, b->m, b->ref_idx, 1, r_sink,
+                           &ctx, b->frame_filters ? NULL : corr);
   } else {
-    err = corr_whole(b, b->m, b->ref, b->m, b->ref, 1, corr);
+    err = corr_whole(b, &b->ref, b->m, b->ref_idx, &b->ref, b->m, b->ref_idx, 1, corr);
   }
   if (err != SB_OK)
     goto fail;
@@ -446,10 +495,11 @@ sb_err sb_bsseval_new(const sb_bss_opts *opts, const sb_sources *ref, sb_bsseval
     corr_to_R(corr, b->m, b->L, b->R_whole);
     for (int k = 0; k < b->m; k++)
       cand[k] = k;
-    err = gram_sys_build(&b->all, b->ref, b->R_whole, b->m, b->L, cand, b->m, 0, b->T, load);
+    err = gram_sys_build(&b->all, &b->ref, b->R_whole, b->m, b->L, cand, b->m, 0, b->T, load,
+                         scratch);
     for (int j = 0; j < b->n_src && err == SB_OK; j++)
-      err = gram_sys_build(&b->src[j], b->ref, b->R_whole, b->m, b->L, cand + j * b->n_chan,
-                           b->n_chan, 0, b->T, load);
+      err = gram_sys_build(&b->src[j], &b->ref, b->R_whole, b->m, b->L, cand + j * b->n_chan,
+                           b->n_chan, 0, b->T, load, scratch);
     if (err != SB_OK)
       goto fail;
 
@@ -475,11 +525,13 @@ sb_err sb_bsseval_new(const sb_bss_opts *opts, const sb_sources *ref, sb_bsseval
     }
   }
   free(corr);
+  free(scratch);
   *out = b;
   return SB_OK;
 
 fail:
   free(corr);
+  free(scratch);
   sb_bsseval_free(&b);
   if (err == SB_ENOMEM)
     return sb_msg_set(msg, err, "bsseval: out of memory");
@@ -521,40 +573,39 @@ void sb_bsseval_free(sb_bsseval **pb)
   sb_fftcorr_free(&b->fc);
   free(b->R_whole);
   free(b->R_frame);
-  free(b->ref);
+  free(b->ref_idx);
   free(b);
   *pb = NULL;
 }
 
 /* ------------------------------------------------------------ evaluation */
 
-/* The estimates of a call: unique channel-pointer sets. */
+/* The estimates of a call: the distinct estimate indices of its pairs. */
 typedef struct est_set {
+  const sb_sources *view;    /* the estimates */
   int n_est;
-  int *of_pair;              /* pair -> estimate index */
-  const double **col;        /* n_est * I channel pointers, column y = e I + c */
+  int *of_pair;              /* pair -> estimate slot */
+  int *col;                  /* n_est * I flat channel indices of view, column y = e I + c */
 } est_set;
 
-static sb_err est_set_init(est_set *es, const sb_bsseval *b, int n_pair, const sb_bss_pair *pair)
+static sb_err est_set_init(est_set *es, const sb_bsseval *b, const sb_sources *view, int n_pair,
+                           const sb_bss_pair *pair)
 {
   const int I = b->n_chan;
+  es->view = view;
   es->n_est = 0;
   es->of_pair = malloc(sizeof(int) * (size_t)n_pair);
-  es->col = malloc(sizeof(*es->col) * (size_t)n_pair * I);
+  es->col = malloc(sizeof(int) * (size_t)n_pair * I);
   if (!es->of_pair || !es->col)
     return SB_ENOMEM;
   for (int p = 0; p < n_pair; p++) {
     int e;
-    for (e = 0; e < es->n_est; e++) {
-      int same = 1;
-      for (int c = 0; c < I && same; c++)
-        same = es->col[(size_t)e * I + c] == pair[p].est_chan[c];
-      if (same)
+    for (e = 0; e < es->n_est; e++)
+      if (es->col[(size_t)e * I] == pair[p].est * I)
         break;
-    }
     if (e == es->n_est) {
       for (int c = 0; c < I; c++)
-        es->col[(size_t)e * I + c] = pair[p].est_chan[c];
+        es->col[(size_t)e * I + c] = pair[p].est * I + c;
       es->n_est++;
     }
     es->of_pair[p] = e;
@@ -573,26 +624,36 @@ typedef struct frame_energy {
   double s, e, err, es; /* ||s||^2, ||e||^2, ||e - s||^2, <e, s> */
 } frame_energy;
 
-static frame_energy pair_energy(const sb_bsseval *b, int target, const double *const *est,
-                                int64_t t0, int64_t t1)
+/* Energies of reference target against estimate est of view over [t0, t1);
+ * scratch holds 2 SB_SPAN_MAX doubles. */
+static sb_err pair_energy(const sb_bsseval *b, int target, const sb_sources *view, int est,
+                          int64_t t0, int64_t t1, double *scratch, frame_energy *fe)
 {
-  frame_energy fe = {0.0, 0.0, 0.0, 0.0};
+  fe->s = fe->e = fe->err = fe->es = 0.0;
   for (int c = 0; c < b->n_chan; c++) {
-    const double *s = b->ref[target * b->n_chan + c], *e = est[c];
     double ss = 0.0, ee = 0.0, dd = 0.0, es = 0.0;
-    for (int64_t t = t0; t < t1; t++) {
-      double d = e[t] - s[t];
-      ss += s[t] * s[t];
-      ee += e[t] * e[t];
-      dd += d * d;
-      es += e[t] * s[t];
+    for (int64_t a = t0; a < t1; a += SB_SPAN_MAX) {
+      int64_t n = t1 - a < SB_SPAN_MAX ? t1 - a : SB_SPAN_MAX;
+      const double *s, *e;
+      sb_err err = sb_sources_span(&b->ref, target, c, a, n, scratch, &s);
+      if (err == SB_OK)
+        err = sb_sources_span(view, est, c, a, n, scratch + SB_SPAN_MAX, &e);
+      if (err != SB_OK)
+        return err;
+      for (int64_t t = 0; t < n; t++) {
+        double d = e[t] - s[t];
+        ss += s[t] * s[t];
+        ee += e[t] * e[t];
+        dd += d * d;
+        es += e[t] * s[t];
+      }
     }
-    fe.s += ss;
-    fe.e += ee;
-    fe.err += dd;
-    fe.es += es;
+    fe->s += ss;
+    fe->e += ee;
+    fe->err += dd;
+    fe->es += es;
   }
-  return fe;
+  return SB_OK;
 }
 
 static void write_nan(int64_t k, int64_t n_frames, int p, double *sdr, double *isr, double *sir,
@@ -757,7 +818,7 @@ static sb_err eval_filter_mode(sb_bsseval *b, int n_pair, const sb_bss_pair *pai
   /* D over the whole track (and of every frame), then the all-source
    * filters C of every estimate */
   if (b->whole) {
-    err = corr_whole(b, m, b->ref, n_y, es->col, 0, corr);
+    err = corr_whole(b, &b->ref, m, b->ref_idx, es->view, n_y, es->col, 0, corr);
   } else {
     d_sink_ctx ctx;
     d_frame = malloc(sizeof(double) * (size_t)m * n_y * L * (size_t)b->n_frames);
@@ -768,7 +829,8 @@ static sb_err eval_filter_mode(sb_bsseval *b, int n_pair, const sb_bss_pair *pai
     ctx.b = b;
     ctx.n_xy = m * n_y;
     ctx.d_frame = d_frame;
-    err = frames_and_whole(b, m, b->ref, n_y, es->col, 0, d_sink, &ctx, corr);
+    err = frames_and_whole(b, &b->ref, m, b->ref_idx, es->view, n_y, es->col, 0, d_sink, &ctx,
+                           corr);
   }
   if (err != SB_OK)
     goto done;
@@ -835,8 +897,9 @@ static sb_err eval_filter_mode(sb_bsseval *b, int n_pair, const sb_bss_pair *pai
     const size_t per = (size_t)L * m * m;
     fftw_complex *E = fftw_malloc(sizeof(fftw_complex) * (size_t)m * m * nb);
     double *p_est = malloc(sizeof(double) * (size_t)es->n_est);
+    double *scratch = malloc(sizeof(double) * 2 * (size_t)SB_SPAN_MAX);
     const fftw_complex **v = malloc(sizeof(*v) * (size_t)m);
-    sb_err terr = (E && p_est && v) ? SB_OK : SB_ENOMEM;
+    sb_err terr = (E && p_est && v && scratch) ? SB_OK : SB_ENOMEM;
     /* frame correlations: lags 0..L-1 at d_off in rows of d_stride */
     const size_t d_stride = b->whole ? (size_t)b->n_lag : (size_t)L;
     const size_t d_off = b->whole ? (size_t)(L - 1) : 0;
@@ -874,7 +937,9 @@ static sb_err eval_filter_mode(sb_bsseval *b, int n_pair, const sb_bss_pair *pai
         double q = 0.0, interf = 0.0, spat = 0.0, lin_p = 0.0, lin_q = 0.0;
         double pp = p_est[e], artif, filt_err;
         size_t idx = (size_t)p * b->n_frames + k;
-        fe = pair_energy(b, j, pair[p].est_chan, t0, t1);
+        terr = pair_energy(b, j, es->view, pair[p].est, t0, t1, scratch, &fe);
+        if (terr != SB_OK)
+          break;
         for (int c = 0; c < I; c++) {
           for (int r = 0; r < m; r++)
             v[r] = r / I == j ? f->u_cj + ((size_t)c * m + r) * nb : NULL;
@@ -908,6 +973,7 @@ static sb_err eval_filter_mode(sb_bsseval *b, int n_pair, const sb_bss_pair *pai
     }
     fftw_free(E);
     free(p_est);
+    free(scratch);
     free(v);
   }
 
@@ -1004,8 +1070,9 @@ static sb_err eval_frame_filters(sb_bsseval *b, int n_pair, const sb_bss_pair *p
     int *ecols = malloc(sizeof(int) * (size_t)n_y);
     double *ecol_e = malloc(sizeof(double) * (size_t)n_y);
     double *qv = malloc(sizeof(double) * (size_t)n_y);
-    sb_err terr =
-      (dfr && p_col && q_col && e_col && cols && ecols && ecol_e && qv) ? SB_OK : SB_ENOMEM;
+    double *scratch = malloc(sizeof(double) * 2 * (size_t)SB_SPAN_MAX);
+    sb_err terr = (dfr && p_col && q_col && e_col && cols && ecols && ecol_e && qv && scratch)
+                    ? SB_OK : SB_ENOMEM;
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
@@ -1022,21 +1089,28 @@ static sb_err eval_frame_filters(sb_bsseval *b, int n_pair, const sb_bss_pair *p
       }
       frame_bounds(b, k, &t0, &t1);
       memset(dfr, 0, sizeof(double) * n_corr);
-      terr = sb_fftcorr_add(b->fc, m, b->ref, t0, t1, n_y, es->col, t0, t1, 0, dfr);
-      if (terr != SB_OK)
-        continue;
-      for (int y = 0; y < n_y; y++) {
+      terr = sb_fftcorr_add(b->fc, &b->ref, m, b->ref_idx, t0, t1, es->view, n_y, es->col, t0, t1,
+                            0, dfr);
+      for (int y = 0; y < n_y && terr == SB_OK; y++) {
         double acc = 0.0;
-        for (int64_t t = t0; t < t1; t++)
-          acc += es->col[y][t] * es->col[y][t];
+        const int col = es->col[y];
+        for (int64_t a = t0; a < t1 && terr == SB_OK; a += SB_SPAN_MAX) {
+          int64_t n = t1 - a < SB_SPAN_MAX ? t1 - a : SB_SPAN_MAX;
+          const double *x;
+          terr = sb_sources_span(es->view, col / I, col % I, a, n, scratch, &x);
+          for (int64_t t = 0; t < n && terr == SB_OK; t++)
+            acc += x[t] * x[t];
+        }
         e_col[y] = acc;
         cols[y] = y;
       }
       /* all sources */
       for (int r = 0; r < m; r++)
         cand[r] = r;
-      n_keep = select_channels(b->ref, cand, m, t0, t1, keep);
-      terr = frame_energies(b, R, keep, n_keep, dfr, n_y, cols, n_y, e_col, p_col);
+      if (terr == SB_OK)
+        terr = select_channels(&b->ref, cand, m, t0, t1, scratch, keep, &n_keep);
+      if (terr == SB_OK)
+        terr = frame_energies(b, R, keep, n_keep, dfr, n_y, cols, n_y, e_col, p_col);
       /* each target source, with the estimates paired with it */
       for (int j = 0; j < b->n_src && terr == SB_OK; j++) {
         int n_cols = 0;
@@ -1054,8 +1128,9 @@ static sb_err eval_frame_filters(sb_bsseval *b, int n_pair, const sb_bss_pair *p
         }
         if (n_cols == 0)
           continue;
-        n_keep = select_channels(b->ref, cand + j * I, I, t0, t1, keep);
-        terr = frame_energies(b, R, keep, n_keep, dfr, n_y, ecols, n_cols, ecol_e, qv);
+        terr = select_channels(&b->ref, cand + j * I, I, t0, t1, scratch, keep, &n_keep);
+        if (terr == SB_OK)
+          terr = frame_energies(b, R, keep, n_keep, dfr, n_y, ecols, n_cols, ecol_e, qv);
         for (int c = 0; c < n_cols; c++)
           q_col[ecols[c]] = qv[c];
       }
@@ -1063,8 +1138,11 @@ static sb_err eval_frame_filters(sb_bsseval *b, int n_pair, const sb_bss_pair *p
         continue;
       for (int p = 0; p < n_pair; p++) {
         const int j = pair[p].target, e = es->of_pair[p];
-        frame_energy fe = pair_energy(b, j, pair[p].est_chan, t0, t1);
+        frame_energy fe;
         double pp = 0.0, q = 0.0;
+        terr = pair_energy(b, j, es->view, pair[p].est, t0, t1, scratch, &fe);
+        if (terr != SB_OK)
+          break;
         for (int c = 0; c < I; c++) {
           pp += p_col[e * I + c];
           q += q_col[e * I + c];
@@ -1087,26 +1165,28 @@ static sb_err eval_frame_filters(sb_bsseval *b, int n_pair, const sb_bss_pair *p
     free(ecols);
     free(ecol_e);
     free(qv);
+    free(scratch);
   }
   return err;
 }
 
-sb_err sb_bsseval_eval_pairs(sb_bsseval *b, int n_pair, const sb_bss_pair *pair,
-                             const unsigned char *skip, double *sdr, double *isr,
-                             double *sir, double *sar)
+sb_err sb_bsseval_eval_pairs(sb_bsseval *b, const sb_sources *est, int n_pair,
+                             const sb_bss_pair *pair, const unsigned char *skip, double *sdr,
+                             double *isr, double *sir, double *sar)
 {
-  est_set es = {0, NULL, NULL};
+  est_set es = {NULL, 0, NULL, NULL};
   sb_err err;
-  if (!b || !pair || n_pair < 1 || n_pair > 64 * 64)
+  if (!b || !sb_sources_readable(est) || !pair || n_pair < 1 || n_pair > 64 * 64 ||
+      est->n_chan != b->n_chan || est->n_samples != b->T)
     return SB_EINVAL;
-  for (int p = 0; p < n_pair; p++) {
-    if (pair[p].target < 0 || pair[p].target >= b->n_src || !pair[p].est_chan)
+  for (int p = 0; p < n_pair; p++)
+    if (pair[p].target < 0 || pair[p].target >= b->n_src || pair[p].est < 0 ||
+        pair[p].est >= est->n_src)
       return SB_EINVAL;
-    for (int c = 0; c < b->n_chan; c++)
-      if (!pair[p].est_chan[c])
-        return SB_EINVAL;
-  }
-  err = est_set_init(&es, b, n_pair, pair);
+  for (int k = 0; est->chan && k < est->n_src * est->n_chan; k++)
+    if (!est->chan[k])
+      return SB_EINVAL;
+  err = est_set_init(&es, b, est, n_pair, pair);
   if (err == SB_OK) {
     if (b->frame_filters)
       err = eval_frame_filters(b, n_pair, pair, &es, skip, sdr, isr, sir, sar);
@@ -1117,12 +1197,12 @@ sb_err sb_bsseval_eval_pairs(sb_bsseval *b, int n_pair, const sb_bss_pair *pair,
   return err;
 }
 
-sb_err sb_bsseval_eval(sb_bsseval *b, int target, const double *const *est_chan,
+sb_err sb_bsseval_eval(sb_bsseval *b, int target, const sb_sources *est, int e,
                        const unsigned char *skip, double *sdr, double *isr, double *sir,
                        double *sar)
 {
   sb_bss_pair pair;
   pair.target = target;
-  pair.est_chan = est_chan;
-  return sb_bsseval_eval_pairs(b, 1, &pair, skip, sdr, isr, sir, sar);
+  pair.est = e;
+  return sb_bsseval_eval_pairs(b, est, 1, &pair, skip, sdr, isr, sir, sar);
 }

@@ -32,12 +32,14 @@
  *
  * Workload: one sb_bsseval per track (4 sources x 2 channels x 512 taps,
  * 3-10 min at 44.1 kHz), sb_bsseval_eval_pairs called once with the J (or
- * J x J) pairs.  Memory besides the signals: (J I)^2 L doubles per frame
- * (262 KB for 4 stereo sources) in framewise modes, and during a v4 call
- * J I x (estimates x I) x L doubles per frame plus per-thread FFT buffers;
- * the dense (J I L)^2 matrix (134 MB) only when the Levinson recursion
- * breaks down.  3 min, 4 stereo sources, v4 1-s frames: about 2 s on 2
- * cores and ~130 MB beyond the 970 MB of float64 signals.
+ * J x J) pairs.  Signals are read through their views (metrics/sources.h)
+ * in pieces, so with streamed views nothing of track length is held.
+ * Memory: (J I)^2 L doubles per frame (262 KB for 4 stereo sources) in
+ * framewise modes, and during a v4 call J I x (estimates x I) x L doubles
+ * per frame plus per-thread FFT buffers; the dense (J I L)^2 matrix
+ * (134 MB) only when the Levinson recursion breaks down.  3 min, 4 stereo
+ * sources, v4 1-s frames: about 2 s on 2 cores and ~130 MB; 10 min about
+ * 0.35 GB (plus the signals when they are held in memory).
  */
 #ifndef SB_METRICS_BSSEVAL_H
 #define SB_METRICS_BSSEVAL_H
@@ -61,12 +63,15 @@ typedef struct sb_bss_opts {
 typedef struct sb_bsseval sb_bsseval;
 
 /* Prepares the reference-side work (correlations, Gram matrices,
- * factorisations for v4 and the whole signal) for the references ref.  The
- * sample arrays of ref must stay valid until free (the sb_sources struct
- * itself is copied).  Uses OpenMP threads.
+ * factorisations for v4 and the whole signal) for the references ref (an
+ * in-memory or streamed view).  What ref points at (channel pointer array
+ * and samples, or the reader's state) must stay valid until free; the
+ * sb_sources struct itself is copied.  Uses OpenMP threads.
  * SB_EINVAL (NULL pointers, bad options, filter_len < 1, hop < 1 for a
  * framewise evaluation), SB_ELENGTH (signal shorter than filter_len),
- * SB_ENOMEM, SB_ENUMERIC (non-finite samples or a failed factorisation). */
+ * SB_ENONFINITE (a NaN/Inf reference sample, msg names it), SB_ENOMEM,
+ * SB_ENUMERIC (a failed factorisation), and the errors of a streamed
+ * view's reader. */
 sb_err sb_bsseval_new(const sb_bss_opts *opts, const sb_sources *ref, sb_bsseval **out, sb_msg *msg);
 
 /* Number of frames the framing yields (museval/mir_eval rule); 1 for the
@@ -77,34 +82,35 @@ int64_t sb_bsseval_n_frames(const sb_bsseval *b);
 int64_t sb_bsseval_win(const sb_bsseval *b);
 int64_t sb_bsseval_hop(const sb_bsseval *b);
 
-/* Evaluates one estimate (n_chan channel pointers, ref->n_samples samples
- * each) against reference `target`.  skip (n_frames flags, may be NULL)
- * marks frames to leave NaN.  Outputs are n_frames values each, in dB; any
- * output pointer may be NULL; ISR is NaN for SB_CRIT_SOURCES.  A frame whose
- * energies give 0/0 follows numpy: denominator 0 -> +inf, numerator 0 ->
- * -inf (a denominator that rounding makes negative counts as 0).
- * Thread-safe: concurrent calls on the same sb_bsseval are allowed.
- * SB_EINVAL (NULL pointers, target out of range), SB_ENOMEM, SB_ENUMERIC. */
-sb_err sb_bsseval_eval(sb_bsseval *b, int target, const double *const *est_chan,
-                       const unsigned char *skip, double *sdr, double *isr,
-                       double *sir, double *sar);
-
 /* One (reference, estimate) pair of sb_bsseval_eval_pairs. */
 typedef struct sb_bss_pair {
-  int target;                    /* reference index, 0 <= target < n_src */
-  const double *const *est_chan; /* n_chan channel pointers of the estimate */
+  int target; /* reference index, 0 <= target < n_src */
+  int est;    /* estimate index in the view given to the call */
 } sb_bss_pair;
 
-/* Same as n_pair calls of sb_bsseval_eval, but the work that depends only on
- * an estimate (its correlations with the references, its whole-track
- * filters, the per-frame v3 solves) is done once for all pairs that share
- * it: pairs with equal channel pointers are the same estimate.  Use it for
- * the J pairs of a track or the J x J pairs of a permutation search.
- * Outputs hold n_pair * n_frames values, pair p at [p * n_frames + k];
- * any output pointer may be NULL.  Errors as sb_bsseval_eval. */
-sb_err sb_bsseval_eval_pairs(sb_bsseval *b, int n_pair, const sb_bss_pair *pair,
-                             const unsigned char *skip, double *sdr, double *isr,
-                             double *sir, double *sar);
+/* Evaluates the pairs: estimate pair[p].est of the view est (same channel
+ * count and length as the references; in memory or streamed) against
+ * reference pair[p].target.  The work that depends only on an estimate
+ * (its correlations with the references, its whole-track filters, the
+ * per-frame v3 solves) is done once for all pairs that share it: use one
+ * call for the J pairs of a track or the J x J pairs of a permutation
+ * search.  skip (n_frames flags, may be NULL) marks frames to leave NaN.
+ * Outputs hold n_pair * n_frames values in dB, pair p at
+ * [p * n_frames + k]; any output pointer may be NULL; ISR is NaN for
+ * SB_CRIT_SOURCES.  A frame whose energies give 0/0 follows numpy:
+ * denominator 0 -> +inf, numerator 0 -> -inf (a denominator that rounding
+ * makes negative counts as 0).  Thread-safe: concurrent calls on the same
+ * sb_bsseval are allowed.  SB_EINVAL (NULL pointers, indices out of range,
+ * a view of another shape), SB_ENOMEM, SB_ENUMERIC, and the errors of a
+ * streamed view's reader. */
+sb_err sb_bsseval_eval_pairs(sb_bsseval *b, const sb_sources *est, int n_pair,
+                             const sb_bss_pair *pair, const unsigned char *skip, double *sdr,
+                             double *isr, double *sir, double *sar);
+
+/* One pair: estimate e of est against reference target (n_frames outputs). */
+sb_err sb_bsseval_eval(sb_bsseval *b, int target, const sb_sources *est, int e,
+                       const unsigned char *skip, double *sdr, double *isr, double *sir,
+                       double *sar);
 
 void sb_bsseval_free(sb_bsseval **b);
 

@@ -118,42 +118,40 @@ static double safe_db(double num, double den)
   return 10.0 * log10(num / den);
 }
 
-/* Locates the first NaN/Inf sample of a group (source, channel, sample
- * order).  Returns 1 when one exists. */
-static int find_nonfinite(const sb_sources *s, int *src, int *chan, int64_t *at, double *value)
-{
-  for (int j = 0; j < s->n_src; j++)
-    for (int c = 0; c < s->n_chan; c++) {
-      const double *x = sb_sources_chan(s, j, c);
-      for (int64_t n = 0; n < s->n_samples; n++)
-        if (!isfinite(x[n])) {
-          *src = j;
-          *chan = c;
-          *at = n;
-          *value = x[n];
-          return 1;
-        }
-    }
-  return 0;
-}
-
+/* SB_ENONFINITE naming the first NaN/Inf sample of a group (source,
+ * channel, sample order), SB_OK when there is none, or the reader's
+ * error. */
 static sb_err report_nonfinite(const sb_sources *s, const char *label, sb_msg *msg)
 {
-  int src, chan;
-  int64_t at;
-  double value;
-  if (!find_nonfinite(s, &src, &chan, &at, &value))
-    return SB_OK;
-  return sb_msg_set(msg, SB_ENONFINITE, "%s %d channel %d sample %lld: %s", label, src, chan,
-                    (long long)at, isnan(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf");
+  double *scratch = s->chan ? NULL : malloc((size_t)SB_SPAN_MAX * sizeof *scratch);
+  sb_err err = s->chan || scratch ? SB_OK : SB_ENOMEM;
+  for (int j = 0; j < s->n_src && err == SB_OK; j++)
+    for (int c = 0; c < s->n_chan && err == SB_OK; c++)
+      for (int64_t a = 0; a < s->n_samples && err == SB_OK; a += SB_SPAN_MAX) {
+        int64_t n = s->n_samples - a < SB_SPAN_MAX ? s->n_samples - a : SB_SPAN_MAX;
+        const double *x;
+        if ((err = sb_sources_span(s, j, c, a, n, scratch, &x)) != SB_OK)
+          break;
+        for (int64_t t = 0; t < n; t++)
+          if (!isfinite(x[t])) {
+            err = sb_msg_set(msg, SB_ENONFINITE, "%s %d channel %d sample %lld: %s", label, j, c,
+                             (long long)(a + t),
+                             isnan(x[t]) ? "NaN" : x[t] > 0 ? "+Inf" : "-Inf");
+            break;
+          }
+      }
+  free(scratch);
+  if (err != SB_OK && err != SB_ENONFINITE)
+    return sb_msg_set(msg, err, "%s: %s", label, sb_strerror(err));
+  return err;
 }
 
 static sb_err check_group(const sb_sources *s, const char *label, sb_msg *msg)
 {
-  if (!s->chan || s->n_src < 1 || s->n_chan < 1 || s->n_samples < 1)
+  if (!sb_sources_readable(s) || s->n_src < 1 || s->n_chan < 1 || s->n_samples < 1)
     return sb_msg_set(msg, SB_EINVAL, "%s: empty signal group (%d sources, %d channels, %lld samples)",
                       label, s->n_src, s->n_chan, (long long)s->n_samples);
-  for (int i = 0; i < s->n_src * s->n_chan; i++)
+  for (int i = 0; s->chan && i < s->n_src * s->n_chan; i++)
     if (!s->chan[i])
       return sb_msg_set(msg, SB_EINVAL, "%s: channel pointer %d is NULL", label, i);
   return SB_OK;
@@ -227,16 +225,11 @@ static unsigned char pair_whole_skip(const eval_ctx *x, int j, int e)
   return x->stats->whole_ref_silent[j] || x->stats->whole_est_silent[e];
 }
 
-static const double *const *est_chans(const sb_sources *s, int e)
-{
-  return s->chan + (size_t)e * (size_t)s->n_chan;
-}
-
 /* ------------------------------------------------------------ BSS Eval */
 
 typedef struct bss_job {
   int target;                    /* reference index */
-  const double *const *est_chan; /* n_chan pointers */
+  int est;                       /* estimate index in the call's view */
   const unsigned char *skip;     /* n_out flags */
   double *sdr, *isr, *sir, *sar; /* n_out values each; sdr may be NULL */
 } bss_job;
@@ -247,8 +240,8 @@ typedef struct bss_job {
  * rule) are computed and masked afterwards.  gidx maps reference indices to
  * the group b was built on (-1: not in the group, values NaN).  All jobs
  * have an sdr output or none has. */
-static sb_err run_bss_jobs(sb_bsseval *b, const int *gidx, int n_jobs, bss_job *jobs, int64_t n_out,
-                           sb_msg *msg)
+static sb_err run_bss_jobs(sb_bsseval *b, const int *gidx, const sb_sources *est, int n_jobs,
+                           bss_job *jobs, int64_t n_out, sb_msg *msg)
 {
   sb_bss_pair *pairs = malloc((size_t)n_jobs * sizeof *pairs);
   int *which = malloc((size_t)n_jobs * sizeof *which);
@@ -276,15 +269,15 @@ static sb_err run_bss_jobs(sb_bsseval *b, const int *gidx, int n_jobs, bss_job *
     if (gidx[jb->target] < 0 || !any)
       continue;
     pairs[n].target = gidx[jb->target];
-    pairs[n].est_chan = jb->est_chan;
+    pairs[n].est = jb->est;
     which[n++] = i;
     for (int64_t k = 0; k < n_out; k++)
       skip[k] &= jb->skip[k];
   }
   if (n == 0)
     goto done;
-  err = sb_bsseval_eval_pairs(b, n, pairs, skip, want_sdr ? buf : NULL, buf + block, buf + 2 * block,
-                              buf + 3 * block);
+  err = sb_bsseval_eval_pairs(b, est, n, pairs, skip, want_sdr ? buf : NULL, buf + block,
+                              buf + 2 * block, buf + 3 * block);
   if (err != SB_OK) {
     sb_msg_set(msg, err, "BSS Eval: %s", sb_strerror(err));
     goto done;
@@ -311,10 +304,14 @@ done:
   return err;
 }
 
-/* The BSS Eval reference group: references with non-zero energy. */
+/* The BSS Eval reference group: references with non-zero energy, a view
+ * over a subset of the references (in memory: the channel pointers;
+ * streamed: a reader that maps group indices to reference indices). */
 typedef struct bss_group {
   sb_sources view;
+  const sb_sources *base;
   const double **chan;
+  int *ref_of;   /* group index -> reference index */
   int *gidx;
   sb_bsseval *frame_b, *whole_b; /* whole_b == frame_b when one frame is the whole signal */
 } bss_group;
@@ -325,7 +322,14 @@ static void bss_group_free(bss_group *g)
     sb_bsseval_free(&g->whole_b);
   sb_bsseval_free(&g->frame_b);
   free(g->chan);
+  free(g->ref_of);
   free(g->gidx);
+}
+
+static sb_err group_read(void *ctx, int src, int c, int64_t t0, int64_t n, double *dst)
+{
+  const bss_group *g = ctx;
+  return sb_sources_copy(g->base, g->ref_of[src], c, t0, n, dst);
 }
 
 static sb_err bss_group_init(eval_ctx *x, bss_group *g, sb_msg *msg)
@@ -337,20 +341,28 @@ static sb_err bss_group_init(eval_ctx *x, bss_group *g, sb_msg *msg)
   int64_t start, stop;
 
   g->chan = malloc((size_t)ref->n_src * (size_t)ref->n_chan * sizeof *g->chan);
+  g->ref_of = malloc((size_t)ref->n_src * sizeof *g->ref_of);
   g->gidx = malloc((size_t)ref->n_src * sizeof *g->gidx);
-  if (!g->chan || !g->gidx)
+  if (!g->chan || !g->ref_of || !g->gidx)
     return sb_msg_set(msg, SB_ENOMEM, "BSS Eval: out of memory");
   for (int j = 0; j < ref->n_src; j++) {
     g->gidx[j] = -1;
     if (x->stats->whole_ref_energy[j] == 0.0)
       continue;
-    for (int c = 0; c < ref->n_chan; c++)
+    for (int c = 0; ref->chan && c < ref->n_chan; c++)
       g->chan[(size_t)n * (size_t)ref->n_chan + (size_t)c] = sb_sources_chan(ref, j, c);
+    g->ref_of[n] = j;
     g->gidx[j] = n++;
   }
+  g->base = ref;
   g->view = *ref;
   g->view.n_src = n;
-  g->view.chan = g->chan;
+  if (ref->chan) {
+    g->view.chan = g->chan;
+  } else {
+    g->view.read = group_read;
+    g->view.read_ctx = g;
+  }
   if (n == 0)
     return SB_OK;
   bo.mode = x->opts->mode;
@@ -394,7 +406,7 @@ static sb_err bss_frames(eval_ctx *x, bss_group *g, int n_pairs, const int *pair
     double *o = out + (size_t)p * 4 * (size_t)nf;
     pair_skip(x, pair_ref[p], pair_est[p], skip + (size_t)p * (size_t)nf);
     jobs[p].target = pair_ref[p];
-    jobs[p].est_chan = est_chans(x->est, pair_est[p]);
+    jobs[p].est = pair_est[p];
     jobs[p].skip = skip + (size_t)p * (size_t)nf;
     jobs[p].sdr = x->opts->crit == SB_CRIT_SOURCES ? o : NULL;
     jobs[p].isr = o + nf;
@@ -404,7 +416,7 @@ static sb_err bss_frames(eval_ctx *x, bss_group *g, int n_pairs, const int *pair
       for (int64_t k = 0; k < nf; k++)
         o[k] = NAN;
   }
-  err = g->frame_b ? run_bss_jobs(g->frame_b, g->gidx, n_pairs, jobs, nf, msg) : SB_OK;
+  err = g->frame_b ? run_bss_jobs(g->frame_b, g->gidx, x->est, n_pairs, jobs, nf, msg) : SB_OK;
   if (!g->frame_b)
     for (size_t i = 0; i < (size_t)n_pairs * 4 * (size_t)nf; i++)
       out[i] = NAN;
@@ -413,10 +425,10 @@ static sb_err bss_frames(eval_ctx *x, bss_group *g, int n_pairs, const int *pair
   return err;
 }
 
-/* Whole-signal BSS Eval of estimate est_chan[j] against reference j for
- * every reference j into out[j * 4 + m] (m = SDR, ISR, SIR, SAR; SDR only
- * with the sources criterion).  skip[j]: leave NaN. */
-static sb_err bss_whole(eval_ctx *x, bss_group *g, const double *const *const *est_chan,
+/* Whole-signal BSS Eval of estimate est_of[j] of the view est against
+ * reference j for every reference j into out[j * 4 + m] (m = SDR, ISR,
+ * SIR, SAR; SDR only with the sources criterion).  skip[j]: leave NaN. */
+static sb_err bss_whole(eval_ctx *x, bss_group *g, const sb_sources *est, const int *est_of,
                         const unsigned char *skip, double *out, sb_msg *msg)
 {
   int n = x->n_src;
@@ -427,7 +439,7 @@ static sb_err bss_whole(eval_ctx *x, bss_group *g, const double *const *const *e
   for (int j = 0; j < n; j++) {
     double *o = out + (size_t)j * 4;
     jobs[j].target = j;
-    jobs[j].est_chan = est_chan[j];
+    jobs[j].est = est_of[j];
     jobs[j].skip = &skip[j];
     jobs[j].sdr = x->opts->crit == SB_CRIT_SOURCES ? o : NULL;
     jobs[j].isr = o + 1;
@@ -436,7 +448,7 @@ static sb_err bss_whole(eval_ctx *x, bss_group *g, const double *const *const *e
     o[0] = o[1] = o[2] = o[3] = NAN;
   }
   if (g->whole_b)
-    err = run_bss_jobs(g->whole_b, g->gidx, n, jobs, 1, msg);
+    err = run_bss_jobs(g->whole_b, g->gidx, est, n, jobs, 1, msg);
   free(jobs);
   return err;
 }
@@ -445,9 +457,8 @@ static sb_err bss_whole(eval_ctx *x, bss_group *g, const double *const *const *e
  * When one frame is the whole signal, pairs whose frame NaN mask equals
  * their whole-signal exclusion reuse the framewise values (pairs, laid out
  * as in bss_frames) instead of a second evaluation. */
-static sb_err whole_values(eval_ctx *x, bss_group *g, const double *const *const *est_chan,
-                           const unsigned char *whole_skip, int n_pairs, const double *pairs,
-                           double **out, sb_msg *msg)
+static sb_err whole_values(eval_ctx *x, bss_group *g, const unsigned char *whole_skip,
+                           int n_pairs, const double *pairs, double **out, sb_msg *msg)
 {
   int n = x->n_src;
   int reuse_ok = g->whole_b && g->whole_b == g->frame_b && x->n_frames == 1;
@@ -466,7 +477,7 @@ static sb_err whole_values(eval_ctx *x, bss_group *g, const double *const *const
     }
     job_skip[j] = whole_skip[j] || reuse[j];
   }
-  if ((err = bss_whole(x, g, est_chan, job_skip, w, msg)) != SB_OK)
+  if ((err = bss_whole(x, g, x->est, x->r->perm, job_skip, w, msg)) != SB_OK)
     goto done;
   for (int j = 0; j < n; j++) {
     int p = n_pairs == n ? j : j * n + x->r->perm[j];
@@ -631,6 +642,26 @@ static sb_err first_pass(eval_ctx *x, sb_msg *msg)
   return SB_OK;
 }
 
+/* An in-memory copy of a streamed view (PS/PM works on whole signals):
+ * *data owns the samples, *chan the channel pointers. */
+static sb_err materialise(const sb_sources *s, double **data, const double ***chan, sb_msg *msg)
+{
+  size_t n_chan = (size_t)s->n_src * (size_t)s->n_chan, len = (size_t)s->n_samples;
+  sb_err err = SB_OK;
+  *data = malloc(n_chan * len * sizeof **data);
+  *chan = malloc(n_chan * sizeof **chan);
+  if (!*data || !*chan)
+    return sb_msg_set(msg, SB_ENOMEM, "PS/PM: out of memory for the whole signals");
+  for (size_t k = 0; k < n_chan && err == SB_OK; k++) {
+    (*chan)[k] = *data + k * len;
+    err = sb_sources_copy(s, (int)k / s->n_chan, (int)k % s->n_chan, 0, s->n_samples,
+                          *data + k * len);
+  }
+  if (err != SB_OK)
+    return sb_msg_set(msg, err, "PS/PM: %s while reading the signals", sb_strerror(err));
+  return SB_OK;
+}
+
 /* PS/PM (metrics/pspm.h) of the estimates matched by perm: 20-ms series
  * and file-level means; the reference side comes from opts->pspm_track or
  * is prepared here. */
@@ -640,18 +671,23 @@ static sb_err pspm_values(eval_ctx *x, sb_msg *msg)
   sb_pspm_track *own = NULL, *track = o->pspm_track;
   sb_embedder *emb = NULL;
   sb_pspm_result res = {0};
-  const double **est_chan = NULL;
+  const double **est_chan = NULL, **ref_copy = NULL, **est_copy = NULL;
+  double *ref_data = NULL, *est_data = NULL;
   int n = x->n_src, n_chan = x->ref->n_chan;
   sb_err err;
+
+  if ((!x->ref->chan && (err = materialise(x->ref, &ref_data, &ref_copy, msg)) != SB_OK) ||
+      (!x->est->chan && (err = materialise(x->est, &est_data, &est_copy, msg)) != SB_OK))
+    goto done;
 
   if (!track) {
     sb_pspm_options popt;
     sb_pspm_options_default(&popt);
     if ((err = sb_embedder_new(o->pspm_embedder, &emb, msg)) != SB_OK)
-      return err;
+      goto done;
     popt.embedder = emb;
-    err = sb_pspm_track_new(x->ref->chan, (size_t)n, (size_t)n_chan, (size_t)x->ref->n_samples,
-                            x->ref->rate, &popt, &own, msg);
+    err = sb_pspm_track_new(ref_copy ? ref_copy : x->ref->chan, (size_t)n, (size_t)n_chan,
+                            (size_t)x->ref->n_samples, x->ref->rate, &popt, &own, msg);
     if (err != SB_OK)
       goto done;
     track = own;
@@ -663,7 +699,8 @@ static sb_err pspm_values(eval_ctx *x, sb_msg *msg)
   }
   for (int j = 0; j < n; j++)
     for (int c = 0; c < n_chan; c++)
-      est_chan[j * n_chan + c] = sb_sources_chan(x->est, x->r->perm[j], c);
+      est_chan[j * n_chan + c] = est_copy ? est_copy[x->r->perm[j] * n_chan + c]
+                                          : sb_sources_chan(x->est, x->r->perm[j], c);
   if ((err = sb_pspm_track_eval(track, est_chan, (size_t)x->ref->n_samples, x->ref->rate, &res,
                                 msg)) != SB_OK)
     goto done;
@@ -688,6 +725,10 @@ done:
   sb_pspm_track_free(&own);
   sb_embedder_free(&emb);
   free(est_chan);
+  free(ref_copy);
+  free(est_copy);
+  free(ref_data);
+  free(est_data);
   return err;
 }
 
@@ -699,7 +740,6 @@ sb_err sb_evaluate(const sb_eval_opts *opts, const sb_sources *ref, const sb_sou
   sb_sisdr *si = NULL;
   sb_frame_stats *matched = NULL, *mix_stats = NULL;
   double *score = NULL, *pairs = NULL, *whole_bss = NULL, *mix_bss = NULL, *base = NULL;
-  const double *const **whole_est = NULL;
   unsigned char *whole_skip = NULL;
   int *pair_ref = NULL, *pair_est = NULL, n_pairs = 0;
   unsigned metrics;
@@ -744,8 +784,7 @@ sb_err sb_evaluate(const sb_eval_opts *opts, const sb_sources *ref, const sb_sou
   err = SB_ENOMEM;
   score = malloc((size_t)n * (size_t)n * sizeof *score);
   whole_skip = malloc((size_t)n);
-  whole_est = malloc((size_t)n * sizeof *whole_est);
-  if (!score || !whole_skip || !whole_est) {
+  if (!score || !whole_skip) {
     sb_msg_set(msg, err, "evaluation: out of memory");
     goto fail;
   }
@@ -846,11 +885,9 @@ sb_err sb_evaluate(const sb_eval_opts *opts, const sb_sources *ref, const sb_sou
   }
 
   /* Step 5: whole-signal values. */
-  for (int j = 0; j < n; j++) {
+  for (int j = 0; j < n; j++)
     whole_skip[j] = pair_whole_skip(&x, j, x.r->perm[j]);
-    whole_est[j] = est_chans(est, x.r->perm[j]);
-  }
-  if (run_bss && (err = whole_values(&x, &g, whole_est, whole_skip, n_pairs, pairs, &whole_bss, msg)) != SB_OK)
+  if (run_bss && (err = whole_values(&x, &g, whole_skip, n_pairs, pairs, &whole_bss, msg)) != SB_OK)
     goto fail;
   for (int j = 0; j < n; j++) {
     double *w = x.r->whole + (size_t)j * SB_WM_COUNT;
@@ -871,7 +908,7 @@ sb_err sb_evaluate(const sb_eval_opts *opts, const sb_sources *ref, const sb_sou
       w[SB_WM_GLOBAL_SDR] = sb_gsdr_from_energies(ref_e, err_e);
     if (want_si && !ref_silent) {
       sb_si_values v;
-      if ((err = sb_sisdr_eval(si, j, est_chans(est, x.r->perm_si[j]), &v, NULL)) != SB_OK) {
+      if ((err = sb_sisdr_eval_view(si, j, est, x.r->perm_si[j], &v, NULL)) != SB_OK) {
         sb_msg_set(msg, err, "SI-SDR of reference %d: %s", j, sb_strerror(err));
         goto fail;
       }
@@ -884,7 +921,6 @@ sb_err sb_evaluate(const sb_eval_opts *opts, const sb_sources *ref, const sb_sou
 
   /* Improvements over the mixture used as the estimate of every source. */
   if (want_imp && want_sdr) {
-    const double *const *mix_chan = est_chans(mix, 0);
     if (opts->crit == SB_CRIT_IMAGES) {
       int *zeros = calloc((size_t)n, sizeof *zeros);
       err = zeros ? sb_frame_stats_compute(&x.f, ref, mix, zeros, &mix_stats) : SB_ENOMEM;
@@ -900,11 +936,16 @@ sb_err sb_evaluate(const sb_eval_opts *opts, const sb_sources *ref, const sb_sou
         sb_msg_set(msg, err, "evaluation: out of memory");
         goto fail;
       }
-      for (int j = 0; j < n; j++) {
-        whole_est[j] = mix_chan;
-        whole_skip[j] = x.stats->whole_ref_silent[j];
+      int *zeros = calloc((size_t)n, sizeof *zeros);
+      if (!zeros) {
+        err = sb_msg_set(msg, SB_ENOMEM, "evaluation: out of memory");
+        goto fail;
       }
-      if ((err = bss_whole(&x, &g, whole_est, whole_skip, mix_bss, msg)) != SB_OK)
+      for (int j = 0; j < n; j++)
+        whole_skip[j] = x.stats->whole_ref_silent[j];
+      err = bss_whole(&x, &g, mix, zeros, whole_skip, mix_bss, msg);
+      free(zeros);
+      if (err != SB_OK)
         goto fail;
     }
     for (int j = 0; j < n; j++) {
@@ -951,7 +992,6 @@ fail:
   free(whole_bss);
   free(mix_bss);
   free(base);
-  free(whole_est);
   free(whole_skip);
   free(pair_ref);
   free(pair_est);

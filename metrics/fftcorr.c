@@ -146,29 +146,30 @@ static void split(const fftw_complex *z, int n, double *re, double *im)
   }
 }
 
-/* Copies src[lo, hi) into dst[lo - start, hi - start) after clipping
- * [start, start + len) to [lo, hi); zeroes the rest of dst[0, n). */
-static void load_range(double *dst, int n, const double *src, int64_t start, int64_t len,
-                       int64_t lo, int64_t hi)
+/* Loads channel idx of s over [start, start + len) clipped to [lo, hi)
+ * into dst[a - start ..) and zeroes the rest of dst[0, n). */
+static sb_err load_range(double *dst, int n, const sb_sources *s, int idx, int64_t start,
+                         int64_t len, int64_t lo, int64_t hi)
 {
   int64_t a = start > lo ? start : lo;
   int64_t b = start + len < hi ? start + len : hi;
   memset(dst, 0, sizeof(double) * (size_t)n);
-  if (b > a)
-    memcpy(dst + (a - start), src + a, sizeof(double) * (size_t)(b - a));
+  if (b <= a)
+    return SB_OK;
+  return sb_sources_copy(s, idx / s->n_chan, idx % s->n_chan, a, b - a, dst + (a - start));
 }
 
-sb_err sb_fftcorr_add(const sb_fftcorr *c, int n_x, const double *const *x, int64_t x0,
-                      int64_t x1, int n_y, const double *const *y, int64_t y0, int64_t y1,
-                      int sym, double *out)
+sb_err sb_fftcorr_add(const sb_fftcorr *c, const sb_sources *xs, int n_x, const int *x,
+                      int64_t x0, int64_t x1, const sb_sources *ys, int n_y, const int *y,
+                      int64_t y0, int64_t y1, int sym, double *out)
 {
   const corr_plan *pl;
   int ml, n_lag, block, n_pair, nb;
-  double *buf = NULL, *xs = NULL, *ys = NULL, *acc = NULL;
+  double *buf = NULL, *xspec = NULL, *yspec = NULL, *acc = NULL;
   fftw_complex *spec = NULL;
   sb_err err = SB_OK;
 
-  if (!c || !x || !y || !out || n_x < 1 || n_y < 1 || (sym && n_x != n_y))
+  if (!c || !xs || !ys || !x || !y || !out || n_x < 1 || n_y < 1 || (sym && n_x != n_y))
     return SB_EINVAL;
   if (x0 < y0 - c->max_lag)
     x0 = y0 - c->max_lag;
@@ -185,40 +186,42 @@ sb_err sb_fftcorr_add(const sb_fftcorr *c, int n_x, const double *const *x, int6
 
   buf = fftw_malloc(sizeof(double) * (size_t)pl->n_fft);
   spec = fftw_malloc(sizeof(fftw_complex) * (size_t)nb);
-  xs = malloc(sizeof(double) * 2 * (size_t)nb * (size_t)n_x);
-  ys = malloc(sizeof(double) * 2 * (size_t)nb * (size_t)n_y);
+  xspec = malloc(sizeof(double) * 2 * (size_t)nb * (size_t)n_x);
+  yspec = malloc(sizeof(double) * 2 * (size_t)nb * (size_t)n_y);
   acc = calloc(2 * (size_t)nb * (size_t)n_pair, sizeof(double));
-  if (!buf || !spec || !xs || !ys || !acc) {
+  if (!buf || !spec || !xspec || !yspec || !acc) {
     err = SB_ENOMEM;
     goto done;
   }
 
   /* spectra as rows [re | im] of 2 nb doubles */
-  for (int64_t p = x0; p < x1; p += block) {
+  for (int64_t p = x0; p < x1 && err == SB_OK; p += block) {
     int64_t len = x1 - p < block ? x1 - p : block;
-    for (int i = 0; i < n_x; i++) {
-      double *row = xs + 2 * (size_t)i * nb;
-      load_range(buf, pl->n_fft, x[i], p, len, x0, x1);
+    for (int i = 0; i < n_x && err == SB_OK; i++) {
+      double *row = xspec + 2 * (size_t)i * nb;
+      err = load_range(buf, pl->n_fft, xs, x[i], p, len, x0, x1);
       fftw_execute_dft_r2c(pl->forward, buf, spec);
       split(spec, nb, row, row + nb);
     }
-    for (int j = 0; j < n_y; j++) {
-      double *row = ys + 2 * (size_t)j * nb;
-      load_range(buf, pl->n_fft, y[j], p - ml, len + 2 * (int64_t)ml, y0, y1);
+    for (int j = 0; j < n_y && err == SB_OK; j++) {
+      double *row = yspec + 2 * (size_t)j * nb;
+      err = load_range(buf, pl->n_fft, ys, y[j], p - ml, len + 2 * (int64_t)ml, y0, y1);
       fftw_execute_dft_r2c(pl->forward, buf, spec);
       split(spec, nb, row, row + nb);
     }
+    if (err != SB_OK)
+      break;
     for (int i = 0; i < n_x; i++) {
-      const double *xi = xs + 2 * (size_t)i * nb;
+      const double *xi = xspec + 2 * (size_t)i * nb;
       for (int j = sym ? i : 0; j < n_y; j++) {
-        const double *yj = ys + 2 * (size_t)j * nb;
+        const double *yj = yspec + 2 * (size_t)j * nb;
         double *a = acc + 2 * (size_t)(i * n_y + j) * nb;
         cross_acc(nb, xi, xi + nb, yj, yj + nb, a, a + nb);
       }
     }
   }
 
-  {
+  if (err == SB_OK) {
     double scale = 1.0 / pl->n_fft;
     for (int i = 0; i < n_x; i++) {
       for (int j = sym ? i : 0; j < n_y; j++) {
@@ -244,8 +247,8 @@ sb_err sb_fftcorr_add(const sb_fftcorr *c, int n_x, const double *const *x, int6
 done:
   fftw_free(buf);
   fftw_free(spec);
-  free(xs);
-  free(ys);
+  free(xspec);
+  free(yspec);
   free(acc);
   return err;
 }

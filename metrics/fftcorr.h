@@ -25,6 +25,7 @@
 
 #include <stdint.h>
 #include "sepbench/error.h"
+#include "metrics/sources.h"
 
 typedef struct sb_fftcorr sb_fftcorr;
 
@@ -34,18 +35,21 @@ typedef struct sb_fftcorr sb_fftcorr;
 sb_err sb_fftcorr_new(int max_lag, sb_fftcorr **out);
 
 /* Adds r_ij[l] (definition above) to out[(i * n_y + j) * n_lag + l + max_lag]
- * (n_lag = 2 max_lag + 1) for i < n_x, j < n_y.  x[i] and y[j] point at sample 0 of their channels;
- * only samples inside [x0, x1) resp. [y0, y1) are read.  Empty ranges add
+ * (n_lag = 2 max_lag + 1) for i < n_x, j < n_y, where x_i is channel x[i]
+ * of the view xs and y_j channel y[j] of ys (flat channel indices
+ * src * n_chan + c; in-memory or streamed views, metrics/sources.h).  Only
+ * samples inside [x0, x1) resp. [y0, y1) are read.  Empty ranges add
  * nothing.  sym = 1 declares that y is the same channel set as x: only
  * j >= i is computed and r_ji[l] = r_ij[-l] fills the rest, which is exact
  * when the two ranges are equal, and exact for the SUM of the outputs of
  * calls whose x ranges partition y's range (linearity).
  * Thread-safe (buffers are allocated per call; concurrent calls on one
  * object are allowed).  SB_EINVAL (n_x or n_y < 1, NULL pointers),
- * SB_ENOMEM. */
-sb_err sb_fftcorr_add(const sb_fftcorr *c, int n_x, const double *const *x, int64_t x0,
-                      int64_t x1, int n_y, const double *const *y, int64_t y0, int64_t y1,
-                      int sym, double *out);
+ * SB_ENOMEM, and the errors of a streamed view's reader (out is then
+ * incomplete). */
+sb_err sb_fftcorr_add(const sb_fftcorr *c, const sb_sources *xs, int n_x, const int *x,
+                      int64_t x0, int64_t x1, const sb_sources *ys, int n_y, const int *y,
+                      int64_t y0, int64_t y1, int sym, double *out);
 
 void sb_fftcorr_free(sb_fftcorr **c);
 

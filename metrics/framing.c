@@ -17,7 +17,7 @@
 
 #include "metrics/framing.h"
 
-#define SB_PIECE_MAX ((int64_t)65536)
+#define SB_PIECE_MAX SB_SPAN_MAX
 
 sb_err sb_framing_init(sb_framing *f, int64_t n_samples, int64_t win, int64_t hop)
 {
@@ -221,25 +221,48 @@ sb_err sb_frame_stats_compute(const sb_framing *f, const sb_sources *ref, const 
   if (!ps)
     goto fail;
 
+  err = SB_OK;
+#pragma omp parallel
   {
     int64_t n_tasks = (int64_t)n_pairs * n_pieces;
-#pragma omp parallel for schedule(dynamic, 4)
+    const double **rc = malloc(2 * (size_t)n_chan * sizeof *rc), **ec = rc ? rc + n_chan : NULL;
+    double *scratch = ref->chan && est->chan
+                        ? NULL
+                        : malloc(2 * (size_t)n_chan * (size_t)SB_SPAN_MAX * sizeof *scratch);
+    sb_err terr = rc && (scratch || (ref->chan && est->chan)) ? SB_OK : SB_ENOMEM;
+#pragma omp for schedule(dynamic, 4)
     for (int64_t t = 0; t < n_tasks; t++) {
       int j = (int)(t / n_pieces);
       int64_t p = t % n_pieces;
       int e = est_of_ref ? est_of_ref[j] : j;
-      const double *const *rc = ref->chan + (size_t)j * (size_t)n_chan;
-      const double *const *ec = est->chan + (size_t)e * (size_t)n_chan;
       int64_t begin = piece[p], len = piece[p + 1] - piece[p];
       piece_stats *cell = &ps[t];
+      for (int c = 0; c < n_chan && terr == SB_OK; c++) {
+        terr = sb_sources_span(ref, j, c, begin, len,
+                               scratch ? scratch + (size_t)c * SB_SPAN_MAX : NULL, &rc[c]);
+        if (terr == SB_OK)
+          terr = sb_sources_span(est, e, c, begin, len,
+                                 scratch ? scratch + (size_t)(n_chan + c) * SB_SPAN_MAX : NULL,
+                                 &ec[c]);
+      }
+      if (terr != SB_OK)
+        continue;
       cell->ref_energy = 0.0;
       cell->err_energy = 0.0;
       for (int c = 0; c < n_chan; c++)
-        piece_energy(rc[c] + begin, ec[c] + begin, len, &cell->ref_energy, &cell->err_energy);
-      cell->ref_silent = (unsigned char)sb_is_silent(n_chan, rc, begin, begin + len);
-      cell->est_silent = (unsigned char)sb_is_silent(n_chan, ec, begin, begin + len);
+        piece_energy(rc[c], ec[c], len, &cell->ref_energy, &cell->err_energy);
+      cell->ref_silent = (unsigned char)sb_is_silent(n_chan, rc, 0, len);
+      cell->est_silent = (unsigned char)sb_is_silent(n_chan, ec, 0, len);
     }
+    if (terr != SB_OK) {
+#pragma omp critical(sb_framing_err)
+      err = terr;
+    }
+    free(rc);
+    free(scratch);
   }
+  if (err != SB_OK)
+    goto fail;
 
   for (int j = 0; j < n_pairs; j++) {
     const piece_stats *row = ps + (size_t)j * (size_t)n_pieces;

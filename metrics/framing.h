@@ -89,7 +89,8 @@ typedef struct sb_frame_stats {
  * zeros.  ref and est must have the framing's length and the same channel
  * count.  A NaN or infinite sample makes the energies of its pair
  * non-finite (callers use that as the finiteness check of the pass).
- * SB_EINVAL (shapes or indices inconsistent), SB_ENOMEM.  *out is NULL on
+ * SB_EINVAL (shapes or indices inconsistent), SB_ENOMEM, the errors of a
+ * streamed view's reader (metrics/sources.h).  *out is NULL on
  * failure. */
 sb_err sb_frame_stats_compute(const sb_framing *f, const sb_sources *ref, const sb_sources *est,
                               const int *est_of_ref, sb_frame_stats **out);

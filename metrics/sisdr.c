@@ -59,9 +59,52 @@ static double dot_off(const double *x, double a, const double *y, double b, int6
   return sum;
 }
 
-static const double *ref_chan(const sb_sisdr *s, int j, int c)
+/* Points ptr[i * n_chan + c] at samples [begin, begin + len) of channel c
+ * of signal first + i of v, for i < n_sig (len <= SB_SI_CHUNK); scratch
+ * holds n_sig * n_chan * SB_SI_CHUNK doubles (used by streamed views). */
+static sb_err load_chunk(const sb_sources *v, int first, int n_sig, int64_t begin, int64_t len,
+                         double *scratch, const double **ptr)
 {
-  return s->ref.chan[(size_t)j * (size_t)s->n_chan + (size_t)c];
+  for (int i = 0; i < n_sig; i++)
+    for (int c = 0; c < v->n_chan; c++) {
+      size_t slot = (size_t)i * (size_t)v->n_chan + (size_t)c;
+      sb_err err = sb_sources_span(v, first + i, c, begin, len, scratch + slot * SB_SI_CHUNK,
+                                   &ptr[slot]);
+      if (err != SB_OK)
+        return err;
+    }
+  return SB_OK;
+}
+
+/* Per-thread chunk buffers: pointers and scratch for n_chan * n_sig
+ * channels. */
+typedef struct chunk_buf {
+  const double **ptr;
+  double *scratch;
+} chunk_buf;
+
+static sb_err chunk_buf_init(chunk_buf *b, const sb_sources *v, int n_sig)
+{
+  size_t n = (size_t)n_sig * (size_t)v->n_chan;
+  b->ptr = malloc(n * sizeof *b->ptr);
+  b->scratch = v->chan ? NULL : malloc(n * (size_t)SB_SI_CHUNK * sizeof *b->scratch);
+  return b->ptr && (v->chan || b->scratch) ? SB_OK : SB_ENOMEM;
+}
+
+static void chunk_buf_free(chunk_buf *b)
+{
+  free(b->ptr);
+  free(b->scratch);
+}
+
+/* Keeps the first error of a parallel loop. */
+static void keep_error(sb_err *shared, sb_err e)
+{
+  if (e == SB_OK)
+    return;
+#pragma omp critical(sb_sisdr_err)
+  if (*shared == SB_OK)
+    *shared = e;
 }
 
 void sb_sisdr_free(sb_sisdr **s)
@@ -76,21 +119,37 @@ void sb_sisdr_free(sb_sisdr **s)
   *s = NULL;
 }
 
-/* Means of n_sig signals of n_chan channels: off_chan[i * n_chan + c] and
- * off_st[i] (mean over all channels and samples). */
-static sb_err signal_means(const double *const *chan, int n_sig, int n_chan, int64_t n_samples,
-                           int64_t n_chunks, double *off_chan, double *off_st)
+/* Means of signals first .. first + n_sig - 1 of v: off_chan[i * n_chan + c]
+ * and off_st[i] (mean over all channels and samples). */
+static sb_err signal_means(const sb_sources *v, int first, int n_sig, int64_t n_chunks,
+                           double *off_chan, double *off_st)
 {
+  const int n_chan = v->n_chan;
+  const int64_t n_samples = v->n_samples;
   size_t per_chunk = (size_t)n_sig * (size_t)n_chan;
   double *part = malloc((size_t)n_chunks * per_chunk * sizeof *part);
+  sb_err err = SB_OK;
   if (!part)
     return SB_ENOMEM;
-#pragma omp parallel for schedule(static)
-  for (int64_t q = 0; q < n_chunks; q++) {
-    int64_t begin = q * SB_SI_CHUNK;
-    int64_t len = n_samples - begin < SB_SI_CHUNK ? n_samples - begin : SB_SI_CHUNK;
-    for (size_t i = 0; i < per_chunk; i++)
-      part[(size_t)q * per_chunk + i] = sum_off(chan[i] + begin, len);
+#pragma omp parallel
+  {
+    chunk_buf cb = {NULL, NULL};
+    sb_err terr = chunk_buf_init(&cb, v, n_sig);
+#pragma omp for schedule(static)
+    for (int64_t q = 0; q < n_chunks; q++) {
+      int64_t begin = q * SB_SI_CHUNK;
+      int64_t len = n_samples - begin < SB_SI_CHUNK ? n_samples - begin : SB_SI_CHUNK;
+      if (terr == SB_OK)
+        terr = load_chunk(v, first, n_sig, begin, len, cb.scratch, cb.ptr);
+      for (size_t i = 0; i < per_chunk && terr == SB_OK; i++)
+        part[(size_t)q * per_chunk + i] = sum_off(cb.ptr[i], len);
+    }
+    keep_error(&err, terr);
+    chunk_buf_free(&cb);
+  }
+  if (err != SB_OK) {
+    free(part);
+    return err;
   }
   for (int i = 0; i < n_sig; i++) {
     double total = 0.0;
@@ -119,7 +178,7 @@ sb_err sb_sisdr_new(const sb_sources *ref, int zero_mean, sb_sisdr **out)
   if (!out)
     return SB_EINVAL;
   *out = NULL;
-  if (!ref || !ref->chan || ref->n_src < 1 || ref->n_chan < 1 || ref->n_samples < 1)
+  if (!sb_sources_readable(ref) || ref->n_src < 1 || ref->n_chan < 1 || ref->n_samples < 1)
     return SB_EINVAL;
   J = ref->n_src;
   C = ref->n_chan;
@@ -140,7 +199,7 @@ sb_err sb_sisdr_new(const sb_sources *ref, int zero_mean, sb_sisdr **out)
   if (!s->off_chan || !s->off_st || !s->gram_chan || !s->gram_st)
     goto fail;
   if (s->zero_mean) {
-    err = signal_means(ref->chan, J, C, s->n_samples, s->n_chunks, s->off_chan, s->off_st);
+    err = signal_means(ref, 0, J, s->n_chunks, s->off_chan, s->off_st);
     if (err != SB_OK)
       goto fail;
     err = SB_ENOMEM;
@@ -153,21 +212,33 @@ sb_err sb_sisdr_new(const sb_sources *ref, int zero_mean, sb_sisdr **out)
   part = calloc((size_t)s->n_chunks * per_chunk, sizeof *part);
   if (!part)
     goto fail;
-#pragma omp parallel for schedule(static)
-  for (int64_t q = 0; q < s->n_chunks; q++) {
-    int64_t begin = q * SB_SI_CHUNK;
-    int64_t len = s->n_samples - begin < SB_SI_CHUNK ? s->n_samples - begin : SB_SI_CHUNK;
-    double *slot = part + (size_t)q * per_chunk;
-    for (int c = 0; c < C; c++)
-      for (int k = 0; k < J; k++)
-        for (int l = 0; l <= k; l++) {
-          const double *xk = ref_chan(s, k, c) + begin, *xl = ref_chan(s, l, c) + begin;
-          size_t kl = (size_t)k * (size_t)J + (size_t)l;
-          slot[(size_t)c * jj + kl] = dot_off(xk, s->off_chan[k * C + c], xl, s->off_chan[l * C + c], len);
-          if (s->zero_mean)
-            slot[(size_t)C * jj + kl] += dot_off(xk, s->off_st[k], xl, s->off_st[l], len);
-        }
+  err = SB_OK;
+#pragma omp parallel
+  {
+    chunk_buf cb = {NULL, NULL};
+    sb_err terr = chunk_buf_init(&cb, ref, J);
+#pragma omp for schedule(static)
+    for (int64_t q = 0; q < s->n_chunks; q++) {
+      int64_t begin = q * SB_SI_CHUNK;
+      int64_t len = s->n_samples - begin < SB_SI_CHUNK ? s->n_samples - begin : SB_SI_CHUNK;
+      double *slot = part + (size_t)q * per_chunk;
+      if (terr == SB_OK)
+        terr = load_chunk(ref, 0, J, begin, len, cb.scratch, cb.ptr);
+      for (int c = 0; c < C && terr == SB_OK; c++)
+        for (int k = 0; k < J; k++)
+          for (int l = 0; l <= k; l++) {
+            const double *xk = cb.ptr[k * C + c], *xl = cb.ptr[l * C + c];
+            size_t kl = (size_t)k * (size_t)J + (size_t)l;
+            slot[(size_t)c * jj + kl] = dot_off(xk, s->off_chan[k * C + c], xl, s->off_chan[l * C + c], len);
+            if (s->zero_mean)
+              slot[(size_t)C * jj + kl] += dot_off(xk, s->off_st[k], xl, s->off_st[l], len);
+          }
+    }
+    keep_error(&err, terr);
+    chunk_buf_free(&cb);
   }
+  if (err != SB_OK)
+    goto fail;
   for (int b = 0; b < n_blocks; b++)
     for (int k = 0; k < J; k++)
       for (int l = 0; l <= k; l++) {
@@ -293,35 +364,55 @@ static void proj_work_free(proj_work *w)
   free(w->kept);
 }
 
-/* Cross products of one estimate with every reference, per channel (block
- * c, channel offsets) and stacked (block C): out[b * (J + 1) + k] =
- * <s_k - off, s_hat - off_e>, out[b * (J + 1) + J] = ||s_hat - off_e||^2. */
-static sb_err cross_products(const sb_sisdr *s, const double *const *est_chan, const double *est_off_chan,
-                             double est_off_st, double *out)
+/* Cross products of estimate e of the view est with every reference, per
+ * channel (block c, channel offsets) and stacked (block C):
+ * out[b * (J + 1) + k] = <s_k - off, s_hat - off_e>,
+ * out[b * (J + 1) + J] = ||s_hat - off_e||^2. */
+static sb_err cross_products(const sb_sisdr *s, const sb_sources *est, int e,
+                             const double *est_off_chan, double est_off_st, double *out)
 {
   int J = s->n_src, C = s->n_chan;
   size_t width = (size_t)J + 1, per_chunk = ((size_t)C + 1) * width;
   double *part = calloc((size_t)s->n_chunks * per_chunk, sizeof *part);
+  sb_err err = SB_OK;
   if (!part)
     return SB_ENOMEM;
-#pragma omp parallel for schedule(static)
-  for (int64_t q = 0; q < s->n_chunks; q++) {
-    int64_t begin = q * SB_SI_CHUNK;
-    int64_t len = s->n_samples - begin < SB_SI_CHUNK ? s->n_samples - begin : SB_SI_CHUNK;
-    double *slot = part + (size_t)q * per_chunk;
-    for (int c = 0; c < C; c++) {
-      const double *e = est_chan[c] + begin;
-      double *row = slot + (size_t)c * width, *st = slot + (size_t)C * width;
-      for (int k = 0; k < J; k++) {
-        const double *x = ref_chan(s, k, c) + begin;
-        row[k] = dot_off(x, s->off_chan[k * C + c], e, est_off_chan[c], len);
-        if (s->zero_mean)
-          st[k] += dot_off(x, s->off_st[k], e, est_off_st, len);
+#pragma omp parallel
+  {
+    chunk_buf rb = {NULL, NULL}, eb = {NULL, NULL};
+    sb_err terr = chunk_buf_init(&rb, &s->ref, J);
+    if (terr == SB_OK)
+      terr = chunk_buf_init(&eb, est, 1);
+#pragma omp for schedule(static)
+      for (int64_t q = 0; q < s->n_chunks; q++) {
+        int64_t begin = q * SB_SI_CHUNK;
+        int64_t len = s->n_samples - begin < SB_SI_CHUNK ? s->n_samples - begin : SB_SI_CHUNK;
+        double *slot = part + (size_t)q * per_chunk;
+        if (terr == SB_OK)
+          terr = load_chunk(&s->ref, 0, J, begin, len, rb.scratch, rb.ptr);
+        if (terr == SB_OK)
+          terr = load_chunk(est, e, 1, begin, len, eb.scratch, eb.ptr);
+        for (int c = 0; c < C && terr == SB_OK; c++) {
+          const double *ec = eb.ptr[c];
+          double *row = slot + (size_t)c * width, *st = slot + (size_t)C * width;
+          for (int k = 0; k < J; k++) {
+            const double *x = rb.ptr[k * C + c];
+            row[k] = dot_off(x, s->off_chan[k * C + c], ec, est_off_chan[c], len);
+            if (s->zero_mean)
+              st[k] += dot_off(x, s->off_st[k], ec, est_off_st, len);
+          }
+          row[J] = dot_off(ec, est_off_chan[c], ec, est_off_chan[c], len);
+          if (s->zero_mean)
+            st[J] += dot_off(ec, est_off_st, ec, est_off_st, len);
+        }
       }
-      row[J] = dot_off(e, est_off_chan[c], e, est_off_chan[c], len);
-      if (s->zero_mean)
-        st[J] += dot_off(e, est_off_st, e, est_off_st, len);
-    }
+    keep_error(&err, terr);
+    chunk_buf_free(&rb);
+    chunk_buf_free(&eb);
+  }
+  if (err != SB_OK) {
+    free(part);
+    return err;
   }
   for (size_t i = 0; i < per_chunk; i++) {
     double sum = 0.0;
@@ -349,19 +440,21 @@ typedef struct residual_coef {
   double est_off;
 } residual_coef;
 
-/* Adds, over samples [begin, begin + len) of channel c, the energies of
+/* Adds, over one chunk of len samples of channel c (ref[k * C + c] the
+ * references' samples, est the estimate's), the energies of
  * alpha s_t - s_hat, s_t - s_hat and s_hat - P s_hat to acc[0..2]. */
-static void residual_chunk(const sb_sisdr *s, int target, int c, const double *est, int64_t begin,
-                           int64_t len, const residual_coef *rc, double *proj, double *acc)
+static void residual_chunk(const sb_sisdr *s, int target, int c, const double *const *ref,
+                           const double *est, int64_t len, const residual_coef *rc, double *proj,
+                           double *acc)
 {
   int J = s->n_src;
-  const double *st = ref_chan(s, target, c) + begin;
+  const double *st = ref[target * s->n_chan + c];
   double t_off = rc->off[target * rc->off_stride];
   double a0 = 0, a1 = 0, a2 = 0;
   for (int64_t n = 0; n < len; n++)
     proj[n] = 0.0;
   for (int k = 0; k < J; k++) {
-    const double *x = ref_chan(s, k, c) + begin;
+    const double *x = ref[k * s->n_chan + c];
     double g = rc->coef[k], off = rc->off[k * rc->off_stride];
     if (g == 0.0)
       continue;
@@ -370,7 +463,7 @@ static void residual_chunk(const sb_sisdr *s, int target, int c, const double *e
   }
 #pragma omp simd reduction(+ : a0, a1, a2)
   for (int64_t n = 0; n < len; n++) {
-    double e = est[begin + n] - rc->est_off, r = st[n] - t_off;
+    double e = est[n] - rc->est_off, r = st[n] - t_off;
     double d_si = rc->alpha * r - e, d_sd = r - e, d_art = e - proj[n];
     a0 += d_si * d_si;
     a1 += d_sd * d_sd;
@@ -384,6 +477,24 @@ static void residual_chunk(const sb_sisdr *s, int target, int c, const double *e
 sb_err sb_sisdr_eval(const sb_sisdr *s, int target, const double *const *est_chan,
                      sb_si_values *stacked, sb_si_values *per_chan)
 {
+  sb_sources view;
+  if (!s || !est_chan)
+    return SB_EINVAL;
+  for (int c = 0; c < s->n_chan; c++)
+    if (!est_chan[c])
+      return SB_EINVAL;
+  memset(&view, 0, sizeof view);
+  view.n_src = 1;
+  view.n_chan = s->n_chan;
+  view.n_samples = s->n_samples;
+  view.rate = s->ref.rate;
+  view.chan = est_chan;
+  return sb_sisdr_eval_view(s, target, &view, 0, stacked, per_chan);
+}
+
+sb_err sb_sisdr_eval_view(const sb_sisdr *s, int target, const sb_sources *est, int e,
+                          sb_si_values *stacked, sb_si_values *per_chan)
+{
   int J, C;
   size_t width;
   double *est_off_chan = NULL, est_off_st = 0.0, *cross = NULL, *coef = NULL, *part = NULL;
@@ -392,7 +503,8 @@ sb_err sb_sisdr_eval(const sb_sisdr *s, int target, const double *const *est_cha
   proj_work w = {0};
   sb_err err = SB_ENOMEM;
 
-  if (!s || !est_chan || target < 0 || target >= s->n_src)
+  if (!s || !sb_sources_readable(est) || target < 0 || target >= s->n_src || e < 0 ||
+      e >= est->n_src || est->n_chan != s->n_chan || est->n_samples != s->n_samples)
     return SB_EINVAL;
   J = s->n_src;
   C = s->n_chan;
@@ -405,10 +517,10 @@ sb_err sb_sisdr_eval(const sb_sisdr *s, int target, const double *const *est_cha
   part = calloc((size_t)s->n_chunks * ((size_t)C + 1) * 3, sizeof *part);
   if (!est_off_chan || !cross || !coef || !proj || !ok || !part || proj_work_init(&w, J) != SB_OK)
     goto done;
-  if (s->zero_mean && (err = signal_means(est_chan, 1, C, s->n_samples, s->n_chunks, est_off_chan,
-                                          &est_off_st)) != SB_OK)
+  if (s->zero_mean &&
+      (err = signal_means(est, e, 1, s->n_chunks, est_off_chan, &est_off_st)) != SB_OK)
     goto done;
-  if ((err = cross_products(s, est_chan, est_off_chan, est_off_st, cross)) != SB_OK)
+  if ((err = cross_products(s, est, e, est_off_chan, est_off_st, cross)) != SB_OK)
     goto done;
   /* Block b < C: channel b; block C: stacked. */
   for (int b = 0; b <= C; b++) {
@@ -417,22 +529,42 @@ sb_err sb_sisdr_eval(const sb_sisdr *s, int target, const double *const *est_cha
                     coef + (size_t)b * (size_t)J, &proj[b]);
   }
 
-#pragma omp parallel for schedule(static)
-  for (int64_t q = 0; q < s->n_chunks; q++) {
-    double buf[SB_SI_CHUNK];
-    int64_t begin = q * SB_SI_CHUNK;
-    int64_t len = s->n_samples - begin < SB_SI_CHUNK ? s->n_samples - begin : SB_SI_CHUNK;
-    double *slot = part + (size_t)q * ((size_t)C + 1) * 3;
-    for (int c = 0; c < C; c++) {
-      residual_coef st = {proj[C].alpha, coef + (size_t)C * (size_t)J, s->off_st, 1, est_off_st};
-      residual_coef ch = {proj[c].alpha, coef + (size_t)c * (size_t)J, s->off_chan + c, C,
-                          est_off_chan[c]};
-      if (ok[C] && stacked)
-        residual_chunk(s, target, c, est_chan[c], begin, len, &st, buf, slot + (size_t)C * 3);
-      if (ok[c] && per_chan)
-        residual_chunk(s, target, c, est_chan[c], begin, len, &ch, buf, slot + (size_t)c * 3);
-    }
+  err = SB_OK;
+#pragma omp parallel
+  {
+    chunk_buf rb = {NULL, NULL}, eb = {NULL, NULL};
+    double *buf = malloc(SB_SI_CHUNK * sizeof *buf);
+    sb_err terr = chunk_buf_init(&rb, &s->ref, J);
+    if (terr == SB_OK)
+      terr = chunk_buf_init(&eb, est, 1);
+    if (terr == SB_OK && !buf)
+      terr = SB_ENOMEM;
+#pragma omp for schedule(static)
+      for (int64_t q = 0; q < s->n_chunks; q++) {
+        int64_t begin = q * SB_SI_CHUNK;
+        int64_t len = s->n_samples - begin < SB_SI_CHUNK ? s->n_samples - begin : SB_SI_CHUNK;
+        double *slot = part + (size_t)q * ((size_t)C + 1) * 3;
+        if (terr == SB_OK)
+          terr = load_chunk(&s->ref, 0, J, begin, len, rb.scratch, rb.ptr);
+        if (terr == SB_OK)
+          terr = load_chunk(est, e, 1, begin, len, eb.scratch, eb.ptr);
+        for (int c = 0; c < C && terr == SB_OK; c++) {
+          residual_coef st = {proj[C].alpha, coef + (size_t)C * (size_t)J, s->off_st, 1, est_off_st};
+          residual_coef ch = {proj[c].alpha, coef + (size_t)c * (size_t)J, s->off_chan + c, C,
+                              est_off_chan[c]};
+          if (ok[C] && stacked)
+            residual_chunk(s, target, c, rb.ptr, eb.ptr[c], len, &st, buf, slot + (size_t)C * 3);
+          if (ok[c] && per_chan)
+            residual_chunk(s, target, c, rb.ptr, eb.ptr[c], len, &ch, buf, slot + (size_t)c * 3);
+        }
+      }
+    keep_error(&err, terr);
+    chunk_buf_free(&rb);
+    chunk_buf_free(&eb);
+    free(buf);
   }
+  if (err != SB_OK)
+    goto done;
 
   for (int b = 0; b <= C; b++) {
     sb_si_values *v = b < C ? (per_chan ? &per_chan[b] : NULL) : stacked;
@@ -471,7 +603,7 @@ sb_err sb_sisdr_matrix(const sb_sisdr *s, const sb_sources *est, double *si_sdr)
   double *est_off_chan = NULL, *cross = NULL, *alpha = NULL, *part = NULL;
   sb_err err = SB_ENOMEM;
 
-  if (!s || !est || !est->chan || !si_sdr || est->n_src < 1 || est->n_chan != s->n_chan ||
+  if (!s || !sb_sources_readable(est) || !si_sdr || est->n_src < 1 || est->n_chan != s->n_chan ||
       est->n_samples != s->n_samples)
     return SB_EINVAL;
   J = s->n_src;
@@ -484,39 +616,53 @@ sb_err sb_sisdr_matrix(const sb_sisdr *s, const sb_sources *est, double *si_sdr)
   if (!est_off_chan || !cross || !alpha || !part)
     goto done;
   for (int e = 0; e < est->n_src; e++) {
-    const double *const *ec = est->chan + (size_t)e * (size_t)C;
     double est_off_st = 0.0;
     const double *st_cross;
     if (s->zero_mean &&
-        (err = signal_means(ec, 1, C, s->n_samples, s->n_chunks, est_off_chan, &est_off_st)) != SB_OK)
+        (err = signal_means(est, e, 1, s->n_chunks, est_off_chan, &est_off_st)) != SB_OK)
       goto done;
-    if ((err = cross_products(s, ec, est_off_chan, est_off_st, cross)) != SB_OK)
+    if ((err = cross_products(s, est, e, est_off_chan, est_off_st, cross)) != SB_OK)
       goto done;
-    err = SB_ENOMEM;
     st_cross = cross + (size_t)C * width;
     for (int j = 0; j < J; j++) {
       double g = s->gram_st[(size_t)j * (size_t)J + (size_t)j];
       alpha[j] = g > 0.0 ? st_cross[j] / g : NAN;
     }
-#pragma omp parallel for schedule(static)
-    for (int64_t q = 0; q < s->n_chunks; q++) {
-      int64_t begin = q * SB_SI_CHUNK;
-      int64_t len = s->n_samples - begin < SB_SI_CHUNK ? s->n_samples - begin : SB_SI_CHUNK;
-      for (int j = 0; j < J; j++) {
-        double acc = 0.0;
-        for (int c = 0; c < C; c++) {
-          const double *r = ref_chan(s, j, c) + begin, *x = ec[c] + begin;
-          double r_off = s->off_st[j], a = alpha[j], sum = 0.0;
+#pragma omp parallel
+    {
+      chunk_buf rb = {NULL, NULL}, eb = {NULL, NULL};
+      sb_err terr = chunk_buf_init(&rb, &s->ref, J);
+      if (terr == SB_OK)
+        terr = chunk_buf_init(&eb, est, 1);
+#pragma omp for schedule(static)
+      for (int64_t q = 0; q < s->n_chunks; q++) {
+        int64_t begin = q * SB_SI_CHUNK;
+        int64_t len = s->n_samples - begin < SB_SI_CHUNK ? s->n_samples - begin : SB_SI_CHUNK;
+        if (terr == SB_OK)
+          terr = load_chunk(&s->ref, 0, J, begin, len, rb.scratch, rb.ptr);
+        if (terr == SB_OK)
+          terr = load_chunk(est, e, 1, begin, len, eb.scratch, eb.ptr);
+        for (int j = 0; j < J && terr == SB_OK; j++) {
+          double acc = 0.0;
+          for (int c = 0; c < C; c++) {
+            const double *r = rb.ptr[j * C + c], *x = eb.ptr[c];
+            double r_off = s->off_st[j], a = alpha[j], sum = 0.0;
 #pragma omp simd reduction(+ : sum)
-          for (int64_t n = 0; n < len; n++) {
-            double d = a * (r[n] - r_off) - (x[n] - est_off_st);
-            sum += d * d;
+            for (int64_t n = 0; n < len; n++) {
+              double d = a * (r[n] - r_off) - (x[n] - est_off_st);
+              sum += d * d;
+            }
+            acc += sum;
           }
-          acc += sum;
+          part[(size_t)q * (size_t)J + (size_t)j] = acc;
         }
-        part[(size_t)q * (size_t)J + (size_t)j] = acc;
       }
+      keep_error(&err, terr);
+      chunk_buf_free(&rb);
+      chunk_buf_free(&eb);
     }
+    if (err != SB_OK)
+      goto done;
     for (int j = 0; j < J; j++) {
       double res = 0.0, g = s->gram_st[(size_t)j * (size_t)J + (size_t)j];
       for (int64_t q = 0; q < s->n_chunks; q++)

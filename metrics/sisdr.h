@@ -51,9 +51,9 @@ typedef struct sb_si_values {
  * the means of the references. */
 typedef struct sb_sisdr sb_sisdr;
 
-/* Prepares the references ref (>= 1 source, >= 1 channel, >= 1 sample).
- * ref and the arrays it points to must stay valid and unchanged until
- * sb_sisdr_free.  Samples must be finite (checked by the caller; a NaN
+/* Prepares the references ref (>= 1 source, >= 1 channel, >= 1 sample;
+ * an in-memory or streamed view, read in pieces).  What ref points at must
+ * stay valid and unchanged until sb_sisdr_free.  Samples must be finite (checked by the caller; a NaN
  * propagates into the values).  SB_EINVAL, SB_ENOMEM.  *out is NULL on
  * failure. */
 sb_err sb_sisdr_new(const sb_sources *ref, int zero_mean, sb_sisdr **out);
@@ -67,11 +67,18 @@ sb_err sb_sisdr_new(const sb_sources *ref, int zero_mean, sb_sisdr **out);
 sb_err sb_sisdr_eval(const sb_sisdr *s, int target, const double *const *est_chan,
                      sb_si_values *stacked, sb_si_values *per_chan);
 
+/* The same for estimate e of the view est (in memory or streamed, the
+ * references' channel count and length): SB_EINVAL otherwise, and the
+ * errors of a streamed view's reader. */
+sb_err sb_sisdr_eval_view(const sb_sisdr *s, int target, const sb_sources *est, int e,
+                          sb_si_values *stacked, sb_si_values *per_chan);
+
 /* Stacked SI-SDR of every estimate of est against every reference:
  * si_sdr[j * est->n_src + e] for reference j and estimate e (the score
  * matrix of PIT).  est must have the references' channel count and length
  * (SB_EINVAL otherwise).  A one-source est (a mixture) gives the baseline
- * of SI-SDR improvements.  Thread-safe.  SB_EINVAL, SB_ENOMEM. */
+ * of SI-SDR improvements.  Thread-safe.  SB_EINVAL, SB_ENOMEM, and the
+ * errors of a streamed view's reader. */
 sb_err sb_sisdr_matrix(const sb_sisdr *s, const sb_sources *est, double *si_sdr);
 
 void sb_sisdr_free(sb_sisdr **s);

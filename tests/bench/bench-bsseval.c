@@ -95,7 +95,7 @@ int main(int argc, char **argv)
   sb_bss_opts o;
   sb_bsseval *b = NULL;
   sb_bss_pair pair[N_SRC];
-  sb_sources ref;
+  sb_sources ref, est;
   sb_msg msg;
   double *v[4], t0, t1, t2, cpu0;
   int64_t n_frames;
@@ -134,6 +134,10 @@ int main(int argc, char **argv)
   ref.n_samples = len;
   ref.rate = 44100;
   ref.chan = ref_chan;
+  ref.read = NULL;
+  ref.read_ctx = NULL;
+  est = ref;
+  est.chan = est_chan;
 
   getrusage(RUSAGE_SELF, &ru);
   cpu0 = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
@@ -171,9 +175,9 @@ int main(int argc, char **argv)
       v[q] = malloc(sizeof(double) * (size_t)(N_SRC * n_frames));
     for (int j = 0; j < N_SRC; j++) {
       pair[j].target = j;
-      pair[j].est_chan = est_chan + 2 * j;
+      pair[j].est = j;
     }
-    if (sb_bsseval_eval_pairs(b, N_SRC, pair, NULL, v[0], v[1], v[2], v[3]) != SB_OK) {
+    if (sb_bsseval_eval_pairs(b, &est, N_SRC, pair, NULL, v[0], v[1], v[2], v[3]) != SB_OK) {
       fprintf(stderr, "sb_bsseval_eval_pairs failed\n");
       return 1;
     }

@@ -43,32 +43,99 @@ static void run_free(run *r)
   memset(r, 0, sizeof *r);
 }
 
-/* Evaluates estimate est_of[j] against reference j for every j. */
-static sb_err run_bss(const sb_sources *ref, const sb_sources *est, const int *est_of,
-                      sb_bss_mode mode, sb_bss_crit crit, int64_t win, int64_t hop,
-                      const unsigned char *skip, run *out)
+/* A streamed view (metrics/sources.h) that reads the arrays of an
+ * in-memory view: the engine must give bit-identical values through it. */
+static sb_err array_read(void *ctx, int src, int c, int64_t t0, int64_t n, double *dst)
 {
-  sb_bss_opts o = {mode, crit, win, hop, 512, 1};
+  const sb_sources *s = ctx;
+  if (t0 < 0 || n < 1 || t0 + n > s->n_samples || n > SB_SPAN_MAX + 8192)
+    return SB_EINVAL; /* the engine asked outside the contract */
+  memcpy(dst, sb_sources_chan(s, src, c) + t0, sizeof(double) * (size_t)n);
+  return SB_OK;
+}
+
+static sb_sources streamed(const sb_sources *s)
+{
+  sb_sources v = *s;
+  v.chan = NULL;
+  v.read = array_read;
+  v.read_ctx = (void *)s;
+  return v;
+}
+
+/* A reader that fails after a number of reads (an I/O error mid-track). */
+typedef struct failing_ctx {
+  const sb_sources *s;
+  int reads_left;
+} failing_ctx;
+
+static sb_err failing_read(void *ctx, int src, int c, int64_t t0, int64_t n, double *dst)
+{
+  failing_ctx *f = ctx;
+  int left;
+#ifdef _OPENMP
+#pragma omp atomic capture
+#endif
+  left = f->reads_left--;
+  if (left <= 0)
+    return SB_EIO;
+  return array_read((void *)f->s, src, c, t0, n, dst);
+}
+
+static int same_value(double a, double b)
+{
+  return (isnan(a) && isnan(b)) || a == b;
+}
+
+static sb_err run_pairs(const sb_bss_opts *o, const sb_sources *ref, const sb_sources *est,
+                        const int *est_of, const unsigned char *skip, run *out, sb_msg *msg)
+{
   sb_bsseval *b = NULL;
   sb_bss_pair pair[64];
-  sb_msg msg;
-  sb_err err = sb_bsseval_new(&o, ref, &b, &msg);
+  sb_err err = sb_bsseval_new(o, ref, &b, msg);
   memset(out, 0, sizeof *out);
-  if (err != SB_OK) {
-    tap_diag("sb_bsseval_new: %s", msg.text);
+  if (err != SB_OK)
     return err;
-  }
   out->n_frames = sb_bsseval_n_frames(b);
   for (int q = 0; q < N_MET; q++)
     out->v[q] = malloc(sizeof(double) * (size_t)out->n_frames * ref->n_src);
   for (int j = 0; j < ref->n_src; j++) {
     pair[j].target = j;
-    pair[j].est_chan = est->chan + (size_t)(est_of ? est_of[j] : j) * est->n_chan;
+    pair[j].est = est_of ? est_of[j] : j;
   }
-  err = sb_bsseval_eval_pairs(b, ref->n_src, pair, skip, out->v[M_SDR], out->v[M_ISR],
+  err = sb_bsseval_eval_pairs(b, est, ref->n_src, pair, skip, out->v[M_SDR], out->v[M_ISR],
                               out->v[M_SIR], out->v[M_SAR]);
   sb_bsseval_free(&b);
   return err;
+}
+
+/* Evaluates estimate est_of[j] against reference j for every j; checks that
+ * streamed views of the same signals give bit-identical values. */
+static sb_err run_bss(const sb_sources *ref, const sb_sources *est, const int *est_of,
+                      sb_bss_mode mode, sb_bss_crit crit, int64_t win, int64_t hop,
+                      const unsigned char *skip, run *out)
+{
+  sb_bss_opts o = {mode, crit, win, hop, 512, 1};
+  sb_sources ref_s = streamed(ref), est_s = streamed(est);
+  sb_msg msg;
+  run st;
+  sb_err err = run_pairs(&o, ref, est, est_of, skip, out, &msg), err_s;
+  if (err != SB_OK) {
+    tap_diag("BSS Eval: %s", msg.text);
+    return err;
+  }
+  err_s = run_pairs(&o, &ref_s, &est_s, est_of, skip, &st, &msg);
+  if (tap_ok(err_s == SB_OK && st.n_frames == out->n_frames, "streamed views: same run (%s)",
+             sb_strerror(err_s))) {
+    int64_t n_diff = 0;
+    for (int q = 0; q < N_MET; q++)
+      for (int64_t i = 0; i < out->n_frames * ref->n_src; i++)
+        n_diff += !same_value(out->v[q][i], st.v[q][i]);
+    tap_ok(n_diff == 0, "streamed views: %lld of %lld values differ (must be bit-identical)",
+           (long long)n_diff, (long long)(N_MET * out->n_frames * ref->n_src));
+  }
+  run_free(&st);
+  return SB_OK;
 }
 
 /* museval's rule: any reference or estimate source silent (sum over
@@ -468,9 +535,9 @@ static sb_err eval_perm(const sb_sources *ref, const sb_sources *est, sb_bss_mod
   for (int e = 0; e < J; e++)
     for (int j = 0; j < J; j++) {
       pair[e * J + j].target = j;
-      pair[e * J + j].est_chan = est->chan + (size_t)e * est->n_chan;
+      pair[e * J + j].est = e;
     }
-  err = sb_bsseval_eval_pairs(b, J * J, pair, NULL, v[0], v[1], v[2], v[3]);
+  err = sb_bsseval_eval_pairs(b, est, J * J, pair, NULL, v[0], v[1], v[2], v[3]);
   sb_bsseval_free(&b);
   if (err != SB_OK)
     return err;
@@ -532,7 +599,7 @@ static void test_matlab(int n)
   if (tap_ok(ref && est, "MATLAB %02d: %d sources read", n, J)) {
     char tag[64];
     const double *rc[64], *ec[64];
-    sb_sources rs = {J, 1, T, 8000, rc}, esv = {J, 1, T, 8000, ec};
+    sb_sources rs = {J, 1, T, 8000, rc, NULL, NULL}, esv = {J, 1, T, 8000, ec, NULL, NULL};
     double whole[N_MET * 8];
     int perm[8];
     snprintf(tag, sizeof tag, "MATLAB %02d", n);
@@ -573,7 +640,7 @@ static void test_matlab(int n)
       double gain = sb_json_num(sb_json_get(bi, "gain"));
       double *scaled = malloc(sizeof(double) * (size_t)T * J);
       const double *ric[64], *eic[64];
-      sb_sources ri = {J, nchan, T, 8000, ric}, ei = {J, nchan, T, 8000, eic};
+      sb_sources ri = {J, nchan, T, 8000, ric, NULL, NULL}, ei = {J, nchan, T, 8000, eic, NULL, NULL};
       for (int j = 0; j < J && scaled; j++) {
         for (int64_t t = 0; t < T; t++)
           scaled[(size_t)j * T + t] = gain * est[j][t];
@@ -626,7 +693,7 @@ static void test_bad_input(void)
   enum { T = 2000 };
   static double x[4][T];
   const double *chan[4] = {x[0], x[1], x[2], x[3]};
-  sb_sources ref = {2, 2, T, 8000, chan};
+  sb_sources ref = {2, 2, T, 8000, chan, NULL, NULL};
   sb_bss_opts o = {SB_BSS_V4, SB_CRIT_IMAGES, 500, 500, 64, 1};
   sb_bsseval *b = NULL;
   sb_msg msg;
@@ -657,29 +724,64 @@ static void test_bad_input(void)
   chan[3] = x[3];
   x[2][7] = NAN;
   tap_ok(sb_bsseval_new(&o, &ref, &b, &msg) == SB_ENONFINITE, "NaN sample -> SB_ENONFINITE");
+  {
+    sb_sources ref_s = streamed(&ref);
+    tap_ok(sb_bsseval_new(&o, &ref_s, &b, &msg) == SB_ENONFINITE && !b &&
+             strstr(msg.text, "reference 1 channel 0") && strstr(msg.text, " 7"),
+           "NaN sample in a streamed view -> SB_ENONFINITE naming it (%s)", msg.text);
+  }
   x[2][7] = 0.25;
+  for (int budget = 0; budget <= 20; budget += 5) {
+    failing_ctx fc = {&ref, budget};
+    sb_sources failing = ref;
+    failing.chan = NULL;
+    failing.read = failing_read;
+    failing.read_ctx = &fc;
+    tap_ok(sb_bsseval_new(&o, &failing, &b, &msg) == SB_EIO && !b,
+           "reference reader failing after %d reads -> SB_EIO (%s)", budget, msg.text);
+  }
   if (tap_ok(sb_bsseval_new(&o, &ref, &b, &msg) == SB_OK && b, "valid input accepted")) {
-    const double *est[2] = {x[1], x[0]};
-    const double *bad[2] = {x[1], NULL};
+    const double *est_chan[2] = {x[1], x[0]};
+    const double *bad_chan[2] = {x[1], NULL};
+    sb_sources est = {1, 2, T, 8000, est_chan, NULL, NULL};
+    sb_sources bad = {1, 2, T, 8000, bad_chan, NULL, NULL};
+    sb_sources mono = {2, 1, T, 8000, chan, NULL, NULL};
+    sb_sources shorter = {1, 2, T - 1, 8000, est_chan, NULL, NULL};
     tap_ok(sb_bsseval_n_frames(b) == 4, "2000 samples, 500/500 -> 4 frames");
-    tap_ok(sb_bsseval_eval(b, 2, est, NULL, out, NULL, NULL, NULL) == SB_EINVAL,
+    tap_ok(sb_bsseval_eval(b, 2, &est, 0, NULL, out, NULL, NULL, NULL) == SB_EINVAL,
            "target index == n_src (source-count mismatch) -> SB_EINVAL");
-    tap_ok(sb_bsseval_eval(b, -1, est, NULL, out, NULL, NULL, NULL) == SB_EINVAL,
+    tap_ok(sb_bsseval_eval(b, -1, &est, 0, NULL, out, NULL, NULL, NULL) == SB_EINVAL,
            "negative target -> SB_EINVAL");
-    tap_ok(sb_bsseval_eval(b, 0, NULL, NULL, out, NULL, NULL, NULL) == SB_EINVAL,
+    tap_ok(sb_bsseval_eval(b, 0, &est, 1, NULL, out, NULL, NULL, NULL) == SB_EINVAL,
+           "estimate index out of range -> SB_EINVAL");
+    tap_ok(sb_bsseval_eval(b, 0, NULL, 0, NULL, out, NULL, NULL, NULL) == SB_EINVAL,
            "NULL estimate -> SB_EINVAL");
-    tap_ok(sb_bsseval_eval(b, 0, bad, NULL, out, NULL, NULL, NULL) == SB_EINVAL,
+    tap_ok(sb_bsseval_eval(b, 0, &bad, 0, NULL, out, NULL, NULL, NULL) == SB_EINVAL,
            "NULL estimate channel -> SB_EINVAL");
-    tap_ok(sb_bsseval_eval_pairs(b, 0, NULL, NULL, out, NULL, NULL, NULL) == SB_EINVAL,
+    tap_ok(sb_bsseval_eval(b, 0, &mono, 0, NULL, out, NULL, NULL, NULL) == SB_EINVAL,
+           "estimate view with another channel count -> SB_EINVAL");
+    tap_ok(sb_bsseval_eval(b, 0, &shorter, 0, NULL, out, NULL, NULL, NULL) == SB_EINVAL,
+           "estimate view of another length -> SB_EINVAL");
+    tap_ok(sb_bsseval_eval_pairs(b, &est, 0, NULL, NULL, out, NULL, NULL, NULL) == SB_EINVAL,
            "no pairs -> SB_EINVAL");
-    tap_ok(sb_bsseval_eval(NULL, 0, est, NULL, out, NULL, NULL, NULL) == SB_EINVAL,
+    tap_ok(sb_bsseval_eval(NULL, 0, &est, 0, NULL, out, NULL, NULL, NULL) == SB_EINVAL,
            "NULL evaluator -> SB_EINVAL");
+    for (int budget = 0; budget <= 20; budget += 5) {
+      failing_ctx fc = {&est, budget};
+      sb_sources failing = est;
+      failing.chan = NULL;
+      failing.read = failing_read;
+      failing.read_ctx = &fc;
+      tap_ok(sb_bsseval_eval(b, 0, &failing, 0, NULL, out, NULL, NULL, NULL) == SB_EIO,
+             "estimate reader failing after %d reads -> its SB_EIO", budget);
+    }
     {
       /* perfect estimate: SDR = +inf (den == 0), SIR/SAR huge */
-      const double *perfect[2] = {x[0], x[1]};
+      const double *perfect_chan[2] = {x[0], x[1]};
+      sb_sources perfect = {1, 2, T, 8000, perfect_chan, NULL, NULL};
       unsigned char skip[4] = {0, 1, 0, 0};
       double sdr[4], sir[4];
-      tap_ok(sb_bsseval_eval(b, 0, perfect, skip, sdr, NULL, sir, NULL) == SB_OK &&
+      tap_ok(sb_bsseval_eval(b, 0, &perfect, 0, skip, sdr, NULL, sir, NULL) == SB_OK &&
                isinf(sdr[0]) && sdr[0] > 0 && isnan(sdr[1]) && isnan(sir[1]),
              "perfect estimate: SDR +inf, skipped frame NaN");
     }

@@ -457,6 +457,141 @@ static void opts_for_case(const refcase *c, sb_eval_opts *o, unsigned metrics)
   o->hop = (int64_t)sb_json_num(refcase_get(c, "museval_v4", "hop", (const char *)NULL));
 }
 
+/* ------------------------------------------------ streamed views */
+
+/* A streamed view (metrics/sources.h) reading an in-memory view's arrays;
+ * with nan_at >= 0 the sample (src 0, channel 0, nan_at) reads as NaN, and
+ * with fail_after >= 0 reads fail with SB_EIO once that many succeeded. */
+typedef struct stream_ctx {
+  const sb_sources *s;
+  int64_t nan_at;
+  int fail_after;
+  int n_reads;
+} stream_ctx;
+
+static sb_err stream_read(void *ctx, int src, int c, int64_t t0, int64_t n, double *dst)
+{
+  stream_ctx *x = ctx;
+  int done;
+  if (t0 < 0 || n < 1 || t0 + n > x->s->n_samples || src < 0 || src >= x->s->n_src)
+    return SB_EINVAL;
+#pragma omp atomic capture
+  done = x->n_reads++;
+  if (x->fail_after >= 0 && done >= x->fail_after)
+    return SB_EIO;
+  memcpy(dst, sb_sources_chan(x->s, src, c) + t0, sizeof(double) * (size_t)n);
+  if (src == 0 && c == 0 && x->nan_at >= t0 && x->nan_at < t0 + n)
+    dst[x->nan_at - t0] = NAN;
+  return SB_OK;
+}
+
+static sb_sources stream_view(const sb_sources *s, stream_ctx *ctx)
+{
+  sb_sources v = *s;
+  ctx->s = s;
+  ctx->nan_at = -1;
+  ctx->fail_after = -1;
+  ctx->n_reads = 0;
+  v.chan = NULL;
+  v.read = stream_read;
+  v.read_ctx = ctx;
+  return v;
+}
+
+static int64_t count_diff(const double *a, const double *b, size_t n)
+{
+  int64_t d = 0;
+  for (size_t i = 0; i < n; i++)
+    d += !((isnan(a[i]) && isnan(b[i])) || a[i] == b[i]);
+  return d;
+}
+
+/* The whole result through streamed views must equal the in-memory one bit
+ * for bit, for every option set. */
+static void check_case_streamed(const char *name)
+{
+  static const struct {
+    const char *what;
+    unsigned metrics;
+    sb_bss_mode mode;
+    sb_bss_crit crit;
+    sb_perm_rule perm;
+    sb_silent_rule silent;
+    int whole, zero_mean;
+  } variant[] = {
+    {"v4 default", SB_METRIC_DEFAULT, SB_BSS_V4, SB_CRIT_IMAGES, SB_PERM_NONE, SB_SILENT_ALL, 0, 0},
+    {"v3 framewise", SB_METRIC_DEFAULT, SB_BSS_V3, SB_CRIT_IMAGES, SB_PERM_NONE, SB_SILENT_ALL, 0, 0},
+    {"v4 brute", SB_METRIC_DEFAULT, SB_BSS_V4, SB_CRIT_IMAGES, SB_PERM_BRUTE, SB_SILENT_ALL, 0, 1},
+    {"sources whole", SB_METRIC_DEFAULT, SB_BSS_V3, SB_CRIT_SOURCES, SB_PERM_HUNGARIAN,
+     SB_SILENT_PER_SOURCE, 1, 0},
+    {"SDR only", SB_METRIC_SDR | SB_METRIC_SISDR | SB_METRIC_IMPROVE, SB_BSS_V4, SB_CRIT_IMAGES,
+     SB_PERM_BRUTE, SB_SILENT_PER_SOURCE, 0, 1},
+  };
+  refcase *c = NULL;
+  sb_msg msg = {{0}};
+  if (!tap_ok(refcase_load(name, &c, &msg) == SB_OK, "%s: load (%s)", name, msg.text))
+    return;
+  for (size_t v = 0; v < sizeof variant / sizeof *variant; v++) {
+    stream_ctx rc, ec, mc;
+    sb_sources ref = stream_view(&c->ref, &rc), est = stream_view(&c->est, &ec);
+    sb_sources mix = c->has_mix ? stream_view(&c->mix, &mc) : c->ref;
+    sb_eval_opts o;
+    sb_eval_result *a = NULL, *b = NULL;
+    sb_err ea, eb;
+    opts_for_case(c, &o, variant[v].metrics);
+    o.mode = variant[v].mode;
+    o.crit = variant[v].crit;
+    o.perm = variant[v].perm;
+    o.silent = variant[v].silent;
+    o.zero_mean = variant[v].zero_mean;
+    if (variant[v].whole)
+      o.win = o.hop = 0;
+    ea = sb_evaluate(&o, &c->ref, &c->est, c->has_mix ? &c->mix : NULL, &a, &msg);
+    eb = sb_evaluate(&o, &ref, &est, c->has_mix ? &mix : NULL, &b, &msg);
+    if (tap_ok(ea == SB_OK && eb == SB_OK && a && b, "%s %s: in memory and streamed (%s)", name,
+               variant[v].what, msg.text)) {
+      size_t cells = (size_t)a->n_src * (size_t)a->n_frames;
+      int64_t d = count_diff(a->whole, b->whole, (size_t)a->n_src * SB_WM_COUNT);
+      int same_shape = a->n_frames == b->n_frames && a->win == b->win && a->hop == b->hop;
+      for (int m = 0; m < SB_FM_COUNT && same_shape; m++) {
+        same_shape &= !a->frame[m] == !b->frame[m];
+        if (a->frame[m] && b->frame[m])
+          d += count_diff(a->frame[m], b->frame[m], cells);
+      }
+      tap_ok(same_shape && d == 0, "%s %s: streamed result bit-identical (%lld values differ)",
+             name, variant[v].what, (long long)d);
+      tap_ok(memcmp(a->perm, b->perm, (size_t)a->n_src * sizeof *a->perm) == 0 &&
+               memcmp(a->perm_si, b->perm_si, (size_t)a->n_src * sizeof *a->perm_si) == 0 &&
+               memcmp(a->frame_flags, b->frame_flags, (size_t)a->n_frames) == 0 &&
+               strcmp(a->note, b->note) == 0,
+             "%s %s: same permutations, frame flags and note", name, variant[v].what);
+    }
+    sb_eval_result_free(&a);
+    sb_eval_result_free(&b);
+  }
+  {
+    /* bad input through a streamed view: a NaN in the estimates, a reader
+     * failing part-way */
+    stream_ctx ec;
+    sb_sources est = stream_view(&c->est, &ec);
+    sb_eval_opts o;
+    sb_eval_result *r = NULL;
+    opts_for_case(c, &o, SB_METRIC_DEFAULT);
+    ec.nan_at = c->est.n_samples / 2;
+    tap_ok(sb_evaluate(&o, &c->ref, &est, NULL, &r, &msg) == SB_ENONFINITE && !r &&
+             strstr(msg.text, "estimate 0 channel 0 sample"),
+           "%s: NaN in a streamed estimate: SB_ENONFINITE naming it (%s)", name, msg.text);
+    for (int after = 0; after <= 64; after += 16) {
+      stream_ctx rc;
+      sb_sources ref = stream_view(&c->ref, &rc);
+      rc.fail_after = after;
+      tap_ok(sb_evaluate(&o, &ref, &c->est, NULL, &r, &msg) == SB_EIO && !r,
+             "%s: reference reader failing after %d reads: SB_EIO (%s)", name, after, msg.text);
+    }
+  }
+  refcase_free(&c);
+}
+
 /* Framewise values of metric fm against expected.json framewise arrays
  * (object name -> {metric: [..]}), tolerance tol; pins the finite sum. */
 static void check_frames(const refcase *c, const sb_eval_result *r, int fm, const sb_json *framewise, double tol,
@@ -703,9 +838,9 @@ static int synth_make(synth *s, int n_src, int n_chan, int64_t n, int rate)
     s->data[(size_t)n_src * per + i] = x + 0.3 * noise();
     s->data[2 * (size_t)n_src * per + i % per] += x;
   }
-  s->ref = (sb_sources){n_src, n_chan, n, rate, s->chan};
-  s->est = (sb_sources){n_src, n_chan, n, rate, s->chan + (size_t)n_src * (size_t)n_chan};
-  s->mix = (sb_sources){1, n_chan, n, rate, s->chan + 2 * (size_t)n_src * (size_t)n_chan};
+  s->ref = (sb_sources){n_src, n_chan, n, rate, s->chan, NULL, NULL};
+  s->est = (sb_sources){n_src, n_chan, n, rate, s->chan + (size_t)n_src * (size_t)n_chan, NULL, NULL};
+  s->mix = (sb_sources){1, n_chan, n, rate, s->chan + 2 * (size_t)n_src * (size_t)n_chan, NULL, NULL};
   return 1;
 }
 
@@ -1154,5 +1289,7 @@ int main(void)
     check_case_bss(cases[i]);
   check_museval_nan_permutation();
   check_one_source_bss();
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+    check_case_streamed(cases[i]);
   return tap_done();
 }

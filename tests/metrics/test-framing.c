@@ -97,7 +97,7 @@ static void test_stats_small(void)
   enum { T = 10 };
   double r[2][2][T], e[2][2][T];
   const double *rp[4], *ep[4];
-  sb_sources ref = {2, 2, T, 8000, rp}, est = {2, 2, T, 8000, ep};
+  sb_sources ref = {2, 2, T, 8000, rp, NULL, NULL}, est = {2, 2, T, 8000, ep, NULL, NULL};
   sb_framing f;
   sb_frame_stats *s = NULL;
   unsigned char skip[6], flags[3];
@@ -188,7 +188,7 @@ static void test_stats_long(void)
   enum { T = 300007 };
   double *buf = malloc(4 * (size_t)T * sizeof *buf);
   const double *rp[2], *ep[2];
-  sb_sources ref = {1, 2, T, 44100, rp}, est = {1, 2, T, 44100, ep};
+  sb_sources ref = {1, 2, T, 44100, rp, NULL, NULL}, est = {1, 2, T, 44100, ep, NULL, NULL};
   sb_framing f;
   sb_frame_stats *one = NULL, *two = NULL;
   uint64_t seed = 20251121u, state = seed;

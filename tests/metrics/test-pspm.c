@@ -262,7 +262,7 @@ static void check_evaluate(const char *root)
     return;
   {
     const double *ref_chan[2] = {c.ref[0], c.ref[1]}, *est_chan[2] = {c.est[1], c.est[0]};
-    sb_sources ref = {2, 1, (int64_t)c.n, 16000, ref_chan}, est = {2, 1, (int64_t)c.n, 16000, est_chan};
+    sb_sources ref = {2, 1, (int64_t)c.n, 16000, ref_chan, NULL, NULL}, est = {2, 1, (int64_t)c.n, 16000, est_chan, NULL, NULL};
     sb_eval_opts_default(&o, 16000);
     o.metrics = SB_METRIC_SDR | SB_METRIC_PSPM;
     o.perm = SB_PERM_BRUTE;

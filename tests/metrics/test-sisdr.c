@@ -333,7 +333,7 @@ static void test_hand(void)
 {
   double s1[4] = {1, 0, 0, 0}, s2[4] = {0, 1, 0, 0}, e[4] = {2, 0.5, 0.1, 0}, z[4] = {0, 0, 0, 0};
   const double *rp[2] = {s1, s2}, *ep[1] = {e}, *zp[1] = {z};
-  sb_sources ref = {2, 1, 4, 8000, rp};
+  sb_sources ref = {2, 1, 4, 8000, rp, NULL, NULL};
   sb_sisdr *s = NULL;
   sb_si_values v, pc;
 
@@ -378,7 +378,7 @@ static void test_hand(void)
   {
     double d[4] = {1, 0, -0.75, 0};
     const double *dp[3] = {z, s1, d};
-    sb_sources r3 = {3, 1, 4, 8000, dp};
+    sb_sources r3 = {3, 1, 4, 8000, dp, NULL, NULL};
     e[0] = 1;
     e[1] = 0.5;
     e[2] = -0.75;
@@ -402,7 +402,7 @@ static void test_threads(void)
   enum { T = 50001, J = 3, C = 2 };
   double *buf = malloc((size_t)2 * J * C * T * sizeof *buf);
   const double *rp[J * C], *ep[J * C];
-  sb_sources ref = {J, C, T, 16000, rp}, est = {J, C, T, 16000, ep};
+  sb_sources ref = {J, C, T, 16000, rp, NULL, NULL}, est = {J, C, T, 16000, ep, NULL, NULL};
   sb_sisdr *s = NULL;
   sb_si_values a, b, pa[C], pb[C];
   double m1[J * J], m2[J * J];
