@@ -151,12 +151,111 @@ static sb_err grow_channels(double **data, int n_chan, int64_t n_used, int64_t o
   return SB_OK;
 }
 
+/* Opens a file with libsndfile and applies the header checks shared by
+ * sb_audio_read and sb_audio_probe: exists, not a directory, not empty,
+ * decodable, a sane header, at least one frame, no truncated WAV data
+ * chunk.  On success *sf_out is open and *info filled. */
+static sb_err open_checked(const char *path, SNDFILE **sf_out, SF_INFO *info, sb_msg *msg)
+{
+  sb_err err;
+  SNDFILE *sf;
+  struct stat st;
+  int major;
+
+  *sf_out = NULL;
+  if (stat(path, &st) != 0)
+    return sb_msg_set(msg, SB_EIO, "%s: cannot open: %s", path, strerror(errno));
+  if (S_ISDIR(st.st_mode))
+    return sb_msg_set(msg, SB_EIO, "%s: cannot open: is a directory", path);
+  if (st.st_size == 0)
+    return sb_msg_set(msg, SB_EFORMAT, "%s: empty file (0 bytes), not audio", path);
+
+  memset(info, 0, sizeof *info);
+  sf = sf_open(path, SFM_READ, info);
+  if (!sf) {
+    FILE *probe = fopen(path, "rb");
+    if (!probe)
+      return sb_msg_set(msg, SB_EIO, "%s: cannot open: %s", path, strerror(errno));
+    fclose(probe);
+    return sb_msg_set(msg, SB_EFORMAT, "%s: not an audio file libsndfile can read (%s)", path,
+                      sf_strerror(NULL));
+  }
+  if (info->channels < 1 || info->samplerate <= 0) {
+    err = sb_msg_set(msg, SB_EFORMAT, "%s: invalid header (%d channels, %d Hz)", path,
+                     info->channels, info->samplerate);
+    goto fail;
+  }
+  if (info->frames == 0) {
+    err = sb_msg_set(msg, SB_EFORMAT, "%s: empty audio file (0 frames)", path);
+    goto fail;
+  }
+  major = info->format & SF_FORMAT_TYPEMASK;
+  if (major == SF_FORMAT_WAV || major == SF_FORMAT_WAVEX || major == SF_FORMAT_RF64) {
+    err = check_wav_chunks(path, msg);
+    if (err)
+      goto fail;
+  }
+  *sf_out = sf;
+  return SB_OK;
+
+fail:
+  sf_close(sf);
+  return err;
+}
+
+/* 1 for the codecs whose samples after a seek are those of a sequential
+ * decode: one sample per word (PCM, float, A-law, mu-law) and FLAC.
+ * Lossy codecs (Vorbis, Opus, MP3) and codecs with state across blocks
+ * (GSM, some ADPCM) decode differently after a seek. */
+static int exact_seek_codec(int format)
+{
+  int major = format & SF_FORMAT_TYPEMASK;
+  if (major == SF_FORMAT_OGG || major == SF_FORMAT_MPEG)
+    return 0;
+  switch (format & SF_FORMAT_SUBMASK) {
+  case SF_FORMAT_PCM_S8:
+  case SF_FORMAT_PCM_U8:
+  case SF_FORMAT_PCM_16:
+  case SF_FORMAT_PCM_24:
+  case SF_FORMAT_PCM_32:
+  case SF_FORMAT_FLOAT:
+  case SF_FORMAT_DOUBLE:
+  case SF_FORMAT_ULAW:
+  case SF_FORMAT_ALAW:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+sb_err sb_audio_probe(const char *path, sb_audio_header *out, sb_msg *msg)
+{
+  SF_INFO info;
+  SNDFILE *sf;
+  size_t ref_len;
+  int ref_stream;
+  sb_err err;
+
+  if (sb_stem_mp4_parse_ref(path, &ref_len, &ref_stream))
+    return sb_msg_set(msg, SB_EUNSUPPORTED, "%s: a .stem.mp4 stream has no libsndfile header", path);
+  err = open_checked(path, &sf, &info, msg);
+  if (err)
+    return err;
+  out->n_chan = info.channels;
+  out->rate = info.samplerate;
+  out->n_frames = info.frames;
+  /* MP3 frame counts are estimates; every other format's count is exact. */
+  out->exact_count = (info.format & SF_FORMAT_TYPEMASK) != SF_FORMAT_MPEG;
+  out->exact_seek = info.seekable && exact_seek_codec(info.format);
+  sf_close(sf);
+  return SB_OK;
+}
+
 sb_err sb_audio_read(const char *path, sb_audio **out, sb_msg *msg)
 {
   sb_err err = SB_OK;
   SF_INFO info;
   SNDFILE *sf = NULL;
-  struct stat st;
   double *block = NULL, *data = NULL;
   sb_audio *a = NULL;
   int64_t n_read = 0, cap;
@@ -166,38 +265,10 @@ sb_err sb_audio_read(const char *path, sb_audio **out, sb_msg *msg)
   *out = NULL;
   if (sb_stem_mp4_parse_ref(path, &ref_len, &ref_stream))
     return sb_stem_mp4_read_ref(path, out, msg);
-  if (stat(path, &st) != 0)
-    return sb_msg_set(msg, SB_EIO, "%s: cannot open: %s", path, strerror(errno));
-  if (S_ISDIR(st.st_mode))
-    return sb_msg_set(msg, SB_EIO, "%s: cannot open: is a directory", path);
-  if (st.st_size == 0)
-    return sb_msg_set(msg, SB_EFORMAT, "%s: empty file (0 bytes), not audio", path);
-
-  memset(&info, 0, sizeof info);
-  sf = sf_open(path, SFM_READ, &info);
-  if (!sf) {
-    FILE *probe = fopen(path, "rb");
-    if (!probe)
-      return sb_msg_set(msg, SB_EIO, "%s: cannot open: %s", path, strerror(errno));
-    fclose(probe);
-    return sb_msg_set(msg, SB_EFORMAT, "%s: not an audio file libsndfile can read (%s)", path,
-                      sf_strerror(NULL));
-  }
-  if (info.channels < 1 || info.samplerate <= 0) {
-    err = sb_msg_set(msg, SB_EFORMAT, "%s: invalid header (%d channels, %d Hz)", path,
-                     info.channels, info.samplerate);
-    goto fail;
-  }
-  if (info.frames == 0) {
-    err = sb_msg_set(msg, SB_EFORMAT, "%s: empty audio file (0 frames)", path);
-    goto fail;
-  }
+  err = open_checked(path, &sf, &info, msg);
+  if (err)
+    return err;
   int major = info.format & SF_FORMAT_TYPEMASK;
-  if (major == SF_FORMAT_WAV || major == SF_FORMAT_WAVEX || major == SF_FORMAT_RF64) {
-    err = check_wav_chunks(path, msg);
-    if (err)
-      goto fail;
-  }
   /* MP3 frame counts are estimates; every other format's count is exact. */
   exact_count = major != SF_FORMAT_MPEG;
   n_chan = info.channels;
@@ -232,14 +303,9 @@ sb_err sb_audio_read(const char *path, sb_audio **out, sb_msg *msg)
     }
     n_read += got;
   }
-  if (sf_error(sf) != SF_ERR_NO_ERROR) {
-    err = sb_msg_set(msg, SB_EFORMAT, "%s: read error after %lld frames: %s", path,
-                     (long long)n_read, sf_strerror(sf));
-    goto fail;
-  }
-  if (exact_count && n_read < info.frames) {
-    err = sb_msg_set(msg, SB_EFORMAT, "%s: truncated: the header declares %lld frames, only %lld could be read",
-                     path, (long long)info.frames, (long long)n_read);
+  if (sf_error(sf) != SF_ERR_NO_ERROR || (exact_count && n_read < info.frames)) {
+    err = sb_audio_shortfall_msg(msg, path, info.frames, n_read,
+                                 sf_error(sf) != SF_ERR_NO_ERROR ? sf_strerror(sf) : NULL);
     goto fail;
   }
   if (n_read == 0) {
@@ -483,6 +549,22 @@ fail:
   return err;
 }
 
+sb_err sb_audio_shortfall_msg(sb_msg *msg, const char *path, int64_t declared, int64_t n_read,
+                              const char *error_text)
+{
+  if (error_text)
+    return sb_msg_set(msg, SB_EFORMAT, "%s: read error after %lld frames: %s", path, (long long)n_read,
+                      error_text);
+  return sb_msg_set(msg, SB_EFORMAT, "%s: truncated: the header declares %lld frames, only %lld could be read",
+                    path, (long long)declared, (long long)n_read);
+}
+
+sb_err sb_audio_nonfinite_msg(sb_msg *msg, const char *label, double value, int c, int64_t i)
+{
+  return sb_msg_set(msg, SB_ENONFINITE, "%s: %s at channel %d, sample %lld", label ? label : "audio",
+                    isnan(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf", c, (long long)i);
+}
+
 sb_err sb_audio_check_finite(const sb_audio *a, const char *label, sb_msg *msg)
 {
   for (int c = 0; c < a->n_chan; c++) {
@@ -490,8 +572,7 @@ sb_err sb_audio_check_finite(const sb_audio *a, const char *label, sb_msg *msg)
     for (int64_t i = 0; i < a->n_frames; i++) {
       if (isfinite(x[i]))
         continue;
-      return sb_msg_set(msg, SB_ENONFINITE, "%s: %s at channel %d, sample %lld", label ? label : "audio",
-                        isnan(x[i]) ? "NaN" : x[i] > 0 ? "+Inf" : "-Inf", c, (long long)i);
+      return sb_audio_nonfinite_msg(msg, label, x[i], c, i);
     }
   }
   return SB_OK;

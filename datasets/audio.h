@@ -60,6 +60,38 @@ void sb_audio_free(sb_audio **a);
  * without FFmpeg). */
 sb_err sb_audio_read(const char *path, sb_audio **out, sb_msg *msg);
 
+/* What a file's header declares (sb_audio_probe). */
+typedef struct sb_audio_header {
+  int n_chan;       /* >= 1 */
+  int rate;         /* Hz, > 0 */
+  int64_t n_frames; /* declared samples per channel, >= 1 */
+  int exact_count;  /* 1 when n_frames is exact (0 for MP3, whose count is an estimate) */
+  int exact_seek;   /* 1 when libsndfile seeks in the file to exactly the samples a
+                       sequential decode gives: uncompressed PCM/float/A-law/mu-law
+                       (WAV, RF64, AIFF, ...) and FLAC; 0 for Vorbis, Opus, MP3 and
+                       codecs with state across blocks */
+} sb_audio_header;
+
+/* Opens a file with libsndfile, applies sb_audio_read's header checks (the
+ * truncated-WAV check included) and reports its header without decoding
+ * the samples.  Errors as sb_audio_read (SB_EIO, SB_EFORMAT), plus
+ * SB_EUNSUPPORTED for a ".stem.mp4" stream reference (no libsndfile
+ * header; sb_audio_read decodes it whole).  *out is untouched on failure. */
+sb_err sb_audio_probe(const char *path, sb_audio_header *out, sb_msg *msg);
+
+/* sb_audio_read's message for a decode that stopped early, for other
+ * readers of the same files: "<path>: read error after N frames: <error_text>"
+ * when libsndfile reported an error (error_text != NULL), else
+ * "<path>: truncated: the header declares D frames, only N could be read".
+ * Returns SB_EFORMAT. */
+sb_err sb_audio_shortfall_msg(sb_msg *msg, const char *path, int64_t declared, int64_t n_read,
+                              const char *error_text);
+
+/* sb_audio_check_finite's message for a non-finite value at channel c,
+ * sample i (0-based): "<label>: NaN at channel c, sample i" (or +Inf/-Inf).
+ * Returns SB_ENONFINITE. */
+sb_err sb_audio_nonfinite_msg(sb_msg *msg, const char *label, double value, int c, int64_t i);
+
 /* Writes a file whose container follows the extension: .wav (or none; RF64
  * beyond 4 GB) in any format, .flac in SB_PCM_16/SB_PCM_24, .ogg (Vorbis)
  * and .mp3 (lossy; fmt ignored).  Integer formats store

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static sb_err check_shape(const sb_audio *a, const char *path, const sb_audio *first,
-                          const char *first_path, sb_msg *msg)
+sb_err sb_track_audio_check_shape(const sb_audio *a, const char *path, const sb_audio *first,
+                                  const char *first_path, sb_msg *msg)
 {
   if (a->rate != first->rate)
     return sb_msg_set(msg, SB_ERATE, "%s: sample rate %d Hz, but %s has %d Hz", path, a->rate,
@@ -56,7 +56,7 @@ static sb_err read_signal(const sb_track *track, int k, sb_audio **out, sb_msg *
       sb_audio *part = NULL;
       err = sb_audio_read(parts[p], &part, msg);
       if (!err)
-        err = check_shape(part, parts[p], *out, parts[0], msg);
+        err = sb_track_audio_check_shape(part, parts[p], *out, parts[0], msg);
       for (int64_t i = 0; !err && i < (int64_t)part->n_chan * part->n_frames; i++)
         (*out)->data[i] += part->data[i];
       sb_audio_free(&part);
@@ -94,7 +94,8 @@ sb_err sb_track_audio_load(const sb_track *track, sb_track_audio **out, sb_msg *
     if (err)
       goto fail;
     if (s > 0) {
-      err = check_shape(t->stems[s], track->stem_paths[s], t->stems[0], track->stem_paths[0], msg);
+      err = sb_track_audio_check_shape(t->stems[s], track->stem_paths[s], t->stems[0], track->stem_paths[0],
+                                       msg);
       if (err)
         goto fail;
     }
@@ -103,7 +104,7 @@ sb_err sb_track_audio_load(const sb_track *track, sb_track_audio **out, sb_msg *
     err = read_signal(track, -1, &t->mix, msg);
     if (err)
       goto fail;
-    err = check_shape(t->mix, track->mix_path, t->stems[0], track->stem_paths[0], msg);
+    err = sb_track_audio_check_shape(t->mix, track->mix_path, t->stems[0], track->stem_paths[0], msg);
     if (err)
       goto fail;
   }
@@ -126,18 +127,27 @@ void sb_track_audio_free(sb_track_audio **t)
   *t = NULL;
 }
 
-sb_err sb_track_audio_fit_estimate(sb_audio *est, const char *label, int rate, int n_chan,
-                                   int64_t n_frames, int64_t *refit, sb_msg *msg)
+sb_err sb_track_audio_check_estimate(const sb_audio *est, const char *label, int rate, int n_chan,
+                                     sb_msg *msg)
 {
-  sb_err err;
-  if (refit)
-    *refit = -1;
   if (est->rate != rate)
     return sb_msg_set(msg, SB_ERATE, "%s: sample rate %d Hz, the references have %d Hz", label,
                       est->rate, rate);
   if (est->n_chan != n_chan)
     return sb_msg_set(msg, SB_ECHAN, "%s: %d channel(s), the references have %d", label,
                       est->n_chan, n_chan);
+  return SB_OK;
+}
+
+sb_err sb_track_audio_fit_estimate(sb_audio *est, const char *label, int rate, int n_chan,
+                                   int64_t n_frames, int64_t *refit, sb_msg *msg)
+{
+  sb_err err;
+  if (refit)
+    *refit = -1;
+  err = sb_track_audio_check_estimate(est, label, rate, n_chan, msg);
+  if (err)
+    return err;
   err = sb_audio_check_finite(est, label, msg);
   if (err)
     return err;

@@ -40,6 +40,21 @@ void sb_track_audio_free(sb_track_audio **t);
  * starts after the end. */
 sb_err sb_track_audio_cut(sb_audio *a, const sb_track *track, const char *path, sb_msg *msg);
 
+/* The shape rule of the references, with the loader's wording: a (read
+ * from path) must have the rate, channel count and length of first (read
+ * from first_path).  Reads only the n_chan, n_frames and rate fields, so
+ * header-only buffers (data == NULL) from a file's header are fine.
+ * SB_ERATE ("<path>: sample rate R Hz, but <first_path> has F Hz"),
+ * SB_ECHAN, SB_ELENGTH. */
+sb_err sb_track_audio_check_shape(const sb_audio *a, const char *path, const sb_audio *first,
+                                  const char *first_path, sb_msg *msg);
+
+/* The rate and channel rule of an estimate, with the loader's wording
+ * ("<label>: sample rate R Hz, the references have F Hz").  Reads only the
+ * n_chan and rate fields.  SB_ERATE, SB_ECHAN. */
+sb_err sb_track_audio_check_estimate(const sb_audio *est, const char *label, int rate, int n_chan,
+                                     sb_msg *msg);
+
 /* Checks an estimate against the references (rate, channels, finite
  * samples) and pads or truncates it to n_frames.  label names the estimate
  * in messages (usually its path).  *refit is set to the estimate's original

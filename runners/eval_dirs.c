@@ -1,7 +1,11 @@
 /*
  * runners/eval_dirs.c — `sepbench eval`: pairs reference and estimate files
- * by target name, loads them with the shape checks of track_audio.h and
- * scores them with sb_evaluate().
+ * by target name and scores them with sb_evaluate().  The files are
+ * streamed (datasets/audio_stream.h: a few blocks per file in memory, so a
+ * 10-minute 4-source stereo track needs no 3.4 GB of float64 signals)
+ * unless PS/PM is requested or a file cannot be streamed (.stem.mp4, MP3,
+ * OGG); then they are loaded whole with the same shape checks
+ * (track_audio.h).
  */
 #include <config.h>
 
@@ -12,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "datasets/audio_stream.h"
 #include "datasets/paths.h"
 #include "datasets/targets.h"
 #include "datasets/track_audio.h"
@@ -113,36 +118,155 @@ static sb_err find_estimate(const char *est_dir, const char *name, char **out, s
                     name, est_dir, name);
 }
 
-static sb_err load_estimates(const sb_eval_dirs_opts *o, const sb_track *t, const sb_track_audio *refs,
-                             sb_audio **est, FILE *err_out, sb_msg *msg)
+/* The note printed when an estimate is padded or cut to the references. */
+static void note_refit(FILE *err_out, const char *path, int64_t n_frames, int64_t n_ref)
 {
-  const sb_audio *r0 = refs->stems[0];
+  if (err_out)
+    fprintf(err_out, "sepbench: %s: %lld samples, %s to the reference length %lld\n", path,
+            (long long)n_frames, n_frames < n_ref ? "zero-padded" : "truncated", (long long)n_ref);
+}
+
+/* The signals of one evaluation: streamed from the files (the *_stream
+ * members) or loaded whole (refs, est, sig); views point into either. */
+typedef struct eval_inputs {
+  sb_audio_stream *ref_stream, *est_stream, *mix_stream;
+  sb_track_audio *refs;
+  sb_audio **est;
+  int n_est;
+  sb_signals sig;
+  sb_sources ref_view, est_view, mix_view;
+  int has_mix;
+} eval_inputs;
+
+static void inputs_clear(eval_inputs *in)
+{
+  sb_audio_stream_free(&in->ref_stream);
+  sb_audio_stream_free(&in->est_stream);
+  sb_audio_stream_free(&in->mix_stream);
+  sb_signals_clear(&in->sig);
+  for (int j = 0; in->est && j < in->n_est; j++)
+    sb_audio_free(&in->est[j]);
+  free(in->est);
+  sb_track_audio_free(&in->refs);
+  memset(in, 0, sizeof *in);
+}
+
+/* est_paths[j] = the estimate of target j (caller frees the n_stems strings). */
+static sb_err find_estimates(const char *est_dir, const sb_track *t, char **est_paths, sb_msg *msg)
+{
   for (int j = 0; j < t->n_stems; j++) {
-    char *path = NULL;
-    int64_t refit;
-    sb_err err = find_estimate(o->est_dir, t->stem_names[j], &path, msg);
-    if (!err)
-      err = sb_audio_read(path, &est[j], msg);
-    if (!err)
-      err = sb_track_audio_fit_estimate(est[j], path, r0->rate, r0->n_chan, r0->n_frames, &refit, msg);
-    if (!err && refit >= 0 && err_out)
-      fprintf(err_out, "sepbench: %s: %lld samples, %s to the reference length %lld\n", path,
-              (long long)refit, refit < r0->n_frames ? "zero-padded" : "truncated",
-              (long long)r0->n_frames);
-    free(path);
+    sb_err err = find_estimate(est_dir, t->stem_names[j], &est_paths[j], msg);
     if (err)
       return err;
   }
   return SB_OK;
 }
 
+/* Opens every file as a stream (datasets/audio_stream.h): references,
+ * mixture, estimates, in the order the whole-file path checks them.
+ * SB_EUNSUPPORTED when a file cannot be streamed (the caller then loads
+ * everything whole); every other error is the caller's to report. */
+static sb_err open_streams(const sb_eval_dirs_opts *o, const sb_track *t, eval_inputs *in, FILE *err_out,
+                           sb_msg *msg)
+{
+  char **est_paths = calloc((size_t)t->n_stems, sizeof *est_paths);
+  const char *mix_paths[1] = {t->mix_path};
+  sb_err err;
+  if (!est_paths)
+    return SB_ENOMEM;
+  err = sb_audio_stream_new(t->n_stems, (const char *const *)t->stem_paths, NULL, 0, &in->ref_stream, msg);
+  if (!err && t->mix_path)
+    err = sb_audio_stream_new(1, mix_paths, in->ref_stream, 0, &in->mix_stream, msg);
+  if (!err)
+    err = find_estimates(o->est_dir, t, est_paths, msg);
+  if (!err)
+    err = sb_audio_stream_new(t->n_stems, (const char *const *)est_paths, in->ref_stream, 1, &in->est_stream,
+                              msg);
+  if (!err) {
+    sb_audio_stream_view(in->ref_stream, &in->ref_view);
+    sb_audio_stream_view(in->est_stream, &in->est_view);
+    if (in->mix_stream)
+      sb_audio_stream_view(in->mix_stream, &in->mix_view);
+    in->has_mix = in->mix_stream != NULL;
+    for (int j = 0; j < t->n_stems; j++) {
+      int64_t n_frames = 0;
+      sb_audio_stream_file_frames(in->est_stream, j, &n_frames);
+      if (n_frames != in->ref_view.n_samples)
+        note_refit(err_out, est_paths[j], n_frames, in->ref_view.n_samples);
+    }
+  }
+  for (int j = 0; j < t->n_stems; j++)
+    free(est_paths[j]);
+  free(est_paths);
+  return err;
+}
+
+/* Loads every file whole (track_audio.h), for PS/PM and for files that
+ * cannot be streamed. */
+static sb_err load_whole(const sb_eval_dirs_opts *o, const sb_track *t, eval_inputs *in, FILE *err_out,
+                         sb_msg *msg)
+{
+  const sb_audio *r0;
+  sb_err err = sb_track_audio_load(t, &in->refs, msg);
+  if (err)
+    return err;
+  r0 = in->refs->stems[0];
+  in->est = calloc((size_t)t->n_stems, sizeof *in->est);
+  if (!in->est)
+    return SB_ENOMEM;
+  in->n_est = t->n_stems;
+  for (int j = 0; j < t->n_stems; j++) {
+    char *path = NULL;
+    int64_t refit;
+    err = find_estimate(o->est_dir, t->stem_names[j], &path, msg);
+    if (!err)
+      err = sb_audio_read(path, &in->est[j], msg);
+    if (!err)
+      err = sb_track_audio_fit_estimate(in->est[j], path, r0->rate, r0->n_chan, r0->n_frames, &refit, msg);
+    if (!err && refit >= 0)
+      note_refit(err_out, path, refit, r0->n_frames);
+    free(path);
+    if (err)
+      return err;
+  }
+  err = sb_signals_init(&in->sig, in->refs->stems, in->est, in->refs->mix, t->n_stems);
+  if (err)
+    return err;
+  in->ref_view = in->sig.ref;
+  in->est_view = in->sig.est;
+  in->mix_view = in->sig.mix;
+  in->has_mix = in->refs->mix != NULL;
+  return SB_OK;
+}
+
+/* After a failed evaluation: the message a stream recorded (it names the
+ * file) replaces the metric's, preferring a stream that failed with err. */
+static void take_stream_error(eval_inputs *in, sb_err err, sb_msg *msg)
+{
+  sb_audio_stream *streams[3] = {in->ref_stream, in->est_stream, in->mix_stream};
+  sb_msg first, text;
+  sb_err first_err = SB_OK;
+  for (int i = 0; i < 3; i++) {
+    sb_err recorded = sb_audio_stream_error(streams[i], &text);
+    if (recorded == err) {
+      first = text;
+      first_err = recorded;
+      break;
+    }
+    if (recorded != SB_OK && first_err == SB_OK) {
+      first = text;
+      first_err = recorded;
+    }
+  }
+  if (first_err != SB_OK && msg)
+    *msg = first;
+}
+
 sb_err sb_eval_dirs(const sb_eval_dirs_opts *o, FILE *out, FILE *err_out, sb_msg *msg)
 {
   sb_track track = {0};
-  sb_track_audio *refs = NULL;
-  sb_audio **est = NULL;
+  eval_inputs in = {0};
   sb_eval_result *res = NULL;
-  sb_signals sig = {0};
   sb_eval_opts eo;
   sb_err err;
   if (!o || !o->ref_dir || !o->est_dir)
@@ -150,15 +274,16 @@ sb_err sb_eval_dirs(const sb_eval_dirs_opts *o, FILE *out, FILE *err_out, sb_msg
   err = track_from_dir(o->ref_dir, o->mix_path, &track, msg);
   if (err)
     goto done;
-  err = sb_track_audio_load(&track, &refs, msg);
-  if (err)
-    goto done;
-  est = calloc((size_t)track.n_stems, sizeof *est);
-  if (!est) {
-    err = SB_ENOMEM;
-    goto done;
+  /* Streamed, memory stays flat in the track length; PS/PM needs whole
+   * signals (metrics/pspm.h). */
+  err = SB_EUNSUPPORTED;
+  if (!(o->eval.metrics & SB_METRIC_PSPM))
+    err = open_streams(o, &track, &in, err_out, msg);
+  if (err == SB_EUNSUPPORTED) {
+    inputs_clear(&in);
+    sb_msg_clear(msg);
+    err = load_whole(o, &track, &in, err_out, msg);
   }
-  err = load_estimates(o, &track, refs, est, err_out, msg);
   if (err)
     goto done;
   eo = o->eval;
@@ -166,15 +291,14 @@ sb_err sb_eval_dirs(const sb_eval_dirs_opts *o, FILE *out, FILE *err_out, sb_msg
   /* BLAS single-threaded, as in sepbench run: PS/PM values are then the
    * same to the last bit on every machine (metrics/pspm.h). */
   openblas_set_num_threads(1);
-  err = sb_signals_set_frames(&eo, o->win_s, o->hop_s, refs->stems[0]->rate, msg);
+  err = sb_signals_set_frames(&eo, o->win_s, o->hop_s, in.ref_view.rate, msg);
   if (err)
     goto done;
-  err = sb_signals_init(&sig, refs->stems, est, refs->mix, track.n_stems);
-  if (err)
+  err = sb_evaluate(&eo, &in.ref_view, &in.est_view, in.has_mix ? &in.mix_view : NULL, &res, msg);
+  if (err) {
+    take_stream_error(&in, err, msg);
     goto done;
-  err = sb_evaluate(&eo, &sig.ref, &sig.est, refs->mix ? &sig.mix : NULL, &res, msg);
-  if (err)
-    goto done;
+  }
   if (res->note[0] && err_out)
     fprintf(err_out, "sepbench: %s\n", res->note);
   if (o->format == SB_EVAL_TABLE)
@@ -185,11 +309,7 @@ sb_err sb_eval_dirs(const sb_eval_dirs_opts *o, FILE *out, FILE *err_out, sb_msg
     sb_msg_set(msg, err, "cannot write the result");
 done:
   sb_eval_result_free(&res);
-  sb_signals_clear(&sig);
-  for (int j = 0; est && j < track.n_stems; j++)
-    sb_audio_free(&est[j]);
-  free(est);
-  sb_track_audio_free(&refs);
+  inputs_clear(&in);
   track_clear(&track);
   return err;
 }

@@ -10,6 +10,9 @@ benchmark (tests/bench/bench-bsseval.sh).
       the same files: MODE framewise = bss_eval_images_framewise(window=hop=
       WIN), whole = bss_eval_images(compute_permutation=False); prints
       "seconds <t>".
+  bench-bsseval.py peak CMD [ARG ...]         runs CMD, prints its wall time
+      and its peak resident memory (getrusage of the child), and the last
+      lines of its output.
 """
 import sys
 import time
@@ -72,8 +75,24 @@ def mireval(d, mode, win):
     print("seconds %.3f" % (time.perf_counter() - t0))
 
 
+def peak(cmd):
+    import resource
+    import subprocess
+    t0 = time.perf_counter()
+    run = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    wall = time.perf_counter() - t0
+    rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+    for line in run.stdout.splitlines()[-6:]:
+        print("  | " + line)
+    print("%s: exit %d, wall %.2f s, peak_rss=%.0f MB" % (" ".join(cmd[:2]), run.returncode, wall, rss_mb))
+    if run.returncode != 0:
+        sys.exit(1)
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "make":
+    if sys.argv[1] == "peak":
+        peak(sys.argv[2:])
+    elif sys.argv[1] == "make":
         make(sys.argv[2], float(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 44100)
     else:
         mireval(sys.argv[2], sys.argv[3], int(sys.argv[4]))

@@ -8,9 +8,13 @@
 #     default : v4 framewise on 180 s, v3 on 30 s, mir_eval on the 30 s
 #               (mir_eval framewise takes ~2 minutes)
 #     --short : 60 s and 10 s instead
-#     --memory: also v4 framewise on 600 s (peak RSS)
+#     --memory: also v4 framewise on 600 s: peak RSS of the engine on
+#               in-memory float64 signals (the driver), and of
+#               `sepbench eval`, which streams the files (issue #3's
+#               10-minute target: <= 1.5 GB)
 # Environment: PYTHON3 (default /usr/bin/python3, needs numpy, scipy and
-# Debian's python3-mir-eval).
+# Debian's python3-mir-eval); SEPBENCH (the sepbench program, default
+# ./sepbench) for --memory.
 set -eu
 
 driver=$1
@@ -44,7 +48,11 @@ v3=$("$driver" "$tmp/short" v3 44100 44100); echo "$v3"
 v3w=$("$driver" "$tmp/short" v3 0 0); echo "$v3w"
 if [ "$memory" = yes ]; then
   "$py" "$here/bench-bsseval.py" make "$tmp/mem" 600
+  echo "# 600 s, engine on in-memory float64 signals:"
   "$driver" "$tmp/mem" v4 44100 44100
+  echo "# 600 s, sepbench eval (streamed files, every default metric):"
+  "$py" "$here/bench-bsseval.py" peak "${SEPBENCH:-./sepbench}" eval --ref-dir "$tmp/mem/ref" \
+    --est-dir "$tmp/mem/est" --format table
   rm -rf "$tmp/mem"
 fi
 

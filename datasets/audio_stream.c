@@ -1,0 +1,437 @@
+/*
+ * datasets/audio_stream.c — streamed audio files (see audio_stream.h).
+ *
+ * References: libsndfile's API (sf_open, sf_seek, sf_readf_double with its
+ * default normalisation, the same calls sb_audio_read makes, so samples
+ * are bit-identical), museval's pad_or_truncate for estimates, and the
+ * OpenMP thread numbering (omp_get_thread_num) for per-thread state.
+ *
+ * Layout: the frames of a file are cut into blocks of BLOCK_FRAMES
+ * (aligned: block b holds frames [b BLOCK_FRAMES, (b + 1) BLOCK_FRAMES)).
+ * A cursor (one per thread and file) keeps a libsndfile handle and two
+ * block buffers indexed by block parity, a two-entry direct-mapped cache:
+ * a piece of at most BLOCK_FRAMES frames touches at most two consecutive
+ * blocks, which then sit side by side, so the channels of one piece and a
+ * sequential walk decode every block once, and reading block b + 1 right
+ * after block b needs no seek.  Each decoded block is checked for NaN/Inf
+ * once, when it is decoded.
+ *
+ * Threads: slot t (t < omp_get_max_threads() at creation) belongs to
+ * OpenMP thread t; any other thread number shares one extra slot.  Every
+ * slot has its own mutex, uncontended for the threads of one team, which
+ * keeps threads of nested teams (whose numbers repeat) correct.  Opening a
+ * handle takes a stream-wide lock, once per thread and file.
+ *
+ * Workload: 4-9 files of up to 10 minutes (26 M frames); one or two
+ * threads reading pieces of 45 k frames, mostly in increasing order.
+ */
+#include <config.h>
+
+#include "datasets/audio_stream.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <sndfile.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "datasets/audio.h"
+#include "datasets/stem_mp4.h"
+#include "datasets/track_audio.h"
+
+enum { BLOCK_FRAMES = 1 << 16 };
+
+/* One thread's reading state for one file. */
+typedef struct cursor {
+  SNDFILE *sf;       /* NULL until first used */
+  int64_t pos;       /* frame at which sf reads next; -1 when unknown */
+  double *blocks;    /* 2 * BLOCK_FRAMES * n_chan, interleaved; NULL until first used */
+  int64_t held[2];   /* block index in each buffer (by parity), -1 = empty */
+} cursor;
+
+typedef struct slot {
+  pthread_mutex_t lock;
+  cursor *cur; /* n_sig cursors */
+} slot;
+
+struct sb_audio_stream {
+  int n_sig, n_chan, rate;
+  int64_t n_samples;       /* length of the group (the view) */
+  char **paths;            /* n_sig copies */
+  int64_t *file_frames;    /* frames each file holds */
+  int n_slots;             /* thread slots; slots[n_slots] is the shared one */
+  slot *slots;
+  int n_locks;             /* slot mutexes initialised */
+  pthread_mutex_t open_lock, error_lock;
+  int locks_ready;         /* open_lock and error_lock initialised */
+  sb_err error;            /* first recorded error */
+  sb_msg error_msg;
+};
+
+/* Keeps the first error a reader meets, with its message. */
+static sb_err record(sb_audio_stream *s, sb_err err, const sb_msg *msg)
+{
+  pthread_mutex_lock(&s->error_lock);
+  if (s->error == SB_OK) {
+    s->error = err;
+    s->error_msg = *msg;
+  }
+  pthread_mutex_unlock(&s->error_lock);
+  return err;
+}
+
+static sb_err check_streamable(const char *path, sb_audio_header *h, sb_msg *msg)
+{
+  size_t file_len;
+  int stream;
+  sb_err err;
+  if (sb_stem_mp4_parse_ref(path, &file_len, &stream))
+    return sb_msg_set(msg, SB_EUNSUPPORTED, "%s: a .stem.mp4 stream is decoded whole, not streamed", path);
+  err = sb_audio_probe(path, h, msg);
+  if (err)
+    return err;
+  if (!h->exact_count || !h->exact_seek)
+    return sb_msg_set(msg, SB_EUNSUPPORTED, "%s: cannot be streamed (%s)", path,
+                      !h->exact_count ? "its frame count is an estimate"
+                                      : "its codec cannot seek to exact samples");
+  return SB_OK;
+}
+
+/* A header-only buffer for the shape checks of track_audio.h. */
+static sb_audio shape_of(int n_chan, int64_t n_frames, int rate)
+{
+  sb_audio a = {.n_chan = n_chan, .n_frames = n_frames, .rate = rate, .data = NULL};
+  return a;
+}
+
+static sb_err check_files(sb_audio_stream *s, const sb_audio_stream *like, int fit, sb_msg *msg)
+{
+  for (int k = 0; k < s->n_sig; k++) {
+    sb_audio_header h;
+    sb_audio shape;
+    sb_err err = check_streamable(s->paths[k], &h, msg);
+    if (err)
+      return err;
+    shape = shape_of(h.n_chan, h.n_frames, h.rate);
+    s->file_frames[k] = h.n_frames;
+    if (!like && k == 0) {
+      s->n_chan = h.n_chan;
+      s->rate = h.rate;
+      s->n_samples = h.n_frames;
+    } else if (!like) {
+      sb_audio first = shape_of(s->n_chan, s->n_samples, s->rate);
+      err = sb_track_audio_check_shape(&shape, s->paths[k], &first, s->paths[0], msg);
+    } else if (fit) {
+      err = sb_track_audio_check_estimate(&shape, s->paths[k], like->rate, like->n_chan, msg);
+    } else {
+      sb_audio ref = shape_of(like->n_chan, like->n_samples, like->rate);
+      err = sb_track_audio_check_shape(&shape, s->paths[k], &ref, like->paths[0], msg);
+    }
+    if (err)
+      return err;
+  }
+  return SB_OK;
+}
+
+sb_err sb_audio_stream_new(int n_sig, const char *const *paths, const sb_audio_stream *like, int fit,
+                           sb_audio_stream **out, sb_msg *msg)
+{
+  sb_audio_stream *s;
+  sb_err err;
+  int n_threads = 1;
+
+  if (!out)
+    return sb_msg_set(msg, SB_EINVAL, "audio stream: no output pointer");
+  *out = NULL;
+  if (n_sig < 1 || !paths)
+    return sb_msg_set(msg, SB_EINVAL, "audio stream: %d files", n_sig);
+  if (fit && !like)
+    return sb_msg_set(msg, SB_EINVAL, "audio stream: padding needs the references' length");
+  for (int k = 0; k < n_sig; k++)
+    if (!paths[k])
+      return sb_msg_set(msg, SB_EINVAL, "audio stream: file %d has no path", k);
+#ifdef _OPENMP
+  n_threads = omp_get_max_threads();
+#endif
+  s = calloc(1, sizeof *s);
+  if (!s)
+    return SB_ENOMEM;
+  s->n_sig = n_sig;
+  if (like) {
+    s->n_chan = like->n_chan;
+    s->rate = like->rate;
+    s->n_samples = like->n_samples;
+  }
+  if (pthread_mutex_init(&s->open_lock, NULL) != 0) {
+    free(s);
+    return SB_ENOMEM;
+  }
+  if (pthread_mutex_init(&s->error_lock, NULL) != 0) {
+    pthread_mutex_destroy(&s->open_lock);
+    free(s);
+    return SB_ENOMEM;
+  }
+  s->locks_ready = 1;
+  s->n_slots = n_threads;
+  s->paths = calloc((size_t)n_sig, sizeof *s->paths);
+  s->file_frames = calloc((size_t)n_sig, sizeof *s->file_frames);
+  s->slots = calloc((size_t)n_threads + 1, sizeof *s->slots);
+  if (!s->paths || !s->file_frames || !s->slots) {
+    err = SB_ENOMEM;
+    goto fail;
+  }
+  for (int k = 0; k < n_sig; k++) {
+    s->paths[k] = strdup(paths[k]);
+    if (!s->paths[k]) {
+      err = SB_ENOMEM;
+      goto fail;
+    }
+  }
+  for (int t = 0; t <= n_threads; t++) {
+    slot *sl = &s->slots[t];
+    sl->cur = calloc((size_t)n_sig, sizeof *sl->cur);
+    if (!sl->cur) {
+      err = SB_ENOMEM;
+      goto fail;
+    }
+    for (int k = 0; k < n_sig; k++) {
+      sl->cur[k].pos = -1;
+      sl->cur[k].held[0] = sl->cur[k].held[1] = -1;
+    }
+    if (pthread_mutex_init(&sl->lock, NULL) != 0) {
+      err = SB_ENOMEM;
+      goto fail;
+    }
+    s->n_locks = t + 1;
+  }
+  err = check_files(s, like, fit, msg);
+  if (err)
+    goto fail;
+  *out = s;
+  return SB_OK;
+
+fail:
+  sb_audio_stream_free(&s);
+  return err;
+}
+
+void sb_audio_stream_free(sb_audio_stream **sp)
+{
+  sb_audio_stream *s;
+  if (!sp || !*sp)
+    return;
+  s = *sp;
+  for (int t = 0; s->slots && t <= s->n_slots; t++) {
+    slot *sl = &s->slots[t];
+    for (int k = 0; sl->cur && k < s->n_sig; k++) {
+      if (sl->cur[k].sf)
+        sf_close(sl->cur[k].sf);
+      free(sl->cur[k].blocks);
+    }
+    free(sl->cur);
+    if (t < s->n_locks)
+      pthread_mutex_destroy(&sl->lock);
+  }
+  free(s->slots);
+  for (int k = 0; s->paths && k < s->n_sig; k++)
+    free(s->paths[k]);
+  free(s->paths);
+  free(s->file_frames);
+  if (s->locks_ready) {
+    pthread_mutex_destroy(&s->open_lock);
+    pthread_mutex_destroy(&s->error_lock);
+  }
+  free(s);
+  *sp = NULL;
+}
+
+static sb_err read_cb(void *ctx, int src, int c, int64_t t0, int64_t n, double *dst)
+{
+  return sb_audio_stream_read(ctx, src, c, t0, n, dst);
+}
+
+sb_err sb_audio_stream_view(sb_audio_stream *s, sb_sources *view)
+{
+  if (!s || !view)
+    return SB_EINVAL;
+  memset(view, 0, sizeof *view);
+  view->n_src = s->n_sig;
+  view->n_chan = s->n_chan;
+  view->n_samples = s->n_samples;
+  view->rate = s->rate;
+  view->chan = NULL;
+  view->read = read_cb;
+  view->read_ctx = s;
+  return SB_OK;
+}
+
+/* Drops the handle after a failed seek or read (a decoder may not recover
+ * from one); the next request opens it again. */
+static void close_cursor(cursor *cur)
+{
+  sf_close(cur->sf);
+  cur->sf = NULL;
+  cur->pos = -1;
+  cur->held[0] = cur->held[1] = -1;
+}
+
+/* Opens the cursor's handle, and its buffers on first use. */
+static sb_err open_cursor(sb_audio_stream *s, int sig, cursor *cur)
+{
+  SF_INFO info;
+  sb_msg msg;
+  sb_err err = SB_OK;
+
+  if (!cur->blocks)
+    cur->blocks = malloc(sizeof(double) * 2 * BLOCK_FRAMES * (size_t)s->n_chan);
+  if (!cur->blocks)
+    return record(s, sb_msg_set(&msg, SB_ENOMEM, "%s: no memory for the read buffers", s->paths[sig]), &msg);
+  memset(&info, 0, sizeof info);
+  /* sf_open keeps its last error in libsndfile's global state. */
+  pthread_mutex_lock(&s->open_lock);
+  cur->sf = sf_open(s->paths[sig], SFM_READ, &info);
+  if (!cur->sf)
+    err = sb_msg_set(&msg, SB_EIO, "%s: cannot open: %s", s->paths[sig], sf_strerror(NULL));
+  else if (info.channels != s->n_chan || info.frames != s->file_frames[sig])
+    err = sb_msg_set(&msg, SB_EFORMAT, "%s: changed while being read (%d channels, %lld frames)",
+                     s->paths[sig], info.channels, (long long)info.frames);
+  pthread_mutex_unlock(&s->open_lock);
+  if (err) {
+    if (cur->sf)
+      close_cursor(cur);
+    return record(s, err, &msg);
+  }
+  cur->pos = 0;
+  return SB_OK;
+}
+
+/* The first non-finite sample of a decoded block in channel order. */
+static sb_err check_block(sb_audio_stream *s, int sig, int64_t block, const double *x, int64_t len)
+{
+  const int n_chan = s->n_chan;
+  const int64_t total = len * n_chan;
+  int bad = 0;
+  sb_msg msg;
+  for (int64_t i = 0; i < total; i++)
+    bad |= !isfinite(x[i]);
+  if (!bad)
+    return SB_OK;
+  for (int c = 0; c < n_chan; c++)
+    for (int64_t i = 0; i < len; i++)
+      if (!isfinite(x[i * n_chan + c]))
+        return record(s, sb_audio_nonfinite_msg(&msg, s->paths[sig], x[i * n_chan + c], c,
+                                                block * BLOCK_FRAMES + i), &msg);
+  return SB_OK;
+}
+
+/* Decodes block b of file sig into the cursor's buffer of b's parity. */
+static sb_err load_block(sb_audio_stream *s, int sig, cursor *cur, int64_t b, double **out)
+{
+  const int64_t start = b * BLOCK_FRAMES;
+  const int64_t left = s->file_frames[sig] - start;
+  const sf_count_t want = left < BLOCK_FRAMES ? left : BLOCK_FRAMES;
+  double *buf = cur->blocks + (size_t)(b & 1) * BLOCK_FRAMES * (size_t)s->n_chan;
+  sf_count_t got;
+  sb_msg msg;
+  sb_err err;
+
+  cur->held[b & 1] = -1;
+  if (cur->pos != start) {
+    if (sf_seek(cur->sf, start, SEEK_SET) != start) {
+      err = sb_msg_set(&msg, SB_EFORMAT, "%s: cannot seek to frame %lld of the %lld the header declares "
+                       "(truncated or damaged file): %s", s->paths[sig], (long long)start,
+                       (long long)s->file_frames[sig], sf_strerror(cur->sf));
+      close_cursor(cur);
+      return record(s, err, &msg);
+    }
+    cur->pos = start;
+  }
+  got = sf_readf_double(cur->sf, buf, want);
+  if (got != want) {
+    err = sb_audio_shortfall_msg(&msg, s->paths[sig], s->file_frames[sig], start + (got > 0 ? got : 0),
+                                 sf_error(cur->sf) != SF_ERR_NO_ERROR ? sf_strerror(cur->sf) : NULL);
+    close_cursor(cur);
+    return record(s, err, &msg);
+  }
+  cur->pos = start + got;
+  err = check_block(s, sig, b, buf, want);
+  if (err)
+    return err;
+  cur->held[b & 1] = b;
+  *out = buf;
+  return SB_OK;
+}
+
+/* Copies frames [t0, t1) of channel c, all inside the file, to dst. */
+static sb_err copy_frames(sb_audio_stream *s, int sig, cursor *cur, int c, int64_t t0, int64_t t1, double *dst)
+{
+  const int n_chan = s->n_chan;
+  sb_err err;
+  if (!cur->sf && (err = open_cursor(s, sig, cur)) != SB_OK)
+    return err;
+  while (t0 < t1) {
+    const int64_t b = t0 / BLOCK_FRAMES, start = b * BLOCK_FRAMES;
+    const int64_t end = start + BLOCK_FRAMES < t1 ? start + BLOCK_FRAMES : t1;
+    double *buf = cur->blocks + (size_t)(b & 1) * BLOCK_FRAMES * (size_t)n_chan;
+    if (cur->held[b & 1] != b && (err = load_block(s, sig, cur, b, &buf)) != SB_OK)
+      return err;
+    const double *src = buf + (size_t)(t0 - start) * (size_t)n_chan + (size_t)c;
+    const int64_t m = end - t0;
+    for (int64_t i = 0; i < m; i++)
+      dst[i] = src[i * n_chan];
+    dst += m;
+    t0 = end;
+  }
+  return SB_OK;
+}
+
+sb_err sb_audio_stream_read(sb_audio_stream *s, int sig, int c, int64_t t0, int64_t n, double *dst)
+{
+  int64_t in_file;
+  slot *sl;
+  sb_err err = SB_OK;
+  int t = 0;
+
+  if (!s || !dst || sig < 0 || sig >= s->n_sig || c < 0 || c >= s->n_chan || t0 < 0 || n < 1 ||
+      n > s->n_samples - t0)
+    return SB_EINVAL;
+  in_file = s->file_frames[sig] - t0;
+  in_file = in_file < 0 ? 0 : in_file < n ? in_file : n;
+  if (in_file < n)
+    memset(dst + in_file, 0, sizeof(double) * (size_t)(n - in_file));
+  if (in_file == 0)
+    return SB_OK;
+#ifdef _OPENMP
+  t = omp_get_thread_num();
+#endif
+  sl = &s->slots[t >= 0 && t < s->n_slots ? t : s->n_slots];
+  pthread_mutex_lock(&sl->lock);
+  err = copy_frames(s, sig, &sl->cur[sig], c, t0, t0 + in_file, dst);
+  pthread_mutex_unlock(&sl->lock);
+  return err;
+}
+
+sb_err sb_audio_stream_file_frames(const sb_audio_stream *s, int sig, int64_t *out)
+{
+  if (!s || !out || sig < 0 || sig >= s->n_sig)
+    return SB_EINVAL;
+  *out = s->file_frames[sig];
+  return SB_OK;
+}
+
+sb_err sb_audio_stream_error(sb_audio_stream *s, sb_msg *msg)
+{
+  sb_err err;
+  sb_msg_clear(msg);
+  if (!s)
+    return SB_OK;
+  pthread_mutex_lock(&s->error_lock);
+  err = s->error;
+  if (err && msg)
+    *msg = s->error_msg;
+  pthread_mutex_unlock(&s->error_lock);
+  return err;
+}
