@@ -39,7 +39,7 @@
  * per frame plus per-thread FFT buffers; the dense (J I L)^2 matrix
  * (134 MB) only when the Levinson recursion breaks down.  3 min, 4 stereo
  * sources, v4 1-s frames: about 2 s on 2 cores and ~130 MB; 10 min about
- * 0.35 GB (plus the signals when they are held in memory).
+ * 0.4 GB (plus the signals when they are held in memory).
  */
 #ifndef SB_METRICS_BSSEVAL_H
 #define SB_METRICS_BSSEVAL_H
