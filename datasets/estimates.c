@@ -150,7 +150,8 @@ static sb_err locate_pattern(const char *root, const char *pattern, const char *
       break;
     if (sb_path_kind_of(out[k]) != SB_PATH_FILE && exts) {
       size_t len = strlen(out[k]);
-      for (int e = 0; exts[e] && len > 4; e++) {
+      int wav = len > 4 && strcmp(out[k] + len - 4, ".wav") == 0;
+      for (int e = 0; exts[e] && wav; e++) {
         char *alt = NULL;
         err = sb_path_printf(&alt, "%.*s%s", (int)(len - 4), out[k], exts[e]);
         if (err)
@@ -175,6 +176,12 @@ static sb_err locate_pattern(const char *root, const char *pattern, const char *
   return SB_OK;
 }
 
+/* Other extensions tried, in order, when a ".wav" estimate is missing: museval
+ * layouts and templates (lossless FLAC: MUSDB submissions, demucs --flac),
+ * demucs (also --mp3). */
+static const char *const flac_ext[] = {".flac", NULL};
+static const char *const demucs_ext[] = {".flac", ".mp3", NULL};
+
 static sb_err locate_museval(const char *root, const sb_track *track, char ***paths, sb_msg *msg)
 {
   char *subset_dir = NULL;
@@ -185,12 +192,12 @@ static sb_err locate_museval(const char *root, const sb_track *track, char ***pa
   has_subset = track->subset[0] && sb_path_kind_of(subset_dir) == SB_PATH_DIR;
   free(subset_dir);
   return locate_pattern(root, has_subset ? "{subset}/{track}/{target}.wav" : "{track}/{target}.wav", NULL, track,
-                        NULL, paths, msg);
+                        flac_ext, paths, msg);
 }
 
 static sb_err locate_demucs(const char *root, const char *model, const sb_track *track, char ***paths, sb_msg *msg)
 {
-  static const char *const exts[] = {".flac", ".mp3", NULL};
+  const char *const *exts = demucs_ext;
   char **models = NULL;
   int n_models = 0;
   sb_err err;
@@ -203,8 +210,9 @@ static sb_err locate_demucs(const char *root, const char *model, const sb_track 
   if (n_models != 1)
     err = n_models == 0 ? sb_msg_set(msg, SB_ENOTFOUND, "%s: no model folder (demucs writes OUT/<model>/<track>/)",
                                      root)
-                        : sb_msg_set(msg, SB_EINVAL, "%s: %d model folders (%s, %s, ...): name the model", root,
-                                     n_models, models[0], models[1]);
+                        : sb_msg_set(msg, SB_EINVAL,
+                                     "%s: %d model folders (%s, %s, ...): name the model, e.g. dir:%s/%s",
+                                     root, n_models, models[0], models[1], root, models[0]);
   else
     err = locate_pattern(root, "{model}/{track}/{target}.wav", models[0], track, exts, paths, msg);
   sb_path_free_list(&models, n_models);
@@ -228,7 +236,7 @@ sb_err sb_estimates_locate(const sb_est_spec *spec, const sb_track *track, char 
   case SB_EST_PATTERN:
     if (!spec->pattern)
       return sb_msg_set(msg, SB_EINVAL, "estimates: layout pattern without a template");
-    return locate_pattern(spec->root, spec->pattern, spec->model, track, NULL, paths, msg);
+    return locate_pattern(spec->root, spec->pattern, spec->model, track, flac_ext, paths, msg);
   case SB_EST_AUTO:
   default:
     break;

@@ -3,15 +3,18 @@
  * the layouts separators write (../shared/specs/conventions.md):
  *
  *   museval   <root>/<subset>/<track>/<target>.wav (musdb/museval; also
- *             <root>/<track>/<target>.wav when there is no subset folder)
+ *             <root>/<track>/<target>.wav when there is no subset folder);
+ *             a missing .wav is looked for as .flac
  *   demucs    <root>/<model>/<track>/<target>.{wav,flac,mp3} (demucs -o
- *             ROOT -n MODEL; model may be omitted when ROOT holds one)
+ *             ROOT -n MODEL; model may be omitted when ROOT holds one; with
+ *             several, ROOT/<model> in the museval layout names one)
  *   asteroid  <root>/<track>_est<K>.wav, K = 1-based index of the target in
  *             the track's order (asteroid-infer; speech: PIT decides the
  *             pairing later)
  *   pattern   <root>/<template>, the template using {track} {target}
  *             {subset} {index} (1-based) {index0} and {model}, e.g.
- *             "{track}/{target}.wav" or "{subset}/{track}_est{index}.wav"
+ *             "{track}/{target}.wav" or "{subset}/{track}_est{index}.wav";
+ *             a missing file named .wav is looked for as .flac
  *   auto      museval, then demucs, then asteroid: the first whose files
  *             for the track's first target exist
  *

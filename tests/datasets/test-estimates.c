@@ -74,10 +74,30 @@ int main(void)
   touch(fx_path(root, "mdx/Zeno - It's (Not) Over & Out/vocals.wav"));
   err = sb_estimates_locate(&spec, &track, &found, &msg);
   tap_ok(err == SB_EINVAL && strstr(msg.text, "2 model folders"), "two models without a name: %s", msg.text);
+  tap_ok(strstr(msg.text, "e.g. dir:") != NULL, "the message says how to name one: %s", msg.text);
   spec.model = "htdemucs";
   err = sb_estimates_locate(&spec, &track, &found, &msg);
   tap_ok(err == SB_OK, "the named model is used");
   sb_estimates_free_paths(&found, 2);
+  /* the model folder itself, in the museval layout (dir:ROOT/htdemucs):
+   * vocals.wav and accompaniment.flac */
+  spec = (sb_est_spec){SB_EST_AUTO, fx_path(root, "htdemucs"), NULL, NULL};
+  err = sb_estimates_locate(&spec, &track, &found, &msg);
+  tap_ok(err == SB_OK && strstr(found[0], "htdemucs/Zeno - It's (Not) Over & Out/vocals.wav") &&
+           strstr(found[1], "htdemucs/Zeno - It's (Not) Over & Out/accompaniment.flac") &&
+           !strstr(found[0], "mdx"),
+         "a model folder given as the root: museval layout, .flac accepted (%s)", err ? msg.text : "ok");
+  sb_estimates_free_paths(&found, 2);
+  spec.layout = SB_EST_MUSEVAL;
+  err = sb_estimates_locate(&spec, &track, &found, &msg);
+  tap_ok(err == SB_OK && strstr(found[1], "accompaniment.flac"), "museval layout takes .flac for a missing .wav (%s)",
+         err ? msg.text : "ok");
+  sb_estimates_free_paths(&found, 2);
+  remove(fx_path(root, "htdemucs/Zeno - It's (Not) Over & Out/accompaniment.flac"));
+  touch(fx_path(root, "htdemucs/Zeno - It's (Not) Over & Out/accompaniment.mp3"));
+  err = sb_estimates_locate(&spec, &track, &found, &msg);
+  tap_ok(err == SB_ENOTFOUND && found == NULL && strstr(msg.text, "accompaniment.wav"),
+         "museval layout does not take .mp3 (lossy): the missing .wav is named (%s)", msg.text);
 
   /* asteroid */
   snprintf(root, sizeof root, "%s/asteroid", tmp_dir);
@@ -112,7 +132,11 @@ int main(void)
   tap_ok(sb_estimates_expand("/abs/{track}.wav", &track, 0, NULL, &out, &msg) == SB_EINVAL, "absolute: %s", msg.text);
   tap_ok(sb_estimates_expand("{model}/{track}.wav", &track, 0, NULL, &out, &msg) == SB_EINVAL,
          "{model} without a model: %s", msg.text);
-  spec = (sb_est_spec){SB_EST_PATTERN, fx_path(tmp_dir, "museval"), "{subset}/{track}/{target}.wav", NULL};
+  spec = (sb_est_spec){SB_EST_PATTERN, fx_path(tmp_dir, "museval"), "{subset}/{track}/{target}.flac", NULL};
+  err = sb_estimates_locate(&spec, &track, &found, &msg);
+  tap_ok(err == SB_ENOTFOUND && strstr(msg.text, "vocals.flac"),
+         "a template naming .flac takes no other extension (%s)", msg.text);
+  spec.pattern = "{subset}/{track}/{target}.wav";
   touch(fx_path(tmp_dir, "museval/test/Zeno - It's (Not) Over & Out/accompaniment.wav"));
   err = sb_estimates_locate(&spec, &track, &found, &msg);
   tap_ok(err == SB_OK && found && strstr(found[0], "museval/test/Zeno - It's (Not) Over & Out/vocals.wav"),
