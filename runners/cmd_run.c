@@ -13,7 +13,7 @@
 
 enum { OPT_SUITE = SB_OPT_FIRST_FREE, OPT_SUBSET, OPT_BACKENDS, OPT_TRACKS, OPT_LIMIT, OPT_JOBS, OPT_DB, OPT_CACHE, OPT_FORCE, OPT_PROGRESS,
        OPT_BACKEND_CONFIG, OPT_SHARD, OPT_EST_LAYOUT, OPT_EST_PATTERN, OPT_EXCERPT, OPT_TARGETS, OPT_VARIANT,
-       OPT_SUITES_CONFIG, OPT_PLUGIN_IN_PROCESS };
+       OPT_SUITES_CONFIG, OPT_PLUGIN_IN_PROCESS, OPT_PLUGIN_TIMEOUT };
 
 static const char run_usage[] =
   "usage: sepbench run [--suite NAME|DIR] [--backends LIST] [OPTIONS]\n"
@@ -36,7 +36,11 @@ static const char run_usage[] =
   "                                                    of the backend config\n"
   "                     dir:PATH                       estimates on disk (--est-layout)\n"
   "  --plugin-in-process  call plugins inside sepbench: no fork per item, but a\n"
-  "                   crash ends the run [each separation in a child process]\n"
+  "                   crash ends the run and no time limit applies [the option\n"
+  "                   check and each separation in a child process]\n"
+  "  --plugin-timeout S  seconds a plugin may take for one separation (or\n"
+  "                   its option check at start-up); then it is killed and\n"
+  "                   the item recorded as failed [3600]\n"
   "  --backend-config PATH  INI file of the cmd: backends\n"
   "                   [$XDG_CONFIG_HOME/sepbench/backends.ini]\n"
   "  --est-layout L   file layout of the dir: backends [auto]:\n"
@@ -68,6 +72,7 @@ static const char run_usage[] =
   "  sepbench run --suite music --backends cmd:demucs --backend-config backends.ini\n"
   "  sepbench run --suite music --backends irm2 --shard 2/8 --db shard2.db\n"
   "  sepbench run --suite music --backends dir:separated --est-layout demucs\n"
+  "  sepbench run --suite music --backends plugin:./mine.so:gain=1 --plugin-timeout 600\n"
   "  sepbench run --suite music --backends irm2 --excerpt 30:10 --targets vocals,accompaniment\n"
   "  sepbench run --suite speech --backends mixture,irm2 --metrics sdr,pspm\n";
 
@@ -104,6 +109,7 @@ int sb_cmd_run(int argc, char **argv)
     {"excerpt", required_argument, NULL, OPT_EXCERPT},       {"targets", required_argument, NULL, OPT_TARGETS},
     {"variant", required_argument, NULL, OPT_VARIANT},       {"suites-config", required_argument, NULL, OPT_SUITES_CONFIG},
     {"plugin-in-process", no_argument, NULL, OPT_PLUGIN_IN_PROCESS},
+    {"plugin-timeout", required_argument, NULL, OPT_PLUGIN_TIMEOUT},
     {NULL, 0, NULL, 0}};
   sb_run_opts o;
   char command_line[4096];
@@ -133,6 +139,11 @@ int sb_cmd_run(int argc, char **argv)
     case OPT_CACHE: o.cache_dir = optarg; break;
     case OPT_FORCE: o.force = 1; break;
     case OPT_PLUGIN_IN_PROCESS: o.plugin_in_process = 1; break;
+    case OPT_PLUGIN_TIMEOUT:
+      if (!sb_cli_parse_number(optarg, &number) || number < 0.001 || number > 1e7)
+        return sb_cli_usage_error("run", "--plugin-timeout expects seconds in [0.001, 1e7], not '%s'", optarg);
+      o.plugin_timeout_s = number;
+      break;
     case OPT_BACKEND_CONFIG: o.backend_config = optarg; break;
     case OPT_TARGETS: o.targets = optarg; break;
     case OPT_SUITES_CONFIG: o.suites_config = optarg; break;

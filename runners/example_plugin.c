@@ -1,7 +1,8 @@
 /*
  * runners/example_plugin.c — the example separator plugin shipped with
  * sepbench (built by `make` as runners/.libs/example_plugin.so, used by
- * tests/runners/test-plugin.c and by README.md "Writing a backend plugin").
+ * tests/runners/test-cmd-backend.sh and by README.md "Writing a backend
+ * plugin"; the crash and time-limit tests use tests/runners/faulty_plugin.c).
  *
  * It is deliberately trivial: every estimate is gain * mixture / n_targets
  * (with gain = 1, the SiSEC "MIX" baseline).  A plugin includes only the

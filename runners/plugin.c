@@ -1,7 +1,7 @@
 /*
  * runners/plugin.c — dlopen loader for separator plugins (ABI v1,
- * include/sepbench/backend.h), and their separation in a forked child
- * (runners/isolate.h).
+ * include/sepbench/backend.h), and their start-up check and separation in
+ * a forked child under a time limit (runners/isolate.h).
  */
 #include <config.h>
 
@@ -87,7 +87,7 @@ const sb_backend_api *sb_plugin_api(const sb_plugin *plugin)
 }
 
 /* The calls of the child, in order; the parent names the one that was
- * running when the child died. */
+ * running when the child died or ran out of time. */
 typedef enum plugin_stage { STAGE_CREATE, STAGE_SEPARATE, STAGE_DESTROY, STAGE_FINISHED } plugin_stage;
 
 /* The shared region: written by the child, read by the parent. */
@@ -102,7 +102,10 @@ typedef struct plugin_shared {
 typedef struct plugin_call {
   const sb_backend_api *api;
   const char *options;
-  sb_separation job;  /* est and errbuf point into the shared region */
+  char *errbuf;              /* the shared reason */
+  size_t errlen;
+  const sb_separation *job;  /* est points into the shared region; NULL:
+                                create and destroy only (start-up check) */
 } plugin_call;
 
 /* The name of a stage read back from the shared region (which a faulty
@@ -122,13 +125,15 @@ static int plugin_child(void *ctx, void *shared)
   sb_err err;
 
   out->stage = STAGE_CREATE;
-  err = call->api->create(&state, call->options, call->job.errbuf, call->job.errlen);
+  err = call->api->create(&state, call->options, call->errbuf, call->errlen);
   if (err) {
     out->failed_in = STAGE_CREATE;
   } else {
-    out->stage = STAGE_SEPARATE;
-    err = call->api->separate(state, &call->job);
-    out->failed_in = STAGE_SEPARATE;
+    if (call->job) {
+      out->stage = STAGE_SEPARATE;
+      err = call->api->separate(state, call->job);
+      out->failed_in = STAGE_SEPARATE;
+    }
     out->stage = STAGE_DESTROY;
     call->api->destroy(state);
   }
@@ -137,13 +142,72 @@ static int plugin_child(void *ctx, void *shared)
   return err ? 1 : 0;
 }
 
-sb_err sb_plugin_separate_isolated(const sb_plugin *plugin, const char *options, const sb_separation *job,
-                                   sb_msg *msg)
+/* Runs call in the child of iso and turns a child that did not finish its
+ * calls into an error with a message naming the plugin, the call and, when
+ * track is not NULL, the track.  SB_OK: the calls returned (the plugin's
+ * own error, if any, is in the shared region). */
+static sb_err call_in_child(const sb_plugin *plugin, sb_isolate *iso, plugin_call *call, double timeout_s,
+                            const volatile sig_atomic_t *cancel, const char *track, sb_msg *msg)
+{
+  const plugin_shared *shared = sb_isolate_shared(iso);
+  const char *on = track ? " on '" : "", *quote = track ? "'" : "";
+  sb_isolate_status status;
+  sb_err err;
+
+  if (!track)
+    track = "";
+  err = sb_isolate_run(iso, plugin_child, call, timeout_s, cancel, &status, msg);
+  if (err)
+    return err;
+  if (status.timed_out)
+    return sb_msg_set(msg, SB_ETIMEOUT, "plugin %s timed out after %g s in %s%s%s%s", plugin->path, timeout_s,
+                      stage_name(shared->stage), on, track, quote);
+  if (status.cancelled)
+    return sb_msg_set(msg, SB_EINTERRUPT, "plugin %s stopped in %s%s%s%s (interrupted)", plugin->path,
+                      stage_name(shared->stage), on, track, quote);
+  if (status.signal) {
+    err = status.signal == SIGINT || status.signal == SIGTERM ? SB_EINTERRUPT : SB_EBACKEND;
+    return sb_msg_set(msg, err, "plugin %s %s in %s%s%s%s (signal %d, %s)", plugin->path,
+                      err == SB_EINTERRUPT ? "interrupted" : "crashed", stage_name(shared->stage), on, track, quote,
+                      status.signal, strsignal(status.signal));
+  }
+  if (shared->stage != STAGE_FINISHED)
+    return sb_msg_set(msg, SB_EBACKEND, "plugin %s exited with status %d in %s%s%s%s", plugin->path,
+                      status.exit_code, stage_name(shared->stage), on, track, quote);
+  return SB_OK;
+}
+
+sb_err sb_plugin_check_isolated(const sb_plugin *plugin, const char *options, double timeout_s, sb_msg *msg)
 {
   sb_isolate *iso = NULL;
   plugin_shared *shared;
   plugin_call call;
-  sb_isolate_status status;
+  sb_err err;
+
+  if (!plugin)
+    return sb_msg_set(msg, SB_EINVAL, "plugin: NULL argument");
+  err = sb_isolate_new(sizeof *shared, &iso, msg);
+  if (err)
+    return err;
+  shared = sb_isolate_shared(iso);
+  call = (plugin_call){plugin->api, options, shared->reason, sizeof shared->reason, NULL};
+  err = call_in_child(plugin, iso, &call, timeout_s, NULL, NULL, msg);
+  if (!err && shared->err) {
+    shared->reason[sizeof shared->reason - 1] = '\0';
+    err = (sb_err)shared->err;
+    sb_msg_set(msg, err, "%s", shared->reason[0] ? shared->reason : sb_strerror(err));
+  }
+  sb_isolate_free(&iso);
+  return err;
+}
+
+sb_err sb_plugin_separate_isolated(const sb_plugin *plugin, const char *options, const sb_separation *job,
+                                   double timeout_s, const volatile sig_atomic_t *cancel, sb_msg *msg)
+{
+  sb_isolate *iso = NULL;
+  plugin_shared *shared;
+  plugin_call call;
+  sb_separation child_job;
   double **est = NULL;
   size_t n_per_target, n_bytes;
   const char *track;
@@ -167,27 +231,14 @@ sb_err sb_plugin_separate_isolated(const sb_plugin *plugin, const char *options,
   shared = sb_isolate_shared(iso);
   for (int t = 0; t < job->n_targets; t++)
     est[t] = shared->est + (size_t)t * n_per_target;
-  call.api = plugin->api;
-  call.options = options;
-  call.job = *job;
-  call.job.est = est;
-  call.job.errbuf = shared->reason;
-  call.job.errlen = sizeof shared->reason;
-  err = sb_isolate_run(iso, plugin_child, &call, &status, msg);
+  child_job = *job;
+  child_job.est = est;
+  child_job.errbuf = shared->reason;
+  child_job.errlen = sizeof shared->reason;
+  call = (plugin_call){plugin->api, options, shared->reason, sizeof shared->reason, &child_job};
+  err = call_in_child(plugin, iso, &call, timeout_s, cancel, track, msg);
   if (err)
     goto done;
-  if (status.signal) {
-    err = status.signal == SIGINT || status.signal == SIGTERM ? SB_EINTERRUPT : SB_EBACKEND;
-    sb_msg_set(msg, err, "plugin %s %s in %s on '%s' (signal %d, %s)", plugin->path,
-               err == SB_EINTERRUPT ? "interrupted" : "crashed", stage_name(shared->stage), track, status.signal,
-               strsignal(status.signal));
-    goto done;
-  }
-  if (shared->stage != STAGE_FINISHED) {
-    err = sb_msg_set(msg, SB_EBACKEND, "plugin %s exited with status %d in %s on '%s'", plugin->path,
-                     status.exit_code, stage_name(shared->stage), track);
-    goto done;
-  }
   shared->reason[sizeof shared->reason - 1] = '\0';
   err = (sb_err)shared->err;
   if (err) {

@@ -55,6 +55,7 @@ void sb_run_opts_default(sb_run_opts *o)
   o->win_s = 1.0;
   o->hop_s = 1.0;
   o->progress_tty = -1;
+  o->plugin_timeout_s = SB_PLUGIN_DEFAULT_TIMEOUT_S;
   sb_eval_opts_default(&o->eval, 44100);
 }
 
@@ -98,7 +99,8 @@ typedef struct run_backend {
   char *options;       /* "key=value,..." (api and plugin backends), else the command or folder */
   const sb_backend_api *api;
   sb_plugin *plugin;
-  int isolate;         /* plugin: each separation in a forked child */
+  int isolate;         /* plugin: start-up check and each separation in a forked child */
+  double timeout_s;    /* plugin: wall-clock limit of an isolated call (<= 0: none) */
   sb_command_backend *command;
   sb_dir_backend *dir;
 } run_backend;
@@ -130,6 +132,22 @@ static void backend_list_free(backend_list *list)
   memset(list, 0, sizeof *list);
 }
 
+/* The ':' that ends PATH in "plugin:PATH[:key=value,...]": the first one
+ * followed by a key and '=', or by nothing, so that option values may hold
+ * '/' and ':' ("plugin:./x.so:model=/data/m.bin"); failing that the first
+ * one after the last '/' (options the plugin will refuse); else NULL. */
+static char *plugin_options_colon(char *path)
+{
+  static const char key_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-";
+  const char *slash = strrchr(path, '/');
+  for (char *c = strchr(path, ':'); c; c = strchr(c + 1, ':')) {
+    const size_t key_len = strspn(c + 1, key_chars);
+    if (c[1] == '\0' || (key_len > 0 && c[1 + key_len] == '='))
+      return c;
+  }
+  return strchr(slash ? slash : path, ':');
+}
+
 /* Fills b from one spec (see sb_run_opts.backends). */
 static sb_err backend_parse_one(const sb_run_opts *o, char *spec, run_backend *b, sb_msg *msg)
 {
@@ -137,12 +155,13 @@ static sb_err backend_parse_one(const sb_run_opts *o, char *spec, run_backend *b
   sb_err err;
 
   if (strncmp(spec, "plugin:", 7) == 0) {
-    char *path = spec + 7, *slash = strrchr(path, '/');
-    colon = strchr(slash ? slash : path, ':');
+    char *path = spec + 7;
+    colon = plugin_options_colon(path);
     if (colon)
       *colon = '\0';
     b->kind = BACKEND_PLUGIN;
     b->isolate = !o->plugin_in_process;
+    b->timeout_s = o->plugin_timeout_s;
     err = sb_plugin_open(path, &b->plugin, msg);
     if (err)
       return err;
@@ -185,8 +204,16 @@ static sb_err backend_parse_one(const sb_run_opts *o, char *spec, run_backend *b
   }
   if (!b->name || !b->backend || !b->options)
     return sb_msg_set(msg, SB_ENOMEM, "--backends: out of memory");
-  if (b->api) {
-    /* Bad options fail here, before any item, rather than in every item. */
+  if (b->kind == BACKEND_PLUGIN && b->isolate) {
+    /* Bad options fail here, before any item, rather than in every item;
+     * a plugin's create() runs in a child, so a crash or hang in it is a
+     * message too. */
+    sb_msg check;
+    sb_msg_clear(&check);
+    err = sb_plugin_check_isolated(b->plugin, b->options, b->timeout_s, &check);
+    if (err)
+      return sb_msg_set(msg, err, "--backends %s: %s", b->name, check.text);
+  } else if (b->api) {
     char reason[512] = "";
     void *state = NULL;
     err = b->api->create(&state, b->options, reason, sizeof reason);
@@ -351,7 +378,7 @@ static sb_err separate(const run_item *it, const sb_track_audio *audio, sb_audio
     if (err)
       sb_msg_set(msg, err, "%s", reason[0] ? reason : sb_strerror(err));
   } else if (b->kind == BACKEND_PLUGIN && b->isolate) {
-    err = sb_plugin_separate_isolated(b->plugin, b->options, &job, msg);
+    err = sb_plugin_separate_isolated(b->plugin, b->options, &job, b->timeout_s, &stop_requested, msg);
   } else {
     err = b->api->create(&state, b->options, reason, sizeof reason);
     if (err) {

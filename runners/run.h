@@ -10,9 +10,15 @@
  * the same metric configuration are skipped, so re-running an interrupted
  * command resumes it without recomputing or duplicating anything (--force
  * recomputes).  A failing item
- * (unreadable file, backend error, NaN output) is recorded with its reason
- * and the run goes on.  sb_run_request_stop() (from a SIGINT/SIGTERM
- * handler) lets the items in progress finish and be written, then stops.
+ * (unreadable file, backend error, a plugin that crashes or exceeds its
+ * time limit, NaN output) is recorded with its reason and the run goes on.
+ * A backend that cannot start (unknown name, bad options, a plugin whose
+ * create() returns an error, crashes or hangs at the start-up check) stops
+ * the run before any item, with one line naming it.
+ * sb_run_request_stop() (from a SIGINT/SIGTERM handler) lets the items in
+ * progress finish and be written, then stops; running command programs
+ * and isolated plugin calls are killed and their items left for the
+ * resume.
  */
 #ifndef SB_RUNNERS_RUN_H
 #define SB_RUNNERS_RUN_H
@@ -47,8 +53,12 @@ typedef struct sb_run_opts {
   const char *suites_config; /* suites config file (datasets/registry.h); NULL = default */
   int jobs;                 /* worker threads; <= 0 = OpenMP default */
   int force;                /* recompute items already stored */
-  int plugin_in_process;    /* call plugins in this process (a crash ends it); 0 = each
-                               separation in a forked child (sb_plugin_separate_isolated) */
+  int plugin_in_process;    /* call plugins in this process (a crash ends it, nothing limits
+                               its time); 0 = the start-up check of their options and each
+                               separation in a forked child (runners/plugin.h) */
+  double plugin_timeout_s;  /* wall-clock limit of one isolated plugin call, seconds (<= 0:
+                               none; default SB_PLUGIN_DEFAULT_TIMEOUT_S = 3600): the child
+                               is killed, the item recorded as failed (SB_ETIMEOUT) */
   int shard_index;          /* with shard_count > 1: run only the items of shard K = shard_index */
   int shard_count;          /* (1 <= K <= N = shard_count), see sb_run_item_hash; 0 = all items */
   int limit;                /* at most this many tracks; <= 0 = all */
@@ -69,7 +79,8 @@ typedef struct sb_run_summary {
 } sb_run_summary;
 
 /* Sets the defaults: museval/SiSEC 2018 metrics (v4 images, 1 s / 1 s),
- * backends mixture,irm2, store sepbench.db. */
+ * backends mixture,irm2, store sepbench.db, plugins isolated with a limit
+ * of SB_PLUGIN_DEFAULT_TIMEOUT_S per call. */
 void sb_run_opts_default(sb_run_opts *o);
 
 /* Canonical metric-configuration key stored with every item, e.g.
