@@ -9,7 +9,9 @@
 #include <config.h>
 
 #include <complex.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -142,6 +144,7 @@ sb_err sb_npy_read(const char *path, double **data, size_t *rows, size_t *cols, 
   char *header = NULL, *p;
   size_t dims[3] = {0}, n_dims = 0, count, width;
   int is_f4;
+  long data_start, file_end;
   void *raw = NULL;
 
   if (!path || !data || !rows || !cols)
@@ -152,6 +155,10 @@ sb_err sb_npy_read(const char *path, double **data, size_t *rows, size_t *cols, 
   if (fread(magic, 1, 8, f) != 8 || memcmp(magic, "\x93NUMPY", 6) != 0) {
     fclose(f);
     return sb_msg_set(msg, SB_EFORMAT, "%s: not a .npy file", path);
+  }
+  if (magic[6] < 1 || magic[6] > 3) {
+    fclose(f);
+    return sb_msg_set(msg, SB_EFORMAT, "%s: unsupported .npy format version %d", path, magic[6]);
   }
   if (magic[6] == 1) {
     unsigned char b[2];
@@ -186,9 +193,10 @@ sb_err sb_npy_read(const char *path, double **data, size_t *rows, size_t *cols, 
   p += 10;
   while (*p && *p != ')' && n_dims < 3) {
     char *end;
-    unsigned long long v = strtoull(p, &end, 10);
-    if (end == p)
+    unsigned long long v;
+    if (*p < '0' || *p > '9')
       break;
+    v = strtoull(p, &end, 10);
     dims[n_dims++] = (size_t)v;
     p = end;
     while (*p == ',' || *p == ' ')
@@ -200,14 +208,38 @@ sb_err sb_npy_read(const char *path, double **data, size_t *rows, size_t *cols, 
   }
   *rows = dims[n_dims - 2];
   *cols = dims[n_dims - 1];
-  count = *rows * *cols;
   width = is_f4 ? 4 : 8;
-  if (!(raw = malloc(count ? count * width : 1)) || !(*data = malloc((count ? count : 1) * sizeof **data))) {
+  /* The data must be all there (checked before allocating, so that a
+   * header claiming a huge shape cannot cause a huge allocation). */
+  data_start = ftell(f);
+  if (data_start < 0 || fseek(f, 0, SEEK_END) != 0 || (file_end = ftell(f)) < data_start ||
+      fseek(f, data_start, SEEK_SET) != 0) {
+    sb_msg_set(msg, SB_EIO, "%s: cannot seek: %s", path, strerror(errno));
+    err = SB_EIO;
+    goto fail;
+  }
+  {
+    size_t have = (size_t)(file_end - data_start);
+    if (*cols && *rows > have / width / *cols) {
+      sb_msg_set(msg, SB_EFORMAT, "%s: truncated .npy data (shape (%zu, %zu), %zu bytes of data)",
+                 path, *rows, *cols, have);
+      goto fail;
+    }
+    if (*rows * *cols * width != have) {
+      sb_msg_set(msg, SB_EFORMAT, "%s: %zu bytes after the .npy data of shape (%zu, %zu)", path,
+                 have - *rows * *cols * width, *rows, *cols);
+      goto fail;
+    }
+  }
+  count = *rows * *cols;
+  if (!(raw = malloc(count ? count * width : 1)) ||
+      !(*data = malloc((count ? count : 1) * sizeof **data))) {
     err = SB_ENOMEM;
     goto fail;
   }
   if (fread(raw, width, count, f) != count) {
-    sb_msg_set(msg, SB_EFORMAT, "%s: truncated .npy data", path);
+    sb_msg_set(msg, SB_EIO, "%s: read error", path);
+    err = SB_EIO;
     goto fail;
   }
   for (size_t i = 0; i < count; i++) {
@@ -307,40 +339,75 @@ static sb_err embed_file(const char *path, size_t n_frames, size_t *dim, double 
   return SB_OK;
 }
 
-/* Runs the command template with {list} replaced; no shell. */
+/* Runs the command template with {list} replaced; no shell.  The
+ * program's standard output goes to standard error (sepbench's standard
+ * output carries results); a failed exec is reported back through a
+ * close-on-exec pipe, so a missing program gets its own message. */
 static sb_err run_template(const char *tmpl, const char *list_path, sb_msg *msg)
 {
+  sb_err err = SB_OK;
   char *copy = strdup(tmpl), *argv[64], *save = NULL, *tok;
-  int argc = 0, status = 0;
+  int argc = 0, status = 0, fds[2] = {-1, -1}, child_errno = 0;
+  ssize_t got;
   pid_t pid;
+
   if (!copy)
     return SB_ENOMEM;
-  for (tok = strtok_r(copy, " ", &save); tok && argc < 63; tok = strtok_r(NULL, " ", &save))
+  for (tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+    if (argc == 63) {
+      err = sb_msg_set(msg, SB_EINVAL, "%s: embedder command template has more than 63 words",
+                       argv[0]);
+      goto done;
+    }
     argv[argc++] = strcmp(tok, "{list}") == 0 ? (char *)list_path : tok;
+  }
   argv[argc] = NULL;
   if (argc == 0) {
-    free(copy);
-    return sb_msg_set(msg, SB_EINVAL, "embedder command template is empty");
+    err = sb_msg_set(msg, SB_EINVAL, "embedder command template is empty");
+    goto done;
+  }
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    err = sb_msg_set(msg, SB_EIO, "%s: cannot create a pipe: %s", argv[0], strerror(errno));
+    goto done;
   }
   pid = fork();
   if (pid < 0) {
-    free(copy);
-    return sb_msg_set(msg, SB_EIO, "%s: cannot fork: %s", argv[0], strerror(errno));
+    err = sb_msg_set(msg, SB_EIO, "%s: cannot fork: %s", argv[0], strerror(errno));
+    goto done;
   }
   if (pid == 0) {
+    int e;
+    ssize_t w;
+    dup2(2, 1);
     execvp(argv[0], argv);
+    e = errno;
+    w = write(fds[1], &e, sizeof e);
+    (void)w;
     _exit(127);
   }
+  close(fds[1]);
+  fds[1] = -1;
+  while ((got = read(fds[0], &child_errno, sizeof child_errno)) < 0 && errno == EINTR)
+    ;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
     ;
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    sb_err err = sb_msg_set(msg, SB_EIO, "%s: embedder program failed (status %d)", argv[0],
-                            WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-    free(copy);
-    return err;
-  }
+  if (got == (ssize_t)sizeof child_errno)
+    err = sb_msg_set(msg, SB_EIO, "%s: cannot run the embedder program: %s", argv[0],
+                     strerror(child_errno));
+  else if (WIFSIGNALED(status))
+    err = sb_msg_set(msg, SB_EIO, "%s: embedder program killed by signal %d", argv[0],
+                     WTERMSIG(status));
+  else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    err = sb_msg_set(msg, SB_EIO, "%s: embedder program exited with status %d", argv[0],
+                     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+
+done:
+  if (fds[0] >= 0)
+    close(fds[0]);
+  if (fds[1] >= 0)
+    close(fds[1]);
   free(copy);
-  return SB_OK;
+  return err;
 }
 
 static sb_err embed_cmd(const sb_embedder *e, const double *const *signals, size_t n_signals,
@@ -376,6 +443,11 @@ static sb_err embed_cmd(const sb_embedder *e, const double *const *signals, size
   for (size_t i = 0; i < n_signals && !err; i++) {
     double *data = NULL;
     snprintf(path, sizeof path, "%s/%s.npy", dir, names[i]);
+    if (access(path, F_OK) != 0) {
+      err = sb_msg_set(msg, SB_EIO, "%s: the embedder program wrote no embedding for signal %s",
+                       path, names[i]);
+      break;
+    }
     if ((err = embed_file(path, n_frames, dim, &data, msg)))
       break;
     if (!*out && !(*out = malloc(n_signals * n_frames * *dim * sizeof **out))) {
@@ -391,13 +463,19 @@ cleanup:
   if (lf)
     fclose(lf);
   sb_audio_free(&a);
-  for (size_t i = 0; i < n_signals; i++) {
-    snprintf(path, sizeof path, "%s/%s.wav", dir, names[i]);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/%s.npy", dir, names[i]);
-    unlink(path);
+  /* Every file in the directory goes, including any the program left. */
+  {
+    DIR *d = opendir(dir);
+    struct dirent *ent;
+    while (d && (ent = readdir(d))) {
+      if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
+        continue;
+      snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
+      unlink(path);
+    }
+    if (d)
+      closedir(d);
   }
-  unlink(list);
   rmdir(dir);
   return err;
 }

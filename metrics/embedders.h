@@ -24,7 +24,11 @@
  *              "<input.wav>\t<output.npy>" (float32 WAV, 16 kHz mono); the
  *              program must write every output .npy (format as "file:"),
  *              which are then read back.  Files live in a fresh directory
- *              under $TMPDIR (or /tmp), removed afterwards.
+ *              under $TMPDIR (or /tmp), removed afterwards with anything
+ *              else the program left there.  The program's standard output
+ *              is redirected to standard error (sepbench's standard output
+ *              carries results); its exit status must be 0.  Template words
+ *              cannot contain spaces (no quoting); at most 63 words.
  * Signal names (file/cmd): "ref<s>", "out<s>", "ps<s>_d<p>", "pm<s>_d<p>"
  * (s: 0-based source, p: 0-based distortion index in its bank), prefixed
  * by the caller's track key when given.
@@ -59,18 +63,26 @@ size_t sb_embedder_n_frames(size_t n_samples);
  * above, required for file/cmd, may be NULL for raw/logmel).  On success
  * *out (malloc'ed, caller frees) holds [n_signals][*n_frames][*dim] with
  * *n_frames = sb_embedder_n_frames(n_samples).
- * Errors (msg names the file): SB_ELENGTH (signal shorter than one frame),
- * SB_EINVAL, SB_EIO (missing/unreadable .npy, program failed to start or
- * exited non-zero), SB_EFORMAT (not a .npy, wrong dtype, too few frames,
- * dimension differing between signals), SB_ENOMEM.
+ * Errors (msg names the file, or the program for cmd failures): SB_ELENGTH
+ * (signal shorter than one frame), SB_EINVAL (NULL arguments, names NULL
+ * for file/cmd, template with more than 63 words), SB_EIO (missing or
+ * unreadable .npy, no .npy written for a signal, program not found or not
+ * executable, exited non-zero or killed by a signal; temporary files not
+ * writable), SB_EFORMAT (see sb_npy_read; too few frames, dimension 0 or
+ * differing between signals), SB_ENOMEM.
  */
 sb_err sb_embedder_embed(const sb_embedder *e, const double *const *signals, size_t n_signals,
                          size_t n_samples, const char *const *names, size_t *n_frames, size_t *dim,
                          double **out, sb_msg *msg);
 
-/* Reads a .npy file of float32/float64 values with shape (T, D) or
- * (1, T, D): *data (malloc'ed) as float64.  SB_EIO, SB_EFORMAT, SB_ENOMEM;
- * msg names the file.  Exposed for tests. */
+/* Reads a .npy file (format versions 1-3) of little-endian float32/float64
+ * values in C order with shape (T, D) or (1, T, D): *data (malloc'ed,
+ * T * D values) as float64.  The data must fill the rest of the file
+ * exactly; sizes are checked against the file before any allocation.
+ * Errors (msg names the file): SB_EINVAL (NULL arguments), SB_EIO (cannot
+ * open, seek or read), SB_EFORMAT (no .npy magic, other version, header
+ * truncated, other dtype, Fortran order, other shape, data truncated or
+ * followed by extra bytes), SB_ENOMEM.  Exposed for tests. */
 sb_err sb_npy_read(const char *path, double **data, size_t *rows, size_t *cols, sb_msg *msg);
 
 #endif /* SB_METRICS_EMBEDDERS_H */

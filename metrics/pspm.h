@@ -47,9 +47,11 @@
  * two 10-s sources.  PS/PM are meant for speech-length clips.
  *
  * Workload: 2-4 sources of seconds at any rate; cost per scored frame two
- * N x N eigen-decompositions (N ~ 150 for 2 sources).  OpenMP over
- * distortion entries, frames and signals; results do not depend on the
- * number of threads.  An sb_pspm_track is used by one thread at a time.
+ * diffusion maps of N ~ 150 points (2 sources), each an N x N Gram matrix
+ * and tridiagonal reduction, plus the measures: ~5 ms per frame on one
+ * core (metrics/diffmap.h, metrics/pspm_frame.h).  OpenMP over distortion
+ * entries, frames and signals; results do not depend on the number of
+ * threads.  An sb_pspm_track is used by one thread at a time.
  */
 #ifndef SB_METRICS_PSPM_H
 #define SB_METRICS_PSPM_H

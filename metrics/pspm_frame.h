@@ -22,7 +22,14 @@
  * Error radii ("bias" = deterministic, "prob" = high-probability with
  * confidence 1 - delta) follow the reference formulas line by line, using
  * the retained coordinates and their complement; with no complement
- * (L == N - 1) both radii are 0.
+ * (L == N - 1) both radii are 0.  The complement enters the deterministic
+ * radii only through quadratic forms r^T S^-1 r with the Schur complement
+ * S = Sigma_c - C_dc^T Sigma_d^-1 C_dc + 1e-9 I of a cluster's
+ * covariance; S = c I + R^T W R for the cluster's n complement rows R, so
+ * these forms are evaluated in the n-dimensional row space (push-through
+ * identity) from the rows' complement inner products
+ * (sb_diffmap_rest_gram), never forming the N - 1 - L complement
+ * coordinates.
  *
  * Ridge rule (SB_PSPM_RIDGE_V1, the paper-v1 code): a covariance of
  * dimension D gets + 1e-6 I (float32(1e-6), as the reference adds a float32
@@ -35,7 +42,8 @@
  * gives PM = (a <= 1e-12 ? 1 : 0).
  *
  * Workload: one call per (frame, measure); 2-4 sources, P = 55-79, L =
- * 10-60.  Cost O(N^3) dominated by the eigen-decomposition.  Reentrant.
+ * 10-60.  Cost O(N^3), dominated by the diffusion map's tridiagonal
+ * reduction; the measures cost O(S P^2 (N + L)).  Reentrant.
  */
 #ifndef SB_METRICS_PSPM_FRAME_H
 #define SB_METRICS_PSPM_FRAME_H

@@ -7,7 +7,14 @@
  * bandwidth identical (1e-9 relative), radii 1e-6 relative (absolute below
  * 1e-3); 5e-4 per frame against the official float32 results.  Then the
  * v1.1 ridge rule against results_v11_f64, the incomplete gamma against
- * scipy values, exact regression pins and bad input.
+ * scipy values, exact regression pins and bad input.  The diffusion map's
+ * pieces are checked against an independent computation done here: the
+ * kernel built with plain loops (explicit differences, qsort median) and
+ * decomposed by LAPACK's QL/QR solver dsyev, for a fixture frame (inverse
+ * factorisation path) and for a seeded random point set whose flat spectrum
+ * retains most coordinates (MRRR path): eigenvalues, the retained
+ * coordinates' inner products and the complement inner products of
+ * sb_diffmap_rest_gram.
  */
 #include <config.h>
 
@@ -21,6 +28,9 @@
 #include "tap.h"
 #include "metrics/diffmap.h"
 #include "metrics/pspm_frame.h"
+
+void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
+            double *work, const int *lwork, int *info, size_t l_jobz, size_t l_uplo);
 
 typedef struct math_case {
   const char *name;
@@ -237,6 +247,257 @@ static void check_pins(const char *root)
   tap_near(res[4].pm_prob, 7.3378409988123828e-05, 1e-9, "regression pin PM_prob ps2_d16 frame 2 s0");
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+/* The symmetric normalised kernel of the diffusion map, built the plain
+ * way: explicit differences, qsort lower median, exp, the alpha = 1 and
+ * symmetric normalisations.  Returns NULL on allocation failure. */
+static double *plain_kernel(const double *x, size_t n, size_t dim)
+{
+  size_t n_pairs = n * (n - 1) / 2, pos = 0;
+  double *k = malloc(n * n * sizeof *k), *pairs = malloc(n_pairs * sizeof *pairs);
+  double *d = malloc(n * sizeof *d), eps;
+  if (!k || !pairs || !d) {
+    free(k);
+    free(pairs);
+    free(d);
+    return NULL;
+  }
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < n; j++) {
+      double d2 = 0.0;
+      for (size_t c = 0; c < dim; c++)
+        d2 += (x[i * dim + c] - x[j * dim + c]) * (x[i * dim + c] - x[j * dim + c]);
+      k[i * n + j] = d2;
+      if (j > i)
+        pairs[pos++] = d2;
+    }
+  qsort(pairs, n_pairs, sizeof *pairs, cmp_double);
+  eps = pairs[(n_pairs - 1) / 2];
+  for (size_t i = 0; i < n * n; i++)
+    k[i] = exp(-k[i] / (2.0 * eps));
+  for (int pass = 0; pass < 2; pass++) {
+    for (size_t i = 0; i < n; i++) {
+      d[i] = 0.0;
+      for (size_t j = 0; j < n; j++)
+        d[i] += k[i * n + j];
+    }
+    for (size_t i = 0; i < n; i++)
+      for (size_t j = 0; j < n; j++)
+        k[i * n + j] /= pass == 0 ? d[i] * d[j] : sqrt(d[i] * d[j]);
+  }
+  free(pairs);
+  free(d);
+  return k;
+}
+
+/*
+ * Checks dm (computed from x) against the plain kernel decomposed by
+ * dsyev: kernel, eigenvalues, trivial and retained coordinates (through
+ * their inner products, which signs do not change) and the complement
+ * inner products of the points idx.
+ */
+static void check_against_dsyev(const char *what, const double *x, size_t n, size_t dim,
+                                const sb_diffmap *dm)
+{
+  size_t L = dm->n_keep, idx[6] = {0, 1, 2, n / 2, n - 2, n - 1};
+  double *s = plain_kernel(x, n, dim), *v = malloc(n * n * sizeof *v), *w = malloc(n * sizeof *w);
+  double *work = malloc(64 * n * sizeof *work), gram[36];
+  double d_kernel = 0.0, d_lam = 0.0, d_keep = 0.0, d_rest = 0.0, d_triv = 0.0, scale = 0.0;
+  int nn = (int)n, lwork = 64 * (int)n, info = -1;
+
+  if (!tap_ok(s && v && w && work, "%s: independent kernel built", what))
+    goto done;
+  for (size_t i = 0; i < n * n; i++)
+    d_kernel = fmax(d_kernel, fabs(s[i] - dm->kernel[i]));
+  memcpy(v, s, n * n * sizeof *v);
+  dsyev_("V", "U", &nn, v, &nn, w, work, &lwork, &info, 1, 1);
+  if (!tap_ok(info == 0, "%s: dsyev of the plain kernel", what))
+    goto done;
+  /* dsyev: ascending eigenvalues, eigenvector k in v[k * n ..] (column
+   * major); lam_k (k >= 1, descending) = w[n - 1 - k]. */
+  for (size_t k = 1; k < n; k++)
+    d_lam = fmax(d_lam, fabs(dm->lam[k - 1] - w[n - 1 - k]));
+  for (size_t i = 0; i < n; i++) {
+    double vi = v[(n - 1) * n + i] * w[n - 1];
+    d_triv = fmax(d_triv, fabs(fabs(dm->trivial[i]) - fabs(vi)));
+    for (size_t j = 0; j < n; j++) {
+      double want = 0.0, got = 0.0;
+      for (size_t k = 1; k <= L; k++)
+        want += w[n - 1 - k] * w[n - 1 - k] * v[(n - 1 - k) * n + i] * v[(n - 1 - k) * n + j];
+      for (size_t k = 0; k < L; k++)
+        got += dm->coords[i * L + k] * dm->coords[j * L + k];
+      d_keep = fmax(d_keep, fabs(got - want));
+      scale = fmax(scale, fabs(want));
+    }
+  }
+  if (tap_ok(sb_diffmap_rest_gram(dm, idx, 6, gram) == SB_OK, "%s: rest_gram runs", what)) {
+    for (size_t a = 0; a < 6; a++)
+      for (size_t b = 0; b < 6; b++) {
+        double want = 0.0;
+        for (size_t k = L + 1; k < n; k++)
+          want += w[n - 1 - k] * w[n - 1 - k] * v[(n - 1 - k) * n + idx[a]] *
+                  v[(n - 1 - k) * n + idx[b]];
+        d_rest = fmax(d_rest, fabs(gram[a * 6 + b] - want));
+      }
+  }
+  tap_diag("%s: N %zu, L %zu; max |diff| kernel %.3g, eigenvalues %.3g, trivial %.3g, retained "
+           "products %.3g (largest %.3g), complement products %.3g", what, n, L, d_kernel, d_lam,
+           d_triv, d_keep, scale, d_rest);
+  tap_ok(d_kernel <= 1e-14, "%s: kernel equals the plain computation (%.3g)", what, d_kernel);
+  tap_ok(d_lam <= 1e-13, "%s: every eigenvalue within 1e-13 of dsyev's (%.3g)", what, d_lam);
+  tap_ok(d_triv <= 1e-12, "%s: trivial coordinate within 1e-12 of dsyev's (%.3g)", what, d_triv);
+  tap_ok(d_keep <= 1e-12, "%s: retained coordinates' inner products within 1e-12 (%.3g)", what,
+         d_keep);
+  tap_ok(d_rest <= 1e-14, "%s: complement inner products within 1e-14 (%.3g)", what, d_rest);
+
+done:
+  free(s);
+  free(v);
+  free(w);
+  free(work);
+}
+
+/* 64-bit xorshift, uniform in (-1, 1). */
+static double next_uniform(unsigned long long *state)
+{
+  *state ^= *state << 13;
+  *state ^= *state >> 7;
+  *state ^= *state << 17;
+  return (double)(*state >> 11) / 4503599627370496.0 - 1.0;
+}
+
+/*
+ * A complement smaller than the clusters (m <= P - 1), which no fixture
+ * reaches: the ridge decisions for Sigma_c then need its spectrum.  Two
+ * sources, P = 10, dimension 12, from the xorshift stream: reference
+ * uniform in (-1, 1)^12, output = reference + s_out u, distortions =
+ * reference + s_dist u.  Expected values from a plain numpy float64
+ * implementation of the reference formulas with full eigen-decomposition
+ * and explicit complement coordinates (numpy 1.24.2, scipy 1.10.1,
+ * python3 at development time).  (0.3, 0.5): Sigma_c of full rank (no
+ * ridge, so S carries only the 1e-9 ridge); (0.1, 0.8): Sigma_c of rank
+ * 4 < m = 5 (ridged).
+ */
+static void check_small_complement(void)
+{
+  typedef struct small_case {
+    double s_out, s_dist;
+    size_t L;
+    double want[2][6]; /* ps, ps_bias, ps_prob, pm, pm_bias, pm_prob per source */
+  } small_case;
+  static const small_case cases_small[2] = {
+    {0.3, 0.5, 17,
+     {{0.86204573234803439, 0.34887258782783898, 1.0, 0.036542644909721339, 0.95475903860553302,
+       0.95475903860552447},
+      {0.91642820773162137, 0.32061815979357339, 1.0, 0.98449537154395839, 0.9999999999992113,
+       0.9999999999992113}}},
+    {0.1, 0.8, 18,
+     {{0.93011445209797849, 0.039561999822383918, 1.0, 1.0, 0.0, 1.4019392824415888e-07},
+      {0.92026465979965122, 0.039471143659715796, 1.0, 1.0, 0.0, 0.0}}},
+  };
+  enum { S = 2, P = 10, DIM = 12, N = S * (P + 2) };
+  for (int c = 0; c < 2; c++) {
+    unsigned long long seed = 20250917ULL, state = seed;
+    double x[N * DIM], worst = 0.0;
+    size_t n_dist[S] = {P, P};
+    sb_pspm_values v[S];
+    sb_diffmap dm = {0};
+    sb_err err;
+    for (int k = 0; k < S; k++)
+      for (int r = 0; r < P + 2; r++)
+        for (int j = 0; j < DIM; j++) {
+          double u = next_uniform(&state);
+          int at = k * (P + 2) + r;
+          double scale = r == 1 ? cases_small[c].s_out : cases_small[c].s_dist;
+          x[at * DIM + j] = r == 0 ? u : x[k * (P + 2) * DIM + j] + scale * u;
+        }
+    err = sb_pspm_frame_compute(x, N, DIM, S, n_dist, SB_PSPM_WANT_PS | SB_PSPM_WANT_PM,
+                                SB_PSPM_RIDGE_V1, 0.05, v, &dm);
+    if (!tap_ok(err == SB_OK, "small complement (%g, %g): computed (seed %llu)",
+                cases_small[c].s_out, cases_small[c].s_dist, seed))
+      continue;
+    for (int k = 0; k < S; k++) {
+      const double got[6] = {v[k].ps, v[k].ps_bias, v[k].ps_prob,
+                             v[k].pm, v[k].pm_bias, v[k].pm_prob};
+      for (int q = 0; q < 6; q++) {
+        double want = cases_small[c].want[k][q];
+        worst = fmax(worst, fabs(got[q] - want) / fmax(fabs(want), 1e-3));
+      }
+    }
+    tap_ok(dm.n_keep == cases_small[c].L && N - 1 - dm.n_keep <= P - 1,
+           "small complement (%g, %g): L = %zu (want %zu), complement %zu <= P - 1",
+           cases_small[c].s_out, cases_small[c].s_dist, dm.n_keep, cases_small[c].L,
+           N - 1 - dm.n_keep);
+    tap_ok(worst <= 1e-6,
+           "small complement (%g, %g): PS, PM and radii within 1e-6 relative of numpy (%.3g)",
+           cases_small[c].s_out, cases_small[c].s_dist, worst);
+    if (c == 0) {
+      tap_diag("small complement pins: %.17g %.17g", v[0].ps_bias, v[0].pm_bias);
+      /* Regression pins of this implementation (captured once). */
+      tap_near(v[0].ps_bias, 0.34887258779507174, 1e-9, "regression pin small complement PS_bias");
+      tap_near(v[0].pm_bias, 0.954759038605557, 1e-9, "regression pin small complement PM_bias");
+    }
+    sb_diffmap_clear(&dm);
+  }
+}
+
+static void check_diffmap_paths(const char *root)
+{
+  char path[4096];
+  const math_case *c = &cases[0];
+  size_t N = c->n_src * (c->P + 2);
+  double *X;
+  sb_diffmap dm = {0};
+
+  /* A fixture frame: few coordinates retained (twisted factorisations). */
+  snprintf(path, sizeof path, "%s/pspm/math/%s/X.f32", root, c->name);
+  X = read_f32(path, c->n_frames * N * c->dim);
+  if (tap_ok(X && sb_diffmap_compute(X + 2 * N * c->dim, N, c->dim, NULL, 0, &dm) == SB_OK,
+             "diffmap of ps2_d16 frame 2")) {
+    tap_ok(2 * (dm.n_keep + 1) <= N,
+           "ps2_d16 frame 2 retains %zu of %zu (twisted factorisation path)", dm.n_keep, N - 1);
+    check_against_dsyev("ps2_d16 frame 2", X + 2 * N * c->dim, N, c->dim, &dm);
+  }
+  sb_diffmap_clear(&dm);
+  free(X);
+
+  /* 40 random points in 16 dimensions: a flat spectrum, most but not all
+   * coordinates retained (MRRR path, with a complement). */
+  {
+    unsigned long long seed = 20250917ULL, state = seed;
+    size_t n = 40, dim = 16;
+    double *pts = malloc(n * dim * sizeof *pts);
+    tap_diag("random point set: xorshift64 seed %llu", seed);
+    if (!tap_ok(pts != NULL, "random points allocated"))
+      return;
+    for (size_t i = 0; i < n * dim; i++)
+      pts[i] = next_uniform(&state);
+    if (tap_ok(sb_diffmap_compute(pts, n, dim, NULL, 0, &dm) == SB_OK,
+               "diffmap of the random set")) {
+      tap_ok(2 * (dm.n_keep + 1) > n && dm.n_keep < n - 1,
+             "random set retains %zu of %zu (MRRR path, complement not empty)", dm.n_keep, n - 1);
+      check_against_dsyev("random set", pts, n, dim, &dm);
+      {
+        size_t bad_idx[2] = {0, n}, ok_idx[1] = {0};
+        double g[4];
+        sb_diffmap empty = {0};
+        tap_ok(sb_diffmap_rest_gram(&dm, bad_idx, 2, g) == SB_EINVAL,
+               "rest_gram: index out of range -> EINVAL");
+        tap_ok(sb_diffmap_rest_gram(&dm, NULL, 1, g) == SB_EINVAL &&
+                   sb_diffmap_rest_gram(&empty, ok_idx, 1, g) == SB_EINVAL,
+               "rest_gram: NULL indices or an empty map -> EINVAL");
+      }
+    }
+    sb_diffmap_clear(&dm);
+    free(pts);
+  }
+}
+
 static void check_gamma(void)
 {
   /* scipy.special.gammaincc(a, x), scipy 1.10.1 (python3 at development). */
@@ -287,6 +548,8 @@ int main(void)
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     check_case(root, &cases[i]);
   check_pins(root);
+  check_diffmap_paths(root);
+  check_small_complement();
   check_gamma();
   check_bad_input();
   return tap_done();
