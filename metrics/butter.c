@@ -3,6 +3,11 @@
  * following scipy.signal (butter -> buttap, lp2lp_zpk / lp2hp_zpk /
  * lp2bp_zpk, bilinear_zpk, zpk2tf; lfilter; lfilter_zi; filtfilt); see
  * metrics/butter.h.
+ *
+ * The recursions are latency-bound (one dependency chain through the
+ * state per sample); the batch functions interleave up to 8 independent
+ * chains (filters of one signal, or signals through one filter) sample by
+ * sample so that they fill the vector units, with unchanged arithmetic.
  */
 #include <config.h>
 
@@ -12,6 +17,22 @@
 #include <string.h>
 
 #include "metrics/butter.h"
+
+#ifdef _OPENMP
+#define SB_SIMD _Pragma("omp simd")
+#else
+#define SB_SIMD
+#endif
+
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && defined(__linux__)
+#define SB_CLONES __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
+#else
+#define SB_CLONES
+#endif
+
+/* Filters (or signals) run side by side, one per vector lane, by the
+ * batch entry points; every lane does exactly the scalar arithmetic. */
+enum { LANES = SB_BUTTER_MAX_BATCH, MAX_STATE = 2 * SB_BUTTER_MAX_ORDER };
 
 /* Polynomial with the given roots, highest power first (numpy.poly). */
 static void poly_from_roots(const double complex *roots, size_t n, double complex *c)
@@ -200,6 +221,135 @@ sb_err sb_butter_filtfilt(const sb_butter *f, const double *x, double *y, size_t
   lfilter_state(f, ext, ext, len, state);
   for (size_t i = 0; i < n; i++)
     y[i] = ext[len - 1 - edge - i];
+  free(ext);
+  return SB_OK;
+}
+
+/* lfilter_state on LANES interleaved chains (sample t of lane l at
+ * x[t LANES + l]) with per-lane coefficients b[i][l], a[i][l] and states
+ * zi[i][l], all of n_coef - 1 = order; x and y may be the same array. */
+SB_CLONES
+static void lfilter_lanes(const double (*restrict b)[LANES], const double (*restrict a)[LANES],
+                          size_t order, const double *x, double *y, size_t n,
+                          double (*restrict zi)[LANES])
+{
+  for (size_t t = 0; t < n; t++) {
+    double xv[LANES], yv[LANES];
+    SB_SIMD
+    for (int l = 0; l < LANES; l++) {
+      xv[l] = x[t * LANES + l];
+      yv[l] = b[0][l] * xv[l] + zi[0][l];
+    }
+    for (size_t i = 0; i + 1 < order; i++) {
+      SB_SIMD
+      for (int l = 0; l < LANES; l++)
+        zi[i][l] = b[i + 1][l] * xv[l] + zi[i + 1][l] - a[i + 1][l] * yv[l];
+    }
+    SB_SIMD
+    for (int l = 0; l < LANES; l++) {
+      zi[order - 1][l] = b[order][l] * xv[l] - a[order][l] * yv[l];
+      y[t * LANES + l] = yv[l];
+    }
+  }
+}
+
+/* Coefficients of n_filt filters (the last repeated in unused lanes) in
+ * lane layout. */
+static void lane_coefs(const sb_butter *filters, size_t n_filt, double (*b)[LANES],
+                       double (*a)[LANES])
+{
+  for (size_t i = 0; i < filters[0].n_coef; i++)
+    for (size_t l = 0; l < LANES; l++) {
+      const sb_butter *f = &filters[l < n_filt ? l : n_filt - 1];
+      b[i][l] = f->b[i];
+      a[i][l] = f->a[i];
+    }
+}
+
+sb_err sb_butter_lfilter_rows(const sb_butter *f, double *data, size_t n_sig, size_t stride,
+                              size_t n)
+{
+  double b[MAX_STATE + 1][LANES], a[MAX_STATE + 1][LANES], *il;
+  if (!f || f->n_coef < 2 || f->n_coef > MAX_STATE + 1 || (!data && n_sig && n) ||
+      (n_sig > 1 && stride < n))
+    return SB_EINVAL;
+  if (!n_sig || !n)
+    return SB_OK;
+  if (!(il = malloc(n * LANES * sizeof *il)))
+    return SB_ENOMEM;
+  lane_coefs(f, 1, b, a);
+  for (size_t first = 0; first < n_sig; first += LANES) {
+    size_t n_lanes = n_sig - first < LANES ? n_sig - first : LANES;
+    double zi[MAX_STATE][LANES] = {{0}};
+    for (size_t t = 0; t < n; t++)
+      for (size_t l = 0; l < LANES; l++)
+        il[t * LANES + l] = l < n_lanes ? data[(first + l) * stride + t] : 0.0;
+    lfilter_lanes((const double (*)[LANES])b, (const double (*)[LANES])a, f->n_coef - 1, il, il,
+                  n, zi);
+    for (size_t l = 0; l < n_lanes; l++)
+      for (size_t t = 0; t < n; t++)
+        data[(first + l) * stride + t] = il[t * LANES + l];
+  }
+  free(il);
+  return SB_OK;
+}
+
+sb_err sb_butter_filtfilt_many(const sb_butter *filters, size_t n_filt, const double *x,
+                               double *const *y, size_t n)
+{
+  double b[MAX_STATE + 1][LANES], a[MAX_STATE + 1][LANES], zi[MAX_STATE][LANES];
+  double state[MAX_STATE][LANES], *ext;
+  size_t order, edge, len;
+  sb_err err;
+
+  if (!filters || !x || !y || n_filt == 0 || n_filt > LANES || filters[0].n_coef < 2 ||
+      filters[0].n_coef > MAX_STATE + 1)
+    return SB_EINVAL;
+  for (size_t f = 0; f < n_filt; f++)
+    if (filters[f].n_coef != filters[0].n_coef || !y[f])
+      return SB_EINVAL;
+  order = filters[0].n_coef - 1;
+  edge = 3 * filters[0].n_coef;
+  if (n <= edge)
+    return SB_ELENGTH;
+  for (size_t l = 0; l < LANES; l++) {
+    double z[MAX_STATE];
+    if ((err = lfilter_zi(&filters[l < n_filt ? l : n_filt - 1], z)))
+      return err;
+    for (size_t i = 0; i < order; i++)
+      zi[i][l] = z[i];
+  }
+  lane_coefs(filters, n_filt, b, a);
+  len = n + 2 * edge;
+  if (!(ext = malloc(len * LANES * sizeof *ext)))
+    return SB_ENOMEM;
+  /* Every lane starts from the same odd extension of x. */
+  for (size_t i = 0; i < len; i++) {
+    double v = i < edge ? 2.0 * x[0] - x[edge - i]
+                        : (i < edge + n ? x[i - edge] : 2.0 * x[n - 1] - x[n - 2 - (i - edge - n)]);
+    for (size_t l = 0; l < LANES; l++)
+      ext[i * LANES + l] = v;
+  }
+  for (size_t i = 0; i < order; i++)
+    for (size_t l = 0; l < LANES; l++)
+      state[i][l] = zi[i][l] * ext[l];
+  lfilter_lanes((const double (*)[LANES])b, (const double (*)[LANES])a, order, ext, ext, len,
+                state);
+  /* Backward pass on the reversed outputs. */
+  for (size_t i = 0, j = len - 1; i < j; i++, j--)
+    for (size_t l = 0; l < LANES; l++) {
+      double t = ext[i * LANES + l];
+      ext[i * LANES + l] = ext[j * LANES + l];
+      ext[j * LANES + l] = t;
+    }
+  for (size_t i = 0; i < order; i++)
+    for (size_t l = 0; l < LANES; l++)
+      state[i][l] = zi[i][l] * ext[l];
+  lfilter_lanes((const double (*)[LANES])b, (const double (*)[LANES])a, order, ext, ext, len,
+                state);
+  for (size_t f = 0; f < n_filt; f++)
+    for (size_t i = 0; i < n; i++)
+      y[f][i] = ext[(len - 1 - edge - i) * LANES + f];
   free(ext);
   return SB_OK;
 }

@@ -8,7 +8,10 @@
  * from lfilter_zi scaled by the first sample of each pass).  Used by the
  * MAPSS distortion banks (metrics/distortions.h), which call scipy 1.10.
  *
- * Workload: orders 4-6, signals of 320 samples to minutes.  Reentrant.
+ * Workload: orders 4-6, signals of 320 samples to minutes; the MAPSS
+ * banks filter one signal through 8 filters, or 24 noises through one
+ * filter: the batch functions below run up to SB_BUTTER_MAX_BATCH of those
+ * side by side (identical results, several times faster).  Reentrant.
  */
 #ifndef SB_METRICS_BUTTER_H
 #define SB_METRICS_BUTTER_H
@@ -22,7 +25,7 @@ typedef enum sb_butter_type {
   SB_BUTTER_BANDPASS
 } sb_butter_type;
 
-enum { SB_BUTTER_MAX_ORDER = 12 };
+enum { SB_BUTTER_MAX_ORDER = 12, SB_BUTTER_MAX_BATCH = 8 };
 
 /* Transfer function b/a (a[0] = 1).  n_coef = order + 1 (2 order + 1 for
  * band-pass). */
@@ -47,5 +50,20 @@ sb_err sb_butter_lfilter(const sb_butter *f, const double *x, double *y, size_t 
 /* y = filtfilt(b, a, x) (scipy defaults); y may equal x.  SB_ELENGTH when
  * n <= 3 max(len(a), len(b)) (scipy raises too), SB_EINVAL, SB_ENOMEM. */
 sb_err sb_butter_filtfilt(const sb_butter *f, const double *x, double *y, size_t n);
+
+/* sb_butter_lfilter, in place, of n_sig signals of n samples each, signal
+ * s at data + s stride (stride >= n when n_sig > 1), all through f; same
+ * results as one call per signal.  SB_EINVAL (NULL, bad stride),
+ * SB_ENOMEM. */
+sb_err sb_butter_lfilter_rows(const sb_butter *f, double *data, size_t n_sig, size_t stride,
+                              size_t n);
+
+/* y[k] = filtfilt(filters[k], x) for k < n_filt <= SB_BUTTER_MAX_BATCH
+ * filters of the same size (n_coef); same results as sb_butter_filtfilt
+ * per filter.  y[k] may not overlap x or each other.  SB_ELENGTH (n too
+ * short, as sb_butter_filtfilt), SB_EINVAL (NULL, n_filt 0 or too many,
+ * sizes differ), SB_ENUMERIC (singular lfilter_zi system), SB_ENOMEM. */
+sb_err sb_butter_filtfilt_many(const sb_butter *filters, size_t n_filt, const double *x,
+                               double *const *y, size_t n);
 
 #endif /* SB_METRICS_BUTTER_H */

@@ -4,9 +4,24 @@
  * Amir-Ivry/MAPSS-measures 3157d20a (frame_distortions,
  * apply_pm_distortions, apply_ps_distortions), including its zip()
  * truncations (no Comb 15 ms, no Echo 20 ms) and skips.  Every entry is a
- * small spec (kind + parameters) built in the reference's label order;
- * random entries draw their normals first, in order, then all entries are
- * computed in parallel.
+ * small spec (kind + parameters) built in the reference's label order.
+ *
+ * Scheduling (results do not depend on it: every entry has its own
+ * output and the same arithmetic on any thread):
+ *   PS: OpenMP tasks.  One task draws the noise entries' normals in label
+ *       order (the reference's draw order) while the others run; the
+ *       phase-vocoder analysis of the signal (STFT, phases, magnitudes) is
+ *       made once and shared by the 4 pitch shifts and 3 "vibratos", the
+ *       spectrum once for the 5 notches, and the 8 Butterworth filters run
+ *       side by side (metrics/butter.h batch); reverb is a blocked,
+ *       vectorised direct convolution (same sums as np.convolve's loop).
+ *   PM: one thread draws every frame's normals (frame by frame, noise
+ *       entries in label order) while the others compute the frames'
+ *       deterministic entries; then the noise entries, frames in parallel,
+ *       the 24 band-pass filters of a frame side by side.  Per frame the
+ *       phase-vocoder analysis and the spectrum are made once, the
+ *       harmonic tones come from one table (their phase restarts every
+ *       frame), the 95th percentile from two selections instead of a sort.
  */
 #include <config.h>
 
@@ -23,8 +38,21 @@
 #include "metrics/distortions.h"
 #include "metrics/phasevocoder.h"
 
+#ifdef _OPENMP
+#define SB_SIMD _Pragma("omp simd")
+#else
+#define SB_SIMD
+#endif
+
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && defined(__linux__)
+#define SB_CLONES __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
+#else
+#define SB_CLONES
+#endif
+
 #define SR 16000.0
-enum { PM_FRAME = 320 };
+/* PM frames per work item: their pitch shifts are resampled together. */
+enum { PM_FRAME = 320, PM_CHUNK = 32, MAX_SPECS = 80, REVERB_BLOCK = 2048 };
 
 typedef enum kind {
   K_NOTCH, K_COMB, K_TREMOLO, K_NOISE, K_HARMONIC, K_REVERB, K_GATE, K_PITCH,
@@ -65,38 +93,70 @@ static void add_spec(char (*labels)[SB_DIST_LABEL_MAX], size_t *count, const cha
   (*count)++;
 }
 
-/* numpy.percentile(|x|, 95) with linear interpolation. */
-static int cmp_double(const void *a, const void *b)
+/* The k-th smallest of a[0..n) (0-based), by quickselect: a is permuted
+ * so that a[k] holds it, nothing larger before it, nothing smaller after
+ * it.  The same value a full sort would put at k. */
+static double select_kth(double *a, size_t n, size_t k)
 {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
+  size_t lo = 0, hi = n - 1;
+  while (lo < hi) {
+    double pivot = a[lo + (hi - lo) / 2];
+    size_t i = lo, j = hi;
+    for (;;) {
+      while (a[i] < pivot)
+        i++;
+      while (a[j] > pivot)
+        j--;
+      if (i >= j)
+        break;
+      {
+        double t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+      }
+      i++;
+      j--;
+    }
+    /* a[lo..j] <= pivot <= a[j+1..hi] */
+    if (k <= j)
+      hi = j;
+    else
+      lo = j + 1;
+  }
+  return a[k];
 }
 
+/* numpy.percentile(|x|, 95) with linear interpolation: the two order
+ * statistics around position 0.95 (n - 1), selected (tmp: n scratch). */
 static double percentile95_abs(const double *x, size_t n, double *tmp)
 {
-  double pos, frac;
+  double pos, frac, v_lo, v_hi;
   size_t lo;
   for (size_t i = 0; i < n; i++)
     tmp[i] = fabs(x[i]);
-  qsort(tmp, n, sizeof *tmp, cmp_double);
   pos = 0.95 * (double)(n - 1);
   lo = (size_t)floor(pos);
   frac = pos - (double)lo;
   if (lo + 1 >= n)
-    return tmp[n - 1];
+    return select_kth(tmp, n, n - 1);
+  v_lo = select_kth(tmp, n, lo);
+  v_hi = tmp[lo + 1];
+  for (size_t i = lo + 2; i < n; i++)
+    v_hi = tmp[i] < v_hi ? tmp[i] : v_hi;
   if (frac >= 0.5)
-    return tmp[lo + 1] - (tmp[lo + 1] - tmp[lo]) * (1.0 - frac);
-  return tmp[lo] + (tmp[lo + 1] - tmp[lo]) * frac;
+    return v_hi - (v_hi - v_lo) * (1.0 - frac);
+  return v_lo + (v_hi - v_lo) * frac;
 }
 
-/* Zeroes rfft bins with lo < f < hi, f = k / (n d), d = 1/sr (numpy's
- * rfftfreq arithmetic), and inverts; x -> y (n samples). */
-static void notch(fftw_plan fwd, fftw_plan inv, const double *x, double *y, size_t n, double lo,
-                  double hi, double *buf, fftw_complex *bins)
+/* y = irfft(X with the bins lo < f < hi zeroed) / n, where X (n / 2 + 1
+ * bins) is the rfft of the n-sample signal and f = k / (n d), d = 1/sr
+ * (numpy's rfftfreq arithmetic); bins and buf are scratch of n / 2 + 1 and
+ * n values, aligned as inv was planned. */
+static void notch(fftw_plan inv, const fftw_complex *X, size_t n, double lo, double hi, double *y,
+                  double *buf, fftw_complex *bins)
 {
   double val = 1.0 / ((double)n * (1.0 / SR));
-  memcpy(buf, x, n * sizeof *buf);
-  fftw_execute_dft_r2c(fwd, buf, bins);
+  memcpy(bins, X, (n / 2 + 1) * sizeof *bins);
   for (size_t k = 0; k <= n / 2; k++) {
     double f = (double)k * val;
     if (f > lo && f < hi)
@@ -137,25 +197,58 @@ static void periodic_sin(int f, size_t n, double *out)
 }
 
 /* Pink / brown shaping of raw normals, in place. */
+/* Pink / brown shaping of raw normals, in place: np.cumsum once (pink) or
+ * twice (brown), divided by the peak.  The two running sums of brown run
+ * in one loop (each keeps its own order), the peak (a maximum: exact in
+ * any order) is taken on the way. */
 static void shape_noise(double *v, size_t n, color c)
 {
-  double peak = 0.0;
+  double peak = 0.0, acc = 0.0, acc2 = 0.0;
   if (c == WHITE)
     return;
-  for (int pass = 0; pass < (c == PINK ? 1 : 2); pass++) {
-    double acc = 0.0;
+  if (c == PINK) {
     for (size_t i = 0; i < n; i++) {
       acc += v[i];
       v[i] = acc;
+      peak = fabs(acc) > peak ? fabs(acc) : peak;
+    }
+  } else {
+    for (size_t i = 0; i < n; i++) {
+      acc += v[i];
+      acc2 += acc;
+      v[i] = acc2;
+      peak = fabs(acc2) > peak ? fabs(acc2) : peak;
     }
   }
-  for (size_t i = 0; i < n; i++)
-    if (fabs(v[i]) > peak)
-      peak = fabs(v[i]);
   if (peak < 1e-12)
     peak = 1e-12;
+  SB_SIMD
   for (size_t i = 0; i < n; i++)
     v[i] /= peak;
+}
+
+/* mean_square of count rows of n samples (row k at x + k stride) into
+ * ms[k]: four rows at a time, so that four addition chains overlap; each
+ * row's sum keeps mean_square's order. */
+static void mean_square_rows(const double *x, size_t count, size_t stride, size_t n, double *ms)
+{
+  size_t k = 0;
+  for (; k + 4 <= count; k += 4) {
+    const double *a = x + k * stride, *b = a + stride, *c = b + stride, *d = c + stride;
+    double sa = 0.0, sb = 0.0, sc = 0.0, sd = 0.0;
+    for (size_t i = 0; i < n; i++) {
+      sa += a[i] * a[i];
+      sb += b[i] * b[i];
+      sc += c[i] * c[i];
+      sd += d[i] * d[i];
+    }
+    ms[k] = sa / (double)n;
+    ms[k + 1] = sb / (double)n;
+    ms[k + 2] = sc / (double)n;
+    ms[k + 3] = sd / (double)n;
+  }
+  for (; k < count; k++)
+    ms[k] = mean_square(x + k * stride, n);
 }
 
 /* ------------------------------------------------------------------ PS */
@@ -250,23 +343,68 @@ static size_t build_ps_specs(size_t n, spec *s, char (*labels)[SB_DIST_LABEL_MAX
   return c;
 }
 
-/* One PS entry (not noise) of x (n samples) into y. */
-static sb_err ps_entry(const spec *s, const double *x, size_t n, double *y, const sb_pvoc *pv,
-                       fftw_plan fwd, fftw_plan inv)
+/* Empties out but keeps its arrays for alloc_bank. */
+static void reset_bank(sb_dist_bank *out)
 {
-  sb_err err = SB_OK;
-  switch (s->kind) {
-  case K_NOTCH: {
-    double *buf = fftw_malloc(n * sizeof *buf);
-    fftw_complex *sp = fftw_malloc((n / 2 + 1) * sizeof *sp);
-    if (buf && sp)
-      notch(fwd, inv, x, y, n, s->p1 - 50.0, s->p1 + 50.0, buf, sp);
-    else
-      err = SB_ENOMEM;
-    fftw_free(buf);
-    fftw_free(sp);
-    break;
+  sb_dist_bank keep = {.data = out->data, .labels = out->labels, .cap = out->cap};
+  *out = keep;
+}
+
+/* Room for n_specs entries of len samples: the arrays out already has
+ * when they are large enough (no new pages to fault in), else new ones. */
+static sb_err alloc_bank(sb_dist_bank *out, size_t n_specs, size_t len)
+{
+  size_t need = (n_specs ? n_specs : 1) * len;
+  if (!out->data || out->cap < need) {
+    free(out->data);
+    free(out->labels);
+    out->cap = 0;
+    out->labels = calloc(MAX_SPECS, sizeof *out->labels);
+    out->data = malloc(need * sizeof *out->data);
+    if (!out->labels || !out->data)
+      return SB_ENOMEM;
+    out->cap = need;
   }
+  out->len = len;
+  return SB_OK;
+}
+
+/* y = x * h truncated to n samples (np.convolve(x, h)[:n]) for an
+ * L-tap h: y[i] = sum over j <= min(i, L - 1) of h[j] x[i - j], j in
+ * increasing order as the direct loop adds them; computed tap by tap over
+ * blocks of outputs that stay in cache, vectorised over i. */
+SB_CLONES
+static void convolve_head(const double *restrict x, size_t n, const double *restrict h, size_t L,
+                          double *restrict y)
+{
+  for (size_t i0 = 0; i0 < n; i0 += REVERB_BLOCK) {
+    size_t i1 = n - i0 < REVERB_BLOCK ? n : i0 + REVERB_BLOCK, j = 0;
+    for (size_t i = i0; i < i1; i++)
+      y[i] = 0.0;
+    /* Four taps per pass where all four reach the whole block (the
+     * partial sum stays in a register; same additions in the same order),
+     * then tap by tap. */
+    for (; j + 4 <= L && j + 3 <= i0; j += 4) {
+      const double h0 = h[j], h1 = h[j + 1], h2 = h[j + 2], h3 = h[j + 3];
+      SB_SIMD
+      for (size_t i = i0; i < i1; i++)
+        y[i] = (((y[i] + h0 * x[i - j]) + h1 * x[i - j - 1]) + h2 * x[i - j - 2]) +
+               h3 * x[i - j - 3];
+    }
+    for (; j < L && j < i1; j++) {
+      const double hj = h[j];
+      SB_SIMD
+      for (size_t i = i0 > j ? i0 : j; i < i1; i++)
+        y[i] += hj * x[i - j];
+    }
+  }
+}
+
+/* One PS entry of x (n samples) into y that needs neither the noise
+ * stream, the phase vocoder, the spectrum nor the filters. */
+static sb_err ps_simple_entry(const spec *s, const double *x, size_t n, double *y)
+{
+  switch (s->kind) {
   case K_COMB: {
     size_t D = (size_t)s->p1;
     for (size_t i = 0; i < n; i++)
@@ -292,35 +430,13 @@ static sb_err ps_entry(const spec *s, const double *x, size_t n, double *y, cons
       double v = j + 1 == L ? 3.0 : (double)j * (3.0 / (double)(L - 1));
       h[j] = exp(-v) * s->p2;
     }
-    for (size_t i = 0; i < n; i++) {
-      double acc = 0.0;
-      size_t jmax = i < L - 1 ? i : L - 1;
-      for (size_t j = 0; j <= jmax; j++)
-        acc += h[j] * x[i - j];
-      y[i] = acc;
-    }
+    convolve_head(x, n, h, L, y);
     free(h);
     break;
   }
   case K_GATE:
     for (size_t i = 0; i < n; i++)
       y[i] = fabs(x[i]) < s->p1 ? 0.0 : x[i];
-    break;
-  case K_PITCH: {
-    sb_pshift *ps = NULL;
-    err = sb_pshift_new(s->p1, SR, 0, &ps);
-    if (!err)
-      err = sb_pvoc_pitch_shift(pv, ps, x, n, y);
-    sb_pshift_free(&ps);
-    break;
-  }
-  case K_LOWPASS:
-  case K_HIGHPASS:
-    err = sb_butter_filtfilt(&s->filter, x, y, n);
-    if (err == SB_ELENGTH) {
-      memcpy(y, x, n * sizeof *y);
-      err = SB_OK;
-    }
     break;
   case K_ECHO: {
     size_t D = (size_t)s->p1;
@@ -332,47 +448,125 @@ static sb_err ps_entry(const spec *s, const double *x, size_t n, double *y, cons
     for (size_t i = 0; i < n; i++)
       y[i] = x[i] > s->p1 ? s->p1 : (x[i] < -s->p1 ? -s->p1 : x[i]);
     break;
-  case K_VIBRATO: {
-    double mean = 0.0, *st = NULL;
-    size_t st_len = 0;
+  default:
+    return SB_EINVAL;
+  }
+  return SB_OK;
+}
+
+/* A pitch shift or "vibrato" (constant time stretch, cut or padded to n)
+ * of the analysed x into y. */
+static sb_err ps_stretch_entry(const spec *s, const sb_pvoc_analysis *ana, size_t n, double *y)
+{
+  sb_err err;
+  if (s->kind == K_PITCH) {
+    sb_pshift *ps = NULL;
+    if (!(err = sb_pshift_new(s->p1, SR, 0, &ps)))
+      err = sb_pshift_apply(ps, ana, y);
+    sb_pshift_free(&ps);
+    return err;
+  }
+  {
+    double mean = 0.0;
     periodic_sin((int)s->p1, n, y);
     for (size_t i = 0; i < n; i++)
       mean += y[i] * s->p2;
     mean /= (double)n;
-    err = sb_pvoc_time_stretch(pv, x, n, 1.0 + mean, &st, &st_len);
-    if (!err)
-      for (size_t i = 0; i < n; i++)
-        y[i] = i < st_len ? st[i] : 0.0;
-    free(st);
-    break;
+    return sb_pvoc_stretch(ana, 1.0 + mean, y, n);
   }
-  default:
-    err = SB_EINVAL;
+}
+
+/* The notch entries [first, first + count) of x from one spectrum. */
+static sb_err ps_notches(const spec *specs, size_t first, size_t count, const double *x, size_t n,
+                         fftw_plan fwd, fftw_plan inv, sb_dist_bank *out)
+{
+  double *buf = fftw_malloc(n * sizeof *buf);
+  fftw_complex *X = fftw_malloc((n / 2 + 1) * sizeof *X);
+  fftw_complex *bins = fftw_malloc((n / 2 + 1) * sizeof *bins);
+  sb_err err = SB_ENOMEM;
+  if (buf && X && bins) {
+    memcpy(buf, x, n * sizeof *buf);
+    fftw_execute_dft_r2c(fwd, buf, X);
+    for (size_t e = first; e < first + count; e++)
+      notch(inv, X, n, specs[e].p1 - 50.0, specs[e].p1 + 50.0, out->data + e * n, buf, bins);
+    err = SB_OK;
+  }
+  fftw_free(buf);
+  fftw_free(X);
+  fftw_free(bins);
+  return err;
+}
+
+/* The Butterworth entries [first, first + count) of x (count <= 8, one
+ * filter size), filtered side by side; a signal too short for filtfilt's
+ * padding passes unchanged. */
+static sb_err filter_entries(const spec *specs, size_t first, size_t count, const double *x,
+                             size_t n, double *data, size_t stride)
+{
+  sb_butter filters[SB_BUTTER_MAX_BATCH];
+  double *y[SB_BUTTER_MAX_BATCH];
+  sb_err err;
+  for (size_t k = 0; k < count; k++) {
+    filters[k] = specs[first + k].filter;
+    y[k] = data + (first + k) * stride;
+  }
+  err = sb_butter_filtfilt_many(filters, count, x, y, n);
+  if (err == SB_ELENGTH) {
+    for (size_t k = 0; k < count; k++)
+      memcpy(y[k], x, n * sizeof *x);
+    err = SB_OK;
   }
   return err;
 }
 
-static sb_err alloc_bank(sb_dist_bank *out, size_t n_specs, size_t len)
+/* A PS noise entry whose normals are in y: shaped, scaled to the SNR
+ * against rms (the rms of x) and added to x. */
+static void ps_noise_entry(const spec *s, const double *x, size_t n, double rms, double *y)
 {
-  out->labels = calloc(n_specs ? n_specs : 1, sizeof *out->labels);
-  out->data = malloc((n_specs ? n_specs : 1) * len * sizeof *out->data);
-  out->len = len;
-  return out->labels && out->data ? SB_OK : SB_ENOMEM;
+  double scale = rms / sqrt(pow(10.0, s->p2 / 10.0));
+  shape_noise(y, n, s->color);
+  for (size_t i = 0; i < n; i++)
+    y[i] = x[i] + scale * y[i];
+}
+
+/* The first index and count of the entries of a kind, or of the low- and
+ * high-pass entries together (kind K_LOWPASS).  build_ps_specs and
+ * build_pm_specs emit each kind (and low- then high-pass) in one run, so
+ * the entries are [first, first + count). */
+static void kind_range(const spec *specs, size_t n_specs, kind k, size_t *first, size_t *count)
+{
+  *first = n_specs;
+  *count = 0;
+  for (size_t e = 0; e < n_specs; e++)
+    if (specs[e].kind == k || (k == K_LOWPASS && specs[e].kind == K_HIGHPASS)) {
+      if (*first == n_specs)
+        *first = e;
+      (*count)++;
+    }
+}
+
+/* The first error in entry order. */
+static sb_err first_error(const sb_err *errs, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (errs[i])
+      return errs[i];
+  return SB_OK;
 }
 
 sb_err sb_distortions_ps(const double *ref, size_t n, sb_npyrandom *rng, sb_dist_bank *out)
 {
-  sb_err err = SB_ENOMEM;
-  spec specs[80];
-  char labels[80][SB_DIST_LABEL_MAX];
-  size_t n_specs, n_fft;
+  sb_err err = SB_ENOMEM, errs[MAX_SPECS] = {SB_OK};
+  spec specs[MAX_SPECS];
+  char labels[MAX_SPECS][SB_DIST_LABEL_MAX];
+  size_t n_specs, n_fft, notch_first, notch_count, filt_first, filt_count;
   sb_pvoc *pv = NULL;
+  sb_pvoc_analysis *ana = NULL;
   fftw_plan fwd = NULL, inv = NULL;
-  double rms;
 
   if (!out)
     return SB_EINVAL;
-  sb_dist_bank_clear(out);
+  reset_bank(out);
   if (!ref || !rng || n < 16)
     return SB_EINVAL;
   n_specs = build_ps_specs(n, specs, labels);
@@ -381,7 +575,7 @@ sb_err sb_distortions_ps(const double *ref, size_t n, sb_npyrandom *rng, sb_dist
   memcpy(out->labels, labels, n_specs * sizeof labels[0]);
   out->n_dist = n_specs;
   n_fft = n / 2 < 2048 ? (n / 2) & ~(size_t)1 : 2048;
-  if ((err = sb_pvoc_new(n_fft, &pv)))
+  if ((err = sb_pvoc_new(n_fft, &pv)) || (err = sb_pvoc_analysis_new(pv, &ana)))
     goto fail;
   {
     double *buf = fftw_malloc(n * sizeof *buf);
@@ -400,32 +594,65 @@ sb_err sb_distortions_ps(const double *ref, size_t n, sb_npyrandom *rng, sb_dist
       goto fail;
     }
   }
+  kind_range(specs, n_specs, K_NOTCH, &notch_first, &notch_count);
+  kind_range(specs, n_specs, K_LOWPASS, &filt_first, &filt_count);
 
-  /* Random entries first, in label order (the reference's draw order). */
-  rms = sqrt(mean_square(ref, n));
-  for (size_t e = 0; e < n_specs; e++) {
-    double *y = out->data + e * n, scale;
-    if (specs[e].kind != K_NOISE)
-      continue;
-    sb_npyrandom_randn(rng, y, n);
-    shape_noise(y, n, specs[e].color);
-    scale = rms / sqrt(pow(10.0, specs[e].p2 / 10.0));
-    for (size_t i = 0; i < n; i++)
-      y[i] = ref[i] + scale * y[i];
-  }
-  err = SB_OK;
-#pragma omp parallel for schedule(dynamic)
-  for (size_t e = 0; e < n_specs; e++) {
-    sb_err e_err;
-    if (specs[e].kind == K_NOISE)
-      continue;
-    e_err = ps_entry(&specs[e], ref, n, out->data + e * n, pv, fwd, inv);
-    if (e_err) {
-#pragma omp critical(sb_dist_err)
-      if (!err)
-        err = e_err;
+  /* Tasks in decreasing cost; each writes its own entries (and errs). */
+#pragma omp parallel
+#pragma omp single
+  {
+#pragma omp task
+    {
+      /* The normals in label order (the reference's draw order); each
+       * entry is finished by its own task once drawn. */
+      double rms = sqrt(mean_square(ref, n));
+      for (size_t e = 0; e < n_specs; e++) {
+        if (specs[e].kind != K_NOISE)
+          continue;
+        sb_npyrandom_randn(rng, out->data + e * n, n);
+#pragma omp task firstprivate(e)
+        ps_noise_entry(&specs[e], ref, n, rms, out->data + e * n);
+      }
+    }
+#pragma omp task
+    {
+      sb_err a_err = sb_pvoc_analyze(ana, ref, n);
+      for (size_t e = 0; e < n_specs; e++) {
+        if (specs[e].kind != K_PITCH && specs[e].kind != K_VIBRATO)
+          continue;
+        if (a_err) {
+          errs[e] = a_err;
+          continue;
+        }
+#pragma omp task firstprivate(e)
+        errs[e] = ps_stretch_entry(&specs[e], ana, n, out->data + e * n);
+      }
+    }
+#pragma omp task
+    {
+      /* Filters of one size side by side, up to 8 at a time. */
+      for (size_t k = 0; k < filt_count;) {
+        size_t count = 1;
+        while (k + count < filt_count && count < SB_BUTTER_MAX_BATCH &&
+               specs[filt_first + k + count].filter.n_coef == specs[filt_first + k].filter.n_coef)
+          count++;
+        errs[filt_first + k] = filter_entries(specs, filt_first + k, count, ref, n, out->data, n);
+        k += count;
+      }
+    }
+#pragma omp task
+    if (notch_count)
+      errs[notch_first] = ps_notches(specs, notch_first, notch_count, ref, n, fwd, inv, out);
+    for (size_t e = 0; e < n_specs; e++) {
+      kind k = specs[e].kind;
+      if (k == K_NOISE || k == K_PITCH || k == K_VIBRATO || k == K_NOTCH || k == K_LOWPASS ||
+          k == K_HIGHPASS)
+        continue;
+#pragma omp task firstprivate(e)
+      errs[e] = ps_simple_entry(&specs[e], ref, n, out->data + e * n);
     }
   }
+  err = first_error(errs, n_specs);
 
 fail:
   if (fwd || inv) {
@@ -437,6 +664,7 @@ fail:
         fftw_destroy_plan(inv);
     }
   }
+  sb_pvoc_analysis_free(&ana);
   sb_pvoc_free(&pv);
   if (err)
     sb_dist_bank_clear(out);
@@ -444,6 +672,13 @@ fail:
 }
 
 /* ------------------------------------------------------------------ PM */
+
+/* Whether bin a ranks before bin b among the notch candidates: larger
+ * power, or equal power and the higher bin. */
+static int ranks_before(const double *mag2, size_t a, size_t b)
+{
+  return mag2[a] > mag2[b] || (mag2[a] == mag2[b] && a > b);
+}
 
 /* The reference's data-dependent parameters from the padded reference. */
 static sb_err pm_global_params(const double *x, size_t len, sb_dist_bank *out)
@@ -457,7 +692,7 @@ static sb_err pm_global_params(const double *x, size_t len, sb_dist_bank *out)
   static const double q_low[] = {0.50, 0.70, 0.85, 0.95}, q_high[] = {0.05, 0.15, 0.30, 0.50};
   int cut[4];
 
-  idx = malloc(nb * sizeof *idx);
+  idx = malloc(60 * sizeof *idx);
   if (!buf || !mag2 || !cum || !sp || !idx)
     goto fail;
 #pragma omp critical(sb_fftw_plan)
@@ -470,33 +705,30 @@ static sb_err pm_global_params(const double *x, size_t len, sb_dist_bank *out)
     mag2[k] = creal(sp[k]) * creal(sp[k]) + cimag(sp[k]) * cimag(sp[k]);
 
   /* Notches: the 60 largest |X| with 80 < f < 0.45 sr, by descending
-   * magnitude, greedily >300 Hz apart, at most 20. */
+   * magnitude (ties: higher bin first), greedily >300 Hz apart, at most
+   * 20.  One pass keeps the 60 best in order (insertion into a short
+   * sorted list). */
   for (size_t k = 0; k < nb; k++) {
     double f = (double)k * val;
-    if (f > 80.0 && f < 0.45 * SR)
-      idx[n_valid++] = k;
+    size_t at;
+    if (!(f > 80.0 && f < 0.45 * SR))
+      continue;
+    if (n_valid == 60 && !ranks_before(mag2, k, idx[59]))
+      continue;
+    at = n_valid < 60 ? n_valid++ : 59;
+    for (; at > 0 && ranks_before(mag2, k, idx[at - 1]); at--)
+      idx[at] = idx[at - 1];
+    idx[at] = k;
   }
   out->n_notch = 0;
-  for (size_t r = 0; r < 60 && r < n_valid && out->n_notch < 20; r++) {
-    /* r-th largest by selection (n_valid is small enough, 60 passes). */
-    size_t best = r;
-    for (size_t j = r + 1; j < n_valid; j++)
-      if (mag2[idx[j]] > mag2[idx[best]] ||
-          (mag2[idx[j]] == mag2[idx[best]] && idx[j] > idx[best]))
-        best = j;
-    {
-      size_t t = idx[r];
-      double f0;
-      int ok = 1;
-      idx[r] = idx[best];
-      idx[best] = t;
-      f0 = (double)idx[r] * val;
-      for (size_t a = 0; a < out->n_notch; a++)
-        if (!(fabs(f0 - out->notch_hz[a]) > 300.0))
-          ok = 0;
-      if (ok)
-        out->notch_hz[out->n_notch++] = f0;
-    }
+  for (size_t r = 0; r < n_valid && out->n_notch < 20; r++) {
+    double f0 = (double)idx[r] * val;
+    int ok = 1;
+    for (size_t a = 0; a < out->n_notch; a++)
+      if (!(fabs(f0 - out->notch_hz[a]) > 300.0))
+        ok = 0;
+    if (ok)
+      out->notch_hz[out->n_notch++] = f0;
   }
 
   /* Cut-offs from cumulative power (searchsorted left), rounded half-even
@@ -644,15 +876,48 @@ static size_t build_pm_specs(const sb_dist_bank *b, spec *s, char (*labels)[SB_D
   return c;
 }
 
-/* Every entry of one PM frame f (x: the 320 samples) into the bank. */
-static sb_err pm_frame(const spec *specs, size_t n_specs, const double *x, size_t f,
-                       sb_dist_bank *out, const sb_pvoc *pv, sb_pshift *const *shifts,
-                       fftw_plan fwd, fftw_plan inv)
+/* What every PM frame shares: the specs, the bank, the ranges of the
+ * batched kinds, the harmonic tables and the transforms. */
+typedef struct pm_ctx {
+  const spec *specs;
+  size_t n_specs;
+  const double *padded;             /* the reference, len samples */
+  sb_dist_bank *out;
+  size_t noise_first, noise_count;  /* consecutive noise entries */
+  size_t filt_first, filt_count;    /* consecutive low- then high-pass entries */
+  const double (*harmonic)[PM_FRAME]; /* per entry: sin(2 pi f i / sr), i < 320 (K_HARMONIC only) */
+  sb_butter band;                   /* the noise band-pass */
+  sb_pshift *const *shift;          /* -4, -2, +2, +4 semitones */
+  double shift_rate[4];             /* their stretch rates */
+  size_t shift_len[4];              /* stretched frame lengths */
+  fftw_plan fwd, inv;               /* 320-point, unaligned */
+} pm_ctx;
+
+/* The reference writes every frame into float32 arrays. */
+static void round_frame_f32(double *y)
+{
+  for (size_t i = 0; i < PM_FRAME; i++)
+    y[i] = (double)(float)y[i];
+}
+
+/* Index into pm_ctx.shift of a pitch spec (-4, -2, +2, +4 semitones). */
+static size_t shift_index(const spec *s)
+{
+  return s->p1 < 0 ? (size_t)(s->p1 + 4) / 2 : (size_t)s->p1 / 2 + 1;
+}
+
+/* Every entry but the noise and the pitch shifts' resampling of frame f,
+ * rounded to float32; ana is the calling thread's phase-vocoder analysis,
+ * stretched[k] gets the frame's stretch for shift k (shift_len[k]
+ * samples). */
+static sb_err pm_frame(const pm_ctx *c, size_t f, sb_pvoc_analysis *ana, double *const *stretched)
 {
   enum { N = PM_FRAME };
+  const double *x = c->padded + f * N;
   double tmp[N], buf[N], a_pk = 0.0, a_rms, a_95, rms_sig;
-  fftw_complex sp[N / 2 + 1];
-  size_t start = f * N;
+  fftw_complex X[N / 2 + 1], bins[N / 2 + 1];
+  size_t start = f * N, len = c->out->len;
+  int have_spectrum = 0, have_analysis = 0;
   sb_err err = SB_OK;
 
   for (size_t i = 0; i < N; i++)
@@ -664,12 +929,26 @@ static sb_err pm_frame(const spec *specs, size_t n_specs, const double *x, size_
   a_95 = percentile95_abs(x, N, tmp);
   a_95 = a_95 > 1e-4 ? a_95 : 1e-4;
 
-  for (size_t e = 0; e < n_specs && !err; e++) {
-    const spec *s = &specs[e];
-    double *y = out->data + e * out->len + start;
+  if (c->filt_count) {
+    double *y[SB_BUTTER_MAX_BATCH];
+    sb_butter filters[SB_BUTTER_MAX_BATCH];
+    for (size_t k = 0; k < c->filt_count; k++) {
+      filters[k] = c->specs[c->filt_first + k].filter;
+      y[k] = c->out->data + (c->filt_first + k) * len + start;
+    }
+    err = sb_butter_filtfilt_many(filters, c->filt_count, x, y, N);
+  }
+  for (size_t e = 0; e < c->n_specs && !err; e++) {
+    const spec *s = &c->specs[e];
+    double *y = c->out->data + e * len + start;
     switch (s->kind) {
     case K_NOTCH:
-      notch(fwd, inv, x, y, N, s->p1 - 60.0, s->p1 + 60.0, buf, sp);
+      if (!have_spectrum) {
+        memcpy(buf, x, sizeof buf);
+        fftw_execute_dft_r2c(c->fwd, buf, X);
+        have_spectrum = 1;
+      }
+      notch(c->inv, X, N, s->p1 - 60.0, s->p1 + 60.0, y, buf, bins);
       break;
     case K_COMB: {
       size_t D = (size_t)s->p1;
@@ -684,22 +963,9 @@ static sb_err pm_frame(const spec *specs, size_t n_specs, const double *x, size_
         y[i] = x[i] * mod;
       break;
     }
-    case K_NOISE: {
-      double nl = pow(10.0, s->p2 / 10.0), rms_n, noise_rms, floor_rms;
-      shape_noise(y, N, s->color);
-      sb_butter_lfilter(&s->filter, y, y, N);
-      rms_n = sqrt(mean_square(y, N)) + 1e-12;
-      noise_rms = rms_sig / sqrt(nl);
-      floor_rms = rms_sig / sqrt(pow(10.0, 15.0 / 10.0));
-      if (floor_rms > noise_rms)
-        noise_rms = floor_rms;
-      for (size_t i = 0; i < N; i++)
-        y[i] = x[i] + y[i] * (noise_rms / rms_n);
-      break;
-    }
     case K_HARMONIC:
       for (size_t i = 0; i < N; i++)
-        y[i] = x[i] + (s->p2 * a_rms) * sin(2.0 * M_PI * s->p1 * ((double)i / SR));
+        y[i] = x[i] + (s->p2 * a_rms) * c->harmonic[e][i];
       break;
     case K_GATE: {
       double thr = s->p1 * a_95;
@@ -708,11 +974,20 @@ static sb_err pm_frame(const spec *specs, size_t n_specs, const double *x, size_
       break;
     }
     case K_PITCH:
-      err = sb_pvoc_pitch_shift(pv, shifts[s->p1 < 0 ? (size_t)(s->p1 + 4) / 2 : (size_t)s->p1 / 2 + 1], x, N, y);
-      break;
-    case K_LOWPASS:
-    case K_HIGHPASS:
-      err = sb_butter_filtfilt(&s->filter, x, y, N);
+    case K_VIBRATO:
+      if (!have_analysis) {
+        if ((err = sb_pvoc_analyze(ana, x, N)))
+          break;
+        have_analysis = 1;
+      }
+      if (s->kind == K_PITCH) {
+        size_t k = shift_index(s);
+        err = sb_pvoc_stretch(ana, c->shift_rate[k], stretched[k], c->shift_len[k]);
+      } else {
+        double depth = 0.03 * (a_rms / a_pk) * s->p2;
+        depth = depth < 0.01 ? 0.01 : (depth > 0.05 ? 0.05 : depth);
+        err = sb_pvoc_stretch(ana, 1.0 + depth, y, N);
+      }
       break;
     case K_CLIP: {
       double thr = s->p1 * a_95;
@@ -720,28 +995,85 @@ static sb_err pm_frame(const spec *specs, size_t n_specs, const double *x, size_
         y[i] = x[i] > thr ? thr : (x[i] < -thr ? -thr : x[i]);
       break;
     }
-    case K_VIBRATO: {
-      double depth = 0.03 * (a_rms / a_pk) * s->p2, *st = NULL;
-      size_t st_len = 0;
-      depth = depth < 0.01 ? 0.01 : (depth > 0.05 ? 0.05 : depth);
-      err = sb_pvoc_time_stretch(pv, x, N, 1.0 + depth, &st, &st_len);
-      if (!err)
-        for (size_t i = 0; i < N; i++)
-          y[i] = i < st_len ? st[i] : 0.0;
-      free(st);
+    case K_NOISE:
+    case K_LOWPASS:
+    case K_HIGHPASS:
       break;
-    }
     default:
       err = SB_EINVAL;
     }
   }
-  /* The reference writes every frame into float32 arrays. */
-  for (size_t e = 0; e < n_specs; e++) {
-    double *y = out->data + e * out->len + start;
-    for (size_t i = 0; i < N; i++)
-      y[i] = (double)(float)y[i];
-  }
+  for (size_t e = 0; e < c->n_specs; e++)
+    if (c->specs[e].kind != K_NOISE && c->specs[e].kind != K_PITCH)
+      round_frame_f32(c->out->data + e * len + start);
   return err;
+}
+
+/* Frames [f0, f1) (at most PM_CHUNK) but their noise: pm_frame on each,
+ * then the pitch shifts' resampling of all of them at once (rounded to
+ * float32).  stretched: 4 x PM_CHUNK x shift_len[k] values of scratch.
+ * Returns the error of the lowest failing frame, *bad_frame = that frame. */
+static sb_err pm_chunk(const pm_ctx *c, size_t f0, size_t f1, sb_pvoc_analysis *ana,
+                       double *const *stretched, size_t *bad_frame)
+{
+  size_t len = c->out->len;
+  for (size_t f = f0; f < f1; f++) {
+    double *st[4];
+    sb_err err;
+    for (size_t k = 0; k < 4; k++)
+      st[k] = stretched[k] + (f - f0) * c->shift_len[k];
+    if ((err = pm_frame(c, f, ana, st))) {
+      *bad_frame = f;
+      return err;
+    }
+  }
+  for (size_t e = 0; e < c->n_specs; e++) {
+    sb_err err;
+    if (c->specs[e].kind != K_PITCH)
+      continue;
+    if ((err = sb_pshift_resample_frames(c->shift[shift_index(&c->specs[e])],
+                                         stretched[shift_index(&c->specs[e])], f1 - f0,
+                                         c->out->data + e * len + f0 * PM_FRAME, PM_FRAME))) {
+      *bad_frame = f0;
+      return err;
+    }
+    for (size_t f = f0; f < f1; f++)
+      round_frame_f32(c->out->data + e * len + f * PM_FRAME);
+  }
+  return SB_OK;
+}
+
+/* The noise entries of frame f, whose normals are in place: shaped, all
+ * band-passed side by side, scaled to the SNR (with the -15 dB floor) and
+ * added to the frame, rounded to float32. */
+static sb_err pm_frame_noise(const pm_ctx *c, size_t f)
+{
+  enum { N = PM_FRAME };
+  const double *x = c->padded + f * N;
+  size_t len = c->out->len;
+  double *rows = c->out->data + c->noise_first * len + f * N, rms_sig, ms[MAX_SPECS];
+  sb_err err;
+
+  if (!c->noise_count)
+    return SB_OK;
+  for (size_t k = 0; k < c->noise_count; k++)
+    shape_noise(rows + k * len, N, c->specs[c->noise_first + k].color);
+  if ((err = sb_butter_lfilter_rows(&c->band, rows, c->noise_count, len, N)))
+    return err;
+  rms_sig = sqrt(mean_square(x, N));
+  mean_square_rows(rows, c->noise_count, len, N, ms);
+  for (size_t k = 0; k < c->noise_count; k++) {
+    double *y = rows + k * len;
+    double nl = pow(10.0, c->specs[c->noise_first + k].p2 / 10.0), rms_n, noise_rms, floor_rms;
+    rms_n = sqrt(ms[k]) + 1e-12;
+    noise_rms = rms_sig / sqrt(nl);
+    floor_rms = rms_sig / sqrt(pow(10.0, 15.0 / 10.0));
+    if (floor_rms > noise_rms)
+      noise_rms = floor_rms;
+    for (size_t i = 0; i < N; i++)
+      y[i] = (double)(float)(x[i] + y[i] * (noise_rms / rms_n));
+  }
+  return SB_OK;
 }
 
 struct sb_dist_pm_shifts {
@@ -777,21 +1109,34 @@ sb_err sb_dist_pm_shifts_new(sb_dist_pm_shifts **out)
   return SB_OK;
 }
 
+/* Keeps the error of the lowest frame (deterministic for any schedule). */
+static void note_frame_error(sb_err f_err, size_t f, sb_err *err, size_t *err_frame)
+{
+  if (!f_err)
+    return;
+#pragma omp critical(sb_dist_err)
+  if (f < *err_frame) {
+    *err_frame = f;
+    *err = f_err;
+  }
+}
+
 sb_err sb_distortions_pm(const double *ref, size_t n, sb_npyrandom *rng,
                          const sb_dist_pm_shifts *shifts, sb_dist_bank *out)
 {
-  sb_err err = SB_ENOMEM;
-  spec specs[80];
-  char labels[80][SB_DIST_LABEL_MAX];
-  size_t n_specs, n_frames, len;
+  sb_err err = SB_ENOMEM, frame_err = SB_OK;
+  spec specs[MAX_SPECS];
+  char labels[MAX_SPECS][SB_DIST_LABEL_MAX];
+  double (*harmonic)[PM_FRAME] = NULL;
+  size_t n_specs, n_frames, len, err_frame = SIZE_MAX;
   double *padded = NULL;
   sb_pvoc *pv = NULL;
   sb_dist_pm_shifts *own_shifts = NULL;
-  fftw_plan fwd = NULL, inv = NULL;
+  pm_ctx c = {0};
 
   if (!out)
     return SB_EINVAL;
-  sb_dist_bank_clear(out);
+  reset_bank(out);
   if (!ref || !rng || n == 0)
     return SB_EINVAL;
   n_frames = (n + PM_FRAME - 1) / PM_FRAME;
@@ -802,19 +1147,17 @@ sb_err sb_distortions_pm(const double *ref, size_t n, sb_npyrandom *rng,
   if ((err = pm_global_params(padded, len, out)))
     goto fail;
   n_specs = build_pm_specs(out, specs, labels);
-  {
-    sb_dist_bank params = *out;
-    if ((err = alloc_bank(out, n_specs, len)))
-      goto fail;
-    out->n_notch = params.n_notch;
-    out->n_lowpass = params.n_lowpass;
-    out->n_highpass = params.n_highpass;
-    memcpy(out->notch_hz, params.notch_hz, sizeof params.notch_hz);
-    memcpy(out->lowpass_hz, params.lowpass_hz, sizeof params.lowpass_hz);
-    memcpy(out->highpass_hz, params.highpass_hz, sizeof params.highpass_hz);
-  }
+  if ((err = alloc_bank(out, n_specs, len)))
+    goto fail;
   memcpy(out->labels, labels, n_specs * sizeof labels[0]);
   out->n_dist = n_specs;
+  err = SB_ENOMEM;
+  if (!(harmonic = malloc(n_specs * sizeof *harmonic)))
+    goto fail;
+  for (size_t e = 0; e < n_specs; e++)
+    if (specs[e].kind == K_HARMONIC)
+      for (size_t i = 0; i < PM_FRAME; i++)
+        harmonic[e][i] = sin(2.0 * M_PI * specs[e].p1 * ((double)i / SR));
   if ((err = sb_pvoc_new(PM_FRAME / 2, &pv)))
     goto fail;
   if (!shifts) {
@@ -822,48 +1165,78 @@ sb_err sb_distortions_pm(const double *ref, size_t n, sb_npyrandom *rng,
       goto fail;
     shifts = own_shifts;
   }
+  c = (pm_ctx){.specs = specs, .n_specs = n_specs, .padded = padded, .out = out,
+               .harmonic = (const double (*)[PM_FRAME])harmonic, .shift = shifts->shift};
+  kind_range(specs, n_specs, K_NOISE, &c.noise_first, &c.noise_count);
+  kind_range(specs, n_specs, K_LOWPASS, &c.filt_first, &c.filt_count);
+  if (c.noise_count)
+    c.band = specs[c.noise_first].filter;
+  for (size_t k = 0; k < 4 && !err; k++)
+    err = sb_pshift_rate(c.shift[k], &c.shift_rate[k]);
+  for (size_t k = 0; k < 4 && !err; k++)
+    c.shift_len[k] = (size_t)nearbyint((double)PM_FRAME / c.shift_rate[k]);
+  if (err)
+    goto fail;
   {
     double buf[PM_FRAME];
     fftw_complex sp[PM_FRAME / 2 + 1];
 #pragma omp critical(sb_fftw_plan)
     {
-      fwd = fftw_plan_dft_r2c_1d(PM_FRAME, buf, sp, FFTW_ESTIMATE | FFTW_UNALIGNED);
-      inv = fftw_plan_dft_c2r_1d(PM_FRAME, sp, buf, FFTW_ESTIMATE | FFTW_UNALIGNED);
+      c.fwd = fftw_plan_dft_r2c_1d(PM_FRAME, buf, sp, FFTW_ESTIMATE | FFTW_UNALIGNED);
+      c.inv = fftw_plan_dft_c2r_1d(PM_FRAME, sp, buf, FFTW_ESTIMATE | FFTW_UNALIGNED);
     }
-    if (!fwd || !inv) {
+    if (!c.fwd || !c.inv) {
       err = SB_ENOMEM;
       goto fail;
     }
   }
-  /* Normals frame by frame, noise entries in label order. */
-  for (size_t f = 0; f < n_frames; f++)
-    for (size_t e = 0; e < n_specs; e++)
-      if (specs[e].kind == K_NOISE)
-        sb_npyrandom_randn(rng, out->data + e * len + f * PM_FRAME, PM_FRAME);
-  err = SB_OK;
-#pragma omp parallel for schedule(dynamic, 8)
-  for (size_t f = 0; f < n_frames; f++) {
-    sb_err f_err = pm_frame(specs, n_specs, padded + f * PM_FRAME, f, out, pv, shifts->shift, fwd,
-                            inv);
-    if (f_err) {
-#pragma omp critical(sb_dist_err)
-      if (!err)
-        err = f_err;
+#pragma omp parallel
+  {
+    sb_pvoc_analysis *ana = NULL;
+    double *stretched[4] = {NULL}, *st_buf = NULL;
+    size_t n_chunks = (n_frames + PM_CHUNK - 1) / PM_CHUNK, st_total = 0;
+    sb_err t_err = sb_pvoc_analysis_new(pv, &ana);
+    for (size_t k = 0; k < 4; k++)
+      st_total += PM_CHUNK * c.shift_len[k];
+    if (!t_err && !(st_buf = malloc(st_total * sizeof *st_buf)))
+      t_err = SB_ENOMEM;
+    for (size_t k = 0, at = 0; st_buf && k < 4; at += PM_CHUNK * c.shift_len[k], k++)
+      stretched[k] = st_buf + at;
+    /* Normals frame by frame, noise entries in label order, on one
+     * thread while the others start on the deterministic entries. */
+#pragma omp single nowait
+    for (size_t f = 0; f < n_frames; f++)
+      for (size_t k = 0; k < c.noise_count; k++)
+        sb_npyrandom_randn(rng, out->data + (c.noise_first + k) * len + f * PM_FRAME, PM_FRAME);
+#pragma omp for schedule(dynamic, 1) nowait
+    for (size_t ch = 0; ch < n_chunks; ch++) {
+      size_t f0 = ch * PM_CHUNK, f1 = n_frames - f0 < PM_CHUNK ? n_frames : f0 + PM_CHUNK;
+      size_t bad = f0;
+      sb_err f_err = t_err ? t_err : pm_chunk(&c, f0, f1, ana, stretched, &bad);
+      note_frame_error(f_err, bad, &frame_err, &err_frame);
     }
+#pragma omp barrier
+#pragma omp for schedule(dynamic, 8)
+    for (size_t f = 0; f < n_frames; f++)
+      note_frame_error(pm_frame_noise(&c, f), f, &frame_err, &err_frame);
+    sb_pvoc_analysis_free(&ana);
+    free(st_buf);
   }
+  err = frame_err;
 
 fail:
-  if (fwd || inv) {
+  if (c.fwd || c.inv) {
 #pragma omp critical(sb_fftw_plan)
     {
-      if (fwd)
-        fftw_destroy_plan(fwd);
-      if (inv)
-        fftw_destroy_plan(inv);
+      if (c.fwd)
+        fftw_destroy_plan(c.fwd);
+      if (c.inv)
+        fftw_destroy_plan(c.inv);
     }
   }
   sb_pvoc_free(&pv);
   sb_dist_pm_shifts_free(&own_shifts);
+  free(harmonic);
   free(padded);
   if (err)
     sb_dist_bank_clear(out);

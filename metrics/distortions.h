@@ -27,13 +27,15 @@
  * PM: frame by frame, randn(320) per noise entry.  With the same seed and
  * the same order of bank calls the noise is identical to the reference's.
  *
- * Outputs are NOT loudness-normalised (the engine normalises each entry
- * afterwards: metrics/loudness.h).
+ * Outputs are NOT loudness-normalised (the engine normalises each bank
+ * afterwards: sb_loudness_normalize_rows in metrics/loudness.h).
  *
  * Workload: one PS and one PM bank per reference track (cached across the
  * systems evaluated on it); 10-s signals -> 71 x 160000 and ~62 x 160000
- * samples.  OpenMP over entries / frames; results do not depend on the
- * number of threads.  Not thread-safe with respect to the shared rng.
+ * samples.  OpenMP tasks over entries (PS) and chunks of frames (PM), the
+ * noise stream drawn on one thread meanwhile; results do not depend on
+ * the number of threads.  A call uses the rng, so calls sharing one rng
+ * must not run at the same time.
  */
 #ifndef SB_METRICS_DISTORTIONS_H
 #define SB_METRICS_DISTORTIONS_H
@@ -48,6 +50,7 @@ typedef struct sb_dist_bank {
   size_t n_dist;                         /* number of entries */
   size_t len;                            /* samples per entry */
   double *data;                          /* [n_dist][len] */
+  size_t cap;                            /* samples data has room for */
   char (*labels)[SB_DIST_LABEL_MAX];     /* the reference's dict keys, e.g. "PinkNoise_-15dB" */
   /* PM only: the data-dependent parameters derived from the reference. */
   size_t n_notch, n_lowpass, n_highpass;
@@ -55,8 +58,12 @@ typedef struct sb_dist_bank {
   int lowpass_hz[4], highpass_hz[4];
 } sb_dist_bank;
 
-/* PS bank of ref (n samples at 16 kHz).  out is overwritten (cleared
- * first).  SB_EINVAL (NULL, n < 2), SB_ENOMEM, SB_EBACKEND (resampler). */
+/* PS bank of ref (n samples at 16 kHz) into out: a zeroed bank, or one
+ * these functions filled before, whose arrays are then reused when they
+ * have room (so a bank passed from call to call allocates, and faults in
+ * its ~100 MB of pages, once; sb_dist_bank_clear when done).  Everything
+ * else in out is overwritten; on error out is cleared.
+ * SB_EINVAL (NULL, n < 16), SB_ENOMEM, SB_EBACKEND (resampler). */
 sb_err sb_distortions_ps(const double *ref, size_t n, sb_npyrandom *rng, sb_dist_bank *out);
 
 /* The PM bank's four pitch shifters (-4, -2, +2, +4 semitones) with their
@@ -69,9 +76,9 @@ typedef struct sb_dist_pm_shifts sb_dist_pm_shifts;
 sb_err sb_dist_pm_shifts_new(sb_dist_pm_shifts **out);
 void sb_dist_pm_shifts_free(sb_dist_pm_shifts **shifts);
 
-/* PM bank of ref; out->len = n rounded up to a multiple of 320.  shifts
- * may be NULL (then built, and freed, inside the call).
- * SB_EINVAL (NULL, n == 0), SB_ENOMEM, SB_EBACKEND. */
+/* PM bank of ref; out->len = n rounded up to a multiple of 320; out as
+ * for sb_distortions_ps.  shifts may be NULL (then built, and freed,
+ * inside the call).  SB_EINVAL (NULL, n == 0), SB_ENOMEM, SB_EBACKEND. */
 sb_err sb_distortions_pm(const double *ref, size_t n, sb_npyrandom *rng,
                          const sb_dist_pm_shifts *shifts, sb_dist_bank *out);
 

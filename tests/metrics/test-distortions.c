@@ -8,8 +8,12 @@
  * (71) and PM (62) entry after normalisation within 1e-4 (pitch shift and
  * time stretch: 1e-3), with np.random.seed(42) before each bank as in the
  * fixture, the PM bank's data-dependent parameters, the achieved SNR of the
- * noise entries within 0.5 dB of the reference's, then regression pins and
- * bad input.
+ * noise entries within 0.5 dB of the reference's, then regression pins;
+ * numpy's stream across randn calls of any size, the loudness in numpy's
+ * summation order (against a python computation) and the batch
+ * normaliser against the single one; the phase vocoder's shared analysis
+ * and batched resampling against the one-call forms; bank reuse and
+ * thread-count independence; bad input.
  */
 #include <config.h>
 
@@ -19,6 +23,9 @@
 #include <string.h>
 
 #include <sndfile.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "tap.h"
 #include "datasets/json.h"
@@ -157,6 +164,197 @@ static void check_bank(const char *root, const sb_json *entries, const char *ban
   free(norm);
 }
 
+/* The deterministic test signal of the loudness checks: x[i] = 0.2
+ * sin(2 pi 440 i / 16000) (1 + 0.5 sin(2 pi 3 i / 16000)) + 0.05 sin(0.37 i)
+ * i / n (the same expression, with libm's sin, as the python check). */
+static void loudness_signal(double *x, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    x[i] = 0.2 * sin(2 * M_PI * 440.0 * (double)i / 16000) *
+               (1.0 + 0.5 * sin(2 * M_PI * 3.0 * (double)i / 16000)) +
+           0.05 * sin(0.37 * (double)i) * ((double)i / (double)n);
+}
+
+/* numpy's stream continues across randn calls of any size, including the
+ * parallel pass of long requests; pyloudnorm's block sums follow numpy's
+ * summation order; the batch normaliser equals the single one. */
+static void check_rng_and_loudness(sb_npyrandom *rng)
+{
+  enum { BIG = 80001 };
+  double head[3], tail[2], *big = malloc(BIG * sizeof *big), *again = malloc((BIG + 5) * sizeof *again);
+  size_t pieces[] = {1, 2, 7, 1000, 40000, 38993, 1, 2}, at = 0;  /* 80006 in all */
+  int same = 1;
+
+  if (!tap_ok(big && again, "buffers for the stream checks")) {
+    free(big);
+    free(again);
+    return;
+  }
+  /* Expected: numpy 1.24.2, RandomState(42): randn(3), randn(80001),
+   * randn(2), printed with repr() at development time. */
+  sb_npyrandom_seed(rng, 42);
+  sb_npyrandom_randn(rng, head, 3);
+  sb_npyrandom_randn(rng, big, BIG);
+  sb_npyrandom_randn(rng, tail, 2);
+  tap_ok(head[2] == 0.6476885381006925 && big[0] == 1.5230298564080254 &&
+             big[40000] == 0.0905692647176395 && big[80000] == -0.1753823711355662 &&
+             tail[0] == 0.5140536805963355 && tail[1] == 0.28613046612026605,
+         "randn(3), randn(80001), randn(2) equal numpy's values bit for bit");
+  sb_npyrandom_seed(rng, 42);
+  for (size_t k = 0; k < sizeof pieces / sizeof pieces[0]; k++) {
+    sb_npyrandom_randn(rng, again + at, pieces[k]);
+    at += pieces[k];
+  }
+  same &= memcmp(again, head, sizeof head) == 0;
+  same &= memcmp(again + 3, big, BIG * sizeof *big) == 0;
+  same &= memcmp(again + 3 + BIG, tail, sizeof tail) == 0;
+  tap_ok(at == BIG + 5 && same, "the same stream drawn in 8 pieces of other sizes is identical");
+  free(big);
+  free(again);
+
+  /* Integrated loudness against pyloudnorm 0.1.1's algorithm re-computed
+   * in python at development time with numpy 1.24.2 / scipy 1.10.1 (its
+   * np.sum / np.mean of the blocks, scipy lfilter for the two biquads),
+   * the K-weighting coefficients taken from libm's sin/cos (math module):
+   * pyloudnorm takes them from numpy's, which differ by an ulp on some
+   * CPUs and move the result by ~1e-13.  n = 7360 cuts its last block at
+   * the signal end. */
+  {
+    static const size_t lens[] = {37123, 7360};
+    static const double want[] = {-17.122303031631247, -17.05775107978007};
+    for (int k = 0; k < 2; k++) {
+      double *x = malloc(lens[k] * sizeof *x), lufs = 0.0;
+      if (!x)
+        continue;
+      loudness_signal(x, lens[k]);
+      tap_ok(sb_loudness_integrated(x, lens[k], 16000, &lufs) == SB_OK, "loudness of %zu samples", lens[k]);
+      tap_near(lufs, want[k], 1e-12, "%zu samples: loudness = pyloudnorm's algorithm in numpy order", lens[k]);
+      tap_near(lufs, want[k], 1e-9, "regression pin: loudness of %zu samples %.17g", lens[k], lufs);
+      free(x);
+    }
+  }
+
+  /* sb_loudness_normalize_rows against sb_loudness_normalize, row by row:
+   * 11 rows (two groups of 8 lanes) of 7360 samples, among them a silent
+   * row, one with a spike (peak guard), a quiet one (gated out: RMS
+   * fallback) and one with a NaN, which is reported and left unchanged. */
+  {
+    enum { ROWS = 11, N = 7360, NAN_ROW = 9 };
+    double *rows = malloc(ROWS * N * sizeof *rows), *rounded = malloc(ROWS * N * sizeof *rounded);
+    double *single = malloc(N * sizeof *single);
+    sb_loudness_info info[ROWS], one;
+    int same_rows = 1, same_f32 = 1, same_info = 1;
+    if (rows && rounded && single) {
+      for (int r = 0; r < ROWS; r++) {
+        double *x = rows + r * N;
+        loudness_signal(x, N);
+        for (int i = 0; i < N; i++)
+          x[i] *= r == 2 ? 0.0 : (r == 4 ? 1e-6 : 0.3 + 0.1 * r);
+        if (r == 3)
+          x[1000] = 30.0;
+      }
+      rows[NAN_ROW * N + 100] = NAN;
+      memcpy(rounded, rows, ROWS * N * sizeof *rows);
+      tap_ok(sb_loudness_normalize_rows(rounded, ROWS, N, 16000, -23.0, SB_LOUDNESS_ROUND_F32, NULL) ==
+                 SB_ENONFINITE, "normalize_rows: the NaN row -> ENONFINITE");
+      tap_ok(sb_loudness_normalize_rows(rows, ROWS, N, 16000, -23.0, 0, info) == SB_ENONFINITE,
+             "normalize_rows without rounding: ENONFINITE too");
+      for (int r = 0; r < ROWS; r++) {
+        double *x = malloc(N * sizeof *x);
+        if (!x)
+          continue;
+        loudness_signal(x, N);
+        for (int i = 0; i < N; i++)
+          x[i] *= r == 2 ? 0.0 : (r == 4 ? 1e-6 : 0.3 + 0.1 * r);
+        if (r == 3)
+          x[1000] = 30.0;
+        if (r == NAN_ROW) {
+          x[100] = NAN;
+          same_rows &= memcmp(rows + r * N, x, 100 * sizeof *x) == 0 && isnan(rows[r * N + 100]);
+        } else {
+          sb_loudness_normalize(x, N, 16000, -23.0, single, &one);
+          same_rows &= memcmp(rows + r * N, single, N * sizeof *single) == 0;
+          same_info &= memcmp(&info[r], &one, sizeof one) == 0;
+          for (int i = 0; i < N; i++)
+            same_f32 &= rounded[r * N + i] == (double)(float)single[i];
+        }
+        free(x);
+      }
+      tap_ok(same_rows, "normalize_rows: every row equals sb_loudness_normalize bit for bit (NaN row unchanged)");
+      tap_ok(same_info, "normalize_rows: the same loudness info per row");
+      tap_ok(same_f32, "normalize_rows with SB_LOUDNESS_ROUND_F32: the same values rounded to float32");
+      tap_ok(info[2].silent && info[3].renormalised && info[4].rms_fallback,
+             "normalize_rows: silent, peak-guard and RMS-fallback rows flagged");
+      tap_ok(sb_loudness_normalize_rows(rows, ROWS, N, 16000, -23.0, 2, NULL) == SB_EINVAL,
+             "normalize_rows: unknown flag -> EINVAL");
+      tap_ok(sb_loudness_normalize_rows(NULL, 2, N, 16000, -23.0, 0, NULL) == SB_EINVAL,
+             "normalize_rows: NULL data -> EINVAL");
+    }
+    free(rows);
+    free(rounded);
+    free(single);
+  }
+}
+
+/* The phase-vocoder pieces the banks use against the one-call forms. */
+static void check_pvoc_pieces(const double *x)
+{
+  sb_pvoc *pv512 = NULL, *pv160 = NULL;
+  sb_pvoc_analysis *a = NULL;
+  sb_pshift *matrix = NULL, *stream = NULL;
+  double *whole = NULL, y[8000], st[3 * 254], frames[3 * 320];
+  size_t len = 0, s_len = 0;
+  double rate;
+
+  if (!tap_ok(sb_pvoc_new(512, &pv512) == SB_OK && sb_pvoc_new(160, &pv160) == SB_OK &&
+                  sb_pvoc_analysis_new(pv512, &a) == SB_OK,
+              "phase vocoders and an analysis made"))
+    goto done;
+  sb_pvoc_analyze(a, x, 8000);
+  sb_pvoc_time_stretch(pv512, x, 8000, 1.03, &whole, &len);
+  tap_ok(whole && sb_pvoc_stretched_len(a, 1.03, &s_len) == SB_OK && s_len == len &&
+             sb_pvoc_stretch(a, 1.03, y, 8000) == SB_OK &&
+             memcmp(y, whole, len * sizeof *y) == 0 && y[len] == 0.0 && y[7999] == 0.0,
+         "stretch from a shared analysis = time_stretch bit for bit, zero-padded to 8000");
+  tap_ok(sb_pvoc_stretch(a, 0.0, y, 10) == SB_EINVAL && sb_pvoc_stretch(NULL, 1.0, y, 10) == SB_EINVAL,
+         "stretch: rate 0 or no analysis -> EINVAL");
+  tap_ok(sb_pvoc_analyze(a, x, 0) == SB_EINVAL, "analyze: empty signal -> EINVAL");
+  sb_pvoc_analysis_free(&a);
+
+  /* Three 320-sample frames through the -4 semitone matrix at once. */
+  if (sb_pshift_new(-4.0, 16000.0, 320, &matrix) == SB_OK && sb_pshift_new(-4.0, 16000.0, 0, &stream) == SB_OK &&
+      sb_pvoc_analysis_new(pv160, &a) == SB_OK && sb_pshift_rate(matrix, &rate) == SB_OK) {
+    int same = 1;
+    for (int f = 0; f < 3; f++) {
+      sb_pvoc_analyze(a, x + 320 * f, 320);
+      sb_pvoc_stretched_len(a, rate, &s_len);
+      sb_pvoc_stretch(a, rate, st + f * s_len, s_len);
+    }
+    tap_ok(s_len == 254 && sb_pshift_resample_frames(matrix, st, 3, frames, 320) == SB_OK,
+           "resample_frames: 3 frames of 254 stretched samples (rate 2^(4/12))");
+    for (int f = 0; f < 3; f++) {
+      sb_pvoc_analyze(a, x + 320 * f, 320);
+      sb_pshift_apply(matrix, a, y);
+      same &= memcmp(y, frames + 320 * f, 320 * sizeof *y) == 0;
+    }
+    tap_ok(same, "resample_frames = sb_pshift_apply frame by frame, bit for bit");
+    tap_ok(sb_pshift_resample_frames(stream, st, 3, frames, 320) == SB_EINVAL,
+           "resample_frames: shifter without a matrix -> EINVAL");
+    tap_ok(sb_pshift_resample_frames(matrix, st, 3, frames, 319) == SB_EINVAL,
+           "resample_frames: output stride < 320 -> EINVAL");
+  } else {
+    tap_ok(0, "pitch shifters made");
+  }
+
+done:
+  free(whole);
+  sb_pvoc_analysis_free(&a);
+  sb_pshift_free(&matrix);
+  sb_pshift_free(&stream);
+  sb_pvoc_free(&pv512);
+  sb_pvoc_free(&pv160);
+}
+
 int main(void)
 {
   const char *root = getenv("SB_REFVECTORS");
@@ -268,6 +466,41 @@ int main(void)
       sb_pshift_free(&stream);
     }
     sb_pvoc_free(&pv);
+  }
+
+  check_rng_and_loudness(rng);
+  check_pvoc_pieces(ref_norm);
+
+  /* A bank passed again reuses its arrays; the result does not depend on
+   * the number of threads. */
+  if (ps.data && pm.data) {
+    double *ps_copy = malloc(ps.n_dist * ps.len * sizeof *ps_copy), *ps_data = ps.data;
+    double *pm_copy = malloc(pm.n_dist * pm.len * sizeof *pm_copy);
+    if (ps_copy && pm_copy) {
+      memcpy(ps_copy, ps.data, ps.n_dist * ps.len * sizeof *ps_copy);
+      memcpy(pm_copy, pm.data, pm.n_dist * pm.len * sizeof *pm_copy);
+      sb_npyrandom_seed(rng, 42);
+      tap_ok(sb_distortions_ps(ref_norm, n, rng, &ps) == SB_OK && ps.data == ps_data &&
+                 memcmp(ps.data, ps_copy, ps.n_dist * ps.len * sizeof *ps_copy) == 0,
+             "PS bank again into the same bank: arrays reused, identical result");
+#ifdef _OPENMP
+      {
+        int threads = omp_get_max_threads();
+        omp_set_num_threads(threads > 1 ? 1 : 2);
+        sb_npyrandom_seed(rng, 42);
+        tap_ok(sb_distortions_ps(ref_norm, n, rng, &ps) == SB_OK &&
+                   memcmp(ps.data, ps_copy, ps.n_dist * ps.len * sizeof *ps_copy) == 0,
+               "PS bank with %d thread(s) instead of %d: identical", threads > 1 ? 1 : 2, threads);
+        sb_npyrandom_seed(rng, 42);
+        tap_ok(sb_distortions_pm(ref_norm, n, rng, NULL, &pm) == SB_OK &&
+                   memcmp(pm.data, pm_copy, pm.n_dist * pm.len * sizeof *pm_copy) == 0,
+               "PM bank with %d thread(s) instead of %d: identical", threads > 1 ? 1 : 2, threads);
+        omp_set_num_threads(threads);
+      }
+#endif
+    }
+    free(ps_copy);
+    free(pm_copy);
   }
 
   /* Bad input. */
