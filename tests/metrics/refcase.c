@@ -4,6 +4,7 @@
  */
 #include <config.h>
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,4 +219,36 @@ fail:
     sb_msg_set(msg, err, "%s: out of memory", name);
   refcase_free(&c);
   return err;
+}
+
+static sb_err stream_read(void *ctx, int src, int c, int64_t t0, int64_t n, double *dst)
+{
+  refcase_stream *x = ctx;
+  int done;
+  if (t0 < 0 || n < 1 || n > SB_SPAN_MAX || t0 + n > x->s->n_samples || src < 0 || src >= x->s->n_src ||
+      c < 0 || c >= x->s->n_chan)
+    return SB_EINVAL;
+#ifdef _OPENMP
+#pragma omp atomic capture
+#endif
+  done = x->n_reads++;
+  if (x->fail_after >= 0 && done >= x->fail_after)
+    return SB_EIO;
+  memcpy(dst, sb_sources_chan(x->s, src, c) + t0, sizeof(double) * (size_t)n);
+  if (src == 0 && c == 0 && x->nan_at >= t0 && x->nan_at < t0 + n)
+    dst[x->nan_at - t0] = NAN;
+  return SB_OK;
+}
+
+sb_sources refcase_stream_view(const sb_sources *s, refcase_stream *ctx)
+{
+  sb_sources v = *s;
+  ctx->s = s;
+  ctx->nan_at = -1;
+  ctx->fail_after = -1;
+  ctx->n_reads = 0;
+  v.chan = NULL;
+  v.read = stream_read;
+  v.read_ctx = ctx;
+  return v;
 }

@@ -46,6 +46,21 @@ sb_err refcase_load(const char *name, refcase **out, sb_msg *msg);
 
 void refcase_free(refcase **c);
 
+/* A streamed view (metrics/sources.h) that reads the arrays of an
+ * in-memory view, for checking that metrics give the same values through
+ * a reader.  Requests outside the view's contract fail with SB_EINVAL.
+ * With nan_at >= 0 sample nan_at of (signal 0, channel 0) reads as NaN;
+ * with fail_after >= 0 every read after that many fails with SB_EIO. */
+typedef struct refcase_stream {
+  const sb_sources *s;
+  int64_t nan_at;
+  int fail_after;
+  int n_reads;
+} refcase_stream;
+
+/* Returns the streamed view of s; ctx (reset here) must outlive it. */
+sb_sources refcase_stream_view(const sb_sources *s, refcase_stream *ctx);
+
 /* expected.json lookups: the value at a path of object keys (NULL ends the
  * list), or NULL when any key is missing. */
 const sb_json *refcase_get(const refcase *c, ...);

@@ -43,45 +43,6 @@ static void run_free(run *r)
   memset(r, 0, sizeof *r);
 }
 
-/* A streamed view (metrics/sources.h) that reads the arrays of an
- * in-memory view: the engine must give bit-identical values through it. */
-static sb_err array_read(void *ctx, int src, int c, int64_t t0, int64_t n, double *dst)
-{
-  const sb_sources *s = ctx;
-  if (t0 < 0 || n < 1 || t0 + n > s->n_samples || n > SB_SPAN_MAX + 8192)
-    return SB_EINVAL; /* the engine asked outside the contract */
-  memcpy(dst, sb_sources_chan(s, src, c) + t0, sizeof(double) * (size_t)n);
-  return SB_OK;
-}
-
-static sb_sources streamed(const sb_sources *s)
-{
-  sb_sources v = *s;
-  v.chan = NULL;
-  v.read = array_read;
-  v.read_ctx = (void *)s;
-  return v;
-}
-
-/* A reader that fails after a number of reads (an I/O error mid-track). */
-typedef struct failing_ctx {
-  const sb_sources *s;
-  int reads_left;
-} failing_ctx;
-
-static sb_err failing_read(void *ctx, int src, int c, int64_t t0, int64_t n, double *dst)
-{
-  failing_ctx *f = ctx;
-  int left;
-#ifdef _OPENMP
-#pragma omp atomic capture
-#endif
-  left = f->reads_left--;
-  if (left <= 0)
-    return SB_EIO;
-  return array_read((void *)f->s, src, c, t0, n, dst);
-}
-
 static int same_value(double a, double b)
 {
   return (isnan(a) && isnan(b)) || a == b;
@@ -116,7 +77,8 @@ static sb_err run_bss(const sb_sources *ref, const sb_sources *est, const int *e
                       const unsigned char *skip, run *out)
 {
   sb_bss_opts o = {mode, crit, win, hop, 512, 1};
-  sb_sources ref_s = streamed(ref), est_s = streamed(est);
+  refcase_stream rc, ec;
+  sb_sources ref_s = refcase_stream_view(ref, &rc), est_s = refcase_stream_view(est, &ec);
   sb_msg msg;
   run st;
   sb_err err = run_pairs(&o, ref, est, est_of, skip, out, &msg), err_s;
@@ -725,18 +687,17 @@ static void test_bad_input(void)
   x[2][7] = NAN;
   tap_ok(sb_bsseval_new(&o, &ref, &b, &msg) == SB_ENONFINITE, "NaN sample -> SB_ENONFINITE");
   {
-    sb_sources ref_s = streamed(&ref);
+    refcase_stream rc;
+    sb_sources ref_s = refcase_stream_view(&ref, &rc);
     tap_ok(sb_bsseval_new(&o, &ref_s, &b, &msg) == SB_ENONFINITE && !b &&
              strstr(msg.text, "reference 1 channel 0") && strstr(msg.text, " 7"),
            "NaN sample in a streamed view -> SB_ENONFINITE naming it (%s)", msg.text);
   }
   x[2][7] = 0.25;
   for (int budget = 0; budget <= 20; budget += 5) {
-    failing_ctx fc = {&ref, budget};
-    sb_sources failing = ref;
-    failing.chan = NULL;
-    failing.read = failing_read;
-    failing.read_ctx = &fc;
+    refcase_stream fc;
+    sb_sources failing = refcase_stream_view(&ref, &fc);
+    fc.fail_after = budget;
     tap_ok(sb_bsseval_new(&o, &failing, &b, &msg) == SB_EIO && !b,
            "reference reader failing after %d reads -> SB_EIO (%s)", budget, msg.text);
   }
@@ -767,11 +728,9 @@ static void test_bad_input(void)
     tap_ok(sb_bsseval_eval(NULL, 0, &est, 0, NULL, out, NULL, NULL, NULL) == SB_EINVAL,
            "NULL evaluator -> SB_EINVAL");
     for (int budget = 0; budget <= 20; budget += 5) {
-      failing_ctx fc = {&est, budget};
-      sb_sources failing = est;
-      failing.chan = NULL;
-      failing.read = failing_read;
-      failing.read_ctx = &fc;
+      refcase_stream fc;
+      sb_sources failing = refcase_stream_view(&est, &fc);
+      fc.fail_after = budget;
       tap_ok(sb_bsseval_eval(b, 0, &failing, 0, NULL, out, NULL, NULL, NULL) == SB_EIO,
              "estimate reader failing after %d reads -> its SB_EIO", budget);
     }

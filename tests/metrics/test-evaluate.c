@@ -459,45 +459,6 @@ static void opts_for_case(const refcase *c, sb_eval_opts *o, unsigned metrics)
 
 /* ------------------------------------------------ streamed views */
 
-/* A streamed view (metrics/sources.h) reading an in-memory view's arrays;
- * with nan_at >= 0 the sample (src 0, channel 0, nan_at) reads as NaN, and
- * with fail_after >= 0 reads fail with SB_EIO once that many succeeded. */
-typedef struct stream_ctx {
-  const sb_sources *s;
-  int64_t nan_at;
-  int fail_after;
-  int n_reads;
-} stream_ctx;
-
-static sb_err stream_read(void *ctx, int src, int c, int64_t t0, int64_t n, double *dst)
-{
-  stream_ctx *x = ctx;
-  int done;
-  if (t0 < 0 || n < 1 || t0 + n > x->s->n_samples || src < 0 || src >= x->s->n_src)
-    return SB_EINVAL;
-#pragma omp atomic capture
-  done = x->n_reads++;
-  if (x->fail_after >= 0 && done >= x->fail_after)
-    return SB_EIO;
-  memcpy(dst, sb_sources_chan(x->s, src, c) + t0, sizeof(double) * (size_t)n);
-  if (src == 0 && c == 0 && x->nan_at >= t0 && x->nan_at < t0 + n)
-    dst[x->nan_at - t0] = NAN;
-  return SB_OK;
-}
-
-static sb_sources stream_view(const sb_sources *s, stream_ctx *ctx)
-{
-  sb_sources v = *s;
-  ctx->s = s;
-  ctx->nan_at = -1;
-  ctx->fail_after = -1;
-  ctx->n_reads = 0;
-  v.chan = NULL;
-  v.read = stream_read;
-  v.read_ctx = ctx;
-  return v;
-}
-
 static int64_t count_diff(const double *a, const double *b, size_t n)
 {
   int64_t d = 0;
@@ -532,9 +493,9 @@ static void check_case_streamed(const char *name)
   if (!tap_ok(refcase_load(name, &c, &msg) == SB_OK, "%s: load (%s)", name, msg.text))
     return;
   for (size_t v = 0; v < sizeof variant / sizeof *variant; v++) {
-    stream_ctx rc, ec, mc;
-    sb_sources ref = stream_view(&c->ref, &rc), est = stream_view(&c->est, &ec);
-    sb_sources mix = c->has_mix ? stream_view(&c->mix, &mc) : c->ref;
+    refcase_stream rc, ec, mc;
+    sb_sources ref = refcase_stream_view(&c->ref, &rc), est = refcase_stream_view(&c->est, &ec);
+    sb_sources mix = c->has_mix ? refcase_stream_view(&c->mix, &mc) : c->ref;
     sb_eval_opts o;
     sb_eval_result *a = NULL, *b = NULL;
     sb_err ea, eb;
@@ -572,8 +533,8 @@ static void check_case_streamed(const char *name)
   {
     /* bad input through a streamed view: a NaN in the estimates, a reader
      * failing part-way */
-    stream_ctx ec;
-    sb_sources est = stream_view(&c->est, &ec);
+    refcase_stream ec;
+    sb_sources est = refcase_stream_view(&c->est, &ec);
     sb_eval_opts o;
     sb_eval_result *r = NULL;
     opts_for_case(c, &o, SB_METRIC_DEFAULT);
@@ -582,8 +543,8 @@ static void check_case_streamed(const char *name)
              strstr(msg.text, "estimate 0 channel 0 sample"),
            "%s: NaN in a streamed estimate: SB_ENONFINITE naming it (%s)", name, msg.text);
     for (int after = 0; after <= 64; after += 16) {
-      stream_ctx rc;
-      sb_sources ref = stream_view(&c->ref, &rc);
+      refcase_stream rc;
+      sb_sources ref = refcase_stream_view(&c->ref, &rc);
       rc.fail_after = after;
       tap_ok(sb_evaluate(&o, &ref, &c->est, NULL, &r, &msg) == SB_EIO && !r,
              "%s: reference reader failing after %d reads: SB_EIO (%s)", name, after, msg.text);

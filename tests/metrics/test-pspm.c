@@ -24,6 +24,7 @@
 #include "tap.h"
 #include "datasets/json.h"
 #include "metrics/evaluate.h"
+#include "tests/metrics/refcase.h"
 #include "metrics/pspm.h"
 #include "runners/result_json.h"
 
@@ -268,6 +269,22 @@ static void check_evaluate(const char *root)
     o.perm = SB_PERM_BRUTE;
     tap_ok(sb_evaluate(&o, &ref, &est, NULL, &r, &msg) == SB_OK, "evaluate with pspm (%s)",
            msg.text);
+    {
+      /* streamed views: PS/PM reads them whole, the values must not move */
+      refcase_stream rc, ec;
+      sb_sources ref_s = refcase_stream_view(&ref, &rc), est_s = refcase_stream_view(&est, &ec);
+      sb_eval_result *rs = NULL;
+      int same = sb_evaluate(&o, &ref_s, &est_s, NULL, &rs, &msg) == SB_OK && r && rs &&
+                 rs->pspm_n_frames == r->pspm_n_frames;
+      for (int m = 0; same && m < SB_PSM_COUNT; m++)
+        for (int64_t i = 0; same && i < 2 * r->pspm_n_frames; i++)
+          same = (isnan(r->pspm[m][i]) && isnan(rs->pspm[m][i])) || r->pspm[m][i] == rs->pspm[m][i];
+      for (int i = 0; same && i < 2 * SB_WM_COUNT; i++)
+        same = (isnan(r->whole[i]) && isnan(rs->whole[i])) || r->whole[i] == rs->whole[i];
+      tap_ok(same, "evaluate with pspm on streamed views: bit-identical series and means (%s)",
+             msg.text);
+      sb_eval_result_free(&rs);
+    }
   }
   if (r) {
     FILE *f = open_memstream(&text, &text_len);
