@@ -266,15 +266,26 @@ fail:
 
 /* ------------------------------------------------------------- embedders */
 
-static void embed_raw(const double *x, size_t n_frames, double *out)
+/* Index of the i-th frame to embed: frames[i], or i when frames is NULL
+ * (every frame). */
+static size_t frame_at(const size_t *frames, size_t i)
 {
-  for (size_t t = 0; t < n_frames; t++)
-    for (size_t j = 0; j < FRAME; j++)
-      out[t * FRAME + j] = (double)(float)x[t * FRAME + j];
+  return frames ? frames[i] : i;
 }
 
-static sb_err embed_logmel(const sb_embedder *e, const double *x, size_t n, size_t n_frames,
-                           double *out)
+/* Rows 0..n_out of out: the listed 320-sample frames of x, rounded to
+ * float32. */
+static void embed_raw(const double *x, const size_t *frames, size_t n_out, double *out)
+{
+  for (size_t i = 0; i < n_out; i++) {
+    const double *src = x + frame_at(frames, i) * FRAME;
+    for (size_t j = 0; j < FRAME; j++)
+      out[i * FRAME + j] = (double)(float)src[j];
+  }
+}
+
+static sb_err embed_logmel(const sb_embedder *e, const double *x, size_t n, const size_t *frames,
+                           size_t n_out, double *out)
 {
   const size_t nb = MEL_FFT / 2 + 1;
   double *buf = fftw_malloc(MEL_FFT * sizeof *buf), power[MEL_FFT / 2 + 1];
@@ -289,7 +300,8 @@ static sb_err embed_logmel(const sb_embedder *e, const double *x, size_t n, size
     fftw_free(bins);
     return SB_ENOMEM;
   }
-  for (size_t t = 0; t < n_frames; t++) {
+  for (size_t i = 0; i < n_out; i++) {
+    size_t t = frame_at(frames, i);
     for (size_t j = 0; j < MEL_FFT; j++) {
       size_t p = t * FRAME + j;
       buf[j] = (j < MEL_WIN && p < n) ? x[p] * e->window[j] : 0.0;
@@ -301,7 +313,7 @@ static sb_err embed_logmel(const sb_embedder *e, const double *x, size_t n, size
       double acc = 0.0;
       for (size_t k = 0; k < nb; k++)
         acc += e->mel[m * nb + k] * power[k];
-      out[t * N_MELS + m] = log(acc + 1e-6);
+      out[i * N_MELS + m] = log(acc + 1e-6);
     }
   }
 #pragma omp critical(sb_fftw_plan)
@@ -480,32 +492,53 @@ cleanup:
   return err;
 }
 
-sb_err sb_embedder_embed(const sb_embedder *e, const double *const *signals, size_t n_signals,
-                         size_t n_samples, const char *const *names, size_t *n_frames, size_t *dim,
-                         double **out, sb_msg *msg)
+/* Replaces *buf ([n_signals][T][D]) by its listed frames,
+ * [n_signals][n_sel][D]; *buf is left as it was on error. */
+static sb_err keep_frames(double **buf, size_t n_signals, size_t T, size_t D,
+                          const size_t *frames, size_t n_sel)
+{
+  double *kept = malloc(n_signals * n_sel * D * sizeof *kept);
+  if (!kept)
+    return SB_ENOMEM;
+  for (size_t i = 0; i < n_signals; i++)
+    for (size_t t = 0; t < n_sel; t++)
+      memcpy(kept + (i * n_sel + t) * D, *buf + (i * T + frames[t]) * D, D * sizeof *kept);
+  free(*buf);
+  *buf = kept;
+  return SB_OK;
+}
+
+/* sb_embedder_embed_frames with frames NULL meaning every frame. */
+static sb_err embed_some(const sb_embedder *e, const double *const *signals, size_t n_signals,
+                         size_t n_samples, const char *const *names, const size_t *frames,
+                         size_t n_sel, size_t *dim, double **out, sb_msg *msg)
 {
   sb_err err = SB_OK;
-  size_t T = sb_embedder_n_frames(n_samples), D;
+  size_t T = sb_embedder_n_frames(n_samples), D, n_out = frames ? n_sel : T;
   double *buf = NULL;
 
-  if (!e || !signals || !n_frames || !dim || !out || n_signals == 0)
+  if (!e || !signals || !dim || !out || n_signals == 0 || (frames && n_sel == 0))
     return SB_EINVAL;
   *out = NULL;
   if (T == 0)
     return sb_msg_set(msg, SB_ELENGTH, "signal of %zu samples is shorter than one 20-ms frame",
                       n_samples);
+  for (size_t i = 0; frames && i < n_sel; i++)
+    if (frames[i] >= T)
+      return sb_msg_set(msg, SB_EINVAL, "frame %zu requested of a signal of %zu frames",
+                        frames[i], T);
   if ((e->kind == E_FILE || e->kind == E_CMD) && !names)
     return SB_EINVAL;
   if (e->kind == E_RAW || e->kind == E_LOGMEL) {
     D = e->kind == E_RAW ? FRAME : N_MELS;
-    if (!(buf = malloc(n_signals * T * D * sizeof *buf)))
+    if (!(buf = malloc(n_signals * n_out * D * sizeof *buf)))
       return SB_ENOMEM;
 #pragma omp parallel for schedule(dynamic)
     for (size_t i = 0; i < n_signals; i++) {
       if (e->kind == E_RAW) {
-        embed_raw(signals[i], T, buf + i * T * D);
+        embed_raw(signals[i], frames, n_out, buf + i * n_out * D);
       } else {
-        sb_err s_err = embed_logmel(e, signals[i], n_samples, T, buf + i * T * D);
+        sb_err s_err = embed_logmel(e, signals[i], n_samples, frames, n_out, buf + i * n_out * D);
         if (s_err) {
 #pragma omp critical(sb_embed_err)
           err = s_err;
@@ -520,25 +553,49 @@ sb_err sb_embedder_embed(const sb_embedder *e, const double *const *signals, siz
       snprintf(path, sizeof path, "%s/%s.npy", e->arg, names[i]);
       if ((err = embed_file(path, T, &D, &data, msg)))
         break;
-      if (!buf && !(buf = malloc(n_signals * T * D * sizeof *buf))) {
+      if (!buf && !(buf = malloc(n_signals * n_out * D * sizeof *buf))) {
         free(data);
         err = SB_ENOMEM;
         break;
       }
-      for (size_t t = 0; t < T; t++)
-        memcpy(buf + (i * T + t) * D, data + t * D, D * sizeof *buf);
+      for (size_t t = 0; t < n_out; t++)
+        memcpy(buf + (i * n_out + t) * D, data + frame_at(frames, t) * D, D * sizeof *buf);
       free(data);
     }
   } else {
     D = 0;
     err = embed_cmd(e, signals, n_signals, n_samples, names, T, &D, &buf, msg);
+    if (!err && frames)
+      err = keep_frames(&buf, n_signals, T, D, frames, n_sel);
   }
   if (err) {
     free(buf);
     return err;
   }
-  *n_frames = T;
   *dim = D;
   *out = buf;
   return SB_OK;
+}
+
+sb_err sb_embedder_embed(const sb_embedder *e, const double *const *signals, size_t n_signals,
+                         size_t n_samples, const char *const *names, size_t *n_frames, size_t *dim,
+                         double **out, sb_msg *msg)
+{
+  sb_err err;
+  if (!n_frames)
+    return SB_EINVAL;
+  err = embed_some(e, signals, n_signals, n_samples, names, NULL, 0, dim, out, msg);
+  if (!err)
+    *n_frames = sb_embedder_n_frames(n_samples);
+  return err;
+}
+
+sb_err sb_embedder_embed_frames(const sb_embedder *e, const double *const *signals,
+                                size_t n_signals, size_t n_samples, const char *const *names,
+                                const size_t *frames, size_t n_sel, size_t *dim, double **out,
+                                sb_msg *msg)
+{
+  if (!frames)
+    return SB_EINVAL;
+  return embed_some(e, signals, n_signals, n_samples, names, frames, n_sel, dim, out, msg);
 }

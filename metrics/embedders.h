@@ -75,6 +75,21 @@ sb_err sb_embedder_embed(const sb_embedder *e, const double *const *signals, siz
                          size_t n_samples, const char *const *names, size_t *n_frames, size_t *dim,
                          double **out, sb_msg *msg);
 
+/*
+ * sb_embedder_embed restricted to the frames frames[0..n_sel) (indices
+ * below sb_embedder_n_frames(n_samples), any order, repeats allowed):
+ * *out (malloc'ed, caller frees) holds [n_signals][n_sel][*dim], row i of
+ * a signal being the value sb_embedder_embed gives for its frame
+ * frames[i].  raw and logmel compute only those frames (PS/PM scores about
+ * half of a track's frames); file and cmd produce every frame and keep the
+ * listed ones.  Errors as sb_embedder_embed, plus SB_EINVAL for NULL
+ * frames, n_sel == 0 or an index out of range (named in msg).
+ */
+sb_err sb_embedder_embed_frames(const sb_embedder *e, const double *const *signals,
+                                size_t n_signals, size_t n_samples, const char *const *names,
+                                const size_t *frames, size_t n_sel, size_t *dim, double **out,
+                                sb_msg *msg);
+
 /* Reads a .npy file (format versions 1-3) of little-endian float32/float64
  * values in C order with shape (T, D) or (1, T, D): *data (malloc'ed,
  * T * D values) as float64.  The data must fill the rest of the file

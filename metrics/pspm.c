@@ -34,8 +34,7 @@ struct sb_pspm_track {
   size_t n_emb, dim;           /* embedder frames T, dimension D */
   float *emb_ref;              /* [n_src][K][D] */
   size_t *n_dist[2];           /* [n_src] bank sizes (0: PS, 1: PM) */
-  size_t *dist_off[2];         /* [n_src] float offsets into emb_dist */
-  float *emb_dist[2];          /* per source: [K][P_s][D] */
+  float **emb_dist[2];         /* [n_src], each [K][P_s][D] */
   double prep_s, dist_s;       /* wall time: whole reference side, banks */
 };
 
@@ -81,8 +80,9 @@ void sb_pspm_track_free(sb_pspm_track **t)
   free((*t)->scored);
   free((*t)->emb_ref);
   for (int m = 0; m < 2; m++) {
+    for (size_t s = 0; (*t)->emb_dist[m] && s < (*t)->n_src; s++)
+      free((*t)->emb_dist[m][s]);
     free((*t)->n_dist[m]);
-    free((*t)->dist_off[m]);
     free((*t)->emb_dist[m]);
   }
   free(*t);
@@ -160,41 +160,49 @@ static sb_err prepare_signal(const double *const *chan, size_t n_chan, size_t n,
   return SB_OK;
 }
 
-/* Embeds `count` signals (n16 samples each) and stores the scored frames
- * into dst: signal p, scored frame k at dst + (k * block + p) * D. */
+/* Embeds the scored frames of `count` signals (n16 samples each) into dst:
+ * signal p, scored frame k at dst + (k * block + p) * D.  Mask frame i
+ * maps to model frame floor(i T / n_mask), clamped to T - 1. */
 static sb_err embed_scored(sb_pspm_track *t, const double *const *sig, size_t count, size_t block,
                            const char *const *names, float *dst, sb_msg *msg)
 {
   int batch = strcmp(sb_embedder_kind(t->embedder), "cmd") == 0;
-  size_t chunk = batch ? count : EMBED_CHUNK;
-  for (size_t p0 = 0; p0 < count; p0 += chunk) {
-    size_t m = count - p0 < chunk ? count - p0 : chunk, T = 0, D = 0;
+  size_t chunk = batch ? count : EMBED_CHUNK, T = sb_embedder_n_frames(t->n16), K = t->n_scored;
+  size_t *frames;
+  sb_err err = SB_OK;
+
+  if (K == 0)
+    return SB_OK;
+  if (!(frames = malloc(K * sizeof *frames)))
+    return SB_ENOMEM;
+  for (size_t k = 0; k < K; k++) {
+    size_t j = t->scored[k] * T / t->n_mask;
+    frames[k] = j < T ? j : T - 1;
+  }
+  for (size_t p0 = 0; p0 < count && !err; p0 += chunk) {
+    size_t m = count - p0 < chunk ? count - p0 : chunk, D = 0;
     double *emb = NULL;
-    sb_err err = sb_embedder_embed(t->embedder, sig + p0, m, t->n16, names ? names + p0 : NULL,
-                                   &T, &D, &emb, msg);
-    if (err)
-      return err;
+    if ((err = sb_embedder_embed_frames(t->embedder, sig + p0, m, t->n16,
+                                        names ? names + p0 : NULL, frames, K, &D, &emb, msg)))
+      break;
     if (t->dim && D != t->dim) {
-      free(emb);
-      return sb_msg_set(msg, SB_EFORMAT, "%s: embedding dimension %zu, expected %zu",
-                        names ? names[p0] : "signal", D, t->dim);
+      err = sb_msg_set(msg, SB_EFORMAT, "%s: embedding dimension %zu, expected %zu",
+                       names ? names[p0] : "signal", D, t->dim);
+    } else {
+      t->dim = D;
+      t->n_emb = T;
+      for (size_t q = 0; q < m; q++)
+        for (size_t k = 0; k < K; k++) {
+          const double *src = emb + (q * K + k) * D;
+          float *d = dst + (k * block + p0 + q) * D;
+          for (size_t c = 0; c < D; c++)
+            d[c] = (float)src[c];
+        }
     }
-    t->dim = D;
-    t->n_emb = T;
-    for (size_t q = 0; q < m; q++)
-      for (size_t k = 0; k < t->n_scored; k++) {
-        size_t i = t->scored[k], j = i * T / t->n_mask;
-        const double *src;
-        float *d = dst + (k * block + p0 + q) * D;
-        if (j >= T)
-          j = T - 1;
-        src = emb + (q * T + j) * D;
-        for (size_t c = 0; c < D; c++)
-          d[c] = (float)src[c];
-      }
     free(emb);
   }
-  return SB_OK;
+  free(frames);
+  return err;
 }
 
 /* Signal names for the file/cmd embedders: "<key>ps<s>_d<p>" etc. */
@@ -265,22 +273,12 @@ static sb_err activity_masks(sb_pspm_track *t, double *const *ref16)
   return SB_OK;
 }
 
-/* Normalises every bank entry (parallel) and rounds to float32. */
+/* Normalises every bank entry (8 side by side, parallel) and rounds to
+ * float32, as the reference keeps them. */
 static sb_err normalise_bank(sb_dist_bank *bank)
 {
-  sb_err err = SB_OK;
-#pragma omp parallel for schedule(dynamic)
-  for (size_t e = 0; e < bank->n_dist; e++) {
-    double *y = bank->data + e * bank->len;
-    sb_err e_err = sb_loudness_normalize(y, bank->len, SR, -23.0, y, NULL);
-    for (size_t i = 0; i < bank->len; i++)
-      y[i] = (double)(float)y[i];
-    if (e_err) {
-#pragma omp critical(sb_pspm_err)
-      err = e_err;
-    }
-  }
-  return err;
+  return sb_loudness_normalize_rows(bank->data, bank->n_dist, bank->len, SR, -23.0,
+                                    SB_LOUDNESS_ROUND_F32, NULL);
 }
 
 sb_err sb_pspm_track_new(const double *const *refs, size_t n_src, size_t n_chan, size_t n_samples,
@@ -335,16 +333,17 @@ sb_err sb_pspm_track_new(const double *const *refs, size_t n_src, size_t n_chan,
     if (!names)
       goto fail;
     /* The dimension is known after an embedding: probe with the first
-     * reference, then embed every reference into the sized buffer. */
+     * frame of the first reference, then embed every reference into the
+     * sized buffer. */
     {
-      size_t T = 0, D = 0;
+      size_t D = 0, first = 0;
       double *emb = NULL;
-      err = sb_embedder_embed(t->embedder, (const double *const *)ref16, 1, t->n16,
-                              (const char *const *)names, &T, &D, &emb, msg);
+      err = sb_embedder_embed_frames(t->embedder, (const double *const *)ref16, 1, t->n16,
+                                     (const char *const *)names, &first, 1, &D, &emb, msg);
       free(emb);
       if (!err) {
         t->dim = D;
-        t->n_emb = T;
+        t->n_emb = sb_embedder_n_frames(t->n16);
         if (!(t->emb_ref = malloc((n_src * t->n_scored * D + 1) * sizeof *t->emb_ref)))
           err = SB_ENOMEM;
       }
@@ -358,7 +357,8 @@ sb_err sb_pspm_track_new(const double *const *refs, size_t n_src, size_t n_chan,
   }
 
   /* Distortion banks in the reference's RNG order: PS of every source, then
-   * PM of every source; normalised, embedded at the scored frames. */
+   * PM of every source; normalised, embedded at the scored frames.  One
+   * bank's arrays serve all of them (their pages are faulted in once). */
   if ((err = sb_npyrandom_new(t->opt.seed, &rng)))
     goto fail;
   {
@@ -372,8 +372,8 @@ sb_err sb_pspm_track_new(const double *const *refs, size_t n_src, size_t n_chan,
   }
   for (int m = 0; m < 2; m++) {
     t->n_dist[m] = calloc(n_src, sizeof *t->n_dist[m]);
-    t->dist_off[m] = calloc(n_src, sizeof *t->dist_off[m]);
-    if (!t->n_dist[m] || !t->dist_off[m]) {
+    t->emb_dist[m] = calloc(n_src, sizeof *t->emb_dist[m]);
+    if (!t->n_dist[m] || !t->emb_dist[m]) {
       err = SB_ENOMEM;
       goto fail;
     }
@@ -381,7 +381,6 @@ sb_err sb_pspm_track_new(const double *const *refs, size_t n_src, size_t n_chan,
       size_t P;
       char **names;
       const double **sig;
-      float *grown;
       double bank_start = now_s();
       err = m == 0 ? sb_distortions_ps(ref16[s], t->n16, rng, &bank)
                    : sb_distortions_pm(ref16[s], t->n16, rng, shifts, &bank);
@@ -395,14 +394,10 @@ sb_err sb_pspm_track_new(const double *const *refs, size_t n_src, size_t n_chan,
       }
       P = bank.n_dist;
       t->n_dist[m][s] = P;
-      t->dist_off[m][s] = s ? t->dist_off[m][s - 1] + t->n_dist[m][s - 1] * t->n_scored * t->dim : 0;
-      grown = realloc(t->emb_dist[m],
-                      (t->dist_off[m][s] + P * t->n_scored * t->dim + 1) * sizeof *grown);
+      t->emb_dist[m][s] = malloc((P * t->n_scored * t->dim + 1) * sizeof **t->emb_dist[m]);
       sig = malloc((P ? P : 1) * sizeof *sig);
       names = make_names(t->opt.key, m == 0 ? "ps" : "pm", s, P, 0);
-      if (grown)
-        t->emb_dist[m] = grown;
-      if (!grown || !sig || !names) {
+      if (!t->emb_dist[m][s] || !sig || !names) {
         free(sig);
         free_names(names, P);
         err = SB_ENOMEM;
@@ -410,11 +405,9 @@ sb_err sb_pspm_track_new(const double *const *refs, size_t n_src, size_t n_chan,
       }
       for (size_t p = 0; p < P; p++)
         sig[p] = bank.data + p * bank.len;
-      err = embed_scored(t, sig, P, P, (const char *const *)names,
-                         t->emb_dist[m] + t->dist_off[m][s], msg);
+      err = embed_scored(t, sig, P, P, (const char *const *)names, t->emb_dist[m][s], msg);
       free(sig);
       free_names(names, P);
-      sb_dist_bank_clear(&bank);
       if (err)
         goto fail;
     }
@@ -445,7 +438,7 @@ static size_t gather_points(const sb_pspm_track *t, int m, size_t k, const size_
   for (size_t a = 0; a < n_act; a++) {
     size_t s = act[a], P = t->n_dist[m][s];
     const float *ref = t->emb_ref + (s * K + k) * D, *out = emb_out + (s * K + k) * D;
-    const float *dist = t->emb_dist[m] + t->dist_off[m][s] + k * P * D;
+    const float *dist = t->emb_dist[m][s] + k * P * D;
     for (size_t c = 0; c < D; c++)
       pts[row * D + c] = ref[c];
     row++;

@@ -12,8 +12,10 @@
 #include <config.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "runners/blas_core.h"
 #include "runners/cli.h"
 
 static const char main_usage[] =
@@ -63,6 +65,9 @@ static const struct {
 int main(int argc, char **argv)
 {
   const char *cmd = argc > 1 ? argv[1] : NULL;
+  /* Returns only if the kernels OpenBLAS picked are kept; a failed exec
+   * just keeps them. */
+  sb_blas_core_reexec(argv);
   if (!cmd) {
     fputs(main_usage, stderr);
     return SB_EXIT_USAGE;
@@ -72,7 +77,11 @@ int main(int argc, char **argv)
     return 0;
   }
   if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+    const char *core = "unknown";
+    sb_blas_core_name(&core);
     printf("sepbench %s%s%s\n", PACKAGE_VERSION, SB_GIT_REVISION[0] ? " git " : "", SB_GIT_REVISION);
+    printf("OpenBLAS kernels: %s%s\n", core,
+           getenv("OPENBLAS_CORETYPE") ? " (OPENBLAS_CORETYPE)" : "");
     return 0;
   }
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -10,6 +10,8 @@
  * pairs, total, CPU seconds of the evaluation (all threads), peak resident
  * memory (getrusage) next to the size of the float64 signals themselves,
  * and the median SDR/SIR over frames of source 0 as a sanity value.
+ * Runs with the OpenBLAS kernels the sepbench command uses
+ * (runners/blas_core.h).
  */
 #include <config.h>
 
@@ -22,6 +24,7 @@
 #include <time.h>
 
 #include "metrics/bsseval.h"
+#include "runners/blas_core.h"
 
 enum { N_SRC = 4 };
 
@@ -106,6 +109,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "usage: %s DIR v4|v3|v4-sdr WIN HOP\n", argv[0]);
     return 2;
   }
+  sb_blas_core_reexec(argv);
   for (int j = 0; j < N_SRC; j++) {
     char path[4096];
     int64_t n;

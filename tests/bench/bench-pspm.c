@@ -8,6 +8,10 @@
  * rest of the reference side (resampling, masks, embedding), the
  * estimates' side and the manifold math, and the total.
  *
+ * Runs with the OpenBLAS kernels the sepbench command uses
+ * (runners/blas_core.h: re-executes itself with OPENBLAS_CORETYPE set when
+ * OpenBLAS fell back to Prescott on an AVX2 / AVX-512 CPU) and prints them.
+ *
  * Usage: bench-pspm [seconds] [repeats]   (defaults 10, 3; best of repeats)
  */
 #include <config.h>
@@ -19,6 +23,7 @@
 
 #include "metrics/npyrandom.h"
 #include "metrics/pspm.h"
+#include "runners/blas_core.h"
 
 static double now_s(void)
 {
@@ -50,6 +55,10 @@ int main(int argc, char **argv)
   double *ref[2], *est[2], best[5] = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY};
   sb_npyrandom *rng = NULL;
   size_t scored = 0, frames = 0;
+  const char *core = "unknown";
+
+  sb_blas_core_reexec(argv);
+  sb_blas_core_name(&core);
 
   if (n < 400 || repeats < 1) {
     fprintf(stderr, "usage: bench-pspm [seconds >= 0.025] [repeats >= 1]\n");
@@ -95,6 +104,7 @@ int main(int argc, char **argv)
   }
   printf("PS/PM bench: 2 sources, %.1f s at 16 kHz, raw embedder, %zu of %zu frames scored\n",
          seconds, scored, frames);
+  printf("  OpenBLAS kernels: %s\n", core);
   printf("  distortion banks + loudness   %8.3f s\n", best[0]);
   printf("  reference side, other         %8.3f s (resampling, masks, embedding)\n", best[1]);
   printf("  estimates (prepare + embed)   %8.3f s\n", best[2]);

@@ -14,7 +14,10 @@
  * signal: each must be a clear error naming the signal's file or the
  * program, leave no temporary file behind and never crash (the sanitizer
  * build runs this test).  The file embedder and sb_npy_read get malformed
- * files written here byte by byte.  No randomness.
+ * files written here byte by byte.  sb_embedder_embed_frames (a list of
+ * frames, unsorted and with repeats) is checked against the input samples
+ * (raw), the stub's known values (cmd), the whole embedding (logmel) and
+ * for indices out of range.  No randomness.
  */
 #include <config.h>
 
@@ -101,6 +104,93 @@ static void check_cmd_success(double sig[N_SIG][N_SAMPLES], const char *tmpdir)
          "float32, shape (1, T, D)): %zu differ", bad);
   free(out);
   tap_ok(count_entries(tmpdir) == 0, "cmd: the temporary directory is removed afterwards");
+}
+
+/* The stub's frames 2, 0, 2 of the three signals through
+ * sb_embedder_embed_frames: [t, x[320 t], n, i] for each listed t. */
+static void check_cmd_frames(double sig[N_SIG][N_SAMPLES], const char *tmpdir)
+{
+  const size_t frames[3] = {2, 0, 2};
+  const double *sigs[N_SIG] = {sig[0], sig[1], sig[2]};
+  sb_embedder *e = NULL;
+  sb_msg msg = {{0}};
+  size_t D = 0, bad = 0;
+  double *out = NULL;
+  sb_err err = sb_embedder_new("cmd:python3 embedder-stub.py ok {list}", &e, &msg);
+  if (!err)
+    err = sb_embedder_embed_frames(e, sigs, N_SIG, N_SAMPLES, names, frames, 3, &D, &out, &msg);
+  sb_embedder_free(&e);
+  if (!tap_ok(err == SB_OK && out && D == DIM, "cmd: frames 2, 0, 2 of 3 signals (%s)", msg.text))
+    return;
+  for (int i = 0; i < N_SIG; i++)
+    for (int r = 0; r < 3; r++) {
+      size_t t = frames[r];
+      const double *row = out + ((size_t)i * 3 + (size_t)r) * DIM;
+      double want[DIM] = {(double)t, (double)(float)sig[i][320 * t], N_SAMPLES, i};
+      for (int j = 0; j < DIM; j++)
+        bad += row[j] != want[j];
+    }
+  tap_ok(bad == 0, "cmd: the listed frames are [t, x[320 t], n, i] in the listed order: %zu differ",
+         bad);
+  free(out);
+  tap_ok(count_entries(tmpdir) == 0, "cmd: nothing left after the frame selection");
+}
+
+/* raw and logmel: a frame list gives exactly the listed rows of the whole
+ * embedding (raw: the float32-rounded samples); bad lists are refused. */
+static void check_frame_selection(double sig[N_SIG][N_SAMPLES])
+{
+  const size_t frames[4] = {1, 0, 2, 1};
+  const double *sigs[2] = {sig[0], sig[2]};
+  const char *const kinds[2] = {"raw", "logmel"};
+  for (int k = 0; k < 2; k++) {
+    sb_embedder *e = NULL;
+    sb_msg msg = {{0}};
+    size_t T = 0, D = 0, D_sel = 0, bad = 0, bad_raw = 0;
+    double *all = NULL, *sel = NULL;
+    sb_err err = sb_embedder_new(kinds[k], &e, &msg);
+    if (!err)
+      err = sb_embedder_embed(e, sigs, 2, N_SAMPLES, NULL, &T, &D, &all, &msg);
+    if (!err)
+      err = sb_embedder_embed_frames(e, sigs, 2, N_SAMPLES, NULL, frames, 4, &D_sel, &sel, &msg);
+    if (tap_ok(err == SB_OK && T == N_FRAMES && D_sel == D,
+               "%s: frames 1, 0, 2, 1 of 2 signals, dimension %zu (%s)", kinds[k], D_sel,
+               msg.text)) {
+      for (size_t i = 0; i < 2; i++)
+        for (size_t r = 0; r < 4; r++)
+          for (size_t j = 0; j < D; j++) {
+            double got = sel[(i * 4 + r) * D + j];
+            bad += got != all[(i * T + frames[r]) * D + j];
+            if (k == 0)
+              bad_raw += got != (double)(float)sigs[i][frames[r] * 320 + j];
+          }
+      tap_ok(bad == 0, "%s: each listed frame equals that row of the whole embedding: %zu differ",
+             kinds[k], bad);
+      if (k == 0)
+        tap_ok(bad_raw == 0, "raw: the listed frames are the float32-rounded samples: %zu differ",
+               bad_raw);
+    }
+    free(all);
+    free(sel);
+    sel = NULL;
+    {
+      const size_t past_end[2] = {0, N_FRAMES};
+      msg.text[0] = 0;
+      tap_ok(sb_embedder_embed_frames(e, sigs, 2, N_SAMPLES, NULL, past_end, 2, &D_sel, &sel,
+                                      &msg) == SB_EINVAL &&
+                 !sel && strstr(msg.text, "frame 3"),
+             "%s: a frame past the end -> EINVAL naming it (%s)", kinds[k], msg.text);
+      tap_ok(sb_embedder_embed_frames(e, sigs, 2, N_SAMPLES, NULL, NULL, 2, &D_sel, &sel, NULL) ==
+                     SB_EINVAL &&
+                 sb_embedder_embed_frames(e, sigs, 2, N_SAMPLES, NULL, frames, 0, &D_sel, &sel,
+                                          NULL) == SB_EINVAL && !sel,
+             "%s: no frame list or an empty one -> EINVAL", kinds[k]);
+      tap_ok(sb_embedder_embed_frames(e, sigs, 2, 320, NULL, frames, 1, &D_sel, &sel, &msg) ==
+                     SB_ELENGTH && !sel,
+             "%s: a signal shorter than one frame -> ELENGTH", kinds[k]);
+    }
+    sb_embedder_free(&e);
+  }
 }
 
 /* The program's standard output must not reach ours (it carries results):
@@ -371,6 +461,18 @@ static void check_file_embedder(double sig[N_SIG][N_SAMPLES], const char *work)
          msg.text);
   free(out);
   out = NULL;
+  {
+    const size_t frames[2] = {2, 0};
+    const double want[4] = {2.5, 3.0, 0.5, 1.0};
+    size_t bad = 0;
+    err = sb_embedder_embed_frames(e, sigs, 2, N_SAMPLES, names, frames, 2, &D, &out, &msg);
+    for (size_t i = 0; !err && i < 8; i++)
+      bad += out[i] != want[i % 4];
+    tap_ok(err == SB_OK && D == 2 && bad == 0,
+           "file: frames 2, 0 of both signals are [2.5 3] [0.5 1] (%zu differ; %s)", bad, msg.text);
+    free(out);
+    out = NULL;
+  }
 
   snprintf(path, sizeof path, "%s/out0.npy", dir);
   write_file(path, 1, "not a dictionary at all", 0, 0);
@@ -416,6 +518,7 @@ int main(void)
     return tap_done();
   check_npy_reader(work);
   check_file_embedder(sig, work);
+  check_frame_selection(sig);
 
   /* The cmd: embedder's own temporary directories go to tmpdir, which
    * must be empty after every call. */
@@ -427,6 +530,7 @@ int main(void)
     if (tap_ok(chdir(script_dir) == 0 && access("embedder-stub.py", R_OK) == 0,
                "the stub embedder is in %s", script_dir)) {
       check_cmd_success(sig, tmpdir);
+      check_cmd_frames(sig, tmpdir);
       check_cmd_stdout(sig, tmpdir, work);
       check_cmd_failures(sig, tmpdir);
       check_cmd_bad_setup(sig, tmpdir);

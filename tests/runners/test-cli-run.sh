@@ -84,6 +84,18 @@ ok $? "no orphan frame rows"
 # help and version
 "$sepbench" --version | grep -q '^sepbench '
 ok $? "--version"
+"$sepbench" --version | grep -q '^OpenBLAS kernels: '
+ok $? "--version names the OpenBLAS kernels"
+OPENBLAS_CORETYPE=Haswell "$sepbench" --version | grep -q '^OpenBLAS kernels: Haswell (OPENBLAS_CORETYPE)'
+ok $? "a user's OPENBLAS_CORETYPE is kept"
+# Debian's OpenBLAS 0.3.21 falls back to Prescott on CPUs newer than it;
+# sepbench then re-executes itself with the kernels the CPU runs.
+kernels=$(env -u OPENBLAS_CORETYPE "$sepbench" --version | sed -n 's/^OpenBLAS kernels: //p')
+flags=$(grep -m1 '^flags' /proc/cpuinfo)
+want_not=none
+case " $flags " in *" avx2 "*" fma "*|*" fma "*" avx2 "*) want_not=Prescott ;; esac
+[ -n "$kernels" ] && [ "${kernels%% *}" != "$want_not" ]
+ok $? "OpenBLAS kernels without OPENBLAS_CORETYPE: $kernels (an AVX2 CPU never keeps Prescott)"
 for c in run eval leaderboard backends; do
   "$sepbench" $c --help >"$tmp/h" 2>&1 && grep -q 'example' "$tmp/h"
   ok $? "sepbench $c --help shows an example"
