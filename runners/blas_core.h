@@ -22,7 +22,8 @@
  * tolerance holds with either.
  *
  * Workload: once per process start.  Not thread-safe (setenv, exec): call
- * from main() before any thread exists.
+ * it first in main(), before the program starts threads of its own (an
+ * exec ends OpenBLAS's idle worker threads with the old image).
  */
 #ifndef SB_RUNNERS_BLAS_CORE_H
 #define SB_RUNNERS_BLAS_CORE_H
