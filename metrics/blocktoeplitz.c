@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "metrics/blocktoeplitz.h"
+#include "metrics/vectorize.h"
 
 /* LAPACK (Fortran ABI) as shipped by OpenBLAS. */
 void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t l_uplo);
@@ -31,19 +32,11 @@ void dgelsd_(const int *m, const int *n, const int *nrhs, double *a, const int *
              const int *lwork, int *iwork, int *info);
 
 #ifdef _OPENMP
-#define SB_SIMD _Pragma("omp simd")
 #define SB_SIMD_SUM _Pragma("omp simd reduction(+:sum)")
 #define SB_SIMD_SUM4 _Pragma("omp simd reduction(+:s0, s1, s2, s3)")
 #else
-#define SB_SIMD
 #define SB_SIMD_SUM
 #define SB_SIMD_SUM4
-#endif
-
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && defined(__linux__)
-#define SB_CLONES __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
-#else
-#define SB_CLONES
 #endif
 
 /* How a factor was obtained. */

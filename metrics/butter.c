@@ -17,18 +17,7 @@
 #include <string.h>
 
 #include "metrics/butter.h"
-
-#ifdef _OPENMP
-#define SB_SIMD _Pragma("omp simd")
-#else
-#define SB_SIMD
-#endif
-
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && defined(__linux__)
-#define SB_CLONES __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
-#else
-#define SB_CLONES
-#endif
+#include "metrics/vectorize.h"
 
 /* Filters (or signals) run side by side, one per vector lane, by the
  * batch entry points; every lane does exactly the scalar arithmetic. */

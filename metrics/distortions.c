@@ -36,19 +36,8 @@
 
 #include "metrics/butter.h"
 #include "metrics/distortions.h"
+#include "metrics/vectorize.h"
 #include "metrics/phasevocoder.h"
-
-#ifdef _OPENMP
-#define SB_SIMD _Pragma("omp simd")
-#else
-#define SB_SIMD
-#endif
-
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && defined(__linux__)
-#define SB_CLONES __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
-#else
-#define SB_CLONES
-#endif
 
 #define SR 16000.0
 /* PM frames per work item: their pitch shifts are resampled together. */

@@ -20,19 +20,12 @@
 #include <string.h>
 
 #include "metrics/loudness.h"
+#include "metrics/vectorize.h"
 
 #ifdef _OPENMP
-#define SB_SIMD _Pragma("omp simd")
 #define SB_SIMD_SCAN _Pragma("omp simd reduction(+:nan_sum) reduction(max:amax)")
 #else
-#define SB_SIMD
 #define SB_SIMD_SCAN
-#endif
-
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && defined(__linux__)
-#define SB_CLONES __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
-#else
-#define SB_CLONES
 #endif
 
 /* Signals filtered side by side by sb_loudness_normalize_rows, and the

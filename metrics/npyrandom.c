@@ -16,20 +16,13 @@
 #include <stdlib.h>
 
 #include "metrics/npyrandom.h"
+#include "metrics/vectorize.h"
 
 enum { MT_N = 624, MT_M = 397 };
 
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && defined(__linux__)
-#define SB_CLONES __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
-#else
-#define SB_CLONES
-#endif
-
 #ifdef _OPENMP
-#define SB_SIMD _Pragma("omp simd")
 #define SB_SIMD_SAFELEN _Pragma("omp simd safelen(128)")
 #else
-#define SB_SIMD
 #define SB_SIMD_SAFELEN
 #endif
 

@@ -23,18 +23,7 @@
 #include <soxr.h>
 
 #include "metrics/phasevocoder.h"
-
-#ifdef _OPENMP
-#define SB_SIMD _Pragma("omp simd")
-#else
-#define SB_SIMD
-#endif
-
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && defined(__linux__)
-#define SB_CLONES __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
-#else
-#define SB_CLONES
-#endif
+#include "metrics/vectorize.h"
 
 /* Impulse responses per libsoxr stream when building a resampling matrix:
  * the channels of one multi-channel resampler (each channel is resampled

@@ -1,0 +1,30 @@
+/*
+ * metrics/vectorize.h — the two vectorisation macros the metric kernels
+ * share (no functions; included by .c files only).
+ *
+ * SB_SIMD    before a loop: "#pragma omp simd" under OpenMP (the loop's
+ *            iterations are independent), nothing otherwise.
+ * SB_CLONES  before a function: GCC function multiversioning on x86-64
+ *            Linux, one clone each for baseline x86-64, x86-64-v3 (AVX2,
+ *            FMA) and x86-64-v4 (AVX-512), picked once at load time by the
+ *            CPU (ifunc); nothing elsewhere.  Every clone computes the same
+ *            operations in the same order (no -ffast-math), so results do
+ *            not depend on the clone beyond what FMA contraction allows;
+ *            the reference tolerances hold for each.
+ */
+#ifndef SB_METRICS_VECTORIZE_H
+#define SB_METRICS_VECTORIZE_H
+
+#ifdef _OPENMP
+#define SB_SIMD _Pragma("omp simd")
+#else
+#define SB_SIMD
+#endif
+
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && defined(__linux__)
+#define SB_CLONES __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
+#else
+#define SB_CLONES
+#endif
+
+#endif /* SB_METRICS_VECTORIZE_H */
