@@ -364,6 +364,35 @@ static void proj_work_free(proj_work *w)
   free(w->kept);
 }
 
+/* Per-thread chunk buffers of every reference of s and one estimate. */
+typedef struct pair_buf {
+  chunk_buf ref, est;
+} pair_buf;
+
+static sb_err pair_buf_init(pair_buf *b, const sb_sisdr *s, const sb_sources *est)
+{
+  sb_err err = chunk_buf_init(&b->ref, &s->ref, s->n_src);
+  return err == SB_OK ? chunk_buf_init(&b->est, est, 1) : err;
+}
+
+static void pair_buf_free(pair_buf *b)
+{
+  chunk_buf_free(&b->ref);
+  chunk_buf_free(&b->est);
+}
+
+/* Loads chunk q of every reference and of estimate e of est into b;
+ * *len is its length in samples. */
+static sb_err pair_load(pair_buf *b, const sb_sisdr *s, const sb_sources *est, int e, int64_t q,
+                        int64_t *len)
+{
+  int64_t begin = q * SB_SI_CHUNK;
+  sb_err err;
+  *len = s->n_samples - begin < SB_SI_CHUNK ? s->n_samples - begin : SB_SI_CHUNK;
+  err = load_chunk(&s->ref, 0, s->n_src, begin, *len, b->ref.scratch, b->ref.ptr);
+  return err == SB_OK ? load_chunk(est, e, 1, begin, *len, b->est.scratch, b->est.ptr) : err;
+}
+
 /* Cross products of estimate e of the view est with every reference, per
  * channel (block c, channel offsets) and stacked (block C):
  * out[b * (J + 1) + k] = <s_k - off, s_hat - off_e>,
@@ -379,24 +408,19 @@ static sb_err cross_products(const sb_sisdr *s, const sb_sources *est, int e,
     return SB_ENOMEM;
 #pragma omp parallel
   {
-    chunk_buf rb = {NULL, NULL}, eb = {NULL, NULL};
-    sb_err terr = chunk_buf_init(&rb, &s->ref, J);
-    if (terr == SB_OK)
-      terr = chunk_buf_init(&eb, est, 1);
+    pair_buf pb = {{NULL, NULL}, {NULL, NULL}};
+    sb_err terr = pair_buf_init(&pb, s, est);
 #pragma omp for schedule(static)
       for (int64_t q = 0; q < s->n_chunks; q++) {
-        int64_t begin = q * SB_SI_CHUNK;
-        int64_t len = s->n_samples - begin < SB_SI_CHUNK ? s->n_samples - begin : SB_SI_CHUNK;
+        int64_t len = 0;
         double *slot = part + (size_t)q * per_chunk;
         if (terr == SB_OK)
-          terr = load_chunk(&s->ref, 0, J, begin, len, rb.scratch, rb.ptr);
-        if (terr == SB_OK)
-          terr = load_chunk(est, e, 1, begin, len, eb.scratch, eb.ptr);
+          terr = pair_load(&pb, s, est, e, q, &len);
         for (int c = 0; c < C && terr == SB_OK; c++) {
-          const double *ec = eb.ptr[c];
+          const double *ec = pb.est.ptr[c];
           double *row = slot + (size_t)c * width, *st = slot + (size_t)C * width;
           for (int k = 0; k < J; k++) {
-            const double *x = rb.ptr[k * C + c];
+            const double *x = pb.ref.ptr[k * C + c];
             row[k] = dot_off(x, s->off_chan[k * C + c], ec, est_off_chan[c], len);
             if (s->zero_mean)
               st[k] += dot_off(x, s->off_st[k], ec, est_off_st, len);
@@ -407,8 +431,7 @@ static sb_err cross_products(const sb_sisdr *s, const sb_sources *est, int e,
         }
       }
     keep_error(&err, terr);
-    chunk_buf_free(&rb);
-    chunk_buf_free(&eb);
+    pair_buf_free(&pb);
   }
   if (err != SB_OK) {
     free(part);
@@ -532,35 +555,29 @@ sb_err sb_sisdr_eval_view(const sb_sisdr *s, int target, const sb_sources *est, 
   err = SB_OK;
 #pragma omp parallel
   {
-    chunk_buf rb = {NULL, NULL}, eb = {NULL, NULL};
+    pair_buf pb = {{NULL, NULL}, {NULL, NULL}};
     double *buf = malloc(SB_SI_CHUNK * sizeof *buf);
-    sb_err terr = chunk_buf_init(&rb, &s->ref, J);
-    if (terr == SB_OK)
-      terr = chunk_buf_init(&eb, est, 1);
+    sb_err terr = pair_buf_init(&pb, s, est);
     if (terr == SB_OK && !buf)
       terr = SB_ENOMEM;
 #pragma omp for schedule(static)
       for (int64_t q = 0; q < s->n_chunks; q++) {
-        int64_t begin = q * SB_SI_CHUNK;
-        int64_t len = s->n_samples - begin < SB_SI_CHUNK ? s->n_samples - begin : SB_SI_CHUNK;
+        int64_t len = 0;
         double *slot = part + (size_t)q * ((size_t)C + 1) * 3;
         if (terr == SB_OK)
-          terr = load_chunk(&s->ref, 0, J, begin, len, rb.scratch, rb.ptr);
-        if (terr == SB_OK)
-          terr = load_chunk(est, e, 1, begin, len, eb.scratch, eb.ptr);
+          terr = pair_load(&pb, s, est, e, q, &len);
         for (int c = 0; c < C && terr == SB_OK; c++) {
           residual_coef st = {proj[C].alpha, coef + (size_t)C * (size_t)J, s->off_st, 1, est_off_st};
           residual_coef ch = {proj[c].alpha, coef + (size_t)c * (size_t)J, s->off_chan + c, C,
                               est_off_chan[c]};
           if (ok[C] && stacked)
-            residual_chunk(s, target, c, rb.ptr, eb.ptr[c], len, &st, buf, slot + (size_t)C * 3);
+            residual_chunk(s, target, c, pb.ref.ptr, pb.est.ptr[c], len, &st, buf, slot + (size_t)C * 3);
           if (ok[c] && per_chan)
-            residual_chunk(s, target, c, rb.ptr, eb.ptr[c], len, &ch, buf, slot + (size_t)c * 3);
+            residual_chunk(s, target, c, pb.ref.ptr, pb.est.ptr[c], len, &ch, buf, slot + (size_t)c * 3);
         }
       }
     keep_error(&err, terr);
-    chunk_buf_free(&rb);
-    chunk_buf_free(&eb);
+    pair_buf_free(&pb);
     free(buf);
   }
   if (err != SB_OK)
@@ -630,22 +647,17 @@ sb_err sb_sisdr_matrix(const sb_sisdr *s, const sb_sources *est, double *si_sdr)
     }
 #pragma omp parallel
     {
-      chunk_buf rb = {NULL, NULL}, eb = {NULL, NULL};
-      sb_err terr = chunk_buf_init(&rb, &s->ref, J);
-      if (terr == SB_OK)
-        terr = chunk_buf_init(&eb, est, 1);
+      pair_buf pb = {{NULL, NULL}, {NULL, NULL}};
+      sb_err terr = pair_buf_init(&pb, s, est);
 #pragma omp for schedule(static)
       for (int64_t q = 0; q < s->n_chunks; q++) {
-        int64_t begin = q * SB_SI_CHUNK;
-        int64_t len = s->n_samples - begin < SB_SI_CHUNK ? s->n_samples - begin : SB_SI_CHUNK;
+        int64_t len = 0;
         if (terr == SB_OK)
-          terr = load_chunk(&s->ref, 0, J, begin, len, rb.scratch, rb.ptr);
-        if (terr == SB_OK)
-          terr = load_chunk(est, e, 1, begin, len, eb.scratch, eb.ptr);
+          terr = pair_load(&pb, s, est, e, q, &len);
         for (int j = 0; j < J && terr == SB_OK; j++) {
           double acc = 0.0;
           for (int c = 0; c < C; c++) {
-            const double *r = rb.ptr[j * C + c], *x = eb.ptr[c];
+            const double *r = pb.ref.ptr[j * C + c], *x = pb.est.ptr[c];
             double r_off = s->off_st[j], a = alpha[j], sum = 0.0;
 #pragma omp simd reduction(+ : sum)
             for (int64_t n = 0; n < len; n++) {
@@ -658,8 +670,7 @@ sb_err sb_sisdr_matrix(const sb_sisdr *s, const sb_sources *est, double *si_sdr)
         }
       }
       keep_error(&err, terr);
-      chunk_buf_free(&rb);
-      chunk_buf_free(&eb);
+      pair_buf_free(&pb);
     }
     if (err != SB_OK)
       goto done;

@@ -14,11 +14,11 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "runners/isolate.h"
 #include "tap.h"
+#include "tests/runners/cancel_later.h"
 
 typedef struct region {
   int64_t value;
@@ -55,16 +55,6 @@ static int quick(void *ctx, void *shared)
   (void)ctx;
   (void)shared;
   return 0;
-}
-
-/* Sets *flag after 0.3 s (the Ctrl-C of a run, from another thread). */
-static void *set_later(void *arg)
-{
-  volatile sig_atomic_t *flag = arg;
-  const struct timespec delay = {0, 300000000L};
-  nanosleep(&delay, NULL);
-  *flag = 1;
-  return NULL;
 }
 
 int main(void)
@@ -112,7 +102,7 @@ int main(void)
   tap_ok(st.wall_s >= 0.3 && st.wall_s < 3.0, "after the limit, not long after (%.3f s)", st.wall_s);
   tap_ok(r->value == 1, "the hanging child had started (its write is visible)");
 
-  tap_ok(pthread_create(&thread, NULL, set_later, (void *)&cancel) == 0, "a thread sets the cancel flag in 0.3 s");
+  tap_ok(pthread_create(&thread, NULL, cancel_later, (void *)&cancel) == 0, "a thread sets the cancel flag in 0.3 s");
   tap_ok(sb_isolate_run(iso, hang, NULL, 0, &cancel, &st, &msg) == SB_OK, "a hanging child without a limit");
   pthread_join(thread, NULL);
   tap_ok(st.cancelled == 1 && st.timed_out == 0 && st.signal == SIGKILL,

@@ -23,6 +23,7 @@
 
 #include "runners/plugin.h"
 #include "tap.h"
+#include "tests/runners/cancel_later.h"
 
 #define N_CHAN 2
 #define N_FRAMES 1000
@@ -88,15 +89,6 @@ static void check_msg(const sb_msg *msg, const char *want, const char *what)
 {
   if (!tap_ok(strcmp(msg->text, want) == 0, "%s: message", what))
     tap_diag("got:  %s\nwant: %s", msg->text, want);
-}
-
-static void *set_later(void *arg)
-{
-  volatile sig_atomic_t *flag = arg;
-  const struct timespec delay = {0, 300000000L};
-  nanosleep(&delay, NULL);
-  *flag = 1;
-  return NULL;
 }
 
 int main(void)
@@ -200,7 +192,7 @@ int main(void)
   check_msg(&msg, "backend faulty: cannot start: faulty: refusing to start as asked", "separate: refusal");
 
   request_init(rq, "Track A");
-  tap_ok(pthread_create(&thread, NULL, set_later, (void *)&cancel) == 0, "a thread sets the cancel flag in 0.3 s");
+  tap_ok(pthread_create(&thread, NULL, cancel_later, (void *)&cancel) == 0, "a thread sets the cancel flag in 0.3 s");
   t0 = now_s();
   err = sb_plugin_separate_isolated(plugin, "hang_in=separate", &rq->job, 0, &cancel, &msg);
   pthread_join(thread, NULL);
