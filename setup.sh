@@ -47,13 +47,19 @@ install_deps() {
   apt-get install -y -qq --no-install-recommends $missing
 }
 
-# build DIR [configure options...]
+# build DIR [configure options...]: configures DIR when it has no Makefile
+# or was configured with other options (config.status records them), then
+# builds it.
 build() {
   dir=$1
   shift
   [ -x configure ] || autoreconf -fi
   mkdir -p "$dir"
-  if [ ! -f "$dir/Makefile" ]; then
+  want=$(printf '%s ' "$@")
+  have=
+  [ -f "$dir/config.status" ] && have=$(cd "$dir" && ./config.status --config | tr -d "'")
+  if [ ! -f "$dir/Makefile" ] || [ "$(printf '%s' "$have" | tr -s ' ')" != "$(printf '%s' "$want" | sed 's/ $//' | tr -s ' ')" ]; then
+    say "configuring $dir: $want"
     (cd "$dir" && "$top/configure" "$@")
   fi
   make -C "$dir" -j"$jobs"

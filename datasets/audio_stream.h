@@ -1,6 +1,6 @@
 /*
  * datasets/audio_stream.h — streamed audio files: a group of files read on
- * demand through a metric view (metrics/sources.h, chan == NULL), so that
+ * demand through a metric view (common/sources.h, chan == NULL), so that
  * an evaluation holds a few blocks per file instead of whole tracks
  * (a 10-minute 4-source stereo track is 1.7 GB of float64 per group).
  *
@@ -35,7 +35,7 @@
 
 #include <stdint.h>
 #include "sepbench/error.h"
-#include "metrics/sources.h"
+#include "common/sources.h"
 
 typedef struct sb_audio_stream sb_audio_stream;
 

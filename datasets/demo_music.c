@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "datasets/audio.h"
-#include "datasets/paths.h"
+#include "common/paths.h"
 #include "datasets/stemset.h"
 
 /* Changing the songs, the plan or the rendering must change this stamp. */

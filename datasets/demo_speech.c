@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "datasets/audio.h"
-#include "datasets/paths.h"
+#include "common/paths.h"
 #include "datasets/rir.h"
 #include "datasets/stemset.h"
 

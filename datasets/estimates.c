@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "datasets/paths.h"
+#include "common/paths.h"
 
 sb_err sb_estimates_parse_layout(const char *name, sb_est_layout *out)
 {

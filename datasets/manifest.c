@@ -1,7 +1,7 @@
 /*
  * datasets/manifest.c — generic JSON and CSV suite manifests (see
- * manifest.h).  The JSON goes through datasets/json.c (RFC 8259, nesting
- * limited), the CSV through datasets/csv.c (RFC 4180); every id, name and
+ * manifest.h).  The JSON goes through common/json.c (RFC 8259, nesting
+ * limited), the CSV through common/csv.c (RFC 4180); every id, name and
  * path is checked before it reaches the suite, so a hostile manifest ends
  * in one clear message.
  */
@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "datasets/csv.h"
-#include "datasets/json.h"
-#include "datasets/paths.h"
+#include "common/csv.h"
+#include "common/json.h"
+#include "common/paths.h"
 
 /* Adds one track from already-checked texts; ref_names/ref_paths parallel. */
 static sb_err add_entry(sb_suite *s, const char *dir, const char *where, const char *id, const char *mixture,

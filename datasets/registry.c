@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "datasets/paths.h"
+#include "common/paths.h"
 
 static void free_entry(sb_registry_entry *e)
 {

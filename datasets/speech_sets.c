@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "datasets/csv.h"
-#include "datasets/json.h"
-#include "datasets/paths.h"
+#include "common/csv.h"
+#include "common/json.h"
+#include "common/paths.h"
 
 enum { MAX_DEPTH = 6 };
 

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "datasets/paths.h"
+#include "common/paths.h"
 
 static const char marker_name[] = ".complete";
 

@@ -24,11 +24,11 @@
 
 #include "datasets/demo_speech.h"
 #include "datasets/manifest.h"
-#include "datasets/paths.h"
+#include "common/paths.h"
 #include "datasets/registry.h"
 #include "datasets/speech_sets.h"
 #include "datasets/stem_mp4.h"
-#include "datasets/targets.h"
+#include "common/targets.h"
 #include "datasets/tiny_suite.h"
 #ifdef HAVE_FLUIDSYNTH
 #include "datasets/demo_music.h"

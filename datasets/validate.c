@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "datasets/audio.h"
-#include "datasets/paths.h"
+#include "common/paths.h"
 #include "datasets/stem_mp4.h"
 
 /* Prints one problem line and counts it. */

@@ -32,7 +32,7 @@
  *
  * Workload: one sb_bsseval per track (4 sources x 2 channels x 512 taps,
  * 3-10 min at 44.1 kHz), sb_bsseval_eval_pairs called once with the J (or
- * J x J) pairs.  Signals are read through their views (metrics/sources.h)
+ * J x J) pairs.  Signals are read through their views (common/sources.h)
  * in pieces, so with streamed views nothing of track length is held.
  * Memory: (J I)^2 L doubles per frame (262 KB for 4 stereo sources) in
  * framewise modes, and during a v4 call J I x (estimates x I) x L doubles
@@ -46,7 +46,7 @@
 
 #include <stdint.h>
 #include "sepbench/error.h"
-#include "metrics/sources.h"
+#include "common/sources.h"
 
 typedef enum sb_bss_mode { SB_BSS_V4 = 0, SB_BSS_V3 } sb_bss_mode;
 typedef enum sb_bss_crit { SB_CRIT_IMAGES = 0, SB_CRIT_SOURCES } sb_bss_crit;

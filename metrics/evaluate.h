@@ -74,7 +74,7 @@
 
 #include <stdint.h>
 #include "sepbench/error.h"
-#include "metrics/sources.h"
+#include "common/sources.h"
 #include "metrics/bsseval.h"
 #include "metrics/framing.h"
 

@@ -25,7 +25,7 @@
 
 #include <stdint.h>
 #include "sepbench/error.h"
-#include "metrics/sources.h"
+#include "common/sources.h"
 
 typedef struct sb_fftcorr sb_fftcorr;
 
@@ -37,7 +37,7 @@ sb_err sb_fftcorr_new(int max_lag, sb_fftcorr **out);
 /* Adds r_ij[l] (definition above) to out[(i * n_y + j) * n_lag + l + max_lag]
  * (n_lag = 2 max_lag + 1) for i < n_x, j < n_y, where x_i is channel x[i]
  * of the view xs and y_j channel y[j] of ys (flat channel indices
- * src * n_chan + c; in-memory or streamed views, metrics/sources.h).  Only
+ * src * n_chan + c; in-memory or streamed views, common/sources.h).  Only
  * samples inside [x0, x1) resp. [y0, y1) are read.  Empty ranges add
  * nothing.  sym = 1 declares that y is the same channel set as x: only
  * j >= i is computed and r_ji[l] = r_ij[-l] fills the rest, which is exact

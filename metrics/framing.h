@@ -33,7 +33,7 @@
 
 #include <stdint.h>
 #include "sepbench/error.h"
-#include "metrics/sources.h"
+#include "common/sources.h"
 
 /* Which frames become NaN when a signal is silent in them. */
 typedef enum sb_silent_rule { SB_SILENT_ALL = 0, SB_SILENT_PER_SOURCE } sb_silent_rule;
@@ -90,7 +90,7 @@ typedef struct sb_frame_stats {
  * count.  A NaN or infinite sample makes the energies of its pair
  * non-finite (callers use that as the finiteness check of the pass).
  * SB_EINVAL (shapes or indices inconsistent), SB_ENOMEM, the errors of a
- * streamed view's reader (metrics/sources.h).  *out is NULL on
+ * streamed view's reader (common/sources.h).  *out is NULL on
  * failure. */
 sb_err sb_frame_stats_compute(const sb_framing *f, const sb_sources *ref, const sb_sources *est,
                               const int *est_of_ref, sb_frame_stats **out);

@@ -40,7 +40,7 @@
 #define SB_METRICS_SISDR_H
 
 #include "sepbench/error.h"
-#include "metrics/sources.h"
+#include "common/sources.h"
 
 /* One set of scale-invariant values, dB. */
 typedef struct sb_si_values {

@@ -23,8 +23,8 @@
 
 #include "reports/export.h"
 
-#include "datasets/csv.h"
-#include "datasets/targets.h"
+#include "common/csv.h"
+#include "common/targets.h"
 
 static const char *const museval_keys[SB_MUSEVAL_N] = {"SDR", "SIR", "SAR", "ISR"};
 
@@ -279,7 +279,7 @@ static target_frames *item_target(item_frames *it, const char *name)
   return &it->targets[it->n++];
 }
 
-/* Targets in the canonical order (datasets/targets.h). */
+/* Targets in the canonical order (common/targets.h). */
 static int compare_targets(const void *a, const void *b)
 {
   const target_frames *x = a, *y = b;

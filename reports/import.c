@@ -3,7 +3,7 @@
  *
  * Reads the format of museval 0.4.1 (aggregate.py TrackStore; layout of
  * the sigsep-mus-2018 submissions repository: <method>/<subset>/<track>
- * .json) with datasets/json.c, turns each file into an sb_eval_result
+ * .json) with common/json.c, turns each file into an sb_eval_result
  * holding only frame values and stores it with sb_store_put_item.
  *
  * Workload: a directory walk (depth <= 3) and one parse + one transaction
@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "datasets/json.h"
+#include "common/json.h"
 #include "metrics/evaluate.h"
 #include "reports/import.h"
 

@@ -23,8 +23,8 @@
 
 #include "reports/leaderboard.h"
 
-#include "datasets/csv.h"
-#include "datasets/targets.h"
+#include "common/csv.h"
+#include "common/targets.h"
 
 struct sb_leaderboard {
   char *suite;     /* NULL = every suite */
@@ -382,7 +382,7 @@ static sb_err default_config(sb_store *s, const char *suite, const char *metric,
 
 /* ---------------------------------------------------------------- table */
 
-/* Columns in the canonical target order (datasets/targets.h). */
+/* Columns in the canonical target order (common/targets.h). */
 static int compare_targets(const void *a, const void *b)
 {
   return sb_target_cmp(*(const char *const *)a, *(const char *const *)b);

@@ -17,11 +17,11 @@
 #include <string.h>
 
 #include "datasets/audio_stream.h"
-#include "datasets/paths.h"
-#include "datasets/targets.h"
+#include "common/paths.h"
+#include "common/targets.h"
 #include "datasets/track_audio.h"
-#include "runners/result_json.h"
-#include "runners/result_table.h"
+#include "cli/result_json.h"
+#include "cli/result_table.h"
 #include "runners/signals.h"
 
 static const char *const audio_exts[] = {".wav", ".flac", ".ogg", ".mp3", ".WAV", ".FLAC"};

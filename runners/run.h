@@ -36,9 +36,9 @@ typedef struct sb_run_opts {
   const char *db_path;      /* NULL = "sepbench.db" */
   const char *backends;     /* comma-separated backend specs; NULL = "mixture,irm2":
                                NAME[:key=value,...]   a built-in (sepbench backends)
-                               plugin:PATH.so[:key=value,...]  a C plugin (runners/plugin.h)
-                               cmd:NAME               a command template (runners/backend_command.h)
-                               dir:PATH               estimates on disk (runners/backend_dir.h)
+                               plugin:PATH.so[:key=value,...]  a C plugin (backends/plugin.h)
+                               cmd:NAME               a command template (backends/command.h)
+                               dir:PATH               estimates on disk (backends/dir.h)
                              an item "key=value" continues the options of the spec before it */
   const char *backend_config; /* INI file of the cmd: backends; NULL = the default path */
   sb_est_layout est_layout; /* layout of the dir: backends (SB_EST_AUTO = 0 by default) */
@@ -55,7 +55,7 @@ typedef struct sb_run_opts {
   int force;                /* recompute items already stored */
   int plugin_in_process;    /* call plugins in this process (a crash ends it, nothing limits
                                its time); 0 = the start-up check of their options and each
-                               separation in a forked child (runners/plugin.h) */
+                               separation in a forked child (backends/plugin.h) */
   double plugin_timeout_s;  /* wall-clock limit of one isolated plugin call, seconds (<= 0:
                                none; default SB_PLUGIN_DEFAULT_TIMEOUT_S = 3600): the child
                                is killed, the item recorded as failed (SB_ETIMEOUT) */

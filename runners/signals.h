@@ -1,6 +1,6 @@
 /*
  * runners/signals.h — glue between audio buffers (datasets/audio.h) and the
- * metric views (metrics/sources.h): builds the sb_sources of references,
+ * metric views (common/sources.h): builds the sb_sources of references,
  * estimates and mixture of one item, and turns frame lengths given in
  * seconds into samples.
  */
@@ -10,7 +10,7 @@
 #include "sepbench/error.h"
 #include "datasets/audio.h"
 #include "metrics/evaluate.h"
-#include "metrics/sources.h"
+#include "common/sources.h"
 
 typedef struct sb_signals {
   sb_sources ref, est, mix;   /* mix.n_src == 0 when there is no mixture */

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "schemas/store.h"
+#include "common/revision.h"
 #include "schemas/sql_text.h"
 
 /* PRAGMA application_id of a sepbench store ("sepB"), set by 001_init.sql. */
@@ -361,7 +362,7 @@ sb_err sb_store_run_begin(sb_store *s, const sb_run_info *info, int64_t *run_id)
   if (err)
     return err;
   sqlite3_bind_text(st, 1, PACKAGE_VERSION, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, SB_GIT_REVISION[0] ? SB_GIT_REVISION : NULL, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, sb_git_revision()[0] ? sb_git_revision() : NULL, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 3, host[0] ? host : NULL, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 4, info->command, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 5, info->suite, -1, SQLITE_STATIC);

@@ -69,7 +69,7 @@ typedef struct sb_run_info {
 
 /* Records a new run with status 'running', started_at = now (UTC, ISO 8601
  * "YYYY-MM-DDTHH:MM:SS.sssZ"), sepbench_version = PACKAGE_VERSION,
- * git_revision = SB_GIT_REVISION (NULL when empty), host = gethostname().
+ * git_revision = sb_git_revision() (NULL when empty), host = gethostname().
  * info may be NULL.  SB_EINVAL (s or run_id NULL), SB_EDB. */
 sb_err sb_store_run_begin(sb_store *s, const sb_run_info *info, int64_t *run_id);
 

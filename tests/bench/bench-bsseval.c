@@ -11,7 +11,7 @@
  * memory (getrusage) next to the size of the float64 signals themselves,
  * and the median SDR/SIR over frames of source 0 as a sanity value.
  * Runs with the OpenBLAS kernels the sepbench command uses
- * (runners/blas_core.h).
+ * (common/blas_core.h).
  */
 #include <config.h>
 
@@ -24,7 +24,7 @@
 #include <time.h>
 
 #include "metrics/bsseval.h"
-#include "runners/blas_core.h"
+#include "common/blas_core.h"
 
 enum { N_SRC = 4 };
 

@@ -9,7 +9,7 @@
  * estimates' side and the manifold math, and the total.
  *
  * Runs with the OpenBLAS kernels the sepbench command uses
- * (runners/blas_core.h: re-executes itself with OPENBLAS_CORETYPE set when
+ * (common/blas_core.h: re-executes itself with OPENBLAS_CORETYPE set when
  * OpenBLAS fell back to Prescott on an AVX2 / AVX-512 CPU) and prints them.
  *
  * Usage: bench-pspm [seconds] [repeats]   (defaults 10, 3; best of repeats)
@@ -23,7 +23,7 @@
 
 #include "metrics/npyrandom.h"
 #include "metrics/pspm.h"
-#include "runners/blas_core.h"
+#include "common/blas_core.h"
 
 static double now_s(void)
 {

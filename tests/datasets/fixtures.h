@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 #include "datasets/audio.h"
-#include "datasets/paths.h"
+#include "common/paths.h"
 
 static int fx_remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {

@@ -14,8 +14,8 @@
 
 #include <stdint.h>
 #include "sepbench/error.h"
-#include "datasets/json.h"
-#include "metrics/sources.h"
+#include "common/json.h"
+#include "common/sources.h"
 
 typedef struct refcase {
   char *dir;            /* $SB_REFVECTORS/bss/<case> */
@@ -46,7 +46,7 @@ sb_err refcase_load(const char *name, refcase **out, sb_msg *msg);
 
 void refcase_free(refcase **c);
 
-/* A streamed view (metrics/sources.h) that reads the arrays of an
+/* A streamed view (common/sources.h) that reads the arrays of an
  * in-memory view, for checking that metrics give the same values through
  * a reader.  Requests outside the view's contract fail with SB_EINVAL.
  * With nan_at >= 0 sample nan_at of (signal 0, channel 0) reads as NaN;

@@ -28,7 +28,7 @@
 #endif
 
 #include "tap.h"
-#include "datasets/json.h"
+#include "common/json.h"
 #include "metrics/distortions.h"
 #include "metrics/loudness.h"
 #include "metrics/npyrandom.h"

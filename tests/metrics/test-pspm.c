@@ -22,11 +22,11 @@
 #include <cblas.h>
 
 #include "tap.h"
-#include "datasets/json.h"
+#include "common/json.h"
 #include "metrics/evaluate.h"
 #include "tests/metrics/refcase.h"
 #include "metrics/pspm.h"
-#include "runners/result_json.h"
+#include "cli/result_json.h"
 
 static double *read_wav(const char *path, size_t *n)
 {

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "datasets/json.h"
+#include "common/json.h"
 #include "metrics/evaluate.h"
 #include "reports/export.h"
 #include "reports/import.h"

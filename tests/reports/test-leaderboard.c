@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "datasets/json.h"
+#include "common/json.h"
 #include "reports/leaderboard.h"
 #include "schemas/store.h"
 #include "tap.h"

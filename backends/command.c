@@ -1,0 +1,696 @@
+/*
+ * backends/command.c — external separator programs run from an
+ * argv template (see backends/command.h for the config format).
+ *
+ * The design follows the MDX/SDX challenge harnesses and museval's
+ * estimates layout: the program sees plain audio files and writes one file
+ * per stem; sepbench does every conversion, so the program's rate and
+ * channel count never leak into the scores.  Templates are split into
+ * words once, when the file is read; per item only placeholders inside
+ * words are replaced, which is what keeps hostile track names inert.
+ */
+#include <config.h>
+
+#include "backends/command.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "datasets/audio.h"
+#include "datasets/track_audio.h"
+#include "backends/registry.h"
+#include "common/subprocess.h"
+
+#define MAX_STEMS 32
+
+struct sb_command_backend {
+  char *name;
+  char *command;  /* as written */
+  char **words;   /* argv template, n_words + NULL */
+  int n_words;
+  char *outputs;
+  int n_stems;
+  char *stem_names[MAX_STEMS];   /* program's names */
+  char *stem_targets[MAX_STEMS]; /* sepbench's targets */
+  int rate, channels;
+  double timeout_s;
+  int retries;
+  char *tmpdir;
+};
+
+/* Values of the placeholders for one item. */
+typedef struct template_vars {
+  const char *input, *outdir, *track, *stem;
+  char rate[16], channels[16];
+} template_vars;
+
+void sb_command_backend_free(sb_command_backend **cb)
+{
+  sb_command_backend *c;
+
+  if (!cb || !*cb)
+    return;
+  c = *cb;
+  free(c->name);
+  free(c->command);
+  for (int i = 0; c->words && i < c->n_words; i++)
+    free(c->words[i]);
+  free(c->words);
+  free(c->outputs);
+  for (int i = 0; i < c->n_stems; i++) {
+    free(c->stem_names[i]);
+    free(c->stem_targets[i]);
+  }
+  free(c->tmpdir);
+  free(c);
+  *cb = NULL;
+}
+
+const char *sb_command_backend_command(const sb_command_backend *cb)
+{
+  return cb ? cb->command : NULL;
+}
+
+sb_err sb_command_backend_default_config(char *buf, size_t len)
+{
+  const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+  int n;
+
+  if (xdg && xdg[0] == '/')
+    n = snprintf(buf, len, "%s/sepbench/backends.ini", xdg);
+  else if (home && *home)
+    n = snprintf(buf, len, "%s/.config/sepbench/backends.ini", home);
+  else
+    return SB_ENOTFOUND;
+  return n < 0 || (size_t)n >= len ? SB_EINVAL : SB_OK;
+}
+
+/* ---- templates --------------------------------------------------------- */
+
+/* Checks the placeholders of text: each "{name}" must be in allowed (a
+ * list like "input outdir track rate channels"); "{{" and "}}" are
+ * literal.  Writes the offending piece into bad (size 64) on failure. */
+static int template_ok(const char *text, const char *allowed, char *bad)
+{
+  for (const char *p = text; *p; p++) {
+    if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
+      p++;
+      continue;
+    }
+    if (*p == '}') {
+      snprintf(bad, 64, "unbalanced '}'");
+      return 0;
+    }
+    if (*p == '{') {
+      const char *close = strchr(p, '}');
+      const char *word = allowed;
+      size_t len;
+      int known = 0;
+      if (!close) {
+        snprintf(bad, 64, "unbalanced '{'");
+        return 0;
+      }
+      len = (size_t)(close - p - 1);
+      while (*word && !known) {
+        const size_t word_len = strcspn(word, " ");
+        known = word_len == len && len > 0 && strncmp(word, p + 1, len) == 0;
+        word += word_len + (word[word_len] == ' ');
+      }
+      if (!known) {
+        snprintf(bad, 64, "unknown placeholder {%.*s}", (int)(len > 40 ? 40 : len), p + 1);
+        return 0;
+      }
+      p = close;
+    }
+  }
+  return 1;
+}
+
+/* Expands a checked template; NULL on ENOMEM. */
+static char *template_expand(const char *text, const template_vars *v)
+{
+  size_t cap = strlen(text) + 1, used = 0;
+  char *out;
+  struct {
+    const char *key, *value;
+  } const table[] = {{"input", v->input},     {"outdir", v->outdir},        {"track", v->track},
+                     {"stem", v->stem},       {"rate", v->rate},            {"channels", v->channels}};
+
+  for (size_t k = 0; k < sizeof table / sizeof *table; k++)
+    if (table[k].value && strstr(text, table[k].key))
+      cap += strlen(table[k].value) * (strlen(text) / (strlen(table[k].key) + 2) + 1);
+  out = malloc(cap);
+  if (!out)
+    return NULL;
+  for (const char *p = text; *p; p++) {
+    if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
+      out[used++] = *p++;
+      continue;
+    }
+    if (*p == '{') {
+      const char *close = strchr(p, '}');
+      const size_t len = (size_t)(close - p - 1);
+      for (size_t k = 0; k < sizeof table / sizeof *table; k++)
+        if (strlen(table[k].key) == len && strncmp(table[k].key, p + 1, len) == 0 && table[k].value) {
+          const size_t vlen = strlen(table[k].value);
+          memcpy(out + used, table[k].value, vlen);
+          used += vlen;
+        }
+      p = close;
+      continue;
+    }
+    out[used++] = *p;
+  }
+  out[used] = '\0';
+  return out;
+}
+
+/* Splits a command into words ('...' literal, "..." grouping, backslash
+ * escapes outside '...').  SB_EFORMAT on an unbalanced quote. */
+static sb_err split_words(const char *text, char ***words_out, int *n_out)
+{
+  const size_t len = strlen(text);
+  char **words = calloc(len / 2 + 2, sizeof *words);
+  char *word = NULL;
+  int n = 0;
+  const char *p = text;
+
+  if (!words)
+    return SB_ENOMEM;
+  while (*p) {
+    size_t used = 0;
+    char quote = 0;
+    while (*p == ' ' || *p == '\t')
+      p++;
+    if (!*p)
+      break;
+    word = malloc(len + 1);
+    if (!word)
+      goto nomem;
+    while (*p && (quote || (*p != ' ' && *p != '\t'))) {
+      if (quote == '\'' && *p == '\'') {
+        quote = 0;
+      } else if (quote == '\'') {
+        word[used++] = *p;
+      } else if (*p == '\\' && p[1]) {
+        word[used++] = *++p;
+      } else if (quote == '"' && *p == '"') {
+        quote = 0;
+      } else if (!quote && (*p == '\'' || *p == '"')) {
+        quote = *p;
+      } else {
+        word[used++] = *p;
+      }
+      p++;
+    }
+    if (quote) {
+      free(word);
+      goto unbalanced;
+    }
+    word[used] = '\0';
+    words[n++] = word;
+    word = NULL;
+  }
+  *words_out = words;
+  *n_out = n;
+  return SB_OK;
+unbalanced:
+  for (int i = 0; i < n; i++)
+    free(words[i]);
+  free(words);
+  return SB_EFORMAT;
+nomem:
+  for (int i = 0; i < n; i++)
+    free(words[i]);
+  free(words);
+  return SB_ENOMEM;
+}
+
+/* ---- the config file --------------------------------------------------- */
+
+static char *trim(char *s)
+{
+  char *end;
+  while (*s == ' ' || *s == '\t')
+    s++;
+  end = s + strlen(s);
+  while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
+    *--end = '\0';
+  return s;
+}
+
+/* Parses "stem, stem=target, ..." into cb. */
+static sb_err parse_stems(sb_command_backend *cb, char *value, const char *where, sb_msg *msg)
+{
+  char *save = NULL;
+  for (char *item = strtok_r(value, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+    char *eq = strchr(item, '='), *stem, *target;
+    if (eq)
+      *eq = '\0';
+    stem = trim(item);
+    target = eq ? trim(eq + 1) : stem;
+    if (!*stem || !*target)
+      return sb_msg_set(msg, SB_EFORMAT, "%s: stems: empty stem or target name", where);
+    if (cb->n_stems == MAX_STEMS)
+      return sb_msg_set(msg, SB_EFORMAT, "%s: stems: more than %d", where, MAX_STEMS);
+    for (int i = 0; i < cb->n_stems; i++)
+      if (strcmp(cb->stem_targets[i], target) == 0)
+        return sb_msg_set(msg, SB_EFORMAT, "%s: stems: target '%s' given twice", where, target);
+    cb->stem_names[cb->n_stems] = strdup(stem);
+    cb->stem_targets[cb->n_stems] = strdup(target);
+    cb->n_stems++;
+    if (!cb->stem_names[cb->n_stems - 1] || !cb->stem_targets[cb->n_stems - 1])
+      return sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", where);
+  }
+  return SB_OK;
+}
+
+/* Parses a number in [min, max] (whole when integer). */
+static sb_err parse_number(const char *value, double min, double max, int integer, double *out, const char *where,
+                           const char *key, sb_msg *msg)
+{
+  char *stop;
+  double v = strtod(value, &stop);
+  if (stop == value || *stop != '\0' || v < min || v > max || (integer && v != (double)(long long)v))
+    return sb_msg_set(msg, SB_EFORMAT, "%s: %s = '%s': expected a%s number in [%g, %g]", where, key, value,
+                      integer ? " whole" : "", min, max);
+  *out = v;
+  return SB_OK;
+}
+
+/* Applies one key of the wanted section.  seen: bit per key. */
+static sb_err apply_key(sb_command_backend *cb, const char *key, char *value, unsigned *seen, const char *where,
+                        sb_msg *msg)
+{
+  static const char *const keys[] = {"command", "outputs", "stems", "rate", "channels", "timeout", "retries", "tmpdir"};
+  char bad[64];
+  double number;
+  unsigned k;
+  sb_err err;
+
+  for (k = 0; k < sizeof keys / sizeof *keys; k++)
+    if (strcmp(key, keys[k]) == 0)
+      break;
+  if (k == sizeof keys / sizeof *keys)
+    return sb_msg_set(msg, SB_EFORMAT,
+                      "%s: unknown key '%s' (known: command, outputs, stems, rate, channels, timeout, retries, tmpdir)",
+                      where, key);
+  if (*seen & (1u << k))
+    return sb_msg_set(msg, SB_EFORMAT, "%s: key '%s' given twice", where, key);
+  *seen |= 1u << k;
+  switch (k) {
+  case 0:
+    if (!template_ok(value, "input outdir track rate channels", bad))
+      return sb_msg_set(msg, SB_EFORMAT, "%s: command: %s", where, bad);
+    cb->command = strdup(value);
+    if (!cb->command)
+      return SB_ENOMEM;
+    err = split_words(value, &cb->words, &cb->n_words);
+    if (err == SB_EFORMAT)
+      return sb_msg_set(msg, err, "%s: command: unbalanced quote", where);
+    if (err)
+      return err;
+    if (cb->n_words == 0)
+      return sb_msg_set(msg, SB_EFORMAT, "%s: command is empty", where);
+    return SB_OK;
+  case 1:
+    if (!template_ok(value, "outdir track stem rate channels", bad))
+      return sb_msg_set(msg, SB_EFORMAT, "%s: outputs: %s", where, bad);
+    if (!strstr(value, "{stem}"))
+      return sb_msg_set(msg, SB_EFORMAT, "%s: outputs must contain {stem}", where);
+    cb->outputs = strdup(value);
+    return cb->outputs ? SB_OK : SB_ENOMEM;
+  case 2:
+    return parse_stems(cb, value, where, msg);
+  case 3:
+    err = parse_number(value, 1000, 768000, 1, &number, where, key, msg);
+    cb->rate = (int)number;
+    return err;
+  case 4:
+    err = parse_number(value, 1, 2, 1, &number, where, key, msg);
+    cb->channels = (int)number;
+    return err;
+  case 5:
+    return parse_number(value, 0.001, 1e7, 0, &cb->timeout_s, where, key, msg);
+  case 6:
+    err = parse_number(value, 0, 10, 1, &number, where, key, msg);
+    cb->retries = (int)number;
+    return err;
+  default:
+    cb->tmpdir = strdup(value);
+    return cb->tmpdir ? SB_OK : SB_ENOMEM;
+  }
+}
+
+/* Reads the file line by line; fills cb from section [backend name]. */
+static sb_err parse_file(FILE *f, const char *path, const char *name, sb_command_backend *cb, sb_msg *msg)
+{
+  char *line = NULL, sections[512] = "", where[PATH_MAX + 32];
+  size_t cap = 0, sections_used = 0;
+  int in_section = 0, found = 0, line_no = 0;
+  unsigned seen = 0;
+  sb_err err = SB_OK;
+
+  while (!err && getline(&line, &cap, f) >= 0) {
+    char *s = trim(line), *eq;
+    line_no++;
+    snprintf(where, sizeof where, "%s:%d", path, line_no);
+    if (!*s || *s == '#' || *s == ';')
+      continue;
+    if (*s == '[') {
+      char *close = strchr(s, ']'), *section;
+      if (!close || close[1] != '\0') {
+        err = sb_msg_set(msg, SB_EFORMAT, "%s: section header without ']'", where);
+        break;
+      }
+      *close = '\0';
+      section = trim(s + 1);
+      if (strncmp(section, "backend", 7) != 0 || (section[7] != ' ' && section[7] != '\t')) {
+        err = sb_msg_set(msg, SB_EFORMAT, "%s: expected [backend NAME], got [%s]", where, section);
+        break;
+      }
+      section = trim(section + 7);
+      in_section = strcmp(section, name) == 0;
+      if (in_section && found) {
+        err = sb_msg_set(msg, SB_EFORMAT, "%s: [backend %s] defined twice", where, name);
+        break;
+      }
+      found |= in_section;
+      if (sections_used < sizeof sections)
+        sections_used += (size_t)snprintf(sections + sections_used, sizeof sections - sections_used, "%s%s",
+                                          sections_used ? ", " : "", section);
+      continue;
+    }
+    eq = strchr(s, '=');
+    if (!eq) {
+      err = sb_msg_set(msg, SB_EFORMAT, "%s: expected key = value", where);
+      break;
+    }
+    *eq = '\0';
+    if (in_section)
+      err = apply_key(cb, trim(s), trim(eq + 1), &seen, where, msg);
+  }
+  free(line);
+  if (err)
+    return err == SB_ENOMEM ? sb_msg_set(msg, err, "%s: out of memory", path) : err;
+  if (!found)
+    return sb_msg_set(msg, SB_ENOTFOUND, "%s: no section [backend %s] (sections: %s)", path, name,
+                      sections[0] ? sections : "none");
+  if (!cb->command || !cb->outputs || !cb->rate || !cb->channels)
+    return sb_msg_set(msg, SB_EFORMAT, "%s: [backend %s] needs command, outputs, rate and channels", path, name);
+  return SB_OK;
+}
+
+sb_err sb_command_backend_load(const char *config_path, const char *name, sb_command_backend **out, sb_msg *msg)
+{
+  sb_command_backend *cb = NULL;
+  char default_path[PATH_MAX];
+  FILE *f = NULL;
+  sb_err err;
+
+  if (!out || !name || !*name)
+    return sb_msg_set(msg, SB_EINVAL, "cmd: no backend name (expected cmd:NAME)");
+  *out = NULL;
+  if (!config_path) {
+    if (sb_command_backend_default_config(default_path, sizeof default_path) != SB_OK)
+      return sb_msg_set(msg, SB_ENOTFOUND, "cmd:%s: no config file (give --backend-config PATH; HOME is not set)",
+                        name);
+    config_path = default_path;
+  }
+  f = fopen(config_path, "r");
+  if (!f)
+    return sb_msg_set(msg, SB_EIO, "%s: cannot read the backend config for cmd:%s: %s", config_path, name,
+                      strerror(errno));
+  cb = calloc(1, sizeof *cb);
+  if (!cb) {
+    err = sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", config_path);
+    goto fail;
+  }
+  cb->timeout_s = 3600;
+  cb->name = strdup(name);
+  if (!cb->name) {
+    err = sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", config_path);
+    goto fail;
+  }
+  err = parse_file(f, config_path, name, cb, msg);
+  if (err)
+    goto fail;
+  fclose(f);
+  *out = cb;
+  return SB_OK;
+fail:
+  fclose(f);
+  sb_command_backend_free(&cb);
+  return err;
+}
+
+/* ---- one item ---------------------------------------------------------- */
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+  (void)st;
+  (void)type;
+  (void)ftw;
+  return remove(path);
+}
+
+static void remove_tree(const char *path)
+{
+  nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A new buffer with n_chan channels: a copy, a mean (downmix to mono), or a
+ * mono signal copied to every channel.  SB_ECHAN otherwise. */
+static sb_err convert_channels(const sb_audio *in, int n_chan, sb_audio **out)
+{
+  sb_err err;
+
+  *out = NULL;
+  if (in->n_chan != n_chan && n_chan != 1 && in->n_chan != 1)
+    return SB_ECHAN;
+  err = sb_audio_new(out, n_chan, in->n_frames, in->rate);
+  if (err)
+    return err;
+  for (int c = 0; c < n_chan; c++) {
+    double *y = sb_audio_chan(*out, c);
+    if (in->n_chan == n_chan) {
+      memcpy(y, sb_audio_chan(in, c), (size_t)in->n_frames * sizeof *y);
+    } else if (in->n_chan == 1) {
+      memcpy(y, in->data, (size_t)in->n_frames * sizeof *y);
+    } else {
+      for (int k = 0; k < in->n_chan; k++) {
+        const double *x = sb_audio_chan(in, k);
+        for (int64_t i = 0; i < in->n_frames; i++)
+          y[i] += x[i];
+      }
+      for (int64_t i = 0; i < in->n_frames; i++)
+        y[i] /= in->n_chan;
+    }
+  }
+  return SB_OK;
+}
+
+/* Converts a to (n_chan, rate) into *out (a new buffer). */
+static sb_err convert(const sb_audio *a, int n_chan, int rate, sb_audio **out, sb_msg *msg)
+{
+  sb_audio *mixed = NULL;
+  sb_err err = convert_channels(a, n_chan, &mixed);
+
+  *out = NULL;
+  if (err == SB_ECHAN)
+    return sb_msg_set(msg, err, "%d channels cannot be converted to %d", a->n_chan, n_chan);
+  if (err)
+    return err;
+  if (mixed->rate == rate) {
+    *out = mixed;
+    return SB_OK;
+  }
+  err = sb_audio_resample(mixed, rate, out, msg);
+  sb_audio_free(&mixed);
+  return err;
+}
+
+/* Writes the converted mixture to path. */
+static sb_err write_input(const sb_command_backend *cb, const sb_separation *job, const char *path, sb_msg *msg)
+{
+  sb_audio *mix = NULL, *converted = NULL;
+  sb_err err = sb_audio_new(&mix, job->n_chan, job->n_frames, job->rate);
+
+  if (err)
+    return err;
+  memcpy(mix->data, job->mix, (size_t)job->n_chan * (size_t)job->n_frames * sizeof *mix->data);
+  err = convert(mix, cb->channels, cb->rate, &converted, msg);
+  if (!err)
+    err = sb_audio_write(path, converted, SB_FLOAT32, msg);
+  sb_audio_free(&mix);
+  sb_audio_free(&converted);
+  return err;
+}
+
+/* Reads the output of the program's stem into est (converted, fitted). */
+static sb_err read_output(const sb_command_backend *cb, const sb_separation *job, const template_vars *base,
+                          const char *stem, double *est, sb_msg *msg)
+{
+  template_vars v = *base;
+  sb_audio *raw = NULL, *fitted = NULL;
+  char *path;
+  int64_t refit;
+  sb_err err;
+
+  v.stem = stem;
+  path = template_expand(cb->outputs, &v);
+  if (!path)
+    return SB_ENOMEM;
+  if (access(path, F_OK) != 0) {
+    err = sb_msg_set(msg, SB_EFORMAT, "missing output for stem '%s': %s", stem, path);
+    goto done;
+  }
+  err = sb_audio_read(path, &raw, msg);
+  if (err) {
+    err = SB_EFORMAT;
+    goto done;
+  }
+  err = convert(raw, job->n_chan, job->rate, &fitted, msg);
+  if (err) {
+    if (err == SB_ECHAN)
+      sb_msg_set(msg, err, "%s: %d channels, the track has %d", path, raw->n_chan, job->n_chan);
+    goto done;
+  }
+  err = sb_track_audio_fit_estimate(fitted, path, job->rate, job->n_chan, job->n_frames, &refit, msg);
+  if (err)
+    goto done;
+  memcpy(est, fitted->data, (size_t)job->n_chan * (size_t)job->n_frames * sizeof *est);
+done:
+  sb_audio_free(&raw);
+  sb_audio_free(&fitted);
+  free(path);
+  return err;
+}
+
+/* One attempt: run the program, read every target's output. */
+static sb_err attempt(const sb_command_backend *cb, const sb_separation *job, const template_vars *vars,
+                      const int *stem_of_target, const volatile sig_atomic_t *cancel, sb_msg *msg)
+{
+  char **argv = calloc((size_t)cb->n_words + 1, sizeof *argv);
+  sb_subprocess_result *res = malloc(sizeof *res);
+  char how[600];
+  sb_err err = SB_OK;
+
+  if (!argv || !res) {
+    err = SB_ENOMEM;
+    goto done;
+  }
+  for (int i = 0; i < cb->n_words; i++) {
+    argv[i] = template_expand(cb->words[i], vars);
+    if (!argv[i]) {
+      err = SB_ENOMEM;
+      goto done;
+    }
+  }
+  err = sb_subprocess_run(argv, NULL, cb->timeout_s, cancel, res, msg);
+  if (err)
+    goto done;
+  if (res->timed_out || !res->exited || res->exit_status != 0) {
+    sb_subprocess_describe(res, cb->timeout_s, how, sizeof how);
+    err = sb_msg_set(msg, res->timed_out ? SB_ETIMEOUT : SB_EBACKEND, "%s", how);
+    goto done;
+  }
+  for (int t = 0; !err && t < job->n_targets; t++)
+    err = read_output(cb, job, vars, cb->n_stems ? cb->stem_names[stem_of_target[t]] : job->targets[t], job->est[t],
+                      msg);
+  if (err && res->stderr_tail[0]) {
+    /* Add what the program said: it may explain the bad output. */
+    char text[sizeof msg->text];
+    snprintf(text, sizeof text, "%s", msg->text);
+    res->exit_status = 0;
+    sb_subprocess_describe(res, cb->timeout_s, how, sizeof how);
+    sb_msg_set(msg, err, "%s (program: %s)", text, how);
+  }
+done:
+  for (int i = 0; argv && i < cb->n_words; i++)
+    free(argv[i]);
+  free(argv);
+  free(res);
+  return err;
+}
+
+sb_err sb_command_backend_separate(const sb_command_backend *cb, const sb_separation *job,
+                                   const volatile sig_atomic_t *cancel)
+{
+  const char *base = cb && cb->tmpdir ? cb->tmpdir : getenv("TMPDIR");
+  char tmp[PATH_MAX], input_dir[PATH_MAX + 8], outdir[PATH_MAX + 8], *input = NULL;
+  int stem_of_target[MAX_STEMS * 4];
+  template_vars vars;
+  sb_msg msg;
+  sb_err err;
+
+  if (!cb)
+    return SB_EINVAL;
+  err = sb_backend_check_job(cb->name, job, 0);
+  if (err)
+    return err;
+  sb_msg_clear(&msg);
+  if (job->n_targets > (int)(sizeof stem_of_target / sizeof *stem_of_target))
+    return sb_backend_error(job->errbuf, job->errlen, SB_EINVAL, "cmd:%s: too many targets", cb->name);
+  for (int t = 0; t < job->n_targets; t++) {
+    int s = -1;
+    for (int k = 0; k < cb->n_stems && s < 0; k++)
+      if (strcmp(cb->stem_targets[k], job->targets[t]) == 0)
+        s = k;
+    if (cb->n_stems == 0)
+      s = t;
+    if (s < 0)
+      return sb_backend_error(job->errbuf, job->errlen, SB_EBACKEND,
+                              "cmd:%s: no stem of the program maps to target '%s' (see 'stems' in the config)",
+                              cb->name, job->targets[t]);
+    stem_of_target[t] = s;
+  }
+  if (!base || !*base)
+    base = "/tmp";
+  snprintf(tmp, sizeof tmp, "%s/sepbench-cmd-XXXXXX", base);
+  if (!mkdtemp(tmp))
+    return sb_backend_error(job->errbuf, job->errlen, SB_EIO, "cmd:%s: cannot create a folder in %s: %s",
+                            cb->name, base, strerror(errno));
+  snprintf(input_dir, sizeof input_dir, "%s/input", tmp);
+  snprintf(outdir, sizeof outdir, "%s/out", tmp);
+  input = malloc(strlen(input_dir) + strlen(job->track ? job->track : "mixture") + 8);
+  if (!input) {
+    err = SB_ENOMEM;
+    goto done;
+  }
+  sprintf(input, "%s/%s.wav", input_dir, job->track && *job->track ? job->track : "mixture");
+  if (mkdir(input_dir, 0700) != 0) {
+    err = sb_msg_set(&msg, SB_EIO, "cannot create %s: %s", input_dir, strerror(errno));
+    goto done;
+  }
+  err = write_input(cb, job, input, &msg);
+  if (err)
+    goto done;
+  vars = (template_vars){.input = input, .outdir = outdir, .track = job->track ? job->track : ""};
+  snprintf(vars.rate, sizeof vars.rate, "%d", cb->rate);
+  snprintf(vars.channels, sizeof vars.channels, "%d", cb->channels);
+  for (int a = 0; a <= cb->retries; a++) {
+    remove_tree(outdir);
+    if (mkdir(outdir, 0700) != 0) {
+      err = sb_msg_set(&msg, SB_EIO, "cannot create %s: %s", outdir, strerror(errno));
+      break;
+    }
+    sb_msg_clear(&msg);
+    err = attempt(cb, job, &vars, stem_of_target, cancel, &msg);
+    if (!err || err == SB_ENOMEM || err == SB_EINTERRUPT)
+      break;
+  }
+done:
+  remove_tree(tmp);
+  free(input);
+  if (err)
+    sb_backend_error(job->errbuf, job->errlen, err, "cmd:%s on '%s'%s: %s", cb->name, job->track ? job->track : "?",
+                     cb->retries ? " (every attempt failed)" : "", msg.text[0] ? msg.text : sb_strerror(err));
+  return err;
+}

@@ -1,0 +1,269 @@
+/*
+ * backends/plugin.c — dlopen loader for separator plugins (ABI v1,
+ * include/sepbench/backend.h), and their start-up check and separation in
+ * a forked child under a time limit (backends/isolate.h).
+ */
+#include <config.h>
+
+#include <dlfcn.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backends/registry.h"
+#include "backends/isolate.h"
+#include "backends/plugin.h"
+
+struct sb_plugin {
+  void *handle;
+  char *path;
+  const sb_backend_api *api;
+};
+
+sb_err sb_plugin_open(const char *path, sb_plugin **out, sb_msg *msg)
+{
+  sb_plugin *plugin;
+  sb_backend_entry_fn entry;
+  const char *why;
+  sb_msg check;
+  sb_err err;
+
+  if (!out)
+    return sb_msg_set(msg, SB_EINVAL, "plugin: no result pointer");
+  *out = NULL;
+  if (!path || !*path)
+    return sb_msg_set(msg, SB_EINVAL, "plugin: empty path (expected plugin:PATH.so)");
+  plugin = calloc(1, sizeof *plugin);
+  if (!plugin)
+    return sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", path);
+  plugin->path = strdup(path);
+  if (!plugin->path) {
+    err = sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", path);
+    goto fail;
+  }
+  dlerror();
+  plugin->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (!plugin->handle) {
+    why = dlerror();
+    err = sb_msg_set(msg, SB_ENOTFOUND, "plugin %s: cannot load: %s", path, why ? why : "unknown dlopen error");
+    goto fail;
+  }
+  dlerror();
+  /* POSIX: converting the object pointer of dlsym to a function pointer is
+   * how dlsym is meant to be used; memcpy keeps -pedantic quiet. */
+  {
+    void *sym = dlsym(plugin->handle, SB_BACKEND_ENTRY);
+    why = dlerror();
+    if (!sym || why) {
+      err = sb_msg_set(msg, SB_ENOTFOUND, "plugin %s: no symbol %s (is it a sepbench backend plugin?)", path,
+                       SB_BACKEND_ENTRY);
+      goto fail;
+    }
+    memcpy(&entry, &sym, sizeof entry);
+  }
+  plugin->api = entry();
+  if (!plugin->api) {
+    err = sb_msg_set(msg, SB_EBACKEND, "plugin %s: %s() returned NULL", path, SB_BACKEND_ENTRY);
+    goto fail;
+  }
+  sb_msg_clear(&check);
+  err = sb_backend_check(plugin->api, &check);
+  if (err != SB_OK) {
+    sb_msg_set(msg, err, "plugin %s: %s", path, check.text);
+    goto fail;
+  }
+  *out = plugin;
+  return SB_OK;
+fail:
+  sb_plugin_free(&plugin);
+  return err;
+}
+
+const sb_backend_api *sb_plugin_api(const sb_plugin *plugin)
+{
+  return plugin ? plugin->api : NULL;
+}
+
+/* The calls of the child, in order; the parent names the one that was
+ * running when the child died or ran out of time. */
+typedef enum plugin_stage { STAGE_CREATE, STAGE_SEPARATE, STAGE_DESTROY, STAGE_FINISHED } plugin_stage;
+
+/* The shared region: written by the child, read by the parent. */
+typedef struct plugin_shared {
+  int stage;          /* plugin_stage reached */
+  int err;            /* sb_err of create() or separate() */
+  int failed_in;      /* with err: STAGE_CREATE or STAGE_SEPARATE */
+  char reason[1024];  /* the plugin's errbuf */
+  double est[];       /* n_targets estimates of n_chan * n_frames */
+} plugin_shared;
+
+typedef struct plugin_call {
+  const sb_backend_api *api;
+  const char *options;
+  char *errbuf;              /* the shared reason */
+  size_t errlen;
+  const sb_separation *job;  /* est points into the shared region; NULL:
+                                create and destroy only (start-up check) */
+} plugin_call;
+
+/* The name of a stage read back from the shared region (which a faulty
+ * plugin may have overwritten). */
+static const char *stage_name(int stage)
+{
+  static const char *const names[] = {"create()", "separate()", "destroy()", "exit"};
+  return stage >= STAGE_CREATE && stage <= STAGE_FINISHED ? names[stage] : "an unknown call";
+}
+
+/* Runs in the child: only the plugin and plain stores, no stdio. */
+static int plugin_child(void *ctx, void *shared)
+{
+  plugin_call *call = ctx;
+  volatile plugin_shared *out = shared;
+  void *state = NULL;
+  sb_err err;
+
+  out->stage = STAGE_CREATE;
+  err = call->api->create(&state, call->options, call->errbuf, call->errlen);
+  if (err) {
+    out->failed_in = STAGE_CREATE;
+  } else {
+    if (call->job) {
+      out->stage = STAGE_SEPARATE;
+      err = call->api->separate(state, call->job);
+      out->failed_in = STAGE_SEPARATE;
+    }
+    out->stage = STAGE_DESTROY;
+    call->api->destroy(state);
+  }
+  out->err = (int)err;
+  out->stage = STAGE_FINISHED;
+  return err ? 1 : 0;
+}
+
+/* Runs call in the child of iso and turns a child that did not finish its
+ * calls into an error with a message naming the plugin, the call and, when
+ * track is not NULL, the track.  SB_OK: the calls returned (the plugin's
+ * own error, if any, is in the shared region). */
+static sb_err call_in_child(const sb_plugin *plugin, sb_isolate *iso, plugin_call *call, double timeout_s,
+                            const volatile sig_atomic_t *cancel, const char *track, sb_msg *msg)
+{
+  const plugin_shared *shared = sb_isolate_shared(iso);
+  const char *on = track ? " on '" : "", *quote = track ? "'" : "";
+  sb_isolate_status status;
+  sb_err err;
+
+  if (!track)
+    track = "";
+  err = sb_isolate_run(iso, plugin_child, call, timeout_s, cancel, &status, msg);
+  if (err)
+    return err;
+  if (status.timed_out)
+    return sb_msg_set(msg, SB_ETIMEOUT, "plugin %s timed out after %g s in %s%s%s%s", plugin->path, timeout_s,
+                      stage_name(shared->stage), on, track, quote);
+  if (status.cancelled)
+    return sb_msg_set(msg, SB_EINTERRUPT, "plugin %s stopped in %s%s%s%s (interrupted)", plugin->path,
+                      stage_name(shared->stage), on, track, quote);
+  if (status.signal) {
+    err = status.signal == SIGINT || status.signal == SIGTERM ? SB_EINTERRUPT : SB_EBACKEND;
+    return sb_msg_set(msg, err, "plugin %s %s in %s%s%s%s (signal %d, %s)", plugin->path,
+                      err == SB_EINTERRUPT ? "interrupted" : "crashed", stage_name(shared->stage), on, track, quote,
+                      status.signal, strsignal(status.signal));
+  }
+  if (shared->stage != STAGE_FINISHED)
+    return sb_msg_set(msg, SB_EBACKEND, "plugin %s exited with status %d in %s%s%s%s", plugin->path,
+                      status.exit_code, stage_name(shared->stage), on, track, quote);
+  return SB_OK;
+}
+
+sb_err sb_plugin_check_isolated(const sb_plugin *plugin, const char *options, double timeout_s, sb_msg *msg)
+{
+  sb_isolate *iso = NULL;
+  plugin_shared *shared;
+  plugin_call call;
+  sb_err err;
+
+  if (!plugin)
+    return sb_msg_set(msg, SB_EINVAL, "plugin: NULL argument");
+  err = sb_isolate_new(sizeof *shared, &iso, msg);
+  if (err)
+    return err;
+  shared = sb_isolate_shared(iso);
+  call = (plugin_call){plugin->api, options, shared->reason, sizeof shared->reason, NULL};
+  err = call_in_child(plugin, iso, &call, timeout_s, NULL, NULL, msg);
+  if (!err && shared->err) {
+    shared->reason[sizeof shared->reason - 1] = '\0';
+    err = (sb_err)shared->err;
+    sb_msg_set(msg, err, "%s", shared->reason[0] ? shared->reason : sb_strerror(err));
+  }
+  sb_isolate_free(&iso);
+  return err;
+}
+
+sb_err sb_plugin_separate_isolated(const sb_plugin *plugin, const char *options, const sb_separation *job,
+                                   double timeout_s, const volatile sig_atomic_t *cancel, sb_msg *msg)
+{
+  sb_isolate *iso = NULL;
+  plugin_shared *shared;
+  plugin_call call;
+  sb_separation child_job;
+  double **est = NULL;
+  size_t n_per_target, n_bytes;
+  const char *track;
+  sb_err err;
+
+  if (!plugin || !job || !job->est || job->n_targets < 1 || job->n_chan < 1 || job->n_frames < 1)
+    return sb_msg_set(msg, SB_EINVAL, "plugin: NULL argument or empty separation");
+  track = job->track ? job->track : "";
+  n_per_target = (size_t)job->n_chan * (size_t)job->n_frames;
+  if ((uint64_t)job->n_frames > SIZE_MAX / sizeof(double) / (size_t)job->n_chan / (size_t)job->n_targets)
+    return sb_msg_set(msg, SB_ENOMEM, "plugin %s: estimates of '%s' too large", plugin->path, track);
+  n_bytes = offsetof(plugin_shared, est) + (size_t)job->n_targets * n_per_target * sizeof(double);
+  est = calloc((size_t)job->n_targets, sizeof *est);
+  if (!est) {
+    err = sb_msg_set(msg, SB_ENOMEM, "plugin %s: out of memory", plugin->path);
+    goto done;
+  }
+  err = sb_isolate_new(n_bytes, &iso, msg);
+  if (err)
+    goto done;
+  shared = sb_isolate_shared(iso);
+  for (int t = 0; t < job->n_targets; t++)
+    est[t] = shared->est + (size_t)t * n_per_target;
+  child_job = *job;
+  child_job.est = est;
+  child_job.errbuf = shared->reason;
+  child_job.errlen = sizeof shared->reason;
+  call = (plugin_call){plugin->api, options, shared->reason, sizeof shared->reason, &child_job};
+  err = call_in_child(plugin, iso, &call, timeout_s, cancel, track, msg);
+  if (err)
+    goto done;
+  shared->reason[sizeof shared->reason - 1] = '\0';
+  err = (sb_err)shared->err;
+  if (err) {
+    const char *reason = shared->reason[0] ? shared->reason : sb_strerror(err);
+    if (shared->failed_in == STAGE_CREATE)
+      sb_msg_set(msg, err, "backend %s: cannot start: %s", plugin->api->name, reason);
+    else
+      sb_msg_set(msg, err, "backend %s failed on '%s': %s", plugin->api->name, track, reason);
+    goto done;
+  }
+  for (int t = 0; t < job->n_targets; t++)
+    memcpy(job->est[t], est[t], n_per_target * sizeof(double));
+done:
+  sb_isolate_free(&iso);
+  free(est);
+  return err;
+}
+
+void sb_plugin_free(sb_plugin **plugin)
+{
+  if (!plugin || !*plugin)
+    return;
+  if ((*plugin)->handle)
+    dlclose((*plugin)->handle);
+  free((*plugin)->path);
+  free(*plugin);
+  *plugin = NULL;
+}

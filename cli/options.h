@@ -1,0 +1,71 @@
+/*
+ * cli/options.h — shared pieces of the sepbench command's sub-commands:
+ * exit codes, usage errors, the metric options common to `run` and `eval`,
+ * and the command table.  Each sub-command lives in cli/cmd_<name>.c,
+ * parses its own arguments and calls libsepbench; nothing here computes.
+ */
+#ifndef SB_CLI_OPTIONS_H
+#define SB_CLI_OPTIONS_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "metrics/evaluate.h"
+
+enum { SB_EXIT_USAGE = 2, SB_EXIT_PARTIAL = 3, SB_EXIT_INTERRUPTED = 130 };
+
+/* Prints "sepbench CMD: <message>" and a --help hint; returns SB_EXIT_USAGE. */
+__attribute__((format(printf, 2, 3)))
+int sb_cli_usage_error(const char *cmd, const char *fmt, ...);
+
+/* Parses a whole string as a number; 1 on success. */
+int sb_cli_parse_number(const char *text, double *out);
+
+/* Long-option ids of the metric options (and --help), from 1000; commands
+ * number their own options from SB_OPT_FIRST_FREE. */
+enum {
+  SB_OPT_MODE = 1000, SB_OPT_IMAGES, SB_OPT_SOURCES, SB_OPT_WIN, SB_OPT_HOP, SB_OPT_PERM,
+  SB_OPT_METRICS, SB_OPT_ZERO_MEAN, SB_OPT_SILENT, SB_OPT_PSPM_EMBEDDER, SB_OPT_HELP,
+  SB_OPT_FIRST_FREE
+};
+
+/* getopt_long entries of the metric options, to put in a command's table. */
+#define SB_METRIC_LONG_OPTIONS                                                                     \
+  {"mode", required_argument, NULL, SB_OPT_MODE}, {"images", no_argument, NULL, SB_OPT_IMAGES},    \
+    {"sources", no_argument, NULL, SB_OPT_SOURCES}, {"win", required_argument, NULL, SB_OPT_WIN},  \
+    {"hop", required_argument, NULL, SB_OPT_HOP}, {"perm", required_argument, NULL, SB_OPT_PERM},  \
+    {"metrics", required_argument, NULL, SB_OPT_METRICS},                                          \
+    {"zero-mean", no_argument, NULL, SB_OPT_ZERO_MEAN},                                            \
+    {"skip-silent-frames", required_argument, NULL, SB_OPT_SILENT},                                \
+    {"pspm-embedder", required_argument, NULL, SB_OPT_PSPM_EMBEDDER},                              \
+    {"help", no_argument, NULL, SB_OPT_HELP}
+
+/* Help text of the metric options. */
+extern const char sb_cli_metric_usage[];
+
+/* Applies one metric option; returns 1 when handled, 0 when opt is not a
+ * metric option, -1 on a bad value (message printed). */
+int sb_cli_metric_option(const char *cmd, int opt, const char *arg, sb_eval_opts *eo, double *win_s,
+                         double *hop_s);
+
+/* Prints a leaderboard from the store at db_path (which must exist);
+ * metric/agg may be NULL for the defaults.  Returns an exit status. */
+int sb_cli_print_leaderboard(const char *db_path, const char *suite, const char *metric,
+                             const char *agg, const char *format, FILE *out);
+
+/* A sub-command: argv[0] is the command's name. */
+typedef int (*sb_cli_command_fn)(int argc, char **argv);
+
+int sb_cmd_run(int argc, char **argv);
+int sb_cmd_eval(int argc, char **argv);
+int sb_cmd_leaderboard(int argc, char **argv);
+int sb_cmd_table(int argc, char **argv);
+int sb_cmd_export(int argc, char **argv);
+int sb_cmd_import(int argc, char **argv);
+int sb_cmd_backends(int argc, char **argv);
+int sb_cmd_suites(int argc, char **argv);
+int sb_cmd_merge(int argc, char **argv);
+int sb_cmd_plot(int argc, char **argv);
+int sb_cmd_report(int argc, char **argv);
+
+#endif /* SB_CLI_OPTIONS_H */

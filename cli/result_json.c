@@ -1,0 +1,175 @@
+/*
+ * cli/result_json.c — writes an sb_eval_result in the JSON contract
+ * documented in result_json.h (and README.md, "JSON output").
+ */
+#include <config.h>
+
+#include "cli/result_json.h"
+
+#include <math.h>
+
+void sb_json_write_number(FILE *f, double v)
+{
+  if (isnan(v))
+    fputs("null", f);
+  else if (isinf(v))
+    fputs(v > 0 ? "\"inf\"" : "\"-inf\"", f);
+  else
+    fprintf(f, "%.17g", v);
+}
+
+void sb_json_write_string(FILE *f, const char *s)
+{
+  fputc('"', f);
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (*p == '"' || *p == '\\')
+      fprintf(f, "\\%c", *p);
+    else if (*p == '\n')
+      fputs("\\n", f);
+    else if (*p == '\t')
+      fputs("\\t", f);
+    else if (*p < 0x20)
+      fprintf(f, "\\u%04x", *p);
+    else
+      fputc(*p, f);
+  }
+  fputc('"', f);
+}
+
+/* Whether whole metric m belongs to a requested metric group.  The
+ * improvements need a mixture: they are written only when some source has
+ * a value. */
+static int whole_requested(const sb_eval_result *r, unsigned metrics, int m)
+{
+  switch (m) {
+  case SB_WM_SDR:
+    return (metrics & (SB_METRIC_BSS | SB_METRIC_SDR)) != 0;
+  case SB_WM_ISR:
+  case SB_WM_SIR:
+  case SB_WM_SAR:
+    return (metrics & SB_METRIC_BSS) != 0;
+  case SB_WM_SI_SDR:
+  case SB_WM_SI_SIR:
+  case SB_WM_SI_SAR:
+  case SB_WM_SD_SDR:
+    return (metrics & SB_METRIC_SISDR) != 0;
+  case SB_WM_SNR:
+    return (metrics & SB_METRIC_SNR) != 0;
+  case SB_WM_GLOBAL_SDR:
+    return (metrics & SB_METRIC_GSDR) != 0;
+  case SB_WM_PS:
+  case SB_WM_PM:
+    return (metrics & SB_METRIC_PSPM) != 0;
+  default:
+    if (!(metrics & SB_METRIC_IMPROVE))
+      return 0;
+    for (int j = 0; j < r->n_src; j++)
+      if (!isnan(r->whole[j * SB_WM_COUNT + m]))
+        return 1;
+    return 0;
+  }
+}
+
+/* Writes "name": value pairs for the requested whole metrics of one group:
+ * the improvements (SDRi, SI-SDRi) or all the others. */
+static void write_whole_group(FILE *f, const sb_eval_result *r, unsigned metrics, int src,
+                              int improvement)
+{
+  int written = 0;
+  fputc('{', f);
+  for (int m = 0; m < SB_WM_COUNT; m++) {
+    double v = r->whole[src * SB_WM_COUNT + m];
+    if ((m == SB_WM_SDRI || m == SB_WM_SI_SDRI) != improvement)
+      continue;
+    if (!whole_requested(r, metrics, m))
+      continue;
+    fprintf(f, "%s", written ? ", " : "");
+    sb_json_write_string(f, sb_whole_metric_name(m));
+    fputs(": ", f);
+    sb_json_write_number(f, v);
+    written++;
+  }
+  fputc('}', f);
+}
+
+static void write_frames(FILE *f, const sb_eval_result *r, int src)
+{
+  double dur = (double)r->win / r->rate;
+  fputs("\"frames\": [", f);
+  for (int64_t k = 0; k < r->n_frames; k++) {
+    int written = 0;
+    fprintf(f, "%s\n      {\"time\": ", k ? "," : "");
+    sb_json_write_number(f, (double)(k * r->hop) / r->rate);
+    fputs(", \"duration\": ", f);
+    sb_json_write_number(f, dur);
+    fputs(", \"metrics\": {", f);
+    for (int m = 0; m < SB_FM_COUNT; m++) {
+      if (!r->frame[m])
+        continue;
+      fprintf(f, "%s", written ? ", " : "");
+      sb_json_write_string(f, sb_frame_metric_name(m));
+      fputs(": ", f);
+      sb_json_write_number(f, r->frame[m][src * r->n_frames + k]);
+      written++;
+    }
+    fputs("}}", f);
+  }
+  fputs(r->n_frames ? "\n    ]" : "]", f);
+}
+
+/* The PS/PM 20-ms series of one target (SB_METRIC_PSPM). */
+static void write_pspm_frames(FILE *f, const sb_eval_result *r, int src)
+{
+  fputs("\"pspm_frames\": [", f);
+  for (int64_t k = 0; k < r->pspm_n_frames; k++) {
+    fprintf(f, "%s\n      {\"time\": ", k ? "," : "");
+    sb_json_write_number(f, (double)k * r->pspm_hop_s);
+    fputs(", \"duration\": ", f);
+    sb_json_write_number(f, r->pspm_hop_s);
+    for (int m = 0; m < SB_PSM_COUNT; m++) {
+      fputs(", ", f);
+      sb_json_write_string(f, sb_pspm_metric_name(m));
+      fputs(": ", f);
+      sb_json_write_number(f, r->pspm[m][src * r->pspm_n_frames + k]);
+    }
+    fputc('}', f);
+  }
+  fputs(r->pspm_n_frames ? "\n    ]" : "]", f);
+}
+
+sb_err sb_result_json_write(FILE *f, const sb_eval_result *r, const sb_eval_opts *opts,
+                            const char *const *names, const char *const *notes, int n_notes)
+{
+  fputs("{\"sepbench_version\": ", f);
+  sb_json_write_string(f, PACKAGE_VERSION);
+  fprintf(f, ", \"rate\": %d, \"win\": %lld, \"hop\": %lld", r->rate, (long long)r->win,
+          (long long)r->hop);
+  fprintf(f, ", \"mode\": \"%s\", \"criterion\": \"%s\"", opts->mode == SB_BSS_V3 ? "v3" : "v4",
+          opts->crit == SB_CRIT_SOURCES ? "sources" : "images");
+  fputs(", \"permutation\": [", f);
+  for (int j = 0; j < r->n_src; j++)
+    fprintf(f, "%s%d", j ? ", " : "", r->perm[j]);
+  fputs("],\n \"targets\": [", f);
+  for (int j = 0; j < r->n_src; j++) {
+    fprintf(f, "%s\n  {\"name\": ", j ? "," : "");
+    sb_json_write_string(f, names[j]);
+    fputs(",\n    ", f);
+    write_frames(f, r, j);
+    if (r->pspm[SB_PSM_PS]) {
+      fputs(",\n    ", f);
+      write_pspm_frames(f, r, j);
+    }
+    fputs(",\n    \"whole\": ", f);
+    write_whole_group(f, r, opts->metrics, j, 0);
+    fputs(",\n    \"improvement\": ", f);
+    write_whole_group(f, r, opts->metrics, j, 1);
+    fputs("}", f);
+  }
+  fputs("\n ],\n \"notes\": [", f);
+  for (int i = 0; i < n_notes; i++) {
+    fputs(i ? ", " : "", f);
+    sb_json_write_string(f, notes[i]);
+  }
+  fputs("]}\n", f);
+  return ferror(f) ? SB_EIO : SB_OK;
+}

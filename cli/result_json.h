@@ -1,0 +1,38 @@
+/*
+ * cli/result_json.h — the JSON contract of `sepbench eval` (stdout):
+ *
+ *   {"sepbench_version": "0.1.0", "rate": 44100, "win": 44100, "hop": 44100,
+ *    "mode": "v4", "criterion": "images", "permutation": [0, 1, 2, 3],
+ *    "targets": [{"name": "vocals",
+ *                 "frames": [{"time": 0.0, "duration": 1.0,
+ *                             "metrics": {"SDR": 4.1, "ISR": ..., "SIR": ..., "SAR": ...}}, ...],
+ *                 "whole": {"SDR": ..., "ISR": ..., "SIR": ..., "SAR": ..., "SI-SDR": ...,
+ *                           "SI-SIR": ..., "SI-SAR": ..., "SD-SDR": ..., "SNR": ..., "global_SDR": ...},
+ *                 "improvement": {"SDRi": ..., "SI-SDRi": ...}}, ...],
+ *    "notes": [...]}
+ *
+ * win/hop are in samples, time/duration in seconds.  NaN is written as null
+ * and ±infinity as the strings "inf" / "-inf".  Metrics that were not
+ * computed are left out; keys are only ever added, never renamed.
+ * Numbers are printed with 17 significant digits (round-trip exact).
+ */
+#ifndef SB_CLI_RESULT_JSON_H
+#define SB_CLI_RESULT_JSON_H
+
+#include <stdio.h>
+#include "sepbench/error.h"
+#include "metrics/evaluate.h"
+
+/* Writes one evaluation.  names: n_src target names (reference order).
+ * notes: n_notes extra human-readable lines (may be 0).  SB_EIO when the
+ * stream reports an error. */
+sb_err sb_result_json_write(FILE *f, const sb_eval_result *r, const sb_eval_opts *opts,
+                            const char *const *names, const char *const *notes, int n_notes);
+
+/* Writes a JSON number in the contract's encoding (null / "inf" / "-inf"). */
+void sb_json_write_number(FILE *f, double v);
+
+/* Writes a JSON string literal with the required escapes. */
+void sb_json_write_string(FILE *f, const char *s);
+
+#endif /* SB_CLI_RESULT_JSON_H */

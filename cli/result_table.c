@@ -1,0 +1,90 @@
+/*
+ * cli/result_table.c — text table of one evaluation.
+ */
+#include <config.h>
+
+#include "cli/result_table.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_double(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+sb_err sb_median_finite(const double *values, int64_t n, double *out)
+{
+  int64_t m = 0;
+  double *tmp = malloc((size_t)(n > 0 ? n : 1) * sizeof *tmp);
+  if (!tmp)
+    return SB_ENOMEM;
+  for (int64_t i = 0; i < n; i++)
+    if (isfinite(values[i]))
+      tmp[m++] = values[i];
+  if (m == 0)
+    *out = NAN;
+  else {
+    qsort(tmp, (size_t)m, sizeof *tmp, cmp_double);
+    *out = m % 2 ? tmp[m / 2] : 0.5 * (tmp[m / 2 - 1] + tmp[m / 2]);
+  }
+  free(tmp);
+  return SB_OK;
+}
+
+static void cell(FILE *f, double v)
+{
+  if (isnan(v))
+    fprintf(f, " %9s", "nan");
+  else
+    fprintf(f, " %9.3f", v);
+}
+
+sb_err sb_result_table_write(FILE *f, const sb_eval_result *r, const sb_eval_opts *opts,
+                             const char *const *names)
+{
+  static const int whole_cols[] = {SB_WM_SDR, SB_WM_ISR, SB_WM_SIR, SB_WM_SAR, SB_WM_SI_SDR,
+                                   SB_WM_GLOBAL_SDR, SB_WM_SDRI, SB_WM_SI_SDRI};
+  int n_whole = (int)(sizeof whole_cols / sizeof whole_cols[0]);
+  double win_s = (double)r->win / r->rate, hop_s = (double)r->hop / r->rate;
+  fprintf(f, "BSS Eval %s (%s), %lld frames of %.3g s, hop %.3g s; dB\n",
+          opts->mode == SB_BSS_V3 ? "v3" : "v4", opts->crit == SB_CRIT_SOURCES ? "sources" : "images",
+          (long long)r->n_frames, win_s, hop_s);
+  fprintf(f, "%-16s", "target");
+  for (int m = 0; m < SB_FM_COUNT; m++)
+    if (r->frame[m])
+      fprintf(f, " %9s", sb_frame_metric_name(m));
+  for (int i = 0; i < n_whole; i++)
+    fprintf(f, " %9s", sb_whole_metric_name(whole_cols[i]));
+  fputs("\n", f);
+  fprintf(f, "%-16s", "");
+  for (int m = 0; m < SB_FM_COUNT; m++)
+    if (r->frame[m])
+      fprintf(f, " %9s", "(median)");
+  for (int i = 0; i < n_whole; i++)
+    fprintf(f, " %9s", "(whole)");
+  fputs("\n", f);
+  for (int j = 0; j < r->n_src; j++) {
+    fprintf(f, "%-16.16s", names[j]);
+    for (int m = 0; m < SB_FM_COUNT; m++) {
+      double med;
+      if (!r->frame[m])
+        continue;
+      if (sb_median_finite(r->frame[m] + (int64_t)j * r->n_frames, r->n_frames, &med))
+        return SB_ENOMEM;
+      cell(f, med);
+    }
+    for (int i = 0; i < n_whole; i++)
+      cell(f, r->whole[j * SB_WM_COUNT + whole_cols[i]]);
+    fputs("\n", f);
+  }
+  if (opts->perm != SB_PERM_NONE) {
+    fputs("permutation (reference -> estimate):", f);
+    for (int j = 0; j < r->n_src; j++)
+      fprintf(f, " %s->%s", names[j], names[r->perm[j]]);
+    fputs("\n", f);
+  }
+  return ferror(f) ? SB_EIO : SB_OK;
+}

@@ -1,0 +1,330 @@
+/*
+ * tests/cli/test-cli-eval.c — end-to-end: `sepbench eval --format json`
+ * on every reference case of shared/refvectors/bss must reproduce the peers'
+ * values (museval v4 framewise SDR/ISR/SIR/SAR and NaN pattern, whole-signal
+ * values, SI-SDR, global SDR, improvements) within the tolerances of
+ * refvectors/bss/README.md; plus the CLI's errors for bad input.
+ */
+#include <config.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "datasets/audio.h"
+#include "common/json.h"
+#include "tap.h"
+
+/* Runs a shell command, captures stdout into a malloc'd string; *status gets
+ * the exit code. */
+static char *run_capture(const char *cmd, int *status)
+{
+  FILE *p = popen(cmd, "r");
+  size_t cap = 1 << 16, n = 0;
+  char *buf = malloc(cap);
+  if (!p || !buf) {
+    free(buf);
+    if (p)
+      pclose(p);
+    *status = -1;
+    return NULL;
+  }
+  for (;;) {
+    size_t got;
+    if (cap - n < 4096) {
+      char *nbuf = realloc(buf, cap * 2);
+      if (!nbuf)
+        break;
+      buf = nbuf;
+      cap *= 2;
+    }
+    got = fread(buf + n, 1, cap - n - 1, p);
+    if (got == 0)
+      break;
+    n += got;
+  }
+  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+    n--;
+  buf[n] = '\0';
+  int st = pclose(p);
+  *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return buf;
+}
+
+static const sb_json *target_of(const sb_json *out, const char *name)
+{
+  const sb_json *targets = sb_json_get(out, "targets");
+  for (size_t i = 0; targets && i < targets->n; i++)
+    if (strcmp(sb_json_str(sb_json_get(sb_json_at(targets, i), "name")), name) == 0)
+      return sb_json_at(targets, i);
+  return NULL;
+}
+
+static int is_unstable(const sb_json *expected, const char *name, const char *metric)
+{
+  const sb_json *u = sb_json_get(expected, "unstable");
+  for (size_t i = 0; u && i < u->n; i++) {
+    const sb_json *e = sb_json_at(u, i);
+    const char *s = sb_json_str(e);
+    if (s && strstr(s, name) && strstr(s, metric))
+      return 1;
+    if (e && e->type == SB_JSON_OBJECT) {
+      const char *en = sb_json_str(sb_json_get(e, "name")), *em = sb_json_str(sb_json_get(e, "metric"));
+      const char *ek = sb_json_str(sb_json_get(e, "key"));
+      if (ek && strstr(ek, name) && strstr(ek, metric))
+        return 1;
+      if (en && em && strcmp(en, name) == 0 && strcmp(em, metric) == 0)
+        return 1;
+    }
+  }
+  return 0;
+}
+
+/* Checks one case in museval's default configuration (v4, 1 s, images). */
+static void check_case(const char *sepbench, const char *dir, const char *case_name)
+{
+  char cmd[16384], path[2048];
+  int status;
+  sb_json *expected = NULL, *out = NULL;
+  sb_msg msg;
+  snprintf(path, sizeof path, "%s/%s/expected.json", dir, case_name);
+  if (sb_json_parse_file(path, &expected, &msg) != SB_OK) {
+    tap_ok(0, "%s: read expected.json: %s", case_name, msg.text);
+    return;
+  }
+  snprintf(path, sizeof path, "%s/%s/mix.flac", dir, case_name);
+  FILE *probe = fopen(path, "rb");
+  snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir '%s/%s/ref' --est-dir '%s/%s/est' %s%s%s --format json 2>/dev/null",
+           sepbench, dir, case_name, dir, case_name, probe ? "--mix '" : "", probe ? path : "", probe ? "'" : "");
+  if (probe)
+    fclose(probe);
+  char *text = run_capture(cmd, &status);
+  tap_ok(status == 0 && text != NULL, "%s: sepbench eval exits 0", case_name);
+  if (!text || sb_json_parse(text, strlen(text), &out, &msg) != SB_OK) {
+    tap_ok(0, "%s: eval output is valid JSON (%s)", case_name, text ? msg.text : "no output");
+    free(text);
+    sb_json_free(&expected);
+    return;
+  }
+  free(text);
+  tap_ok(sb_json_num(sb_json_get(out, "rate")) == sb_json_num(sb_json_get(expected, "rate")), "%s: rate", case_name);
+  const sb_json *v4 = sb_json_get(expected, "museval_v4");
+  tap_ok(sb_json_num(sb_json_get(out, "win")) == sb_json_num(sb_json_get(v4, "win")) &&
+         sb_json_num(sb_json_get(out, "hop")) == sb_json_num(sb_json_get(v4, "hop")),
+         "%s: win/hop in samples", case_name);
+  const sb_json *names = sb_json_get(expected, "names");
+  for (size_t j = 0; names && j < names->n; j++) {
+    const char *name = sb_json_str(sb_json_at(names, j));
+    const sb_json *t = target_of(out, name);
+    const sb_json *frames = sb_json_get(t, "frames");
+    const sb_json *fw = sb_json_get(sb_json_get(v4, "framewise"), name);
+    static const char *const fm[] = {"SDR", "ISR", "SIR", "SAR"};
+    size_t nf = (size_t)sb_json_num(sb_json_get(v4, "nframes"));
+    tap_ok(t && frames && frames->n == nf, "%s/%s: %zu frames", case_name, name, nf);
+    for (int m = 0; m < 4 && frames && frames->n == nf; m++) {
+      const sb_json *want = sb_json_get(fw, fm[m]);
+      double tol = m == 0 ? 1e-3 : 1e-2, worst = 0;
+      int nan_ok = 1, val_ok = 1;
+      for (size_t k = 0; k < nf; k++) {
+        double g = sb_json_num(sb_json_get(sb_json_get(sb_json_at(frames, k), "metrics"), fm[m]));
+        double w = sb_json_num(sb_json_at(want, k));
+        if (isnan(w) != isnan(g))
+          nan_ok = 0;
+        else if (!isnan(w) && !is_unstable(expected, name, fm[m])) {
+          if (!tap_close(g, w, tol))
+            val_ok = 0;
+          if (isfinite(g) && isfinite(w) && fabs(g - w) > worst)
+            worst = fabs(g - w);
+        }
+      }
+      tap_ok(nan_ok, "%s/%s: v4 framewise %s NaN pattern", case_name, name, fm[m]);
+      tap_ok(val_ok, "%s/%s: v4 framewise %s within %g dB (max err %.2g)", case_name, name, fm[m], tol, worst);
+    }
+    const sb_json *whole = sb_json_get(t, "whole");
+    const sb_json *vw = sb_json_get(sb_json_get(expected, "museval_v4_whole"), name);
+    tap_near(sb_json_num(sb_json_get(whole, "SDR")), sb_json_num(sb_json_get(vw, "SDR")), 1e-3,
+             "%s/%s: whole SDR", case_name, name);
+    if (!is_unstable(expected, name, "SIR"))
+      tap_near(sb_json_num(sb_json_get(whole, "SIR")), sb_json_num(sb_json_get(vw, "SIR")), 1e-2,
+               "%s/%s: whole SIR", case_name, name);
+    const sb_json *si = sb_json_get(sb_json_get(expected, "si_sdr"), name);
+    tap_near(sb_json_num(sb_json_get(whole, "SI-SDR")), sb_json_num(sb_json_get(si, "stacked")), 1e-3,
+             "%s/%s: SI-SDR (channels stacked)", case_name, name);
+    tap_near(sb_json_num(sb_json_get(whole, "global_SDR")),
+             sb_json_num(sb_json_get(sb_json_get(expected, "global_sdr"), name)), 1e-3,
+             "%s/%s: global SDR", case_name, name);
+  }
+  sb_json_free(&out);
+  sb_json_free(&expected);
+}
+
+static void check_bad_input(const char *sepbench, const char *dir)
+{
+  char cmd[16384];
+  int status;
+  char *text;
+  snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir /nonexistent/ref --est-dir /nonexistent/est 2>&1", sepbench);
+  text = run_capture(cmd, &status);
+  tap_ok(status == 1 && text && strstr(text, "/nonexistent/ref") && !strchr(text, '\n'),
+         "missing reference folder: exit 1 and one line naming it (%s)", text ? text : "");
+  free(text);
+  snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir '%s/music4_stereo_44k1/ref' --est-dir '%s/length_mismatch/est' 2>&1",
+           sepbench, dir, dir);
+  text = run_capture(cmd, &status);
+  tap_ok(status == 1 && text && strstr(text, "vocals") != NULL,
+         "estimate folder without the target's file: exit 1 naming the target (%s)", text ? text : "");
+  free(text);
+  snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir '%s/music4_stereo_44k1/ref' --est-dir '%s/speech2_16k_swapped/est' 2>&1",
+           sepbench, dir, dir);
+  text = run_capture(cmd, &status);
+  tap_ok(status == 1, "mismatched estimates are an error (exit %d)", status);
+  free(text);
+  snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir x 2>&1", sepbench);
+  text = run_capture(cmd, &status);
+  tap_ok(status == 2 && text && strstr(text, "--est-dir"), "usage error: exit 2 naming the missing option");
+  free(text);
+  snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir a --est-dir b --mode v5 2>&1", sepbench);
+  text = run_capture(cmd, &status);
+  tap_ok(status == 2 && text && strstr(text, "v5"), "bad --mode value: exit 2 quoting it");
+  free(text);
+}
+
+/* Writes a 2-s stereo 8-kHz file: a tone (amp > 0), silence (amp == 0), or a
+ * tone with one NaN sample at channel 1, sample 4000 (nan_at > 0). */
+static int write_signal(const char *path, double amp, double freq, int nan_at, int rate)
+{
+  sb_audio *a = NULL;
+  int ok;
+  if (sb_audio_new(&a, 2, 2 * rate, rate) != SB_OK)
+    return 0;
+  for (int c = 0; c < 2; c++)
+    for (int64_t n = 0; n < a->n_frames; n++)
+      sb_audio_chan(a, c)[n] = amp * sin(2 * M_PI * freq * (double)n / rate + c);
+  if (nan_at > 0)
+    sb_audio_chan(a, 1)[nan_at] = NAN;
+  ok = sb_audio_write(path, a, SB_FLOAT32, NULL) == SB_OK;
+  sb_audio_free(&a);
+  return ok;
+}
+
+/* Streamed files (WAV) and whole-file loading (an OGG estimate makes eval
+ * load everything whole) must give the same values for the stems they
+ * share, bit for bit. */
+static void check_stream_fallback(const char *sepbench, const char *dir)
+{
+  char cmd[2048];
+  int status;
+  char *text[2];
+  sb_json *out[2] = {NULL, NULL};
+  for (int v = 0; v < 2; v++) {
+    snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir '%s/ref' --est-dir '%s/%s' --format json 2>/dev/null",
+             sepbench, dir, dir, v ? "ogg" : "est");
+    text[v] = run_capture(cmd, &status);
+    tap_ok(status == 0 && text[v] && sb_json_parse(text[v], strlen(text[v]), &out[v], NULL) == SB_OK,
+           "%s estimates: exit 0, JSON", v ? "WAV + OGG (whole files)" : "WAV (streamed)");
+    free(text[v]);
+  }
+  {
+    const sb_json *fa = sb_json_get(target_of(out[0], "a"), "frames");
+    const sb_json *fb = sb_json_get(target_of(out[1], "a"), "frames");
+    static const char *const fm[] = {"SDR", "ISR", "SIR", "SAR"};
+    int same = fa && fb && fa->n == fb->n && fa->n == 2;
+    for (size_t k = 0; same && k < fa->n; k++)
+      for (int m = 0; m < 4; m++)
+        same = same && sb_json_num(sb_json_get(sb_json_get(sb_json_at(fa, k), "metrics"), fm[m])) ==
+                         sb_json_num(sb_json_get(sb_json_get(sb_json_at(fb, k), "metrics"), fm[m]));
+    tap_ok(same, "stem 'a' (the same WAV): identical frames streamed and loaded whole");
+    tap_ok(sb_json_num(sb_json_get(sb_json_get(target_of(out[0], "a"), "whole"), "SI-SDR")) ==
+             sb_json_num(sb_json_get(sb_json_get(target_of(out[1], "a"), "whole"), "SI-SDR")),
+           "and the same whole-signal SI-SDR");
+  }
+  sb_json_free(&out[0]);
+  sb_json_free(&out[1]);
+}
+
+/* Bad signals through the CLI: NaN samples, a silent reference stem, a
+ * sample-rate mismatch. */
+static void check_bad_signals(const char *sepbench)
+{
+  char dir[] = "/tmp/sb-test-cli-eval-XXXXXX", path[512], cmd[2048];
+  int status;
+  char *text;
+  if (!mkdtemp(dir)) {
+    tap_ok(0, "mkdtemp");
+    return;
+  }
+  snprintf(cmd, sizeof cmd, "mkdir -p '%s/ref' '%s/est' '%s/nan' '%s/rate' '%s/silent' '%s/ogg'", dir, dir, dir,
+           dir, dir, dir);
+  tap_ok(system(cmd) == 0, "fixture folders");
+  static const char *const names[] = {"a", "b"};
+  for (int j = 0; j < 2; j++) {
+    snprintf(path, sizeof path, "%s/ref/%s.wav", dir, names[j]);
+    write_signal(path, 0.3, 220.0 * (j + 1), 0, 8000);
+    snprintf(path, sizeof path, "%s/est/%s.wav", dir, names[j]);
+    write_signal(path, 0.25, 220.0 * (j + 1), 0, 8000);
+    snprintf(path, sizeof path, "%s/nan/%s.wav", dir, names[j]);
+    write_signal(path, 0.25, 220.0 * (j + 1), j == 1 ? 4000 : 0, 8000);
+    snprintf(path, sizeof path, "%s/rate/%s.wav", dir, names[j]);
+    write_signal(path, 0.25, 220.0 * (j + 1), 0, j == 1 ? 16000 : 8000);
+    snprintf(path, sizeof path, "%s/silent/%s.wav", dir, names[j]);
+    write_signal(path, j == 0 ? 0.0 : 0.3, 220.0 * (j + 1), 0, 8000);
+    snprintf(path, sizeof path, "%s/ogg/%s.%s", dir, names[j], j == 0 ? "wav" : "ogg");
+    write_signal(path, 0.25, 220.0 * (j + 1), 0, 8000);
+  }
+  check_stream_fallback(sepbench, dir);
+  snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir '%s/ref' --est-dir '%s/nan' 2>&1 >/dev/null", sepbench, dir, dir);
+  text = run_capture(cmd, &status);
+  tap_ok(status == 1 && text && strstr(text, "nan/b.wav") && strstr(text, "4000"),
+         "NaN in an estimate: exit 1, the message names the file and the sample (%s)", text ? text : "");
+  free(text);
+  snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir '%s/ref' --est-dir '%s/rate' 2>&1 >/dev/null", sepbench, dir, dir);
+  text = run_capture(cmd, &status);
+  tap_ok(status == 1 && text && strstr(text, "rate/b.wav") && strstr(text, "16000"),
+         "sample-rate mismatch: exit 1, the message names the file and the rate (%s)", text ? text : "");
+  free(text);
+  snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir '%s/silent' --est-dir '%s/est' 2>/dev/null", sepbench, dir, dir);
+  text = run_capture(cmd, &status);
+  sb_json *out = NULL;
+  tap_ok(status == 0 && text && sb_json_parse(text, strlen(text), &out, NULL) == SB_OK,
+         "a silent reference stem does not abort the evaluation (exit %d)", status);
+  const sb_json *frames = sb_json_get(target_of(out, "a"), "frames");
+  int all_nan = frames && frames->n == 2;
+  for (size_t k = 0; frames && k < frames->n; k++)
+    all_nan = all_nan && isnan(sb_json_num(sb_json_get(sb_json_get(sb_json_at(frames, k), "metrics"), "SDR")));
+  tap_ok(all_nan, "its frames are NaN for the silent source (museval's rule)");
+  const sb_json *bframes = sb_json_get(target_of(out, "b"), "frames");
+  tap_ok(bframes && bframes->n == 2 &&
+         isnan(sb_json_num(sb_json_get(sb_json_get(sb_json_at(bframes, 0), "metrics"), "SDR"))),
+         "and for every other source in those frames");
+  tap_ok(isnan(sb_json_num(sb_json_get(sb_json_get(target_of(out, "a"), "whole"), "SDR"))),
+         "its whole-signal SDR is null");
+  sb_json_free(&out);
+  free(text);
+  snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir '%s/silent' --est-dir '%s/est' 2>&1 >/dev/null", sepbench, dir, dir);
+  text = run_capture(cmd, &status);
+  tap_ok(text && strstr(text, "reference 'a' is silent") != NULL, "the reason, naming the stem, is reported on stderr (%s)",
+         text ? text : "");
+  free(text);
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  tap_ok(system(cmd) == 0, "cleanup");
+}
+
+int main(void)
+{
+  const char *sepbench = getenv("SEPBENCH");
+  const char *rv = getenv("SB_REFVECTORS");
+  char dir[1024];
+  static const char *const cases[] = {"music4_stereo_44k1", "music3_silence_nan", "length_mismatch",
+                                      "short_0p8s_22k", "speech2_16k_swapped"};
+  if (!sepbench || !rv) {
+    tap_ok(0, "SEPBENCH and SB_REFVECTORS are set");
+    return tap_done();
+  }
+  snprintf(dir, sizeof dir, "%s/bss", rv);
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    check_case(sepbench, dir, cases[i]);
+  check_bad_input(sepbench, dir);
+  check_bad_signals(sepbench);
+  return tap_done();
+}

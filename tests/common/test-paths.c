@@ -1,0 +1,112 @@
+/*
+ * tests/common/test-paths.c — common/paths.c: join, kinds, mkdir -p,
+ * sorted listings without hidden entries, temporary sibling names, atomic
+ * writes and small reads, with their error cases.
+ */
+#include <config.h>
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/paths.h"
+#include "tap.h"
+
+static char tmp_dir[] = "/tmp/sb-test-paths-XXXXXX";
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+  return remove(path);
+}
+
+static void touch(const char *dir, const char *name)
+{
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "w");
+  if (f)
+    fclose(f);
+}
+
+int main(void)
+{
+  char *p = NULL, **names = NULL, buf[64], path[1024], expect[1024];
+  int n = 0;
+  size_t len;
+  sb_msg msg;
+  sb_err err;
+
+  if (!mkdtemp(tmp_dir)) {
+    tap_ok(0, "create a temporary directory");
+    return tap_done();
+  }
+  tap_ok(sb_path_join("a/b", "c d.wav", &p) == SB_OK && strcmp(p, "a/b/c d.wav") == 0, "join adds one slash");
+  free(p);
+  tap_ok(sb_path_join("a/b/", "c", &p) == SB_OK && strcmp(p, "a/b/c") == 0, "join keeps a trailing slash single");
+  free(p);
+  tap_ok(sb_path_join("", "c", &p) == SB_OK && strcmp(p, "c") == 0, "join with an empty folder gives the name");
+  free(p);
+
+  snprintf(path, sizeof path, "%s/x/y z/&'(w)", tmp_dir);
+  tap_ok(sb_path_mkdir_p(path, &msg) == SB_OK && sb_path_kind_of(path) == SB_PATH_DIR, "mkdir -p of a nested path");
+  tap_ok(sb_path_mkdir_p(path, &msg) == SB_OK, "mkdir -p of an existing folder is fine");
+  touch(tmp_dir, "file");
+  snprintf(path, sizeof path, "%s/file/sub", tmp_dir);
+  err = sb_path_mkdir_p(path, &msg);
+  tap_ok(err == SB_EIO && strstr(msg.text, "/file"), "mkdir -p through a file is SB_EIO: %s", msg.text);
+  snprintf(path, sizeof path, "%s/file", tmp_dir);
+  tap_ok(sb_path_kind_of(path) == SB_PATH_FILE && sb_path_kind_of(tmp_dir) == SB_PATH_DIR &&
+             sb_path_kind_of("/dev/null") == SB_PATH_OTHER && sb_path_kind_of("/nonexistent") == SB_PATH_NONE &&
+             sb_path_kind_of(NULL) == SB_PATH_NONE,
+         "kinds: file, dir, other, none");
+
+  touch(tmp_dir, "b");
+  touch(tmp_dir, "B");
+  touch(tmp_dir, "a b");
+  touch(tmp_dir, ".hidden");
+  err = sb_path_list(tmp_dir, SB_PATH_NONE, &names, &n, &msg);
+  /* strcmp order: "B" (0x42) < "a b" < "b" < "file" < "x" */
+  tap_ok(err == SB_OK && n == 5 && strcmp(names[0], "B") == 0 && strcmp(names[1], "a b") == 0 &&
+             strcmp(names[2], "b") == 0 && strcmp(names[3], "file") == 0 && strcmp(names[4], "x") == 0,
+         "listing is bytewise sorted and skips hidden names");
+  sb_path_free_list(&names, n);
+  tap_ok(names == NULL, "free_list NULLs the pointer");
+  err = sb_path_list(tmp_dir, SB_PATH_DIR, &names, &n, &msg);
+  tap_ok(err == SB_OK && n == 1 && strcmp(names[0], "x") == 0, "folders only");
+  sb_path_free_list(&names, n);
+  err = sb_path_list(tmp_dir, SB_PATH_FILE, &names, &n, &msg);
+  tap_ok(err == SB_OK && n == 4, "files only");
+  sb_path_free_list(&names, n);
+  err = sb_path_list("/nonexistent/dir", SB_PATH_NONE, &names, &n, &msg);
+  tap_ok(err == SB_EIO && names == NULL && n == 0 && strstr(msg.text, "/nonexistent/dir"),
+         "listing a missing folder: %s", msg.text);
+
+  tap_ok(sb_path_temp_sibling("d/vocals.wav", &p) == SB_OK, "temporary sibling");
+  snprintf(expect, sizeof expect, "d/.vocals.tmp-%ld-%ld.wav", (long)getpid(), (long)gettid());
+  tap_ok(p && strcmp(p, expect) == 0, "hidden, keeps the extension: %s", p);
+  free(p);
+  tap_ok(sb_path_temp_sibling(".complete", &p) == SB_OK, "temporary sibling of a dot file");
+  snprintf(expect, sizeof expect, "..complete.tmp-%ld-%ld", (long)getpid(), (long)gettid());
+  tap_ok(p && strcmp(p, expect) == 0, "dot file: %s", p);
+  free(p);
+
+  snprintf(path, sizeof path, "%s/marker", tmp_dir);
+  tap_ok(sb_path_write_atomic(path, "hello\n", 6, &msg) == SB_OK, "atomic write");
+  tap_ok(sb_path_read_small(path, buf, sizeof buf - 1, &len, &msg) == SB_OK && len == 6 && strcmp(buf, "hello\n") == 0,
+         "read it back");
+  tap_ok(sb_path_read_small(path, buf, 3, &len, &msg) == SB_ELENGTH, "longer than max_len is SB_ELENGTH");
+  err = sb_path_list(tmp_dir, SB_PATH_FILE, &names, &n, &msg);
+  tap_ok(err == SB_OK && n == 5, "no temporary file is left behind");
+  sb_path_free_list(&names, n);
+  snprintf(path, sizeof path, "%s/missing/marker", tmp_dir);
+  err = sb_path_write_atomic(path, "x", 1, &msg);
+  tap_ok(err == SB_EIO && strstr(msg.text, "missing"), "atomic write into a missing folder: %s", msg.text);
+  err = sb_path_read_small(path, buf, sizeof buf - 1, &len, &msg);
+  tap_ok(err == SB_EIO && strstr(msg.text, "missing/marker"), "reading a missing file: %s", msg.text);
+
+  tap_ok(nftw(tmp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0, "temporary folder removed");
+  return tap_done();
+}
