@@ -259,6 +259,93 @@ static sb_err leading_vectors(int n, int n_vec, int n_blocks, eig_work *w, doubl
   return SB_OK;
 }
 
+static double dot_n(const double *x, const double *y, int n)
+{
+  double sum = 0.0;
+  for (int i = 0; i < n; i++)
+    sum += x[i] * y[i];
+  return sum;
+}
+
+/* x -= (x . u) u for the unit vector u. */
+static void project_out(double *x, const double *u, int n)
+{
+  double c = dot_n(x, u, n);
+  for (int i = 0; i < n; i++)
+    x[i] -= c * u[i];
+}
+
+/* Eigenvalues within this distance of the trivial one (= 1) are taken as
+ * degenerate with it; further away, the computed vectors mix with the
+ * trivial one by an angle of at most ~ulp / gap, below 1e-7. */
+#define TRIVIAL_GAP 1e-8
+
+/*
+ * Makes the split between the trivial and the leading non-trivial
+ * eigenvectors canonical where they are degenerate (a point set in
+ * several groups whose kernel between groups underflows: the graph has
+ * several components).  S's trivial eigenvector is known in closed form,
+ * u = sqrt(d) / ||sqrt(d)|| (S sqrt(d) = sqrt(d) for the degrees d of S's
+ * kernel), but an eigen-solver returns an arbitrary orthonormal basis of a
+ * degenerate eigenspace, and which of its vectors is dropped as trivial
+ * then follows the last bits of the solver: with other BLAS kernels a
+ * retained coordinate moved by O(1) and PS by 1e-4.  Here the trivial
+ * column becomes u and the cluster's other columns an orthonormal basis
+ * of u's complement in the eigenspace (Gram-Schmidt with pivoting on the
+ * projections), unique up to rotations among retained coordinates of
+ * equal eigenvalue, which leave the MAPSS distances unchanged.  Without a
+ * degeneracy (the usual case) nothing changes.  z: column-major n x n_vec
+ * in S's basis; w->tmp is scratch.
+ */
+static void canonical_trivial(int n, int n_vec, const double *degree, eig_work *w, double *z)
+{
+  int n_clu = 1;
+  double *u = w->tmp, norm = 0.0;
+  while (n_clu < n_vec && w->eig[0] - w->eig[n_clu] <= TRIVIAL_GAP)
+    n_clu++;
+  if (n_clu == 1)
+    return;
+  for (int i = 0; i < n; i++) {
+    u[i] = sqrt(degree[i]);
+    norm += degree[i];
+  }
+  for (int i = 0; i < n; i++)
+    u[i] /= sqrt(norm);
+  for (int r = 0; r < n_clu; r++)
+    project_out(z + (size_t)w->col_of[r] * n, u, n);
+  /* Ranks 1 .. n_clu - 1 take the largest remaining projection in turn;
+   * the last column left over becomes u (rank 0). */
+  for (int k = 1; k < n_clu; k++) {
+    int best = k - 1;
+    double best_norm = -1.0;
+    for (int r = k - 1; r < n_clu; r++) {
+      double nr = dot_n(z + (size_t)w->col_of[r] * n, z + (size_t)w->col_of[r] * n, n);
+      if (nr > best_norm) {
+        best_norm = nr;
+        best = r;
+      }
+    }
+    {
+      int col = w->col_of[best];
+      double *v = z + (size_t)col * n, scale = 1.0 / sqrt(best_norm);
+      w->col_of[best] = w->col_of[k - 1];
+      w->col_of[k - 1] = col;
+      for (int i = 0; i < n; i++)
+        v[i] *= scale;
+      for (int r = k; r < n_clu; r++)
+        project_out(z + (size_t)w->col_of[r] * n, v, n);
+    }
+  }
+  /* col_of[0 .. n_clu - 2] now hold the basis and col_of[n_clu - 1] the
+   * remainder: rotate so that the remainder is rank 0 and holds u. */
+  {
+    int rest = w->col_of[n_clu - 1];
+    memmove(w->col_of + 1, w->col_of, (size_t)(n_clu - 1) * sizeof *w->col_of);
+    w->col_of[0] = rest;
+    memcpy(z + (size_t)rest * n, u, (size_t)n * sizeof *u);
+  }
+}
+
 static void eig_work_free(eig_work *w)
 {
   free(w->a);
@@ -432,6 +519,7 @@ sb_err sb_diffmap_compute(const double *points, size_t n_points, size_t dim,
       err = SB_ENUMERIC;
       goto fail;
     }
+    canonical_trivial(nn, n_vec, dm->degree, &w, z);
     for (size_t i = 0; i < n; i++) {
       dm->trivial[i] = z[i + (size_t)w.col_of[0] * n] * w.eig[0];
       for (size_t k = 1; k <= keep; k++)

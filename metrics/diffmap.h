@@ -26,6 +26,14 @@
  * of points.  (With v11 the clamped complement eigenvalues are rounding
  * noise, ~1e-16; their squares are ignored.)
  *
+ * Degenerate trivial eigenvalue: when the graph has several components,
+ * the eigenvalue 1 is multiple and "the trivial pair" is not one vector.
+ * sepbench then drops the closed-form trivial vector sqrt(d) / ||sqrt(d)||
+ * and keeps an orthonormal basis of its complement in the eigenspace
+ * (eigenvalues within 1e-8 of the top one), so that the retained
+ * coordinates do not depend on the eigen-solver's last bits (the
+ * reference's torch.linalg.eigh returns an arbitrary basis there).
+ *
  * Numerics: double precision throughout.  S is reduced to tridiagonal form
  * T once (LAPACK dsytrd); all eigenvalues come from dsterf; the L + 1
  * leading eigenvectors of T from one twisted factorisation each (O(N) per
