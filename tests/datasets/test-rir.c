@@ -27,6 +27,7 @@ static double energy(const double *h, int64_t n)
 
 int main(void)
 {
+  tap_pins_load("datasets/test-rir.pins");
   sb_rir_room room = {.size = {5, 4, 3}, .absorption = 1.0, .src = {1, 1, 1}, .mic = {1.686, 1, 1},
                       .sound_speed = 343, .rate = 16000, .length_s = 0.1};
   sb_rir_room swapped;
@@ -44,7 +45,7 @@ int main(void)
   if (!err) {
     tap_near(h[32], 0.11600214511071089, 1e-9, "direct path 1/(4 pi d) at delay d/c = 32 samples");
     /* Regression pin of the current implementation (captured once). */
-    tap_near(h[32], 0.11600214511071091, 1e-9, "regression pin of the direct tap: %.17g", h[32]);
+    tap_pin(h[32], "direct tap");
     for (int64_t i = 0; i < n; i++)
       if (i != 32 && fabs(h[i]) > off_peak)
         off_peak = fabs(h[i]);

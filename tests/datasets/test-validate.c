@@ -39,6 +39,7 @@ static void put_track(const char *name, int rate_b, int frames_b, int chan_b, do
 
 int main(void)
 {
+  tap_pins_load("datasets/test-validate.pins");
   static const char *const names[] = {"Ben & Jerry's (live)", "missing stem", "wrong rate", "truncated",
                                       "not the sum", "short stem", "mono stem"};
   char manifest[8192] = "id,mixture,a,b\n", line[1024];
@@ -112,8 +113,7 @@ int main(void)
     tap_near(sum.worst_residual_db, 10 * log10(e_res / e_mix), 1e-9, "worst residual is the scaled track's: %.3f dB",
              sum.worst_residual_db);
     /* Regression pin of the current implementation (captured once). */
-    tap_near(sum.worst_residual_db, -7.9869388891448745, 1e-9, "regression pin of the residual: %.17g",
-             sum.worst_residual_db);
+    tap_pin(sum.worst_residual_db, "worst residual");
   }
   tap_ok(strstr(report, "7 tracks, 21 files checked") != NULL, "summary line");
   free(report);

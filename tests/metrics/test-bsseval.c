@@ -222,22 +222,20 @@ static sb_sources mono_view(const sb_sources *s, int ch, const double **chan)
   return v;
 }
 
-/* Regression pins: values of this implementation captured once (printed
- * with %.17g by the first run of this test), checked at 1e-9 dB. */
+/* The values pinned (tests/metrics/test-bsseval.pins). */
 typedef struct pin {
   const char *case_name, *block;
   int src, metric;
   int64_t frame;
-  double value;
 } pin;
 
 static const pin pins[] = {
-  {"music4_stereo_44k1", "museval_v4", 0, M_SIR, 3, 11.811726142421017},
-  {"music4_stereo_44k1", "museval_v4", 2, M_ISR, 5, 1.1522782823994893},
-  {"music4_stereo_44k1", "museval_v4_whole", 1, M_SAR, 0, 7.2229957241005334},
-  {"music4_stereo_44k1", "mir_eval_images_framewise", 3, M_SIR, 2, 2.8652232610793127},
-  {"music3_silence_nan", "museval_v4", 1, M_SDR, 0, 5.9370252318970298},
-  {"speech2_16k_swapped", "mir_eval_sources", 1, M_SDR, 0, -16.607137597046993},
+  {"music4_stereo_44k1", "museval_v4", 0, M_SIR, 3},
+  {"music4_stereo_44k1", "museval_v4", 2, M_ISR, 5},
+  {"music4_stereo_44k1", "museval_v4_whole", 1, M_SAR, 0},
+  {"music4_stereo_44k1", "mir_eval_images_framewise", 3, M_SIR, 2},
+  {"music3_silence_nan", "museval_v4", 1, M_SDR, 0},
+  {"speech2_16k_swapped", "mir_eval_sources", 1, M_SDR, 0},
 };
 
 static void check_pins(const char *case_name, const char *block, const run *r)
@@ -246,9 +244,8 @@ static void check_pins(const char *case_name, const char *block, const run *r)
     const pin *p = &pins[i];
     if (strcmp(p->case_name, case_name) != 0 || strcmp(p->block, block) != 0)
       continue;
-    tap_near(r->v[p->metric][(size_t)p->src * r->n_frames + p->frame], p->value, 1e-9,
-             "%s %s src %d %s frame %lld: regression pin", case_name, block, p->src,
-             met_name[p->metric], (long long)p->frame);
+    tap_pin(r->v[p->metric][(size_t)p->src * r->n_frames + p->frame], "%s %s src %d %s frame %lld",
+            case_name, block, p->src, met_name[p->metric], (long long)p->frame);
   }
 }
 
@@ -660,9 +657,8 @@ static void test_bad_input(void)
   sb_bsseval *b = NULL;
   sb_msg msg;
   double out[8];
-  unsigned int seed = 12345;
+  unsigned int seed = (unsigned int)tap_seed(12345u);
 
-  tap_diag("bad-input seed %u", seed);
   for (int k = 0; k < 4; k++)
     for (int t = 0; t < T; t++) {
       seed = seed * 1103515245u + 12345u;
@@ -752,6 +748,7 @@ static void test_bad_input(void)
 
 int main(void)
 {
+  tap_pins_load("metrics/test-bsseval.pins");
   static const char *const cases[] = {"length_mismatch", "music3_silence_nan",
                                       "music4_stereo_44k1", "short_0p8s_22k",
                                       "speech2_16k_swapped"};

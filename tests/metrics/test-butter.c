@@ -32,6 +32,7 @@ static void check_coefs(const char *what, const sb_butter *f, const double *b, c
 
 int main(void)
 {
+  tap_pins_load("metrics/test-butter.pins");
   sb_butter f;
   double x[64], y[64];
   static const double lp4_b[] = {0.010209480791203138, 0.04083792316481255, 0.061256884747218826,
@@ -75,7 +76,7 @@ int main(void)
   tap_near(y[63], -0.9016664951025104, 1e-8, "band-pass lfilter y[63] = scipy");
   /* Regression pin of this implementation (the order-10 band-pass amplifies
    * coefficient rounding to ~2e-9 against scipy). */
-  tap_near(y[63], -0.90166649671200694, 1e-9, "regression pin band-pass lfilter y[63]");
+  tap_pin(y[63], "band-pass lfilter y[63]");
 
   sb_butter_design(6, SB_BUTTER_LOWPASS, 0.05, 0, &f);
   tap_ok(sb_butter_filtfilt(&f, x, y, 64) == SB_OK, "filtfilt low-pass runs");

@@ -84,10 +84,9 @@ static int is_permutation(const int *p, int n)
 
 static void test_hungarian(void)
 {
-  uint64_t seed = 424242u;
+  uint64_t seed = tap_seed(424242u);
   int agree = 1, perm_b[8], perm_h[8];
   rng_state = seed;
-  tap_diag("seed %llu", (unsigned long long)seed);
   for (int trial = 0; trial < 200; trial++) {
     int n = 2 + trial % 7;
     double score[64], mb, mh;
@@ -167,7 +166,7 @@ static void test_pit_refvector(void)
              "%s: PIT perm equals pit_si_sdr.perm", rule ? "Hungarian" : "brute force");
       tap_near(best, sb_json_num(sb_json_get(pit, "mean_si_sdr")), 1e-3, "%s: best mean SI-SDR",
                rule ? "Hungarian" : "brute force");
-      tap_near(best, 11.621151075122555, 1e-9, "%s: best mean SI-SDR regression pin", rule ? "Hungarian" : "brute force");
+      tap_pin(best, "%s: best mean SI-SDR", rule ? "Hungarian" : "brute force");
     }
     all = sb_json_get(pit, "all_permutations");
     for (size_t i = 0; i < all->n; i++) {
@@ -184,6 +183,7 @@ static void test_pit_refvector(void)
 
 int main(void)
 {
+  tap_pins_load("metrics/test-permutation.pins");
   test_brute_hand();
   test_hungarian();
   test_pit_refvector();

@@ -241,10 +241,10 @@ static void check_pins(const char *root)
     return;
   tap_diag("pins: %.17g %.17g %.17g %.17g %.17g %.17g", res[4].ps, res[4].pm, res[4].ps_bias,
            res[4].ps_prob, res[4].pm_bias, res[4].pm_prob);
-  tap_near(res[4].ps, 0.37002647692942359, 1e-9, "regression pin PS ps2_d16 frame 2 s0");
-  tap_near(res[4].pm, 1.3964634299714376e-07, 1e-9, "regression pin PM ps2_d16 frame 2 s0");
-  tap_near(res[4].ps_prob, 0.18733132853654438, 1e-9, "regression pin PS_prob ps2_d16 frame 2 s0");
-  tap_near(res[4].pm_prob, 7.3378409988123828e-05, 1e-9, "regression pin PM_prob ps2_d16 frame 2 s0");
+  tap_pin(res[4].ps, "PS ps2_d16 frame 2 s0");
+  tap_pin(res[4].pm, "PM ps2_d16 frame 2 s0");
+  tap_pin(res[4].ps_prob, "PS_prob ps2_d16 frame 2 s0");
+  tap_pin(res[4].pm_prob, "PM_prob ps2_d16 frame 2 s0");
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -402,6 +402,7 @@ static void check_small_complement(void)
   };
   enum { S = 2, P = 10, DIM = 12, N = S * (P + 2) };
   for (int c = 0; c < 2; c++) {
+    /* fixed: the numpy values were computed on this stream */
     unsigned long long seed = 20250917ULL, state = seed;
     double x[N * DIM], worst = 0.0;
     size_t n_dist[S] = {P, P};
@@ -439,8 +440,8 @@ static void check_small_complement(void)
     if (c == 0) {
       tap_diag("small complement pins: %.17g %.17g", v[0].ps_bias, v[0].pm_bias);
       /* Regression pins of this implementation (captured once). */
-      tap_near(v[0].ps_bias, 0.34887258779507174, 1e-9, "regression pin small complement PS_bias");
-      tap_near(v[0].pm_bias, 0.954759038605557, 1e-9, "regression pin small complement PM_bias");
+      tap_pin(v[0].ps_bias, "small complement PS_bias");
+      tap_pin(v[0].pm_bias, "small complement PM_bias");
     }
     sb_diffmap_clear(&dm);
   }
@@ -469,10 +470,9 @@ static void check_diffmap_paths(const char *root)
   /* 40 random points in 16 dimensions: a flat spectrum, most but not all
    * coordinates retained (MRRR path, with a complement). */
   {
-    unsigned long long seed = 20250917ULL, state = seed;
+    unsigned long long seed = tap_seed(20250917ULL), state = seed;
     size_t n = 40, dim = 16;
     double *pts = malloc(n * dim * sizeof *pts);
-    tap_diag("random point set: xorshift64 seed %llu", seed);
     if (!tap_ok(pts != NULL, "random points allocated"))
       return;
     for (size_t i = 0; i < n * dim; i++)
@@ -537,6 +537,7 @@ static void check_bad_input(void)
 
 int main(void)
 {
+  tap_pins_load("metrics/test-pspm-frame.pins");
   const char *root = getenv("SB_REFVECTORS");
   /* OpenBLAS's own threads change the rounding of the eigen-solver and
    * products; PS amplifies that in ill-conditioned clusters (~1e-5 per

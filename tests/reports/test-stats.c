@@ -3,7 +3,7 @@
  * python3-scipy 1.10.1 / numpy 1.24.2 at development time (the generator,
  * rng = numpy.random.default_rng(7), is quoted before each block; the
  * arrays are its output).  p-values to 1e-6 (they agree to ~1e-15); each
- * has an exact regression pin (1e-9) of the current implementation. */
+ * has a regression pin of the current implementation (tests/reports/test-stats.pins). */
 #include <config.h>
 
 #include <math.h>
@@ -11,16 +11,6 @@
 
 #include "reports/stats.h"
 #include "tap.h"
-
-/* Regression pins of the current implementation (captured once, %.17g). */
-#define PIN_A 0.38837623596191406
-#define PIN_B 0.028401837044201711
-#define PIN_C 0.43108550727417971
-#define PIN_D 0.17626953125
-#define PIN_FP 0.0029169105215420101
-#define PIN_CONOVER02 0.00012984227021576789
-#define PIN_MEAN_LO 2.2433650000000003
-#define PIN_MEDIAN_HI 4.3580000000000005
 
 /* x, y = rounded normal draws; scipy.stats.wilcoxon(x, y) (defaults).
  * A: 20 pairs, no ties or zeros -> exact; B: 15 pairs with 4 zero
@@ -39,20 +29,21 @@ static const double fr[48] = {1.2, 1.0, 1.2, -0.1, -1.4, 1.2, 1.8, 0.4, 0.5, 1.1
 static const double bx[30] = {10.075, -0.178, 6.664, 3.732, 3.958, -0.35, 2.619, 6.23, 3.753, 4.243, 3.128, 7.464, 3.936, -2.601, 1.924, -1.906, -5.754, 2.41, 8.001, 4.141, 0.482, 1.178, 7.392, 4.473, 4.144, 3.84, 4.115, 6.416, 5.658, 4.647};
 
 static void check_wilcoxon(const char *name, const double *x, const double *y, int n,
-                           double want_stat, double want_p, int want_exact, double pin_p)
+                           double want_stat, double want_p, int want_exact)
 {
   double stat, p;
   int exact;
   tap_ok(sb_stats_wilcoxon(x, y, n, &stat, &p, &exact) == SB_OK, "wilcoxon %s runs", name);
   tap_near(stat, want_stat, 1e-12, "wilcoxon %s statistic (scipy)", name);
   tap_near(p, want_p, 1e-6, "wilcoxon %s p (scipy %.17g)", name, want_p);
-  tap_near(p, pin_p, 1e-9, "wilcoxon %s p regression pin", name);
+  tap_pin(p, "wilcoxon %s p", name);
   tap_ok(exact == want_exact, "wilcoxon %s %s", name, want_exact ? "exact" : "normal approximation");
   tap_diag("wilcoxon %s: T %.17g p %.17g", name, stat, p);
 }
 
 int main(void)
 {
+  tap_pins_load("reports/test-stats.pins");
   double p[5], adj[5], chi2, fp, sums[4], conover[16], lo, hi;
   double stat, pw;
   int exact;
@@ -65,10 +56,10 @@ int main(void)
     0.00012984227021577851, 0.0026627137400229428, 1, 0.070270017914485686,
     0.01923241830404324, 0.17733930570265716, 0.070270017914485686, 1};
 
-  check_wilcoxon("A", wx_A, wy_A, 20, 81, 0.38837623596191406, 1, PIN_A);
-  check_wilcoxon("B", wx_B, wy_B, 15, 4, 0.028401837044201694, 0, PIN_B);
-  check_wilcoxon("C", wx_C, wy_C, 60, 701.5, 0.43108550727417971, 0, PIN_C);
-  check_wilcoxon("D", wx_D, wy_D, 12, 21, 0.17626953125, 1, PIN_D);
+  check_wilcoxon("A", wx_A, wy_A, 20, 81, 0.38837623596191406, 1);
+  check_wilcoxon("B", wx_B, wy_B, 15, 4, 0.028401837044201694, 0);
+  check_wilcoxon("C", wx_C, wy_C, 60, 701.5, 0.43108550727417971, 0);
+  check_wilcoxon("D", wx_D, wy_D, 12, 21, 0.17626953125, 1);
   /* bad input */
   tap_ok(sb_stats_wilcoxon(wx_A, wx_A, 20, &stat, &pw, &exact) == SB_OK && isnan(pw),
          "all differences zero -> NaN p (scipy raises)");
@@ -86,13 +77,13 @@ int main(void)
   tap_ok(sb_stats_friedman(fr, 12, 4, &chi2, &fp, sums) == SB_OK, "friedman runs");
   tap_near(chi2, want_chi2, 1e-9, "friedman chi2 (scipy)");
   tap_near(fp, want_fp, 1e-6, "friedman p (scipy)");
-  tap_near(fp, PIN_FP, 1e-9, "friedman p regression pin");
+  tap_pin(fp, "friedman p");
   tap_near(sums[0] + sums[1] + sums[2] + sums[3], 12 * 10.0, 1e-12, "rank sums total b k(k+1)/2");
   tap_ok(sb_stats_friedman(fr, 12, 2, &chi2, &fp, NULL) == SB_EINVAL, "friedman needs 3 groups");
   tap_ok(sb_stats_conover_friedman(fr, 12, 4, conover) == SB_OK, "conover runs");
   for (int i = 0; i < 16; i++)
     tap_near(conover[i], want_conover[i], 1e-6, "conover p[%d][%d]", i / 4, i % 4);
-  tap_near(conover[2], PIN_CONOVER02, 1e-9, "conover p[0][2] regression pin");
+  tap_pin(conover[2], "conover p[0][2]");
 
   /* Percentile bootstrap vs scipy.stats.bootstrap(method='percentile',
    * n_resamples=20000, random_state=1): different generators, so agreement
@@ -104,12 +95,12 @@ int main(void)
          "bootstrap mean");
   tap_near(lo, 2.2363300000000002, 0.06, "mean CI low vs scipy");
   tap_near(hi, 4.6172266666666637, 0.06, "mean CI high vs scipy");
-  tap_near(lo, PIN_MEAN_LO, 1e-9, "mean CI low regression pin");
+  tap_pin(lo, "mean CI low");
   tap_ok(sb_stats_bootstrap_ci(bx, 30, SB_STAT_MEDIAN, 20000, 2018, 0.95, &lo, &hi) == SB_OK,
          "bootstrap median");
   tap_near(lo, 2.8734999999999999, 0.25, "median CI low vs scipy");
   tap_near(hi, 4.3955000000000002, 0.25, "median CI high vs scipy");
-  tap_near(hi, PIN_MEDIAN_HI, 1e-9, "median CI high regression pin");
+  tap_pin(hi, "median CI high");
   tap_diag("median CI [%.17g, %.17g]", lo, hi);
   tap_ok(sb_stats_bootstrap_ci(bx, 30, SB_STAT_MEDIAN, 1, 2018, 0.95, &lo, &hi) == SB_EINVAL,
          "one resample -> SB_EINVAL");
