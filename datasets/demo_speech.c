@@ -16,18 +16,16 @@
 
 #include "datasets/demo_speech.h"
 
-#include <fcntl.h>
 #include <fftw3.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "datasets/audio.h"
 #include "common/paths.h"
+#include "common/subprocess.h"
 #include "datasets/rir.h"
 #include "datasets/stemset.h"
 
@@ -127,26 +125,13 @@ static sb_err add_recorded(corpus *c, const char *label, int speaker, const char
   return SB_OK;
 }
 
-/* Runs argv (no shell), output to /dev/null; 1 on exit status 0. */
+/* Runs argv (no shell, no time limit); 1 on exit status 0. */
 static int run_program(const char *const argv[])
 {
-  pid_t pid = fork();
-  int status;
-  if (pid < 0)
-    return 0;
-  if (pid == 0) {
-    int null = open("/dev/null", O_WRONLY);
-    if (null >= 0) {
-      dup2(null, STDOUT_FILENO);
-      dup2(null, STDERR_FILENO);
-    }
-    /* execvp takes char *const[]; it does not modify the strings. */
-    execvp(argv[0], (char *const *)argv);
-    _exit(127);
-  }
-  if (waitpid(pid, &status, 0) != pid)
-    return 0;
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  sb_subprocess_result res;
+  /* The argv strings are not modified (execvp takes char *const[]). */
+  return sb_subprocess_run((char *const *)argv, NULL, 0, NULL, &res, NULL) == SB_OK && res.exited &&
+         res.exit_status == 0;
 }
 
 /* Renders text with espeak-ng or flite into a temporary file and adds it;

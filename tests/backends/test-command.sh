@@ -1,7 +1,9 @@
 #!/bin/sh
 # tests/backends/test-command.sh — run-time backends end to end through
 # `sepbench run`: a command backend wrapping a small shell script (stored
-# results, rate/channel conversion), hostile track names (quotes, $(...),
+# results, rate/channel conversion), a command that exits leaving a
+# background child holding its pipes (done, not timed out), config errors
+# (timeout = nan, a key given twice), hostile track names (quotes, $(...),
 # spaces) passed verbatim and never executed, a hanging command (timeout),
 # a command writing garbage, a failing command (stderr tail in the
 # message), the example C plugin (results, a plugin call that returns
@@ -33,6 +35,7 @@ case "$4" in
   garbage) for s in vocals drums bass other; do echo "not audio" >"$2/$s.wav"; done; exit 0 ;;
   fail) echo "warming up" >&2; echo "model exploded on $3" >&2; exit 3 ;;
   slow) sleep 1 ;;
+  background) sleep 60 & echo $! >"$5.pid" ;;
 esac
 mkdir -p "$2/$3" || exit 1
 for s in vocals drums bass other; do cp "$1" "$2/$3/$s.wav" || exit 1; done
@@ -105,6 +108,23 @@ mix=$(q "$tmp/c.db" "select printf('%.3f', avg(v.value)) from track_values v joi
 cp=$(q "$tmp/c.db" "select printf('%.3f', avg(v.value)) from track_values v join items i on i.id=v.item_id join methods m on m.id=i.method_id where m.name='cmd:copy' and v.metric='SDR'")
 awk -v a="$cp" -v b="$mix" 'BEGIN { exit !(a < b && a > b - 30) }'
 ok $? "cmd:copy (whole mono mixture at 22.05 kHz as every stem) scores below the mixture/4 baseline ($cp < $mix dB)"
+
+# 1b. a command that exits 0 but leaves a background child holding its
+# stdout and stderr: the item ends with the command, not with the pipes
+cat >"$tmp/bg.ini" <<INI
+[backend background]
+command = "$tmp/sep.sh" {input} {outdir} {track} background "$tmp/seen-bg"
+outputs = {outdir}/{track}/{stem}.wav
+rate = 44100
+channels = 2
+timeout = 30
+INI
+"$sepbench" run --suite tiny --backends cmd:background --limit 1 --backend-config "$tmp/bg.ini" \
+  --db "$tmp/bg.db" >/dev/null 2>"$tmp/err-bg"
+st=$?
+[ $st -eq 0 ] && [ "$(q "$tmp/bg.db" "select count(*) from items where status='done'")" = 1 ]
+ok $? "a command leaving a background child is done when it exits, not timed out (exit $st)"
+[ -s "$tmp/seen-bg.pid" ] && kill "$(cat "$tmp/seen-bg.pid")" 2>/dev/null
 
 # 2. hostile track names: quotes, $(...), backquotes, spaces
 evil="It's \"a\" \$(touch pwned) \`touch pwned2\` ; touch pwned3 test"
