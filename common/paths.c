@@ -331,3 +331,30 @@ sb_err sb_path_dirname(const char *path, char **out)
     *out = strndup(path, (size_t)(slash - path));
   return *out ? SB_OK : SB_ENOMEM;
 }
+
+int sb_path_has_suffix(const char *name, const char *suffix)
+{
+  const size_t len = strlen(name), n = strlen(suffix);
+  return len > n && strcmp(name + len - n, suffix) == 0;
+}
+
+int sb_path_find_suffix(const char *dir, const char *suffix, int depth)
+{
+  char **entries = NULL;
+  int n = 0, found = 0;
+
+  if (sb_path_list(dir, SB_PATH_NONE, &entries, &n, NULL) != SB_OK)
+    return 0;
+  for (int i = 0; i < n && !found; i++) {
+    char *sub = NULL;
+    if (sb_path_join(dir, entries[i], &sub) != SB_OK)
+      break;
+    if (sb_path_has_suffix(entries[i], suffix) && sb_path_kind_of(sub) == SB_PATH_FILE)
+      found = 1;
+    else if (depth > 0 && sb_path_kind_of(sub) == SB_PATH_DIR)
+      found = sb_path_find_suffix(sub, suffix, depth - 1);
+    free(sub);
+  }
+  sb_path_free_list(&entries, n);
+  return found;
+}

@@ -80,4 +80,13 @@ sb_err sb_path_resolve(const char *base_dir, const char *path, const char *what,
  * SB_ENOMEM. */
 sb_err sb_path_dirname(const char *path, char **out);
 
+/* 1 when name is longer than suffix and ends with it ("x.wav", ".wav"). */
+int sb_path_has_suffix(const char *name, const char *suffix);
+
+/* 1 when dir, or a folder at most depth levels below it, holds a regular
+ * file (following links) whose name ends with suffix (sb_path_has_suffix);
+ * hidden entries are not looked at (sb_path_list).  0 otherwise, also
+ * when a folder cannot be read. */
+int sb_path_find_suffix(const char *dir, const char *suffix, int depth);
+
 #endif /* SB_COMMON_PATHS_H */

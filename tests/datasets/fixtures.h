@@ -1,7 +1,7 @@
 /*
  * tests/datasets/fixtures.h — small helpers shared by the datasets tests:
- * a temporary folder, text files, and tiny WAV files whose samples are
- * k / 32768 so that PCM_16 stores them exactly.
+ * a temporary folder, text files, comparing files, and tiny WAV files
+ * whose samples are k / 32768 so that PCM_16 stores them exactly.
  */
 #ifndef SB_TESTS_DATASETS_FIXTURES_H
 #define SB_TESTS_DATASETS_FIXTURES_H
@@ -45,6 +45,32 @@ static inline int fx_write_text(const char *path, const char *text)
     return 0;
   fwrite(text, 1, strlen(text), f);
   return fclose(f) == 0;
+}
+
+/* 1 when the two files hold the same bytes (0 when one cannot be read). */
+static inline int fx_files_equal(const char *a, const char *b)
+{
+  FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+  int same = fa && fb, ca, cb;
+  while (same) {
+    ca = fgetc(fa);
+    cb = fgetc(fb);
+    if (ca != cb)
+      same = 0;
+    if (ca == EOF || cb == EOF)
+      break;
+  }
+  if (fa)
+    fclose(fa);
+  if (fb)
+    fclose(fb);
+  return same;
+}
+
+/* The fixture formula of fx_put_wav for channel-major index i. */
+static inline double fx_value(int64_t i, int step, int offset)
+{
+  return (double)((i * step + offset) % 2001 - 1000) / 32768.0;
 }
 
 /* Writes a file of n_chan x n_frames samples value(k) = ((k * step + offset)

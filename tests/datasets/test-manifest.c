@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "datasets/manifest.h"
-#include "datasets/suite.h"
+#include "datasets/resolve.h"
 #include "fixtures.h"
 #include "tap.h"
 

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "datasets/registry.h"
-#include "datasets/suite.h"
+#include "datasets/resolve.h"
 #include "fixtures.h"
 #include "tap.h"
 
