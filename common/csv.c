@@ -38,18 +38,27 @@ typedef struct csv_builder {
   size_t *cells;
   size_t n_cells, cap_cells;
   int *lines;
-  int n_records, cap_records;
+  size_t n_records, cap_records;
 } csv_builder;
+
+/* items grown to twice *cap elements of size bytes (64 at first); NULL
+ * when out of memory (items is then unchanged). */
+static void *grow(void *items, size_t *cap, size_t size)
+{
+  const size_t n = *cap ? 2 * *cap : 64;
+  void *p = realloc(items, n * size);
+  if (p)
+    *cap = n;
+  return p;
+}
 
 static sb_err push_cell(csv_builder *b, size_t offset)
 {
   if (b->n_cells == b->cap_cells) {
-    size_t cap = b->cap_cells ? 2 * b->cap_cells : 64;
-    size_t *p = realloc(b->cells, cap * sizeof *p);
+    size_t *p = grow(b->cells, &b->cap_cells, sizeof *p);
     if (!p)
       return SB_ENOMEM;
     b->cells = p;
-    b->cap_cells = cap;
   }
   b->cells[b->n_cells++] = offset;
   return SB_OK;
@@ -58,14 +67,26 @@ static sb_err push_cell(csv_builder *b, size_t offset)
 static sb_err push_record(csv_builder *b, int line)
 {
   if (b->n_records == b->cap_records) {
-    int cap = b->cap_records ? 2 * b->cap_records : 64;
-    int *p = realloc(b->lines, (size_t)cap * sizeof *p);
+    int *p = grow(b->lines, &b->cap_records, sizeof *p);
     if (!p)
       return SB_ENOMEM;
     b->lines = p;
-    b->cap_records = cap;
   }
   b->lines[b->n_records++] = line;
+  return SB_OK;
+}
+
+/* The header (the first n_cols cells): no empty and no repeated name. */
+static sb_err check_header(const csv_builder *b, const char *block, int n_cols, const char *label, sb_msg *msg)
+{
+  for (int i = 0; i < n_cols; i++) {
+    const char *h = block + b->cells[i];
+    if (!h[0])
+      return sb_msg_set(msg, SB_EFORMAT, "%s: line %d: header column %d is empty", label, b->lines[0], i + 1);
+    for (int j = 0; j < i; j++)
+      if (strcmp(h, block + b->cells[j]) == 0)
+        return sb_msg_set(msg, SB_EFORMAT, "%s: line %d: header column '%s' appears twice", label, b->lines[0], h);
+  }
   return SB_OK;
 }
 
@@ -190,25 +211,16 @@ sb_err sb_csv_parse(const char *text, size_t len, const char *label, sb_csv **ou
     err = sb_msg_set(msg, SB_EFORMAT, "%s: empty (no header line)", label);
     goto fail;
   }
-  for (int i = 0; i < n_cols; i++) {
-    const char *h = block + b.cells[i];
-    if (!h[0]) {
-      err = sb_msg_set(msg, SB_EFORMAT, "%s: line %d: header column %d is empty", label, b.lines[0], i + 1);
-      goto fail;
-    }
-    for (int j = 0; j < i; j++)
-      if (strcmp(h, block + b.cells[j]) == 0) {
-        err = sb_msg_set(msg, SB_EFORMAT, "%s: line %d: header column '%s' appears twice", label, b.lines[0], h);
-        goto fail;
-      }
-  }
+  err = check_header(&b, block, n_cols, label, msg);
+  if (err)
+    goto fail;
   c = calloc(1, sizeof *c);
   if (!c) {
     err = SB_ENOMEM;
     goto fail;
   }
   c->n_cols = n_cols;
-  c->n_rows = b.n_records - 1;
+  c->n_rows = (int)b.n_records - 1;
   c->block = block;
   c->cells = b.cells;
   c->lines = b.lines;

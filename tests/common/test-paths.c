@@ -1,7 +1,7 @@
 /*
  * tests/common/test-paths.c — common/paths.c: join, kinds, mkdir -p,
  * sorted listings without hidden entries, temporary sibling names, atomic
- * writes and small reads, with their error cases.
+ * writes and small reads, suffixes in a tree, with their error cases.
  */
 #include <config.h>
 
@@ -106,6 +106,18 @@ int main(void)
   tap_ok(err == SB_EIO && strstr(msg.text, "missing"), "atomic write into a missing folder: %s", msg.text);
   err = sb_path_read_small(path, buf, sizeof buf - 1, &len, &msg);
   tap_ok(err == SB_EIO && strstr(msg.text, "missing/marker"), "reading a missing file: %s", msg.text);
+
+  tap_ok(sb_path_has_suffix("a.stem.mp4", ".stem.mp4") && !sb_path_has_suffix(".wav", ".wav") &&
+             !sb_path_has_suffix("wav", ".wav") && !sb_path_has_suffix("a.wav.txt", ".wav"),
+         "has_suffix: longer than the suffix and ending with it");
+  snprintf(path, sizeof path, "%s/x/y z", tmp_dir);
+  touch(path, "deep.stem.mp4");
+  touch(tmp_dir, ".hidden.stem.mp4");
+  tap_ok(!sb_path_find_suffix(tmp_dir, ".stem.mp4", 1) && sb_path_find_suffix(tmp_dir, ".stem.mp4", 2),
+         "find_suffix looks depth levels down, not into hidden names");
+  tap_ok(sb_path_find_suffix(path, ".mp4", 0) && !sb_path_find_suffix(tmp_dir, "y z", 0) &&
+             !sb_path_find_suffix("/nonexistent", ".wav", 3),
+         "find_suffix: files only; a missing folder holds nothing");
 
   tap_ok(nftw(tmp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0, "temporary folder removed");
   return tap_done();
