@@ -26,6 +26,7 @@
 #include "datasets/track_audio.h"
 #include "backends/registry.h"
 #include "common/ini.h"
+#include "common/paths.h"
 #include "common/subprocess.h"
 
 #define MAX_STEMS 32
@@ -80,16 +81,7 @@ const char *sb_command_backend_command(const sb_command_backend *cb)
 
 sb_err sb_command_backend_default_config(char *buf, size_t len)
 {
-  const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-  int n;
-
-  if (xdg && xdg[0] == '/')
-    n = snprintf(buf, len, "%s/sepbench/backends.ini", xdg);
-  else if (home && *home)
-    n = snprintf(buf, len, "%s/.config/sepbench/backends.ini", home);
-  else
-    return SB_ENOTFOUND;
-  return n < 0 || (size_t)n >= len ? SB_EINVAL : SB_OK;
+  return sb_path_xdg(buf, len, NULL, "XDG_CONFIG_HOME", ".config", "sepbench/backends.ini");
 }
 
 /* ---- templates --------------------------------------------------------- */

@@ -358,3 +358,20 @@ int sb_path_find_suffix(const char *dir, const char *suffix, int depth)
   sb_path_free_list(&entries, n);
   return found;
 }
+
+sb_err sb_path_xdg(char *buf, size_t len, const char *override_var, const char *xdg_var, const char *home_dir,
+                   const char *rel)
+{
+  const char *env;
+  int n;
+
+  if (override_var && (env = getenv(override_var)) && env[0])
+    n = snprintf(buf, len, "%s", env);
+  else if ((env = getenv(xdg_var)) && env[0] == '/')
+    n = snprintf(buf, len, "%s/%s", env, rel);
+  else if ((env = getenv("HOME")) && env[0])
+    n = snprintf(buf, len, "%s/%s/%s", env, home_dir, rel);
+  else
+    return SB_ENOTFOUND;
+  return n < 0 || (size_t)n >= len ? SB_EINVAL : SB_OK;
+}

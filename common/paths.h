@@ -80,6 +80,16 @@ sb_err sb_path_resolve(const char *base_dir, const char *path, const char *what,
  * SB_ENOMEM. */
 sb_err sb_path_dirname(const char *path, char **out);
 
+/* A per-user file or folder by the XDG Base Directory rule
+ * (freedesktop.org): $override_var when it is set and not empty
+ * (override_var may be NULL), else $xdg_var/rel when xdg_var holds an
+ * absolute path, else $HOME/home_dir/rel when HOME is set and not empty;
+ * e.g. ("SEPBENCH_CACHE", "XDG_CACHE_HOME", ".cache", "sepbench").  Writes
+ * into buf (len bytes); nothing is created.  SB_ENOTFOUND when none
+ * applies, SB_EINVAL when it does not fit.  Reads getenv. */
+sb_err sb_path_xdg(char *buf, size_t len, const char *override_var, const char *xdg_var, const char *home_dir,
+                   const char *rel);
+
 /* 1 when name is longer than suffix and ends with it ("x.wav", ".wav"). */
 int sb_path_has_suffix(const char *name, const char *suffix);
 

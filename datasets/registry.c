@@ -46,19 +46,7 @@ const sb_registry_entry *sb_registry_find(const sb_registry *r, const char *name
 
 sb_err sb_registry_default_config(char *buf, size_t len)
 {
-  const char *env;
-  int n;
-  if ((env = getenv("SEPBENCH_SUITES")) && env[0])
-    n = snprintf(buf, len, "%s", env);
-  else if ((env = getenv("XDG_CONFIG_HOME")) && env[0] == '/')
-    n = snprintf(buf, len, "%s/sepbench/suites.ini", env);
-  else if ((env = getenv("HOME")) && env[0])
-    n = snprintf(buf, len, "%s/.config/sepbench/suites.ini", env);
-  else
-    return SB_ENOTFOUND;
-  if (n < 0 || (size_t)n >= len)
-    return SB_EINVAL;
-  return SB_OK;
+  return sb_path_xdg(buf, len, "SEPBENCH_SUITES", "XDG_CONFIG_HOME", ".config", "sepbench/suites.ini");
 }
 
 /* Appends an entry or, when the name exists, returns it for overriding. */

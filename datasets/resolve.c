@@ -135,20 +135,7 @@ static sb_err resolve_builtin(const builtin *b, const char *cache, int quiet, sb
 
 sb_err sb_suite_default_cache(char *buf, size_t len)
 {
-  const char *env;
-  int n;
-
-  if ((env = getenv("SEPBENCH_CACHE")) && env[0])
-    n = snprintf(buf, len, "%s", env);
-  else if ((env = getenv("XDG_CACHE_HOME")) && env[0] == '/')
-    n = snprintf(buf, len, "%s/sepbench", env);
-  else if ((env = getenv("HOME")) && env[0])
-    n = snprintf(buf, len, "%s/.cache/sepbench", env);
-  else
-    return SB_ENOTFOUND;
-  if (n < 0 || (size_t)n >= len)
-    return SB_EINVAL;
-  return SB_OK;
+  return sb_path_xdg(buf, len, "SEPBENCH_CACHE", "XDG_CACHE_HOME", ".cache", "sepbench");
 }
 
 /* 1 when dir holds at least one entry named name at depth <= depth. */

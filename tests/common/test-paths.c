@@ -1,7 +1,8 @@
 /*
  * tests/common/test-paths.c — common/paths.c: join, kinds, mkdir -p,
  * sorted listings without hidden entries, temporary sibling names, atomic
- * writes and small reads, suffixes in a tree, with their error cases.
+ * writes and small reads, suffixes in a tree, per-user paths (XDG), with
+ * their error cases.
  */
 #include <config.h>
 
@@ -118,6 +119,26 @@ int main(void)
   tap_ok(sb_path_find_suffix(path, ".mp4", 0) && !sb_path_find_suffix(tmp_dir, "y z", 0) &&
              !sb_path_find_suffix("/nonexistent", ".wav", 3),
          "find_suffix: files only; a missing folder holds nothing");
+
+  setenv("SB_TEST_OVERRIDE", "", 1);
+  setenv("SB_TEST_XDG", "relative/dir", 1);
+  setenv("HOME", "/home/u", 1);
+  tap_ok(sb_path_xdg(path, sizeof path, "SB_TEST_OVERRIDE", "SB_TEST_XDG", ".cache", "sb/x") == SB_OK &&
+             strcmp(path, "/home/u/.cache/sb/x") == 0,
+         "xdg: an empty override and a relative XDG variable give way to HOME: %s", path);
+  setenv("SB_TEST_XDG", "/xdg", 1);
+  tap_ok(sb_path_xdg(path, sizeof path, NULL, "SB_TEST_XDG", ".cache", "sb/x") == SB_OK && strcmp(path, "/xdg/sb/x") == 0,
+         "xdg: an absolute XDG variable: %s", path);
+  setenv("SB_TEST_OVERRIDE", "/my/file", 1);
+  tap_ok(sb_path_xdg(path, sizeof path, "SB_TEST_OVERRIDE", "SB_TEST_XDG", ".cache", "sb/x") == SB_OK &&
+             strcmp(path, "/my/file") == 0,
+         "xdg: the override wins as it is: %s", path);
+  tap_ok(sb_path_xdg(buf, 4, "SB_TEST_OVERRIDE", "SB_TEST_XDG", ".cache", "sb/x") == SB_EINVAL, "xdg: too small");
+  unsetenv("SB_TEST_OVERRIDE");
+  unsetenv("SB_TEST_XDG");
+  unsetenv("HOME");
+  tap_ok(sb_path_xdg(path, sizeof path, "SB_TEST_OVERRIDE", "SB_TEST_XDG", ".cache", "sb/x") == SB_ENOTFOUND,
+         "xdg: nothing set is SB_ENOTFOUND");
 
   tap_ok(nftw(tmp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0, "temporary folder removed");
   return tap_done();
