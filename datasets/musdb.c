@@ -139,32 +139,72 @@ sb_err sb_musdb_read_tracks(sb_suite *s, const char *tracks_dir, const char *sub
   return err;
 }
 
+/* Where the tracks of a subset are: dir (the folder of track folders or
+ * files), root (the folder above it) and name (the subset). */
+typedef struct subset_place {
+  char *dir, *root, *name;
+} subset_place;
+
+static void place_clear(subset_place *p)
+{
+  free(p->dir);
+  free(p->root);
+  free(p->name);
+  *p = (subset_place){NULL, NULL, NULL};
+}
+
+/* p = <root>/<folder of subset> when that folder exists (*found = 1);
+ * else *found = 0 and only p->dir is set, for messages. */
+static sb_err place_subset(const char *root, const char *subset, subset_place *p, int *found)
+{
+  sb_err err = sb_path_join(root, musdb_folder(subset), &p->dir);
+
+  *found = !err && sb_path_kind_of(p->dir) == SB_PATH_DIR;
+  if (!*found)
+    return err;
+  p->root = strdup(root);
+  p->name = strdup(subset);
+  return p->root && p->name ? SB_OK : SB_ENOMEM;
+}
+
+/* p = the folder dir itself: its name is the subset, the folder above it
+ * the root. */
+static sb_err place_folder(const char *dir, subset_place *p)
+{
+  const char *slash = strrchr(dir, '/');
+  sb_err err;
+
+  place_clear(p);
+  err = sb_path_dirname(dir, &p->root);
+  p->dir = strdup(dir);
+  p->name = strdup(slash ? slash + 1 : dir);
+  return err ? err : p->dir && p->name ? SB_OK : SB_ENOMEM;
+}
+
 sb_err sb_musdb_open_root(const char *name, const char *root, const char *subset, const char *label, sb_suite **out,
                           sb_msg *msg)
 {
-  sb_err err;
+  subset_place place = {NULL, NULL, NULL};
   sb_suite *s = NULL;
-  char *subset_dir = NULL;
   sb_msg inner;
+  int found;
+  sb_err err;
 
   *out = NULL;
   if (sb_path_kind_of(root) != SB_PATH_DIR)
     return sb_msg_set(msg, SB_ENOTFOUND, "%s: no such folder", label);
-  err = sb_path_join(root, musdb_folder(subset), &subset_dir);
-  if (err)
-    return err;
-  if (sb_path_kind_of(subset_dir) != SB_PATH_DIR) {
+  err = place_subset(root, subset, &place, &found);
+  if (!err && !found)
     err = sb_msg_set(msg, SB_ENOTFOUND, "%s: not a MUSDB18-HQ tree: no subset folder %s (subset %s)", label,
-                     subset_dir, subset);
-    goto fail;
-  }
-  err = sb_suite_new(name, "musdb18hq", root, &s);
+                     place.dir, subset);
+  if (!err)
+    err = sb_suite_new(name, "musdb18hq", root, &s);
   if (err)
     goto fail;
   s->rate = 44100;
   s->mix_is_sum = 1;
   sb_msg_clear(&inner);
-  err = sb_musdb_read_tracks(s, subset_dir, subset, 0, &inner);
+  err = sb_musdb_read_tracks(s, place.dir, subset, 0, &inner);
   if (err) {
     sb_msg_set(msg, err, "%s: not a MUSDB18-HQ tree: %s", label, inner.text);
     goto fail;
@@ -172,78 +212,64 @@ sb_err sb_musdb_open_root(const char *name, const char *root, const char *subset
   err = sb_path_printf(&s->description, "MUSDB18-HQ %s subset at %s (%d tracks)", subset, root, s->n_tracks);
   if (err)
     goto fail;
-  free(subset_dir);
+  place_clear(&place);
   *out = s;
   return SB_OK;
 
 fail:
-  free(subset_dir);
+  place_clear(&place);
   sb_suite_free(&s);
+  return err;
+}
+
+/* SB_ENOTFOUND naming them when path holds test/ or train/ (the subset
+ * asked for is then missing, path is no folder of tracks). */
+static sb_err refuse_other_subsets(const char *path, const char *subset, sb_msg *msg)
+{
+  char *test_dir = NULL, *train_dir = NULL;
+  int has_test, has_train;
+  sb_err err = sb_path_join(path, "test", &test_dir);
+
+  if (!err)
+    err = sb_path_join(path, "train", &train_dir);
+  has_test = !err && sb_path_kind_of(test_dir) == SB_PATH_DIR;
+  has_train = !err && sb_path_kind_of(train_dir) == SB_PATH_DIR;
+  free(test_dir);
+  free(train_dir);
+  if (!err && (has_test || has_train))
+    err = sb_msg_set(msg, SB_ENOTFOUND, "%s: no subset folder '%s' (found%s%s)", path, subset,
+                     has_test ? " test" : "", has_train ? " train" : "");
   return err;
 }
 
 sb_err sb_musdb_open_folder(const char *spec, const char *path, const char *subset, sb_suite **out, sb_msg *msg)
 {
-  sb_err err;
+  subset_place place = {NULL, NULL, NULL};
   sb_suite *s = NULL;
-  char *subset_dir = NULL, *root = NULL, *subset_name = NULL;
+  int found;
+  sb_err err;
 
   *out = NULL;
-  err = sb_path_join(path, musdb_folder(subset), &subset_dir);
-  if (err)
-    goto done;
-  if (sb_path_kind_of(subset_dir) == SB_PATH_DIR) {
-    root = strdup(path);
-    subset_name = strdup(subset);
-  } else {
-    char *test_dir = NULL, *train_dir = NULL;
-    int has_test, has_train;
-    err = sb_path_join(path, "test", &test_dir);
-    if (!err)
-      err = sb_path_join(path, "train", &train_dir);
-    has_test = !err && sb_path_kind_of(test_dir) == SB_PATH_DIR;
-    has_train = !err && sb_path_kind_of(train_dir) == SB_PATH_DIR;
-    free(test_dir);
-    free(train_dir);
-    if (err)
-      goto done;
-    if (has_test || has_train) {
-      err = sb_msg_set(msg, SB_ENOTFOUND, "%s: no subset folder '%s' (found%s%s)", path, subset,
-                       has_test ? " test" : "", has_train ? " train" : "");
-      goto done;
-    }
-    /* The folder itself holds the tracks: its name is the subset. */
-    free(subset_dir);
-    subset_dir = strdup(path);
-    err = sb_path_dirname(path, &root);
-    const char *slash = strrchr(path, '/');
-    subset_name = strdup(slash ? slash + 1 : path);
-    if (!subset_dir || err) {
-      err = SB_ENOMEM;
-      goto done;
-    }
-  }
-  if (!root || !subset_name) {
-    err = SB_ENOMEM;
-    goto done;
-  }
-  err = sb_suite_new(spec, "musdb18hq", root, &s);
+  err = place_subset(path, subset, &place, &found);
+  if (!err && !found)
+    err = refuse_other_subsets(path, subset, msg);
+  if (!err && !found)
+    err = place_folder(path, &place);
+  if (!err)
+    err = sb_suite_new(spec, "musdb18hq", place.root, &s);
   if (err)
     goto done;
   s->mix_is_sum = 1;
-  err = sb_musdb_read_tracks(s, subset_dir, subset_name, 1, msg);
-  if (err)
-    goto done;
-  err = sb_path_printf(&s->description, "MUSDB18-HQ-like folder %s (%d tracks)", subset_dir, s->n_tracks);
+  err = sb_musdb_read_tracks(s, place.dir, place.name, 1, msg);
+  if (!err)
+    err = sb_path_printf(&s->description, "MUSDB18-HQ-like folder %s (%d tracks)", place.dir, s->n_tracks);
   if (err)
     goto done;
   *out = s;
   s = NULL;
 done:
   sb_suite_free(&s);
-  free(subset_dir);
-  free(root);
-  free(subset_name);
+  place_clear(&place);
   return err;
 }
 
@@ -281,14 +307,31 @@ static sb_err add_stem_mp4_track(sb_suite *s, const char *dir, const char *file_
   return err;
 }
 
+/* Appends the .stem.mp4 files of place->dir (kept by its subset) to s. */
+static sb_err add_stem_mp4_tracks(sb_suite *s, const subset_place *place, const char *label, sb_msg *msg)
+{
+  char **files = NULL;
+  int n_files = 0;
+  sb_err err = sb_path_list(place->dir, SB_PATH_FILE, &files, &n_files, msg);
+
+  for (int i = 0; !err && i < n_files; i++)
+    if (sb_path_has_suffix(files[i], ".stem.mp4") && musdb_keeps(place->name, files[i]))
+      err = add_stem_mp4_track(s, place->dir, files[i], place->name, msg);
+  if (!err && s->n_tracks == 0)
+    err = sb_msg_set(msg, SB_ENOTFOUND, "%s: no .stem.mp4 files in %s", label, place->dir);
+  sb_path_free_list(&files, n_files);
+  return err;
+}
+
 sb_err sb_musdb_open_stems(const char *name, const char *path, const char *subset, const char *env_label,
                            sb_suite **out, sb_msg *msg)
 {
-  sb_err err;
-  sb_suite *s = NULL;
-  char *subset_dir = NULL, *root = NULL, *subset_name = NULL, **files = NULL;
-  int n_files = 0;
+  subset_place place = {NULL, NULL, NULL};
   const char *label = env_label ? env_label : path;
+  char *dir = NULL;
+  sb_suite *s = NULL;
+  int found = 0, one_file = sb_path_kind_of(path) == SB_PATH_FILE;
+  sb_err err;
 
   *out = NULL;
   if (!sb_stem_mp4_available())
@@ -297,72 +340,37 @@ sb_err sb_musdb_open_stems(const char *name, const char *path, const char *subse
                       "with --with-ffmpeg (libavformat-dev libavcodec-dev libswresample-dev), or convert them to "
                       "MUSDB18-HQ folders (musdb's musdbconvert) and use those",
                       label);
-  if (sb_path_kind_of(path) == SB_PATH_FILE) {
-    /* One file: its folder is the subset, the folder above the root. */
-    char *file_name;
-    err = sb_path_dirname(path, &subset_dir);
-    if (!err)
-      err = sb_path_dirname(subset_dir, &root);
-    if (err)
-      goto done;
-    subset_name = strdup(strrchr(subset_dir, '/') ? strrchr(subset_dir, '/') + 1 : subset_dir);
-    file_name = strdup(strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
-    err = sb_suite_new(name, "musdb18", root, &s);
-    if (!err && (!subset_name || !file_name))
-      err = SB_ENOMEM;
-    if (!err)
-      err = add_stem_mp4_track(s, subset_dir, file_name, subset_name, msg);
-    free(file_name);
-  } else {
-    err = sb_path_join(path, musdb_folder(subset), &subset_dir);
-    if (err)
-      goto done;
-    if (sb_path_kind_of(subset_dir) == SB_PATH_DIR) {
-      root = strdup(path);
-      subset_name = strdup(subset);
-    } else if (env_label || sb_path_find_suffix(path, ".stem.mp4", 0) == 0) {
-      err = sb_msg_set(msg, SB_ENOTFOUND, "%s: not a MUSDB18 tree: no subset folder %s (subset %s)", label,
-                       subset_dir, subset);
-      goto done;
-    } else {
-      /* The folder itself holds the tracks: its name is the subset. */
-      free(subset_dir);
-      subset_dir = strdup(path);
-      err = sb_path_dirname(path, &root);
-      subset_name = strdup(strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
-      if (err)
-        goto done;
-    }
-    if (!subset_dir || !root || !subset_name) {
-      err = SB_ENOMEM;
-      goto done;
-    }
-    err = sb_suite_new(name, "musdb18", root, &s);
-    if (!err)
-      err = sb_path_list(subset_dir, SB_PATH_FILE, &files, &n_files, msg);
-    for (int i = 0; !err && i < n_files; i++)
-      if (sb_path_has_suffix(files[i], ".stem.mp4") && musdb_keeps(subset_name, files[i]))
-        err = add_stem_mp4_track(s, subset_dir, files[i], subset_name, msg);
-    if (!err && s->n_tracks == 0)
-      err = sb_msg_set(msg, SB_ENOTFOUND, "%s: no .stem.mp4 files in %s", label, subset_dir);
-  }
+  /* One file: its folder is the subset, the folder above the root. */
+  if (one_file)
+    err = sb_path_dirname(path, &dir);
+  else
+    err = place_subset(path, subset, &place, &found);
+  if (!err && !one_file && !found && (env_label || !sb_path_find_suffix(path, ".stem.mp4", 0)))
+    err = sb_msg_set(msg, SB_ENOTFOUND, "%s: not a MUSDB18 tree: no subset folder %s (subset %s)", label, place.dir,
+                     subset);
+  if (!err && !found)
+    err = place_folder(one_file ? dir : path, &place);
+  if (!err)
+    err = sb_suite_new(name, "musdb18", place.root, &s);
+  if (!err && one_file)
+    err = add_stem_mp4_track(s, place.dir, strrchr(path, '/') ? strrchr(path, '/') + 1 : path, place.name, msg);
+  else if (!err)
+    err = add_stem_mp4_tracks(s, &place, label, msg);
   if (!err)
     err = sb_suite_finish(s, msg);
   if (err)
     goto done;
   s->rate = 44100;
   s->mix_is_sum = 1;
-  err = sb_path_printf(&s->description, "MUSDB18 (.stem.mp4) %s subset at %s (%d tracks)", subset_name, root,
+  err = sb_path_printf(&s->description, "MUSDB18 (.stem.mp4) %s subset at %s (%d tracks)", place.name, place.root,
                        s->n_tracks);
   if (err)
     goto done;
   *out = s;
   s = NULL;
 done:
-  sb_path_free_list(&files, n_files);
   sb_suite_free(&s);
-  free(subset_dir);
-  free(root);
-  free(subset_name);
+  place_clear(&place);
+  free(dir);
   return err;
 }

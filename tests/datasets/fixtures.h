@@ -14,6 +14,7 @@
 
 #include "datasets/audio.h"
 #include "common/paths.h"
+#include "tap.h"
 
 static int fx_remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -36,6 +37,25 @@ static inline const char *fx_path(const char *dir, const char *name)
   char *p = buf[next++ % 8];
   snprintf(p, sizeof buf[0], "%s/%s", dir, name);
   return p;
+}
+
+/* Makes the test's temporary folder from template (".../name-XXXXXX") and
+ * points SEPBENCH_SUITES at a file in it that does not exist, so that no
+ * user suites config leaks into the test.  0 (after a failed check) when
+ * the folder cannot be made. */
+static inline int fx_begin(char *template)
+{
+  if (!mkdtemp(template))
+    return tap_ok(0, "create a temporary folder");
+  setenv("SEPBENCH_SUITES", fx_path(template, "no-suites.ini"), 1);
+  return 1;
+}
+
+/* Removes the temporary folder (one check) and returns tap_done(). */
+static inline int fx_end(const char *dir)
+{
+  tap_ok(fx_rm_tree(dir) == 0, "temporary folder removed");
+  return tap_done();
 }
 
 static inline int fx_write_text(const char *path, const char *text)

@@ -233,14 +233,9 @@ static void test_readers(void)
 
 int main(void)
 {
-  if (!mkdtemp(tmp_dir)) {
-    tap_ok(0, "create a temporary directory");
+  if (!fx_begin(tmp_dir))
     return tap_done();
-  }
-  /* No user suites config may leak into the test. */
-  setenv("SEPBENCH_SUITES", fx_path(tmp_dir, "no-suites.ini"), 1);
   test_musdb();
   test_readers();
-  tap_ok(fx_rm_tree(tmp_dir) == 0, "temporary folder removed");
-  return tap_done();
+  return fx_end(tmp_dir);
 }

@@ -243,15 +243,11 @@ static void test_wsj0(void)
 
 int main(void)
 {
-  if (!mkdtemp(tmp_dir)) {
-    tap_ok(0, "create a temporary folder");
+  if (!fx_begin(tmp_dir))
     return tap_done();
-  }
-  setenv("SEPBENCH_SUITES", fx_path(tmp_dir, "no-config.ini"), 1);
   test_echoset();
   test_tiger();
   test_librimix();
   test_wsj0();
-  fx_rm_tree(tmp_dir);
-  return tap_done();
+  return fx_end(tmp_dir);
 }
