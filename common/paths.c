@@ -49,17 +49,25 @@ sb_err sb_path_join(const char *dir, const char *name, char **out)
   return SB_OK;
 }
 
+sb_err sb_path_trim_slashes(const char *path, char **out)
+{
+  size_t len = strlen(path);
+
+  while (len > 1 && path[len - 1] == '/')
+    len--;
+  *out = strndup(path, len);
+  return *out ? SB_OK : SB_ENOMEM;
+}
+
 sb_err sb_path_mkdir_p(const char *dir, sb_msg *msg)
 {
-  sb_err err = SB_OK;
-  char *path = strdup(dir);
+  char *path = NULL;
+  sb_err err = sb_path_trim_slashes(dir, &path);
   size_t len;
 
-  if (!path)
-    return SB_ENOMEM;
+  if (err)
+    return err;
   len = strlen(path);
-  while (len > 1 && path[len - 1] == '/')
-    path[--len] = '\0';
   /* Create each prefix ending before a '/', then the whole path. */
   for (size_t i = 1; i <= len; i++) {
     if (path[i] != '/' && path[i] != '\0')

@@ -27,6 +27,10 @@ sb_path_kind sb_path_kind_of(const char *path);
  * allocated; the caller frees it.  SB_ENOMEM (*out is then NULL). */
 sb_err sb_path_join(const char *dir, const char *name, char **out);
 
+/* *out = a copy of path without trailing slashes ("a/b//" -> "a/b"; "/"
+ * stays "/"), newly allocated.  SB_ENOMEM (*out is then NULL). */
+sb_err sb_path_trim_slashes(const char *path, char **out);
+
 /* Creates dir and any missing parents (mode 0777 before umask); existing
  * directories are fine.  SB_EIO when a component cannot be created or
  * exists as a non-directory (msg names it); SB_ENOMEM. */

@@ -231,16 +231,13 @@ static sb_err open_kind(const char *name, const char *kind, const char *path, co
                         const char *env_label, sb_suite **out, sb_msg *msg)
 {
   const char *subset = opts && opts->subset ? opts->subset : NULL;
+  char *clean = NULL;
   sb_err err;
-  char *clean = strdup(path);
-  size_t len;
 
   *out = NULL;
-  if (!clean)
-    return SB_ENOMEM;
-  len = strlen(clean);
-  while (len > 1 && clean[len - 1] == '/')
-    clean[--len] = '\0';
+  err = sb_path_trim_slashes(path, &clean);
+  if (err)
+    return err;
   if (!kind || strcmp(kind, "auto") == 0) {
     kind = detect_kind(clean);
     if (!kind) {

@@ -111,14 +111,11 @@ ok $? "cmd:copy (whole mono mixture at 22.05 kHz as every stem) scores below the
 
 # 1b. a command that exits 0 but leaves a background child holding its
 # stdout and stderr: the item ends with the command, not with the pipes
-cat >"$tmp/bg.ini" <<INI
-[backend background]
-command = "$tmp/sep.sh" {input} {outdir} {track} background "$tmp/seen-bg"
-outputs = {outdir}/{track}/{stem}.wav
+printf '[backend background]\ncommand = "%s/sep.sh" {input} {outdir} {track} background "%s/seen-bg"\n%s\n' \
+  "$tmp" "$tmp" 'outputs = {outdir}/{track}/{stem}.wav
 rate = 44100
 channels = 2
-timeout = 30
-INI
+timeout = 30' >"$tmp/bg.ini"
 "$sepbench" run --suite tiny --backends cmd:background --limit 1 --backend-config "$tmp/bg.ini" \
   --db "$tmp/bg.db" >/dev/null 2>"$tmp/err-bg"
 st=$?
@@ -142,27 +139,26 @@ ok $? "the program received the track name verbatim as one argument"
 [ "$(q "$tmp/e.db" "select count(*) from items where status='done'")" = 1 ]
 ok $? "the hostile track's item is stored"
 
-# 3. config errors: one line naming the file and the problem
-printf '[backend x]\ncommand = a {nosuch}\noutputs = {stem}\nrate = 1000\nchannels = 1\n' >"$tmp/bad.ini"
-"$sepbench" run --suite tiny --backends cmd:x --backend-config "$tmp/bad.ini" --db "$tmp/b.db" >/dev/null 2>"$tmp/e"
-[ $? -eq 1 ] && grep -q "bad.ini:2: command: unknown placeholder {nosuch}" "$tmp/e"
-ok $? "unknown placeholder: error naming file, line and placeholder"
+# 3. config errors: one line naming the file and the problem.
+# config_error FILE NAME TEXT WANT WHAT: cmd:NAME read from FILE holding TEXT
+# (printf escapes) fails with exit status 1 and a message holding WANT.
+config_error() {
+  printf "$3" >"$tmp/$1"
+  "$sepbench" run --suite tiny --backends "cmd:$2" --backend-config "$tmp/$1" --db "$tmp/b.db" >/dev/null 2>"$tmp/e"
+  [ $? -eq 1 ] && grep -q "$4" "$tmp/e"
+  ok $? "$5"
+}
+config_error bad.ini x '[backend x]\ncommand = a {nosuch}\noutputs = {stem}\nrate = 1000\nchannels = 1\n' \
+  "bad.ini:2: command: unknown placeholder {nosuch}" "unknown placeholder: error naming file, line and placeholder"
 "$sepbench" run --suite tiny --backends cmd:nope --backend-config "$tmp/backends.ini" --db "$tmp/b.db" >/dev/null 2>"$tmp/e"
 [ $? -eq 1 ] && grep -q "no section \[backend nope\] (sections: copy, hang, garbage, fail, slow)" "$tmp/e"
 ok $? "unknown command backend: error listing the sections"
-printf '[backend y]\ncommand = prog {input}\noutputs = {outdir}/{stem}.wav\n' >"$tmp/bad2.ini"
-"$sepbench" run --suite tiny --backends cmd:y --backend-config "$tmp/bad2.ini" --db "$tmp/b.db" >/dev/null 2>"$tmp/e"
-[ $? -eq 1 ] && grep -q "needs command, outputs, rate and channels" "$tmp/e"
-ok $? "missing rate/channels: error"
-printf '[backend z]\ncommand = prog {input}\noutputs = {outdir}/{stem}.wav\nrate = 8000\nchannels = 1\ntimeout = nan\n' \
-  >"$tmp/bad3.ini"
-"$sepbench" run --suite tiny --backends cmd:z --backend-config "$tmp/bad3.ini" --db "$tmp/b.db" >/dev/null 2>"$tmp/e"
-[ $? -eq 1 ] && grep -q "bad3.ini:6: timeout = 'nan': expected a number in" "$tmp/e"
-ok $? "timeout = nan is refused, naming file and line"
-printf '[backend z]\ncommand = prog {input}\nrate = 8000\nrate = 16000\n' >"$tmp/bad4.ini"
-"$sepbench" run --suite tiny --backends cmd:z --backend-config "$tmp/bad4.ini" --db "$tmp/b.db" >/dev/null 2>"$tmp/e"
-[ $? -eq 1 ] && grep -q "bad4.ini:4: key 'rate' given twice in \[backend z\] (first on line 3)" "$tmp/e"
-ok $? "a key given twice is refused, naming both lines"
+config_error bad2.ini y '[backend y]\ncommand = prog {input}\noutputs = {outdir}/{stem}.wav\n' \
+  "needs command, outputs, rate and channels" "missing rate/channels: error"
+config_error bad3.ini z '[backend z]\ncommand = p {input}\noutputs = {outdir}/{stem}.wav\nrate = 8000\nchannels = 1\ntimeout = nan\n' \
+  "bad3.ini:6: timeout = 'nan': expected a number in" "timeout = nan is refused, naming file and line"
+config_error bad4.ini z '[backend z]\ncommand = prog {input}\nrate = 8000\nrate = 16000\n' \
+  "bad4.ini:4: key 'rate' given twice in \[backend z\] (first on line 3)" "a key given twice is refused, naming both lines"
 XDG_CONFIG_HOME="$tmp/xdg" "$sepbench" run --suite tiny --backends cmd:copy --db "$tmp/b.db" >/dev/null 2>"$tmp/e"
 [ $? -eq 1 ] && grep -q "$tmp/xdg/sepbench/backends.ini: cannot read" "$tmp/e"
 ok $? "the default config path is \$XDG_CONFIG_HOME/sepbench/backends.ini"

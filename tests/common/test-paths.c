@@ -108,6 +108,12 @@ int main(void)
   err = sb_path_read_small(path, buf, sizeof buf - 1, &len, &msg);
   tap_ok(err == SB_EIO && strstr(msg.text, "missing/marker"), "reading a missing file: %s", msg.text);
 
+  tap_ok(sb_path_trim_slashes("a/b//", &p) == SB_OK && strcmp(p, "a/b") == 0, "trim_slashes: a/b// -> a/b");
+  free(p);
+  tap_ok(sb_path_trim_slashes("/", &p) == SB_OK && strcmp(p, "/") == 0, "trim_slashes keeps the root");
+  free(p);
+  tap_ok(sb_path_trim_slashes("", &p) == SB_OK && strcmp(p, "") == 0, "trim_slashes of an empty path");
+  free(p);
   tap_ok(sb_path_has_suffix("a.stem.mp4", ".stem.mp4") && !sb_path_has_suffix(".wav", ".wav") &&
              !sb_path_has_suffix("wav", ".wav") && !sb_path_has_suffix("a.wav.txt", ".wav"),
          "has_suffix: longer than the suffix and ending with it");
