@@ -21,7 +21,8 @@ int main(void)
   for (int i = 0; a && i < 15; i++)
     zero &= a->data[i] == 0.0;
   tap_ok(zero, "zero-filled");
-  tap_ok(a && sb_audio_chan(a, 2) == a->data + 10 && sb_audio_chan(a, 0) == a->data, "channel c starts at c * n_frames");
+  tap_ok(a && sb_audio_chan(a, 2) == a->data + 10 && sb_audio_chan(a, 0) == a->data,
+         "channel c starts at c * n_frames");
   sb_audio_free(&a);
   tap_ok(a == NULL, "free NULLs the pointer");
   sb_audio_free(&a);

@@ -227,7 +227,8 @@ static void test_readers(void)
          "not strict: the missing mixture is listed (%s)", err ? msg.text : "ok");
   sb_suite_free(&s);
   err = sb_musdb_open_stems("m", root, "test", NULL, &s, &msg);
-  tap_ok((err == SB_EUNSUPPORTED && strstr(msg.text, "FFmpeg")) || (err == SB_ENOTFOUND && strstr(msg.text, ".stem.mp4")),
+  tap_ok((err == SB_EUNSUPPORTED && strstr(msg.text, "FFmpeg")) ||
+             (err == SB_ENOTFOUND && strstr(msg.text, ".stem.mp4")),
          "open_stems on a folder without .stem.mp4 files: %s", msg.text);
 }
 

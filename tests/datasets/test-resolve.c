@@ -78,7 +78,8 @@ static void test_kinds(void)
   tap_ok(err != SB_OK && s == NULL, "echoset:PATH reads with the EchoSet reader, which refuses it: %s", msg.text);
   snprintf(spec, sizeof spec, "musdb18hq:%s/", fx_path(tmp_dir, "hq"));
   err = sb_suite_resolve(spec, &opts, &s, &msg);
-  tap_ok(err == SB_OK && strcmp(s->name, spec) == 0 && s->n_tracks == 1, "musdb18hq:PATH/ (trailing slash), named as given");
+  tap_ok(err == SB_OK && strcmp(s->name, spec) == 0 && s->n_tracks == 1,
+         "musdb18hq:PATH/ (trailing slash), named as given");
   sb_suite_free(&s);
 
   /* A registered name wins over a folder of the same name. */

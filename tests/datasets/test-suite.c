@@ -121,7 +121,8 @@ static void test_finish(void)
   if (!err) {
     tap_ok(strcmp(describe(s), "B,a,a b,b|vocals,drums,bass,other,accompaniment,piano,zeta") == 0,
            "tracks bytewise, targets canonical then bytewise: %s", describe(s));
-    tap_ok(strcmp(s->tracks[0].stem_paths[0], "B/vocals.wav") == 0 && strcmp(s->tracks[0].stem_paths[6], "B/zeta.wav") == 0,
+    tap_ok(strcmp(s->tracks[0].stem_paths[0], "B/vocals.wav") == 0 &&
+               strcmp(s->tracks[0].stem_paths[6], "B/zeta.wav") == 0,
            "stem paths move with their names");
   }
   sb_suite_free(&s);
@@ -183,7 +184,8 @@ static void test_select(void)
   }
   o = (sb_suite_opts){.targets = "accompaniment"};
   err = sb_suite_select(s, &o, &msg);
-  tap_ok(err == SB_OK && strcmp(describe(s), "Alpha - One,Delta|accompaniment") == 0 && s->tracks[0].stem_n_parts[0] == 3,
+  tap_ok(err == SB_OK && strcmp(describe(s), "Alpha - One,Delta|accompaniment") == 0 &&
+             s->tracks[0].stem_n_parts[0] == 3,
          "a derived target survives a second selection: %s", describe(s));
   o = (sb_suite_opts){.targets = "vocals"};
   err = sb_suite_select(s, &o, &msg);
