@@ -25,6 +25,8 @@
 #include "datasets/audio.h"
 #include "datasets/track_audio.h"
 #include "backends/registry.h"
+#include "common/ini.h"
+#include "common/paths.h"
 #include "common/subprocess.h"
 
 #define MAX_STEMS 32
@@ -79,16 +81,7 @@ const char *sb_command_backend_command(const sb_command_backend *cb)
 
 sb_err sb_command_backend_default_config(char *buf, size_t len)
 {
-  const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-  int n;
-
-  if (xdg && xdg[0] == '/')
-    n = snprintf(buf, len, "%s/sepbench/backends.ini", xdg);
-  else if (home && *home)
-    n = snprintf(buf, len, "%s/.config/sepbench/backends.ini", home);
-  else
-    return SB_ENOTFOUND;
-  return n < 0 || (size_t)n >= len ? SB_EINVAL : SB_OK;
+  return sb_path_xdg(buf, len, NULL, "XDG_CONFIG_HOME", ".config", "sepbench/backends.ini");
 }
 
 /* ---- templates --------------------------------------------------------- */
@@ -234,17 +227,6 @@ nomem:
 
 /* ---- the config file --------------------------------------------------- */
 
-static char *trim(char *s)
-{
-  char *end;
-  while (*s == ' ' || *s == '\t')
-    s++;
-  end = s + strlen(s);
-  while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
-    *--end = '\0';
-  return s;
-}
-
 /* Parses "stem, stem=target, ..." into cb. */
 static sb_err parse_stems(sb_command_backend *cb, char *value, const char *where, sb_msg *msg)
 {
@@ -253,8 +235,8 @@ static sb_err parse_stems(sb_command_backend *cb, char *value, const char *where
     char *eq = strchr(item, '='), *stem, *target;
     if (eq)
       *eq = '\0';
-    stem = trim(item);
-    target = eq ? trim(eq + 1) : stem;
+    stem = sb_ini_trim(item);
+    target = eq ? sb_ini_trim(eq + 1) : stem;
     if (!*stem || !*target)
       return sb_msg_set(msg, SB_EFORMAT, "%s: stems: empty stem or target name", where);
     if (cb->n_stems == MAX_STEMS)
@@ -271,22 +253,22 @@ static sb_err parse_stems(sb_command_backend *cb, char *value, const char *where
   return SB_OK;
 }
 
-/* Parses a number in [min, max] (whole when integer). */
+/* Parses a number in [min, max] (whole when integer); NaN is refused. */
 static sb_err parse_number(const char *value, double min, double max, int integer, double *out, const char *where,
                            const char *key, sb_msg *msg)
 {
   char *stop;
   double v = strtod(value, &stop);
-  if (stop == value || *stop != '\0' || v < min || v > max || (integer && v != (double)(long long)v))
+  if (stop == value || *stop != '\0' || !(v >= min && v <= max) || (integer && v != (double)(long long)v))
     return sb_msg_set(msg, SB_EFORMAT, "%s: %s = '%s': expected a%s number in [%g, %g]", where, key, value,
                       integer ? " whole" : "", min, max);
   *out = v;
   return SB_OK;
 }
 
-/* Applies one key of the wanted section.  seen: bit per key. */
-static sb_err apply_key(sb_command_backend *cb, const char *key, char *value, unsigned *seen, const char *where,
-                        sb_msg *msg)
+/* Applies one key of the wanted section (the INI reader refuses a key
+ * given twice). */
+static sb_err apply_key(sb_command_backend *cb, const char *key, char *value, const char *where, sb_msg *msg)
 {
   static const char *const keys[] = {"command", "outputs", "stems", "rate", "channels", "timeout", "retries", "tmpdir"};
   char bad[64];
@@ -297,13 +279,6 @@ static sb_err apply_key(sb_command_backend *cb, const char *key, char *value, un
   for (k = 0; k < sizeof keys / sizeof *keys; k++)
     if (strcmp(key, keys[k]) == 0)
       break;
-  if (k == sizeof keys / sizeof *keys)
-    return sb_msg_set(msg, SB_EFORMAT,
-                      "%s: unknown key '%s' (known: command, outputs, stems, rate, channels, timeout, retries, tmpdir)",
-                      where, key);
-  if (*seen & (1u << k))
-    return sb_msg_set(msg, SB_EFORMAT, "%s: key '%s' given twice", where, key);
-  *seen |= 1u << k;
   switch (k) {
   case 0:
     if (!template_ok(value, "input outdir track rate channels", bad))
@@ -342,66 +317,57 @@ static sb_err apply_key(sb_command_backend *cb, const char *key, char *value, un
     err = parse_number(value, 0, 10, 1, &number, where, key, msg);
     cb->retries = (int)number;
     return err;
-  default:
+  case 7:
     cb->tmpdir = strdup(value);
     return cb->tmpdir ? SB_OK : SB_ENOMEM;
+  default:
+    return sb_msg_set(msg, SB_EFORMAT,
+                      "%s: unknown key '%s' (known: command, outputs, stems, rate, channels, timeout, retries, tmpdir)",
+                      where, key);
   }
 }
 
-/* Reads the file line by line; fills cb from section [backend name]. */
-static sb_err parse_file(FILE *f, const char *path, const char *name, sb_command_backend *cb, sb_msg *msg)
-{
-  char *line = NULL, sections[512] = "", where[PATH_MAX + 32];
-  size_t cap = 0, sections_used = 0;
-  int in_section = 0, found = 0, line_no = 0;
-  unsigned seen = 0;
-  sb_err err = SB_OK;
+/* Reading state of the config file: section [backend name] fills cb. */
+typedef struct backend_reader {
+  sb_command_backend *cb;
+  const char *name;
+  int in_section, found;
+  char sections[512]; /* the section names, for the message when name is missing */
+  size_t sections_used;
+} backend_reader;
 
-  while (!err && getline(&line, &cap, f) >= 0) {
-    char *s = trim(line), *eq;
-    line_no++;
-    snprintf(where, sizeof where, "%s:%d", path, line_no);
-    if (!*s || *s == '#' || *s == ';')
-      continue;
-    if (*s == '[') {
-      char *close = strchr(s, ']'), *section;
-      if (!close || close[1] != '\0') {
-        err = sb_msg_set(msg, SB_EFORMAT, "%s: section header without ']'", where);
-        break;
-      }
-      *close = '\0';
-      section = trim(s + 1);
-      if (strncmp(section, "backend", 7) != 0 || (section[7] != ' ' && section[7] != '\t')) {
-        err = sb_msg_set(msg, SB_EFORMAT, "%s: expected [backend NAME], got [%s]", where, section);
-        break;
-      }
-      section = trim(section + 7);
-      in_section = strcmp(section, name) == 0;
-      if (in_section && found) {
-        err = sb_msg_set(msg, SB_EFORMAT, "%s: [backend %s] defined twice", where, name);
-        break;
-      }
-      found |= in_section;
-      if (sections_used < sizeof sections)
-        sections_used += (size_t)snprintf(sections + sections_used, sizeof sections - sections_used, "%s%s",
-                                          sections_used ? ", " : "", section);
-      continue;
-    }
-    eq = strchr(s, '=');
-    if (!eq) {
-      err = sb_msg_set(msg, SB_EFORMAT, "%s: expected key = value", where);
-      break;
-    }
-    *eq = '\0';
-    if (in_section)
-      err = apply_key(cb, trim(s), trim(eq + 1), &seen, where, msg);
-  }
-  free(line);
+static sb_err read_item(void *ctx, const sb_ini_item *item, sb_msg *msg)
+{
+  backend_reader *br = ctx;
+  const char *section = item->section;
+
+  if (item->key)
+    return br->in_section ? apply_key(br->cb, item->key, item->value, item->where, msg) : SB_OK;
+  if (strncmp(section, "backend", 7) != 0 || (section[7] != ' ' && section[7] != '\t'))
+    return sb_msg_set(msg, SB_EFORMAT, "%s: expected [backend NAME], got [%s]", item->where, section);
+  section += 7 + strspn(section + 7, " \t");
+  br->in_section = strcmp(section, br->name) == 0;
+  /* Also "[backend  NAME]" with other blanks names it. */
+  if (br->in_section && br->found)
+    return sb_msg_set(msg, SB_EFORMAT, "%s: [backend %s] defined twice", item->where, br->name);
+  br->found |= br->in_section;
+  if (br->sections_used < sizeof br->sections)
+    br->sections_used += (size_t)snprintf(br->sections + br->sections_used, sizeof br->sections - br->sections_used,
+                                          "%s%s", br->sections_used ? ", " : "", section);
+  return SB_OK;
+}
+
+/* Reads the file; fills cb from section [backend name]. */
+static sb_err read_config(const char *path, const char *name, sb_command_backend *cb, sb_msg *msg)
+{
+  backend_reader br = {.cb = cb, .name = name};
+  sb_err err = sb_ini_parse_file(path, read_item, &br, msg);
+
   if (err)
     return err == SB_ENOMEM ? sb_msg_set(msg, err, "%s: out of memory", path) : err;
-  if (!found)
+  if (!br.found)
     return sb_msg_set(msg, SB_ENOTFOUND, "%s: no section [backend %s] (sections: %s)", path, name,
-                      sections[0] ? sections : "none");
+                      br.sections[0] ? br.sections : "none");
   if (!cb->command || !cb->outputs || !cb->rate || !cb->channels)
     return sb_msg_set(msg, SB_EFORMAT, "%s: [backend %s] needs command, outputs, rate and channels", path, name);
   return SB_OK;
@@ -411,7 +377,6 @@ sb_err sb_command_backend_load(const char *config_path, const char *name, sb_com
 {
   sb_command_backend *cb = NULL;
   char default_path[PATH_MAX];
-  FILE *f = NULL;
   sb_err err;
 
   if (!out || !name || !*name)
@@ -423,31 +388,22 @@ sb_err sb_command_backend_load(const char *config_path, const char *name, sb_com
                         name);
     config_path = default_path;
   }
-  f = fopen(config_path, "r");
-  if (!f)
+  if (access(config_path, R_OK) != 0)
     return sb_msg_set(msg, SB_EIO, "%s: cannot read the backend config for cmd:%s: %s", config_path, name,
                       strerror(errno));
   cb = calloc(1, sizeof *cb);
-  if (!cb) {
-    err = sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", config_path);
-    goto fail;
-  }
+  if (!cb)
+    return sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", config_path);
   cb->timeout_s = 3600;
   cb->name = strdup(name);
-  if (!cb->name) {
-    err = sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", config_path);
-    goto fail;
+  err = cb->name ? read_config(config_path, name, cb, msg) : sb_msg_set(msg, SB_ENOMEM, "%s: out of memory",
+                                                                        config_path);
+  if (err) {
+    sb_command_backend_free(&cb);
+    return err;
   }
-  err = parse_file(f, config_path, name, cb, msg);
-  if (err)
-    goto fail;
-  fclose(f);
   *out = cb;
   return SB_OK;
-fail:
-  fclose(f);
-  sb_command_backend_free(&cb);
-  return err;
 }
 
 /* ---- one item ---------------------------------------------------------- */

@@ -5,8 +5,10 @@
  *
  * Config file: --backend-config PATH, else $XDG_CONFIG_HOME/sepbench/
  * backends.ini (XDG_CONFIG_HOME unset or relative: $HOME/.config).
- * Syntax: "[backend NAME]" starts a section; "key = value" lines; blank
- * lines and lines starting with '#' or ';' are ignored.  Keys:
+ * Syntax: the INI dialect of common/ini.h: "[backend NAME]" starts a
+ * section; "key = value" lines; blank lines and lines starting with '#' or
+ * ';' are ignored (no inline comments); a section or a key given twice is
+ * an error, in any section.  Keys:
  *
  *   command  = argv template (required).  Split into words at blanks; '...'
  *              and "..." group words (a backslash escapes the next
@@ -29,8 +31,9 @@
  *              averaging, upmix by copying a mono signal) and converts the
  *              outputs back to the track's rate and channels, then pads or
  *              truncates them to the track's length.
- *   timeout  = seconds per attempt, > 0 (default 3600); on expiry the
- *              program's process group is killed.
+ *   timeout  = seconds per attempt, in [0.001, 1e7] (default 3600; nan
+ *              and inf are refused); on expiry the program's process group
+ *              is killed.
  *   retries  = extra attempts after a failure, 0..10 (default 0).
  *   tmpdir   = where the per-item temporary folder is made (default
  *              $TMPDIR, else /tmp); it is removed after the item.

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "datasets/registry.h"
-#include "datasets/suite.h"
+#include "datasets/resolve.h"
 #include "datasets/validate.h"
 #include "cli/options.h"
 

@@ -19,7 +19,7 @@ struct sb_csv {
   int n_cols, n_rows;   /* n_rows excludes the header */
   char *block;          /* all cells, NUL-terminated */
   size_t *cells;        /* (n_rows + 1) * n_cols offsets into block */
-  int *lines;           /* n_rows + 1 start lines */
+  size_t *lines;        /* n_rows + 1 start lines */
 };
 
 void sb_csv_free(sb_csv **c)
@@ -33,39 +33,42 @@ void sb_csv_free(sb_csv **c)
   *c = NULL;
 }
 
-/* Growable array of cell offsets and record start lines. */
+/* Growable arrays of cell offsets and record start lines. */
 typedef struct csv_builder {
   size_t *cells;
   size_t n_cells, cap_cells;
-  int *lines;
-  int n_records, cap_records;
+  size_t *lines;
+  size_t n_records, cap_records;
 } csv_builder;
 
-static sb_err push_cell(csv_builder *b, size_t offset)
+/* Appends value to the array *items of *n (room for *cap) elements,
+ * doubling the room when full (64 at first).  SB_ENOMEM. */
+static sb_err push(size_t **items, size_t *n, size_t *cap, size_t value)
 {
-  if (b->n_cells == b->cap_cells) {
-    size_t cap = b->cap_cells ? 2 * b->cap_cells : 64;
-    size_t *p = realloc(b->cells, cap * sizeof *p);
-    if (!p)
+  if (*n == *cap) {
+    const size_t grown_cap = *cap ? 2 * *cap : 64;
+    size_t *grown = realloc(*items, grown_cap * sizeof *grown);
+    if (!grown)
       return SB_ENOMEM;
-    b->cells = p;
-    b->cap_cells = cap;
+    *items = grown;
+    *cap = grown_cap;
   }
-  b->cells[b->n_cells++] = offset;
+  (*items)[(*n)++] = value;
   return SB_OK;
 }
 
-static sb_err push_record(csv_builder *b, int line)
+/* The header (the first n_cols cells): no empty and no repeated name. */
+static sb_err check_header(const csv_builder *b, const char *block, int n_cols, const char *label, sb_msg *msg)
 {
-  if (b->n_records == b->cap_records) {
-    int cap = b->cap_records ? 2 * b->cap_records : 64;
-    int *p = realloc(b->lines, (size_t)cap * sizeof *p);
-    if (!p)
-      return SB_ENOMEM;
-    b->lines = p;
-    b->cap_records = cap;
+  for (int i = 0; i < n_cols; i++) {
+    const char *h = block + b->cells[i];
+    if (!h[0])
+      return sb_msg_set(msg, SB_EFORMAT, "%s: line %zu: header column %d is empty", label, b->lines[0], i + 1);
+    for (int j = 0; j < i; j++)
+      if (strcmp(h, block + b->cells[j]) == 0)
+        return sb_msg_set(msg, SB_EFORMAT, "%s: line %zu: header column '%s' appears twice", label, b->lines[0],
+                          h);
   }
-  b->lines[b->n_records++] = line;
   return SB_OK;
 }
 
@@ -160,7 +163,7 @@ sb_err sb_csv_parse(const char *text, size_t len, const char *label, sb_csv **ou
       line++;
     if (end_field) {
       block[w++] = '\0';
-      err = push_cell(&b, cell_start);
+      err = push(&b.cells, &b.n_cells, &b.cap_cells, cell_start);
       if (err)
         goto fail;
       cell_start = w;
@@ -178,7 +181,7 @@ sb_err sb_csv_parse(const char *text, size_t len, const char *label, sb_csv **ou
                          n_cols);
         goto fail;
       }
-      err = push_record(&b, record_line);
+      err = push(&b.lines, &b.n_records, &b.cap_records, (size_t)record_line);
       if (err)
         goto fail;
       in_record = 0;
@@ -190,25 +193,16 @@ sb_err sb_csv_parse(const char *text, size_t len, const char *label, sb_csv **ou
     err = sb_msg_set(msg, SB_EFORMAT, "%s: empty (no header line)", label);
     goto fail;
   }
-  for (int i = 0; i < n_cols; i++) {
-    const char *h = block + b.cells[i];
-    if (!h[0]) {
-      err = sb_msg_set(msg, SB_EFORMAT, "%s: line %d: header column %d is empty", label, b.lines[0], i + 1);
-      goto fail;
-    }
-    for (int j = 0; j < i; j++)
-      if (strcmp(h, block + b.cells[j]) == 0) {
-        err = sb_msg_set(msg, SB_EFORMAT, "%s: line %d: header column '%s' appears twice", label, b.lines[0], h);
-        goto fail;
-      }
-  }
+  err = check_header(&b, block, n_cols, label, msg);
+  if (err)
+    goto fail;
   c = calloc(1, sizeof *c);
   if (!c) {
     err = SB_ENOMEM;
     goto fail;
   }
   c->n_cols = n_cols;
-  c->n_rows = b.n_records - 1;
+  c->n_rows = (int)b.n_records - 1;
   c->block = block;
   c->cells = b.cells;
   c->lines = b.lines;
@@ -294,7 +288,7 @@ int sb_csv_line(const sb_csv *c, int row)
 {
   if (!c || row < 0 || row >= c->n_rows)
     return 0;
-  return c->lines[row + 1];
+  return (int)c->lines[row + 1];
 }
 
 void sb_csv_write_field(FILE *f, const char *text)

@@ -49,17 +49,25 @@ sb_err sb_path_join(const char *dir, const char *name, char **out)
   return SB_OK;
 }
 
+sb_err sb_path_trim_slashes(const char *path, char **out)
+{
+  size_t len = strlen(path);
+
+  while (len > 1 && path[len - 1] == '/')
+    len--;
+  *out = strndup(path, len);
+  return *out ? SB_OK : SB_ENOMEM;
+}
+
 sb_err sb_path_mkdir_p(const char *dir, sb_msg *msg)
 {
-  sb_err err = SB_OK;
-  char *path = strdup(dir);
+  char *path = NULL;
+  sb_err err = sb_path_trim_slashes(dir, &path);
   size_t len;
 
-  if (!path)
-    return SB_ENOMEM;
+  if (err)
+    return err;
   len = strlen(path);
-  while (len > 1 && path[len - 1] == '/')
-    path[--len] = '\0';
   /* Create each prefix ending before a '/', then the whole path. */
   for (size_t i = 1; i <= len; i++) {
     if (path[i] != '/' && path[i] != '\0')
@@ -330,4 +338,48 @@ sb_err sb_path_dirname(const char *path, char **out)
   else
     *out = strndup(path, (size_t)(slash - path));
   return *out ? SB_OK : SB_ENOMEM;
+}
+
+int sb_path_has_suffix(const char *name, const char *suffix)
+{
+  const size_t len = strlen(name), n = strlen(suffix);
+  return len > n && strcmp(name + len - n, suffix) == 0;
+}
+
+int sb_path_find_suffix(const char *dir, const char *suffix, int depth)
+{
+  char **entries = NULL;
+  int n = 0, found = 0;
+
+  if (sb_path_list(dir, SB_PATH_NONE, &entries, &n, NULL) != SB_OK)
+    return 0;
+  for (int i = 0; i < n && !found; i++) {
+    char *sub = NULL;
+    if (sb_path_join(dir, entries[i], &sub) != SB_OK)
+      break;
+    if (sb_path_has_suffix(entries[i], suffix) && sb_path_kind_of(sub) == SB_PATH_FILE)
+      found = 1;
+    else if (depth > 0 && sb_path_kind_of(sub) == SB_PATH_DIR)
+      found = sb_path_find_suffix(sub, suffix, depth - 1);
+    free(sub);
+  }
+  sb_path_free_list(&entries, n);
+  return found;
+}
+
+sb_err sb_path_xdg(char *buf, size_t len, const char *override_var, const char *xdg_var, const char *home_dir,
+                   const char *rel)
+{
+  const char *env;
+  int n;
+
+  if (override_var && (env = getenv(override_var)) && env[0])
+    n = snprintf(buf, len, "%s", env);
+  else if ((env = getenv(xdg_var)) && env[0] == '/')
+    n = snprintf(buf, len, "%s/%s", env, rel);
+  else if ((env = getenv("HOME")) && env[0])
+    n = snprintf(buf, len, "%s/%s/%s", env, home_dir, rel);
+  else
+    return SB_ENOTFOUND;
+  return n < 0 || (size_t)n >= len ? SB_EINVAL : SB_OK;
 }

@@ -27,6 +27,10 @@ sb_path_kind sb_path_kind_of(const char *path);
  * allocated; the caller frees it.  SB_ENOMEM (*out is then NULL). */
 sb_err sb_path_join(const char *dir, const char *name, char **out);
 
+/* *out = a copy of path without trailing slashes ("a/b//" -> "a/b"; "/"
+ * stays "/"), newly allocated.  SB_ENOMEM (*out is then NULL). */
+sb_err sb_path_trim_slashes(const char *path, char **out);
+
 /* Creates dir and any missing parents (mode 0777 before umask); existing
  * directories are fine.  SB_EIO when a component cannot be created or
  * exists as a non-directory (msg names it); SB_ENOMEM. */
@@ -79,5 +83,24 @@ sb_err sb_path_resolve(const char *base_dir, const char *path, const char *what,
 /* *out = the folder part of path ("a/b.csv" -> "a", "b.csv" -> ".").
  * SB_ENOMEM. */
 sb_err sb_path_dirname(const char *path, char **out);
+
+/* A per-user file or folder by the XDG Base Directory rule
+ * (freedesktop.org): $override_var when it is set and not empty
+ * (override_var may be NULL), else $xdg_var/rel when xdg_var holds an
+ * absolute path, else $HOME/home_dir/rel when HOME is set and not empty;
+ * e.g. ("SEPBENCH_CACHE", "XDG_CACHE_HOME", ".cache", "sepbench").  Writes
+ * into buf (len bytes); nothing is created.  SB_ENOTFOUND when none
+ * applies, SB_EINVAL when it does not fit.  Reads getenv. */
+sb_err sb_path_xdg(char *buf, size_t len, const char *override_var, const char *xdg_var, const char *home_dir,
+                   const char *rel);
+
+/* 1 when name is longer than suffix and ends with it ("x.wav", ".wav"). */
+int sb_path_has_suffix(const char *name, const char *suffix);
+
+/* 1 when dir, or a folder at most depth levels below it, holds a regular
+ * file (following links) whose name ends with suffix (sb_path_has_suffix);
+ * hidden entries are not looked at (sb_path_list).  0 otherwise, also
+ * when a folder cannot be read. */
+int sb_path_find_suffix(const char *dir, const char *suffix, int depth);
 
 #endif /* SB_COMMON_PATHS_H */

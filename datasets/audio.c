@@ -32,42 +32,6 @@
 
 enum { BLOCK_FRAMES = 4096 };
 
-sb_err sb_audio_new(sb_audio **out, int n_chan, int64_t n_frames, int rate)
-{
-  sb_audio *a;
-  size_t total;
-
-  *out = NULL;
-  if (n_chan < 1 || n_frames < 0 || rate <= 0)
-    return SB_EINVAL;
-  if ((uint64_t)n_frames > SIZE_MAX / sizeof(double) / (size_t)n_chan)
-    return SB_ENOMEM;
-  total = (size_t)n_chan * (size_t)n_frames;
-  a = malloc(sizeof *a);
-  if (!a)
-    return SB_ENOMEM;
-  /* At least one element so that data is never NULL. */
-  a->data = calloc(total ? total : 1, sizeof(double));
-  if (!a->data) {
-    free(a);
-    return SB_ENOMEM;
-  }
-  a->n_chan = n_chan;
-  a->n_frames = n_frames;
-  a->rate = rate;
-  *out = a;
-  return SB_OK;
-}
-
-void sb_audio_free(sb_audio **a)
-{
-  if (!a || !*a)
-    return;
-  free((*a)->data);
-  free(*a);
-  *a = NULL;
-}
-
 /* Reads a little- or big-endian unsigned integer of n bytes. */
 static uint64_t read_uint(const unsigned char *p, int n, int big_endian)
 {

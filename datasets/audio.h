@@ -1,8 +1,6 @@
 /*
- * datasets/audio.h — audio buffers and file I/O for sepbench.
- *
- * An sb_audio holds float64 samples de-interleaved channel by channel in one
- * block: channel c is data[c * n_frames .. (c + 1) * n_frames).  Files are
+ * datasets/audio.h — audio file I/O for sepbench, on the buffers of
+ * audio_buffer.h (float64, channel by channel in one block).  Files are
  * read and written with libsndfile (WAV, FLAC, OGG/Vorbis, MP3 where
  * libsndfile supports it); integer PCM decodes as int / 2^(bits-1)
  * (libsndfile's convention, the one the reference vectors use).
@@ -18,14 +16,8 @@
 #define SB_DATASETS_AUDIO_H
 
 #include <stdint.h>
+#include "datasets/audio_buffer.h"
 #include "sepbench/error.h"
-
-typedef struct sb_audio {
-  int n_chan;       /* >= 1 */
-  int64_t n_frames; /* samples per channel, >= 0 */
-  int rate;         /* Hz, > 0 */
-  double *data;     /* n_chan * n_frames samples, channel-major, owned */
-} sb_audio;
 
 /* Sample formats for sb_audio_write. */
 typedef enum sb_sample_format {
@@ -34,19 +26,6 @@ typedef enum sb_sample_format {
   SB_FLOAT32,
   SB_FLOAT64
 } sb_sample_format;
-
-/* Pointer to the first sample of channel c (0 <= c < n_chan). */
-static inline double *sb_audio_chan(const sb_audio *a, int c)
-{
-  return a->data + (int64_t)c * a->n_frames;
-}
-
-/* Allocates a zero-filled buffer.  SB_EINVAL for n_chan < 1, n_frames < 0 or
- * rate <= 0; SB_ENOMEM.  *out is NULL on failure. */
-sb_err sb_audio_new(sb_audio **out, int n_chan, int64_t n_frames, int rate);
-
-/* Frees a buffer and sets *a to NULL; accepts NULL and *a == NULL. */
-void sb_audio_free(sb_audio **a);
 
 /* Reads a whole file (any format libsndfile reads: WAV/RF64, FLAC, OGG
  * Vorbis/Opus, MP3, AIFF, ...).  *out is NULL on failure.  Errors (msg

@@ -16,18 +16,16 @@
 
 #include "datasets/demo_speech.h"
 
-#include <fcntl.h>
 #include <fftw3.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "datasets/audio.h"
 #include "common/paths.h"
+#include "common/subprocess.h"
 #include "datasets/rir.h"
 #include "datasets/stemset.h"
 
@@ -127,26 +125,13 @@ static sb_err add_recorded(corpus *c, const char *label, int speaker, const char
   return SB_OK;
 }
 
-/* Runs argv (no shell), output to /dev/null; 1 on exit status 0. */
+/* Runs argv (no shell, no time limit); 1 on exit status 0. */
 static int run_program(const char *const argv[])
 {
-  pid_t pid = fork();
-  int status;
-  if (pid < 0)
-    return 0;
-  if (pid == 0) {
-    int null = open("/dev/null", O_WRONLY);
-    if (null >= 0) {
-      dup2(null, STDOUT_FILENO);
-      dup2(null, STDERR_FILENO);
-    }
-    /* execvp takes char *const[]; it does not modify the strings. */
-    execvp(argv[0], (char *const *)argv);
-    _exit(127);
-  }
-  if (waitpid(pid, &status, 0) != pid)
-    return 0;
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  sb_subprocess_result res;
+  /* The argv strings are not modified (execvp takes char *const[]). */
+  return sb_subprocess_run((char *const *)argv, NULL, 0, NULL, &res, NULL) == SB_OK && res.exited &&
+         res.exit_status == 0;
 }
 
 /* Renders text with espeak-ng or flite into a temporary file and adds it;
@@ -322,158 +307,186 @@ static sb_err write_file(const char *dir, const char *name, const double *x, int
   return err;
 }
 
-/* Builds and writes mixture i. */
+/* One mixture: two utterances in a shoebox room, and its mixing levels. */
+typedef struct scene {
+  const utterance *u[2];
+  sb_rir_room room[2];
+  double size[3], absorption, rt60, rir_len, mic[3], overlap, sir_db, snr_db;
+  int64_t offset; /* start of the second utterance, samples */
+  int64_t total;  /* length of the files, samples */
+  const char *room_type;
+} scene;
+
+/* Draws scene index from rng (the order of the draws fixes the suite). */
+static void draw_scene(const corpus *c, uint64_t *rng, scene *sc)
+{
+  int a, b;
+  int64_t shorter;
+  double volume;
+
+  for (int i = 0; i < 4; i++)
+    next_u64(rng);
+  a = (int)(next_u64(rng) % (uint64_t)c->n);
+  do
+    b = (int)(next_u64(rng) % (uint64_t)c->n);
+  while (c->u[b].speaker == c->u[a].speaker);
+  sc->u[0] = &c->u[a];
+  sc->u[1] = &c->u[b];
+  sc->size[0] = uniform(rng, 3, 9);
+  sc->size[1] = uniform(rng, 3, 7);
+  sc->size[2] = uniform(rng, 2.5, 3.5);
+  sc->absorption = uniform(rng, 0.2, 0.7);
+  sb_rir_sabine_rt60(sc->size, sc->absorption, &sc->rt60);
+  sc->rir_len = fmin(fmax(1.2 * sc->rt60, 0.2), 0.8);
+  draw_position(rng, sc->size, 0.5, sc->mic);
+  for (int s = 0; s < 2; s++) {
+    sc->room[s] = (sb_rir_room){.absorption = sc->absorption, .rate = SB_DEMO_SPEECH_RATE, .length_s = sc->rir_len};
+    memcpy(sc->room[s].size, sc->size, sizeof sc->size);
+    memcpy(sc->room[s].mic, sc->mic, sizeof sc->mic);
+    draw_position(rng, sc->size, 0.5, sc->room[s].src);
+  }
+  sc->overlap = uniform(rng, 0.3, 1.0);
+  sc->sir_db = uniform(rng, -5, 5);
+  sc->snr_db = uniform(rng, 10, 30);
+  shorter = sc->u[0]->n < sc->u[1]->n ? sc->u[0]->n : sc->u[1]->n;
+  sc->offset = sc->u[0]->n - (int64_t)llround(sc->overlap * (double)shorter);
+  if (sc->offset < 0)
+    sc->offset = 0;
+  sc->total = (sc->offset + sc->u[1]->n > sc->u[0]->n ? sc->offset + sc->u[1]->n : sc->u[0]->n) +
+              SB_DEMO_SPEECH_RATE / 4;
+  volume = sc->size[0] * sc->size[1] * sc->size[2];
+  sc->room_type = volume < 40 ? "small" : volume < 100 ? "medium" : "large";
+}
+
+/* img[s] (total samples, zeroed) = utterance s reverberated, placed at its
+ * offset. */
+static sb_err render_images(const scene *sc, double *img[2], sb_msg *msg)
+{
+  sb_err err = SB_OK;
+
+  for (int s = 0; s < 2 && !err; s++) {
+    const utterance *u = sc->u[s];
+    const int64_t start = s == 0 ? 0 : sc->offset;
+    double *h = NULL, *y = NULL;
+    int64_t n_taps = 0, len;
+    err = sb_rir_shoebox(&sc->room[s], &h, &n_taps, msg);
+    if (err)
+      break;
+    len = u->n + n_taps - 1;
+    y = malloc((size_t)len * sizeof *y);
+    err = y ? convolve(u->x, u->n, h, n_taps, y) : SB_ENOMEM;
+    for (int64_t i = 0; !err && i < len && start + i < sc->total; i++)
+      img[s][start + i] = y[i];
+    free(y);
+    free(h);
+  }
+  return err;
+}
+
+/* Speaker ratio, noise from rng, one common gain to a 0.8 peak, the PCM_16
+ * grid: img and mix (total samples) are changed in place. */
+static void level_and_quantise(const scene *sc, uint64_t *rng, double *img[2], double *noise, double *mix)
+{
+  const int64_t total = sc->total;
+  double e0 = energy(img[0], total), e1 = energy(img[1], total), e_sum, e_noise, peak = 0, gain;
+  double g1 = sqrt(e0 / e1 * pow(10.0, -sc->sir_db / 10.0));
+
+  for (int64_t i = 0; i < total; i++) {
+    img[1][i] *= g1;
+    mix[i] = img[0][i] + img[1][i];
+  }
+  e_sum = energy(mix, total);
+  for (int64_t i = 0; i < total; i++)
+    noise[i] = gaussian(rng);
+  e_noise = energy(noise, total);
+  gain = sqrt(e_sum / e_noise * pow(10.0, -sc->snr_db / 10.0));
+  for (int64_t i = 0; i < total; i++) {
+    noise[i] *= gain;
+    mix[i] += noise[i];
+    if (fabs(mix[i]) > peak)
+      peak = fabs(mix[i]);
+    for (int s = 0; s < 2; s++)
+      if (fabs(img[s][i]) > peak)
+        peak = fabs(img[s][i]);
+  }
+  gain = 0.8 / peak;
+  for (int64_t i = 0; i < total; i++) {
+    double q0 = round(img[0][i] * gain * 32768.0), q1 = round(img[1][i] * gain * 32768.0);
+    double qn = round(noise[i] * gain * 32768.0);
+    img[0][i] = q0 / 32768.0;
+    img[1][i] = q1 / 32768.0;
+    mix[i] = (q0 + q1 + qn) / 32768.0;
+  }
+}
+
+/* meta.json of a scene in dir. */
+static sb_err write_meta(const scene *sc, const char *dir, sb_msg *msg)
+{
+  char *meta = NULL, *path = NULL;
+  sb_err err = sb_path_printf(
+    &meta,
+    "{\n  \"rate\": %d,\n  \"n_samples\": %lld,\n"
+    "  \"sources\": [\"%s\", \"%s\"],\n"
+    "  \"room\": {\"size_m\": [%.3f, %.3f, %.3f], \"absorption\": %.4f, "
+    "\"rt60_sabine_s\": %.4f, \"rir_length_s\": %.4f, \"method\": \"image source, "
+    "Allen & Berkley 1979\"},\n"
+    "  \"mic_m\": [%.3f, %.3f, %.3f],\n"
+    "  \"source_m\": [[%.3f, %.3f, %.3f], [%.3f, %.3f, %.3f]],\n"
+    "  \"offset_s\": %.4f,\n  \"overlap_ratio\": %.4f,\n  \"sir_db\": %.3f,\n"
+    "  \"snr_db\": %.3f,\n  \"noise\": \"white Gaussian\"\n}\n",
+    SB_DEMO_SPEECH_RATE, (long long)sc->total, sc->u[0]->label, sc->u[1]->label, sc->size[0], sc->size[1],
+    sc->size[2], sc->absorption, sc->rt60, sc->rir_len, sc->mic[0], sc->mic[1], sc->mic[2], sc->room[0].src[0],
+    sc->room[0].src[1], sc->room[0].src[2], sc->room[1].src[0], sc->room[1].src[1], sc->room[1].src[2],
+    (double)sc->offset / SB_DEMO_SPEECH_RATE, sc->overlap, sc->sir_db, sc->snr_db);
+
+  if (!err)
+    err = sb_path_join(dir, "meta.json", &path);
+  if (!err)
+    err = sb_path_write_atomic(path, meta, strlen(meta), msg);
+  free(path);
+  free(meta);
+  return err;
+}
+
+/* Builds and writes mixture index. */
 static sb_err make_mixture(const corpus *c, const char *split_dir, int index, int quiet, sb_msg *msg)
 {
   uint64_t rng = 0x5eb5eec4ULL + 0x9E3779B97F4A7C15ULL * (uint64_t)(index + 1);
-  const utterance *ua, *ub;
-  sb_rir_room room[2];
-  double size[3], absorption, rt60, mic[3], overlap, sir_db, snr_db, rir_len;
-  double *h[2] = {NULL, NULL}, *img[2] = {NULL, NULL}, *noise = NULL, *mix = NULL;
-  int64_t n_taps[2] = {0, 0}, offset, total;
-  char *dir = NULL, *meta = NULL;
-  const char *room_type;
-  int a, b;
+  double *img[2] = {NULL, NULL}, *noise = NULL, *mix = NULL;
+  char *dir = NULL;
+  scene sc;
   sb_err err;
 
-  for (int i = 0; i < 4; i++)
-    next_u64(&rng);
-  a = (int)(next_u64(&rng) % (uint64_t)c->n);
-  do
-    b = (int)(next_u64(&rng) % (uint64_t)c->n);
-  while (c->u[b].speaker == c->u[a].speaker);
-  ua = &c->u[a];
-  ub = &c->u[b];
-  size[0] = uniform(&rng, 3, 9);
-  size[1] = uniform(&rng, 3, 7);
-  size[2] = uniform(&rng, 2.5, 3.5);
-  absorption = uniform(&rng, 0.2, 0.7);
-  sb_rir_sabine_rt60(size, absorption, &rt60);
-  rir_len = fmin(fmax(1.2 * rt60, 0.2), 0.8);
-  draw_position(&rng, size, 0.5, mic);
-  for (int s = 0; s < 2; s++) {
-    room[s] = (sb_rir_room){.absorption = absorption, .rate = SB_DEMO_SPEECH_RATE, .length_s = rir_len};
-    memcpy(room[s].size, size, sizeof size);
-    memcpy(room[s].mic, mic, sizeof mic);
-    draw_position(&rng, size, 0.5, room[s].src);
-  }
-  overlap = uniform(&rng, 0.3, 1.0);
-  sir_db = uniform(&rng, -5, 5);
-  snr_db = uniform(&rng, 10, 30);
-  {
-    int64_t shorter = ua->n < ub->n ? ua->n : ub->n;
-    offset = ua->n - (int64_t)llround(overlap * (double)shorter);
-    if (offset < 0)
-      offset = 0;
-  }
-  total = (offset + ub->n > ua->n ? offset + ub->n : ua->n) + SB_DEMO_SPEECH_RATE / 4;
-  room_type = size[0] * size[1] * size[2] < 40 ? "small" : size[0] * size[1] * size[2] < 100 ? "medium" : "large";
-
-  img[0] = calloc((size_t)total, sizeof *img[0]);
-  img[1] = calloc((size_t)total, sizeof *img[1]);
-  noise = calloc((size_t)total, sizeof *noise);
-  mix = calloc((size_t)total, sizeof *mix);
-  if (!img[0] || !img[1] || !noise || !mix) {
-    err = SB_ENOMEM;
+  draw_scene(c, &rng, &sc);
+  img[0] = calloc((size_t)sc.total, sizeof *img[0]);
+  img[1] = calloc((size_t)sc.total, sizeof *img[1]);
+  noise = calloc((size_t)sc.total, sizeof *noise);
+  mix = calloc((size_t)sc.total, sizeof *mix);
+  err = img[0] && img[1] && noise && mix ? render_images(&sc, img, msg) : SB_ENOMEM;
+  if (err)
     goto done;
-  }
-  for (int s = 0; s < 2; s++) {
-    const utterance *u = s == 0 ? ua : ub;
-    int64_t start = s == 0 ? 0 : offset, len;
-    double *y;
-    err = sb_rir_shoebox(&room[s], &h[s], &n_taps[s], msg);
-    if (err)
-      goto done;
-    len = u->n + n_taps[s] - 1;
-    y = malloc((size_t)len * sizeof *y);
-    if (!y) {
-      err = SB_ENOMEM;
-      goto done;
-    }
-    err = convolve(u->x, u->n, h[s], n_taps[s], y);
-    for (int64_t i = 0; !err && i < len && start + i < total; i++)
-      img[s][start + i] = y[i];
-    free(y);
-    if (err)
-      goto done;
-  }
-  {
-    /* Speaker ratio, noise, one common gain to a 0.8 peak, PCM_16 grid. */
-    double e0 = energy(img[0], total), e1 = energy(img[1], total), e_sum, e_noise, peak = 0, gain;
-    double g1 = sqrt(e0 / e1 * pow(10.0, -sir_db / 10.0));
-    for (int64_t i = 0; i < total; i++) {
-      img[1][i] *= g1;
-      mix[i] = img[0][i] + img[1][i];
-    }
-    e_sum = energy(mix, total);
-    for (int64_t i = 0; i < total; i++)
-      noise[i] = gaussian(&rng);
-    e_noise = energy(noise, total);
-    gain = sqrt(e_sum / e_noise * pow(10.0, -snr_db / 10.0));
-    for (int64_t i = 0; i < total; i++) {
-      noise[i] *= gain;
-      mix[i] += noise[i];
-      if (fabs(mix[i]) > peak)
-        peak = fabs(mix[i]);
-      for (int s = 0; s < 2; s++)
-        if (fabs(img[s][i]) > peak)
-          peak = fabs(img[s][i]);
-    }
-    gain = 0.8 / peak;
-    for (int64_t i = 0; i < total; i++) {
-      double q0 = round(img[0][i] * gain * 32768.0), q1 = round(img[1][i] * gain * 32768.0);
-      double qn = round(noise[i] * gain * 32768.0);
-      img[0][i] = q0 / 32768.0;
-      img[1][i] = q1 / 32768.0;
-      mix[i] = (q0 + q1 + qn) / 32768.0;
-    }
-  }
-  err = sb_path_printf(&dir, "%s/scene%02d/%d_%d_%s/%s_%s", split_dir, index, index, 0, room_type, ua->label,
-                       ub->label);
+  level_and_quantise(&sc, &rng, img, noise, mix);
+  err = sb_path_printf(&dir, "%s/scene%02d/%d_%d_%s/%s_%s", split_dir, index, index, 0, sc.room_type, sc.u[0]->label,
+                       sc.u[1]->label);
   if (!err)
     err = sb_path_mkdir_p(dir, msg);
   if (!err)
-    err = write_file(dir, "spk1_reverb.wav", img[0], total, msg);
+    err = write_file(dir, "spk1_reverb.wav", img[0], sc.total, msg);
   if (!err)
-    err = write_file(dir, "spk2_reverb.wav", img[1], total, msg);
+    err = write_file(dir, "spk2_reverb.wav", img[1], sc.total, msg);
   if (!err)
-    err = write_file(dir, "mix.wav", mix, total, msg);
-  if (err)
-    goto done;
-  {
-    char *path = NULL;
-    err = sb_path_printf(&meta,
-                         "{\n  \"rate\": %d,\n  \"n_samples\": %lld,\n"
-                         "  \"sources\": [\"%s\", \"%s\"],\n"
-                         "  \"room\": {\"size_m\": [%.3f, %.3f, %.3f], \"absorption\": %.4f, "
-                         "\"rt60_sabine_s\": %.4f, \"rir_length_s\": %.4f, \"method\": \"image source, "
-                         "Allen & Berkley 1979\"},\n"
-                         "  \"mic_m\": [%.3f, %.3f, %.3f],\n"
-                         "  \"source_m\": [[%.3f, %.3f, %.3f], [%.3f, %.3f, %.3f]],\n"
-                         "  \"offset_s\": %.4f,\n  \"overlap_ratio\": %.4f,\n  \"sir_db\": %.3f,\n"
-                         "  \"snr_db\": %.3f,\n  \"noise\": \"white Gaussian\"\n}\n",
-                         SB_DEMO_SPEECH_RATE, (long long)total, ua->label, ub->label, size[0], size[1], size[2],
-                         absorption, rt60, rir_len, mic[0], mic[1], mic[2], room[0].src[0], room[0].src[1],
-                         room[0].src[2], room[1].src[0], room[1].src[1], room[1].src[2],
-                         (double)offset / SB_DEMO_SPEECH_RATE, overlap, sir_db, snr_db);
-    if (!err)
-      err = sb_path_join(dir, "meta.json", &path);
-    if (!err)
-      err = sb_path_write_atomic(path, meta, strlen(meta), msg);
-    free(path);
-  }
+    err = write_file(dir, "mix.wav", mix, sc.total, msg);
+  if (!err)
+    err = write_meta(&sc, dir, msg);
   if (!err && !quiet)
     fprintf(stderr, "sepbench: demo speech %d/%d: %s + %s, RT60 %.2f s, overlap %.0f%%, SNR %.1f dB\n", index + 1,
-            SB_DEMO_SPEECH_N_MIXTURES, ua->label, ub->label, rt60, 100 * overlap, snr_db);
+            SB_DEMO_SPEECH_N_MIXTURES, sc.u[0]->label, sc.u[1]->label, sc.rt60, 100 * sc.overlap, sc.snr_db);
 done:
-  for (int s = 0; s < 2; s++) {
-    free(h[s]);
-    free(img[s]);
-  }
+  free(img[0]);
+  free(img[1]);
   free(noise);
   free(mix);
   free(dir);
-  free(meta);
   return err;
 }
 

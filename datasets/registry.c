@@ -1,18 +1,16 @@
 /*
  * datasets/registry.c — suite names from built-ins, environment variables
- * and the suites config file (see registry.h).  The INI dialect is the
- * common subset of Python's configparser and git-config: [section] lines,
- * key = value lines, full-line comments.
+ * and the suites config file (see registry.h), read with common/ini.h.
  */
 #include <config.h>
 
 #include "datasets/registry.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/ini.h"
 #include "common/paths.h"
 
 static void free_entry(sb_registry_entry *e)
@@ -48,19 +46,7 @@ const sb_registry_entry *sb_registry_find(const sb_registry *r, const char *name
 
 sb_err sb_registry_default_config(char *buf, size_t len)
 {
-  const char *env;
-  int n;
-  if ((env = getenv("SEPBENCH_SUITES")) && env[0])
-    n = snprintf(buf, len, "%s", env);
-  else if ((env = getenv("XDG_CONFIG_HOME")) && env[0] == '/')
-    n = snprintf(buf, len, "%s/sepbench/suites.ini", env);
-  else if ((env = getenv("HOME")) && env[0])
-    n = snprintf(buf, len, "%s/.config/sepbench/suites.ini", env);
-  else
-    return SB_ENOTFOUND;
-  if (n < 0 || (size_t)n >= len)
-    return SB_EINVAL;
-  return SB_OK;
+  return sb_path_xdg(buf, len, "SEPBENCH_SUITES", "XDG_CONFIG_HOME", ".config", "sepbench/suites.ini");
 }
 
 /* Appends an entry or, when the name exists, returns it for overriding. */
@@ -118,103 +104,72 @@ static sb_err set_entry(sb_registry *r, const char *name, const char *kind, cons
 static const char *const known_kinds[] = {"auto", "musdb18hq", "musdb18", "echoset", "tiger",
                                           "librimix", "wsj0-2mix", "manifest"};
 
-static char *trim(char *s)
+/* Reading state of the config file. */
+typedef struct config_reader {
+  sb_registry *r;
+  int entry; /* the current section's entry, -1 before the first */
+} config_reader;
+
+/* A [NAME] line: adds the name or overrides a built-in one. */
+static sb_err read_section(config_reader *cr, const sb_ini_item *item, sb_msg *msg)
 {
-  char *end;
-  while (isspace((unsigned char)*s))
-    s++;
-  end = s + strlen(s);
-  while (end > s && isspace((unsigned char)end[-1]))
-    *--end = '\0';
-  return s;
+  sb_registry_entry *e;
+  sb_err err;
+
+  if (!item->section[0] || strchr(item->section, '/') || strchr(item->section, ':'))
+    return sb_msg_set(msg, SB_EFORMAT, "%s: suite name '%s' is empty or holds '/' or ':'", item->where,
+                      item->section);
+  if (strcmp(item->section, "tiny") == 0)
+    return sb_msg_set(msg, SB_EFORMAT, "%s: the built-in suite tiny cannot be redefined", item->where);
+  err = entry_for(cr->r, item->section, &e);
+  if (!err)
+    err = set_entry(cr->r, item->section, "auto", NULL, NULL, item->where, NULL);
+  if (!err)
+    cr->entry = (int)(e - cr->r->entries);
+  return err;
 }
 
-/* Parses the config text: sections override or add entries. */
-static sb_err parse_config(sb_registry *r, const char *path, char *text, sb_msg *msg)
+/* A KEY = VALUE line of the current section. */
+static sb_err read_key(config_reader *cr, const sb_ini_item *item, sb_msg *msg)
 {
-  char *line;
-  int line_no = 0, entry = -1;
-  sb_err err = SB_OK;
-  for (char *p = text; p && *p && !err;) {
-    char *nl = strchr(p, '\n');
-    char where[4200];
-    if (nl)
-      *nl = '\0';
-    line = trim(p);
-    line_no++;
-    p = nl ? nl + 1 : NULL;
-    snprintf(where, sizeof where, "%s:%d", path, line_no);
-    if (!line[0] || line[0] == '#' || line[0] == ';')
-      continue;
-    if (line[0] == '[') {
-      char *close = strchr(line, ']');
-      char *name;
-      sb_registry_entry *e;
-      if (!close || trim(close + 1)[0]) {
-        err = sb_msg_set(msg, SB_EFORMAT, "%s: a section line must be [NAME]", where);
-        break;
-      }
-      *close = '\0';
-      name = trim(line + 1);
-      if (!name[0] || strchr(name, '/') || strchr(name, ':')) {
-        err = sb_msg_set(msg, SB_EFORMAT, "%s: suite name '%s' is empty or holds '/' or ':'", where, name);
-        break;
-      }
-      if (strcmp(name, "tiny") == 0) {
-        err = sb_msg_set(msg, SB_EFORMAT, "%s: the built-in suite tiny cannot be redefined", where);
-        break;
-      }
-      err = entry_for(r, name, &e);
-      if (!err)
-        err = set_entry(r, name, "auto", NULL, NULL, where, NULL);
-      if (err)
-        break;
-      entry = (int)(e - r->entries);
-      continue;
-    }
-    {
-      char *eq = strchr(line, '=');
-      char *key, *value;
-      sb_registry_entry *e;
-      if (!eq) {
-        err = sb_msg_set(msg, SB_EFORMAT, "%s: expected [NAME], KEY = VALUE or a # comment", where);
-        break;
-      }
-      if (entry < 0) {
-        err = sb_msg_set(msg, SB_EFORMAT, "%s: KEY = VALUE before the first [NAME] section", where);
-        break;
-      }
-      *eq = '\0';
-      key = trim(line);
-      value = trim(eq + 1);
-      e = &r->entries[entry];
-      if (strcmp(key, "path") == 0) {
-        if (!value[0]) {
-          err = sb_msg_set(msg, SB_EFORMAT, "%s: empty path", where);
-          break;
-        }
-        err = set_field(&e->path, value);
-        if (!err)
-          err = set_field(&e->source, where);
-      } else if (strcmp(key, "kind") == 0) {
-        int ok = 0;
-        for (size_t i = 0; i < sizeof known_kinds / sizeof known_kinds[0]; i++)
-          ok |= strcmp(value, known_kinds[i]) == 0;
-        if (!ok) {
-          err = sb_msg_set(msg, SB_EFORMAT, "%s: unknown kind '%s' (auto, musdb18hq, musdb18, echoset, tiger, "
-                           "librimix, wsj0-2mix, manifest)", where, value);
-          break;
-        }
-        err = set_field(&e->kind, value);
-      } else if (strcmp(key, "subset") == 0) {
-        err = set_field(&e->subset, value[0] ? value : NULL);
-      } else if (strcmp(key, "description") == 0) {
-        err = set_field(&e->description, value);
-      } else {
-        err = sb_msg_set(msg, SB_EFORMAT, "%s: unknown key '%s' (kind, path, subset, description)", where, key);
-      }
-    }
+  const char *key = item->key, *value = item->value;
+  sb_registry_entry *e;
+  sb_err err;
+
+  if (cr->entry < 0)
+    return sb_msg_set(msg, SB_EFORMAT, "%s: KEY = VALUE before the first [NAME] section", item->where);
+  e = &cr->r->entries[cr->entry];
+  if (strcmp(key, "path") == 0) {
+    if (!value[0])
+      return sb_msg_set(msg, SB_EFORMAT, "%s: empty path", item->where);
+    err = set_field(&e->path, value);
+    return err ? err : set_field(&e->source, item->where);
   }
+  if (strcmp(key, "kind") == 0) {
+    for (size_t i = 0; i < sizeof known_kinds / sizeof known_kinds[0]; i++)
+      if (strcmp(value, known_kinds[i]) == 0)
+        return set_field(&e->kind, value);
+    return sb_msg_set(msg, SB_EFORMAT, "%s: unknown kind '%s' (auto, musdb18hq, musdb18, echoset, tiger, "
+                      "librimix, wsj0-2mix, manifest)", item->where, value);
+  }
+  if (strcmp(key, "subset") == 0)
+    return set_field(&e->subset, value[0] ? value : NULL);
+  if (strcmp(key, "description") == 0)
+    return set_field(&e->description, value);
+  return sb_msg_set(msg, SB_EFORMAT, "%s: unknown key '%s' (kind, path, subset, description)", item->where, key);
+}
+
+static sb_err read_item(void *ctx, const sb_ini_item *item, sb_msg *msg)
+{
+  return item->key ? read_key(ctx, item, msg) : read_section(ctx, item, msg);
+}
+
+/* Reads the config file: sections override or add entries. */
+static sb_err read_config(sb_registry *r, const char *path, sb_msg *msg)
+{
+  config_reader cr = {r, -1};
+  sb_err err = sb_ini_parse_file(path, read_item, &cr, msg);
+
   /* Every section needs a path. */
   for (int i = 0; !err && i < r->n_entries; i++)
     if (strchr(r->entries[i].source ? r->entries[i].source : "", ':') && !r->entries[i].path)
@@ -266,21 +221,7 @@ sb_err sb_registry_load(const char *config_path, sb_registry **out, sb_msg *msg)
       goto fail;
     }
     if (sb_path_kind_of(cfg) == SB_PATH_FILE) {
-      enum { MAX_CONFIG = 1 << 20 };
-      char *text = malloc(MAX_CONFIG + 1);
-      size_t len = 0;
-      if (!text) {
-        err = SB_ENOMEM;
-        goto fail;
-      }
-      err = sb_path_read_small(cfg, text, MAX_CONFIG, &len, msg);
-      if (!err) {
-        if (memchr(text, '\0', len))
-          err = sb_msg_set(msg, SB_EFORMAT, "%s: NUL byte (not a text file)", cfg);
-        else
-          err = parse_config(r, cfg, text, msg);
-      }
-      free(text);
+      err = read_config(r, cfg, msg);
       if (err)
         goto fail;
     } else if (config_path && sb_path_kind_of(cfg) != SB_PATH_NONE) {

@@ -12,13 +12,17 @@
  *
  * Config file: $SEPBENCH_SUITES, else $XDG_CONFIG_HOME/sepbench/suites.ini
  * (when absolute), else $HOME/.config/sepbench/suites.ini; a missing file
- * is fine.  Format (INI; '#' or ';' start a comment line):
+ * is fine.  Format: the INI dialect of common/ini.h ('#' or ';' start a
+ * comment line; no inline comments; a section or key given twice is an
+ * error):
  *   [vocals-test]
- *   kind = musdb18hq      # musdb18hq musdb18 echoset tiger librimix
- *                         # wsj0-2mix manifest, or auto (detect) [auto]
+ *   kind = musdb18hq
  *   path = /data/musdb18hq
- *   subset = test         # optional default subset
- *   description = MUSDB18-HQ test set on the cluster   # optional
+ *   subset = test
+ *   description = MUSDB18-HQ test set on the cluster
+ * kind: musdb18hq musdb18 echoset tiger librimix wsj0-2mix manifest, or
+ * auto (detect; the default); path: required; subset: optional default
+ * subset; description: optional.
  * Environment variables count as unset when empty.
  *
  * Workload: once per command.  Not thread-safe (reads getenv).
@@ -50,9 +54,9 @@ typedef struct sb_registry {
 } sb_registry;
 
 /* Reads the environment and the config file (config_path NULL = default).
- * SB_EFORMAT (a config line that is neither a section, a key = value nor
- * a comment; an unknown key or kind; a section without path; msg has
- * file:line), SB_EIO (the file exists but cannot be read), SB_ENOMEM. */
+ * SB_EFORMAT (the syntax errors of common/ini.h; an unknown key or kind; a
+ * section without path; msg has file:line), SB_EIO (the file exists but
+ * cannot be read), SB_ELENGTH (larger than 1 MiB), SB_ENOMEM. */
 sb_err sb_registry_load(const char *config_path, sb_registry **out, sb_msg *msg);
 
 /* The entry of name, or NULL. */

@@ -4,9 +4,10 @@
  * LibriMix metadata CSVs and WSJ0-2mix folders.  Each returns a suite whose
  * targets are named as the layout names them (spk1_reverb/spk2_reverb for
  * EchoSet and TIGER, s1/s2 for LibriMix and WSJ0-2mix); the caller
- * (sb_suite_resolve) applies the selection.  Files are only checked to
- * exist where the layout is discovered by listing; paths read from
- * metadata are taken as written (sepbench suites validate checks them).
+ * (sb_suite_resolve, resolve.h) applies the selection.  Files are only
+ * checked to exist where the layout is discovered by listing; paths read
+ * from metadata are taken as written (sepbench suites validate checks
+ * them).
  *
  * Workload: one call per run; up to ~50 000 mixtures (LibriMix train-360).
  */

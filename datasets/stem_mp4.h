@@ -13,7 +13,7 @@
  * Naming a stream as a path: "<file>.stem.mp4#<n>" is stream n (0..4 in
  * MUSDB18; n counts the audio streams of the file in container order) and a
  * plain "<file>.stem.mp4" is stream 0, the mixture.  sb_audio_read
- * (audio.h) understands these references, so the MUSDB18 reader of suite.c
+ * (audio.h) understands these references, so the MUSDB18 reader (musdb.h)
  * stores them as the track's mix_path / stem_paths and every consumer of a
  * track (track_audio.h, validate.h, backends) reads them unchanged.  Note
  * that "<file>#<n>" is not itself a file: check existence on the part
@@ -35,7 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "sepbench/error.h"
-#include "datasets/audio.h"
+#include "datasets/audio_buffer.h"
 
 /* Number of streams of a MUSDB18 stem file and what each holds. */
 enum { SB_STEM_MP4_N_STREAMS = 5 };

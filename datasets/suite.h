@@ -1,33 +1,18 @@
 /*
- * datasets/suite.h — suites: named lists of tracks, each with a mixture and
- * named reference stems, and the readers' common model.
+ * datasets/suite.h — the suite/track model every reader fills: a suite is
+ * a named list of tracks, each with a mixture and named reference stems.
  *
- * A suite is resolved from a spec (sb_suite_resolve):
- *   a registered name   "music", "speech", "tiny", "librimix" or a name from
- *                       the suites config file (see registry.h): MUSDB18-HQ
- *                       at $MUSDB_PATH, EchoSet at $ECHOSET_PATH, LibriMix at
- *                       $LIBRIMIX_PATH, else the built-in demo suites (music:
- *                       MIDI rendered, demo_music.h; speech: demo_speech.h);
- *   KIND:PATH           a path read with one reader: musdb18hq, musdb18
- *                       (.stem.mp4, stem_mp4.h: a root, a subset folder
- *                       or one file; MUSDB_PATH may hold it too; without
- *                       FFmpeg SB_EUNSUPPORTED), echoset, tiger (mix.json
- *                       s1.json s2.json), librimix, wsj0-2mix, manifest;
- *   a path              the layout is detected: *.json / *.csv files are
- *                       generic manifests (manifest.h), LibriMix metadata
- *                       CSVs or TIGER lists; folders holding <track>/mixture.wav
- *                       (MUSDB18-HQ, also under test/ train/), *.stem.mp4,
- *                       mix/ s1/ s2/ (WSJ0-2mix), mix.wav + spk1_reverb.wav
- *                       (EchoSet), mix.json (TIGER), metadata/ (LibriMix),
- *                       manifest.json / manifest.csv.
- * Registered names win over folders of the same name (write ./music for a
- * folder).  Track and target order is deterministic (tracks sorted bytewise
- * by name; targets in the canonical order of targets.h).  Every track of a
- * suite has the same targets.  Track names may contain any character but
- * '/' and control characters, and are valid UTF-8 (MUSDB has & ' ( ) and
- * spaces): quote them when building commands.  Nested layouts (EchoSet)
- * join their folder names with "__".  Not thread-safe while a built-in
- * suite is generated (two processes are fine, see tiny_suite.h).
+ * Readers (musdb.h, speech_sets.h, manifest.h) build a suite with
+ * sb_suite_new / sb_suite_add_track / sb_track_add_stem and end with
+ * sb_suite_finish; the resolver (resolve.h) picks the reader and applies
+ * the selection (sb_suite_select).  Track and target order is
+ * deterministic (tracks sorted bytewise by name; targets in the canonical
+ * order of common/targets.h).  Every track of a suite has the same
+ * targets.  Track names may contain any character but '/' and control
+ * characters, and are valid UTF-8 (MUSDB has & ' ( ) and spaces): quote
+ * them when building commands.  Nested layouts (EchoSet) join their
+ * folder names with "__".
+ * Thread-safety: a suite is read-only once built and may be shared.
  */
 #ifndef SB_DATASETS_SUITE_H
 #define SB_DATASETS_SUITE_H
@@ -89,39 +74,12 @@ typedef struct sb_suite_opts {
   const char *config;    /* suites config file, NULL = default (registry.h) */
 } sb_suite_opts;
 
-/* Subsets: MUSDB "train" and "test"; "valid" is the 14-track validation
- * split of the musdb package (train tracks, names in musdb's mus.yaml) and
- * "train-split" the other 86 train tracks.  Speech layouts use their own
- * split names ("test", "tt", "dev", ...).  For manifests the subset only
- * filters when given explicitly. */
-
-/* Resolves spec (see above) into a suite, generating a built-in suite into
- * the cache directory on first use (tiny: under a second; demo music: a few
- * seconds, one progress line per song on stderr unless opts->quiet).  The
- * audio files are only checked to exist, not read.  opts may be NULL.
- * The selection of opts is applied (sb_suite_select).
- * Errors: SB_EINVAL (empty spec, a subset name with '/', a file of no known
- * layout, bad names or numbers in a manifest), SB_EFORMAT (a malformed
- * manifest: msg has the line), SB_ENOTFOUND (unknown name, missing folder,
- * empty folder, a track without mixture.wav or stems, a track missing a
- * target the others have, MUSDB_PATH not a MUSDB18-HQ tree — msg names the
- * missing file), SB_EIO (cannot list or write the cache), SB_EUNSUPPORTED
- * ("music" without MUSDB_PATH in a build without FluidSynth, .stem.mp4
- * files in a build without FFmpeg), the errors of the demo suites' ensure functions,
- * SB_ENOMEM; msg says which file or name.  *out is NULL on failure. */
-sb_err sb_suite_resolve(const char *spec, const sb_suite_opts *opts, sb_suite **out, sb_msg *msg);
-
-/* Default cache directory: $SEPBENCH_CACHE, else $XDG_CACHE_HOME/sepbench
- * (when absolute), else $HOME/.cache/sepbench; empty variables count as
- * unset.  Writes into buf (size len); the folder is not created.
- * SB_EINVAL if it does not fit, SB_ENOTFOUND when none is set. */
-sb_err sb_suite_default_cache(char *buf, size_t len);
+/* Subsets: MUSDB "train", "test", "valid" and "train-split" (musdb.h);
+ * speech layouts use their own split names ("test", "tt", "dev", ...).  For
+ * manifests the subset only filters when given explicitly. */
 
 /* Frees a suite and sets *s to NULL; accepts NULL and *s == NULL. */
 void sb_suite_free(sb_suite **s);
-
-/* 1 when name is in the musdb validation split (14 train tracks). */
-int sb_musdb_is_validation(const char *name);
 
 /* --- building suites (for the readers) ----------------------------------- */
 

@@ -8,10 +8,10 @@
  * to standard output, which is read back here (the HTML report inlines SVG
  * this way; reports/plot.c writes the bytes to the user's file itself).
  * Its standard error is captured for the error message.  popen() cannot
- * do this (it gives one direction only), so the program is started with
- * posix_spawnp on three descriptors: a socket for its stdin (written with
- * MSG_NOSIGNAL, so a gnuplot that dies early gives an error, not SIGPIPE),
- * pipes for stdout and stderr, all close-on-exec in the parent.
+ * do this (it gives one direction only), so the program is started by
+ * common/subprocess.h, which writes the script to its stdin while reading
+ * its stdout and stderr (a gnuplot that dies early gives an error, not
+ * SIGPIPE) and runs it in a process group of its own.
  *
  * The program is gnuplot found at configure time (SB_GNUPLOT in config.h);
  * the environment variable SEPBENCH_GNUPLOT overrides it (tests point it
@@ -44,8 +44,9 @@ const char *sb_gnuplot_program(void);
  *               gnuplot-nox, or set SEPBENCH_GNUPLOT)"), it exits with
  *               a non-zero status or a signal (the message quotes the
  *               first lines of its stderr), or it wrote nothing;
- *   SB_ETIMEOUT it ran longer than the timeout (it is killed);
- *   SB_EIO      pipe, poll or write failure; SB_ENOMEM.
+ *   SB_ETIMEOUT it ran longer than the timeout (its process group is
+ *               killed);
+ *   SB_EIO      pipe, fork, poll or waitpid failure; SB_ENOMEM.
  * On error *out is NULL and *out_len 0. */
 sb_err sb_gnuplot_run(const char *program, const char *script, size_t script_len,
                       double timeout_s, char **out, size_t *out_len, sb_msg *msg);

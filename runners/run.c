@@ -27,7 +27,7 @@
 
 #include <cblas.h>
 
-#include "datasets/suite.h"
+#include "datasets/resolve.h"
 #include "datasets/track_audio.h"
 #include "metrics/embedders.h"
 #include "metrics/pspm.h"

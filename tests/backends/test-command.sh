@@ -1,7 +1,9 @@
 #!/bin/sh
 # tests/backends/test-command.sh — run-time backends end to end through
 # `sepbench run`: a command backend wrapping a small shell script (stored
-# results, rate/channel conversion), hostile track names (quotes, $(...),
+# results, rate/channel conversion), a command that exits leaving a
+# background child holding its pipes (done, not timed out), config errors
+# (timeout = nan, a key given twice), hostile track names (quotes, $(...),
 # spaces) passed verbatim and never executed, a hanging command (timeout),
 # a command writing garbage, a failing command (stderr tail in the
 # message), the example C plugin (results, a plugin call that returns
@@ -33,6 +35,7 @@ case "$4" in
   garbage) for s in vocals drums bass other; do echo "not audio" >"$2/$s.wav"; done; exit 0 ;;
   fail) echo "warming up" >&2; echo "model exploded on $3" >&2; exit 3 ;;
   slow) sleep 1 ;;
+  background) sleep 60 & echo $! >"$5.pid" ;;
 esac
 mkdir -p "$2/$3" || exit 1
 for s in vocals drums bass other; do cp "$1" "$2/$3/$s.wav" || exit 1; done
@@ -106,6 +109,20 @@ cp=$(q "$tmp/c.db" "select printf('%.3f', avg(v.value)) from track_values v join
 awk -v a="$cp" -v b="$mix" 'BEGIN { exit !(a < b && a > b - 30) }'
 ok $? "cmd:copy (whole mono mixture at 22.05 kHz as every stem) scores below the mixture/4 baseline ($cp < $mix dB)"
 
+# 1b. a command that exits 0 but leaves a background child holding its
+# stdout and stderr: the item ends with the command, not with the pipes
+printf '[backend background]\ncommand = "%s/sep.sh" {input} {outdir} {track} background "%s/seen-bg"\n%s\n' \
+  "$tmp" "$tmp" 'outputs = {outdir}/{track}/{stem}.wav
+rate = 44100
+channels = 2
+timeout = 30' >"$tmp/bg.ini"
+"$sepbench" run --suite tiny --backends cmd:background --limit 1 --backend-config "$tmp/bg.ini" \
+  --db "$tmp/bg.db" >/dev/null 2>"$tmp/err-bg"
+st=$?
+[ $st -eq 0 ] && [ "$(q "$tmp/bg.db" "select count(*) from items where status='done'")" = 1 ]
+ok $? "a command leaving a background child is done when it exits, not timed out (exit $st)"
+[ -s "$tmp/seen-bg.pid" ] && kill "$(cat "$tmp/seen-bg.pid")" 2>/dev/null
+
 # 2. hostile track names: quotes, $(...), backquotes, spaces
 evil="It's \"a\" \$(touch pwned) \`touch pwned2\` ; touch pwned3 test"
 mkdir -p "$tmp/evil/test/$evil" "$tmp/work"
@@ -122,18 +139,26 @@ ok $? "the program received the track name verbatim as one argument"
 [ "$(q "$tmp/e.db" "select count(*) from items where status='done'")" = 1 ]
 ok $? "the hostile track's item is stored"
 
-# 3. config errors: one line naming the file and the problem
-printf '[backend x]\ncommand = a {nosuch}\noutputs = {stem}\nrate = 1000\nchannels = 1\n' >"$tmp/bad.ini"
-"$sepbench" run --suite tiny --backends cmd:x --backend-config "$tmp/bad.ini" --db "$tmp/b.db" >/dev/null 2>"$tmp/e"
-[ $? -eq 1 ] && grep -q "bad.ini:2: command: unknown placeholder {nosuch}" "$tmp/e"
-ok $? "unknown placeholder: error naming file, line and placeholder"
+# 3. config errors: one line naming the file and the problem.
+# config_error FILE NAME TEXT WANT WHAT: cmd:NAME read from FILE holding TEXT
+# (printf escapes) fails with exit status 1 and a message holding WANT.
+config_error() {
+  printf "$3" >"$tmp/$1"
+  "$sepbench" run --suite tiny --backends "cmd:$2" --backend-config "$tmp/$1" --db "$tmp/b.db" >/dev/null 2>"$tmp/e"
+  [ $? -eq 1 ] && grep -q "$4" "$tmp/e"
+  ok $? "$5"
+}
+config_error bad.ini x '[backend x]\ncommand = a {nosuch}\noutputs = {stem}\nrate = 1000\nchannels = 1\n' \
+  "bad.ini:2: command: unknown placeholder {nosuch}" "unknown placeholder: error naming file, line and placeholder"
 "$sepbench" run --suite tiny --backends cmd:nope --backend-config "$tmp/backends.ini" --db "$tmp/b.db" >/dev/null 2>"$tmp/e"
 [ $? -eq 1 ] && grep -q "no section \[backend nope\] (sections: copy, hang, garbage, fail, slow)" "$tmp/e"
 ok $? "unknown command backend: error listing the sections"
-printf '[backend y]\ncommand = prog {input}\noutputs = {outdir}/{stem}.wav\n' >"$tmp/bad2.ini"
-"$sepbench" run --suite tiny --backends cmd:y --backend-config "$tmp/bad2.ini" --db "$tmp/b.db" >/dev/null 2>"$tmp/e"
-[ $? -eq 1 ] && grep -q "needs command, outputs, rate and channels" "$tmp/e"
-ok $? "missing rate/channels: error"
+config_error bad2.ini y '[backend y]\ncommand = prog {input}\noutputs = {outdir}/{stem}.wav\n' \
+  "needs command, outputs, rate and channels" "missing rate/channels: error"
+config_error bad3.ini z '[backend z]\ncommand = p {input}\noutputs = {outdir}/{stem}.wav\nrate = 8000\nchannels = 1\ntimeout = nan\n' \
+  "bad3.ini:6: timeout = 'nan': expected a number in" "timeout = nan is refused, naming file and line"
+config_error bad4.ini z '[backend z]\ncommand = prog {input}\nrate = 8000\nrate = 16000\n' \
+  "bad4.ini:4: key 'rate' given twice in \[backend z\] (first on line 3)" "a key given twice is refused, naming both lines"
 XDG_CONFIG_HOME="$tmp/xdg" "$sepbench" run --suite tiny --backends cmd:copy --db "$tmp/b.db" >/dev/null 2>"$tmp/e"
 [ $? -eq 1 ] && grep -q "$tmp/xdg/sepbench/backends.ini: cannot read" "$tmp/e"
 ok $? "the default config path is \$XDG_CONFIG_HOME/sepbench/backends.ini"

@@ -1,7 +1,8 @@
 /*
  * tests/common/test-paths.c — common/paths.c: join, kinds, mkdir -p,
  * sorted listings without hidden entries, temporary sibling names, atomic
- * writes and small reads, with their error cases.
+ * writes and small reads, suffixes in a tree, per-user paths (XDG), with
+ * their error cases.
  */
 #include <config.h>
 
@@ -106,6 +107,44 @@ int main(void)
   tap_ok(err == SB_EIO && strstr(msg.text, "missing"), "atomic write into a missing folder: %s", msg.text);
   err = sb_path_read_small(path, buf, sizeof buf - 1, &len, &msg);
   tap_ok(err == SB_EIO && strstr(msg.text, "missing/marker"), "reading a missing file: %s", msg.text);
+
+  tap_ok(sb_path_trim_slashes("a/b//", &p) == SB_OK && strcmp(p, "a/b") == 0, "trim_slashes: a/b// -> a/b");
+  free(p);
+  tap_ok(sb_path_trim_slashes("/", &p) == SB_OK && strcmp(p, "/") == 0, "trim_slashes keeps the root");
+  free(p);
+  tap_ok(sb_path_trim_slashes("", &p) == SB_OK && strcmp(p, "") == 0, "trim_slashes of an empty path");
+  free(p);
+  tap_ok(sb_path_has_suffix("a.stem.mp4", ".stem.mp4") && !sb_path_has_suffix(".wav", ".wav") &&
+             !sb_path_has_suffix("wav", ".wav") && !sb_path_has_suffix("a.wav.txt", ".wav"),
+         "has_suffix: longer than the suffix and ending with it");
+  snprintf(path, sizeof path, "%s/x/y z", tmp_dir);
+  touch(path, "deep.stem.mp4");
+  touch(tmp_dir, ".hidden.stem.mp4");
+  tap_ok(!sb_path_find_suffix(tmp_dir, ".stem.mp4", 1) && sb_path_find_suffix(tmp_dir, ".stem.mp4", 2),
+         "find_suffix looks depth levels down, not into hidden names");
+  tap_ok(sb_path_find_suffix(path, ".mp4", 0) && !sb_path_find_suffix(tmp_dir, "y z", 0) &&
+             !sb_path_find_suffix("/nonexistent", ".wav", 3),
+         "find_suffix: files only; a missing folder holds nothing");
+
+  setenv("SB_TEST_OVERRIDE", "", 1);
+  setenv("SB_TEST_XDG", "relative/dir", 1);
+  setenv("HOME", "/home/u", 1);
+  tap_ok(sb_path_xdg(path, sizeof path, "SB_TEST_OVERRIDE", "SB_TEST_XDG", ".cache", "sb/x") == SB_OK &&
+             strcmp(path, "/home/u/.cache/sb/x") == 0,
+         "xdg: an empty override and a relative XDG variable give way to HOME: %s", path);
+  setenv("SB_TEST_XDG", "/xdg", 1);
+  tap_ok(sb_path_xdg(path, sizeof path, NULL, "SB_TEST_XDG", ".cache", "sb/x") == SB_OK && strcmp(path, "/xdg/sb/x") == 0,
+         "xdg: an absolute XDG variable: %s", path);
+  setenv("SB_TEST_OVERRIDE", "/my/file", 1);
+  tap_ok(sb_path_xdg(path, sizeof path, "SB_TEST_OVERRIDE", "SB_TEST_XDG", ".cache", "sb/x") == SB_OK &&
+             strcmp(path, "/my/file") == 0,
+         "xdg: the override wins as it is: %s", path);
+  tap_ok(sb_path_xdg(buf, 4, "SB_TEST_OVERRIDE", "SB_TEST_XDG", ".cache", "sb/x") == SB_EINVAL, "xdg: too small");
+  unsetenv("SB_TEST_OVERRIDE");
+  unsetenv("SB_TEST_XDG");
+  unsetenv("HOME");
+  tap_ok(sb_path_xdg(path, sizeof path, "SB_TEST_OVERRIDE", "SB_TEST_XDG", ".cache", "sb/x") == SB_ENOTFOUND,
+         "xdg: nothing set is SB_ENOTFOUND");
 
   tap_ok(nftw(tmp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0, "temporary folder removed");
   return tap_done();

@@ -1,7 +1,7 @@
 /*
  * tests/datasets/fixtures.h — small helpers shared by the datasets tests:
- * a temporary folder, text files, and tiny WAV files whose samples are
- * k / 32768 so that PCM_16 stores them exactly.
+ * a temporary folder, text files, comparing files, and tiny WAV files
+ * whose samples are k / 32768 so that PCM_16 stores them exactly.
  */
 #ifndef SB_TESTS_DATASETS_FIXTURES_H
 #define SB_TESTS_DATASETS_FIXTURES_H
@@ -14,6 +14,7 @@
 
 #include "datasets/audio.h"
 #include "common/paths.h"
+#include "tap.h"
 
 static int fx_remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -38,6 +39,25 @@ static inline const char *fx_path(const char *dir, const char *name)
   return p;
 }
 
+/* Makes the test's temporary folder from template (".../name-XXXXXX") and
+ * points SEPBENCH_SUITES at a file in it that does not exist, so that no
+ * user suites config leaks into the test.  0 (after a failed check) when
+ * the folder cannot be made. */
+static inline int fx_begin(char *template)
+{
+  if (!mkdtemp(template))
+    return tap_ok(0, "create a temporary folder");
+  setenv("SEPBENCH_SUITES", fx_path(template, "no-suites.ini"), 1);
+  return 1;
+}
+
+/* Removes the temporary folder (one check) and returns tap_done(). */
+static inline int fx_end(const char *dir)
+{
+  tap_ok(fx_rm_tree(dir) == 0, "temporary folder removed");
+  return tap_done();
+}
+
 static inline int fx_write_text(const char *path, const char *text)
 {
   FILE *f = fopen(path, "wb");
@@ -45,6 +65,32 @@ static inline int fx_write_text(const char *path, const char *text)
     return 0;
   fwrite(text, 1, strlen(text), f);
   return fclose(f) == 0;
+}
+
+/* 1 when the two files hold the same bytes (0 when one cannot be read). */
+static inline int fx_files_equal(const char *a, const char *b)
+{
+  FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+  int same = fa && fb, ca, cb;
+  while (same) {
+    ca = fgetc(fa);
+    cb = fgetc(fb);
+    if (ca != cb)
+      same = 0;
+    if (ca == EOF || cb == EOF)
+      break;
+  }
+  if (fa)
+    fclose(fa);
+  if (fb)
+    fclose(fb);
+  return same;
+}
+
+/* The fixture formula of fx_put_wav for channel-major index i. */
+static inline double fx_value(int64_t i, int step, int offset)
+{
+  return (double)((i * step + offset) % 2001 - 1000) / 32768.0;
 }
 
 /* Writes a file of n_chan x n_frames samples value(k) = ((k * step + offset)

@@ -16,6 +16,7 @@
 
 #include "datasets/audio.h"
 #include "datasets/demo_music.h"
+#include "fixtures.h"
 #include "tap.h"
 
 static char tmp_dir[] = "/tmp/sb-test-demo-XXXXXX";
@@ -77,25 +78,6 @@ static void test_plans(void)
   tap_ok(sb_demo_music_song(SB_DEMO_N_SONGS, &file, &name) == SB_EINVAL, "song index out of range is SB_EINVAL");
 }
 
-static int files_equal(const char *a, const char *b)
-{
-  FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
-  int same = fa && fb, ca, cb;
-  while (same) {
-    ca = fgetc(fa);
-    cb = fgetc(fb);
-    if (ca != cb)
-      same = 0;
-    if (ca == EOF || cb == EOF)
-      break;
-  }
-  if (fa)
-    fclose(fa);
-  if (fb)
-    fclose(fb);
-  return same;
-}
-
 static void test_render(void)
 {
   static const char *const stems[4] = {"vocals", "drums", "bass", "other"};
@@ -155,7 +137,7 @@ static void test_render(void)
     const char *name = k < 4 ? stems[k] : "mixture";
     snprintf(path, sizeof path, "%s/%s.wav", dir_a, name);
     snprintf(path_b, sizeof path_b, "%s/%s.wav", dir_b, name);
-    same = files_equal(path, path_b);
+    same = fx_files_equal(path, path_b);
   }
   tap_ok(same, "rendering twice gives identical bytes");
 }

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "datasets/manifest.h"
-#include "datasets/suite.h"
+#include "datasets/resolve.h"
 #include "fixtures.h"
 #include "tap.h"
 
@@ -158,13 +158,9 @@ static void test_hostile(void)
 
 int main(void)
 {
-  if (!mkdtemp(tmp_dir)) {
-    tap_ok(0, "create a temporary folder");
+  if (!fx_begin(tmp_dir))
     return tap_done();
-  }
-  setenv("SEPBENCH_SUITES", fx_path(tmp_dir, "no-config.ini"), 1);
   test_good();
   test_hostile();
-  fx_rm_tree(tmp_dir);
-  return tap_done();
+  return fx_end(tmp_dir);
 }

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "datasets/registry.h"
-#include "datasets/suite.h"
+#include "datasets/resolve.h"
 #include "fixtures.h"
 #include "tap.h"
 
@@ -103,6 +103,8 @@ int main(void)
   expect_error("[a/b]\npath = /x\n", "holds '/'", "'/' in a name");
   expect_error("[tiny]\npath = /x\n", "cannot be redefined", "tiny is reserved");
   expect_error("[a]\njust words\n", "suites.ini:2: expected", "a line without '='");
+  expect_error("[a]\npath = /x\npath = /y\n", "suites.ini:3: key 'path' given twice in [a]", "a key given twice");
+  expect_error("[a]\npath = /x\n[a]\npath = /y\n", "suites.ini:3: section [a] given twice", "a section given twice");
 
   setenv("XDG_CONFIG_HOME", "/xdg", 1);
   tap_ok(sb_registry_default_config(buf, sizeof buf) == SB_OK && strcmp(buf, "/xdg/sepbench/suites.ini") == 0,

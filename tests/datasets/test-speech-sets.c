@@ -1,12 +1,10 @@
 /*
- * tests/datasets/test-speech-sets.c — datasets/speech_sets.c and the
- * layout detection and selection of datasets/suite.c: EchoSet folders,
- * TIGER lists (speaker paths from s1.json/s2.json even where "mix" occurs
- * in folder names), LibriMix CSVs (re-rooting absolute paths of another
- * machine; sep_clean vs sep_noisy), WSJ0-2mix folders; --targets with a
- * derived accompaniment, --excerpt, --tracks, --limit, MUSDB's validation
- * split.  Fixtures are tiny generated WAV files; expected samples come
- * from the fixture formula in fixtures.h.
+ * tests/datasets/test-speech-sets.c — datasets/speech_sets.c, read through
+ * the resolver's layout detection: EchoSet folders, TIGER lists (speaker
+ * paths from s1.json/s2.json even where "mix" occurs in folder names),
+ * LibriMix CSVs (re-rooting absolute paths of another machine; sep_clean
+ * vs sep_noisy), WSJ0-2mix folders.  Fixtures are tiny generated WAV
+ * files; expected samples come from the fixture formula in fixtures.h.
  */
 #include <config.h>
 
@@ -15,19 +13,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "datasets/resolve.h"
 #include "datasets/speech_sets.h"
-#include "datasets/suite.h"
-#include "datasets/track_audio.h"
 #include "fixtures.h"
 #include "tap.h"
 
 static char tmp_dir[] = "/tmp/sb-test-speech-sets-XXXXXX";
-
-/* The fixture formula of fx_put_wav for channel-major index i. */
-static double fx_value(int64_t i, int step, int offset)
-{
-  return (double)((i * step + offset) % 2001 - 1000) / 32768.0;
-}
 
 static void put_echoset_pair(const char *dir, int with_spk2)
 {
@@ -250,119 +241,13 @@ static void test_wsj0(void)
   tap_ok(err == SB_ENOTFOUND && strstr(msg.text, "s1/lonely.wav"), "a mixture without s1 is named: %s", msg.text);
 }
 
-static void put_musdb_track(const char *dir)
-{
-  fx_put_wav(fx_path(dir, "vocals.wav"), 16000, 2, 640, 3, 1);
-  fx_put_wav(fx_path(dir, "drums.wav"), 16000, 2, 640, 5, 2);
-  fx_put_wav(fx_path(dir, "bass.wav"), 16000, 2, 640, 7, 3);
-  fx_put_wav(fx_path(dir, "other.wav"), 16000, 2, 640, 11, 4);
-  fx_put_wav(fx_path(dir, "mixture.wav"), 16000, 2, 640, 13, 5);
-}
-
-static void test_selection(void)
-{
-  char root[512];
-  sb_suite *s = NULL;
-  sb_suite_opts o = {0};
-  sb_track_audio *audio = NULL;
-  sb_msg msg;
-  sb_err err;
-
-  snprintf(root, sizeof root, "%s/musdb", tmp_dir);
-  put_musdb_track(fx_path(root, "test/Zeno - It's (Not) Over"));
-  put_musdb_track(fx_path(root, "test/Ben & Jerry - A Song"));
-  put_musdb_track(fx_path(root, "train/Leaf - Summerghost"));
-  put_musdb_track(fx_path(root, "train/Actions - One Minute Smile"));
-  put_musdb_track(fx_path(root, "train/Some One - Not Valid"));
-
-  o.targets = "vocals,accompaniment";
-  err = sb_suite_resolve(root, &o, &s, &msg);
-  tap_ok(err == SB_OK && s->tracks[0].n_stems == 2 && strcmp(s->tracks[0].stem_names[1], "accompaniment") == 0 &&
-             s->tracks[0].stem_n_parts && s->tracks[0].stem_n_parts[1] == 3,
-         "--targets vocals,accompaniment derives accompaniment from 3 stems (%s)", err ? msg.text : "ok");
-  if (!err)
-    err = sb_track_audio_load(&s->tracks[0], &audio, &msg);
-  tap_ok(err == SB_OK, "the derived stem loads (%s)", err ? msg.text : "ok");
-  if (!err) {
-    int same = audio->stems[1]->n_frames == 640 && audio->stems[1]->n_chan == 2;
-    for (int64_t i = 0; same && i < 1280; i++)
-      same = audio->stems[1]->data[i] == fx_value(i, 5, 2) + fx_value(i, 7, 3) + fx_value(i, 11, 4);
-    tap_ok(same, "accompaniment = drums + bass + other, sample by sample");
-  }
-  sb_track_audio_free(&audio);
-  sb_suite_free(&s);
-
-  o.targets = NULL;
-  o.excerpt_start = 0.01;
-  o.excerpt_len = 0.02;
-  o.tracks = "Zeno,Nobody";
-  err = sb_suite_resolve(root, &o, &s, &msg);
-  tap_ok(err == SB_OK && s->n_tracks == 1 && strcmp(s->tracks[0].name, "Zeno - It's (Not) Over") == 0,
-         "--tracks keeps the matching track");
-  if (!err)
-    err = sb_track_audio_load(&s->tracks[0], &audio, &msg);
-  if (!err) {
-    /* 0.01 s at 16 kHz = sample 160; 0.02 s = 320 samples; channel 1 of the
-     * file starts at index 640. */
-    tap_ok(audio->mix->n_frames == 320 && audio->stems[0]->n_frames == 320, "excerpt of 0.02 s is 320 samples");
-    tap_ok(audio->stems[0]->data[0] == fx_value(160, 3, 1) && audio->stems[0]->data[320] == fx_value(640 + 160, 3, 1),
-           "the excerpt starts at 0.01 s in both channels");
-  } else {
-    tap_ok(0, "excerpt loads: %s", msg.text);
-  }
-  sb_track_audio_free(&audio);
-  sb_suite_free(&s);
-  o.tracks = NULL;
-  o.excerpt_start = 1.0;
-  err = sb_suite_resolve(root, &o, &s, &msg);
-  if (!err)
-    err = sb_track_audio_load(&s->tracks[0], &audio, &msg);
-  tap_ok(err == SB_ELENGTH && strstr(msg.text, "excerpt starts at 1.000 s"), "an excerpt after the end: %s",
-         msg.text);
-  sb_suite_free(&s);
-  o.excerpt_start = -1;
-  err = sb_suite_resolve(root, &o, &s, &msg);
-  tap_ok(err == SB_EINVAL && s == NULL, "a negative excerpt: %s", msg.text);
-  o.excerpt_start = 0;
-  o.excerpt_len = 0;
-
-  o.limit = 1;
-  err = sb_suite_resolve(root, &o, &s, &msg);
-  tap_ok(err == SB_OK && s->n_tracks == 1 && strcmp(s->tracks[0].name, "Ben & Jerry - A Song") == 0,
-         "--limit 1 keeps the first track");
-  sb_suite_free(&s);
-  o.limit = 0;
-  o.subset = "valid";
-  err = sb_suite_resolve(root, &o, &s, &msg);
-  tap_ok(err == SB_OK && s->n_tracks == 2 && strcmp(s->tracks[0].name, "Actions - One Minute Smile") == 0 &&
-             strcmp(s->tracks[1].name, "Leaf - Summerghost") == 0,
-         "subset valid: the musdb validation tracks of train (%s)", err ? msg.text : "ok");
-  sb_suite_free(&s);
-  o.subset = "train-split";
-  err = sb_suite_resolve(root, &o, &s, &msg);
-  tap_ok(err == SB_OK && s->n_tracks == 1 && strcmp(s->tracks[0].name, "Some One - Not Valid") == 0,
-         "subset train-split: train without the validation tracks");
-  sb_suite_free(&s);
-  o.subset = NULL;
-  o.targets = "vocals,piano";
-  err = sb_suite_resolve(root, &o, &s, &msg);
-  tap_ok(err == SB_ENOTFOUND && strstr(msg.text, "piano"), "an unknown target: %s", msg.text);
-  tap_ok(sb_musdb_is_validation("Johnny Lokke - Promises & Lies") && !sb_musdb_is_validation("Leaf"),
-         "validation names are matched exactly");
-}
-
 int main(void)
 {
-  if (!mkdtemp(tmp_dir)) {
-    tap_ok(0, "create a temporary folder");
+  if (!fx_begin(tmp_dir))
     return tap_done();
-  }
-  setenv("SEPBENCH_SUITES", fx_path(tmp_dir, "no-config.ini"), 1);
   test_echoset();
   test_tiger();
   test_librimix();
   test_wsj0();
-  test_selection();
-  fx_rm_tree(tmp_dir);
-  return tap_done();
+  return fx_end(tmp_dir);
 }

@@ -27,7 +27,7 @@
 
 #include "datasets/audio.h"
 #include "datasets/stem_mp4.h"
-#include "datasets/suite.h"
+#include "datasets/resolve.h"
 #include "datasets/track_audio.h"
 #include "runners/run.h"
 #include "tap.h"

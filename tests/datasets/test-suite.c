@@ -1,383 +1,333 @@
 /*
- * tests/datasets/test-suite.c — datasets/suite.c and the tiny built-in
- * suite: generation, layout, exact mixture = sum of stems, determinism,
- * regeneration after an interrupted or outdated run; MUSDB18-HQ trees made
- * in a temporary folder (names with & ' ( and spaces) resolved through
- * MUSDB_PATH and as folders, subsets; broken trees and bad names give
- * errors that name the missing file; the default cache folder.
+ * tests/datasets/test-suite.c — datasets/suite.c, the suite/track model:
+ * building tracks and stems (bad track and target names refused), finishing
+ * (bytewise track order, canonical target order, duplicate tracks, a
+ * target missing from one track, empty suites), and the selection of
+ * sb_suite_opts: --tracks, --limit, --excerpt, --targets with a derived
+ * accompaniment (on hand-built suites, then on a MUSDB tree through the
+ * resolver, loading the audio).  Expected samples come from the fixture
+ * formula in fixtures.h.
  */
 #include <config.h>
 
-#include <ftw.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "datasets/audio.h"
+#include "datasets/resolve.h"
 #include "datasets/suite.h"
+#include "datasets/track_audio.h"
+#include "fixtures.h"
 #include "tap.h"
 
 static char tmp_dir[] = "/tmp/sb-test-suite-XXXXXX";
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+/* A suite of the given tracks, each with the stems of the comma-separated
+ * list (paths "<track>/<stem>.wav"); NULL on a failure (reported). */
+static sb_suite *make_suite(const char *const *tracks, int n_tracks, const char *stems)
 {
-  return remove(path);
-}
-
-static int rm_tree(const char *dir)
-{
-  return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static char *path_of(const char *a, const char *b)
-{
-  static char buf[4][1024];
-  static int next;
-  char *p = buf[next++ % 4];
-  snprintf(p, sizeof buf[0], "%s/%s", a, b);
-  return p;
-}
-
-static int files_equal(const char *a, const char *b)
-{
-  FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
-  int same = fa && fb, ca, cb;
-  while (same) {
-    ca = fgetc(fa);
-    cb = fgetc(fb);
-    if (ca != cb)
-      same = 0;
-    if (ca == EOF || cb == EOF)
-      break;
-  }
-  if (fa)
-    fclose(fa);
-  if (fb)
-    fclose(fb);
-  return same;
-}
-
-static void test_tiny(void)
-{
-  static const char *const names[3] = {"Tiny Band - Don't Stop", "Tiny Band - Morning (C major)",
-                                       "Tiny Band - Rock & Roll"};
-  static const char *const targets[4] = {"vocals", "drums", "bass", "other"};
-  char cache[256], cache2[256];
-  sb_suite_opts opts = {.cache_dir = cache, .quiet = 1};
   sb_suite *s = NULL;
   sb_msg msg;
-  sb_err err;
 
-  snprintf(cache, sizeof cache, "%s/cache", tmp_dir);
-  snprintf(cache2, sizeof cache2, "%s/cache2", tmp_dir);
-  err = sb_suite_resolve("tiny", &opts, &s, &msg);
-  tap_ok(err == SB_OK, "resolve tiny into an empty cache (%s)", err ? msg.text : "generated");
-  if (err)
-    return;
-  tap_ok(strcmp(s->name, "tiny") == 0 && strcmp(s->kind, "tiny") == 0, "name and kind are tiny");
-  tap_ok(strcmp(s->root, path_of(cache, "tiny")) == 0, "root is <cache>/tiny: %s", s->root);
-  tap_ok(s->n_tracks == 3, "3 tracks");
-  for (int t = 0; t < s->n_tracks && t < 3; t++) {
-    const sb_track *tr = &s->tracks[t];
-    int order_ok = tr->n_stems == 4;
-    for (int k = 0; order_ok && k < 4; k++) {
-      char want[1024];
-      snprintf(want, sizeof want, "%s/%s/%s.wav", s->root, tr->name, targets[k]);
-      order_ok = strcmp(tr->stem_names[k], targets[k]) == 0 && strcmp(tr->stem_paths[k], want) == 0;
+  if (sb_suite_new("hand-made", "manifest", NULL, &s) != SB_OK)
+    return NULL;
+  for (int i = 0; i < n_tracks; i++) {
+    sb_track *t = NULL;
+    char list[256], *save = NULL;
+    snprintf(list, sizeof list, "%s", stems);
+    if (sb_suite_add_track(s, tracks[i], "test", "mix.wav", &t, &msg) != SB_OK) {
+      tap_diag("add_track %s: %s", tracks[i], msg.text);
+      sb_suite_free(&s);
+      return NULL;
     }
-    tap_ok(strcmp(tr->name, names[t]) == 0, "track %d is '%s' (sorted bytewise)", t, tr->name);
-    tap_ok(order_ok, "track %d: targets vocals, drums, bass, other at <root>/<track>/<target>.wav", t);
-
-    sb_audio *mix = NULL, *stem = NULL;
-    double *sum = NULL;
-    int shape_ok = 1, silent = 0;
-    err = sb_audio_read(tr->mix_path, &mix, &msg);
-    tap_ok(err == SB_OK && mix->n_chan == 2 && mix->rate == 44100 && mix->n_frames == 6 * 44100,
-           "track %d: mixture is stereo 44.1 kHz, 6 s", t);
-    if (err)
-      continue;
-    sum = calloc((size_t)(2 * mix->n_frames), sizeof *sum);
-    for (int k = 0; k < tr->n_stems; k++) {
-      double energy = 0;
-      if (sb_audio_read(tr->stem_paths[k], &stem, &msg) != SB_OK || stem->n_frames != mix->n_frames ||
-          stem->n_chan != 2 || stem->rate != 44100) {
-        shape_ok = 0;
-        sb_audio_free(&stem);
-        continue;
+    for (char *stem = strtok_r(list, ",", &save); stem; stem = strtok_r(NULL, ",", &save)) {
+      char path[512];
+      snprintf(path, sizeof path, "%s/%s.wav", tracks[i], stem);
+      if (sb_track_add_stem(t, stem, path, &msg) != SB_OK) {
+        tap_diag("add_stem %s: %s", stem, msg.text);
+        sb_suite_free(&s);
+        return NULL;
       }
-      for (int64_t i = 0; i < 2 * mix->n_frames; i++) {
-        sum[i] += stem->data[i];
-        energy += stem->data[i] * stem->data[i];
-      }
-      /* Every stem plays: RMS above -40 dBFS. */
-      if (energy / (2.0 * (double)mix->n_frames) < 1e-4)
-        silent++;
-      sb_audio_free(&stem);
     }
-    tap_ok(shape_ok, "track %d: stems are stereo 44.1 kHz, as long as the mixture", t);
-    tap_ok(silent == 0, "track %d: no stem below -40 dBFS RMS", t);
-    /* Stems are multiples of 2^-15, so the double sum is exact. */
-    tap_ok(memcmp(sum, mix->data, (size_t)(2 * mix->n_frames) * sizeof *sum) == 0,
-           "track %d: mixture == sum of stems, exactly", t);
-    free(sum);
-    sb_audio_free(&mix);
   }
-  tap_ok(access(path_of(s->root, ".complete"), F_OK) == 0, "the .complete marker exists");
+  return s;
+}
 
-  /* Determinism: a second cache gets the same bytes. */
-  sb_suite *s2 = NULL;
-  opts.cache_dir = cache2;
-  err = sb_suite_resolve("tiny", &opts, &s2, &msg);
-  int same = err == SB_OK && s2->n_tracks == s->n_tracks;
-  for (int t = 0; same && t < s->n_tracks; t++) {
-    same &= files_equal(s->tracks[t].mix_path, s2->tracks[t].mix_path);
-    for (int k = 0; k < s->tracks[t].n_stems; k++)
-      same &= files_equal(s->tracks[t].stem_paths[k], s2->tracks[t].stem_paths[k]);
+/* The track names and, for track 0, its stem names as "a,b|x,y". */
+static const char *describe(const sb_suite *s)
+{
+  static char text[1024];
+  size_t used = 0;
+
+  text[0] = '\0';
+  for (int i = 0; i < s->n_tracks; i++)
+    used += (size_t)snprintf(text + used, sizeof text - used, "%s%s", i ? "," : "", s->tracks[i].name);
+  used += (size_t)snprintf(text + used, sizeof text - used, "|");
+  for (int k = 0; s->n_tracks && k < s->tracks[0].n_stems; k++)
+    used += (size_t)snprintf(text + used, sizeof text - used, "%s%s", k ? "," : "", s->tracks[0].stem_names[k]);
+  return text;
+}
+
+static void test_names(void)
+{
+  static const char *const bad[] = {"", "..", ".", "a/b", "tab\there", "del\x7f", "caf\xe9", NULL};
+  char long_name[300];
+  sb_suite *s = NULL;
+  sb_track *t = NULL;
+  sb_msg msg;
+
+  tap_ok(sb_suite_new("n", "k", NULL, &s) == SB_OK && s->root == NULL && s->n_tracks == 0,
+         "sb_suite_new: an empty suite, root NULL");
+  for (int i = 0; bad[i]; i++) {
+    sb_err err = sb_suite_add_track(s, bad[i], "test", NULL, &t, &msg);
+    tap_ok(err == SB_EINVAL && t == NULL && s->n_tracks == 0, "bad track name %d refused: %s", i, msg.text);
   }
-  tap_ok(same, "generating twice gives identical files");
-  sb_suite_free(&s2);
-
-  /* Interrupted generation: no marker -> the missing file comes back. */
-  const char *vocals = s->tracks[0].stem_paths[0];
-  char vocals2[1024];
-  snprintf(vocals2, sizeof vocals2, "%s/tiny/%s/vocals.wav", cache2, s->tracks[0].name);
-  remove(path_of(s->root, ".complete"));
-  remove(vocals);
-  opts.cache_dir = cache;
-  err = sb_suite_resolve("tiny", &opts, &s2, &msg);
-  tap_ok(err == SB_OK && files_equal(vocals, vocals2), "without the marker the suite is generated again");
-  sb_suite_free(&s2);
-
-  /* Complete marker: files are trusted, not regenerated... */
-  FILE *f = fopen(vocals, "r+b");
-  fseek(f, 100, SEEK_SET);
-  fputc(0x55, f);
-  fclose(f);
-  err = sb_suite_resolve("tiny", &opts, &s2, &msg);
-  tap_ok(err == SB_OK && !files_equal(vocals, vocals2), "with the marker the files are trusted as they are");
-  sb_suite_free(&s2);
-
-  /* ...unless one is missing: then the suite is generated once more. */
-  remove(vocals);
-  err = sb_suite_resolve("tiny", &opts, &s2, &msg);
-  tap_ok(err == SB_OK && files_equal(vocals, vocals2), "a file deleted from a complete cache is regenerated");
-  sb_suite_free(&s2);
-
-  /* A stale stamp (older version) regenerates. */
-  f = fopen(vocals, "r+b");
-  fseek(f, 100, SEEK_SET);
-  fputc(0x55, f);
-  fclose(f);
-  f = fopen(path_of(s->root, ".complete"), "w");
-  fputs("sepbench tiny suite v0\n", f);
-  fclose(f);
-  err = sb_suite_resolve("tiny", &opts, &s2, &msg);
-  tap_ok(err == SB_OK && files_equal(vocals, vocals2), "an outdated marker regenerates the suite");
-  sb_suite_free(&s2);
+  memset(long_name, 'x', 256);
+  long_name[256] = '\0';
+  tap_ok(sb_suite_add_track(s, long_name, "test", NULL, &t, &msg) == SB_EINVAL && strstr(msg.text, "255 bytes"),
+         "a 256-byte name is refused: %s", msg.text);
+  long_name[255] = '\0';
+  tap_ok(sb_suite_add_track(s, long_name, "test", NULL, &t, &msg) == SB_OK && t && t->mix_path == NULL,
+         "a 255-byte name is fine, mix_path may be NULL");
+  tap_ok(sb_suite_add_track(s, "Ben & Jerry - It's (Not) \"Over\"", NULL, "m.wav", &t, &msg) == SB_OK &&
+             strcmp(t->subset, "") == 0 && strcmp(t->mix_path, "m.wav") == 0,
+         "names with & ' ( \" are kept; a NULL subset is empty");
+  tap_ok(sb_track_add_stem(t, "vocals", "v.wav", &msg) == SB_OK && sb_track_add_stem(t, "vocals", "w.wav", &msg) ==
+             SB_EINVAL && strstr(msg.text, "target 'vocals' given twice") && t->n_stems == 1,
+         "a target given twice is refused: %s", msg.text);
+  tap_ok(sb_track_add_stem(t, "a/b", "x.wav", &msg) == SB_EINVAL && t->n_stems == 1, "a target name with '/': %s",
+         msg.text);
+  tap_ok(sb_track_name_check("ok", "here", &msg) == SB_OK && sb_track_name_check(NULL, "here", &msg) == SB_EINVAL &&
+             strstr(msg.text, "here: empty name"),
+         "sb_track_name_check names the place: %s", msg.text);
   sb_suite_free(&s);
   tap_ok(s == NULL, "sb_suite_free NULLs the pointer");
   sb_suite_free(&s);
+  sb_suite_free(NULL);
 }
 
-/* Writes a 100-frame stereo WAV. */
-static void put_wav(const char *dir, const char *name)
+static void test_finish(void)
 {
-  sb_audio *a = NULL;
-  sb_audio_new(&a, 2, 100, 44100);
-  mkdir(dir, 0777);
-  sb_audio_write(path_of(dir, name), a, SB_PCM_16, NULL);
-  sb_audio_free(&a);
-}
-
-static void put_track(const char *subset_dir, const char *track, int with_extra)
-{
-  char dir[1024];
-  mkdir(subset_dir, 0777);
-  snprintf(dir, sizeof dir, "%s/%s", subset_dir, track);
-  put_wav(dir, "mixture.wav");
-  put_wav(dir, "bass.wav");
-  put_wav(dir, "drums.wav");
-  put_wav(dir, "other.wav");
-  put_wav(dir, "vocals.wav");
-  if (with_extra)
-    put_wav(dir, "piano.wav");
-}
-
-static void test_musdb(void)
-{
-  char root[256], test_dir[512], train_dir[512], bad[512];
-  sb_suite_opts opts = {.quiet = 1};
-  sb_suite *s = NULL;
+  static const char *const tracks[] = {"b", "B", "a b", "a"};
+  static const char *const two[] = {"x", "y"};
+  sb_suite *s = make_suite(tracks, 4, "zeta,other,piano,vocals,accompaniment,bass,drums");
+  sb_track *t = NULL;
   sb_msg msg;
   sb_err err;
 
-  snprintf(root, sizeof root, "%s/MUSDB 18 (HQ)", tmp_dir);
-  snprintf(test_dir, sizeof test_dir, "%s/test", root);
-  snprintf(train_dir, sizeof train_dir, "%s/train", root);
-  mkdir(root, 0777);
-  put_track(test_dir, "Zeno - It's (Not) Over", 0);
-  put_track(test_dir, "Al James - Schoolboy Facination", 0);
-  put_track(test_dir, "Ben & Jerry - A Song", 0);
-  put_track(train_dir, "Actions - One Minute Smile", 0);
-  /* Noise a real tree may hold: a stray file and a hidden folder. */
-  put_wav(test_dir, "README.wav");
-  mkdir(path_of(test_dir, ".hidden"), 0777);
-
-  setenv("MUSDB_PATH", root, 1);
-  err = sb_suite_resolve("music", &opts, &s, &msg);
-  tap_ok(err == SB_OK, "music resolves to MUSDB_PATH (%s)", err ? msg.text : "ok");
+  err = s ? sb_suite_finish(s, &msg) : SB_ENOMEM;
+  tap_ok(err == SB_OK, "finish a hand-made suite (%s)", err ? msg.text : "ok");
   if (!err) {
-    tap_ok(strcmp(s->kind, "musdb18hq") == 0 && strcmp(s->name, "music") == 0 && strcmp(s->root, root) == 0,
-           "kind musdb18hq, name music, root MUSDB_PATH");
-    tap_ok(s->n_tracks == 3, "3 test tracks (stray file and hidden folder ignored)");
-    tap_ok(s->n_tracks == 3 && strcmp(s->tracks[0].name, "Al James - Schoolboy Facination") == 0 &&
-               strcmp(s->tracks[1].name, "Ben & Jerry - A Song") == 0 &&
-               strcmp(s->tracks[2].name, "Zeno - It's (Not) Over") == 0,
-           "tracks sorted bytewise, names kept verbatim");
-    tap_ok(strcmp(s->tracks[2].subset, "test") == 0, "subset test by default");
-    tap_ok(strcmp(s->tracks[2].mix_path, path_of(path_of(test_dir, "Zeno - It's (Not) Over"), "mixture.wav")) == 0,
-           "mixture path: %s", s->tracks[2].mix_path);
-    tap_ok(s->tracks[1].n_stems == 4 && strcmp(s->tracks[1].stem_names[0], "vocals") == 0 &&
-               strcmp(s->tracks[1].stem_names[1], "drums") == 0 && strcmp(s->tracks[1].stem_names[2], "bass") == 0 &&
-               strcmp(s->tracks[1].stem_names[3], "other") == 0,
-           "targets in musdb order vocals, drums, bass, other");
-    tap_ok(strcmp(s->tracks[1].stem_paths[2], path_of(path_of(test_dir, "Ben & Jerry - A Song"), "bass.wav")) == 0,
-           "stem path: %s", s->tracks[1].stem_paths[2]);
-    tap_ok(strstr(s->description, "MUSDB18-HQ") != NULL, "description: %s", s->description);
+    tap_ok(strcmp(describe(s), "B,a,a b,b|vocals,drums,bass,other,accompaniment,piano,zeta") == 0,
+           "tracks bytewise, targets canonical then bytewise: %s", describe(s));
+    tap_ok(strcmp(s->tracks[0].stem_paths[0], "B/vocals.wav") == 0 &&
+               strcmp(s->tracks[0].stem_paths[6], "B/zeta.wav") == 0,
+           "stem paths move with their names");
   }
   sb_suite_free(&s);
 
-  opts.subset = "train";
-  err = sb_suite_resolve("music", &opts, &s, &msg);
-  tap_ok(err == SB_OK && s->n_tracks == 1 && strcmp(s->tracks[0].name, "Actions - One Minute Smile") == 0 &&
-             strcmp(s->tracks[0].subset, "train") == 0,
-         "subset train gives the train track");
+  s = make_suite(two, 2, "vocals,bass");
+  if (s && sb_suite_add_track(s, "x", "test", NULL, &t, &msg) == SB_OK) {
+    sb_track_add_stem(t, "vocals", "x2/vocals.wav", &msg);
+    sb_track_add_stem(t, "bass", "x2/bass.wav", &msg);
+  }
+  err = s ? sb_suite_finish(s, &msg) : SB_ENOMEM;
+  tap_ok(err == SB_EINVAL && strstr(msg.text, "track 'x' appears twice"), "a repeated track: %s", msg.text);
   sb_suite_free(&s);
-  opts.subset = "valid";
-  err = sb_suite_resolve("music", &opts, &s, &msg);
-  tap_ok(err == SB_OK && s->n_tracks == 1 && strcmp(s->tracks[0].subset, "valid") == 0,
-         "subset valid: the validation track of train (%s)", err ? msg.text : "ok");
+  s = make_suite(two, 2, "vocals");
+  if (s)
+    sb_track_add_stem(&s->tracks[1], "drums", "y/drums.wav", &msg);
+  err = s ? sb_suite_finish(s, &msg) : SB_ENOMEM;
+  tap_ok(err == SB_ENOTFOUND && strstr(msg.text, "track 'x' has no target 'drums' (track 'y' has it)"),
+         "a target only one track has: %s", msg.text);
   sb_suite_free(&s);
-  opts.subset = "extra";
-  err = sb_suite_resolve("music", &opts, &s, &msg);
-  tap_ok(err == SB_ENOTFOUND && s == NULL && strstr(msg.text, "MUSDB_PATH") && strstr(msg.text, "extra"),
-         "missing subset folder: %s", msg.text);
-  opts.subset = "../x";
-  err = sb_suite_resolve("music", &opts, &s, &msg);
-  tap_ok(err == SB_EINVAL, "a subset with '/' is SB_EINVAL: %s", msg.text);
-  opts.subset = NULL;
-
-  /* The same tree given as a folder, root or subset folder. */
-  err = sb_suite_resolve(root, &opts, &s, &msg);
-  tap_ok(err == SB_OK && s->n_tracks == 3 && strcmp(s->name, root) == 0 && strcmp(s->root, root) == 0,
-         "the root folder resolves to its test subset");
-  sb_suite_free(&s);
-  err = sb_suite_resolve(path_of(train_dir, ""), &opts, &s, &msg);
-  tap_ok(err == SB_OK && s->n_tracks == 1 && strcmp(s->tracks[0].subset, "train") == 0 && strcmp(s->root, root) == 0,
-         "a subset folder (trailing slash) resolves, subset from its name (%s)", err ? msg.text : "ok");
-  sb_suite_free(&s);
-
-  /* Broken trees. */
-  /* Under MUSDB_PATH the targets are known: a missing file is still listed
-   * (suites validate reports it; a run fails that track only). */
-  remove(path_of(path_of(test_dir, "Ben & Jerry - A Song"), "bass.wav"));
-  err = sb_suite_resolve("music", &opts, &s, &msg);
-  tap_ok(err == SB_OK && s->tracks[1].n_stems == 4 && strcmp(s->tracks[1].stem_names[2], "bass") == 0 &&
-             strcmp(s->tracks[1].stem_paths[2], path_of(path_of(test_dir, "Ben & Jerry - A Song"), "bass.wav")) == 0,
-         "a missing stem is listed with its expected path (%s)", err ? msg.text : "ok");
-  sb_suite_free(&s);
-  put_wav(path_of(test_dir, "Ben & Jerry - A Song"), "bass.wav");
-  remove(path_of(path_of(test_dir, "Zeno - It's (Not) Over"), "mixture.wav"));
-  err = sb_suite_resolve("music", &opts, &s, &msg);
-  tap_ok(err == SB_OK && strcmp(s->tracks[2].mix_path, path_of(path_of(test_dir, "Zeno - It's (Not) Over"),
-                                                                 "mixture.wav")) == 0,
-         "a missing mixture is listed too");
-  sb_suite_free(&s);
-  put_wav(path_of(test_dir, "Zeno - It's (Not) Over"), "mixture.wav");
-
-  /* Same-target rule for folders; musdb rule for MUSDB_PATH. */
-  snprintf(bad, sizeof bad, "%s/sixstem", tmp_dir);
-  mkdir(bad, 0777);
-  put_track(bad, "One", 1);
-  put_track(bad, "Two", 1);
-  err = sb_suite_resolve(bad, &opts, &s, &msg);
-  tap_ok(err == SB_OK && s->tracks[0].n_stems == 5 && strcmp(s->tracks[0].stem_names[4], "piano") == 0,
-         "extra targets follow the musdb ones");
-  sb_suite_free(&s);
-  remove(path_of(path_of(bad, "Two"), "piano.wav"));
-  err = sb_suite_resolve(bad, &opts, &s, &msg);
-  tap_ok(err == SB_ENOTFOUND && strstr(msg.text, "'Two'") && strstr(msg.text, "piano") && strstr(msg.text, "'One'"),
-         "a target missing from one track is named: %s", msg.text);
-  remove(path_of(path_of(bad, "One"), "vocals.wav"));
-  remove(path_of(path_of(bad, "Two"), "vocals.wav"));
-  remove(path_of(path_of(bad, "One"), "piano.wav"));
-  setenv("MUSDB_PATH", tmp_dir, 1);
-  rename(bad, path_of(tmp_dir, "test"));
-  err = sb_suite_resolve("music", &opts, &s, &msg);
-  tap_ok(err == SB_OK && s->tracks[0].n_stems == 4 && strcmp(s->tracks[0].stem_names[0], "vocals") == 0 &&
-             strstr(s->tracks[0].stem_paths[0], "One/vocals.wav"),
-         "MUSDB_PATH lists the four musdb targets even when a file is missing (%s)", err ? msg.text : "ok");
-  sb_suite_free(&s);
-  rm_tree(path_of(tmp_dir, "test"));
-
-  setenv("MUSDB_PATH", path_of(tmp_dir, "nowhere"), 1);
-  err = sb_suite_resolve("music", &opts, &s, &msg);
-  tap_ok(err == SB_ENOTFOUND && strstr(msg.text, "MUSDB_PATH=") && strstr(msg.text, "nowhere"),
-         "MUSDB_PATH to a missing folder: %s", msg.text);
-  unsetenv("MUSDB_PATH");
-
-  mkdir(path_of(tmp_dir, "empty"), 0777);
-  err = sb_suite_resolve(path_of(tmp_dir, "empty"), &opts, &s, &msg);
-  tap_ok(err == SB_EINVAL && strstr(msg.text, "not a known suite layout"), "empty folder: %s", msg.text);
-  err = sb_suite_resolve("speach", &opts, &s, &msg);
-  tap_ok(err == SB_ENOTFOUND && strstr(msg.text, "'speach'"), "unknown name: %s", msg.text);
-  err = sb_suite_resolve(path_of(path_of(test_dir, "Ben & Jerry - A Song"), "bass.wav"), &opts, &s, &msg);
-  tap_ok(err == SB_EINVAL && strstr(msg.text, "not a known suite layout"), "a .wav file is not a suite: %s",
+  s = make_suite(two, 2, "vocals");
+  if (s)
+    sb_suite_add_track(s, "z", "test", NULL, &t, &msg);
+  err = s ? sb_suite_finish(s, &msg) : SB_ENOMEM;
+  tap_ok(err == SB_ENOTFOUND && strstr(msg.text, "track 'z': no reference stems"), "a track without stems: %s",
          msg.text);
-  err = sb_suite_resolve("", &opts, &s, &msg);
-  tap_ok(err == SB_EINVAL, "empty spec is SB_EINVAL");
-  tap_ok(s == NULL, "*out stays NULL on failure");
-
-#ifndef HAVE_FLUIDSYNTH
-  err = sb_suite_resolve("music", &opts, &s, &msg);
-  tap_ok(err == SB_EUNSUPPORTED && strstr(msg.text, "FluidSynth") && strstr(msg.text, "MUSDB_PATH"),
-         "music without MUSDB_PATH and FluidSynth: %s", msg.text);
-#endif
+  sb_suite_free(&s);
+  sb_suite_new("none", "manifest", "/data/none", &s);
+  err = sb_suite_finish(s, &msg);
+  tap_ok(err == SB_ENOTFOUND && strstr(msg.text, "/data/none: no tracks"), "an empty suite: %s", msg.text);
+  sb_suite_free(&s);
 }
 
-static void test_default_cache(void)
+static void test_select(void)
 {
-  char buf[256];
+  static const char *const tracks[] = {"Alpha - One", "Beta - Two", "Gamma - One", "Delta"};
+  sb_suite *s;
+  sb_suite_opts o = {0};
+  sb_msg msg;
+  sb_err err;
 
-  setenv("SEPBENCH_CACHE", "/srv/cache", 1);
-  setenv("XDG_CACHE_HOME", "/xdg", 1);
-  setenv("HOME", "/home/u", 1);
-  tap_ok(sb_suite_default_cache(buf, sizeof buf) == SB_OK && strcmp(buf, "/srv/cache") == 0, "SEPBENCH_CACHE first");
-  unsetenv("SEPBENCH_CACHE");
-  tap_ok(sb_suite_default_cache(buf, sizeof buf) == SB_OK && strcmp(buf, "/xdg/sepbench") == 0,
-         "then $XDG_CACHE_HOME/sepbench");
-  setenv("XDG_CACHE_HOME", "relative", 1);
-  tap_ok(sb_suite_default_cache(buf, sizeof buf) == SB_OK && strcmp(buf, "/home/u/.cache/sepbench") == 0,
-         "a relative XDG_CACHE_HOME is ignored: $HOME/.cache/sepbench");
-  tap_ok(sb_suite_default_cache(buf, 10) == SB_EINVAL, "too small a buffer is SB_EINVAL");
-  unsetenv("XDG_CACHE_HOME");
-  unsetenv("HOME");
-  tap_ok(sb_suite_default_cache(buf, sizeof buf) == SB_ENOTFOUND, "nothing set is SB_ENOTFOUND");
+  s = make_suite(tracks, 4, "vocals,drums,bass,other");
+  sb_suite_finish(s, &msg);
+  o.tracks = "One,Delta";
+  o.limit = 2;
+  err = sb_suite_select(s, &o, &msg);
+  tap_ok(err == SB_OK && strcmp(describe(s), "Alpha - One,Delta|vocals,drums,bass,other") == 0,
+         "--tracks keeps matching names, --limit the first of them: %s", describe(s));
+  o = (sb_suite_opts){.targets = "other,vocals,accompaniment"};
+  err = sb_suite_select(s, &o, &msg);
+  tap_ok(err == SB_OK && strcmp(describe(s), "Alpha - One,Delta|vocals,other,accompaniment") == 0,
+         "--targets keeps the listed targets in canonical order: %s", describe(s));
+  if (!err) {
+    const sb_track *t = &s->tracks[0];
+    tap_ok(t->stem_n_parts && t->stem_n_parts[0] == 0 && t->stem_n_parts[2] == 3 &&
+               strcmp(t->stem_parts[2][0], "Alpha - One/drums.wav") == 0 &&
+               strcmp(t->stem_parts[2][2], "Alpha - One/other.wav") == 0 &&
+               strcmp(t->stem_paths[2], "accompaniment (sum of 3 stems)") == 0,
+           "accompaniment is derived from the drums, bass and other files");
+  }
+  o = (sb_suite_opts){.targets = "accompaniment"};
+  err = sb_suite_select(s, &o, &msg);
+  tap_ok(err == SB_OK && strcmp(describe(s), "Alpha - One,Delta|accompaniment") == 0 &&
+             s->tracks[0].stem_n_parts[0] == 3,
+         "a derived target survives a second selection: %s", describe(s));
+  o = (sb_suite_opts){.targets = "vocals"};
+  err = sb_suite_select(s, &o, &msg);
+  tap_ok(err == SB_ENOTFOUND && strstr(msg.text, "has no target 'vocals'"), "a target no longer there: %s", msg.text);
+  sb_suite_free(&s);
+
+  s = make_suite(tracks, 2, "vocals,drums");
+  sb_suite_finish(s, &msg);
+  o = (sb_suite_opts){.targets = "accompaniment"};
+  err = sb_suite_select(s, &o, &msg);
+  tap_ok(err == SB_ENOTFOUND && strstr(msg.text, "cannot derive accompaniment without bass"),
+         "accompaniment without bass: %s", msg.text);
+  o = (sb_suite_opts){.targets = ","};
+  err = sb_suite_select(s, &o, &msg);
+  tap_ok(err == SB_ENOTFOUND && strstr(msg.text, "no target left"), "--targets ',': %s", msg.text);
+  o = (sb_suite_opts){.tracks = "Omega"};
+  err = sb_suite_select(s, &o, &msg);
+  tap_ok(err == SB_ENOTFOUND && strstr(msg.text, "no track matches --tracks 'Omega'") && s->n_tracks == 0,
+         "no track left: %s", msg.text);
+  sb_suite_free(&s);
+
+  s = make_suite(tracks, 2, "vocals");
+  sb_suite_finish(s, &msg);
+  o = (sb_suite_opts){.excerpt_start = 1.5, .excerpt_len = 2};
+  err = sb_suite_select(s, &o, &msg);
+  tap_ok(err == SB_OK && s->tracks[1].excerpt_start == 1.5 && s->tracks[1].excerpt_len == 2,
+         "an excerpt is set on every track");
+  o = (sb_suite_opts){.excerpt_start = NAN, .excerpt_len = 1};
+  tap_ok(sb_suite_select(s, &o, &msg) == SB_EINVAL, "a NaN excerpt start is refused: %s", msg.text);
+  o = (sb_suite_opts){.excerpt_start = 0, .excerpt_len = -1};
+  tap_ok(sb_suite_select(s, &o, &msg) == SB_EINVAL, "a negative excerpt length is refused");
+  tap_ok(sb_suite_select(s, NULL, &msg) == SB_OK && s->n_tracks == 2, "NULL opts select everything");
+  sb_suite_free(&s);
+}
+
+static void put_musdb_track(const char *dir)
+{
+  fx_put_wav(fx_path(dir, "vocals.wav"), 16000, 2, 640, 3, 1);
+  fx_put_wav(fx_path(dir, "drums.wav"), 16000, 2, 640, 5, 2);
+  fx_put_wav(fx_path(dir, "bass.wav"), 16000, 2, 640, 7, 3);
+  fx_put_wav(fx_path(dir, "other.wav"), 16000, 2, 640, 11, 4);
+  fx_put_wav(fx_path(dir, "mixture.wav"), 16000, 2, 640, 13, 5);
+}
+
+/* The selection on a MUSDB tree through the resolver, with the audio. */
+static void test_selection(void)
+{
+  char root[512];
+  sb_suite *s = NULL;
+  sb_suite_opts o = {0};
+  sb_track_audio *audio = NULL;
+  sb_msg msg;
+  sb_err err;
+
+  snprintf(root, sizeof root, "%s/musdb", tmp_dir);
+  put_musdb_track(fx_path(root, "test/Zeno - It's (Not) Over"));
+  put_musdb_track(fx_path(root, "test/Ben & Jerry - A Song"));
+  put_musdb_track(fx_path(root, "train/Leaf - Summerghost"));
+  put_musdb_track(fx_path(root, "train/Actions - One Minute Smile"));
+  put_musdb_track(fx_path(root, "train/Some One - Not Valid"));
+
+  o.targets = "vocals,accompaniment";
+  err = sb_suite_resolve(root, &o, &s, &msg);
+  tap_ok(err == SB_OK && s->tracks[0].n_stems == 2 && strcmp(s->tracks[0].stem_names[1], "accompaniment") == 0 &&
+             s->tracks[0].stem_n_parts && s->tracks[0].stem_n_parts[1] == 3,
+         "--targets vocals,accompaniment derives accompaniment from 3 stems (%s)", err ? msg.text : "ok");
+  if (!err)
+    err = sb_track_audio_load(&s->tracks[0], &audio, &msg);
+  tap_ok(err == SB_OK, "the derived stem loads (%s)", err ? msg.text : "ok");
+  if (!err) {
+    int same = audio->stems[1]->n_frames == 640 && audio->stems[1]->n_chan == 2;
+    for (int64_t i = 0; same && i < 1280; i++)
+      same = audio->stems[1]->data[i] == fx_value(i, 5, 2) + fx_value(i, 7, 3) + fx_value(i, 11, 4);
+    tap_ok(same, "accompaniment = drums + bass + other, sample by sample");
+  }
+  sb_track_audio_free(&audio);
+  sb_suite_free(&s);
+
+  o.targets = NULL;
+  o.excerpt_start = 0.01;
+  o.excerpt_len = 0.02;
+  o.tracks = "Zeno,Nobody";
+  err = sb_suite_resolve(root, &o, &s, &msg);
+  tap_ok(err == SB_OK && s->n_tracks == 1 && strcmp(s->tracks[0].name, "Zeno - It's (Not) Over") == 0,
+         "--tracks keeps the matching track");
+  if (!err)
+    err = sb_track_audio_load(&s->tracks[0], &audio, &msg);
+  if (!err) {
+    /* 0.01 s at 16 kHz = sample 160; 0.02 s = 320 samples; channel 1 of the
+     * file starts at index 640. */
+    tap_ok(audio->mix->n_frames == 320 && audio->stems[0]->n_frames == 320, "excerpt of 0.02 s is 320 samples");
+    tap_ok(audio->stems[0]->data[0] == fx_value(160, 3, 1) && audio->stems[0]->data[320] == fx_value(640 + 160, 3, 1),
+           "the excerpt starts at 0.01 s in both channels");
+  } else {
+    tap_ok(0, "excerpt loads: %s", msg.text);
+  }
+  sb_track_audio_free(&audio);
+  sb_suite_free(&s);
+  o.tracks = NULL;
+  o.excerpt_start = 1.0;
+  err = sb_suite_resolve(root, &o, &s, &msg);
+  if (!err)
+    err = sb_track_audio_load(&s->tracks[0], &audio, &msg);
+  tap_ok(err == SB_ELENGTH && strstr(msg.text, "excerpt starts at 1.000 s"), "an excerpt after the end: %s",
+         msg.text);
+  sb_suite_free(&s);
+  o.excerpt_start = -1;
+  err = sb_suite_resolve(root, &o, &s, &msg);
+  tap_ok(err == SB_EINVAL && s == NULL, "a negative excerpt: %s", msg.text);
+  o.excerpt_start = 0;
+  o.excerpt_len = 0;
+
+  o.limit = 1;
+  err = sb_suite_resolve(root, &o, &s, &msg);
+  tap_ok(err == SB_OK && s->n_tracks == 1 && strcmp(s->tracks[0].name, "Ben & Jerry - A Song") == 0,
+         "--limit 1 keeps the first track");
+  sb_suite_free(&s);
+  o.limit = 0;
+  o.subset = "valid";
+  err = sb_suite_resolve(root, &o, &s, &msg);
+  tap_ok(err == SB_OK && s->n_tracks == 2 && strcmp(s->tracks[0].name, "Actions - One Minute Smile") == 0 &&
+             strcmp(s->tracks[1].name, "Leaf - Summerghost") == 0,
+         "subset valid: the musdb validation tracks of train (%s)", err ? msg.text : "ok");
+  sb_suite_free(&s);
+  o.subset = "train-split";
+  err = sb_suite_resolve(root, &o, &s, &msg);
+  tap_ok(err == SB_OK && s->n_tracks == 1 && strcmp(s->tracks[0].name, "Some One - Not Valid") == 0,
+         "subset train-split: train without the validation tracks");
+  sb_suite_free(&s);
+  o.subset = NULL;
+  o.targets = "vocals,piano";
+  err = sb_suite_resolve(root, &o, &s, &msg);
+  tap_ok(err == SB_ENOTFOUND && strstr(msg.text, "piano"), "an unknown target: %s", msg.text);
 }
 
 int main(void)
 {
-  if (!mkdtemp(tmp_dir)) {
-    tap_ok(0, "create a temporary directory");
+  if (!fx_begin(tmp_dir))
     return tap_done();
-  }
-  /* No user suites config may leak into the test. */
-  setenv("SEPBENCH_SUITES", path_of(tmp_dir, "no-suites.ini"), 1);
-  test_tiny();
-  test_musdb();
-  test_default_cache();
-  tap_ok(rm_tree(tmp_dir) == 0, "temporary folder removed");
-  return tap_done();
+  test_names();
+  test_finish();
+  test_select();
+  test_selection();
+  return fx_end(tmp_dir);
 }
