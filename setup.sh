@@ -2,11 +2,15 @@
 # setup.sh — install sepbench's dependencies (Debian 12, apt-get), build it,
 # and either run the main job or the whole test suite.
 #
-#   sudo ./setup.sh            install, build into ./build, run `sepbench run --suite music`
-#   sudo ./setup.sh check      install, build, run every test: the normal build, an
-#                              AddressSanitizer+UBSan build, and `make distcheck`
-#   sudo ./setup.sh deps       only install the Debian packages
-#   ./setup.sh build           only build (dependencies already installed)
+#   ./setup.sh            install, build into ./build, run `sepbench run --suite music`
+#   ./setup.sh check      install, build, run every test: the normal build, an
+#                         AddressSanitizer+UBSan build, and `make distcheck`
+#   ./setup.sh deps       only install the Debian packages
+#   ./setup.sh build      only build (dependencies already installed)
+#
+# Run it as root (a fresh Debian 12 root shell has no sudo) or as a user:
+# a user's run calls apt-get through sudo, and only when a package is missing;
+# everything else runs as the caller, so the build trees stay the user's.
 #
 # Environment: JOBS (parallel make jobs, default: number of cores),
 # MUSDB_PATH (use MUSDB18-HQ instead of the demo suite), SEPBENCH_CACHE.
@@ -35,16 +39,20 @@ install_deps() {
     say "all Debian packages are installed"
     return 0
   fi
+  as_root=
   if [ "$(id -u)" -ne 0 ]; then
-    say "missing packages:$missing"
-    say "run as root (sudo ./setup.sh ...) so that apt-get can install them"
-    exit 1
+    if ! command -v sudo >/dev/null 2>&1; then
+      say "missing packages:$missing"
+      say "apt-get must run as root and sudo is not installed: run ./setup.sh as root"
+      exit 1
+    fi
+    as_root=sudo
   fi
   say "installing:$missing"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
   # shellcheck disable=SC2086
-  apt-get install -y -qq --no-install-recommends $missing
+  $as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  # shellcheck disable=SC2086
+  $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
 }
 
 # build DIR [configure options...]: configures DIR when it has no Makefile
