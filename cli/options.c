@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics/metric_config.h"
 #include "reports/leaderboard.h"
 #include "schemas/store.h"
 
@@ -23,6 +24,8 @@ const char sb_cli_metric_usage[] =
   "  --perm RULE      none, brute (mir_eval) or hungarian [none]\n"
   "  --metrics LIST   any of bss, sdr, sisdr, gsdr, snr, improvements, pspm, all [all]\n"
   "                   (sdr = framewise and whole SDR only, without ISR/SIR/SAR;\n"
+  "                   improvements = SDRi of bss/sdr, SI-SDRi of sisdr, with --mix;\n"
+  "                   alone it means sdr,sisdr,improvements;\n"
   "                   pspm = PS/PM (MAPSS) 20-ms series, opt-in, not in all)\n"
   "  --pspm-embedder E PS/PM frame embedder: raw, logmel, file:DIR, cmd:TEMPLATE [raw]\n"
   "  --zero-mean      subtract the means before the SI-SDR family\n"
@@ -49,33 +52,6 @@ int sb_cli_parse_number(const char *text, double *out)
   return *text != '\0' && *end == '\0';
 }
 
-static int parse_metrics(const char *list, unsigned *out)
-{
-  static const struct {
-    const char *name;
-    unsigned bits;
-  } names[] = {{"bss", SB_METRIC_BSS},     {"sdr", SB_METRIC_SDR},
-               {"sisdr", SB_METRIC_SISDR}, {"gsdr", SB_METRIC_GSDR},
-               {"snr", SB_METRIC_SNR},     {"improvements", SB_METRIC_IMPROVE},
-               {"pspm", SB_METRIC_PSPM},   {"all", SB_METRIC_DEFAULT}};
-  char *copy = strdup(list), *save = NULL, *tok;
-  int ok = copy != NULL;
-  *out = 0;
-  for (tok = ok ? strtok_r(copy, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
-    int found = 0;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-      if (strcmp(tok, names[i].name) == 0) {
-        *out |= names[i].bits;
-        found = 1;
-      }
-    ok = ok && found;
-  }
-  free(copy);
-  if ((*out & SB_METRIC_BSS) && (*out & SB_METRIC_SDR))
-    *out &= ~(unsigned)SB_METRIC_SDR;
-  return ok && *out != 0;
-}
-
 /* Applies one metric option; returns 1 when handled, 0 when not a metric
  * option, -1 on a bad value (message printed). */
 int sb_cli_metric_option(const char *cmd, int opt, const char *arg, sb_eval_opts *eo, double *win_s,
@@ -83,11 +59,7 @@ int sb_cli_metric_option(const char *cmd, int opt, const char *arg, sb_eval_opts
 {
   switch (opt) {
   case SB_OPT_MODE:
-    if (strcmp(arg, "v4") == 0)
-      eo->mode = SB_BSS_V4;
-    else if (strcmp(arg, "v3") == 0)
-      eo->mode = SB_BSS_V3;
-    else
+    if (sb_metric_mode_parse(arg, &eo->mode) != SB_OK)
       return sb_cli_usage_error(cmd, "--mode must be v4 or v3, not '%s'", arg), -1;
     return 1;
   case SB_OPT_IMAGES:
@@ -105,18 +77,12 @@ int sb_cli_metric_option(const char *cmd, int opt, const char *arg, sb_eval_opts
       return sb_cli_usage_error(cmd, "--hop needs a positive number of seconds, not '%s'", arg), -1;
     return 1;
   case SB_OPT_PERM:
-    if (strcmp(arg, "none") == 0)
-      eo->perm = SB_PERM_NONE;
-    else if (strcmp(arg, "brute") == 0)
-      eo->perm = SB_PERM_BRUTE;
-    else if (strcmp(arg, "hungarian") == 0)
-      eo->perm = SB_PERM_HUNGARIAN;
-    else
+    if (sb_metric_perm_parse(arg, &eo->perm) != SB_OK)
       return sb_cli_usage_error(cmd, "--perm must be none, brute or hungarian, not '%s'", arg), -1;
     return 1;
   case SB_OPT_METRICS:
-    if (!parse_metrics(arg, &eo->metrics))
-      return sb_cli_usage_error(cmd, "--metrics: unknown group in '%s' (bss, sdr, sisdr, gsdr, snr, improvements, pspm, all)", arg), -1;
+    if (sb_metric_groups_parse(arg, &eo->metrics) != SB_OK)
+      return sb_cli_usage_error(cmd, "--metrics: unknown group in '%s' (%s)", arg, sb_metric_groups_known), -1;
     return 1;
   case SB_OPT_PSPM_EMBEDDER:
     if (strcmp(arg, "raw") != 0 && strcmp(arg, "logmel") != 0 && strncmp(arg, "file:", 5) != 0 &&
@@ -128,11 +94,7 @@ int sb_cli_metric_option(const char *cmd, int opt, const char *arg, sb_eval_opts
     eo->zero_mean = 1;
     return 1;
   case SB_OPT_SILENT:
-    if (strcmp(arg, "all") == 0)
-      eo->silent = SB_SILENT_ALL;
-    else if (strcmp(arg, "per-source") == 0)
-      eo->silent = SB_SILENT_PER_SOURCE;
-    else
+    if (sb_metric_silent_parse(arg, &eo->silent) != SB_OK)
       return sb_cli_usage_error(cmd, "--skip-silent-frames must be all or per-source, not '%s'", arg), -1;
     return 1;
   default:

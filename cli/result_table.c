@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics/metric_config.h"
+
 static int cmp_double(const void *a, const void *b)
 {
   double x = *(const double *)a, y = *(const double *)b;
@@ -50,7 +52,7 @@ sb_err sb_result_table_write(FILE *f, const sb_eval_result *r, const sb_eval_opt
   int n_whole = (int)(sizeof whole_cols / sizeof whole_cols[0]);
   double win_s = (double)r->win / r->rate, hop_s = (double)r->hop / r->rate;
   fprintf(f, "BSS Eval %s (%s), %lld frames of %.3g s, hop %.3g s; dB\n",
-          opts->mode == SB_BSS_V3 ? "v3" : "v4", opts->crit == SB_CRIT_SOURCES ? "sources" : "images",
+          sb_metric_mode_name(opts->mode), sb_metric_crit_name(opts->crit),
           (long long)r->n_frames, win_s, hop_s);
   fprintf(f, "%-16s", "target");
   for (int m = 0; m < SB_FM_COUNT; m++)

@@ -30,6 +30,7 @@
 #include "datasets/suite.h"
 #include "datasets/track_audio.h"
 #include "metrics/embedders.h"
+#include "metrics/metric_config.h"
 #include "metrics/pspm.h"
 #include "backends/command.h"
 #include "backends/dir.h"
@@ -59,33 +60,16 @@ void sb_run_opts_default(sb_run_opts *o)
   sb_eval_opts_default(&o->eval, 44100);
 }
 
-void sb_run_config_key(const sb_run_opts *o, char *buf, size_t len)
+/* The metric configuration of a run (what its items are keyed by). */
+static void run_metric_config(const sb_run_opts *o, sb_metric_config *c)
 {
-  static const char *const group_names[] = {"bss", "sisdr", "gsdr", "snr", "improve", "sdr", "pspm"};
-  static const char *const perm_names[] = {"none", "brute", "hungarian"};
-  char groups[64] = "";
-  size_t used;
-  for (int g = 0; g < 7; g++)
-    if (o->eval.metrics & (1u << g)) {
-      if (groups[0])
-        strcat(groups, ",");
-      strcat(groups, group_names[g]);
-    }
-  snprintf(buf, len, "%s;%s;win=%g;hop=%g;taps=%d;perm=%s;silent=%s;zero_mean=%d;metrics=%s",
-           o->eval.mode == SB_BSS_V3 ? "v3" : "v4",
-           o->eval.crit == SB_CRIT_SOURCES ? "sources" : "images", o->win_s > 0 ? o->win_s : 0.0,
-           o->win_s > 0 ? o->hop_s : 0.0, o->eval.filter_len, perm_names[o->eval.perm],
-           o->eval.silent == SB_SILENT_PER_SOURCE ? "per-source" : "all", o->eval.zero_mean, groups);
-  used = strlen(buf);
-  if ((o->eval.metrics & SB_METRIC_PSPM) && used < len)
-    used += (size_t)snprintf(buf + used, len - used, ";embedder=%s",
-                             o->eval.pspm_embedder ? o->eval.pspm_embedder : "raw");
-  if (o->excerpt_len > 0 && used < len)
-    used += (size_t)snprintf(buf + used, len - used, ";excerpt=%g:%g", o->excerpt_start, o->excerpt_len);
-  if (o->targets && o->targets[0] && used < len)
-    used += (size_t)snprintf(buf + used, len - used, ";targets=%s", o->targets);
-  if (o->variant && o->variant[0] && used < len)
-    snprintf(buf + used, len - used, ";variant=%s", o->variant);
+  *c = (sb_metric_config){.eval = o->eval,
+                          .win_s = o->win_s,
+                          .hop_s = o->hop_s,
+                          .excerpt_start = o->excerpt_start,
+                          .excerpt_len = o->excerpt_len,
+                          .targets = o->targets,
+                          .variant = o->variant};
 }
 
 /* One backend of the run: a built-in or plugin api (create/separate/
@@ -686,7 +670,8 @@ sb_err sb_run(const sb_run_opts *o, sb_run_summary *sum, sb_msg *msg)
   backend_list backends = {0};
   run_item *items = NULL;
   int n_items = 0;
-  char config[sizeof sum->config], backends_text[512];
+  sb_metric_config mc;
+  char config[sizeof sum->config], params[2048], backends_text[512];
   sb_suite_opts so = {.subset = o->subset,
                       .cache_dir = o->cache_dir,
                       .tracks = o->tracks,
@@ -701,7 +686,16 @@ sb_err sb_run(const sb_run_opts *o, sb_run_summary *sum, sb_msg *msg)
   sb_err err;
   memset(sum, 0, sizeof *sum);
   stop_requested = 0;
-  sb_run_config_key(o, config, sizeof config);
+  run_metric_config(o, &mc);
+  err = sb_metric_config_key(&mc, config, sizeof config);
+  if (!err)
+    err = sb_metric_config_json(&mc, params, sizeof params);
+  if (err) {
+    sb_msg_set(msg, err, "the metric configuration has no key: %s",
+               err == SB_ELENGTH ? "--targets or --pspm-embedder is too long"
+                                 : "a window, hop or excerpt is not a finite number of seconds");
+    goto done;
+  }
   snprintf(sum->config, sizeof sum->config, "%s", config);
   if (o->shard_count < 0 || (o->shard_count > 0 && (o->shard_index < 1 || o->shard_index > o->shard_count))) {
     err = sb_msg_set(msg, SB_EINVAL, "--shard %d/%d: expected K/N with 1 <= K <= N", o->shard_index, o->shard_count);
@@ -719,7 +713,7 @@ sb_err sb_run(const sb_run_opts *o, sb_run_summary *sum, sb_msg *msg)
   if (err)
     goto done;
   snprintf(backends_text, sizeof backends_text, "%s", o->backends ? o->backends : "mixture,irm2");
-  err = sb_store_run_begin(store, &(sb_run_info){o->command_line, suite->name, backends_text, config},
+  err = sb_store_run_begin(store, &(sb_run_info){o->command_line, suite->name, backends_text, params},
                            &sum->run_id);
   if (err) {
     sb_msg_set(msg, err, "%s: cannot record the run", db_path);

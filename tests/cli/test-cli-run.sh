@@ -35,6 +35,12 @@ irm=$(q "select avg(v.value) from track_values v join items i on i.id=v.item_id 
 mix=$(q "select avg(v.value) from track_values v join items i on i.id=v.item_id join methods m on m.id=i.method_id where m.name='mixture' and v.metric='SDR'")
 awk -v a="$irm" -v b="$mix" 'BEGIN { exit !(a > b + 3) }'
 ok $? "the oracle irm2 scores far above the mixture baseline ($irm vs $mix dB)"
+[ "$(q "select json_valid(metric_params) from runs")" = 1 ]
+ok $? "the run's metric parameters are JSON (as 001_init.sql documents)"
+[ "$(q "select json_extract(metric_params, '\$.key') from runs")" = "$(q "select distinct config from items")" ]
+ok $? "and hold the key its items are filed under"
+[ "$(q "select distinct config from items")" = "v4;images;win=1;hop=1;taps=512;perm=none;silent=all;zero_mean=0;metrics=bss,sisdr,gsdr,snr,improve" ]
+ok $? "the default key is the one earlier stores hold"
 mode=$(q "pragma journal_mode")
 [ "$mode" = wal ]
 ok $? "the store is in WAL mode"
