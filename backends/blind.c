@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "metrics/stft.h"
-#include "backends/registry.h"
+#include "backends/api.h"
 
 #define BLIND_NFFT 2048
 #define BLIND_HOP 1024

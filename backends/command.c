@@ -24,7 +24,7 @@
 
 #include "datasets/audio.h"
 #include "datasets/track_audio.h"
-#include "backends/registry.h"
+#include "backends/api.h"
 #include "common/subprocess.h"
 
 #define MAX_STEMS 32

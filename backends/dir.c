@@ -15,7 +15,7 @@
 #include "datasets/audio.h"
 #include "common/paths.h"
 #include "datasets/track_audio.h"
-#include "backends/registry.h"
+#include "backends/api.h"
 
 struct sb_dir_backend {
   char *root;

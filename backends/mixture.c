@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "backends/mixture.h"
-#include "backends/registry.h"
+#include "backends/api.h"
 
 /* The backend keeps no state; create hands out the address of this
  * (never written) byte so that an instance is never NULL. */

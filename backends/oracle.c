@@ -42,7 +42,7 @@
 
 #include "metrics/stft.h"
 #include "backends/oracle.h"
-#include "backends/registry.h"
+#include "backends/api.h"
 
 /* np.finfo(float).eps, the reference's guard against 0/0. */
 #define ORACLE_EPS DBL_EPSILON

@@ -12,9 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends/registry.h"
+#include "backends/api.h"
 #include "backends/isolate.h"
 #include "backends/plugin.h"
+#include "common/paths.h"
 
 struct sb_plugin {
   void *handle;
@@ -38,12 +39,13 @@ sb_err sb_plugin_open(const char *path, sb_plugin **out, sb_msg *msg)
   plugin = calloc(1, sizeof *plugin);
   if (!plugin)
     return sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", path);
-  plugin->path = strdup(path);
-  if (!plugin->path) {
+  /* A file path, never a search of the loader's path: "x.so" is ./x.so. */
+  if (sb_path_printf(&plugin->path, "%s%s", strchr(path, '/') ? "" : "./", path) != SB_OK) {
     err = sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", path);
     goto fail;
   }
   dlerror();
+  path = plugin->path;
   plugin->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
   if (!plugin->handle) {
     why = dlerror();

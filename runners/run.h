@@ -41,7 +41,8 @@ typedef struct sb_run_opts {
                                plugin:PATH.so[:key=value,...]  a C plugin (backends/plugin.h)
                                cmd:NAME               a command template (backends/command.h)
                                dir:PATH               estimates on disk (backends/dir.h)
-                             an item "key=value" continues the options of the spec before it */
+                             an item "key=value" continues the options of the spec before it
+                             (the grammar and its checks: backends/registry.h) */
   const char *backend_config; /* INI file of the cmd: backends; NULL = the default path */
   sb_est_layout est_layout; /* layout of the dir: backends (SB_EST_AUTO = 0 by default) */
   const char *est_pattern;  /* with SB_EST_PATTERN: template such as "{track}/{target}.wav" */

@@ -21,6 +21,10 @@
  *   fail=1         return SB_EBACKEND from create() ("faulty: refusing to
  *                  start as asked").
  *
+ * Its name is "faulty", or the value of the environment variable
+ * SB_FAULTY_PLUGIN_NAME when that is set (a plugin that calls itself like a
+ * built-in, for the registry's name rule).
+ *
  * Workload: one pass over the mixture per target.  Thread-safety: one
  * instance per worker thread (the ABI's rule); instances share nothing.
  */
@@ -169,7 +173,7 @@ static void faulty_destroy(void *state)
   free(fy);
 }
 
-static const sb_backend_api faulty_api = {
+static sb_backend_api faulty_api = {
   .abi_version = SB_BACKEND_ABI_VERSION,
   .name = "faulty",
   .description = "test plugin that crashes or hangs on request",
@@ -183,5 +187,8 @@ const sb_backend_api *sepbench_backend_v1(void);
 
 const sb_backend_api *sepbench_backend_v1(void)
 {
+  const char *name = getenv("SB_FAULTY_PLUGIN_NAME");
+  if (name)
+    faulty_api.name = name;
   return &faulty_api;
 }

@@ -6,7 +6,8 @@
  * start-up check of options in a child (accepted, refused, crashing or
  * hanging create()), isolated separations (estimates copied back exactly,
  * crashes and hangs in separate() and destroy(), a time limit, a cancel
- * flag), each failure with its one-line message, and bad arguments.
+ * flag), each failure with its one-line message, a path without '/' taken
+ * in the working directory, and bad arguments.
  *
  * The estimates the plugin writes are (t + 1) / n_targets * mixture; the
  * expected values are computed here from that formula.  Messages are
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "backends/plugin.h"
 #include "tap.h"
@@ -206,6 +208,19 @@ int main(void)
   tap_ok(sb_plugin_separate_isolated(plugin, "", &rq->job, 10, NULL, &msg) == SB_EINVAL, "separate: an empty job");
   tap_ok(sb_plugin_separate_isolated(NULL, "", &rq->job, 10, NULL, &msg) == SB_EINVAL, "separate: NULL plugin");
   tap_ok(sb_plugin_separate_isolated(plugin, "", NULL, 10, NULL, &msg) == SB_EINVAL, "separate: NULL job");
+
+  /* ---- a path without '/' is a file of the working directory ---- */
+  {
+    sb_plugin *bare = NULL;
+    char dir[768];
+    snprintf(dir, sizeof dir, "%s/tests/backends/.libs", builddir);
+    tap_ok(chdir(dir) == 0 && sb_plugin_open("faulty_plugin.so", &bare, &msg) == SB_OK && bare,
+           "'faulty_plugin.so' loads ./faulty_plugin.so: %s", bare ? "" : msg.text);
+    sb_plugin_free(&bare);
+    tap_ok(sb_plugin_open("libm.so.6", &bare, &msg) == SB_ENOTFOUND && !bare &&
+             strncmp(msg.text, "plugin ./libm.so.6: cannot load: ", 33) == 0,
+           "'libm.so.6' is not searched on the library path: %s", msg.text);
+  }
 
 done:
   free(rq);
