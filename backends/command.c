@@ -132,6 +132,21 @@ static int template_ok(const char *text, const char *allowed, char *bad)
   return 1;
 }
 
+/* An outputs template names fresh files of the program, so it must stay
+ * under {outdir} (a folder made empty before every attempt): it starts
+ * with "{outdir}/" and no component is "..".  Otherwise a program that
+ * wrote nothing could be scored on files left from another run. */
+static int outputs_under_outdir(const char *text)
+{
+  static const char prefix[] = "{outdir}/";
+  if (strncmp(text, prefix, sizeof prefix - 1) != 0)
+    return 0;
+  for (const char *c = text + sizeof prefix - 2; c; c = strchr(c + 1, '/'))
+    if (c[1] == '.' && c[2] == '.' && (c[3] == '/' || c[3] == '\0'))
+      return 0;
+  return 1;
+}
+
 /* Expands a checked template; NULL on ENOMEM. */
 static char *template_expand(const char *text, const template_vars *v)
 {
@@ -324,6 +339,9 @@ static sb_err apply_key(sb_command_backend *cb, const char *key, char *value, un
       return sb_msg_set(msg, SB_EFORMAT, "%s: outputs: %s", where, bad);
     if (!strstr(value, "{stem}"))
       return sb_msg_set(msg, SB_EFORMAT, "%s: outputs must contain {stem}", where);
+    if (!outputs_under_outdir(value))
+      return sb_msg_set(msg, SB_EFORMAT, "%s: outputs = '%s': must be a path under {outdir} ({outdir}/..., no '..')",
+                        where, value);
     cb->outputs = strdup(value);
     return cb->outputs ? SB_OK : SB_ENOMEM;
   case 2:
@@ -533,6 +551,25 @@ static sb_err write_input(const sb_command_backend *cb, const sb_separation *job
   return err;
 }
 
+/* Checks that path, an output the program wrote, is a regular file (not a
+ * symbolic link) whose real path lies under outdir, so that values a track
+ * or stem name carries ("..", '/') or a link cannot bring in older files.
+ * SB_EFORMAT otherwise. */
+static sb_err fresh_output(const char *path, const char *outdir, const char *stem, sb_msg *msg)
+{
+  char real_dir[PATH_MAX], real_path[PATH_MAX];
+  struct stat st;
+  size_t n;
+  if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+    return sb_msg_set(msg, SB_EFORMAT, "output for stem '%s' is not a file the program wrote: %s", stem, path);
+  if (!realpath(outdir, real_dir) || !realpath(path, real_path))
+    return sb_msg_set(msg, SB_EFORMAT, "output for stem '%s': %s: %s", stem, path, strerror(errno));
+  n = strlen(real_dir);
+  if (strncmp(real_path, real_dir, n) != 0 || real_path[n] != '/')
+    return sb_msg_set(msg, SB_EFORMAT, "output for stem '%s' is outside {outdir}: %s", stem, path);
+  return SB_OK;
+}
+
 /* Reads the output of the program's stem into est (converted, fitted). */
 static sb_err read_output(const sb_command_backend *cb, const sb_separation *job, const template_vars *base,
                           const char *stem, double *est, sb_msg *msg)
@@ -551,6 +588,9 @@ static sb_err read_output(const sb_command_backend *cb, const sb_separation *job
     err = sb_msg_set(msg, SB_EFORMAT, "missing output for stem '%s': %s", stem, path);
     goto done;
   }
+  err = fresh_output(path, base->outdir, stem, msg);
+  if (err)
+    goto done;
   err = sb_audio_read(path, &raw, msg);
   if (err) {
     err = SB_EFORMAT;

@@ -71,10 +71,8 @@ int sb_cmd_import(int argc, char **argv)
     total += n;
   }
   sb_store_free(&store);
-  if (err) {
-    fprintf(stderr, "sepbench: %s\n", msg.text[0] ? msg.text : sb_strerror(err));
-    return 1;
-  }
+  if (err)
+    return sb_cli_fail(err, &msg);
   fprintf(stderr, "sepbench: imported %d items (config %s)\n", total, io.config);
   return 0;
 }

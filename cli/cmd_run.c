@@ -140,7 +140,7 @@ int sb_cmd_run(int argc, char **argv)
     case OPT_FORCE: o.force = 1; break;
     case OPT_PLUGIN_IN_PROCESS: o.plugin_in_process = 1; break;
     case OPT_PLUGIN_TIMEOUT:
-      if (!sb_cli_parse_number(optarg, &number) || number < 0.001 || number > 1e7)
+      if (!sb_cli_parse_range(optarg, 0.001, 1e7, &number))
         return sb_cli_usage_error("run", "--plugin-timeout expects seconds in [0.001, 1e7], not '%s'", optarg);
       o.plugin_timeout_s = number;
       break;
@@ -165,10 +165,10 @@ int sb_cmd_run(int argc, char **argv)
       int ok = colon != NULL;
       if (ok) {
         *colon = '\0';
-        ok = sb_cli_parse_number(optarg, &start) && sb_cli_parse_number(colon + 1, &len);
+        ok = sb_cli_parse_range(optarg, 0, 1e7, &start) && sb_cli_parse_range(colon + 1, 0, 1e7, &len);
         *colon = ':';
       }
-      if (!ok || !(start >= 0) || !(len > 0) || start > 1e7 || len > 1e7)
+      if (!ok || !(len > 0))
         return sb_cli_usage_error("run", "--excerpt expects START:DURATION in seconds (START >= 0, DURATION > 0), "
                                   "not '%s'", optarg);
       o.excerpt_start = start;
@@ -185,7 +185,7 @@ int sb_cmd_run(int argc, char **argv)
     }
     case OPT_LIMIT:
     case OPT_JOBS:
-      if (!sb_cli_parse_number(optarg, &number) || number < 1 || number > 1e6 || number != (int)number)
+      if (!sb_cli_parse_range(optarg, 1, 1e6, &number) || number != (int)number)
         return sb_cli_usage_error("run", "expected a positive integer, not '%s'", optarg);
       *(opt == OPT_LIMIT ? &o.limit : &o.jobs) = (int)number;
       break;
@@ -215,10 +215,8 @@ int sb_cmd_run(int argc, char **argv)
   signal(SIGTERM, on_signal);
   sb_msg_clear(&msg);
   err = sb_run(&o, &sum, &msg);
-  if (err && err != SB_EINTERRUPT) {
-    fprintf(stderr, "sepbench: %s\n", msg.text[0] ? msg.text : sb_strerror(err));
-    return 1;
-  }
+  if (err && err != SB_EINTERRUPT)
+    return sb_cli_fail(err, &msg);
   fprintf(stderr, "sepbench: %d items: %d computed, %d already stored, %d failed%s\n", sum.n_items,
           sum.n_computed, sum.n_skipped, sum.n_failed, sum.interrupted ? ", interrupted" : "");
   if (err == SB_EINTERRUPT) {

@@ -5,11 +5,13 @@
 
 #include "cli/options.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "metrics/metric_config.h"
+#include "runners/signals.h"
 #include "reports/leaderboard.h"
 #include "schemas/store.h"
 
@@ -19,8 +21,8 @@ const char sb_cli_metric_usage[] =
   "  --mode v4|v3     BSS Eval v4 (whole-track filters) or v3 (per-frame filters) [v4]\n"
   "  --images         images criterion, ISR defined (museval, SiSEC) [default]\n"
   "  --sources        sources criterion (mir_eval bss_eval_sources)\n"
-  "  --win S          frame window in seconds; 0 = whole signal [1.0]\n"
-  "  --hop S          frame hop in seconds [1.0]\n"
+  "  --win S          frame window in seconds, up to 1e6; 0 = whole signal [1.0]\n"
+  "  --hop S          frame hop in seconds, up to 1e6 [1.0]\n"
   "  --perm RULE      none, brute (mir_eval) or hungarian [none]\n"
   "  --metrics LIST   any of bss, sdr, sisdr, gsdr, snr, improvements, pspm, all [all]\n"
   "                   (sdr = framewise and whole SDR only, without ISR/SIR/SAR;\n"
@@ -45,11 +47,42 @@ int sb_cli_usage_error(const char *cmd, const char *fmt, ...)
   return SB_EXIT_USAGE;
 }
 
+int sb_cli_fail(sb_err err, const sb_msg *msg)
+{
+  if (!err)
+    return 0;
+  fprintf(stderr, "sepbench: %s\n", msg && msg->text[0] ? msg->text : sb_strerror(err));
+  return 1;
+}
+
 int sb_cli_parse_number(const char *text, double *out)
 {
   char *end;
   *out = strtod(text, &end);
   return *text != '\0' && *end == '\0';
+}
+
+int sb_cli_parse_range(const char *text, double min, double max, double *out)
+{
+  double v;
+  if (!sb_cli_parse_number(text, &v) || !(v >= min && v <= max))
+    return 0;
+  *out = v;
+  return 1;
+}
+
+int sb_cli_close_stdout(int status)
+{
+  int failed = fflush(stdout) != 0 || ferror(stdout);
+  int why = errno;
+  if (fclose(stdout) != 0 && !failed) {
+    failed = 1;
+    why = errno;
+  }
+  if (!failed)
+    return status;
+  fprintf(stderr, "sepbench: cannot write the output: %s\n", why ? strerror(why) : "write error");
+  return status ? status : 1;
 }
 
 /* Applies one metric option; returns 1 when handled, 0 when not a metric
@@ -69,12 +102,13 @@ int sb_cli_metric_option(const char *cmd, int opt, const char *arg, sb_eval_opts
     eo->crit = SB_CRIT_SOURCES;
     return 1;
   case SB_OPT_WIN:
-    if (!sb_cli_parse_number(arg, win_s) || *win_s < 0)
-      return sb_cli_usage_error(cmd, "--win needs a number of seconds >= 0, not '%s'", arg), -1;
+    if (!sb_cli_parse_range(arg, 0, SB_SIGNALS_MAX_FRAME_S, win_s))
+      return sb_cli_usage_error(cmd, "--win needs a number of seconds in [0, 1e6] (0 = whole signal), not '%s'", arg),
+             -1;
     return 1;
   case SB_OPT_HOP:
-    if (!sb_cli_parse_number(arg, hop_s) || !(*hop_s > 0))
-      return sb_cli_usage_error(cmd, "--hop needs a positive number of seconds, not '%s'", arg), -1;
+    if (!sb_cli_parse_range(arg, 0, SB_SIGNALS_MAX_FRAME_S, hop_s) || !(*hop_s > 0))
+      return sb_cli_usage_error(cmd, "--hop needs a number of seconds in (0, 1e6], not '%s'", arg), -1;
     return 1;
   case SB_OPT_PERM:
     if (sb_metric_perm_parse(arg, &eo->perm) != SB_OK)

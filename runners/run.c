@@ -362,19 +362,23 @@ static void record_item(const sb_run_opts *o, sb_store *store, const run_item *i
   if (item_err) {
     fprintf(log, "%ssepbench: %s\n", prog && o->progress_tty ? "\n" : "", item_msg->text);
     err = sb_store_put_failure(store, &rec, item_msg->text, &store_msg);
-    sum->n_failed++;
   } else {
     err = sb_store_put_item(store, &rec, &store_msg);
-    sum->n_computed++;
-    if (res->note[0])
+    if (!err && res->note[0])
       fprintf(log, "%ssepbench: %s / %s: %s\n", prog && o->progress_tty ? "\n" : "", it->backend->name,
               it->track->name, res->note);
   }
+  /* An item whose values did not reach the store (a failed commit: a full
+   * disk, an I/O error) is a failed item, whatever it computed. */
+  if (item_err || err)
+    sum->n_failed++;
+  else
+    sum->n_computed++;
   if (err)
-    fprintf(log, "sepbench: %s: cannot store %s / %s: %s\n", o->db_path, it->backend->name,
-            it->track->name, store_msg.text[0] ? store_msg.text : sb_strerror(err));
+    fprintf(log, "%ssepbench: %s: cannot store %s / %s: %s\n", prog && o->progress_tty ? "\n" : "", o->db_path,
+            it->backend->name, it->track->name, store_msg.text[0] ? store_msg.text : sb_strerror(err));
   snprintf(what, sizeof what, "%s / %s", it->backend->name, it->track->name);
-  sb_progress_step(prog, what, item_err != SB_OK);
+  sb_progress_step(prog, what, item_err != SB_OK || err != SB_OK);
 }
 
 /* Items [first, first + n) of the plan, run in sequence by one thread. */

@@ -86,8 +86,10 @@ typedef struct sb_run_summary {
  * of SB_PLUGIN_DEFAULT_TIMEOUT_S per call. */
 void sb_run_opts_default(sb_run_opts *o);
 
-/* Runs.  Returns SB_OK when every item is stored (some may have failed:
- * see summary->n_failed), SB_EINTERRUPT when stopped early, or an error
+/* Runs.  Returns SB_OK when every item has been tried (some may have
+ * failed: see summary->n_failed, which counts the items whose separation
+ * or evaluation failed and those whose values could not be stored, e.g.
+ * a commit failing on a full disk), SB_EINTERRUPT when stopped early, or an error
  * that prevented the run (suite not found, store not writable, unknown
  * backend) with msg set. */
 sb_err sb_run(const sb_run_opts *o, sb_run_summary *summary, sb_msg *msg);

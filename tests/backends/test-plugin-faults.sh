@@ -154,7 +154,7 @@ st=$?
 ok $? "a bare name is never looked up on the system's library path (exit $st)"
 
 # 7. bad --plugin-timeout values
-for bad in 0 -1 abc 1e8; do
+for bad in 0 -1 abc 1e8 nan inf; do
   "$sepbench" run --suite tiny --backends mixture --plugin-timeout "$bad" --db "$tmp/b.db" >/dev/null 2>"$tmp/eb"
   st=$?
   [ $st -eq 2 ] && grep -q "plugin-timeout expects seconds in \[0.001, 1e7\], not '$bad'" "$tmp/eb"
