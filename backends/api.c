@@ -64,7 +64,7 @@ sb_err sb_backend_check_job(const char *backend, const sb_separation *job, int n
 #define JOB_FAIL(...) sb_backend_error(job->errbuf, job->errlen, SB_EINVAL, __VA_ARGS__)
   if (job->n_chan < 1)
     return JOB_FAIL("%s: %s: %d channels", backend, job->track ? job->track : "?", job->n_chan);
-  if (job->n_frames < 1)
+  if (job->n_samples < 1)
     return JOB_FAIL("%s: %s: empty mixture", backend, job->track ? job->track : "?");
   if (job->n_targets < 1)
     return JOB_FAIL("%s: %s: no target to estimate", backend, job->track ? job->track : "?");

@@ -31,7 +31,7 @@ __attribute__((format(printf, 4, 5)))
 sb_err sb_backend_error(char *errbuf, size_t errlen, sb_err err, const char *fmt, ...);
 
 /* Checks the shape of a separation request before a backend touches it:
- * n_chan >= 1, n_frames >= 1, n_targets >= 1, mix, targets, est and every
+ * n_chan >= 1, n_samples >= 1, n_targets >= 1, mix, targets, est and every
  * est[t] non-NULL, and with needs_refs every refs[t] non-NULL.  The reason
  * goes to job->errbuf, prefixed with backend and job->track.
  * SB_EINVAL (NULL job or a malformed one). */

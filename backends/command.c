@@ -538,11 +538,11 @@ static sb_err convert(const sb_audio *a, int n_chan, int rate, sb_audio **out, s
 static sb_err write_input(const sb_command_backend *cb, const sb_separation *job, const char *path, sb_msg *msg)
 {
   sb_audio *mix = NULL, *converted = NULL;
-  sb_err err = sb_audio_new(&mix, job->n_chan, job->n_frames, job->rate);
+  sb_err err = sb_audio_new(&mix, job->n_chan, job->n_samples, job->rate);
 
   if (err)
     return err;
-  memcpy(mix->data, job->mix, (size_t)job->n_chan * (size_t)job->n_frames * sizeof *mix->data);
+  memcpy(mix->data, job->mix, (size_t)job->n_chan * (size_t)job->n_samples * sizeof *mix->data);
   err = convert(mix, cb->channels, cb->rate, &converted, msg);
   if (!err)
     err = sb_audio_write(path, converted, SB_FLOAT32, msg);
@@ -602,10 +602,10 @@ static sb_err read_output(const sb_command_backend *cb, const sb_separation *job
       sb_msg_set(msg, err, "%s: %d channels, the track has %d", path, raw->n_chan, job->n_chan);
     goto done;
   }
-  err = sb_track_audio_fit_estimate(fitted, path, job->rate, job->n_chan, job->n_frames, &refit, msg);
+  err = sb_track_audio_fit_estimate(fitted, path, job->rate, job->n_chan, job->n_samples, &refit, msg);
   if (err)
     goto done;
-  memcpy(est, fitted->data, (size_t)job->n_chan * (size_t)job->n_frames * sizeof *est);
+  memcpy(est, fitted->data, (size_t)job->n_chan * (size_t)job->n_samples * sizeof *est);
 done:
   sb_audio_free(&raw);
   sb_audio_free(&fitted);

@@ -164,7 +164,7 @@ static sb_err separate(const run_item *it, const sb_track_audio *audio, sb_audio
   job = (sb_separation){.track = t->name,
                         .rate = mix->rate,
                         .n_chan = mix->n_chan,
-                        .n_frames = mix->n_frames,
+                        .n_samples = mix->n_frames,
                         .mix = mix->data,
                         .n_targets = t->n_stems,
                         .targets = (const char *const *)t->stem_names,

@@ -150,12 +150,12 @@ static sb_err faulty_separate(void *state, const sb_separation *job)
   faulty *fy = state;
   int64_t n;
 
-  if (!fy || !job || !job->mix || !job->est || job->n_targets < 1 || job->n_chan < 1 || job->n_frames < 1)
+  if (!fy || !job || !job->mix || !job->est || job->n_targets < 1 || job->n_chan < 1 || job->n_samples < 1)
     return SB_EINVAL;
   fy->track_matched = !fy->on[0] || (job->track && strstr(job->track, fy->on));
   if (fy->track_matched)
     misbehave(fy, CALL_SEPARATE);
-  n = (int64_t)job->n_chan * job->n_frames;
+  n = (int64_t)job->n_chan * job->n_samples;
   for (int t = 0; t < job->n_targets; t++) {
     const double scale = (double)(t + 1) / (double)job->n_targets;
     for (int64_t i = 0; i < n; i++)

@@ -58,7 +58,7 @@ static void test_check_job(void)
   const double *refs[2] = {ref0, NULL};
   const char *targets[2] = {"vocals", "drums"};
   char errbuf[128];
-  sb_separation job = {.track = "T", .rate = 8000, .n_chan = 2, .n_frames = 4, .mix = mix, .n_targets = 2,
+  sb_separation job = {.track = "T", .rate = 8000, .n_chan = 2, .n_samples = 4, .mix = mix, .n_targets = 2,
                        .targets = targets, .est = est, .errbuf = errbuf, .errlen = sizeof errbuf};
   sb_separation bad;
 
@@ -68,7 +68,7 @@ static void test_check_job(void)
   tap_ok(sb_backend_check_job("b", &bad, 0) == SB_EINVAL && strcmp(errbuf, "b: T: 0 channels") == 0,
          "no channel: %s", errbuf);
   bad = job;
-  bad.n_frames = 0;
+  bad.n_samples = 0;
   tap_ok(sb_backend_check_job("b", &bad, 0) == SB_EINVAL && strcmp(errbuf, "b: T: empty mixture") == 0,
          "an empty mixture: %s", errbuf);
   bad = job;

@@ -28,13 +28,13 @@
 #include "tests/backends/cancel_later.h"
 
 #define N_CHAN 2
-#define N_FRAMES 1000
+#define N_SAMPLES 1000
 #define N_TARGETS 3
 
 /* One separation request with its buffers. */
 typedef struct request {
-  double mix[N_CHAN * N_FRAMES];
-  double est_data[N_TARGETS][N_CHAN * N_FRAMES];
+  double mix[N_CHAN * N_SAMPLES];
+  double est_data[N_TARGETS][N_CHAN * N_SAMPLES];
   double *est[N_TARGETS];
   const char *targets[N_TARGETS];
   sb_separation job;
@@ -42,7 +42,7 @@ typedef struct request {
 
 static void request_init(request *rq, const char *track)
 {
-  for (int i = 0; i < N_CHAN * N_FRAMES; i++)
+  for (int i = 0; i < N_CHAN * N_SAMPLES; i++)
     rq->mix[i] = 0.001 * (double)(i % 97) - 0.05;
   memset(rq->est_data, 0, sizeof rq->est_data);
   for (int t = 0; t < N_TARGETS; t++)
@@ -53,7 +53,7 @@ static void request_init(request *rq, const char *track)
   rq->job = (sb_separation){.track = track,
                             .rate = 8000,
                             .n_chan = N_CHAN,
-                            .n_frames = N_FRAMES,
+                            .n_samples = N_SAMPLES,
                             .mix = rq->mix,
                             .n_targets = N_TARGETS,
                             .targets = rq->targets,
@@ -65,7 +65,7 @@ static int n_wrong(const request *rq)
 {
   int wrong = 0;
   for (int t = 0; t < N_TARGETS; t++)
-    for (int i = 0; i < N_CHAN * N_FRAMES; i++)
+    for (int i = 0; i < N_CHAN * N_SAMPLES; i++)
       wrong += rq->est_data[t][i] != (double)(t + 1) / N_TARGETS * rq->mix[i];
   return wrong;
 }
@@ -73,7 +73,7 @@ static int n_wrong(const request *rq)
 static int all_zero(const request *rq)
 {
   for (int t = 0; t < N_TARGETS; t++)
-    for (int i = 0; i < N_CHAN * N_FRAMES; i++)
+    for (int i = 0; i < N_CHAN * N_SAMPLES; i++)
       if (rq->est_data[t][i] != 0.0)
         return 0;
   return 1;
@@ -147,7 +147,7 @@ int main(void)
   err = sb_plugin_separate_isolated(plugin, "", &rq->job, 10, NULL, &msg);
   tap_ok(err == SB_OK, "separate: a good separation succeeds: %s", err ? msg.text : "");
   tap_ok(n_wrong(rq) == 0, "separate: the %d estimate samples are (t+1)/3 * mixture exactly (%d differ)",
-         N_TARGETS * N_CHAN * N_FRAMES, n_wrong(rq));
+         N_TARGETS * N_CHAN * N_SAMPLES, n_wrong(rq));
   request_init(rq, "Track A");
   tap_ok(sb_plugin_separate_isolated(plugin, "hang_in=separate,on=Track B", &rq->job, 10, NULL, &msg) == SB_OK &&
            n_wrong(rq) == 0,
@@ -204,7 +204,7 @@ int main(void)
   check_msg(&msg, want, "separate: cancelled");
 
   request_init(rq, "Track A");
-  rq->job.n_frames = 0;
+  rq->job.n_samples = 0;
   tap_ok(sb_plugin_separate_isolated(plugin, "", &rq->job, 10, NULL, &msg) == SB_EINVAL, "separate: an empty job");
   tap_ok(sb_plugin_separate_isolated(NULL, "", &rq->job, 10, NULL, &msg) == SB_EINVAL, "separate: NULL plugin");
   tap_ok(sb_plugin_separate_isolated(plugin, "", NULL, 10, NULL, &msg) == SB_EINVAL, "separate: NULL job");

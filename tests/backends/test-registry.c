@@ -30,10 +30,10 @@ static double uniform(uint64_t *state)
 }
 
 /* A multi-source, multichannel test track: refs[j] and est[j] are n_chan *
- * n_frames channel-major buffers, mix their sum. */
+ * n_samples channel-major buffers, mix their sum. */
 typedef struct track {
   int n_src, n_chan;
-  int64_t n_frames;
+  int64_t n_samples;
   double *mix;
   double *refs[4];
   double *est[4];
@@ -41,16 +41,16 @@ typedef struct track {
   char errbuf[256];
 } track;
 
-static int track_init(track *tr, int n_src, int n_chan, int64_t n_frames)
+static int track_init(track *tr, int n_src, int n_chan, int64_t n_samples)
 {
   static const char *const names[4] = {"vocals", "drums", "bass", "other"};
-  const size_t n = (size_t)n_chan * (size_t)n_frames;
+  const size_t n = (size_t)n_chan * (size_t)n_samples;
   int j, ok;
 
   memset(tr, 0, sizeof *tr);
   tr->n_src = n_src;
   tr->n_chan = n_chan;
-  tr->n_frames = n_frames;
+  tr->n_samples = n_samples;
   tr->mix = calloc(n, sizeof *tr->mix);
   ok = tr->mix != NULL;
   for (j = 0; j < n_src; j++) {
@@ -77,7 +77,7 @@ static void track_free(track *tr)
 /* mix = ((ref_0 + ref_1) + ref_2) + ... */
 static void track_mix(track *tr)
 {
-  const size_t n = (size_t)tr->n_chan * (size_t)tr->n_frames;
+  const size_t n = (size_t)tr->n_chan * (size_t)tr->n_samples;
   size_t i;
   int j;
 
@@ -97,7 +97,7 @@ static sb_separation track_job(track *tr, int with_refs)
   job.track = "synthetic";
   job.rate = 44100;
   job.n_chan = tr->n_chan;
-  job.n_frames = tr->n_frames;
+  job.n_samples = tr->n_samples;
   job.mix = tr->mix;
   job.n_targets = tr->n_src;
   job.targets = tr->names;
@@ -131,7 +131,7 @@ static sb_err run(const sb_backend_api *api, const char *options, track *tr, cha
 /* max |sum_j est_j - mix| */
 static double sum_error(const track *tr)
 {
-  const size_t n = (size_t)tr->n_chan * (size_t)tr->n_frames;
+  const size_t n = (size_t)tr->n_chan * (size_t)tr->n_samples;
   double worst = 0.0;
   size_t i;
   int j;
@@ -179,7 +179,7 @@ static void fake_destroy(void *state)
 static int is_mixture_split(const track *tr)
 {
   for (int j = 0; j < tr->n_src; j++)
-    for (int64_t i = 0; i < (int64_t)tr->n_chan * tr->n_frames; i++)
+    for (int64_t i = 0; i < (int64_t)tr->n_chan * tr->n_samples; i++)
       if (tr->est[j][i] != tr->mix[i] / tr->n_src)
         return 0;
   return 1;
@@ -397,7 +397,7 @@ static void test_mixture(void)
 
   if (!tap_ok(track_init(&tr, 4, 2, 3001), "mixture: track allocated"))
     goto done;
-  n = (size_t)tr.n_chan * (size_t)tr.n_frames;
+  n = (size_t)tr.n_chan * (size_t)tr.n_samples;
   /* 16-bit PCM sample values: mix / 4 and the sum of the quarters are exact */
   for (j = 0; j < 4; j++)
     for (i = 0; i < n; i++)
@@ -504,7 +504,7 @@ static void test_tone_in_noise(void)
 {
   static const char *const names[] = {"irm1", "irm2", "ibm1", "ibm2", "mwf"};
   static const char *const options[] = {NULL, NULL, NULL, NULL, "reg=1e-9"};
-  const int64_t n_frames = 44100;
+  const int64_t n_samples = 44100;
   uint64_t state = SEED ^ 0x1234;
   track tr;
   size_t n, i, b;
@@ -512,19 +512,19 @@ static void test_tone_in_noise(void)
   double snr_mix_tone, snr_mix_noise;
 
   tap_diag("seed %u", SEED);
-  if (!tap_ok(track_init(&tr, 2, 2, n_frames), "tone in noise: track allocated"))
+  if (!tap_ok(track_init(&tr, 2, 2, n_samples), "tone in noise: track allocated"))
     goto done;
-  n = 2 * (size_t)n_frames;
-  for (i = 0; i < (size_t)n_frames; i++) {
+  n = 2 * (size_t)n_samples;
+  for (i = 0; i < (size_t)n_samples; i++) {
     const double t = (double)i / 44100.0;
     double tone = 0.0;
     int h;
     for (h = 1; h <= 5; h++)
       tone += 0.3 / h * sin(2 * M_PI * 220.0 * h * t + h);
     tr.refs[0][i] = tone;
-    tr.refs[0][n_frames + (int64_t)i] = 0.7 * tone;
+    tr.refs[0][n_samples + (int64_t)i] = 0.7 * tone;
     tr.refs[1][i] = 0.25 * uniform(&state);
-    tr.refs[1][n_frames + (int64_t)i] = 0.5 * tr.refs[1][i] + 0.2 * uniform(&state);
+    tr.refs[1][n_samples + (int64_t)i] = 0.5 * tr.refs[1][i] + 0.2 * uniform(&state);
   }
   track_mix(&tr);
   snr_mix_tone = snr_db(tr.refs[0], tr.mix, n);
