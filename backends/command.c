@@ -492,22 +492,22 @@ static sb_err convert_channels(const sb_audio *in, int n_chan, sb_audio **out)
   *out = NULL;
   if (in->n_chan != n_chan && n_chan != 1 && in->n_chan != 1)
     return SB_ECHAN;
-  err = sb_audio_new(out, n_chan, in->n_frames, in->rate);
+  err = sb_audio_new(out, n_chan, in->n_samples, in->rate);
   if (err)
     return err;
   for (int c = 0; c < n_chan; c++) {
     double *y = sb_audio_chan(*out, c);
     if (in->n_chan == n_chan) {
-      memcpy(y, sb_audio_chan(in, c), (size_t)in->n_frames * sizeof *y);
+      memcpy(y, sb_audio_chan(in, c), (size_t)in->n_samples * sizeof *y);
     } else if (in->n_chan == 1) {
-      memcpy(y, in->data, (size_t)in->n_frames * sizeof *y);
+      memcpy(y, in->data, (size_t)in->n_samples * sizeof *y);
     } else {
       for (int k = 0; k < in->n_chan; k++) {
         const double *x = sb_audio_chan(in, k);
-        for (int64_t i = 0; i < in->n_frames; i++)
+        for (int64_t i = 0; i < in->n_samples; i++)
           y[i] += x[i];
       }
-      for (int64_t i = 0; i < in->n_frames; i++)
+      for (int64_t i = 0; i < in->n_samples; i++)
         y[i] /= in->n_chan;
     }
   }

@@ -118,11 +118,11 @@ static sb_err find_estimate(const char *est_dir, const char *name, char **out, s
 }
 
 /* The note printed when an estimate is padded or cut to the references. */
-static void note_refit(FILE *err_out, const char *path, int64_t n_frames, int64_t n_ref)
+static void note_refit(FILE *err_out, const char *path, int64_t n_samples, int64_t n_ref)
 {
   if (err_out)
     fprintf(err_out, "sepbench: %s: %lld samples, %s to the reference length %lld\n", path,
-            (long long)n_frames, n_frames < n_ref ? "zero-padded" : "truncated", (long long)n_ref);
+            (long long)n_samples, n_samples < n_ref ? "zero-padded" : "truncated", (long long)n_ref);
 }
 
 /* The signals of one evaluation: streamed from the files (the *_stream
@@ -188,10 +188,10 @@ static sb_err open_streams(const sb_eval_dirs_opts *o, const sb_track *t, eval_i
       sb_audio_stream_view(in->mix_stream, &in->mix_view);
     in->has_mix = in->mix_stream != NULL;
     for (int j = 0; j < t->n_stems; j++) {
-      int64_t n_frames = 0;
-      sb_audio_stream_file_frames(in->est_stream, j, &n_frames);
-      if (n_frames != in->ref_view.n_samples)
-        note_refit(err_out, est_paths[j], n_frames, in->ref_view.n_samples);
+      int64_t in_file = 0;
+      sb_audio_stream_file_frames(in->est_stream, j, &in_file);
+      if (in_file != in->ref_view.n_samples)
+        note_refit(err_out, est_paths[j], in_file, in->ref_view.n_samples);
     }
   }
   for (int j = 0; j < t->n_stems; j++)
@@ -221,9 +221,9 @@ static sb_err load_whole(const sb_eval_dirs_opts *o, const sb_track *t, eval_inp
     if (!err)
       err = sb_audio_read(path, &in->est[j], msg);
     if (!err)
-      err = sb_track_audio_fit_estimate(in->est[j], path, r0->rate, r0->n_chan, r0->n_frames, &refit, msg);
+      err = sb_track_audio_fit_estimate(in->est[j], path, r0->rate, r0->n_chan, r0->n_samples, &refit, msg);
     if (!err && refit >= 0)
-      note_refit(err_out, path, refit, r0->n_frames);
+      note_refit(err_out, path, refit, r0->n_samples);
     free(path);
     if (err)
       return err;

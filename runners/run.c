@@ -117,7 +117,7 @@ static sb_err alloc_estimates(const sb_audio *mix, int n, sb_audio ***out)
   if (!est)
     return SB_ENOMEM;
   for (int j = 0; j < n; j++) {
-    sb_err err = sb_audio_new(&est[j], mix->n_chan, mix->n_frames, mix->rate);
+    sb_err err = sb_audio_new(&est[j], mix->n_chan, mix->n_samples, mix->rate);
     if (err) {
       for (int k = 0; k < j; k++)
         sb_audio_free(&est[k]);
@@ -164,7 +164,7 @@ static sb_err separate(const run_item *it, const sb_track_audio *audio, sb_audio
   job = (sb_separation){.track = t->name,
                         .rate = mix->rate,
                         .n_chan = mix->n_chan,
-                        .n_samples = mix->n_frames,
+                        .n_samples = mix->n_samples,
                         .mix = mix->data,
                         .n_targets = t->n_stems,
                         .targets = (const char *const *)t->stem_names,

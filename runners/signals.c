@@ -20,7 +20,7 @@ static sb_err fill(sb_sources *view, const double ***chan, const sb_audio *const
       (*chan)[s * n_chan + c] = sb_audio_chan(audio[s], c);
   view->n_src = n_src;
   view->n_chan = n_chan;
-  view->n_samples = audio[0]->n_frames;
+  view->n_samples = audio[0]->n_samples;
   view->rate = audio[0]->rate;
   view->chan = *chan;
   return SB_OK;

@@ -201,7 +201,7 @@ static int write_signal(const char *path, double amp, double freq, int nan_at, i
   if (sb_audio_new(&a, 2, 2 * rate, rate) != SB_OK)
     return 0;
   for (int c = 0; c < 2; c++)
-    for (int64_t n = 0; n < a->n_frames; n++)
+    for (int64_t n = 0; n < a->n_samples; n++)
       sb_audio_chan(a, c)[n] = amp * sin(2 * M_PI * freq * (double)n / rate + c);
   if (nan_at > 0)
     sb_audio_chan(a, 1)[nan_at] = NAN;

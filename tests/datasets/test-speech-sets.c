@@ -115,7 +115,7 @@ static void test_tiger(void)
     tap_ok(strcmp(s->tracks[1].stem_paths[0], fx_path(dir, "speakers/u2-first.wav")) == 0 &&
                strcmp(s->tracks[1].stem_paths[1], fx_path(dir, "speakers/u2-second.wav")) == 0,
            "speaker paths come from s1.json/s2.json, not from replacing 'mix' in the mixture path");
-    tap_ok(s->tracks[0].n_frames_declared == 500 && s->tracks[1].n_frames_declared == 600,
+    tap_ok(s->tracks[0].n_samples_declared == 500 && s->tracks[1].n_samples_declared == 600,
            "n_samples recorded as the declared length");
   }
   sb_suite_free(&s);
@@ -181,7 +181,7 @@ static void test_librimix(void)
   tap_ok(err == SB_OK, "librimix resolves through LIBRIMIX_PATH (%s)", err ? msg.text : "ok");
   if (!err) {
     char want[1024];
-    tap_ok(s->n_tracks == 2 && strcmp(s->tracks[0].name, ids[0]) == 0 && s->tracks[1].n_frames_declared == 401,
+    tap_ok(s->n_tracks == 2 && strcmp(s->tracks[0].name, ids[0]) == 0 && s->tracks[1].n_samples_declared == 401,
            "two mixtures named by mixture_ID; length recorded");
     snprintf(want, sizeof want, "%s/metadata/../test/s2/%s.wav", base, ids[0]);
     tap_ok(strcmp(s->tracks[0].stem_paths[1], want) == 0, "absolute paths of another machine re-rooted: %s",
@@ -284,7 +284,7 @@ static void test_selection(void)
     err = sb_track_audio_load(&s->tracks[0], &audio, &msg);
   tap_ok(err == SB_OK, "the derived stem loads (%s)", err ? msg.text : "ok");
   if (!err) {
-    int same = audio->stems[1]->n_frames == 640 && audio->stems[1]->n_chan == 2;
+    int same = audio->stems[1]->n_samples == 640 && audio->stems[1]->n_chan == 2;
     for (int64_t i = 0; same && i < 1280; i++)
       same = audio->stems[1]->data[i] == fx_value(i, 5, 2) + fx_value(i, 7, 3) + fx_value(i, 11, 4);
     tap_ok(same, "accompaniment = drums + bass + other, sample by sample");
@@ -304,7 +304,7 @@ static void test_selection(void)
   if (!err) {
     /* 0.01 s at 16 kHz = sample 160; 0.02 s = 320 samples; channel 1 of the
      * file starts at index 640. */
-    tap_ok(audio->mix->n_frames == 320 && audio->stems[0]->n_frames == 320, "excerpt of 0.02 s is 320 samples");
+    tap_ok(audio->mix->n_samples == 320 && audio->stems[0]->n_samples == 320, "excerpt of 0.02 s is 320 samples");
     tap_ok(audio->stems[0]->data[0] == fx_value(160, 3, 1) && audio->stems[0]->data[320] == fx_value(640 + 160, 3, 1),
            "the excerpt starts at 0.01 s in both channels");
   } else {
