@@ -185,9 +185,8 @@ int sb_cmd_run(int argc, char **argv)
     }
     case OPT_LIMIT:
     case OPT_JOBS:
-      if (!sb_cli_parse_range(optarg, 1, 1e6, &number) || number != (int)number)
+      if (!sb_cli_parse_count(optarg, 1000000, opt == OPT_LIMIT ? &o.limit : &o.jobs))
         return sb_cli_usage_error("run", "expected a positive integer, not '%s'", optarg);
-      *(opt == OPT_LIMIT ? &o.limit : &o.jobs) = (int)number;
       break;
     case OPT_PROGRESS:
       if (strcmp(optarg, "bar") == 0)

@@ -6,6 +6,7 @@
 #include "cli/options.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,15 @@ int sb_cli_parse_range(const char *text, double min, double max, double *out)
   if (!sb_cli_parse_number(text, &v) || !(v >= min && v <= max))
     return 0;
   *out = v;
+  return 1;
+}
+
+int sb_cli_parse_count(const char *text, int max, int *out)
+{
+  double v;
+  if (!sb_cli_parse_range(text, 1, max, &v) || v != floor(v))
+    return 0;
+  *out = (int)v;
   return 1;
 }
 

@@ -30,6 +30,10 @@ int sb_cli_parse_number(const char *text, double *out);
  * or "inf"); 1 on success, 0 with *out unchanged otherwise. */
 int sb_cli_parse_range(const char *text, double min, double max, double *out);
 
+/* Parses a whole string as a whole number in [1, max] (max <= INT_MAX);
+ * 1 on success, 0 with *out unchanged otherwise. */
+int sb_cli_parse_count(const char *text, int max, int *out);
+
 /* Flushes and closes stdout after a command that ended with status; when
  * a write failed (a full disk, /dev/full, a closed pipe) it prints
  * "sepbench: cannot write the output: REASON" and turns status 0 into 1.
