@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "metrics/stft.h"
-#include "backends/registry.h"
+#include "backends/api.h"
 
 #define BLIND_NFFT 2048
 #define BLIND_HOP 1024
@@ -234,11 +234,11 @@ static sb_err blind_separate(void *state, const sb_separation *job)
     special = 0;
   if (special < 0) {
     for (int t = 0; t < job->n_targets; t++)
-      for (int64_t i = 0; i < (int64_t)job->n_chan * job->n_frames; i++)
+      for (int64_t i = 0; i < (int64_t)job->n_chan * job->n_samples; i++)
         job->est[t][i] = job->mix[i] / job->n_targets;
     return SB_OK;
   }
-  sb_stft_n_frames(b->stft, job->n_frames, &n_frames);
+  sb_stft_n_frames(b->stft, job->n_samples, &n_frames);
   cells = n_frames * (int64_t)n_bins;
   spec = fftw_alloc_complex((size_t)(cells * job->n_chan));
   masked = fftw_alloc_complex((size_t)cells);
@@ -250,7 +250,7 @@ static sb_err blind_separate(void *state, const sb_separation *job)
   }
   for (int c = 0; c < job->n_chan; c++) {
     fftw_complex *sc = spec + c * cells;
-    sb_stft_forward(b->stft, job->mix + (int64_t)c * job->n_frames, job->n_frames, sc);
+    sb_stft_forward(b->stft, job->mix + (int64_t)c * job->n_samples, job->n_samples, sc);
     for (int64_t i = 0; i < cells; i++)
       V[i] += hypot(sc[i][0], sc[i][1]) / job->n_chan;
   }
@@ -267,14 +267,14 @@ static sb_err blind_separate(void *state, const sb_separation *job)
   n_other = job->n_targets - 1;
   for (int c = 0; c < job->n_chan; c++) {
     const fftw_complex *sc = spec + c * cells;
-    double *y_special = job->est[special] + (int64_t)c * job->n_frames;
-    double *y_rest = n_other > 0 ? job->est[special == 0 ? 1 : 0] + (int64_t)c * job->n_frames : NULL;
+    double *y_special = job->est[special] + (int64_t)c * job->n_samples;
+    double *y_rest = n_other > 0 ? job->est[special == 0 ? 1 : 0] + (int64_t)c * job->n_samples : NULL;
     for (int64_t i = 0; i < cells; i++) {
       const double g = b->method == BLIND_HPSS ? mask[i] : 1.0 - mask[i];
       masked[i][0] = g * sc[i][0];
       masked[i][1] = g * sc[i][1];
     }
-    sb_stft_inverse(b->stft, masked, n_frames, y_special, job->n_frames);
+    sb_stft_inverse(b->stft, masked, n_frames, y_special, job->n_samples);
     if (!y_rest)
       continue;
     for (int64_t i = 0; i < cells; i++) {
@@ -282,10 +282,10 @@ static sb_err blind_separate(void *state, const sb_separation *job)
       masked[i][0] = g * sc[i][0];
       masked[i][1] = g * sc[i][1];
     }
-    sb_stft_inverse(b->stft, masked, n_frames, y_rest, job->n_frames);
+    sb_stft_inverse(b->stft, masked, n_frames, y_rest, job->n_samples);
     for (int t = 0; t < job->n_targets; t++)
-      if (t != special && job->est[t] + (int64_t)c * job->n_frames != y_rest)
-        memcpy(job->est[t] + (int64_t)c * job->n_frames, y_rest, (size_t)job->n_frames * sizeof *y_rest);
+      if (t != special && job->est[t] + (int64_t)c * job->n_samples != y_rest)
+        memcpy(job->est[t] + (int64_t)c * job->n_samples, y_rest, (size_t)job->n_samples * sizeof *y_rest);
   }
 done:
   fftw_free(spec);

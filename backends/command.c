@@ -24,7 +24,7 @@
 
 #include "datasets/audio.h"
 #include "datasets/track_audio.h"
-#include "backends/registry.h"
+#include "backends/api.h"
 #include "common/ini.h"
 #include "common/paths.h"
 #include "common/subprocess.h"
@@ -122,6 +122,21 @@ static int template_ok(const char *text, const char *allowed, char *bad)
       p = close;
     }
   }
+  return 1;
+}
+
+/* An outputs template names fresh files of the program, so it must stay
+ * under {outdir} (a folder made empty before every attempt): it starts
+ * with "{outdir}/" and no component is "..".  Otherwise a program that
+ * wrote nothing could be scored on files left from another run. */
+static int outputs_under_outdir(const char *text)
+{
+  static const char prefix[] = "{outdir}/";
+  if (strncmp(text, prefix, sizeof prefix - 1) != 0)
+    return 0;
+  for (const char *c = text + sizeof prefix - 2; c; c = strchr(c + 1, '/'))
+    if (c[1] == '.' && c[2] == '.' && (c[3] == '/' || c[3] == '\0'))
+      return 0;
   return 1;
 }
 
@@ -299,6 +314,9 @@ static sb_err apply_key(sb_command_backend *cb, const char *key, char *value, co
       return sb_msg_set(msg, SB_EFORMAT, "%s: outputs: %s", where, bad);
     if (!strstr(value, "{stem}"))
       return sb_msg_set(msg, SB_EFORMAT, "%s: outputs must contain {stem}", where);
+    if (!outputs_under_outdir(value))
+      return sb_msg_set(msg, SB_EFORMAT, "%s: outputs = '%s': must be a path under {outdir} ({outdir}/..., no '..')",
+                        where, value);
     cb->outputs = strdup(value);
     return cb->outputs ? SB_OK : SB_ENOMEM;
   case 2:
@@ -430,22 +448,22 @@ static sb_err convert_channels(const sb_audio *in, int n_chan, sb_audio **out)
   *out = NULL;
   if (in->n_chan != n_chan && n_chan != 1 && in->n_chan != 1)
     return SB_ECHAN;
-  err = sb_audio_new(out, n_chan, in->n_frames, in->rate);
+  err = sb_audio_new(out, n_chan, in->n_samples, in->rate);
   if (err)
     return err;
   for (int c = 0; c < n_chan; c++) {
     double *y = sb_audio_chan(*out, c);
     if (in->n_chan == n_chan) {
-      memcpy(y, sb_audio_chan(in, c), (size_t)in->n_frames * sizeof *y);
+      memcpy(y, sb_audio_chan(in, c), (size_t)in->n_samples * sizeof *y);
     } else if (in->n_chan == 1) {
-      memcpy(y, in->data, (size_t)in->n_frames * sizeof *y);
+      memcpy(y, in->data, (size_t)in->n_samples * sizeof *y);
     } else {
       for (int k = 0; k < in->n_chan; k++) {
         const double *x = sb_audio_chan(in, k);
-        for (int64_t i = 0; i < in->n_frames; i++)
+        for (int64_t i = 0; i < in->n_samples; i++)
           y[i] += x[i];
       }
-      for (int64_t i = 0; i < in->n_frames; i++)
+      for (int64_t i = 0; i < in->n_samples; i++)
         y[i] /= in->n_chan;
     }
   }
@@ -476,17 +494,36 @@ static sb_err convert(const sb_audio *a, int n_chan, int rate, sb_audio **out, s
 static sb_err write_input(const sb_command_backend *cb, const sb_separation *job, const char *path, sb_msg *msg)
 {
   sb_audio *mix = NULL, *converted = NULL;
-  sb_err err = sb_audio_new(&mix, job->n_chan, job->n_frames, job->rate);
+  sb_err err = sb_audio_new(&mix, job->n_chan, job->n_samples, job->rate);
 
   if (err)
     return err;
-  memcpy(mix->data, job->mix, (size_t)job->n_chan * (size_t)job->n_frames * sizeof *mix->data);
+  memcpy(mix->data, job->mix, (size_t)job->n_chan * (size_t)job->n_samples * sizeof *mix->data);
   err = convert(mix, cb->channels, cb->rate, &converted, msg);
   if (!err)
     err = sb_audio_write(path, converted, SB_FLOAT32, msg);
   sb_audio_free(&mix);
   sb_audio_free(&converted);
   return err;
+}
+
+/* Checks that path, an output the program wrote, is a regular file (not a
+ * symbolic link) whose real path lies under outdir, so that values a track
+ * or stem name carries ("..", '/') or a link cannot bring in older files.
+ * SB_EFORMAT otherwise. */
+static sb_err fresh_output(const char *path, const char *outdir, const char *stem, sb_msg *msg)
+{
+  char real_dir[PATH_MAX], real_path[PATH_MAX];
+  struct stat st;
+  size_t n;
+  if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+    return sb_msg_set(msg, SB_EFORMAT, "output for stem '%s' is not a file the program wrote: %s", stem, path);
+  if (!realpath(outdir, real_dir) || !realpath(path, real_path))
+    return sb_msg_set(msg, SB_EFORMAT, "output for stem '%s': %s: %s", stem, path, strerror(errno));
+  n = strlen(real_dir);
+  if (strncmp(real_path, real_dir, n) != 0 || real_path[n] != '/')
+    return sb_msg_set(msg, SB_EFORMAT, "output for stem '%s' is outside {outdir}: %s", stem, path);
+  return SB_OK;
 }
 
 /* Reads the output of the program's stem into est (converted, fitted). */
@@ -507,6 +544,9 @@ static sb_err read_output(const sb_command_backend *cb, const sb_separation *job
     err = sb_msg_set(msg, SB_EFORMAT, "missing output for stem '%s': %s", stem, path);
     goto done;
   }
+  err = fresh_output(path, base->outdir, stem, msg);
+  if (err)
+    goto done;
   err = sb_audio_read(path, &raw, msg);
   if (err) {
     err = SB_EFORMAT;
@@ -518,10 +558,10 @@ static sb_err read_output(const sb_command_backend *cb, const sb_separation *job
       sb_msg_set(msg, err, "%s: %d channels, the track has %d", path, raw->n_chan, job->n_chan);
     goto done;
   }
-  err = sb_track_audio_fit_estimate(fitted, path, job->rate, job->n_chan, job->n_frames, &refit, msg);
+  err = sb_track_audio_fit_estimate(fitted, path, job->rate, job->n_chan, job->n_samples, &refit, msg);
   if (err)
     goto done;
-  memcpy(est, fitted->data, (size_t)job->n_chan * (size_t)job->n_frames * sizeof *est);
+  memcpy(est, fitted->data, (size_t)job->n_chan * (size_t)job->n_samples * sizeof *est);
 done:
   sb_audio_free(&raw);
   sb_audio_free(&fitted);

@@ -21,6 +21,11 @@
  *              fork/exec with this argv, never through a shell.
  *   outputs  = path template of one estimate (required): {stem} (the
  *              program's stem name), {outdir}, {track}, {rate}, {channels}.
+ *              It must name a file under {outdir}: start with "{outdir}/"
+ *              and hold no ".." component (refused when the file is read);
+ *              {outdir} is emptied before every attempt, and an output that
+ *              is a symbolic link or whose real path leaves {outdir} fails
+ *              the item, so only files the program just wrote are scored.
  *   stems    = comma-separated program stems, each "stem" or
  *              "stem=target" (e.g. "vocals, no_vocals=accompaniment");
  *              default: the suite's target names.  Every target of the

@@ -15,7 +15,7 @@
 #include "datasets/audio.h"
 #include "common/paths.h"
 #include "datasets/track_audio.h"
-#include "backends/registry.h"
+#include "backends/api.h"
 
 struct sb_dir_backend {
   char *root;
@@ -140,13 +140,13 @@ static sb_err read_estimate(const char *path, const sb_track *track, const sb_se
   if (!err && track->excerpt_len > 0)
     err = sb_track_audio_cut(a, track, path, msg);
   if (!err)
-    err = sb_track_audio_fit_estimate(a, path, job->rate, job->n_chan, job->n_frames, &refit, msg);
+    err = sb_track_audio_fit_estimate(a, path, job->rate, job->n_chan, job->n_samples, &refit, msg);
   if (!err) {
-    memcpy(est, a->data, (size_t)job->n_chan * (size_t)job->n_frames * sizeof *est);
+    memcpy(est, a->data, (size_t)job->n_chan * (size_t)job->n_samples * sizeof *est);
     if (refit >= 0) {
       char text[768];
       snprintf(text, sizeof text, "estimate '%s' (%s): %lld samples, %s to %lld", target, path,
-               (long long)refit, refit < job->n_frames ? "zero-padded" : "truncated", (long long)job->n_frames);
+               (long long)refit, refit < job->n_samples ? "zero-padded" : "truncated", (long long)job->n_samples);
       note_add(note, note_len, text);
     }
   }

@@ -44,7 +44,7 @@ typedef struct sb_dir_backend sb_dir_backend;
 sb_err sb_dir_backend_new(const char *root, sb_est_layout layout, const char *pattern, sb_dir_backend **out,
                           sb_msg *msg);
 
-/* Fills job->est[t] (job->n_frames frames, the references' length) from
+/* Fills job->est[t] (job->n_samples samples per channel, the references' length) from
  * the files of track->stem_names[t]; job->targets must be the track's
  * targets.  When an estimate had another length, note (size note_len, may
  * be NULL) gets "estimate 'T' (PATH): N samples, zero-padded|truncated to

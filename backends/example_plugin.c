@@ -109,13 +109,13 @@ static sb_err example_separate(void *state, const sb_separation *job)
   double scale;
   int t;
 
-  if (!ex || !job || !job->mix || !job->est || job->n_targets < 1 || job->n_chan < 1 || job->n_frames < 1)
+  if (!ex || !job || !job->mix || !job->est || job->n_targets < 1 || job->n_chan < 1 || job->n_samples < 1)
     return SB_EINVAL;
   if (ex->fail[0] && job->track && strstr(job->track, ex->fail))
     return example_error(job->errbuf, job->errlen, SB_EBACKEND, "refusing track as asked by fail=", ex->fail);
   if (ex->crash_on[0] && job->track && strstr(job->track, ex->crash_on))
     raise(SIGSEGV);
-  n = (int64_t)job->n_chan * job->n_frames;
+  n = (int64_t)job->n_chan * job->n_samples;
   scale = ex->gain / (double)job->n_targets;
   for (t = 0; t < job->n_targets; t++)
     for (i = 0; i < n; i++)

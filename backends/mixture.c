@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "backends/mixture.h"
-#include "backends/registry.h"
+#include "backends/api.h"
 
 /* The backend keeps no state; create hands out the address of this
  * (never written) byte so that an instance is never NULL. */
@@ -37,7 +37,7 @@ static sb_err mixture_separate(void *state, const sb_separation *job)
 
   if (err != SB_OK)
     return err;
-  n = (int64_t)job->n_chan * job->n_frames;
+  n = (int64_t)job->n_chan * job->n_samples;
   n_targets = (double)job->n_targets;
   for (t = 0; t < job->n_targets; t++) {
     double *est = job->est[t];

@@ -42,7 +42,7 @@
 
 #include "metrics/stft.h"
 #include "backends/oracle.h"
-#include "backends/registry.h"
+#include "backends/api.h"
 
 /* np.finfo(float).eps, the reference's guard against 0/0. */
 #define ORACLE_EPS DBL_EPSILON
@@ -169,7 +169,7 @@ static sb_err oracle_create(const oracle_kind *kind, void **state, const char *o
 static sb_err mask_separate(oracle *o, const sb_separation *job)
 {
   const size_t n_bins = sb_stft_n_bins(o->stft);
-  const int64_t n = job->n_frames;
+  const int64_t n = job->n_samples;
   const int n_targets = job->n_targets;
   const int is_irm = o->kind->method == ORACLE_IRM;
   fftw_complex *mix_bins = fftw_malloc(n_bins * sizeof *mix_bins);
@@ -300,7 +300,7 @@ static void mwf_work_free(mwf_work *w)
 static void mwf_learn_covariance(oracle *o, const sb_separation *job, int j, int64_t n_frames, mwf_work *w)
 {
   const size_t n_bins = w->n_bins;
-  const int64_t n = job->n_frames;
+  const int64_t n = job->n_samples;
   double *cov = w->cov + (size_t)j * n_bins * 8, *cov_inv = w->cov_inv + (size_t)j * n_bins * 8;
   double rjj[8], trace[4], inv_frames;
   int64_t t;
@@ -349,7 +349,7 @@ static void mwf_learn_covariance(oracle *o, const sb_separation *job, int j, int
 static void mwf_frame(oracle *o, const sb_separation *job, int64_t t, mwf_work *w)
 {
   const size_t n_bins = w->n_bins;
-  const int64_t n = job->n_frames;
+  const int64_t n = job->n_samples;
   const int n_targets = job->n_targets;
   double rjj[8], cxx[8], cxx_inv[8], gain[8], pr, pi;
   size_t k;
@@ -424,7 +424,7 @@ static void mwf_frame(oracle *o, const sb_separation *job, int64_t t, mwf_work *
 static sb_err mwf_separate(oracle *o, const sb_separation *job)
 {
   mwf_work w;
-  const int64_t n = job->n_frames;
+  const int64_t n = job->n_samples;
   int64_t n_frames = 0, t;
   int c, j;
 
@@ -472,7 +472,7 @@ static sb_err oracle_separate(void *state, const sb_separation *job)
   if (err != SB_OK)
     return err;
   for (j = 0; j < job->n_targets; j++)
-    memset(job->est[j], 0, (size_t)job->n_chan * (size_t)job->n_frames * sizeof *job->est[j]);
+    memset(job->est[j], 0, (size_t)job->n_chan * (size_t)job->n_samples * sizeof *job->est[j]);
   return o->kind->method == ORACLE_MWF ? mwf_separate(o, job) : mask_separate(o, job);
 }
 

@@ -12,9 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends/registry.h"
+#include "backends/api.h"
 #include "backends/isolate.h"
 #include "backends/plugin.h"
+#include "common/paths.h"
 
 struct sb_plugin {
   void *handle;
@@ -38,12 +39,13 @@ sb_err sb_plugin_open(const char *path, sb_plugin **out, sb_msg *msg)
   plugin = calloc(1, sizeof *plugin);
   if (!plugin)
     return sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", path);
-  plugin->path = strdup(path);
-  if (!plugin->path) {
+  /* A file path, never a search of the loader's path: "x.so" is ./x.so. */
+  if (sb_path_printf(&plugin->path, "%s%s", strchr(path, '/') ? "" : "./", path) != SB_OK) {
     err = sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", path);
     goto fail;
   }
   dlerror();
+  path = plugin->path;
   plugin->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
   if (!plugin->handle) {
     why = dlerror();
@@ -96,7 +98,7 @@ typedef struct plugin_shared {
   int err;            /* sb_err of create() or separate() */
   int failed_in;      /* with err: STAGE_CREATE or STAGE_SEPARATE */
   char reason[1024];  /* the plugin's errbuf */
-  double est[];       /* n_targets estimates of n_chan * n_frames */
+  double est[];       /* n_targets estimates of n_chan * n_samples */
 } plugin_shared;
 
 typedef struct plugin_call {
@@ -213,11 +215,11 @@ sb_err sb_plugin_separate_isolated(const sb_plugin *plugin, const char *options,
   const char *track;
   sb_err err;
 
-  if (!plugin || !job || !job->est || job->n_targets < 1 || job->n_chan < 1 || job->n_frames < 1)
+  if (!plugin || !job || !job->est || job->n_targets < 1 || job->n_chan < 1 || job->n_samples < 1)
     return sb_msg_set(msg, SB_EINVAL, "plugin: NULL argument or empty separation");
   track = job->track ? job->track : "";
-  n_per_target = (size_t)job->n_chan * (size_t)job->n_frames;
-  if ((uint64_t)job->n_frames > SIZE_MAX / sizeof(double) / (size_t)job->n_chan / (size_t)job->n_targets)
+  n_per_target = (size_t)job->n_chan * (size_t)job->n_samples;
+  if ((uint64_t)job->n_samples > SIZE_MAX / sizeof(double) / (size_t)job->n_chan / (size_t)job->n_targets)
     return sb_msg_set(msg, SB_ENOMEM, "plugin %s: estimates of '%s' too large", plugin->path, track);
   n_bytes = offsetof(plugin_shared, est) + (size_t)job->n_targets * n_per_target * sizeof(double);
   est = calloc((size_t)job->n_targets, sizeof *est);

@@ -37,8 +37,10 @@
 
 typedef struct sb_plugin sb_plugin;
 
-/* Loads the plugin at path (a path with a '/' is used as is; a bare name is
- * searched by the dynamic loader as for dlopen).  *out is NULL on failure.
+/* Loads the plugin at path, a file path: one without a '/' is taken in the
+ * working directory ("x.so" is "./x.so"; the dynamic loader's search of the
+ * system's library path never applies), and messages name it so.  *out is
+ * NULL on failure.
  * Errors (msg names path and cause): SB_EINVAL (NULL argument),
  * SB_ENOTFOUND (dlopen fails: no such file, not a shared object, missing
  * dependency — dlerror() text; or the object lacks sepbench_backend_v1),

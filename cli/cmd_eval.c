@@ -8,8 +8,12 @@
 
 #include "runners/eval_dirs.h"
 #include "cli/options.h"
+#include "cli/result_json.h"
+#include "cli/result_table.h"
 
 enum { OPT_REF = SB_OPT_FIRST_FREE, OPT_EST, OPT_MIX, OPT_FORMAT };
+
+typedef enum eval_format { EVAL_JSON = 0, EVAL_TABLE } eval_format;
 
 static const char eval_usage[] =
   "usage: sepbench eval --ref-dir DIR --est-dir DIR [--mix FILE] [OPTIONS]\n"
@@ -35,6 +39,8 @@ int sb_cmd_eval(int argc, char **argv)
     {"mix", required_argument, NULL, OPT_MIX},     {"format", required_argument, NULL, OPT_FORMAT},
     {NULL, 0, NULL, 0}};
   sb_eval_dirs_opts o = {0};
+  sb_eval_dirs_result *res = NULL;
+  eval_format format = EVAL_JSON;
   sb_msg msg;
   sb_err err;
   int opt, handled;
@@ -56,9 +62,9 @@ int sb_cmd_eval(int argc, char **argv)
     case OPT_MIX: o.mix_path = optarg; break;
     case OPT_FORMAT:
       if (strcmp(optarg, "json") == 0)
-        o.format = SB_EVAL_JSON;
+        format = EVAL_JSON;
       else if (strcmp(optarg, "table") == 0)
-        o.format = SB_EVAL_TABLE;
+        format = EVAL_TABLE;
       else
         return sb_cli_usage_error("eval", "--format must be json or table, not '%s'", optarg);
       break;
@@ -72,10 +78,16 @@ int sb_cmd_eval(int argc, char **argv)
   if (!o.ref_dir || !o.est_dir)
     return sb_cli_usage_error("eval", "%s", "--ref-dir and --est-dir are required");
   sb_msg_clear(&msg);
-  err = sb_eval_dirs(&o, stdout, stderr, &msg);
-  if (err) {
-    fprintf(stderr, "sepbench: %s\n", msg.text[0] ? msg.text : sb_strerror(err));
-    return 1;
+  err = sb_eval_dirs(&o, &res, stderr, &msg);
+  if (!err) {
+    /* A write that fails (SB_EIO) is reported once, when stdout is closed
+     * (sepbench.c); anything else is an error of its own. */
+    const char *const *names = (const char *const *)res->targets;
+    sb_err written = format == EVAL_TABLE ? sb_result_table_write(stdout, res->result, &res->eval, names)
+                                          : sb_result_json_write(stdout, res->result, &res->eval, names, NULL, 0);
+    if (written != SB_EIO)
+      err = written;
   }
-  return 0;
+  sb_eval_dirs_result_free(&res);
+  return sb_cli_fail(err, &msg);
 }

@@ -6,9 +6,9 @@
 
 #include <stdio.h>
 
+#include "metrics/metric_config.h"
 #include "reports/import.h"
 #include "cli/options.h"
-#include "runners/run.h"
 
 enum { OPT_DB = SB_OPT_FIRST_FREE, OPT_SUITE, OPT_CONFIG, OPT_METHOD };
 
@@ -37,8 +37,8 @@ int sb_cmd_import(int argc, char **argv)
     {"help", no_argument, NULL, SB_OPT_HELP},        {NULL, 0, NULL, 0}};
   const char *db = "sepbench.db";
   sb_import_opts io = {0};
-  sb_run_opts ro;
-  char config[256];
+  sb_metric_config mc;
+  char config[512];
   sb_store *store = NULL;
   sb_msg msg;
   sb_err err;
@@ -59,8 +59,8 @@ int sb_cmd_import(int argc, char **argv)
   if (optind >= argc)
     return sb_cli_usage_error("import", "no directory or file to import");
   if (!io.config) {
-    sb_run_opts_default(&ro);
-    sb_run_config_key(&ro, config, sizeof config);
+    sb_metric_config_default(&mc);
+    sb_metric_config_key(&mc, config, sizeof config);
     io.config = config;
   }
   sb_msg_clear(&msg);
@@ -71,10 +71,8 @@ int sb_cmd_import(int argc, char **argv)
     total += n;
   }
   sb_store_free(&store);
-  if (err) {
-    fprintf(stderr, "sepbench: %s\n", msg.text[0] ? msg.text : sb_strerror(err));
-    return 1;
-  }
+  if (err)
+    return sb_cli_fail(err, &msg);
   fprintf(stderr, "sepbench: imported %d items (config %s)\n", total, io.config);
   return 0;
 }

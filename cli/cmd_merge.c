@@ -44,16 +44,13 @@ int sb_cmd_merge(int argc, char **argv)
       return sb_cli_usage_error("merge", "unknown option '%s'", argv[i]);
   sb_msg_clear(&msg);
   err = sb_store_open(argv[1], &out, &msg);
-  if (err) {
-    fprintf(stderr, "sepbench: %s\n", msg.text[0] ? msg.text : sb_strerror(err));
-    return 1;
-  }
+  if (err)
+    return sb_cli_fail(err, &msg);
   for (int i = 2; i < argc; i++) {
     sb_msg_clear(&msg);
     err = sb_merge_store(out, argv[1], argv[i], stderr, &stats, &msg);
     if (err) {
-      fprintf(stderr, "sepbench: %s\n", msg.text[0] ? msg.text : sb_strerror(err));
-      status = 1;
+      status = sb_cli_fail(err, &msg);
       continue;
     }
     fprintf(stderr, "sepbench: %s: %d items: %d copied, %d already present, %d conflicts\n", argv[i],

@@ -94,6 +94,102 @@ static void join_args(int argc, char **argv, char *buf, size_t len)
     used += (size_t)snprintf(buf + used, len - used, " %s", argv[i]);
 }
 
+/* --excerpt START:DURATION (seconds, START >= 0, DURATION > 0); 1 on success. */
+static int parse_excerpt(char *arg, double *start, double *len)
+{
+  char *colon = strchr(arg, ':');
+  int ok;
+  if (!colon)
+    return 0;
+  *colon = '\0';
+  ok = sb_cli_parse_range(arg, 0, 1e7, start) && sb_cli_parse_range(colon + 1, 0, 1e7, len) && *len > 0;
+  *colon = ':';
+  return ok;
+}
+
+/* Applies one option of run that is not a metric option; 0, or the exit
+ * status of a usage error (message printed). */
+static int apply_option(int opt, char *arg, sb_run_opts *o, int *layout_given)
+{
+  int k = 0, n = 0, used = 0;
+  switch (opt) {
+  case OPT_SUITE: o->suite = arg; return 0;
+  case OPT_SUBSET: o->subset = arg; return 0;
+  case OPT_BACKENDS: o->backends = arg; return 0;
+  case OPT_TRACKS: o->tracks = arg; return 0;
+  case OPT_DB: o->db_path = arg; return 0;
+  case OPT_CACHE: o->cache_dir = arg; return 0;
+  case OPT_FORCE: o->force = 1; return 0;
+  case OPT_PLUGIN_IN_PROCESS: o->plugin_in_process = 1; return 0;
+  case OPT_BACKEND_CONFIG: o->backend_config = arg; return 0;
+  case OPT_TARGETS: o->targets = arg; return 0;
+  case OPT_SUITES_CONFIG: o->suites_config = arg; return 0;
+  case OPT_EST_PATTERN: o->est_pattern = arg; return 0;
+  case OPT_PLUGIN_TIMEOUT:
+    if (!sb_cli_parse_range(arg, 0.001, 1e7, &o->plugin_timeout_s))
+      return sb_cli_usage_error("run", "--plugin-timeout expects seconds in [0.001, 1e7], not '%s'", arg);
+    return 0;
+  case OPT_VARIANT:
+    if (strcmp(arg, "sep_clean") != 0 && strcmp(arg, "sep_noisy") != 0)
+      return sb_cli_usage_error("run", "--variant must be sep_clean or sep_noisy, not '%s'", arg);
+    o->variant = arg;
+    return 0;
+  case OPT_EST_LAYOUT:
+    if (sb_estimates_parse_layout(arg, &o->est_layout) != SB_OK)
+      return sb_cli_usage_error("run", "--est-layout must be museval, demucs, asteroid, pattern or auto, not '%s'",
+                                arg);
+    *layout_given = 1;
+    return 0;
+  case OPT_EXCERPT:
+    if (!parse_excerpt(arg, &o->excerpt_start, &o->excerpt_len))
+      return sb_cli_usage_error("run", "--excerpt expects START:DURATION in seconds (START >= 0, DURATION > 0), "
+                                "not '%s'", arg);
+    return 0;
+  case OPT_SHARD:
+    if (sscanf(arg, "%d/%d%n", &k, &n, &used) != 2 || arg[used] != '\0' || n < 1 || k < 1 || k > n)
+      return sb_cli_usage_error("run", "--shard expects K/N with 1 <= K <= N, not '%s'", arg);
+    o->shard_index = k;
+    o->shard_count = n;
+    return 0;
+  case OPT_LIMIT:
+  case OPT_JOBS:
+    if (!sb_cli_parse_count(arg, 1000000, opt == OPT_LIMIT ? &o->limit : &o->jobs))
+      return sb_cli_usage_error("run", "expected a positive integer, not '%s'", arg);
+    return 0;
+  case OPT_PROGRESS:
+    if (strcmp(arg, "bar") == 0)
+      o->progress_tty = 1;
+    else if (strcmp(arg, "lines") == 0)
+      o->progress_tty = 0;
+    else if (strcmp(arg, "auto") == 0)
+      o->progress_tty = -1;
+    else
+      return sb_cli_usage_error("run", "--progress must be bar, lines or auto, not '%s'", arg);
+    return 0;
+  default:
+    fprintf(stderr, "Try 'sepbench run --help'.\n");
+    return SB_EXIT_USAGE;
+  }
+}
+
+/* Prints the summary and the leaderboard of a run; returns the exit status. */
+static int report(const sb_run_opts *o, const sb_run_summary *sum, sb_err err, const sb_msg *msg)
+{
+  if (err && err != SB_EINTERRUPT)
+    return sb_cli_fail(err, msg);
+  fprintf(stderr, "sepbench: %d items: %d computed, %d already stored, %d failed%s\n", sum->n_items,
+          sum->n_computed, sum->n_skipped, sum->n_failed, sum->interrupted ? ", interrupted" : "");
+  if (err == SB_EINTERRUPT) {
+    fprintf(stderr, "sepbench: %s\n", msg->text);
+    return SB_EXIT_INTERRUPTED;
+  }
+  printf("\n");
+  if (sb_cli_print_leaderboard(o->db_path, sum->suite, "SDR", NULL, "text", stdout) != 0)
+    return 1;
+  printf("\nresults: %s (run %lld)\n", o->db_path, (long long)sum->run_id);
+  return sum->n_failed ? SB_EXIT_PARTIAL : 0;
+}
+
 int sb_cmd_run(int argc, char **argv)
 {
   static const struct option longopts[] = {
@@ -115,9 +211,7 @@ int sb_cmd_run(int argc, char **argv)
   char command_line[4096];
   sb_run_summary sum;
   sb_msg msg;
-  sb_err err;
-  double number;
-  int opt, handled, layout_given = 0;
+  int opt, handled, status, layout_given = 0;
   sb_run_opts_default(&o);
   join_args(argc, argv, command_line, sizeof command_line);
   o.command_line = command_line;
@@ -125,84 +219,12 @@ int sb_cmd_run(int argc, char **argv)
     handled = sb_cli_metric_option("run", opt, optarg, &o.eval, &o.win_s, &o.hop_s);
     if (handled < 0)
       return SB_EXIT_USAGE;
-    if (handled)
-      continue;
-    switch (opt) {
-    case SB_OPT_HELP:
+    if (opt == SB_OPT_HELP) {
       printf(run_usage, sb_cli_metric_usage);
       return 0;
-    case OPT_SUITE: o.suite = optarg; break;
-    case OPT_SUBSET: o.subset = optarg; break;
-    case OPT_BACKENDS: o.backends = optarg; break;
-    case OPT_TRACKS: o.tracks = optarg; break;
-    case OPT_DB: o.db_path = optarg; break;
-    case OPT_CACHE: o.cache_dir = optarg; break;
-    case OPT_FORCE: o.force = 1; break;
-    case OPT_PLUGIN_IN_PROCESS: o.plugin_in_process = 1; break;
-    case OPT_PLUGIN_TIMEOUT:
-      if (!sb_cli_parse_number(optarg, &number) || number < 0.001 || number > 1e7)
-        return sb_cli_usage_error("run", "--plugin-timeout expects seconds in [0.001, 1e7], not '%s'", optarg);
-      o.plugin_timeout_s = number;
-      break;
-    case OPT_BACKEND_CONFIG: o.backend_config = optarg; break;
-    case OPT_TARGETS: o.targets = optarg; break;
-    case OPT_SUITES_CONFIG: o.suites_config = optarg; break;
-    case OPT_VARIANT:
-      if (strcmp(optarg, "sep_clean") != 0 && strcmp(optarg, "sep_noisy") != 0)
-        return sb_cli_usage_error("run", "--variant must be sep_clean or sep_noisy, not '%s'", optarg);
-      o.variant = optarg;
-      break;
-    case OPT_EST_LAYOUT:
-      if (sb_estimates_parse_layout(optarg, &o.est_layout) != SB_OK)
-        return sb_cli_usage_error("run", "--est-layout must be museval, demucs, asteroid, pattern or auto, not '%s'",
-                                  optarg);
-      layout_given = 1;
-      break;
-    case OPT_EST_PATTERN: o.est_pattern = optarg; break;
-    case OPT_EXCERPT: {
-      char *colon = strchr(optarg, ':');
-      double start, len;
-      int ok = colon != NULL;
-      if (ok) {
-        *colon = '\0';
-        ok = sb_cli_parse_number(optarg, &start) && sb_cli_parse_number(colon + 1, &len);
-        *colon = ':';
-      }
-      if (!ok || !(start >= 0) || !(len > 0) || start > 1e7 || len > 1e7)
-        return sb_cli_usage_error("run", "--excerpt expects START:DURATION in seconds (START >= 0, DURATION > 0), "
-                                  "not '%s'", optarg);
-      o.excerpt_start = start;
-      o.excerpt_len = len;
-      break;
     }
-    case OPT_SHARD: {
-      int k = 0, n = 0, used = 0;
-      if (sscanf(optarg, "%d/%d%n", &k, &n, &used) != 2 || optarg[used] != '\0' || n < 1 || k < 1 || k > n)
-        return sb_cli_usage_error("run", "--shard expects K/N with 1 <= K <= N, not '%s'", optarg);
-      o.shard_index = k;
-      o.shard_count = n;
-      break;
-    }
-    case OPT_LIMIT:
-    case OPT_JOBS:
-      if (!sb_cli_parse_number(optarg, &number) || number < 1 || number > 1e6 || number != (int)number)
-        return sb_cli_usage_error("run", "expected a positive integer, not '%s'", optarg);
-      *(opt == OPT_LIMIT ? &o.limit : &o.jobs) = (int)number;
-      break;
-    case OPT_PROGRESS:
-      if (strcmp(optarg, "bar") == 0)
-        o.progress_tty = 1;
-      else if (strcmp(optarg, "lines") == 0)
-        o.progress_tty = 0;
-      else if (strcmp(optarg, "auto") == 0)
-        o.progress_tty = -1;
-      else
-        return sb_cli_usage_error("run", "--progress must be bar, lines or auto, not '%s'", optarg);
-      break;
-    default:
-      fprintf(stderr, "Try 'sepbench run --help'.\n");
-      return SB_EXIT_USAGE;
-    }
+    if (!handled && (status = apply_option(opt, optarg, &o, &layout_given)) != 0)
+      return status;
   }
   if (optind < argc)
     return sb_cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
@@ -214,20 +236,5 @@ int sb_cmd_run(int argc, char **argv)
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   sb_msg_clear(&msg);
-  err = sb_run(&o, &sum, &msg);
-  if (err && err != SB_EINTERRUPT) {
-    fprintf(stderr, "sepbench: %s\n", msg.text[0] ? msg.text : sb_strerror(err));
-    return 1;
-  }
-  fprintf(stderr, "sepbench: %d items: %d computed, %d already stored, %d failed%s\n", sum.n_items,
-          sum.n_computed, sum.n_skipped, sum.n_failed, sum.interrupted ? ", interrupted" : "");
-  if (err == SB_EINTERRUPT) {
-    fprintf(stderr, "sepbench: %s\n", msg.text);
-    return SB_EXIT_INTERRUPTED;
-  }
-  printf("\n");
-  if (sb_cli_print_leaderboard(o.db_path, sum.suite, "SDR", NULL, "text", stdout) != 0)
-    return 1;
-  printf("\nresults: %s (run %lld)\n", o.db_path, (long long)sum.run_id);
-  return sum.n_failed ? SB_EXIT_PARTIAL : 0;
+  return report(&o, &sum, sb_run(&o, &sum, &msg), &msg);
 }

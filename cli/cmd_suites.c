@@ -5,7 +5,7 @@
  */
 #include <config.h>
 
-#include <math.h>
+#include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,7 +100,7 @@ int sb_cmd_suites(int argc, char **argv)
     {"limit", required_argument, NULL, OPT_LIMIT},     {"help", no_argument, NULL, SB_OPT_HELP},
     {NULL, 0, NULL, 0}};
   sb_suite_opts so = {0};
-  double max_residual = SB_VALIDATE_MAX_RESIDUAL_DB, number;
+  double max_residual = SB_VALIDATE_MAX_RESIDUAL_DB;
   const char *action, *spec;
   sb_suite *suite = NULL;
   sb_msg msg;
@@ -120,13 +120,12 @@ int sb_cmd_suites(int argc, char **argv)
     case OPT_TARGETS: so.targets = optarg; break;
     case OPT_TRACKS: so.tracks = optarg; break;
     case OPT_MAX_RESIDUAL:
-      if (!sb_cli_parse_number(optarg, &max_residual) || !isfinite(max_residual))
+      if (!sb_cli_parse_range(optarg, -DBL_MAX, DBL_MAX, &max_residual))
         return sb_cli_usage_error("suites", "--max-residual needs a number of dB, not '%s'", optarg);
       break;
     case OPT_LIMIT:
-      if (!sb_cli_parse_number(optarg, &number) || number < 1 || number > 1e9 || number != (int)number)
+      if (!sb_cli_parse_count(optarg, 1000000000, &so.limit))
         return sb_cli_usage_error("suites", "--limit needs a positive integer, not '%s'", optarg);
-      so.limit = (int)number;
       break;
     default:
       fprintf(stderr, "Try 'sepbench suites --help'.\n");

@@ -4,6 +4,7 @@
  */
 #include <config.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,17 +94,16 @@ int sb_cmd_table(int argc, char **argv)
         return sb_cli_usage_error("table", "--format must be latex or md, not '%s'", optarg);
       break;
     case OPT_RESAMPLES:
-      if (!sb_cli_parse_number(optarg, &number) || number < 2 || number > 1e7 || number != (int)number)
+      if (!sb_cli_parse_count(optarg, 10000000, &to.n_resamples) || to.n_resamples < 2)
         return sb_cli_usage_error("table", "--resamples needs an integer in [2, 1e7], not '%s'", optarg);
-      to.n_resamples = (int)number;
       break;
     case OPT_SEED:
-      if (!sb_cli_parse_number(optarg, &number) || number < 1 || number != (unsigned long)number)
+      if (!sb_cli_parse_range(optarg, 1, 9007199254740992.0, &number) || number != floor(number))
         return sb_cli_usage_error("table", "--seed needs a positive integer, not '%s'", optarg);
       to.seed = (unsigned long)number;
       break;
     case OPT_LEVEL:
-      if (!sb_cli_parse_number(optarg, &to.level) || !(to.level > 0 && to.level < 1))
+      if (!sb_cli_parse_range(optarg, 0, 1, &to.level) || !(to.level > 0 && to.level < 1))
         return sb_cli_usage_error("table", "--level needs a number in (0, 1), not '%s'", optarg);
       break;
     case OPT_CI:

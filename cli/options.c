@@ -5,10 +5,14 @@
 
 #include "cli/options.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics/metric_config.h"
+#include "runners/signals.h"
 #include "reports/leaderboard.h"
 #include "schemas/store.h"
 
@@ -18,11 +22,13 @@ const char sb_cli_metric_usage[] =
   "  --mode v4|v3     BSS Eval v4 (whole-track filters) or v3 (per-frame filters) [v4]\n"
   "  --images         images criterion, ISR defined (museval, SiSEC) [default]\n"
   "  --sources        sources criterion (mir_eval bss_eval_sources)\n"
-  "  --win S          frame window in seconds; 0 = whole signal [1.0]\n"
-  "  --hop S          frame hop in seconds [1.0]\n"
+  "  --win S          frame window in seconds, up to 1e6; 0 = whole signal [1.0]\n"
+  "  --hop S          frame hop in seconds, up to 1e6 [1.0]\n"
   "  --perm RULE      none, brute (mir_eval) or hungarian [none]\n"
   "  --metrics LIST   any of bss, sdr, sisdr, gsdr, snr, improvements, pspm, all [all]\n"
   "                   (sdr = framewise and whole SDR only, without ISR/SIR/SAR;\n"
+  "                   improvements = SDRi of bss/sdr, SI-SDRi of sisdr, with --mix;\n"
+  "                   alone it means sdr,sisdr,improvements;\n"
   "                   pspm = PS/PM (MAPSS) 20-ms series, opt-in, not in all)\n"
   "  --pspm-embedder E PS/PM frame embedder: raw, logmel, file:DIR, cmd:TEMPLATE [raw]\n"
   "  --zero-mean      subtract the means before the SI-SDR family\n"
@@ -42,6 +48,14 @@ int sb_cli_usage_error(const char *cmd, const char *fmt, ...)
   return SB_EXIT_USAGE;
 }
 
+int sb_cli_fail(sb_err err, const sb_msg *msg)
+{
+  if (!err)
+    return 0;
+  fprintf(stderr, "sepbench: %s\n", msg && msg->text[0] ? msg->text : sb_strerror(err));
+  return 1;
+}
+
 int sb_cli_parse_number(const char *text, double *out)
 {
   char *end;
@@ -49,31 +63,36 @@ int sb_cli_parse_number(const char *text, double *out)
   return *text != '\0' && *end == '\0';
 }
 
-static int parse_metrics(const char *list, unsigned *out)
+int sb_cli_parse_range(const char *text, double min, double max, double *out)
 {
-  static const struct {
-    const char *name;
-    unsigned bits;
-  } names[] = {{"bss", SB_METRIC_BSS},     {"sdr", SB_METRIC_SDR},
-               {"sisdr", SB_METRIC_SISDR}, {"gsdr", SB_METRIC_GSDR},
-               {"snr", SB_METRIC_SNR},     {"improvements", SB_METRIC_IMPROVE},
-               {"pspm", SB_METRIC_PSPM},   {"all", SB_METRIC_DEFAULT}};
-  char *copy = strdup(list), *save = NULL, *tok;
-  int ok = copy != NULL;
-  *out = 0;
-  for (tok = ok ? strtok_r(copy, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
-    int found = 0;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-      if (strcmp(tok, names[i].name) == 0) {
-        *out |= names[i].bits;
-        found = 1;
-      }
-    ok = ok && found;
+  double v;
+  if (!sb_cli_parse_number(text, &v) || !(v >= min && v <= max))
+    return 0;
+  *out = v;
+  return 1;
+}
+
+int sb_cli_parse_count(const char *text, int max, int *out)
+{
+  double v;
+  if (!sb_cli_parse_range(text, 1, max, &v) || v != floor(v))
+    return 0;
+  *out = (int)v;
+  return 1;
+}
+
+int sb_cli_close_stdout(int status)
+{
+  int failed = fflush(stdout) != 0 || ferror(stdout);
+  int why = errno;
+  if (fclose(stdout) != 0 && !failed) {
+    failed = 1;
+    why = errno;
   }
-  free(copy);
-  if ((*out & SB_METRIC_BSS) && (*out & SB_METRIC_SDR))
-    *out &= ~(unsigned)SB_METRIC_SDR;
-  return ok && *out != 0;
+  if (!failed)
+    return status;
+  fprintf(stderr, "sepbench: cannot write the output: %s\n", why ? strerror(why) : "write error");
+  return status ? status : 1;
 }
 
 /* Applies one metric option; returns 1 when handled, 0 when not a metric
@@ -83,11 +102,7 @@ int sb_cli_metric_option(const char *cmd, int opt, const char *arg, sb_eval_opts
 {
   switch (opt) {
   case SB_OPT_MODE:
-    if (strcmp(arg, "v4") == 0)
-      eo->mode = SB_BSS_V4;
-    else if (strcmp(arg, "v3") == 0)
-      eo->mode = SB_BSS_V3;
-    else
+    if (sb_metric_mode_parse(arg, &eo->mode) != SB_OK)
       return sb_cli_usage_error(cmd, "--mode must be v4 or v3, not '%s'", arg), -1;
     return 1;
   case SB_OPT_IMAGES:
@@ -97,26 +112,21 @@ int sb_cli_metric_option(const char *cmd, int opt, const char *arg, sb_eval_opts
     eo->crit = SB_CRIT_SOURCES;
     return 1;
   case SB_OPT_WIN:
-    if (!sb_cli_parse_number(arg, win_s) || *win_s < 0)
-      return sb_cli_usage_error(cmd, "--win needs a number of seconds >= 0, not '%s'", arg), -1;
+    if (!sb_cli_parse_range(arg, 0, SB_SIGNALS_MAX_FRAME_S, win_s))
+      return sb_cli_usage_error(cmd, "--win needs a number of seconds in [0, 1e6] (0 = whole signal), not '%s'", arg),
+             -1;
     return 1;
   case SB_OPT_HOP:
-    if (!sb_cli_parse_number(arg, hop_s) || !(*hop_s > 0))
-      return sb_cli_usage_error(cmd, "--hop needs a positive number of seconds, not '%s'", arg), -1;
+    if (!sb_cli_parse_range(arg, 0, SB_SIGNALS_MAX_FRAME_S, hop_s) || !(*hop_s > 0))
+      return sb_cli_usage_error(cmd, "--hop needs a number of seconds in (0, 1e6], not '%s'", arg), -1;
     return 1;
   case SB_OPT_PERM:
-    if (strcmp(arg, "none") == 0)
-      eo->perm = SB_PERM_NONE;
-    else if (strcmp(arg, "brute") == 0)
-      eo->perm = SB_PERM_BRUTE;
-    else if (strcmp(arg, "hungarian") == 0)
-      eo->perm = SB_PERM_HUNGARIAN;
-    else
+    if (sb_metric_perm_parse(arg, &eo->perm) != SB_OK)
       return sb_cli_usage_error(cmd, "--perm must be none, brute or hungarian, not '%s'", arg), -1;
     return 1;
   case SB_OPT_METRICS:
-    if (!parse_metrics(arg, &eo->metrics))
-      return sb_cli_usage_error(cmd, "--metrics: unknown group in '%s' (bss, sdr, sisdr, gsdr, snr, improvements, pspm, all)", arg), -1;
+    if (sb_metric_groups_parse(arg, &eo->metrics) != SB_OK)
+      return sb_cli_usage_error(cmd, "--metrics: unknown group in '%s' (%s)", arg, sb_metric_groups_known), -1;
     return 1;
   case SB_OPT_PSPM_EMBEDDER:
     if (strcmp(arg, "raw") != 0 && strcmp(arg, "logmel") != 0 && strncmp(arg, "file:", 5) != 0 &&
@@ -128,11 +138,7 @@ int sb_cli_metric_option(const char *cmd, int opt, const char *arg, sb_eval_opts
     eo->zero_mean = 1;
     return 1;
   case SB_OPT_SILENT:
-    if (strcmp(arg, "all") == 0)
-      eo->silent = SB_SILENT_ALL;
-    else if (strcmp(arg, "per-source") == 0)
-      eo->silent = SB_SILENT_PER_SOURCE;
-    else
+    if (sb_metric_silent_parse(arg, &eo->silent) != SB_OK)
       return sb_cli_usage_error(cmd, "--skip-silent-frames must be all or per-source, not '%s'", arg), -1;
     return 1;
   default:

@@ -14,12 +14,31 @@
 
 enum { SB_EXIT_USAGE = 2, SB_EXIT_PARTIAL = 3, SB_EXIT_INTERRUPTED = 130 };
 
+
 /* Prints "sepbench CMD: <message>" and a --help hint; returns SB_EXIT_USAGE. */
 __attribute__((format(printf, 2, 3)))
 int sb_cli_usage_error(const char *cmd, const char *fmt, ...);
 
+/* The end of a command: SB_OK gives exit status 0; an error prints
+ * "sepbench: <msg or the error's text>" on stderr and gives 1. */
+int sb_cli_fail(sb_err err, const sb_msg *msg);
+
 /* Parses a whole string as a number; 1 on success. */
 int sb_cli_parse_number(const char *text, double *out);
+
+/* Parses a whole string as a finite number in [min, max] (so never "nan"
+ * or "inf"); 1 on success, 0 with *out unchanged otherwise. */
+int sb_cli_parse_range(const char *text, double min, double max, double *out);
+
+/* Parses a whole string as a whole number in [1, max] (max <= INT_MAX);
+ * 1 on success, 0 with *out unchanged otherwise. */
+int sb_cli_parse_count(const char *text, int max, int *out);
+
+/* Flushes and closes stdout after a command that ended with status; when
+ * a write failed (a full disk, /dev/full, a closed pipe) it prints
+ * "sepbench: cannot write the output: REASON" and turns status 0 into 1.
+ * Returns the exit status. */
+int sb_cli_close_stdout(int status);
 
 /* Long-option ids of the metric options (and --help), from 1000; commands
  * number their own options from SB_OPT_FIRST_FREE. */

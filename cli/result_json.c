@@ -8,6 +8,8 @@
 
 #include <math.h>
 
+#include "metrics/metric_config.h"
+
 void sb_json_write_number(FILE *f, double v)
 {
   if (isnan(v))
@@ -144,8 +146,8 @@ sb_err sb_result_json_write(FILE *f, const sb_eval_result *r, const sb_eval_opts
   sb_json_write_string(f, PACKAGE_VERSION);
   fprintf(f, ", \"rate\": %d, \"win\": %lld, \"hop\": %lld", r->rate, (long long)r->win,
           (long long)r->hop);
-  fprintf(f, ", \"mode\": \"%s\", \"criterion\": \"%s\"", opts->mode == SB_BSS_V3 ? "v3" : "v4",
-          opts->crit == SB_CRIT_SOURCES ? "sources" : "images");
+  fprintf(f, ", \"mode\": \"%s\", \"criterion\": \"%s\"", sb_metric_mode_name(opts->mode),
+          sb_metric_crit_name(opts->crit));
   fputs(", \"permutation\": [", f);
   for (int j = 0; j < r->n_src; j++)
     fprintf(f, "%s%d", j ? ", " : "", r->perm[j]);

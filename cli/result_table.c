@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics/metric_config.h"
+
 static int cmp_double(const void *a, const void *b)
 {
   double x = *(const double *)a, y = *(const double *)b;
@@ -34,6 +36,24 @@ sb_err sb_median_finite(const double *values, int64_t n, double *out)
   return SB_OK;
 }
 
+/* Copies name into buf (size len) with every control character written as
+ * an escape, so that a name cannot move the cursor or set colours: C0
+ * bytes and DEL as \xHH, the C1 controls (UTF-8 C2 80..C2 9F) as \u00HH. */
+static const char *printable(const char *name, char *buf, size_t len)
+{
+  size_t used = 0;
+  for (const unsigned char *p = (const unsigned char *)name; *p && used + 7 < len; p++) {
+    if (*p < 0x20 || *p == 0x7f)
+      used += (size_t)snprintf(buf + used, len - used, "\\x%02x", *p);
+    else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+      used += (size_t)snprintf(buf + used, len - used, "\\u00%02x", *++p);
+    else
+      buf[used++] = (char)*p;
+  }
+  buf[used] = '\0';
+  return buf;
+}
+
 static void cell(FILE *f, double v)
 {
   if (isnan(v))
@@ -50,7 +70,7 @@ sb_err sb_result_table_write(FILE *f, const sb_eval_result *r, const sb_eval_opt
   int n_whole = (int)(sizeof whole_cols / sizeof whole_cols[0]);
   double win_s = (double)r->win / r->rate, hop_s = (double)r->hop / r->rate;
   fprintf(f, "BSS Eval %s (%s), %lld frames of %.3g s, hop %.3g s; dB\n",
-          opts->mode == SB_BSS_V3 ? "v3" : "v4", opts->crit == SB_CRIT_SOURCES ? "sources" : "images",
+          sb_metric_mode_name(opts->mode), sb_metric_crit_name(opts->crit),
           (long long)r->n_frames, win_s, hop_s);
   fprintf(f, "%-16s", "target");
   for (int m = 0; m < SB_FM_COUNT; m++)
@@ -67,7 +87,8 @@ sb_err sb_result_table_write(FILE *f, const sb_eval_result *r, const sb_eval_opt
     fprintf(f, " %9s", "(whole)");
   fputs("\n", f);
   for (int j = 0; j < r->n_src; j++) {
-    fprintf(f, "%-16.16s", names[j]);
+    char shown[256];
+    fprintf(f, "%-16.16s", printable(names[j], shown, sizeof shown));
     for (int m = 0; m < SB_FM_COUNT; m++) {
       double med;
       if (!r->frame[m])
@@ -82,8 +103,10 @@ sb_err sb_result_table_write(FILE *f, const sb_eval_result *r, const sb_eval_opt
   }
   if (opts->perm != SB_PERM_NONE) {
     fputs("permutation (reference -> estimate):", f);
-    for (int j = 0; j < r->n_src; j++)
-      fprintf(f, " %s->%s", names[j], names[r->perm[j]]);
+    for (int j = 0; j < r->n_src; j++) {
+      char from[256], to[256];
+      fprintf(f, " %s->%s", printable(names[j], from, sizeof from), printable(names[r->perm[j]], to, sizeof to));
+    }
     fputs("\n", f);
   }
   return ferror(f) ? SB_EIO : SB_OK;

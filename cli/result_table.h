@@ -2,7 +2,10 @@
  * cli/result_table.h — a human-readable table of one evaluation
  * (`sepbench eval --format table`): one row per target with the median
  * over frames of each framewise metric (NaN/inf frames skipped, as the
- * SiSEC 2018 aggregation does) and the whole-signal values.
+ * SiSEC 2018 aggregation does) and the whole-signal values.  Target names
+ * are printed with their control characters escaped (\xHH, \u00HH), so a
+ * name with a newline or a terminal escape code cannot break the table or
+ * reach the terminal raw.
  */
 #ifndef SB_CLI_RESULT_TABLE_H
 #define SB_CLI_RESULT_TABLE_H

@@ -5,7 +5,8 @@
  *
  * Each sub-command is in cli/cmd_<name>.c (see cli/options.h).
  *
- * Exit status: 0 success, 1 the command failed (message on stderr),
+ * Exit status: 0 success, 1 the command failed (message on stderr; also
+ * when its output could not be written to stdout, e.g. a full disk),
  * 2 usage error, 3 the run finished but some items failed,
  * 130 interrupted (the finished work is stored; re-run to resume).
  */
@@ -75,7 +76,7 @@ int main(int argc, char **argv)
   }
   if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
     fputs(main_usage, stdout);
-    return 0;
+    return sb_cli_close_stdout(0);
   }
   if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
     const char *core = "unknown";
@@ -83,11 +84,11 @@ int main(int argc, char **argv)
     printf("sepbench %s%s%s\n", PACKAGE_VERSION, sb_git_revision()[0] ? " git " : "", sb_git_revision());
     printf("OpenBLAS kernels: %s%s\n", core,
            getenv("OPENBLAS_CORETYPE") ? " (OPENBLAS_CORETYPE)" : "");
-    return 0;
+    return sb_cli_close_stdout(0);
   }
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp(cmd, commands[i].name) == 0)
-      return commands[i].fn(argc - 1, argv + 1);
+      return sb_cli_close_stdout(commands[i].fn(argc - 1, argv + 1));
   fprintf(stderr, "sepbench: unknown command '%s'\n", cmd);
   fputs(main_usage, stderr);
   return SB_EXIT_USAGE;

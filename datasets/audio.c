@@ -207,7 +207,7 @@ sb_err sb_audio_probe(const char *path, sb_audio_header *out, sb_msg *msg)
     return err;
   out->n_chan = info.channels;
   out->rate = info.samplerate;
-  out->n_frames = info.frames;
+  out->n_samples = info.frames;
   /* MP3 frame counts are estimates; every other format's count is exact. */
   out->exact_count = (info.format & SF_FORMAT_TYPEMASK) != SF_FORMAT_MPEG;
   out->exact_seek = info.seekable && exact_seek_codec(info.format);
@@ -291,7 +291,7 @@ sb_err sb_audio_read(const char *path, sb_audio **out, sb_msg *msg)
       data = shrunk;
   }
   a->n_chan = n_chan;
-  a->n_frames = n_read;
+  a->n_samples = n_read;
   a->rate = info.samplerate;
   a->data = data;
   free(block);
@@ -378,11 +378,11 @@ sb_err sb_audio_write(const char *path, const sb_audio *a, sb_sample_format fmt,
   size_t sample_size;
   uint64_t n_bytes;
 
-  if (a->n_chan < 1 || a->n_frames < 0 || a->rate <= 0)
+  if (a->n_chan < 1 || a->n_samples < 0 || a->rate <= 0)
     return sb_msg_set(msg, SB_EINVAL, "%s: invalid audio buffer (%d channels, %lld frames, %d Hz)", path,
-                      a->n_chan, (long long)a->n_frames, a->rate);
+                      a->n_chan, (long long)a->n_samples, a->rate);
   sample_size = fmt == SB_PCM_16 ? 2 : fmt == SB_PCM_24 ? 3 : fmt == SB_FLOAT32 ? 4 : 8;
-  n_bytes = (uint64_t)a->n_frames * (uint64_t)n_chan * sample_size;
+  n_bytes = (uint64_t)a->n_samples * (uint64_t)n_chan * sample_size;
   err = container_for(path, fmt, n_bytes > 0xFFFFF000u, &format, msg);
   if (err)
     return err;
@@ -403,8 +403,8 @@ sb_err sb_audio_write(const char *path, const sb_audio *a, sb_sample_format fmt,
     err = SB_ENOMEM;
     goto done;
   }
-  for (int64_t start = 0; start < a->n_frames; start += BLOCK_FRAMES) {
-    int64_t len = a->n_frames - start < BLOCK_FRAMES ? a->n_frames - start : BLOCK_FRAMES;
+  for (int64_t start = 0; start < a->n_samples; start += BLOCK_FRAMES) {
+    int64_t len = a->n_samples - start < BLOCK_FRAMES ? a->n_samples - start : BLOCK_FRAMES;
     sf_count_t wrote;
     if (fmt == SB_PCM_16 && (format & SF_FORMAT_SUBMASK) == SF_FORMAT_PCM_16) {
       short *s = block;
@@ -459,16 +459,16 @@ sb_err sb_audio_resample(const sb_audio *a, int rate, sb_audio **out, sb_msg *ms
   soxr_quality_spec_t q_spec;
 
   *out = NULL;
-  if (rate <= 0 || a->rate <= 0 || a->n_chan < 1 || a->n_frames < 0)
+  if (rate <= 0 || a->rate <= 0 || a->n_chan < 1 || a->n_samples < 0)
     return sb_msg_set(msg, SB_EINVAL, "cannot resample %d Hz audio to %d Hz", a->rate, rate);
   /* round(n * rate / a->rate), half up, in exact integer arithmetic. */
-  n_out = (a->n_frames * 2 * (int64_t)rate + a->rate) / (2 * (int64_t)a->rate);
+  n_out = (a->n_samples * 2 * (int64_t)rate + a->rate) / (2 * (int64_t)a->rate);
   err = sb_audio_new(&r, a->n_chan, n_out, rate);
   if (err)
     return err;
-  if (rate == a->rate || a->n_frames == 0) {
-    if (a->n_frames > 0)
-      memcpy(r->data, a->data, (size_t)a->n_chan * (size_t)a->n_frames * sizeof *a->data);
+  if (rate == a->rate || a->n_samples == 0) {
+    if (a->n_samples > 0)
+      memcpy(r->data, a->data, (size_t)a->n_chan * (size_t)a->n_samples * sizeof *a->data);
     *out = r;
     return SB_OK;
   }
@@ -489,7 +489,7 @@ sb_err sb_audio_resample(const sb_audio *a, int rate, sb_audio **out, sb_msg *ms
   io_spec = soxr_io_spec(SOXR_FLOAT64_S, SOXR_FLOAT64_S);
   q_spec = soxr_quality_spec(SOXR_VHQ, 0);
   soxr_err = soxr_oneshot((double)a->rate, (double)rate, (unsigned)a->n_chan, (soxr_cbuf_t)in_chans,
-                          (size_t)a->n_frames, NULL, (soxr_buf_t)out_chans, cap_out, &done_out, &io_spec,
+                          (size_t)a->n_samples, NULL, (soxr_buf_t)out_chans, cap_out, &done_out, &io_spec,
                           &q_spec, NULL);
   if (soxr_err) {
     err = sb_msg_set(msg, SB_EINVAL, "resampling %d Hz to %d Hz failed: %s", a->rate, rate, soxr_err);
@@ -533,7 +533,7 @@ sb_err sb_audio_check_finite(const sb_audio *a, const char *label, sb_msg *msg)
 {
   for (int c = 0; c < a->n_chan; c++) {
     const double *x = sb_audio_chan(a, c);
-    for (int64_t i = 0; i < a->n_frames; i++) {
+    for (int64_t i = 0; i < a->n_samples; i++) {
       if (isfinite(x[i]))
         continue;
       return sb_audio_nonfinite_msg(msg, label, x[i], c, i);
@@ -542,34 +542,34 @@ sb_err sb_audio_check_finite(const sb_audio *a, const char *label, sb_msg *msg)
   return SB_OK;
 }
 
-sb_err sb_audio_fit_length(sb_audio *a, int64_t n_frames)
+sb_err sb_audio_fit_length(sb_audio *a, int64_t n_samples)
 {
-  int64_t old = a->n_frames;
+  int64_t old = a->n_samples;
   size_t n_chan = (size_t)a->n_chan;
   double *data;
 
-  if (n_frames < 0)
+  if (n_samples < 0)
     return SB_EINVAL;
-  if (n_frames == old)
+  if (n_samples == old)
     return SB_OK;
-  if ((uint64_t)n_frames > SIZE_MAX / sizeof(double) / n_chan)
+  if ((uint64_t)n_samples > SIZE_MAX / sizeof(double) / n_chan)
     return SB_ENOMEM;
-  if (n_frames < old) {
+  if (n_samples < old) {
     for (size_t c = 1; c < n_chan; c++)
-      memmove(a->data + c * (size_t)n_frames, a->data + c * (size_t)old, (size_t)n_frames * sizeof *data);
-    data = realloc(a->data, (n_frames ? n_chan * (size_t)n_frames : 1) * sizeof *data);
+      memmove(a->data + c * (size_t)n_samples, a->data + c * (size_t)old, (size_t)n_samples * sizeof *data);
+    data = realloc(a->data, (n_samples ? n_chan * (size_t)n_samples : 1) * sizeof *data);
     if (data)
       a->data = data;
   } else {
-    data = realloc(a->data, n_chan * (size_t)n_frames * sizeof *data);
+    data = realloc(a->data, n_chan * (size_t)n_samples * sizeof *data);
     if (!data)
       return SB_ENOMEM;
     for (size_t c = n_chan; c-- > 0;) {
-      memmove(data + c * (size_t)n_frames, data + c * (size_t)old, (size_t)old * sizeof *data);
-      memset(data + c * (size_t)n_frames + old, 0, (size_t)(n_frames - old) * sizeof *data);
+      memmove(data + c * (size_t)n_samples, data + c * (size_t)old, (size_t)old * sizeof *data);
+      memset(data + c * (size_t)n_samples + old, 0, (size_t)(n_samples - old) * sizeof *data);
     }
     a->data = data;
   }
-  a->n_frames = n_frames;
+  a->n_samples = n_samples;
   return SB_OK;
 }

@@ -41,14 +41,14 @@ sb_err sb_audio_read(const char *path, sb_audio **out, sb_msg *msg);
 
 /* What a file's header declares (sb_audio_probe). */
 typedef struct sb_audio_header {
-  int n_chan;       /* >= 1 */
-  int rate;         /* Hz, > 0 */
-  int64_t n_frames; /* declared samples per channel, >= 1 */
-  int exact_count;  /* 1 when n_frames is exact (0 for MP3, whose count is an estimate) */
-  int exact_seek;   /* 1 when libsndfile seeks in the file to exactly the samples a
-                       sequential decode gives: uncompressed PCM/float/A-law/mu-law
-                       (WAV, RF64, AIFF, ...) and FLAC; 0 for Vorbis, Opus, MP3 and
-                       codecs with state across blocks */
+  int n_chan;        /* >= 1 */
+  int rate;          /* Hz, > 0 */
+  int64_t n_samples; /* declared samples per channel, >= 1 */
+  int exact_count;   /* 1 when n_samples is exact (0 for MP3, whose count is an estimate) */
+  int exact_seek;    /* 1 when libsndfile seeks in the file to exactly the samples a
+                        sequential decode gives: uncompressed PCM/float/A-law/mu-law
+                        (WAV, RF64, AIFF, ...) and FLAC; 0 for Vorbis, Opus, MP3 and
+                        codecs with state across blocks */
 } sb_audio_header;
 
 /* Opens a file with libsndfile, applies sb_audio_read's header checks (the
@@ -83,7 +83,7 @@ sb_err sb_audio_nonfinite_msg(sb_msg *msg, const char *label, double value, int 
 sb_err sb_audio_write(const char *path, const sb_audio *a, sb_sample_format fmt, sb_msg *msg);
 
 /* Returns a new buffer resampled to rate (libsoxr SOXR_VHQ, linear phase,
- * each channel independently) with exactly round(n_frames * rate / a->rate)
+ * each channel independently) with exactly round(n_samples * rate / a->rate)
  * frames (halves round up).  When rate equals a->rate the result is a copy.
  * SB_EINVAL (rate <= 0, bad buffer, libsoxr error), SB_ENOMEM. */
 sb_err sb_audio_resample(const sb_audio *a, int rate, sb_audio **out, sb_msg *msg);
@@ -93,9 +93,9 @@ sb_err sb_audio_resample(const sb_audio *a, int rate, sb_audio **out, sb_msg *ms
  * sample in channel order (channel and sample 0-based). */
 sb_err sb_audio_check_finite(const sb_audio *a, const char *label, sb_msg *msg);
 
-/* Zero-pads or truncates every channel to n_frames in place (museval's
- * pad_or_truncate).  SB_EINVAL (n_frames < 0), SB_ENOMEM (a is then
+/* Zero-pads or truncates every channel to n_samples in place (museval's
+ * pad_or_truncate).  SB_EINVAL (n_samples < 0), SB_ENOMEM (a is then
  * unchanged). */
-sb_err sb_audio_fit_length(sb_audio *a, int64_t n_frames);
+sb_err sb_audio_fit_length(sb_audio *a, int64_t n_samples);
 
 #endif /* SB_DATASETS_AUDIO_H */

@@ -8,17 +8,17 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-sb_err sb_audio_new(sb_audio **out, int n_chan, int64_t n_frames, int rate)
+sb_err sb_audio_new(sb_audio **out, int n_chan, int64_t n_samples, int rate)
 {
   sb_audio *a;
   size_t total;
 
   *out = NULL;
-  if (n_chan < 1 || n_frames < 0 || rate <= 0)
+  if (n_chan < 1 || n_samples < 0 || rate <= 0)
     return SB_EINVAL;
-  if ((uint64_t)n_frames > SIZE_MAX / sizeof(double) / (size_t)n_chan)
+  if ((uint64_t)n_samples > SIZE_MAX / sizeof(double) / (size_t)n_chan)
     return SB_ENOMEM;
-  total = (size_t)n_chan * (size_t)n_frames;
+  total = (size_t)n_chan * (size_t)n_samples;
   a = malloc(sizeof *a);
   if (!a)
     return SB_ENOMEM;
@@ -29,7 +29,7 @@ sb_err sb_audio_new(sb_audio **out, int n_chan, int64_t n_frames, int rate)
     return SB_ENOMEM;
   }
   a->n_chan = n_chan;
-  a->n_frames = n_frames;
+  a->n_samples = n_samples;
   a->rate = rate;
   *out = a;
   return SB_OK;

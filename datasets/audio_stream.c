@@ -101,9 +101,9 @@ static sb_err check_streamable(const char *path, sb_audio_header *h, sb_msg *msg
 }
 
 /* A header-only buffer for the shape checks of track_audio.h. */
-static sb_audio shape_of(int n_chan, int64_t n_frames, int rate)
+static sb_audio shape_of(int n_chan, int64_t n_samples, int rate)
 {
-  sb_audio a = {.n_chan = n_chan, .n_frames = n_frames, .rate = rate, .data = NULL};
+  sb_audio a = {.n_chan = n_chan, .n_samples = n_samples, .rate = rate, .data = NULL};
   return a;
 }
 
@@ -115,12 +115,12 @@ static sb_err check_files(sb_audio_stream *s, const sb_audio_stream *like, int f
     sb_err err = check_streamable(s->paths[k], &h, msg);
     if (err)
       return err;
-    shape = shape_of(h.n_chan, h.n_frames, h.rate);
-    s->file_frames[k] = h.n_frames;
+    shape = shape_of(h.n_chan, h.n_samples, h.rate);
+    s->file_frames[k] = h.n_samples;
     if (!like && k == 0) {
       s->n_chan = h.n_chan;
       s->rate = h.rate;
-      s->n_samples = h.n_frames;
+      s->n_samples = h.n_samples;
     } else if (!like) {
       sb_audio first = shape_of(s->n_chan, s->n_samples, s->rate);
       err = sb_track_audio_check_shape(&shape, s->paths[k], &first, s->paths[0], msg);

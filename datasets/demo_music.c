@@ -468,7 +468,7 @@ static void apply_fades(sb_audio *a)
     for (int64_t k = 0; k < fade_in; k++)
       x[k] *= (double)k / (double)fade_in;
     for (int64_t k = 0; k < fade_out; k++)
-      x[a->n_frames - 1 - k] *= 0.5 - 0.5 * cos(M_PI * (double)k / (double)fade_out);
+      x[a->n_samples - 1 - k] *= 0.5 - 0.5 * cos(M_PI * (double)k / (double)fade_out);
   }
 }
 

@@ -87,14 +87,14 @@ static sb_err append_file(const char *path, double **x, int64_t *n, sb_msg *msg)
   sb_audio_free(&a);
   if (err)
     return err;
-  grown = realloc(*x, (size_t)(*n + r->n_frames) * sizeof *grown);
+  grown = realloc(*x, (size_t)(*n + r->n_samples) * sizeof *grown);
   if (!grown) {
     sb_audio_free(&r);
     return SB_ENOMEM;
   }
-  memcpy(grown + *n, r->data, (size_t)r->n_frames * sizeof *grown);
+  memcpy(grown + *n, r->data, (size_t)r->n_samples * sizeof *grown);
   *x = grown;
-  *n += r->n_frames;
+  *n += r->n_samples;
   sb_audio_free(&r);
   return SB_OK;
 }

@@ -300,7 +300,7 @@ sb_err sb_tiger_open(const char *path, sb_suite **out, sb_msg *msg)
     for (int k = 0; !err && k < 2; k++)
       err = sb_track_add_stem(t, targets[k], resolved[k + 1], msg);
     if (!err)
-      t->n_frames_declared = (int64_t)n_mix;
+      t->n_samples_declared = (int64_t)n_mix;
     for (int k = 0; k < 3; k++) {
       free(resolved[k]);
       resolved[k] = NULL;
@@ -470,7 +470,7 @@ sb_err sb_librimix_open(const char *path, const char *subset, const char *varian
     }
     if (err)
       goto done;
-    t->n_frames_declared = length;
+    t->n_samples_declared = length;
   }
   err = sb_suite_finish(s, msg);
   if (!err)

@@ -46,7 +46,7 @@ sb_err sb_tiger_open(const char *path, sb_suite **out, sb_msg *msg);
  * under wav16k/max, wav8k/min, ... and Libri2Mix/, Libri3Mix/).  variant
  * "sep_clean" (NULL) reads mix_clean, "sep_noisy" mix_both.  Targets s1, s2
  * (s3); names are the mixture_IDs; length is recorded as
- * n_frames_declared.  Absolute paths of another machine are re-rooted:
+ * n_samples_declared.  Absolute paths of another machine are re-rooted:
  * when a path does not exist but <csv folder>/../<split>/<kind>/<file>
  * does (the layout LibriMix writes), that one is used.  SB_EFORMAT (missing
  * columns, a bad length: msg has the line), SB_EINVAL (bad names or

@@ -205,7 +205,7 @@ sb_err sb_stem_mp4_list(const char *path, sb_stem_mp4_stream **streams, int *n_s
     list[k].index = (int)i;
     list[k].rate = st->codecpar->sample_rate;
     list[k].n_chan = st->codecpar->ch_layout.nb_channels;
-    list[k].n_frames = declared_frames(st);
+    list[k].n_samples = declared_frames(st);
     snprintf(list[k].codec, sizeof list[k].codec, "%s", avcodec_get_name(st->codecpar->codec_id));
     k++;
   }
@@ -227,14 +227,14 @@ typedef struct decoder {
   AVFrame *frame;
   int n_chan;
   int64_t limit;         /* declared frames, or -1 */
-  int64_t n_frames, cap; /* frames stored / allocated per channel */
+  int64_t n_samples, cap; /* frames stored / allocated per channel */
   double *data;          /* n_chan * cap, channel-major */
 } decoder;
 
-/* Makes room for `more` frames beyond n_frames. */
+/* Makes room for `more` frames beyond n_samples. */
 static sb_err grow(decoder *d, int64_t more)
 {
-  int64_t need = d->n_frames + more, cap = d->cap > 0 ? d->cap : 65536;
+  int64_t need = d->n_samples + more, cap = d->cap > 0 ? d->cap : 65536;
   double *grown;
   if (need <= d->cap)
     return SB_OK;
@@ -249,7 +249,7 @@ static sb_err grow(decoder *d, int64_t more)
     return SB_ENOMEM;
   for (int c = 0; d->data && c < d->n_chan; c++)
     memcpy(grown + (size_t)c * (size_t)cap, d->data + (size_t)c * (size_t)d->cap,
-           (size_t)d->n_frames * sizeof *grown);
+           (size_t)d->n_samples * sizeof *grown);
   free(d->data);
   d->data = grown;
   d->cap = cap;
@@ -266,8 +266,8 @@ static sb_err store_frame(decoder *d, sb_msg *msg)
   sb_err err;
   int got;
 
-  if (d->limit >= 0 && n > d->limit - d->n_frames)
-    n = d->limit - d->n_frames;
+  if (d->limit >= 0 && n > d->limit - d->n_samples)
+    n = d->limit - d->n_samples;
   if (n <= 0)
     return SB_OK;
   if (d->frame->ch_layout.nb_channels != d->n_chan)
@@ -277,14 +277,14 @@ static sb_err store_frame(decoder *d, sb_msg *msg)
   if (err)
     return err;
   for (int c = 0; c < d->n_chan; c++)
-    planes[c] = (uint8_t *)(d->data + (size_t)c * (size_t)d->cap + (size_t)d->n_frames);
+    planes[c] = (uint8_t *)(d->data + (size_t)c * (size_t)d->cap + (size_t)d->n_samples);
   /* Same rate in and out: swr converts sample by sample, without delay. */
   got = swr_convert(d->swr, planes, d->frame->nb_samples, (const uint8_t **)d->frame->extended_data,
                     d->frame->nb_samples);
   if (got < 0)
     return sb_msg_set(msg, SB_EFORMAT, "%s: stream %d: sample conversion failed: %s", d->path, d->stream,
                       av_reason(got, why, sizeof why));
-  d->n_frames += got < n ? got : n;
+  d->n_samples += got < n ? got : n;
   return SB_OK;
 }
 
@@ -296,7 +296,7 @@ static sb_err decode_packet(decoder *d, const AVPacket *pkt, sb_msg *msg)
 
   if (rc < 0 && rc != AVERROR_EOF)
     return sb_msg_set(msg, SB_EFORMAT, "%s: stream %d: decode error after %.3f s: %s", d->path, d->stream,
-                      (double)d->n_frames / d->codec->sample_rate, av_reason(rc, why, sizeof why));
+                      (double)d->n_samples / d->codec->sample_rate, av_reason(rc, why, sizeof why));
   for (;;) {
     sb_err err;
     rc = avcodec_receive_frame(d->codec, d->frame);
@@ -304,7 +304,7 @@ static sb_err decode_packet(decoder *d, const AVPacket *pkt, sb_msg *msg)
       return SB_OK;
     if (rc < 0)
       return sb_msg_set(msg, SB_EFORMAT, "%s: stream %d: decode error after %.3f s: %s", d->path, d->stream,
-                        (double)d->n_frames / d->codec->sample_rate, av_reason(rc, why, sizeof why));
+                        (double)d->n_samples / d->codec->sample_rate, av_reason(rc, why, sizeof why));
     err = store_frame(d, msg);
     av_frame_unref(d->frame);
     if (err)
@@ -391,19 +391,19 @@ sb_err sb_stem_mp4_read(const char *path, int stream, sb_audio **out, sb_msg *ms
   if (rc != AVERROR_EOF) {
     err = rc == AVERROR(ENOMEM) ? SB_ENOMEM
                                 : sb_msg_set(msg, SB_EFORMAT, "%s: stream %d: read error after %.3f s (truncated?): %s",
-                                             path, stream, (double)d.n_frames / d.codec->sample_rate,
+                                             path, stream, (double)d.n_samples / d.codec->sample_rate,
                                              av_reason(rc, why, sizeof why));
     goto done;
   }
   err = decode_packet(&d, NULL, msg);
   if (err)
     goto done;
-  if (d.limit >= 0 && d.n_frames < d.limit) {
+  if (d.limit >= 0 && d.n_samples < d.limit) {
     err = sb_msg_set(msg, SB_EFORMAT, "%s: stream %d truncated: %lld samples decoded, %lld declared", path, stream,
-                     (long long)d.n_frames, (long long)d.limit);
+                     (long long)d.n_samples, (long long)d.limit);
     goto done;
   }
-  if (d.n_frames == 0) {
+  if (d.n_samples == 0) {
     err = sb_msg_set(msg, SB_EFORMAT, "%s: stream %d holds no samples", path, stream);
     goto done;
   }
@@ -412,12 +412,12 @@ sb_err sb_stem_mp4_read(const char *path, int stream, sb_audio **out, sb_msg *ms
     err = SB_ENOMEM;
     goto done;
   }
-  /* Pack the channels at stride n_frames (the buffer may be larger). */
+  /* Pack the channels at stride n_samples (the buffer may be larger). */
   for (int c = 1; c < d.n_chan; c++)
-    memmove(d.data + (size_t)c * (size_t)d.n_frames, d.data + (size_t)c * (size_t)d.cap,
-            (size_t)d.n_frames * sizeof *d.data);
+    memmove(d.data + (size_t)c * (size_t)d.n_samples, d.data + (size_t)c * (size_t)d.cap,
+            (size_t)d.n_samples * sizeof *d.data);
   a->n_chan = d.n_chan;
-  a->n_frames = d.n_frames;
+  a->n_samples = d.n_samples;
   a->rate = d.codec->sample_rate;
   a->data = d.data;
   d.data = NULL;

@@ -45,7 +45,7 @@ typedef struct sb_stem_mp4_stream {
   int index;          /* container stream index */
   int rate;           /* Hz */
   int n_chan;
-  int64_t n_frames;   /* declared duration in samples per channel; -1 when
+  int64_t n_samples;   /* declared duration in samples per channel; -1 when
                          the file declares none */
   char codec[32];     /* "aac", ... */
 } sb_stem_mp4_stream;

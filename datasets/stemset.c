@@ -42,17 +42,17 @@ sb_err sb_stemset_write(const char *dir, const char *const *names, sb_audio *con
   sb_audio *mix = NULL;
   char *path = NULL;
   double max_abs = 0.0, gain;
-  int64_t n_frames;
+  int64_t n_samples;
   int n_chan;
 
   if (n_stems < 1 || !(peak > 0.0 && peak <= 0.9))
     return sb_msg_set(msg, SB_EINVAL, "%s: need at least one stem and a peak in (0, 0.9]", dir);
   n_chan = stems[0]->n_chan;
-  n_frames = stems[0]->n_frames;
+  n_samples = stems[0]->n_samples;
   for (int s = 1; s < n_stems; s++)
-    if (stems[s]->n_chan != n_chan || stems[s]->n_frames != n_frames || stems[s]->rate != stems[0]->rate)
+    if (stems[s]->n_chan != n_chan || stems[s]->n_samples != n_samples || stems[s]->rate != stems[0]->rate)
       return sb_msg_set(msg, SB_EINVAL, "%s: stem %s differs in shape from stem %s", dir, names[s], names[0]);
-  err = sb_audio_new(&mix, n_chan, n_frames, stems[0]->rate);
+  err = sb_audio_new(&mix, n_chan, n_samples, stems[0]->rate);
   if (err)
     return err;
 
@@ -60,14 +60,14 @@ sb_err sb_stemset_write(const char *dir, const char *const *names, sb_audio *con
   for (int s = 0; s < n_stems; s++) {
     const double *x = stems[s]->data;
     double *m = mix->data;
-    for (int64_t i = 0; i < (int64_t)n_chan * n_frames; i++) {
+    for (int64_t i = 0; i < (int64_t)n_chan * n_samples; i++) {
       double v = fabs(x[i]);
       if (v > max_abs)
         max_abs = v;
       m[i] += x[i];
     }
   }
-  for (int64_t i = 0; i < (int64_t)n_chan * n_frames; i++)
+  for (int64_t i = 0; i < (int64_t)n_chan * n_samples; i++)
     if (fabs(mix->data[i]) > max_abs)
       max_abs = fabs(mix->data[i]);
   if (!(max_abs > 0.0) || !isfinite(max_abs)) {
@@ -77,16 +77,16 @@ sb_err sb_stemset_write(const char *dir, const char *const *names, sb_audio *con
   gain = peak * 32768.0 / max_abs;
 
   /* Quantise each stem; the mixture accumulates the integers, exactly. */
-  memset(mix->data, 0, (size_t)n_chan * (size_t)n_frames * sizeof *mix->data);
+  memset(mix->data, 0, (size_t)n_chan * (size_t)n_samples * sizeof *mix->data);
   for (int s = 0; s < n_stems; s++) {
     double *x = stems[s]->data;
-    for (int64_t i = 0; i < (int64_t)n_chan * n_frames; i++) {
+    for (int64_t i = 0; i < (int64_t)n_chan * n_samples; i++) {
       double k = (double)lrint(x[i] * gain);
       x[i] = k / 32768.0;
       mix->data[i] += k;
     }
   }
-  for (int64_t i = 0; i < (int64_t)n_chan * n_frames; i++)
+  for (int64_t i = 0; i < (int64_t)n_chan * n_samples; i++)
     mix->data[i] /= 32768.0;
 
   for (int s = 0; s < n_stems; s++) {

@@ -21,7 +21,7 @@
  * (0 < peak <= 0.9), rounds g * x * 2^15 to integers, and writes
  * <dir>/<names[i]>.wav (PCM_16) for each stem and <dir>/mixture.wav (PCM_16,
  * the integer sum).  Each file is written under a temporary name and renamed
- * into place.  All stems must share n_chan, n_frames and rate, and must not
+ * into place.  All stems must share n_chan, n_samples and rate, and must not
  * be all silent.  On success the stems hold the quantised values
  * (k / 2^15) exactly as written.  dir must exist.
  * SB_EINVAL (shapes differ, silence, bad peak), SB_EIO, SB_ENOMEM. */

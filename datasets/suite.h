@@ -30,7 +30,7 @@ typedef struct sb_track {
   char **stem_paths; /* reference files, same order; for a derived stem a
                         label naming its parts (not a file) */
   char *tags;        /* comma-separated tags from a manifest, or NULL */
-  int64_t n_frames_declared; /* length a manifest declares (samples per
+  int64_t n_samples_declared; /* length a manifest declares (samples per
                         channel, whole files), 0 = not declared */
   double excerpt_start; /* seconds into the files where the track starts, >= 0 */
   double excerpt_len;   /* seconds to use; <= 0 = to the end of the files */

@@ -136,7 +136,7 @@ static void sing_note(sb_audio *out, double start, double dur, int note, int vow
     amp[n_partials] = formant_gain(f0 * (n_partials + 1), vowel) / (n_partials + 1);
     n_partials++;
   }
-  for (int64_t i = 0; i < n && first + i < out->n_frames; i++) {
+  for (int64_t i = 0; i < n && first + i < out->n_samples; i++) {
     double t = (double)i / rate;
     double depth = 0.35 * fmin(fmax((t - 0.15) / 0.2, 0.0), 1.0);
     double f = f0 * pow(2.0, depth * sin(2.0 * M_PI * 5.5 * t) / 12.0);
@@ -153,7 +153,7 @@ static void pluck_bass(sb_audio *out, double start, double dur, int note)
   int64_t first = (int64_t)llround(start * rate), n = (int64_t)llround((dur + 0.1) * rate);
   double *left = sb_audio_chan(out, 0), *right = sb_audio_chan(out, 1);
 
-  for (int64_t i = 0; i < n && first + i < out->n_frames; i++) {
+  for (int64_t i = 0; i < n && first + i < out->n_samples; i++) {
     /* partial h decays as exp(-t (2.5 + 1.5 h)) and starts at 1 / h */
     double t = (double)i / rate, amp[8], base = exp(-2.5 * t), step = exp(-1.5 * t), decay = base * step;
     for (int h = 0; h < 8; h++) {
@@ -176,7 +176,7 @@ static void pad_chord(sb_audio *out, double start, double dur, const int notes[3
   for (int v = 0; v < 3; v++) {
     double f = midi_hz(notes[v]);
     double f_left = f * pow(2.0, -4.0 / 1200.0), f_right = f * pow(2.0, 4.0 / 1200.0);
-    for (int64_t i = 0; i < n && first + i < out->n_frames; i++) {
+    for (int64_t i = 0; i < n && first + i < out->n_samples; i++) {
       double t = (double)i / rate, e = 0.08 * envelope(t, 0.08, dur, release);
       left[first + i] += e * harmonic_sum(2.0 * M_PI * f_left * t, amp, 3);
       right[first + i] += e * harmonic_sum(2.0 * M_PI * f_right * t, amp, 3);
@@ -194,7 +194,7 @@ static void hit_drum(sb_audio *out, double start, int kind, double velocity, rng
   double *left = sb_audio_chan(out, 0), *right = sb_audio_chan(out, 1);
   double phase = 0.0, prev_noise = 0.0;
 
-  for (int64_t i = 0; i < n && first + i < out->n_frames; i++) {
+  for (int64_t i = 0; i < n && first + i < out->n_samples; i++) {
     double t = (double)i / rate, noise = 2.0 * rng_uniform(r) - 1.0, s;
     if (kind == 0) {
       phase += 2.0 * M_PI * (48.0 + 100.0 * exp(-t / 0.035)) / rate;

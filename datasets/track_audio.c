@@ -20,9 +20,9 @@ sb_err sb_track_audio_check_shape(const sb_audio *a, const char *path, const sb_
   if (a->n_chan != first->n_chan)
     return sb_msg_set(msg, SB_ECHAN, "%s: %d channel(s), but %s has %d", path, a->n_chan,
                       first_path, first->n_chan);
-  if (a->n_frames != first->n_frames)
+  if (a->n_samples != first->n_samples)
     return sb_msg_set(msg, SB_ELENGTH, "%s: %lld samples, but %s has %lld", path,
-                      (long long)a->n_frames, first_path, (long long)first->n_frames);
+                      (long long)a->n_samples, first_path, (long long)first->n_samples);
   return SB_OK;
 }
 
@@ -32,15 +32,15 @@ sb_err sb_track_audio_cut(sb_audio *a, const sb_track *track, const char *path, 
   if (!(track->excerpt_len > 0) && !(track->excerpt_start > 0))
     return SB_OK;
   start = (int64_t)llround(track->excerpt_start * a->rate);
-  len = track->excerpt_len > 0 ? (int64_t)llround(track->excerpt_len * a->rate) : a->n_frames - start;
-  if (start >= a->n_frames)
+  len = track->excerpt_len > 0 ? (int64_t)llround(track->excerpt_len * a->rate) : a->n_samples - start;
+  if (start >= a->n_samples)
     return sb_msg_set(msg, SB_ELENGTH, "%s: excerpt starts at %.3f s, the file lasts %.3f s", path,
-                      track->excerpt_start, (double)a->n_frames / a->rate);
-  if (len > a->n_frames - start)
-    len = a->n_frames - start;
+                      track->excerpt_start, (double)a->n_samples / a->rate);
+  if (len > a->n_samples - start)
+    len = a->n_samples - start;
   for (int c = 0; c < a->n_chan; c++)
-    memmove(a->data + (int64_t)c * len, a->data + (int64_t)c * a->n_frames + start, (size_t)len * sizeof *a->data);
-  a->n_frames = len;
+    memmove(a->data + (int64_t)c * len, a->data + (int64_t)c * a->n_samples + start, (size_t)len * sizeof *a->data);
+  a->n_samples = len;
   return SB_OK;
 }
 
@@ -57,7 +57,7 @@ static sb_err read_signal(const sb_track *track, int k, sb_audio **out, sb_msg *
       err = sb_audio_read(parts[p], &part, msg);
       if (!err)
         err = sb_track_audio_check_shape(part, parts[p], *out, parts[0], msg);
-      for (int64_t i = 0; !err && i < (int64_t)part->n_chan * part->n_frames; i++)
+      for (int64_t i = 0; !err && i < (int64_t)part->n_chan * part->n_samples; i++)
         (*out)->data[i] += part->data[i];
       sb_audio_free(&part);
     }
@@ -140,7 +140,7 @@ sb_err sb_track_audio_check_estimate(const sb_audio *est, const char *label, int
 }
 
 sb_err sb_track_audio_fit_estimate(sb_audio *est, const char *label, int rate, int n_chan,
-                                   int64_t n_frames, int64_t *refit, sb_msg *msg)
+                                   int64_t n_samples, int64_t *refit, sb_msg *msg)
 {
   sb_err err;
   if (refit)
@@ -151,10 +151,10 @@ sb_err sb_track_audio_fit_estimate(sb_audio *est, const char *label, int rate, i
   err = sb_audio_check_finite(est, label, msg);
   if (err)
     return err;
-  if (est->n_frames != n_frames) {
+  if (est->n_samples != n_samples) {
     if (refit)
-      *refit = est->n_frames;
-    err = sb_audio_fit_length(est, n_frames);
+      *refit = est->n_samples;
+    err = sb_audio_fit_length(est, n_samples);
     if (err)
       return sb_msg_set(msg, err, "%s: out of memory while padding", label);
   }

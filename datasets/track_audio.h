@@ -42,7 +42,7 @@ sb_err sb_track_audio_cut(sb_audio *a, const sb_track *track, const char *path, 
 
 /* The shape rule of the references, with the loader's wording: a (read
  * from path) must have the rate, channel count and length of first (read
- * from first_path).  Reads only the n_chan, n_frames and rate fields, so
+ * from first_path).  Reads only the n_chan, n_samples and rate fields, so
  * header-only buffers (data == NULL) from a file's header are fine.
  * SB_ERATE ("<path>: sample rate R Hz, but <first_path> has F Hz"),
  * SB_ECHAN, SB_ELENGTH. */
@@ -56,11 +56,11 @@ sb_err sb_track_audio_check_estimate(const sb_audio *est, const char *label, int
                                      sb_msg *msg);
 
 /* Checks an estimate against the references (rate, channels, finite
- * samples) and pads or truncates it to n_frames.  label names the estimate
+ * samples) and pads or truncates it to n_samples.  label names the estimate
  * in messages (usually its path).  *refit is set to the estimate's original
  * length when it differed, else -1.  SB_ERATE, SB_ECHAN, SB_ENONFINITE,
  * SB_ENOMEM. */
 sb_err sb_track_audio_fit_estimate(sb_audio *est, const char *label, int rate, int n_chan,
-                                   int64_t n_frames, int64_t *refit, sb_msg *msg);
+                                   int64_t n_samples, int64_t *refit, sb_msg *msg);
 
 #endif /* SB_DATASETS_TRACK_AUDIO_H */

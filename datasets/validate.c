@@ -73,9 +73,9 @@ static sb_audio *check_file(const sb_suite *s, const sb_track *t, const char *pa
   }
   if (s->rate && a->rate != s->rate)
     problem(out, sum, t->name, "%s: %d Hz, the %s layout prescribes %d Hz", path, a->rate, s->kind, s->rate);
-  if (t->n_frames_declared > 0 && a->n_frames != t->n_frames_declared)
-    problem(out, sum, t->name, "%s: %lld samples, the manifest declares %lld", path, (long long)a->n_frames,
-            (long long)t->n_frames_declared);
+  if (t->n_samples_declared > 0 && a->n_samples != t->n_samples_declared)
+    problem(out, sum, t->name, "%s: %lld samples, the manifest declares %lld", path, (long long)a->n_samples,
+            (long long)t->n_samples_declared);
   return a;
 }
 
@@ -93,10 +93,10 @@ static int same_shape(const sb_audio *a, const char *path, const sb_audio *first
     problem(out, sum, t->name, "%s: %d channel(s), but %s has %d", path, a->n_chan, first_path, first->n_chan);
     ok = 0;
   }
-  if (a->n_frames != first->n_frames) {
-    problem(out, sum, t->name, "%s: %lld samples (%.3f s), but %s has %lld (%.3f s)", path, (long long)a->n_frames,
-            (double)a->n_frames / a->rate, first_path, (long long)first->n_frames,
-            (double)first->n_frames / first->rate);
+  if (a->n_samples != first->n_samples) {
+    problem(out, sum, t->name, "%s: %lld samples (%.3f s), but %s has %lld (%.3f s)", path, (long long)a->n_samples,
+            (double)a->n_samples / a->rate, first_path, (long long)first->n_samples,
+            (double)first->n_samples / first->rate);
     ok = 0;
   }
   return ok;
@@ -136,17 +136,17 @@ static sb_err check_track(const sb_suite *s, const sb_track *t, double max_resid
       }
       /* Derived stems are not separate signals of the mixture sum: only
        * plain stems enter it. */
-      if (mix && shapes_ok && mix->n_frames == a->n_frames && mix->n_chan == a->n_chan &&
+      if (mix && shapes_ok && mix->n_samples == a->n_samples && mix->n_chan == a->n_chan &&
           !(t->stem_n_parts && t->stem_n_parts[k] > 0)) {
         if (!stem_sum) {
-          err = sb_audio_new(&stem_sum, a->n_chan, a->n_frames, a->rate);
+          err = sb_audio_new(&stem_sum, a->n_chan, a->n_samples, a->rate);
           if (err) {
             if (a != ref)
               sb_audio_free(&a);
             goto done;
           }
         }
-        for (int64_t i = 0; i < (int64_t)a->n_chan * a->n_frames; i++)
+        for (int64_t i = 0; i < (int64_t)a->n_chan * a->n_samples; i++)
           stem_sum->data[i] += a->data[i];
       }
       if (a != ref)
@@ -155,7 +155,7 @@ static sb_err check_track(const sb_suite *s, const sb_track *t, double max_resid
   }
   if (s->mix_is_sum && mix && stem_sum && all_read && shapes_ok) {
     double e_mix = 0, e_res = 0;
-    for (int64_t i = 0; i < (int64_t)mix->n_chan * mix->n_frames; i++) {
+    for (int64_t i = 0; i < (int64_t)mix->n_chan * mix->n_samples; i++) {
       double d = mix->data[i] - stem_sum->data[i];
       e_mix += mix->data[i] * mix->data[i];
       e_res += d * d;
@@ -171,7 +171,7 @@ static sb_err check_track(const sb_suite *s, const sb_track *t, double max_resid
     sum->n_bad_tracks++;
   } else if (out) {
     fprintf(out, "ok       %s: %d stem(s), %d Hz, %d ch, %.3f s", t->name, t->n_stems, ref ? ref->rate : 0,
-            ref ? ref->n_chan : 0, ref ? (double)ref->n_frames / ref->rate : 0.0);
+            ref ? ref->n_chan : 0, ref ? (double)ref->n_samples / ref->rate : 0.0);
     if (!isnan(residual_db))
       fprintf(out, ", mixture - sum of stems %.1f dB", residual_db);
     fputc('\n', out);

@@ -20,8 +20,6 @@
 #include "common/paths.h"
 #include "common/targets.h"
 #include "datasets/track_audio.h"
-#include "cli/result_json.h"
-#include "cli/result_table.h"
 #include "runners/signals.h"
 
 static const char *const audio_exts[] = {".wav", ".flac", ".ogg", ".mp3", ".WAV", ".FLAC"};
@@ -86,7 +84,8 @@ done:
 static void track_clear(sb_track *t)
 {
   for (int i = 0; i < t->n_stems; i++) {
-    free(t->stem_names[i]);
+    if (t->stem_names)
+      free(t->stem_names[i]);
     free(t->stem_paths[i]);
   }
   free(t->stem_names);
@@ -119,11 +118,11 @@ static sb_err find_estimate(const char *est_dir, const char *name, char **out, s
 }
 
 /* The note printed when an estimate is padded or cut to the references. */
-static void note_refit(FILE *err_out, const char *path, int64_t n_frames, int64_t n_ref)
+static void note_refit(FILE *err_out, const char *path, int64_t n_samples, int64_t n_ref)
 {
   if (err_out)
     fprintf(err_out, "sepbench: %s: %lld samples, %s to the reference length %lld\n", path,
-            (long long)n_frames, n_frames < n_ref ? "zero-padded" : "truncated", (long long)n_ref);
+            (long long)n_samples, n_samples < n_ref ? "zero-padded" : "truncated", (long long)n_ref);
 }
 
 /* The signals of one evaluation: streamed from the files (the *_stream
@@ -189,10 +188,10 @@ static sb_err open_streams(const sb_eval_dirs_opts *o, const sb_track *t, eval_i
       sb_audio_stream_view(in->mix_stream, &in->mix_view);
     in->has_mix = in->mix_stream != NULL;
     for (int j = 0; j < t->n_stems; j++) {
-      int64_t n_frames = 0;
-      sb_audio_stream_file_frames(in->est_stream, j, &n_frames);
-      if (n_frames != in->ref_view.n_samples)
-        note_refit(err_out, est_paths[j], n_frames, in->ref_view.n_samples);
+      int64_t in_file = 0;
+      sb_audio_stream_file_frames(in->est_stream, j, &in_file);
+      if (in_file != in->ref_view.n_samples)
+        note_refit(err_out, est_paths[j], in_file, in->ref_view.n_samples);
     }
   }
   for (int j = 0; j < t->n_stems; j++)
@@ -222,9 +221,9 @@ static sb_err load_whole(const sb_eval_dirs_opts *o, const sb_track *t, eval_inp
     if (!err)
       err = sb_audio_read(path, &in->est[j], msg);
     if (!err)
-      err = sb_track_audio_fit_estimate(in->est[j], path, r0->rate, r0->n_chan, r0->n_frames, &refit, msg);
+      err = sb_track_audio_fit_estimate(in->est[j], path, r0->rate, r0->n_chan, r0->n_samples, &refit, msg);
     if (!err && refit >= 0)
-      note_refit(err_out, path, refit, r0->n_frames);
+      note_refit(err_out, path, refit, r0->n_samples);
     free(path);
     if (err)
       return err;
@@ -262,13 +261,45 @@ static void take_stream_error(eval_inputs *in, sb_err err, sb_msg *msg)
     *msg = first;
 }
 
-sb_err sb_eval_dirs(const sb_eval_dirs_opts *o, FILE *out, FILE *err_out, sb_msg *msg)
+/* Moves the evaluation out of track and res into a new result. */
+static sb_err make_result(sb_track *track, sb_eval_result **res, const sb_eval_opts *eo, sb_eval_dirs_result **out)
+{
+  sb_eval_dirs_result *r = calloc(1, sizeof *r);
+  if (!r)
+    return SB_ENOMEM;
+  r->result = *res;
+  r->n_targets = track->n_stems;
+  r->targets = track->stem_names;
+  r->eval = *eo;
+  r->eval.names = (const char *const *)r->targets;
+  *res = NULL;
+  track->stem_names = NULL;
+  *out = r;
+  return SB_OK;
+}
+
+void sb_eval_dirs_result_free(sb_eval_dirs_result **r)
+{
+  if (!r || !*r)
+    return;
+  sb_eval_result_free(&(*r)->result);
+  for (int i = 0; i < (*r)->n_targets; i++)
+    free((*r)->targets[i]);
+  free((*r)->targets);
+  free(*r);
+  *r = NULL;
+}
+
+sb_err sb_eval_dirs(const sb_eval_dirs_opts *o, sb_eval_dirs_result **out, FILE *err_out, sb_msg *msg)
 {
   sb_track track = {0};
   eval_inputs in = {0};
   sb_eval_result *res = NULL;
   sb_eval_opts eo;
   sb_err err;
+  if (!out)
+    return sb_msg_set(msg, SB_EINVAL, "eval: no result pointer");
+  *out = NULL;
   if (!o || !o->ref_dir || !o->est_dir)
     return sb_msg_set(msg, SB_EINVAL, "eval needs --ref-dir and --est-dir");
   err = track_from_dir(o->ref_dir, o->mix_path, &track, msg);
@@ -301,12 +332,7 @@ sb_err sb_eval_dirs(const sb_eval_dirs_opts *o, FILE *out, FILE *err_out, sb_msg
   }
   if (res->note[0] && err_out)
     fprintf(err_out, "sepbench: %s\n", res->note);
-  if (o->format == SB_EVAL_TABLE)
-    err = sb_result_table_write(out, res, &eo, (const char *const *)track.stem_names);
-  else
-    err = sb_result_json_write(out, res, &eo, (const char *const *)track.stem_names, NULL, 0);
-  if (err)
-    sb_msg_set(msg, err, "cannot write the result");
+  err = make_result(&track, &res, &eo, out);
 done:
   sb_eval_result_free(&res);
   inputs_clear(&in);

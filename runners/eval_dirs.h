@@ -19,8 +19,6 @@
 #include "sepbench/error.h"
 #include "metrics/evaluate.h"
 
-typedef enum sb_eval_format { SB_EVAL_JSON = 0, SB_EVAL_TABLE } sb_eval_format;
-
 typedef struct sb_eval_dirs_opts {
   const char *ref_dir;   /* required */
   const char *est_dir;   /* required */
@@ -28,14 +26,28 @@ typedef struct sb_eval_dirs_opts {
   double win_s, hop_s;   /* frame window and hop in seconds; win_s <= 0 = whole signal */
   sb_eval_opts eval;     /* metrics, mode, criterion, permutation, silent rule;
                             win/hop are derived from win_s/hop_s and the rate */
-  sb_eval_format format;
 } sb_eval_dirs_opts;
 
-/* Evaluates and writes the result to out (JSON contract of result_json.h,
- * or a text table).  Notes (padding, silent stems) go to err_out, one line
- * each, prefixed "sepbench: ".  Sets OpenBLAS to one thread (process-wide)
- * so that results do not depend on the machine.  Errors as above, plus SB_ENOTFOUND (no
- * reference files; missing estimate) and SB_EIO. */
-sb_err sb_eval_dirs(const sb_eval_dirs_opts *opts, FILE *out, FILE *err_out, sb_msg *msg);
+/* What an evaluation of two folders gives, for the caller to write
+ * (`sepbench eval` prints it as JSON or as a table). */
+typedef struct sb_eval_dirs_result {
+  sb_eval_result *result; /* by reference order */
+  int n_targets;
+  char **targets;         /* n_targets target names, reference order */
+  sb_eval_opts eval;      /* the options used, win/hop in samples; eval.names
+                             points into targets */
+} sb_eval_dirs_result;
+
+/* Evaluates; *out (free with sb_eval_dirs_result_free) is NULL on failure.
+ * Notes (padding, silent stems) go to err_out (may be NULL), one line each,
+ * prefixed "sepbench: ".  Sets OpenBLAS to one thread (process-wide) so
+ * that results do not depend on the machine.  Errors as above, plus
+ * SB_EINVAL (NULL argument, a missing folder option, a window or hop the
+ * framing refuses), SB_ENOTFOUND (no reference files; missing estimate),
+ * SB_EIO, SB_ENOMEM and the errors of sb_evaluate. */
+sb_err sb_eval_dirs(const sb_eval_dirs_opts *opts, sb_eval_dirs_result **out, FILE *err_out, sb_msg *msg);
+
+/* Frees a result; accepts NULL and *r == NULL; sets *r to NULL. */
+void sb_eval_dirs_result_free(sb_eval_dirs_result **r);
 
 #endif /* SB_RUNNERS_EVAL_DIRS_H */

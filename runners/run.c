@@ -30,11 +30,10 @@
 #include "datasets/resolve.h"
 #include "datasets/track_audio.h"
 #include "metrics/embedders.h"
+#include "metrics/metric_config.h"
 #include "metrics/pspm.h"
-#include "backends/command.h"
-#include "backends/dir.h"
-#include "backends/registry.h"
 #include "backends/plugin.h"
+#include "backends/registry.h"
 #include "runners/progress.h"
 #include "runners/signals.h"
 #include "schemas/store.h"
@@ -59,231 +58,37 @@ void sb_run_opts_default(sb_run_opts *o)
   sb_eval_opts_default(&o->eval, 44100);
 }
 
-void sb_run_config_key(const sb_run_opts *o, char *buf, size_t len)
+/* The metric configuration of a run (what its items are keyed by). */
+static void run_metric_config(const sb_run_opts *o, sb_metric_config *c)
 {
-  static const char *const group_names[] = {"bss", "sisdr", "gsdr", "snr", "improve", "sdr", "pspm"};
-  static const char *const perm_names[] = {"none", "brute", "hungarian"};
-  char groups[64] = "";
-  size_t used;
-  for (int g = 0; g < 7; g++)
-    if (o->eval.metrics & (1u << g)) {
-      if (groups[0])
-        strcat(groups, ",");
-      strcat(groups, group_names[g]);
-    }
-  snprintf(buf, len, "%s;%s;win=%g;hop=%g;taps=%d;perm=%s;silent=%s;zero_mean=%d;metrics=%s",
-           o->eval.mode == SB_BSS_V3 ? "v3" : "v4",
-           o->eval.crit == SB_CRIT_SOURCES ? "sources" : "images", o->win_s > 0 ? o->win_s : 0.0,
-           o->win_s > 0 ? o->hop_s : 0.0, o->eval.filter_len, perm_names[o->eval.perm],
-           o->eval.silent == SB_SILENT_PER_SOURCE ? "per-source" : "all", o->eval.zero_mean, groups);
-  used = strlen(buf);
-  if ((o->eval.metrics & SB_METRIC_PSPM) && used < len)
-    used += (size_t)snprintf(buf + used, len - used, ";embedder=%s",
-                             o->eval.pspm_embedder ? o->eval.pspm_embedder : "raw");
-  if (o->excerpt_len > 0 && used < len)
-    used += (size_t)snprintf(buf + used, len - used, ";excerpt=%g:%g", o->excerpt_start, o->excerpt_len);
-  if (o->targets && o->targets[0] && used < len)
-    used += (size_t)snprintf(buf + used, len - used, ";targets=%s", o->targets);
-  if (o->variant && o->variant[0] && used < len)
-    snprintf(buf + used, len - used, ";variant=%s", o->variant);
+  *c = (sb_metric_config){.eval = o->eval,
+                          .win_s = o->win_s,
+                          .hop_s = o->hop_s,
+                          .excerpt_start = o->excerpt_start,
+                          .excerpt_len = o->excerpt_len,
+                          .targets = o->targets,
+                          .variant = o->variant};
 }
-
-/* One backend of the run: a built-in or plugin api (create/separate/
- * destroy per item), a command template, or a folder of estimates. */
-typedef enum backend_kind { BACKEND_API, BACKEND_PLUGIN, BACKEND_COMMAND, BACKEND_DIR } backend_kind;
-
-typedef struct run_backend {
-  backend_kind kind;
-  char *name;          /* method name in the store: "irm2", the plugin's name, "cmd:X", "dir:PATH" */
-  char *backend;       /* how it runs, stored with the method: "irm2", "plugin:PATH", "cmd", "dir" */
-  char *options;       /* "key=value,..." (api and plugin backends), else the command or folder */
-  const sb_backend_api *api;
-  sb_plugin *plugin;
-  int isolate;         /* plugin: start-up check and each separation in a forked child */
-  double timeout_s;    /* plugin: wall-clock limit of an isolated call (<= 0: none) */
-  sb_command_backend *command;
-  sb_dir_backend *dir;
-} run_backend;
 
 /* One unit of work. */
 typedef struct run_item {
   const sb_track *track;
-  const run_backend *backend;
+  const sb_backend *backend;
   int64_t track_id, method_id;
 } run_item;
 
-typedef struct backend_list {
-  int n;
-  run_backend *b;
-} backend_list;
-
-static void backend_list_free(backend_list *list)
+/* Opens the run's backends (backends/registry.h). */
+static sb_err open_backends(const sb_run_opts *o, sb_backend_table **table, sb_msg *msg)
 {
-  for (int i = 0; i < list->n; i++) {
-    run_backend *b = &list->b[i];
-    free(b->name);
-    free(b->backend);
-    free(b->options);
-    sb_plugin_free(&b->plugin);
-    sb_command_backend_free(&b->command);
-    sb_dir_backend_free(&b->dir);
-  }
-  free(list->b);
-  memset(list, 0, sizeof *list);
-}
-
-/* The ':' that ends PATH in "plugin:PATH[:key=value,...]": the first one
- * followed by a key and '=', or by nothing, so that option values may hold
- * '/' and ':' ("plugin:./x.so:model=/data/m.bin"); failing that the first
- * one after the last '/' (options the plugin will refuse); else NULL. */
-static char *plugin_options_colon(char *path)
-{
-  static const char key_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-";
-  const char *slash = strrchr(path, '/');
-  for (char *c = strchr(path, ':'); c; c = strchr(c + 1, ':')) {
-    const size_t key_len = strspn(c + 1, key_chars);
-    if (c[1] == '\0' || (key_len > 0 && c[1 + key_len] == '='))
-      return c;
-  }
-  return strchr(slash ? slash : path, ':');
-}
-
-/* Fills b from one spec (see sb_run_opts.backends). */
-static sb_err backend_parse_one(const sb_run_opts *o, char *spec, run_backend *b, sb_msg *msg)
-{
-  char *colon;
-  sb_err err;
-
-  if (strncmp(spec, "plugin:", 7) == 0) {
-    char *path = spec + 7;
-    colon = plugin_options_colon(path);
-    if (colon)
-      *colon = '\0';
-    b->kind = BACKEND_PLUGIN;
-    b->isolate = !o->plugin_in_process;
-    b->timeout_s = o->plugin_timeout_s;
-    err = sb_plugin_open(path, &b->plugin, msg);
-    if (err)
-      return err;
-    b->api = sb_plugin_api(b->plugin);
-    b->name = strdup(b->api->name);
-    b->backend = malloc(strlen(path) + 8);
-    if (b->backend)
-      sprintf(b->backend, "plugin:%s", path);
-    b->options = strdup(colon ? colon + 1 : "");
-  } else if (strncmp(spec, "cmd:", 4) == 0) {
-    b->kind = BACKEND_COMMAND;
-    if (strchr(spec + 4, ':'))
-      return sb_msg_set(msg, SB_EINVAL, "--backends %s: a command backend takes no options (set them in its config)",
-                        spec);
-    err = sb_command_backend_load(o->backend_config, spec + 4, &b->command, msg);
-    if (err)
-      return err;
-    b->name = strdup(spec);
-    b->backend = strdup("cmd");
-    b->options = strdup(sb_command_backend_command(b->command));
-  } else if (strncmp(spec, "dir:", 4) == 0) {
-    b->kind = BACKEND_DIR;
-    err = sb_dir_backend_new(spec + 4, o->est_layout, o->est_pattern, &b->dir, msg);
-    if (err)
-      return err;
-    b->name = strdup(spec);
-    b->backend = strdup("dir");
-    b->options = strdup(spec + 4);
-  } else {
-    colon = strchr(spec, ':');
-    if (colon)
-      *colon = '\0';
-    b->kind = BACKEND_API;
-    err = sb_backend_find(spec, &b->api, msg);
-    if (err)
-      return err;
-    b->name = strdup(spec);
-    b->backend = strdup(spec);
-    b->options = strdup(colon ? colon + 1 : "");
-  }
-  if (!b->name || !b->backend || !b->options)
-    return sb_msg_set(msg, SB_ENOMEM, "--backends: out of memory");
-  if (b->kind == BACKEND_PLUGIN && b->isolate) {
-    /* Bad options fail here, before any item, rather than in every item;
-     * a plugin's create() runs in a child, so a crash or hang in it is a
-     * message too. */
-    sb_msg check;
-    sb_msg_clear(&check);
-    err = sb_plugin_check_isolated(b->plugin, b->options, b->timeout_s, &check);
-    if (err)
-      return sb_msg_set(msg, err, "--backends %s: %s", b->name, check.text);
-  } else if (b->api) {
-    char reason[512] = "";
-    void *state = NULL;
-    err = b->api->create(&state, b->options, reason, sizeof reason);
-    if (err)
-      return sb_msg_set(msg, err, "--backends %s: %s", b->name, reason[0] ? reason : sb_strerror(err));
-    b->api->destroy(state);
-  }
-  return SB_OK;
-}
-
-/* Splits the comma-separated specs; an item "key=value" (no ':' before
- * its '=') continues the options of the spec before it, so
- * "irm2:alpha=1,nfft=4096,mixture" is irm2 with two options, then mixture. */
-static sb_err backend_list_parse(const sb_run_opts *o, const char *text, backend_list *list, sb_msg *msg)
-{
-  char **specs = NULL, *copy = strdup(text), *save = NULL;
-  int n_specs = 0, cap = 1;
-  sb_err err = SB_OK;
-
-  memset(list, 0, sizeof *list);
-  for (const char *p = text; *p; p++)
-    cap += *p == ',';
-  specs = calloc((size_t)cap, sizeof *specs);
-  list->b = calloc((size_t)cap, sizeof *list->b);
-  if (!copy || !specs || !list->b) {
-    err = sb_msg_set(msg, SB_ENOMEM, "--backends: out of memory");
-    goto done;
-  }
-  for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-    char *eq = strchr(tok, '='), *colon = strchr(tok, ':');
-    if (!*tok)
-      continue;
-    if (eq && (!colon || colon > eq) && n_specs > 0) {
-      char *joined = malloc(strlen(specs[n_specs - 1]) + strlen(tok) + 2);
-      if (!joined) {
-        err = sb_msg_set(msg, SB_ENOMEM, "--backends: out of memory");
-        goto done;
-      }
-      sprintf(joined, "%s,%s", specs[n_specs - 1], tok);
-      free(specs[n_specs - 1]);
-      specs[n_specs - 1] = joined;
-      continue;
-    }
-    specs[n_specs] = strdup(tok);
-    if (!specs[n_specs++]) {
-      err = sb_msg_set(msg, SB_ENOMEM, "--backends: out of memory");
-      goto done;
-    }
-  }
-  for (int i = 0; i < n_specs; i++) {
-    err = backend_parse_one(o, specs[i], &list->b[list->n], msg);
-    list->n++;
-    if (err)
-      goto done;
-    for (int k = 0; k < list->n - 1; k++)
-      if (strcmp(list->b[k].name, list->b[list->n - 1].name) == 0) {
-        err = sb_msg_set(msg, SB_EINVAL, "--backends: '%s' is listed twice", list->b[k].name);
-        goto done;
-      }
-  }
-  if (list->n == 0)
-    err = sb_msg_set(msg, SB_EINVAL, "--backends: no backend given");
-done:
-  for (int i = 0; specs && i < n_specs; i++)
-    free(specs[i]);
-  free(specs);
-  free(copy);
+  const sb_backend_env env = {.command_config = o->backend_config,
+                              .est_layout = o->est_layout,
+                              .est_pattern = o->est_pattern,
+                              .plugin_in_process = o->plugin_in_process,
+                              .plugin_timeout_s = o->plugin_timeout_s};
+  sb_err err = sb_backend_table_new(table);
   if (err)
-    backend_list_free(list);
-  return err;
+    return sb_msg_set(msg, err, "--backends: out of memory");
+  return sb_backend_table_open(*table, o->backends ? o->backends : "mixture,irm2", &env, msg);
 }
 
 uint64_t sb_run_item_hash(const char *track, const char *method)
@@ -312,7 +117,7 @@ static sb_err alloc_estimates(const sb_audio *mix, int n, sb_audio ***out)
   if (!est)
     return SB_ENOMEM;
   for (int j = 0; j < n; j++) {
-    sb_err err = sb_audio_new(&est[j], mix->n_chan, mix->n_frames, mix->rate);
+    sb_err err = sb_audio_new(&est[j], mix->n_chan, mix->n_samples, mix->rate);
     if (err) {
       for (int k = 0; k < j; k++)
         sb_audio_free(&est[k]);
@@ -340,12 +145,10 @@ static sb_err separate(const run_item *it, const sb_track_audio *audio, sb_audio
                        size_t note_len, sb_msg *msg)
 {
   const sb_track *t = it->track;
-  const run_backend *b = it->backend;
+  const sb_backend *b = it->backend;
   const sb_audio *mix = audio->mix;
   double **est_data = NULL;
   const double **ref_data = NULL;
-  void *state = NULL;
-  char reason[1024] = "";
   sb_separation job;
   sb_err err;
   est_data = calloc((size_t)t->n_stems, sizeof *est_data);
@@ -361,35 +164,15 @@ static sb_err separate(const run_item *it, const sb_track_audio *audio, sb_audio
   job = (sb_separation){.track = t->name,
                         .rate = mix->rate,
                         .n_chan = mix->n_chan,
-                        .n_frames = mix->n_frames,
+                        .n_samples = mix->n_samples,
                         .mix = mix->data,
                         .n_targets = t->n_stems,
                         .targets = (const char *const *)t->stem_names,
-                        .refs = (b->api && (b->api->flags & SB_BACKEND_ORACLE)) ? ref_data : NULL,
-                        .est = est_data,
-                        .errbuf = reason,
-                        .errlen = sizeof reason};
-  if (b->kind == BACKEND_COMMAND) {
-    err = sb_command_backend_separate(b->command, &job, &stop_requested);
-    if (err)
-      sb_msg_set(msg, err, "%s", reason[0] ? reason : sb_strerror(err));
-  } else if (b->kind == BACKEND_DIR) {
-    err = sb_dir_backend_separate(b->dir, t, &job, note, note_len);
-    if (err)
-      sb_msg_set(msg, err, "%s", reason[0] ? reason : sb_strerror(err));
-  } else if (b->kind == BACKEND_PLUGIN && b->isolate) {
-    err = sb_plugin_separate_isolated(b->plugin, b->options, &job, b->timeout_s, &stop_requested, msg);
-  } else {
-    err = b->api->create(&state, b->options, reason, sizeof reason);
-    if (err) {
-      sb_msg_set(msg, err, "backend %s: cannot start: %s", b->name, reason[0] ? reason : sb_strerror(err));
-      goto done;
-    }
-    err = b->api->separate(state, &job);
-    if (err)
-      sb_msg_set(msg, err, "backend %s failed on '%s': %s", b->name, t->name, reason[0] ? reason : sb_strerror(err));
-    b->api->destroy(state);
-  }
+                        .refs = (b->flags & SB_BACKEND_ORACLE) ? ref_data : NULL,
+                        .est = est_data};
+  err = sb_backend_separate(
+    b, &(sb_backend_request){.track = t, .job = &job, .cancel = &stop_requested, .note = note, .note_len = note_len},
+    msg);
   for (int j = 0; !err && j < t->n_stems; j++) {
     char label[600];
     snprintf(label, sizeof label, "backend %s, estimate '%s' of '%s'", b->name, t->stem_names[j], t->name);
@@ -506,12 +289,13 @@ static void stored_suite_name(const sb_run_opts *o, const sb_suite *suite, char 
 
 /* Registers suite, tracks and methods, and lists the items still to do. */
 static sb_err plan_items(const sb_run_opts *o, sb_store *store, const sb_suite *suite,
-                         const backend_list *b, const char *config, run_item **items, int *n_items,
+                         const sb_backend_table *backends, const char *config, run_item **items, int *n_items,
                          sb_run_summary *sum, sb_msg *msg)
 {
   int64_t suite_id;
-  int cap = suite->n_tracks * b->n, n = 0, n_tracks = 0;
-  int64_t *method_ids = calloc((size_t)b->n, sizeof *method_ids);
+  const int n_backends = (int)sb_backend_table_count(backends);
+  int cap = suite->n_tracks * n_backends, n = 0, n_tracks = 0;
+  int64_t *method_ids = calloc((size_t)n_backends, sizeof *method_ids);
   sb_err err;
   *items = calloc((size_t)(cap > 0 ? cap : 1), sizeof **items);
   if (!*items || !method_ids) {
@@ -519,17 +303,20 @@ static sb_err plan_items(const sb_run_opts *o, sb_store *store, const sb_suite *
     goto done;
   }
   err = sb_store_suite(store, sum->suite, suite->kind, suite->root, &suite_id);
-  for (int k = 0; !err && k < b->n; k++)
-    err = sb_store_method(store, b->b[k].name, b->b[k].backend, b->b[k].options, &method_ids[k]);
+  for (int k = 0; !err && k < n_backends; k++) {
+    const sb_backend *b = sb_backend_table_at(backends, (size_t)k);
+    err = sb_store_method(store, b->name, b->backend, b->params, &method_ids[k]);
+  }
   for (int t = 0; !err && t < suite->n_tracks; t++) {
     const sb_track *track = &suite->tracks[t];
     int64_t track_id;
     n_tracks++;
     err = sb_store_track(store, suite_id, track->name, track->subset, &track_id);
-    for (int k = 0; !err && k < b->n; k++) {
+    for (int k = 0; !err && k < n_backends; k++) {
+      const sb_backend *b = sb_backend_table_at(backends, (size_t)k);
       int done = 0;
       if (o->shard_count > 1 &&
-          sb_run_item_hash(track->name, b->b[k].name) % (uint64_t)o->shard_count != (uint64_t)(o->shard_index - 1))
+          sb_run_item_hash(track->name, b->name) % (uint64_t)o->shard_count != (uint64_t)(o->shard_index - 1))
         continue;
       sum->n_items++;
       if (!o->force)
@@ -540,7 +327,7 @@ static sb_err plan_items(const sb_run_opts *o, sb_store *store, const sb_suite *
         sum->n_skipped++;
         continue;
       }
-      (*items)[n++] = (run_item){track, &b->b[k], track_id, method_ids[k]};
+      (*items)[n++] = (run_item){track, b, track_id, method_ids[k]};
     }
   }
   if (err && !msg->text[0])
@@ -575,19 +362,23 @@ static void record_item(const sb_run_opts *o, sb_store *store, const run_item *i
   if (item_err) {
     fprintf(log, "%ssepbench: %s\n", prog && o->progress_tty ? "\n" : "", item_msg->text);
     err = sb_store_put_failure(store, &rec, item_msg->text, &store_msg);
-    sum->n_failed++;
   } else {
     err = sb_store_put_item(store, &rec, &store_msg);
-    sum->n_computed++;
-    if (res->note[0])
+    if (!err && res->note[0])
       fprintf(log, "%ssepbench: %s / %s: %s\n", prog && o->progress_tty ? "\n" : "", it->backend->name,
               it->track->name, res->note);
   }
+  /* An item whose values did not reach the store (a failed commit: a full
+   * disk, an I/O error) is a failed item, whatever it computed. */
+  if (item_err || err)
+    sum->n_failed++;
+  else
+    sum->n_computed++;
   if (err)
-    fprintf(log, "sepbench: %s: cannot store %s / %s: %s\n", o->db_path, it->backend->name,
-            it->track->name, store_msg.text[0] ? store_msg.text : sb_strerror(err));
+    fprintf(log, "%ssepbench: %s: cannot store %s / %s: %s\n", prog && o->progress_tty ? "\n" : "", o->db_path,
+            it->backend->name, it->track->name, store_msg.text[0] ? store_msg.text : sb_strerror(err));
   snprintf(what, sizeof what, "%s / %s", it->backend->name, it->track->name);
-  sb_progress_step(prog, what, item_err != SB_OK);
+  sb_progress_step(prog, what, item_err != SB_OK || err != SB_OK);
 }
 
 /* Items [first, first + n) of the plan, run in sequence by one thread. */
@@ -683,10 +474,11 @@ sb_err sb_run(const sb_run_opts *o, sb_run_summary *sum, sb_msg *msg)
 {
   sb_suite *suite = NULL;
   sb_store *store = NULL;
-  backend_list backends = {0};
+  sb_backend_table *backends = NULL;
   run_item *items = NULL;
   int n_items = 0;
-  char config[sizeof sum->config], backends_text[512];
+  sb_metric_config mc;
+  char config[sizeof sum->config], params[2048], backends_text[512];
   sb_suite_opts so = {.subset = o->subset,
                       .cache_dir = o->cache_dir,
                       .tracks = o->tracks,
@@ -701,13 +493,22 @@ sb_err sb_run(const sb_run_opts *o, sb_run_summary *sum, sb_msg *msg)
   sb_err err;
   memset(sum, 0, sizeof *sum);
   stop_requested = 0;
-  sb_run_config_key(o, config, sizeof config);
+  run_metric_config(o, &mc);
+  err = sb_metric_config_key(&mc, config, sizeof config);
+  if (!err)
+    err = sb_metric_config_json(&mc, params, sizeof params);
+  if (err) {
+    sb_msg_set(msg, err, "the metric configuration has no key: %s",
+               err == SB_ELENGTH ? "--targets or --pspm-embedder is too long"
+                                 : "a window, hop or excerpt is not a finite number of seconds");
+    goto done;
+  }
   snprintf(sum->config, sizeof sum->config, "%s", config);
   if (o->shard_count < 0 || (o->shard_count > 0 && (o->shard_index < 1 || o->shard_index > o->shard_count))) {
     err = sb_msg_set(msg, SB_EINVAL, "--shard %d/%d: expected K/N with 1 <= K <= N", o->shard_index, o->shard_count);
     goto done;
   }
-  err = backend_list_parse(o, o->backends ? o->backends : "mixture,irm2", &backends, msg);
+  err = open_backends(o, &backends, msg);
   if (err)
     goto done;
   err = sb_suite_resolve(o->suite, &so, &suite, msg);
@@ -719,14 +520,14 @@ sb_err sb_run(const sb_run_opts *o, sb_run_summary *sum, sb_msg *msg)
   if (err)
     goto done;
   snprintf(backends_text, sizeof backends_text, "%s", o->backends ? o->backends : "mixture,irm2");
-  err = sb_store_run_begin(store, &(sb_run_info){o->command_line, suite->name, backends_text, config},
+  err = sb_store_run_begin(store, &(sb_run_info){o->command_line, suite->name, backends_text, params},
                            &sum->run_id);
   if (err) {
     sb_msg_set(msg, err, "%s: cannot record the run", db_path);
     goto done;
   }
-  sum->n_backends = backends.n;
-  err = plan_items(o, store, suite, &backends, config, &items, &n_items, sum, msg);
+  sum->n_backends = (int)sb_backend_table_count(backends);
+  err = plan_items(o, store, suite, backends, config, &items, &n_items, sum, msg);
   if (err)
     goto done;
   if (sum->n_skipped)
@@ -741,6 +542,6 @@ done:
   free(items);
   sb_store_free(&store);
   sb_suite_free(&suite);
-  backend_list_free(&backends);
+  sb_backend_table_free(&backends);
   return err;
 }

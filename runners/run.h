@@ -7,11 +7,13 @@
  * item.  Items of one track run in sequence on one thread when PS/PM is
  * requested, sharing the track's audio and PS/PM reference side (distortion
  * banks and their embeddings, metrics/pspm.h).  Items already stored with
- * the same metric configuration are skipped, so re-running an interrupted
- * command resumes it without recomputing or duplicating anything (--force
- * recomputes).  A failing item
- * (unreadable file, backend error, a plugin that crashes or exceeds its
- * time limit, NaN output) is recorded with its reason and the run goes on.
+ * the same metric configuration (the key of metrics/metric_config.h, over
+ * the metric options and the suite selection) are skipped, so re-running
+ * an interrupted command resumes it without recomputing or duplicating
+ * anything (--force recomputes).  The run's row keeps the configuration's
+ * JSON description (runs.metric_params).  A failing item (unreadable file,
+ * backend error, a plugin that crashes or exceeds its time limit, NaN
+ * output) is recorded with its reason and the run goes on.
  * A backend that cannot start (unknown name, bad options, a plugin whose
  * create() returns an error, crashes or hangs at the start-up check) stops
  * the run before any item, with one line naming it.
@@ -39,7 +41,8 @@ typedef struct sb_run_opts {
                                plugin:PATH.so[:key=value,...]  a C plugin (backends/plugin.h)
                                cmd:NAME               a command template (backends/command.h)
                                dir:PATH               estimates on disk (backends/dir.h)
-                             an item "key=value" continues the options of the spec before it */
+                             an item "key=value" continues the options of the spec before it
+                             (the grammar and its checks: backends/registry.h) */
   const char *backend_config; /* INI file of the cmd: backends; NULL = the default path */
   sb_est_layout est_layout; /* layout of the dir: backends (SB_EST_AUTO = 0 by default) */
   const char *est_pattern;  /* with SB_EST_PATTERN: template such as "{track}/{target}.wav" */
@@ -75,7 +78,7 @@ typedef struct sb_run_summary {
   int n_items, n_computed, n_skipped, n_failed;
   int interrupted;
   char suite[256];          /* suite name as stored */
-  char config[512];         /* metric configuration key of the run */
+  char config[512];         /* metric configuration key of the run (metrics/metric_config.h) */
 } sb_run_summary;
 
 /* Sets the defaults: museval/SiSEC 2018 metrics (v4 images, 1 s / 1 s),
@@ -83,16 +86,10 @@ typedef struct sb_run_summary {
  * of SB_PLUGIN_DEFAULT_TIMEOUT_S per call. */
 void sb_run_opts_default(sb_run_opts *o);
 
-/* Canonical metric-configuration key stored with every item, e.g.
- * "v4;images;win=1;hop=1;taps=512;perm=none;silent=all;zero_mean=0;metrics=bss,sisdr,gsdr,snr,improve".
- * Whatever changes the stored values beyond that is appended only when set,
- * so the default key stays the same (imports use it): ";embedder=E" with
- * pspm, ";excerpt=START:LEN" (seconds), ";targets=LIST", ";variant=V".
- * Items with different keys never count as the same stored item. */
-void sb_run_config_key(const sb_run_opts *o, char *buf, size_t len);
-
-/* Runs.  Returns SB_OK when every item is stored (some may have failed:
- * see summary->n_failed), SB_EINTERRUPT when stopped early, or an error
+/* Runs.  Returns SB_OK when every item has been tried (some may have
+ * failed: see summary->n_failed, which counts the items whose separation
+ * or evaluation failed and those whose values could not be stored, e.g.
+ * a commit failing on a full disk), SB_EINTERRUPT when stopped early, or an error
  * that prevented the run (suite not found, store not writable, unknown
  * backend) with msg set. */
 sb_err sb_run(const sb_run_opts *o, sb_run_summary *summary, sb_msg *msg);

@@ -20,7 +20,7 @@ static sb_err fill(sb_sources *view, const double ***chan, const sb_audio *const
       (*chan)[s * n_chan + c] = sb_audio_chan(audio[s], c);
   view->n_src = n_src;
   view->n_chan = n_chan;
-  view->n_samples = audio[0]->n_frames;
+  view->n_samples = audio[0]->n_samples;
   view->rate = audio[0]->rate;
   view->chan = *chan;
   return SB_OK;
@@ -51,13 +51,17 @@ void sb_signals_clear(sb_signals *s)
 
 sb_err sb_signals_set_frames(sb_eval_opts *opts, double win_s, double hop_s, int rate, sb_msg *msg)
 {
+  if (isnan(win_s) || win_s > SB_SIGNALS_MAX_FRAME_S)
+    return sb_msg_set(msg, SB_EINVAL, "--win %g: expected a number of seconds up to %g (0 = whole signal)", win_s,
+                      SB_SIGNALS_MAX_FRAME_S);
   if (!(win_s > 0)) {
     opts->win = 0;
     opts->hop = 0;
     return SB_OK;
   }
-  if (!(hop_s > 0) || !isfinite(win_s) || !isfinite(hop_s))
-    return sb_msg_set(msg, SB_EINVAL, "--hop must be a positive number of seconds (got %g)", hop_s);
+  if (!(hop_s > 0) || hop_s > SB_SIGNALS_MAX_FRAME_S)
+    return sb_msg_set(msg, SB_EINVAL, "--hop %g: expected a positive number of seconds up to %g", hop_s,
+                      SB_SIGNALS_MAX_FRAME_S);
   opts->win = (int64_t)llround(win_s * rate);
   opts->hop = (int64_t)llround(hop_s * rate);
   if (opts->win < 1 || opts->hop < 1)

@@ -25,9 +25,14 @@ sb_err sb_signals_init(sb_signals *s, sb_audio *const *ref, sb_audio *const *est
 
 void sb_signals_clear(sb_signals *s);
 
+/* The longest window or hop sb_signals_set_frames takes, seconds. */
+#define SB_SIGNALS_MAX_FRAME_S 1e6
+
 /* Sets opts->win/hop in samples from seconds (rounded to the nearest
- * sample); win_s <= 0 means the whole signal.  SB_EINVAL for a hop <= 0
- * with a positive window, or a window of less than one sample. */
+ * sample); win_s <= 0 means the whole signal.  SB_EINVAL (msg names the
+ * option) for a NaN window or one over SB_SIGNALS_MAX_FRAME_S, a hop
+ * that is not in (0, SB_SIGNALS_MAX_FRAME_S] with a positive window, or a
+ * window or hop of less than one sample. */
 sb_err sb_signals_set_frames(sb_eval_opts *opts, double win_s, double hop_s, int rate, sb_msg *msg);
 
 #endif /* SB_RUNNERS_SIGNALS_H */

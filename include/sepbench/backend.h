@@ -27,17 +27,19 @@ enum {
 };
 
 /* One separation request.  All audio is float64, channel-major: channel c
- * of a signal with n_frames samples starts at offset c * n_frames. */
+ * of a signal of n_samples samples per channel starts at offset
+ * c * n_samples. */
 typedef struct sb_separation {
   const char *track;          /* track name, for messages */
   int rate;                   /* Hz */
   int n_chan;
-  int64_t n_frames;
-  const double *mix;          /* n_chan * n_frames */
+  int64_t n_samples;          /* samples per channel (called n_frames in earlier
+                                 releases: same place, same type, ABI 1) */
+  const double *mix;          /* n_chan * n_samples */
   int n_targets;
   const char *const *targets; /* target names ("vocals", "drums", ...) */
   const double *const *refs;  /* oracle backends: n_targets references, else NULL */
-  double *const *est;         /* out: n_targets buffers of n_chan * n_frames, zeroed */
+  double *const *est;         /* out: n_targets buffers of n_chan * n_samples, zeroed */
   char *errbuf;               /* one-line reason on failure */
   size_t errlen;
 } sb_separation;

@@ -21,6 +21,10 @@
  *   fail=1         return SB_EBACKEND from create() ("faulty: refusing to
  *                  start as asked").
  *
+ * Its name is "faulty", or the value of the environment variable
+ * SB_FAULTY_PLUGIN_NAME when that is set (a plugin that calls itself like a
+ * built-in, for the registry's name rule).
+ *
  * Workload: one pass over the mixture per target.  Thread-safety: one
  * instance per worker thread (the ABI's rule); instances share nothing.
  */
@@ -146,12 +150,12 @@ static sb_err faulty_separate(void *state, const sb_separation *job)
   faulty *fy = state;
   int64_t n;
 
-  if (!fy || !job || !job->mix || !job->est || job->n_targets < 1 || job->n_chan < 1 || job->n_frames < 1)
+  if (!fy || !job || !job->mix || !job->est || job->n_targets < 1 || job->n_chan < 1 || job->n_samples < 1)
     return SB_EINVAL;
   fy->track_matched = !fy->on[0] || (job->track && strstr(job->track, fy->on));
   if (fy->track_matched)
     misbehave(fy, CALL_SEPARATE);
-  n = (int64_t)job->n_chan * job->n_frames;
+  n = (int64_t)job->n_chan * job->n_samples;
   for (int t = 0; t < job->n_targets; t++) {
     const double scale = (double)(t + 1) / (double)job->n_targets;
     for (int64_t i = 0; i < n; i++)
@@ -169,7 +173,7 @@ static void faulty_destroy(void *state)
   free(fy);
 }
 
-static const sb_backend_api faulty_api = {
+static sb_backend_api faulty_api = {
   .abi_version = SB_BACKEND_ABI_VERSION,
   .name = "faulty",
   .description = "test plugin that crashes or hangs on request",
@@ -183,5 +187,8 @@ const sb_backend_api *sepbench_backend_v1(void);
 
 const sb_backend_api *sepbench_backend_v1(void)
 {
+  const char *name = getenv("SB_FAULTY_PLUGIN_NAME");
+  if (name)
+    faulty_api.name = name;
   return &faulty_api;
 }

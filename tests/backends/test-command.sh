@@ -6,7 +6,8 @@
 # (timeout = nan, a key given twice), hostile track names (quotes, $(...),
 # spaces) passed verbatim and never executed, a hanging command (timeout),
 # a command writing garbage, a failing command (stderr tail in the
-# message), the example C plugin (results, a plugin call that returns
+# message), outputs outside {outdir} refused (in the config, or links at run
+# time), the example C plugin (results, a plugin call that returns
 # an error, and a plugin call that crashes: isolated in a child process,
 # recorded as failed, retried on re-run), dir: estimates on disk, and
 # Ctrl-C (SIGINT): status 'interrupted', then a resume completing every
@@ -159,6 +160,30 @@ config_error bad3.ini z '[backend z]\ncommand = p {input}\noutputs = {outdir}/{s
   "bad3.ini:6: timeout = 'nan': expected a number in" "timeout = nan is refused, naming file and line"
 config_error bad4.ini z '[backend z]\ncommand = prog {input}\nrate = 8000\nrate = 16000\n' \
   "bad4.ini:4: key 'rate' given twice in \[backend z\] (first on line 3)" "a key given twice is refused, naming both lines"
+# outputs outside {outdir} would let a program that wrote nothing be scored
+# on older files (here: the references themselves, left in "$tmp/stale")
+mkdir -p "$tmp/stale" && cp "$SEPBENCH_CACHE/tiny/$first"/*.wav "$tmp/stale/"
+for out in "$tmp/stale/{stem}.wav" "{outdir}/../stale/{stem}.wav" "{stem}.wav" "{outdir}{stem}.wav"; do
+  printf '[backend nothing]\ncommand = true {outdir}\noutputs = %s\nrate = 44100\nchannels = 2\n' "$out" >"$tmp/out.ini"
+  "$sepbench" run --suite tiny --backends cmd:nothing --backend-config "$tmp/out.ini" --db "$tmp/o.db" >/dev/null 2>"$tmp/e"
+  st=$?
+  [ $st -eq 1 ] && [ "$(wc -l <"$tmp/e")" = 1 ] &&
+    grep -qF "out.ini:3: outputs = '$out': must be a path under {outdir} ({outdir}/..., no '..')" "$tmp/e"
+  ok $? "outputs = $out is refused when the config is read (exit $st)"
+done
+cat >"$tmp/link.ini" <<INI
+[backend link]
+command = sh -c 'for s in vocals drums bass other; do ln -s "\$0/\$s.wav" "\$1/\$s.wav"; done' "$tmp/stale" {outdir}
+outputs = {outdir}/{stem}.wav
+rate = 44100
+channels = 2
+INI
+"$sepbench" run --suite tiny --backends cmd:link,mixture --backend-config "$tmp/link.ini" --db "$tmp/l.db" >/dev/null \
+  2>"$tmp/e"
+st=$?
+[ $st -eq 3 ] && [ "$(q "$tmp/l.db" "select count(*) from items where status='failed'")" = 3 ] &&
+  q "$tmp/l.db" "select error from items where status='failed'" | grep -q "output for stem 'vocals' is not a file the program wrote"
+ok $? "outputs that are links to older files fail their items (exit $st)"
 XDG_CONFIG_HOME="$tmp/xdg" "$sepbench" run --suite tiny --backends cmd:copy --db "$tmp/b.db" >/dev/null 2>"$tmp/e"
 [ $? -eq 1 ] && grep -q "$tmp/xdg/sepbench/backends.ini: cannot read" "$tmp/e"
 ok $? "the default config path is \$XDG_CONFIG_HOME/sepbench/backends.ini"

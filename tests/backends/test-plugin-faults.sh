@@ -8,7 +8,8 @@
 # stored, exit status 3) and the resume of that run (the failed item
 # retried, nothing duplicated); a plugin that crashes on one track beside
 # other backends; Ctrl-C while a plugin hangs (the child is killed, the item
-# left for the resume); bad --plugin-timeout values.
+# left for the resume); a plugin named like a built-in; a plugin path
+# without '/'; bad --plugin-timeout values.
 # Emits TAP.
 set -u
 sepbench=${SEPBENCH:?SEPBENCH must point to the sepbench program}
@@ -133,8 +134,27 @@ ok $? "the hanging child was killed"
   [ "$(q "$tmp/i.db" "select count(*) from items")" = 0 ]
 ok $? "the run is recorded as interrupted and the stopped item is not recorded as failed"
 
-# 6. bad --plugin-timeout values
-for bad in 0 -1 abc 1e8; do
+# 6. names and paths: a plugin named like a built-in would share its items;
+# a path without '/' is a file in the working directory
+SB_FAULTY_PLUGIN_NAME=irm2 "$sepbench" run --suite tiny --backends "irm2,plugin:$plugin" --db "$tmp/n.db" \
+  >/dev/null 2>"$tmp/en"
+st=$?
+[ $st -eq 1 ] && [ "$(wc -l <"$tmp/en")" = 1 ] && grep -q "plugin $plugin calls itself 'irm2', the name of a built-in backend" "$tmp/en"
+ok $? "a plugin calling itself irm2 is refused with one line naming it (exit $st)"
+[ ! -e "$tmp/n.db" ] || [ "$(q "$tmp/n.db" "select count(*) from items")" = 0 ]
+ok $? "and nothing is stored under the built-in's name"
+(cd "$(dirname "$plugin")" && "$sepbench" run --suite tiny --backends plugin:faulty_plugin.so --db "$tmp/p.db" \
+  >/dev/null 2>"$tmp/ep")
+st=$?
+[ $st -eq 0 ] && [ "$(q "$tmp/p.db" "select count(*) from items i join methods m on m.id=i.method_id where m.name='faulty' and i.status='done'")" = 3 ]
+ok $? "plugin:faulty_plugin.so (no '/') loads the file in the working directory (exit $st)"
+(cd "$tmp" && "$sepbench" run --suite tiny --backends plugin:libm.so.6 --db "$tmp/p2.db" >/dev/null 2>"$tmp/ep2")
+st=$?
+[ $st -eq 1 ] && grep -q "plugin ./libm.so.6: cannot load" "$tmp/ep2"
+ok $? "a bare name is never looked up on the system's library path (exit $st)"
+
+# 7. bad --plugin-timeout values
+for bad in 0 -1 abc 1e8 nan inf; do
   "$sepbench" run --suite tiny --backends mixture --plugin-timeout "$bad" --db "$tmp/b.db" >/dev/null 2>"$tmp/eb"
   st=$?
   [ $st -eq 2 ] && grep -q "plugin-timeout expects seconds in \[0.001, 1e7\], not '$bad'" "$tmp/eb"

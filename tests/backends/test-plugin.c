@@ -6,7 +6,8 @@
  * start-up check of options in a child (accepted, refused, crashing or
  * hanging create()), isolated separations (estimates copied back exactly,
  * crashes and hangs in separate() and destroy(), a time limit, a cancel
- * flag), each failure with its one-line message, and bad arguments.
+ * flag), each failure with its one-line message, a path without '/' taken
+ * in the working directory, and bad arguments.
  *
  * The estimates the plugin writes are (t + 1) / n_targets * mixture; the
  * expected values are computed here from that formula.  Messages are
@@ -20,19 +21,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "backends/plugin.h"
 #include "tap.h"
 #include "tests/backends/cancel_later.h"
 
 #define N_CHAN 2
-#define N_FRAMES 1000
+#define N_SAMPLES 1000
 #define N_TARGETS 3
 
 /* One separation request with its buffers. */
 typedef struct request {
-  double mix[N_CHAN * N_FRAMES];
-  double est_data[N_TARGETS][N_CHAN * N_FRAMES];
+  double mix[N_CHAN * N_SAMPLES];
+  double est_data[N_TARGETS][N_CHAN * N_SAMPLES];
   double *est[N_TARGETS];
   const char *targets[N_TARGETS];
   sb_separation job;
@@ -40,7 +42,7 @@ typedef struct request {
 
 static void request_init(request *rq, const char *track)
 {
-  for (int i = 0; i < N_CHAN * N_FRAMES; i++)
+  for (int i = 0; i < N_CHAN * N_SAMPLES; i++)
     rq->mix[i] = 0.001 * (double)(i % 97) - 0.05;
   memset(rq->est_data, 0, sizeof rq->est_data);
   for (int t = 0; t < N_TARGETS; t++)
@@ -51,7 +53,7 @@ static void request_init(request *rq, const char *track)
   rq->job = (sb_separation){.track = track,
                             .rate = 8000,
                             .n_chan = N_CHAN,
-                            .n_frames = N_FRAMES,
+                            .n_samples = N_SAMPLES,
                             .mix = rq->mix,
                             .n_targets = N_TARGETS,
                             .targets = rq->targets,
@@ -63,7 +65,7 @@ static int n_wrong(const request *rq)
 {
   int wrong = 0;
   for (int t = 0; t < N_TARGETS; t++)
-    for (int i = 0; i < N_CHAN * N_FRAMES; i++)
+    for (int i = 0; i < N_CHAN * N_SAMPLES; i++)
       wrong += rq->est_data[t][i] != (double)(t + 1) / N_TARGETS * rq->mix[i];
   return wrong;
 }
@@ -71,7 +73,7 @@ static int n_wrong(const request *rq)
 static int all_zero(const request *rq)
 {
   for (int t = 0; t < N_TARGETS; t++)
-    for (int i = 0; i < N_CHAN * N_FRAMES; i++)
+    for (int i = 0; i < N_CHAN * N_SAMPLES; i++)
       if (rq->est_data[t][i] != 0.0)
         return 0;
   return 1;
@@ -145,7 +147,7 @@ int main(void)
   err = sb_plugin_separate_isolated(plugin, "", &rq->job, 10, NULL, &msg);
   tap_ok(err == SB_OK, "separate: a good separation succeeds: %s", err ? msg.text : "");
   tap_ok(n_wrong(rq) == 0, "separate: the %d estimate samples are (t+1)/3 * mixture exactly (%d differ)",
-         N_TARGETS * N_CHAN * N_FRAMES, n_wrong(rq));
+         N_TARGETS * N_CHAN * N_SAMPLES, n_wrong(rq));
   request_init(rq, "Track A");
   tap_ok(sb_plugin_separate_isolated(plugin, "hang_in=separate,on=Track B", &rq->job, 10, NULL, &msg) == SB_OK &&
            n_wrong(rq) == 0,
@@ -202,10 +204,23 @@ int main(void)
   check_msg(&msg, want, "separate: cancelled");
 
   request_init(rq, "Track A");
-  rq->job.n_frames = 0;
+  rq->job.n_samples = 0;
   tap_ok(sb_plugin_separate_isolated(plugin, "", &rq->job, 10, NULL, &msg) == SB_EINVAL, "separate: an empty job");
   tap_ok(sb_plugin_separate_isolated(NULL, "", &rq->job, 10, NULL, &msg) == SB_EINVAL, "separate: NULL plugin");
   tap_ok(sb_plugin_separate_isolated(plugin, "", NULL, 10, NULL, &msg) == SB_EINVAL, "separate: NULL job");
+
+  /* ---- a path without '/' is a file of the working directory ---- */
+  {
+    sb_plugin *bare = NULL;
+    char dir[768];
+    snprintf(dir, sizeof dir, "%s/tests/backends/.libs", builddir);
+    tap_ok(chdir(dir) == 0 && sb_plugin_open("faulty_plugin.so", &bare, &msg) == SB_OK && bare,
+           "'faulty_plugin.so' loads ./faulty_plugin.so: %s", bare ? "" : msg.text);
+    sb_plugin_free(&bare);
+    tap_ok(sb_plugin_open("libm.so.6", &bare, &msg) == SB_ENOTFOUND && !bare &&
+             strncmp(msg.text, "plugin ./libm.so.6: cannot load: ", 33) == 0,
+           "'libm.so.6' is not searched on the library path: %s", msg.text);
+  }
 
 done:
   free(rq);

@@ -3,7 +3,9 @@
  * on every reference case of shared/refvectors/bss must reproduce the peers'
  * values (museval v4 framewise SDR/ISR/SIR/SAR and NaN pattern, whole-signal
  * values, SI-SDR, global SDR, improvements) within the tolerances of
- * refvectors/bss/README.md; plus the CLI's errors for bad input.
+ * refvectors/bss/README.md; plus the CLI's errors for bad input (issue 12:
+ * --metrics improvements, a stdout that cannot be written, --win values,
+ * control characters in names).
  */
 #include <config.h>
 
@@ -199,7 +201,7 @@ static int write_signal(const char *path, double amp, double freq, int nan_at, i
   if (sb_audio_new(&a, 2, 2 * rate, rate) != SB_OK)
     return 0;
   for (int c = 0; c < 2; c++)
-    for (int64_t n = 0; n < a->n_frames; n++)
+    for (int64_t n = 0; n < a->n_samples; n++)
       sb_audio_chan(a, c)[n] = amp * sin(2 * M_PI * freq * (double)n / rate + c);
   if (nan_at > 0)
     sb_audio_chan(a, 1)[nan_at] = NAN;
@@ -310,6 +312,98 @@ static void check_bad_signals(const char *sepbench)
   tap_ok(system(cmd) == 0, "cleanup");
 }
 
+/* Issue 12's eval cases: --metrics improvements computes SDRi and SI-SDRi;
+ * a stdout that cannot be written is an error; --win values that are not
+ * a usable number of seconds are usage errors naming --win; target names
+ * with control characters are escaped in --format table. */
+static void check_user_input(const char *sepbench)
+{
+  char dir[] = "/tmp/sb-test-cli-eval-XXXXXX", path[512], cmd[2048];
+  static const char *const bad_win[] = {"nan", "inf", "1e300", "-1"};
+  sb_json *out = NULL;
+  int status, sdri = 1;
+  char *text;
+  if (!mkdtemp(dir)) {
+    tap_ok(0, "mkdtemp");
+    return;
+  }
+  snprintf(cmd, sizeof cmd, "mkdir -p '%s/ref' '%s/est' '%s/nref' '%s/nest'", dir, dir, dir, dir);
+  tap_ok(system(cmd) == 0, "fixture folders");
+  for (int j = 0; j < 2; j++) {
+    static const char *const names[] = {"a", "b"}, *const odd[] = {"x\ny", "c\033[31mred"};
+    snprintf(path, sizeof path, "%s/ref/%s.wav", dir, names[j]);
+    write_signal(path, 0.3, 220.0 * (j + 1), 0, 8000);
+    snprintf(path, sizeof path, "%s/est/%s.wav", dir, names[j]);
+    write_signal(path, 0.25, 220.0 * (j + 1), 0, 8000);
+    snprintf(path, sizeof path, "%s/nref/%s.wav", dir, odd[j]);
+    write_signal(path, 0.3, 220.0 * (j + 1), 0, 8000);
+    snprintf(path, sizeof path, "%s/nest/%s.wav", dir, odd[j]);
+    write_signal(path, 0.25, 220.0 * (j + 1), 0, 8000);
+  }
+  snprintf(path, sizeof path, "%s/mix.wav", dir);
+  write_signal(path, 0.5, 330.0, 0, 8000);
+
+  snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir '%s/ref' --est-dir '%s/est' --mix '%s/mix.wav' --metrics improvements 2>/dev/null",
+           sepbench, dir, dir, dir);
+  text = run_capture(cmd, &status);
+  tap_ok(status == 0 && text && sb_json_parse(text, strlen(text), &out, NULL) == SB_OK,
+         "--metrics improvements --mix: exit 0, JSON (exit %d)", status);
+  for (int j = 0; j < 2; j++) {
+    const sb_json *imp = sb_json_get(target_of(out, j ? "b" : "a"), "improvement");
+    sdri = sdri && imp && isfinite(sb_json_num(sb_json_get(imp, "SDRi"))) &&
+           isfinite(sb_json_num(sb_json_get(imp, "SI-SDRi")));
+  }
+  tap_ok(sdri, "--metrics improvements computes SDRi and SI-SDRi for every target");
+  sb_json_free(&out);
+  free(text);
+
+  snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir '%s/ref' --est-dir '%s/est' --metrics sdr 2>&1 >/dev/full", sepbench,
+           dir, dir);
+  text = run_capture(cmd, &status);
+  tap_ok(status == 1 && text && strstr(text, "cannot write the output: No space left on device") && !strchr(text, '\n'),
+         "eval > /dev/full: exit 1 and one line saying so (exit %d: %s)", status, text ? text : "");
+  free(text);
+  snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir '%s/ref' --est-dir '%s/est' --format table 2>&1 >/dev/full", sepbench,
+           dir, dir);
+  text = run_capture(cmd, &status);
+  tap_ok(status == 1 && text && strstr(text, "cannot write the output"), "eval --format table > /dev/full: exit 1");
+  free(text);
+  snprintf(cmd, sizeof cmd, "'%s' --help 2>&1 >/dev/full", sepbench);
+  text = run_capture(cmd, &status);
+  tap_ok(status == 1 && text && strstr(text, "cannot write the output"), "--help > /dev/full: exit 1 (%d)", status);
+  free(text);
+
+  for (size_t i = 0; i < sizeof bad_win / sizeof bad_win[0]; i++) {
+    snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir '%s/ref' --est-dir '%s/est' --win %s 2>&1 >/dev/null", sepbench,
+             dir, dir, bad_win[i]);
+    text = run_capture(cmd, &status);
+    tap_ok(status == 2 && text && strstr(text, "--win needs a number of seconds") && strstr(text, bad_win[i]) &&
+             !strstr(text, "--hop"),
+           "--win %s: usage error naming --win (exit %d: %s)", bad_win[i], status, text ? text : "");
+    free(text);
+  }
+  snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir '%s/ref' --est-dir '%s/est' --hop nan 2>&1 >/dev/null", sepbench, dir,
+           dir);
+  text = run_capture(cmd, &status);
+  tap_ok(status == 2 && text && strstr(text, "--hop needs"), "--hop nan: usage error naming --hop (exit %d)", status);
+  free(text);
+
+  snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir '%s/nref' --est-dir '%s/nest' --format table 2>/dev/null", sepbench,
+           dir, dir);
+  text = run_capture(cmd, &status);
+  {
+    int lines = 0;
+    for (const char *p = text; p && *p; p++)
+      lines += *p == '\n';
+    tap_ok(status == 0 && text && !strchr(text, '\033') && lines == 4,
+           "names with a newline and an escape code: no raw control byte, one row each (%d lines)", lines);
+    tap_ok(text && strstr(text, "x\\x0ay") && strstr(text, "c\\x1b[31mred"), "they are shown escaped (\\x0a, \\x1b)");
+  }
+  free(text);
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  tap_ok(system(cmd) == 0, "cleanup");
+}
+
 int main(void)
 {
   const char *sepbench = getenv("SEPBENCH");
@@ -326,5 +420,6 @@ int main(void)
     check_case(sepbench, dir, cases[i]);
   check_bad_input(sepbench, dir);
   check_bad_signals(sepbench);
+  check_user_input(sepbench);
   return tap_done();
 }

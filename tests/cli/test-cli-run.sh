@@ -2,7 +2,8 @@
 # tests/cli/test-cli-run.sh — end-to-end `sepbench run` on the tiny
 # built-in suite: leaderboard printed, values stored, resume without
 # recomputation or duplicates (also after kill -9), --force, help texts,
-# and one-line errors for bad input.  Emits TAP.
+# one-line errors for bad input, and failed commits counted as failed items.
+# Emits TAP.
 set -u
 sepbench=${SEPBENCH:?SEPBENCH must point to the sepbench program}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-run.XXXXXX")
@@ -35,6 +36,12 @@ irm=$(q "select avg(v.value) from track_values v join items i on i.id=v.item_id 
 mix=$(q "select avg(v.value) from track_values v join items i on i.id=v.item_id join methods m on m.id=i.method_id where m.name='mixture' and v.metric='SDR'")
 awk -v a="$irm" -v b="$mix" 'BEGIN { exit !(a > b + 3) }'
 ok $? "the oracle irm2 scores far above the mixture baseline ($irm vs $mix dB)"
+[ "$(q "select json_valid(metric_params) from runs")" = 1 ]
+ok $? "the run's metric parameters are JSON (as 001_init.sql documents)"
+[ "$(q "select json_extract(metric_params, '\$.key') from runs")" = "$(q "select distinct config from items")" ]
+ok $? "and hold the key its items are filed under"
+[ "$(q "select distinct config from items")" = "v4;images;win=1;hop=1;taps=512;perm=none;silent=all;zero_mean=0;metrics=bss,sisdr,gsdr,snr,improve" ]
+ok $? "the default key is the one earlier stores hold"
 mode=$(q "pragma journal_mode")
 [ "$mode" = wal ]
 ok $? "the store is in WAL mode"
@@ -117,6 +124,19 @@ ok $? "corrupt store: error naming the file"
 "$sepbench" leaderboard --db "$tmp/none.db" >/dev/null 2>"$tmp/e"
 [ $? -ne 0 ] && grep -q "none.db" "$tmp/e" && [ ! -e "$tmp/none.db" ]
 ok $? "leaderboard on a missing store: error, no file created"
+
+# A store that cannot grow (a file-size limit stands in for a full disk):
+# every item whose commit fails is a failed item, and the run says so.
+(trap '' XFSZ; ulimit -f 600; exec "$sepbench" run --suite tiny --backends mixture,irm1,irm2,ibm1,ibm2 \
+  --db "$tmp/full.db" --jobs 1 --progress lines >"$tmp/fo" 2>"$tmp/fe")
+st=$?
+stored=$(sqlite3 "$tmp/full.db" "select count(*) from items where status='done'")
+[ $st -eq 3 ] && [ "${stored:-15}" -lt 15 ]
+ok $? "failed commits: exit status 3 (got $st, $stored of 15 items stored)"
+grep -q "15 items: $stored computed, 0 already stored, $((15 - ${stored:-0})) failed" "$tmp/fe"
+ok $? "the summary counts every item that could not be stored as failed"
+[ "$(grep -c 'cannot store' "$tmp/fe")" = $((15 - ${stored:-0})) ]
+ok $? "each failed commit is reported, naming the item"
 
 # A MUSDB18-HQ-like tree with one damaged track: the others still finish.
 mk="$tmp/musdb/test"

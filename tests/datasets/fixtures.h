@@ -93,9 +93,9 @@ static inline double fx_value(int64_t i, int step, int offset)
   return (double)((i * step + offset) % 2001 - 1000) / 32768.0;
 }
 
-/* Writes a file of n_chan x n_frames samples value(k) = ((k * step + offset)
+/* Writes a file of n_chan x n_samples samples value(k) = ((k * step + offset)
  * % 2001 - 1000) / 32768 (exact in PCM_16), creating the folders. */
-static inline int fx_put_wav(const char *path, int rate, int n_chan, int n_frames, int step, int offset)
+static inline int fx_put_wav(const char *path, int rate, int n_chan, int n_samples, int step, int offset)
 {
   sb_audio *a = NULL;
   char *dir = NULL;
@@ -104,9 +104,9 @@ static inline int fx_put_wav(const char *path, int rate, int n_chan, int n_frame
     return 0;
   sb_path_mkdir_p(dir, NULL);
   free(dir);
-  if (sb_audio_new(&a, n_chan, n_frames, rate) != SB_OK)
+  if (sb_audio_new(&a, n_chan, n_samples, rate) != SB_OK)
     return 0;
-  for (int64_t i = 0; i < (int64_t)n_chan * n_frames; i++)
+  for (int64_t i = 0; i < (int64_t)n_chan * n_samples; i++)
     a->data[i] = (double)((i * step + offset) % 2001 - 1000) / 32768.0;
   ok = sb_audio_write(path, a, SB_PCM_16, NULL) == SB_OK;
   sb_audio_free(&a);
@@ -127,7 +127,7 @@ static inline int fx_put_sum(const char *path, const char *const *files, int n, 
       a = NULL;
       continue;
     }
-    for (int64_t j = 0; j < (int64_t)a->n_chan * a->n_frames; j++)
+    for (int64_t j = 0; j < (int64_t)a->n_chan * a->n_samples; j++)
       sum->data[j] += (i == n - 1 ? scale_last : 1.0) * a->data[j];
     sb_audio_free(&a);
   }

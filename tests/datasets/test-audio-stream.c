@@ -67,12 +67,12 @@ static const char *tmp_path(char *buf, size_t len, const char *name)
 
 /* Random samples that survive fmt exactly: multiples of 2^-15 for 16-bit,
  * float32 values for SB_FLOAT32. */
-static sb_audio *random_audio(int n_chan, int64_t n_frames, int rate, sb_sample_format fmt, uint64_t *state)
+static sb_audio *random_audio(int n_chan, int64_t n_samples, int rate, sb_sample_format fmt, uint64_t *state)
 {
   sb_audio *a = NULL;
-  if (sb_audio_new(&a, n_chan, n_frames, rate) != SB_OK)
+  if (sb_audio_new(&a, n_chan, n_samples, rate) != SB_OK)
     return NULL;
-  for (int64_t i = 0; i < (int64_t)n_chan * n_frames; i++) {
+  for (int64_t i = 0; i < (int64_t)n_chan * n_samples; i++) {
     if (fmt == SB_PCM_16)
       a->data[i] = (double)(random_below(state, 65536) - 32768) / 32768.0;
     else
@@ -81,10 +81,10 @@ static sb_audio *random_audio(int n_chan, int64_t n_frames, int rate, sb_sample_
   return a;
 }
 
-static sb_audio *write_random(const char *path, int n_chan, int64_t n_frames, int rate, sb_sample_format fmt,
+static sb_audio *write_random(const char *path, int n_chan, int64_t n_samples, int rate, sb_sample_format fmt,
                               uint64_t *state)
 {
-  sb_audio *a = random_audio(n_chan, n_frames, rate, fmt, state);
+  sb_audio *a = random_audio(n_chan, n_samples, rate, fmt, state);
   sb_msg msg;
   if (a && sb_audio_write(path, a, fmt, &msg) != SB_OK) {
     tap_diag("cannot write %s: %s", path, msg.text);
@@ -120,7 +120,7 @@ static void read_pieces(const sb_sources *view, const piece *pieces, int n_piece
     }
     for (int64_t i = 0; i < q->n; i++) {
       int64_t t = q->t0 + i;
-      double x = t < w->n_frames ? sb_audio_chan(w, q->c)[t] : 0.0;
+      double x = t < w->n_samples ? sb_audio_chan(w, q->c)[t] : 0.0;
       diff += buf[i] != x;
     }
     free(buf);
@@ -176,7 +176,7 @@ static void test_formats(uint64_t *state)
   } cases[] = {
     {"wav", SB_PCM_16, 2}, {"wav", SB_FLOAT32, 1}, {"flac", SB_PCM_16, 2}, {"wav", SB_FLOAT32, 2},
   };
-  const int64_t n_frames = 3 * BLOCK + 12345;
+  const int64_t n_samples = 3 * BLOCK + 12345;
   enum { CAP = 600 };
   piece *pieces = malloc(sizeof *pieces * CAP);
 
@@ -192,8 +192,8 @@ static void test_formats(uint64_t *state)
     tmp_path(path0, sizeof path0, name);
     snprintf(name, sizeof name, "fmt%zu-b.%s", i, cases[i].ext);
     tmp_path(path1, sizeof path1, name);
-    gen[0] = write_random(path0, cases[i].n_chan, n_frames, 44100, cases[i].fmt, state);
-    gen[1] = write_random(path1, cases[i].n_chan, n_frames, 44100, cases[i].fmt, state);
+    gen[0] = write_random(path0, cases[i].n_chan, n_samples, 44100, cases[i].fmt, state);
+    gen[1] = write_random(path1, cases[i].n_chan, n_samples, 44100, cases[i].fmt, state);
     const char *paths[2] = {path0, path1};
     sb_err err = sb_audio_stream_new(2, paths, NULL, 0, &s, &msg);
     tap_ok(err == SB_OK, "%s %s %d ch: stream opens (%s)", label, cases[i].ext, cases[i].n_chan,
@@ -204,12 +204,12 @@ static void test_formats(uint64_t *state)
       continue;
     }
     tap_ok(sb_audio_stream_view(s, &view) == SB_OK && view.n_src == 2 && view.n_chan == cases[i].n_chan &&
-           view.n_samples == n_frames && view.rate == 44100 && view.chan == NULL && view.read && view.read_ctx == s,
+           view.n_samples == n_samples && view.rate == 44100 && view.chan == NULL && view.read && view.read_ctx == s,
            "%s %s: the view has 2 signals, %d ch, %lld samples, 44100 Hz, a reader and no arrays", label,
-           cases[i].ext, cases[i].n_chan, (long long)n_frames);
-    tap_ok(sb_audio_stream_file_frames(s, 1, &frames) == SB_OK && frames == n_frames,
-           "%s %s: file 1 holds %lld frames", label, cases[i].ext, (long long)n_frames);
-    int n_pieces = make_pieces(pieces, CAP, 2, cases[i].n_chan, n_frames, state);
+           cases[i].ext, cases[i].n_chan, (long long)n_samples);
+    tap_ok(sb_audio_stream_file_frames(s, 1, &frames) == SB_OK && frames == n_samples,
+           "%s %s: file 1 holds %lld frames", label, cases[i].ext, (long long)n_samples);
+    int n_pieces = make_pieces(pieces, CAP, 2, cases[i].n_chan, n_samples, state);
     read_pieces(&view, pieces, n_pieces, gen, &diff, &fail);
     tap_ok(fail == 0 && diff == 0,
            "%s %s: %d pieces from 2 threads equal the written samples (%lld differ, %lld failed)", label,
@@ -259,7 +259,7 @@ static void test_thread_slots(uint64_t *state)
     goto done;
   }
   sb_audio_stream_view(s, &view);
-  int n_pieces = make_pieces(pieces, CAP, 1, 2, gen->n_frames, state);
+  int n_pieces = make_pieces(pieces, CAP, 1, 2, gen->n_samples, state);
   omp_set_num_threads(6);
   read_pieces(&view, pieces, n_pieces, &gen, &diff, &fail);
   tap_ok(diff == 0 && fail == 0, "6 threads on a stream made for 2: %d pieces exact (%lld differ)", n_pieces,

@@ -46,20 +46,20 @@ static const char *tmp_path(char *buf, size_t len, const char *name)
 
 static int same_audio(const sb_audio *a, const sb_audio *b)
 {
-  if (a->n_chan != b->n_chan || a->n_frames != b->n_frames || a->rate != b->rate)
+  if (a->n_chan != b->n_chan || a->n_samples != b->n_samples || a->rate != b->rate)
     return 0;
-  return memcmp(a->data, b->data, (size_t)a->n_chan * (size_t)a->n_frames * sizeof(double)) == 0;
+  return memcmp(a->data, b->data, (size_t)a->n_chan * (size_t)a->n_samples * sizeof(double)) == 0;
 }
 
 /* A stereo buffer of random multiples of 2^-(bits-1), including both
  * extremes. */
-static sb_audio *random_pcm(int bits, int64_t n_frames, uint64_t *state)
+static sb_audio *random_pcm(int bits, int64_t n_samples, uint64_t *state)
 {
   sb_audio *a = NULL;
   double scale = ldexp(1.0, bits - 1);
-  if (sb_audio_new(&a, 2, n_frames, 44100) != SB_OK)
+  if (sb_audio_new(&a, 2, n_samples, 44100) != SB_OK)
     return NULL;
-  for (int64_t i = 0; i < 2 * n_frames; i++) {
+  for (int64_t i = 0; i < 2 * n_samples; i++) {
     int64_t k = (int64_t)(next_random(state) % (uint64_t)(2 * scale)) - (int64_t)scale;
     a->data[i] = (double)k / scale;
   }
@@ -121,7 +121,7 @@ static void test_channel_order(void)
   fwrite(wav, 1, sizeof wav, f);
   fclose(f);
   tap_ok(sb_audio_read(path, &a, &msg) == SB_OK, "hand-built stereo WAV reads");
-  tap_ok(a && a->n_chan == 2 && a->n_frames == 50 && a->rate == 44100, "2 channels, 50 frames, 44100 Hz");
+  tap_ok(a && a->n_chan == 2 && a->n_samples == 50 && a->rate == 44100, "2 channels, 50 frames, 44100 Hz");
   for (int i = 0; a && i < 50; i++)
     ok &= sb_audio_chan(a, 0)[i] == 600.0 * i / 32768.0 && sb_audio_chan(a, 1)[i] == -7.0 * i / 32768.0;
   tap_ok(a && ok, "interleaved L,R frames de-interleave to channel 0 = L, channel 1 = R");
@@ -169,7 +169,7 @@ static void test_resample(void)
     sb_audio_chan(a, 1)[i] = 0.25 * sin(2 * M_PI * 3000.0 * i / 44100);
   }
   tap_ok(sb_audio_resample(a, 16000, &r, &msg) == SB_OK, "resample 44.1 kHz -> 16 kHz");
-  tap_ok(r && r->n_frames == 16000 && r->rate == 16000 && r->n_chan == 2, "1 s gives 16000 frames at 16 kHz");
+  tap_ok(r && r->n_samples == 16000 && r->rate == 16000 && r->n_chan == 2, "1 s gives 16000 frames at 16 kHz");
   amp = fit_amplitude(sb_audio_chan(r, 0), 1000, 15000, 1000.0, 16000, &resid);
   tap_near(amp, 0.5, 1e-3, "1 kHz sine keeps amplitude 0.5 (channel 0)");
   /* Regression pin of the current implementation (libsoxr VHQ). */
@@ -182,12 +182,12 @@ static void test_resample(void)
 
   /* Lengths: round(n * out / in). */
   sb_audio_fit_length(a, 1000);
-  tap_ok(sb_audio_resample(a, 16000, &r, &msg) == SB_OK && r->n_frames == 363,
+  tap_ok(sb_audio_resample(a, 16000, &r, &msg) == SB_OK && r->n_samples == 363,
          "1000 frames 44.1k -> 16k: round(362.81) = 363");
   sb_audio_free(&r);
   sb_audio_fit_length(a, 16000);
   a->rate = 16000;
-  tap_ok(sb_audio_resample(a, 44100, &r, &msg) == SB_OK && r->n_frames == 44100, "16000 frames 16k -> 44.1k: 44100");
+  tap_ok(sb_audio_resample(a, 44100, &r, &msg) == SB_OK && r->n_samples == 44100, "16000 frames 16k -> 44.1k: 44100");
   sb_audio_free(&r);
   tap_ok(sb_audio_resample(a, 16000, &r, &msg) == SB_OK && same_audio(a, r), "same rate gives an exact copy");
   sb_audio_free(&r);
@@ -259,7 +259,7 @@ static void test_bad_files(void)
 
   /* The untouched file still reads. */
   sb_audio_write(tmp_path(path, sizeof path, "whole.wav"), good, SB_PCM_16, &msg);
-  tap_ok(sb_audio_read(path, &a, &msg) == SB_OK && a->n_frames == 1000, "the intact file reads 1000 frames");
+  tap_ok(sb_audio_read(path, &a, &msg) == SB_OK && a->n_samples == 1000, "the intact file reads 1000 frames");
   sb_audio_free(&a);
 
   err = sb_audio_write(tmp_path(path, sizeof path, "float.flac"), good, SB_FLOAT32, &msg);
@@ -282,13 +282,13 @@ static void test_lossy(void)
   for (int64_t i = 0; i < 44100; i++)
     a->data[i] = 0.5 * sin(2 * M_PI * 440.0 * i / 44100);
   tap_ok(sb_audio_write(tmp_path(path, sizeof path, "sine.ogg"), a, SB_FLOAT32, &msg) == SB_OK, "write OGG/Vorbis");
-  tap_ok(sb_audio_read(path, &b, &msg) == SB_OK && b->n_frames == 44100 && b->n_chan == 1 && b->rate == 44100,
+  tap_ok(sb_audio_read(path, &b, &msg) == SB_OK && b->n_samples == 44100 && b->n_chan == 1 && b->rate == 44100,
          "OGG reads back 44100 mono frames at 44.1 kHz");
   if (b)
     tap_near(fit_amplitude(b->data, 4410, 39690, 440.0, 44100, &resid), 0.5, 0.02, "OGG keeps the 440 Hz amplitude");
   sb_audio_free(&b);
   tap_ok(sb_audio_write(tmp_path(path, sizeof path, "sine.mp3"), a, SB_PCM_16, &msg) == SB_OK, "write MP3");
-  tap_ok(sb_audio_read(path, &b, &msg) == SB_OK && llabs(b->n_frames - 44100) <= 1152 && b->rate == 44100,
+  tap_ok(sb_audio_read(path, &b, &msg) == SB_OK && llabs(b->n_samples - 44100) <= 1152 && b->rate == 44100,
          "MP3 reads back ~44100 frames at 44.1 kHz");
   if (b)
     tap_near(fit_amplitude(b->data, 4410, 39690, 440.0, 44100, &resid), 0.5, 0.02, "MP3 keeps the 440 Hz amplitude");
@@ -319,14 +319,14 @@ static void test_finite_and_length(void)
          "-Inf is found: %s", msg.text);
   a->data[2] = 3;
 
-  tap_ok(sb_audio_fit_length(a, 5) == SB_OK && a->n_frames == 5, "pad to 5 frames");
+  tap_ok(sb_audio_fit_length(a, 5) == SB_OK && a->n_samples == 5, "pad to 5 frames");
   double padded[10] = {1, 2, 3, 0, 0, 4, 5, 6, 0, 0};
   tap_ok(memcmp(a->data, padded, sizeof padded) == 0, "padding appends zeros to each channel");
-  tap_ok(sb_audio_fit_length(a, 2) == SB_OK && a->n_frames == 2, "truncate to 2 frames");
+  tap_ok(sb_audio_fit_length(a, 2) == SB_OK && a->n_samples == 2, "truncate to 2 frames");
   double cut[4] = {1, 2, 4, 5};
   tap_ok(memcmp(a->data, cut, sizeof cut) == 0, "truncation keeps each channel's head");
-  tap_ok(sb_audio_fit_length(a, -1) == SB_EINVAL && a->n_frames == 2, "negative length is SB_EINVAL");
-  tap_ok(sb_audio_fit_length(a, 0) == SB_OK && a->n_frames == 0, "truncate to 0 frames");
+  tap_ok(sb_audio_fit_length(a, -1) == SB_EINVAL && a->n_samples == 2, "negative length is SB_EINVAL");
+  tap_ok(sb_audio_fit_length(a, 0) == SB_OK && a->n_samples == 0, "truncate to 0 frames");
   tap_ok(sb_audio_fit_length(a, 3) == SB_OK && a->data[0] == 0 && a->data[5] == 0, "pad from 0 frames gives zeros");
   sb_audio_free(&a);
   sb_audio_free(&a);

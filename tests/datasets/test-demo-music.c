@@ -99,18 +99,18 @@ static void test_render(void)
   tap_ok(err == SB_OK && mix->n_chan == 2 && mix->rate == 44100, "mixture is stereo 44.1 kHz");
   if (err)
     return;
-  double seconds = (double)mix->n_frames / mix->rate;
+  double seconds = (double)mix->n_samples / mix->rate;
   tap_ok(seconds >= 20 && seconds <= 30, "excerpt lasts %.2f s (20-30 s)", seconds);
-  double *sum = calloc((size_t)(2 * mix->n_frames), sizeof *sum);
+  double *sum = calloc((size_t)(2 * mix->n_samples), sizeof *sum);
   for (int k = 0; k < 4; k++) {
     snprintf(path, sizeof path, "%s/%s.wav", dir_a, stems[k]);
     err = sb_audio_read(path, &stem, &msg);
-    tap_ok(err == SB_OK && stem->n_chan == 2 && stem->rate == 44100 && stem->n_frames == mix->n_frames,
+    tap_ok(err == SB_OK && stem->n_chan == 2 && stem->rate == 44100 && stem->n_samples == mix->n_samples,
            "%s: stereo 44.1 kHz, as long as the mixture", stems[k]);
     if (err)
       continue;
     int active = 0;
-    int n_seconds = (int)(mix->n_frames / 44100);
+    int n_seconds = (int)(mix->n_samples / 44100);
     for (int s = 0; s < n_seconds; s++) {
       double e = 0;
       for (int c = 0; c < 2; c++)
@@ -119,13 +119,13 @@ static void test_render(void)
       active += e / (2 * 44100.0) > 1e-6; /* above -60 dBFS RMS */
     }
     tap_ok(active >= n_seconds - 1, "%s: sounds in %d of %d seconds", stems[k], active, n_seconds);
-    for (int64_t i = 0; i < 2 * mix->n_frames; i++)
+    for (int64_t i = 0; i < 2 * mix->n_samples; i++)
       sum[i] += stem->data[i];
     sb_audio_free(&stem);
   }
-  tap_ok(memcmp(sum, mix->data, (size_t)(2 * mix->n_frames) * sizeof *sum) == 0, "mixture == sum of stems, exactly");
+  tap_ok(memcmp(sum, mix->data, (size_t)(2 * mix->n_samples) * sizeof *sum) == 0, "mixture == sum of stems, exactly");
   double peak = 0;
-  for (int64_t i = 0; i < 2 * mix->n_frames; i++)
+  for (int64_t i = 0; i < 2 * mix->n_samples; i++)
     peak = fmax(peak, fabs(mix->data[i]));
   tap_ok(peak < 1.0, "the mixture does not clip (peak %.4f)", peak);
   free(sum);

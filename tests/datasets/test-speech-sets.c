@@ -106,7 +106,7 @@ static void test_tiger(void)
     tap_ok(strcmp(s->tracks[1].stem_paths[0], fx_path(dir, "speakers/u2-first.wav")) == 0 &&
                strcmp(s->tracks[1].stem_paths[1], fx_path(dir, "speakers/u2-second.wav")) == 0,
            "speaker paths come from s1.json/s2.json, not from replacing 'mix' in the mixture path");
-    tap_ok(s->tracks[0].n_frames_declared == 500 && s->tracks[1].n_frames_declared == 600,
+    tap_ok(s->tracks[0].n_samples_declared == 500 && s->tracks[1].n_samples_declared == 600,
            "n_samples recorded as the declared length");
   }
   sb_suite_free(&s);
@@ -172,7 +172,7 @@ static void test_librimix(void)
   tap_ok(err == SB_OK, "librimix resolves through LIBRIMIX_PATH (%s)", err ? msg.text : "ok");
   if (!err) {
     char want[1024];
-    tap_ok(s->n_tracks == 2 && strcmp(s->tracks[0].name, ids[0]) == 0 && s->tracks[1].n_frames_declared == 401,
+    tap_ok(s->n_tracks == 2 && strcmp(s->tracks[0].name, ids[0]) == 0 && s->tracks[1].n_samples_declared == 401,
            "two mixtures named by mixture_ID; length recorded");
     snprintf(want, sizeof want, "%s/metadata/../test/s2/%s.wav", base, ids[0]);
     tap_ok(strcmp(s->tracks[0].stem_paths[1], want) == 0, "absolute paths of another machine re-rooted: %s",

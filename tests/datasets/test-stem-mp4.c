@@ -55,7 +55,7 @@ static double next_uniform(uint64_t *state)
 }
 
 /* The four stems (drums, bass, other, vocals: the MUSDB stream order 1..4),
- * channel-major, each n_chan x n_frames, peak well below 1 so that their
+ * channel-major, each n_chan x n_samples, peak well below 1 so that their
  * sum does not clip. */
 static double *make_stems(void)
 {
@@ -200,7 +200,7 @@ static double snr_db(const sb_audio *a, const double *stems, int k)
 {
   double sig = 0, err = 0;
   for (int c = 0; c < N_CHAN; c++)
-    for (int64_t n = 0; n < a->n_frames && n < N_FRAMES; n++) {
+    for (int64_t n = 0; n < a->n_samples && n < N_FRAMES; n++) {
       double want = stream_sample(stems, k, c, n), d = sb_audio_chan(a, c)[n] - want;
       sig += want * want;
       err += d * d;
@@ -223,15 +223,15 @@ static void check_streams(const char *file, const double *stems)
     double snr;
     char ref[4200];
     tap_ok(list[k].rate == RATE && list[k].n_chan == N_CHAN && strcmp(list[k].codec, "aac") == 0 &&
-               list[k].n_frames == N_DECLARED,
+               list[k].n_samples == N_DECLARED,
            "stream %d: %s, %d Hz, %d channels, declared %lld samples (encoded %d, want %d)", k, list[k].codec,
-           list[k].rate, list[k].n_chan, (long long)list[k].n_frames, N_FRAMES, N_DECLARED);
+           list[k].rate, list[k].n_chan, (long long)list[k].n_samples, N_FRAMES, N_DECLARED);
     snprintf(ref, sizeof ref, "%s#%d", file, k);
     err = sb_audio_read(ref, &a, &msg);
     if (!tap_ok(err == SB_OK, "sb_audio_read(\"...#%d\") decodes %s", k, msg.text))
       continue;
-    tap_ok(a->n_frames == list[k].n_frames && a->n_frames == N_DECLARED && a->rate == RATE && a->n_chan == N_CHAN,
-           "stream %d: %lld decoded samples = declared duration", k, (long long)a->n_frames);
+    tap_ok(a->n_samples == list[k].n_samples && a->n_samples == N_DECLARED && a->rate == RATE && a->n_chan == N_CHAN,
+           "stream %d: %lld decoded samples = declared duration", k, (long long)a->n_samples);
     lag = best_lag(a, stems, k, 1200); /* AAC priming is 1024 samples */
     tap_ok(lag == 0, "stream %d: encoder delay removed (best lag %d)", k, lag);
     snr = snr_db(a, stems, k);
@@ -275,7 +275,7 @@ static void check_suite(const char *root, const char *file, const double *stems)
     }
     tap_ok(ok, "targets vocals drums bass other map to streams 4 1 2 3: %s", s->tracks[0].stem_paths[0]);
     err = sb_track_audio_load(&s->tracks[0], &ta, &msg);
-    tap_ok(err == SB_OK && ta->mix && ta->mix->n_frames == N_DECLARED && ta->stems[0]->n_frames == N_DECLARED,
+    tap_ok(err == SB_OK && ta->mix && ta->mix->n_samples == N_DECLARED && ta->stems[0]->n_samples == N_DECLARED,
            "track loads: mixture and 4 stems of %d samples %s", N_DECLARED, msg.text);
     if (!err) {
       double sig = 0, res = 0;
@@ -343,7 +343,7 @@ static void check_bad_input(const char *dir, const double *stems)
   tap_ok(err == SB_EFORMAT && strstr(msg.text, two), "2 streams through sb_audio_read: %s", msg.text);
   sb_msg_clear(&msg);
   err = sb_stem_mp4_read(two, 1, &a, &msg);
-  tap_ok(err == SB_OK && a->n_frames == N_DECLARED, "its stream 1 still decodes %s", msg.text);
+  tap_ok(err == SB_OK && a->n_samples == N_DECLARED, "its stream 1 still decodes %s", msg.text);
   sb_audio_free(&a);
   err = sb_stem_mp4_read(two, -1, &a, &msg);
   tap_ok(err == SB_EINVAL, "negative stream: %s", msg.text);

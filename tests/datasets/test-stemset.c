@@ -35,7 +35,7 @@ static int holds(const char *dir, const char *name, double x0, double x1)
   snprintf(path, sizeof path, "%s/%s", dir, name);
   if (sb_audio_read(path, &a, NULL) != SB_OK)
     return 0;
-  ok = a->n_chan == 1 && a->n_frames == 2 && a->rate == 8000 && a->data[0] == x0 / 32768.0 &&
+  ok = a->n_chan == 1 && a->n_samples == 2 && a->rate == 8000 && a->data[0] == x0 / 32768.0 &&
        a->data[1] == x1 / 32768.0;
   sb_audio_free(&a);
   return ok;

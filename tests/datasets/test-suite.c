@@ -256,7 +256,7 @@ static void test_selection(void)
     err = sb_track_audio_load(&s->tracks[0], &audio, &msg);
   tap_ok(err == SB_OK, "the derived stem loads (%s)", err ? msg.text : "ok");
   if (!err) {
-    int same = audio->stems[1]->n_frames == 640 && audio->stems[1]->n_chan == 2;
+    int same = audio->stems[1]->n_samples == 640 && audio->stems[1]->n_chan == 2;
     for (int64_t i = 0; same && i < 1280; i++)
       same = audio->stems[1]->data[i] == fx_value(i, 5, 2) + fx_value(i, 7, 3) + fx_value(i, 11, 4);
     tap_ok(same, "accompaniment = drums + bass + other, sample by sample");
@@ -276,7 +276,7 @@ static void test_selection(void)
   if (!err) {
     /* 0.01 s at 16 kHz = sample 160; 0.02 s = 320 samples; channel 1 of the
      * file starts at index 640. */
-    tap_ok(audio->mix->n_frames == 320 && audio->stems[0]->n_frames == 320, "excerpt of 0.02 s is 320 samples");
+    tap_ok(audio->mix->n_samples == 320 && audio->stems[0]->n_samples == 320, "excerpt of 0.02 s is 320 samples");
     tap_ok(audio->stems[0]->data[0] == fx_value(160, 3, 1) && audio->stems[0]->data[320] == fx_value(640 + 160, 3, 1),
            "the excerpt starts at 0.01 s in both channels");
   } else {

@@ -53,32 +53,32 @@ static void test_tiny(void)
     double *sum = NULL;
     int shape_ok = 1, silent = 0;
     err = sb_audio_read(tr->mix_path, &mix, &msg);
-    tap_ok(err == SB_OK && mix->n_chan == 2 && mix->rate == 44100 && mix->n_frames == 6 * 44100,
+    tap_ok(err == SB_OK && mix->n_chan == 2 && mix->rate == 44100 && mix->n_samples == 6 * 44100,
            "track %d: mixture is stereo 44.1 kHz, 6 s", t);
     if (err)
       continue;
-    sum = calloc((size_t)(2 * mix->n_frames), sizeof *sum);
+    sum = calloc((size_t)(2 * mix->n_samples), sizeof *sum);
     for (int k = 0; k < tr->n_stems; k++) {
       double energy = 0;
-      if (sb_audio_read(tr->stem_paths[k], &stem, &msg) != SB_OK || stem->n_frames != mix->n_frames ||
+      if (sb_audio_read(tr->stem_paths[k], &stem, &msg) != SB_OK || stem->n_samples != mix->n_samples ||
           stem->n_chan != 2 || stem->rate != 44100) {
         shape_ok = 0;
         sb_audio_free(&stem);
         continue;
       }
-      for (int64_t i = 0; i < 2 * mix->n_frames; i++) {
+      for (int64_t i = 0; i < 2 * mix->n_samples; i++) {
         sum[i] += stem->data[i];
         energy += stem->data[i] * stem->data[i];
       }
       /* Every stem plays: RMS above -40 dBFS. */
-      if (energy / (2.0 * (double)mix->n_frames) < 1e-4)
+      if (energy / (2.0 * (double)mix->n_samples) < 1e-4)
         silent++;
       sb_audio_free(&stem);
     }
     tap_ok(shape_ok, "track %d: stems are stereo 44.1 kHz, as long as the mixture", t);
     tap_ok(silent == 0, "track %d: no stem below -40 dBFS RMS", t);
     /* Stems are multiples of 2^-15, so the double sum is exact. */
-    tap_ok(memcmp(sum, mix->data, (size_t)(2 * mix->n_frames) * sizeof *sum) == 0,
+    tap_ok(memcmp(sum, mix->data, (size_t)(2 * mix->n_samples) * sizeof *sum) == 0,
            "track %d: mixture == sum of stems, exactly", t);
     free(sum);
     sb_audio_free(&mix);

@@ -1,0 +1,89 @@
+/*
+ * metrics/metric_config.h — the one vocabulary of a metric configuration:
+ * the names of the metric groups (`--metrics`), of the BSS Eval mode and
+ * criterion, of the permutation and silent-frame rules; the canonical key
+ * under which the store files the items of one configuration; and the JSON
+ * description kept with each run (runs.metric_params, schemas/001_init.sql).
+ * The CLI parses with it, the scheduler keys items with it, the result
+ * writers name with it.
+ *
+ * Names only: nothing here computes, reads a file, allocates or keeps state;
+ * every function is thread-safe.
+ *
+ * The key is frozen: stores written by earlier versions file their items
+ * under it, and a resumed run or a merge finds them only if the key of the
+ * same configuration is byte for byte the same.  The default (museval /
+ * SiSEC 2018) configuration's key is
+ *   "v4;images;win=1;hop=1;taps=512;perm=none;silent=all;zero_mean=0;metrics=bss,sisdr,gsdr,snr,improve"
+ * (groups in bit order, `improvements` spelled "improve"); then, only when
+ * set, ";embedder=E" (with pspm; "raw" when none is named),
+ * ";excerpt=START:LEN" (seconds, %g), ";targets=LIST", ";variant=V".
+ * Items with different keys never count as the same stored item.
+ */
+#ifndef SB_METRICS_METRIC_CONFIG_H
+#define SB_METRICS_METRIC_CONFIG_H
+
+#include <stddef.h>
+#include "sepbench/error.h"
+#include "metrics/evaluate.h"
+
+/* One configuration: the metric options and what else changes the stored
+ * values (the suite selection of a run).  Strings are borrowed. */
+typedef struct sb_metric_config {
+  sb_eval_opts eval;        /* metrics, mode, crit, perm, silent, filter_len,
+                               zero_mean, pspm_embedder; win/hop, names and
+                               pspm_track are not part of a configuration */
+  double win_s, hop_s;      /* framing in seconds; win_s <= 0 = whole signal
+                               (hop then ignored) */
+  double excerpt_start;     /* seconds; with excerpt_len > 0 every track is */
+  double excerpt_len;       /* cut to [start, start + len); <= 0 = whole tracks */
+  const char *targets;      /* comma-separated target selection; NULL or "" = all */
+  const char *variant;      /* dataset variant (LibriMix); NULL or "" = default */
+} sb_metric_config;
+
+/* The museval / SiSEC 2018 defaults (sb_eval_opts_default at 44.1 kHz,
+ * 1 s window and hop, every default group, no selection). */
+void sb_metric_config_default(sb_metric_config *c);
+
+/* The groups a user may name in a `--metrics` list, for help and messages:
+ * "bss, sdr, sisdr, gsdr, snr, improvements, pspm, all". */
+extern const char sb_metric_groups_known[];
+
+/* Parses a comma-separated `--metrics` list (empty items skipped) into a
+ * SB_METRIC_* mask: bss, sdr, sisdr, gsdr, snr, improvements, pspm, all
+ * (= SB_METRIC_DEFAULT, without pspm).  sdr is dropped when bss is there
+ * (bss holds it).  improvements are the SDRi of the SDR requested (bss or
+ * sdr) and the SI-SDRi of sisdr; asked for alone, improvements implies
+ * sdr and sisdr, the two it is computed from.  SB_EINVAL (NULL argument,
+ * an unknown group, nothing named); *mask is 0 then. */
+sb_err sb_metric_groups_parse(const char *list, unsigned *mask);
+
+/* Names of the options' values, as the CLI takes them and the JSON and
+ * table writers print them; "?" for a value out of range. */
+const char *sb_metric_mode_name(sb_bss_mode mode);        /* "v4", "v3" */
+const char *sb_metric_crit_name(sb_bss_crit crit);        /* "images", "sources" */
+const char *sb_metric_perm_name(sb_perm_rule perm);       /* "none", "brute", "hungarian" */
+const char *sb_metric_silent_name(sb_silent_rule silent); /* "all", "per-source" */
+
+/* The reverse look-ups, exact and case-sensitive.  SB_EINVAL (NULL
+ * argument or an unknown name; *out unchanged). */
+sb_err sb_metric_mode_parse(const char *name, sb_bss_mode *out);
+sb_err sb_metric_perm_parse(const char *name, sb_perm_rule *out);
+sb_err sb_metric_silent_parse(const char *name, sb_silent_rule *out);
+
+/* Writes the canonical key of c (see the top of this file) into buf.
+ * SB_EINVAL (NULL argument, a value out of range, a window, hop or excerpt
+ * that is NaN or infinite), SB_ELENGTH (the key needs more than len bytes);
+ * buf is "" on failure. */
+sb_err sb_metric_config_key(const sb_metric_config *c, char *buf, size_t len);
+
+/* Writes a JSON object describing c into buf: {"key": KEY, "mode", "criterion",
+ * "win_s", "hop_s", "filter_len", "permutation", "silent_frames",
+ * "zero_mean" (true/false), "metrics" (array of group names as `--metrics`
+ * takes them), and when set "pspm_embedder", "excerpt" ({"start_s",
+ * "duration_s"}), "targets", "variant"}.  Strings are escaped as RFC 8259
+ * requires; numbers keep 17 significant digits.  SB_EINVAL, SB_ELENGTH as
+ * sb_metric_config_key. */
+sb_err sb_metric_config_json(const sb_metric_config *c, char *buf, size_t len);
+
+#endif /* SB_METRICS_METRIC_CONFIG_H */
