@@ -96,6 +96,9 @@ static void check_msg(const sb_msg *msg, const char *want, const char *what)
 int main(void)
 {
   const char *builddir = getenv("SB_TOP_BUILDDIR");
+  /* The hangs below last for ever: a limit that failed would hang the
+   * suite; SIGALRM ends the program (an ERROR) instead.  Not a timing bound. */
+  alarm(600);
   char path[768], want[2048]; /* a message (sb_msg) holds 1023 characters */
   sb_plugin *plugin = NULL;
   request *rq = NULL;
@@ -137,7 +140,7 @@ int main(void)
   t0 = now_s();
   err = sb_plugin_check_isolated(plugin, "hang_in=create", 0.3, &msg);
   tap_ok(err == SB_ETIMEOUT, "check: a hang in create() is SB_ETIMEOUT (got %d)", err);
-  tap_ok(now_s() - t0 < 3.0, "check: after the 0.3 s limit (%.3f s)", now_s() - t0);
+  tap_ok(now_s() - t0 >= 0.3, "check: not before the 0.3 s limit (%.3f s)", now_s() - t0);
   snprintf(want, sizeof want, "plugin %s timed out after 0.3 s in create()", path);
   check_msg(&msg, want, "check: hang in create()");
   tap_ok(sb_plugin_check_isolated(NULL, "", 10, &msg) == SB_EINVAL, "check: NULL plugin is refused");
@@ -171,8 +174,7 @@ int main(void)
   t0 = now_s();
   err = sb_plugin_separate_isolated(plugin, "hang_in=separate", &rq->job, 0.3, NULL, &msg);
   tap_ok(err == SB_ETIMEOUT && all_zero(rq), "separate: a hang is SB_ETIMEOUT, estimates untouched (got %d)", err);
-  tap_ok(now_s() - t0 >= 0.3 && now_s() - t0 < 3.0, "separate: the child is killed after the 0.3 s limit (%.3f s)",
-         now_s() - t0);
+  tap_ok(now_s() - t0 >= 0.3, "separate: the child is killed, not before the 0.3 s limit (%.3f s)", now_s() - t0);
   snprintf(want, sizeof want, "plugin %s timed out after 0.3 s in separate() on 'Track A'", path);
   check_msg(&msg, want, "separate: hang in separate()");
 
@@ -198,8 +200,7 @@ int main(void)
   t0 = now_s();
   err = sb_plugin_separate_isolated(plugin, "hang_in=separate", &rq->job, 0, &cancel, &msg);
   pthread_join(thread, NULL);
-  tap_ok(err == SB_EINTERRUPT && now_s() - t0 < 3.0, "separate: the cancel flag stops a hang (got %d, %.3f s)", err,
-         now_s() - t0);
+  tap_ok(err == SB_EINTERRUPT, "separate: the cancel flag stops a hang (got %d, %.3f s)", err, now_s() - t0);
   snprintf(want, sizeof want, "plugin %s stopped in separate() on 'Track A' (interrupted)", path);
   check_msg(&msg, want, "separate: cancelled");
 
