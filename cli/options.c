@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reports/board_writers.h"
 #include "reports/leaderboard.h"
 #include "schemas/store.h"
 

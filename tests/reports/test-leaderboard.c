@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/json.h"
+#include "reports/board_writers.h"
 #include "reports/leaderboard.h"
 #include "schemas/store.h"
 #include "tap.h"
