@@ -405,8 +405,8 @@ static sb_err check_collisions(const file_plan *p, sb_msg *msg)
     if (strcmp(order[i - 1]->path, order[i]->path) == 0)
       err = sb_msg_set(msg, SB_EINVAL,
                        "export: %s would hold two results (method '%s' track '%s' of suite '%s',"
-                       " method '%s' track '%s' of suite '%s'); export them one at a time"
-                       " (--method, --suite)", order[i]->path, order[i - 1]->method,
+                       " method '%s' track '%s' of suite '%s'): their names map to one file name"
+                       " ('/' becomes '_'); nothing written", order[i]->path, order[i - 1]->method,
                        order[i - 1]->track, order[i - 1]->suite, order[i]->method,
                        order[i]->track, order[i]->suite);
   free(order);
