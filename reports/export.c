@@ -284,18 +284,21 @@ static void path_component(const char *name, char *buf, size_t len)
     buf[0] = '_';
 }
 
-/* Resolves the config of the selection (given or default); *owned is what
- * the caller frees. */
-static sb_err selection_config(sb_store *s, const sb_export_opts *o, const char **config,
+/* Resolves the selection: *o becomes the defaults when NULL, *config the
+ * given or default config; *owned is what the caller frees. */
+static sb_err selection_config(sb_store *s, const sb_export_opts **o, const char **config,
                                char **owned, sb_msg *msg)
 {
+  static const sb_export_opts defaults = {0};
+  sb_err err = SB_OK;
+  if (!*o)
+    *o = &defaults;
   *owned = NULL;
-  if (o->config) {
-    *config = o->config;
-    return SB_OK;
+  *config = (*o)->config;
+  if (!*config) {
+    err = sb_leaderboard_default_config(s, (*o)->suite, "SDR", owned, msg);
+    *config = *owned;
   }
-  sb_err err = sb_leaderboard_default_config(s, o->suite, "SDR", owned, msg);
-  *config = *owned;
   return err;
 }
 
@@ -452,7 +455,6 @@ done:
 sb_err sb_export_museval(sb_store *s, const sb_export_opts *o, const char *dir, int *n_files,
                          sb_msg *msg)
 {
-  static const sb_export_opts defaults = {0};
   file_plan plan = {0};
   const char *config;
   char *owned = NULL;
@@ -463,9 +465,7 @@ sb_err sb_export_museval(sb_store *s, const sb_export_opts *o, const char *dir, 
     *n_files = 0;
   if (!s || !dir)
     return sb_msg_set(msg, SB_EINVAL, "export: no store or output directory");
-  if (!o)
-    o = &defaults;
-  err = selection_config(s, o, &config, &owned, msg);
+  err = selection_config(s, &o, &config, &owned, msg);
   if (err)
     return err;
   err = make_dirs(dir, msg);
@@ -546,7 +546,6 @@ static sb_err write_item_csv(void *ctx, const sb_store_item *item, sb_msg *msg)
 sb_err sb_export_csv(sb_store *s, const sb_export_opts *o, FILE *f, int64_t *n_rows,
                      sb_msg *msg)
 {
-  static const sb_export_opts defaults = {0};
   csv_sink sink = {s, f, NULL, NULL, 0, 0};
   const char *config;
   char *owned = NULL;
@@ -556,9 +555,7 @@ sb_err sb_export_csv(sb_store *s, const sb_export_opts *o, FILE *f, int64_t *n_r
     *n_rows = 0;
   if (!s || !f)
     return sb_msg_set(msg, SB_EINVAL, "export: no store or output stream");
-  if (!o)
-    o = &defaults;
-  err = selection_config(s, o, &config, &owned, msg);
+  err = selection_config(s, &o, &config, &owned, msg);
   if (err)
     return err;
   fputs("method,track,target,metric,time,value\n", f);

@@ -303,7 +303,8 @@ static sb_err collect_row(void *ctx, const sb_store_value *row, sb_msg *msg)
   c->group_track = track;
   c->group_track_id = row->track_id;
   if (!err && isfinite(row->value))
-    err = c->frame_mode ? add_frame(c, row->value) : add_record(c, method, target, track, row->value);
+    err = c->frame_mode ? add_frame(c, row->value)
+                        : add_record(c, method, target, track, row->value);
   return err ? sb_msg_set(msg, err, "leaderboard: out of memory") : SB_OK;
 }
 
@@ -317,8 +318,8 @@ static sb_err collect(sb_store *s, const char *suite, const char *config, const 
   c->group_track_id = -1;
   c->min_duration = INFINITY;
   c->max_duration = -INFINITY;
-  err = sb_store_each_value(s, suite, config, metric, frame_mode ? SB_STORE_FRAMES : SB_STORE_TRACKS,
-                            collect_row, c, msg);
+  err = sb_store_each_value(s, suite, config, metric,
+                            frame_mode ? SB_STORE_FRAMES : SB_STORE_TRACKS, collect_row, c, msg);
   if (!err && frame_mode && flush_group(c) != SB_OK)
     err = sb_msg_set(msg, SB_ENOMEM, "leaderboard: out of memory");
   return err;

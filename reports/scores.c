@@ -67,22 +67,16 @@ sb_err sb_scores_new(sb_store *s, const sb_leaderboard_opts *o, sb_scores **out,
   sb_err err;
   if (!out)
     return sb_msg_set(msg, SB_EINVAL, "scores: no output pointer");
-  *out = NULL;
-  sc = calloc(1, sizeof *sc);
+  *out = sc = calloc(1, sizeof *sc);
   if (!sc)
     return sb_msg_set(msg, SB_ENOMEM, "scores: out of memory");
   err = sb_leaderboard_new(s, o, &sc->lb, msg);
-  if (err)
-    goto fail;
   sc->n_methods = sb_leaderboard_n_methods(sc->lb);
   sc->n_targets = sb_leaderboard_n_targets(sc->lb);
-  err = build(sc, msg);
+  if (!err)
+    err = build(sc, msg);
   if (err)
-    goto fail;
-  *out = sc;
-  return SB_OK;
-fail:
-  sb_scores_free(&sc);
+    sb_scores_free(out);
   return err;
 }
 

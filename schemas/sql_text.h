@@ -4,7 +4,7 @@
  * schemas/embed-sql.awk generates the definitions (schemas/sql_text.c, in
  * the build directory) and the statement ids (schemas/sql_ids.h, enum
  * sb_sql_id) from the numbered migrations schemas/NNN_*.sql and the named
- * statements of schemas/queries.sql.  Only the store (the .c files of schemas/) reads
+ * statements of schemas/queries.sql.  Only the store's own .c files read
  * these tables; everything outside schemas/ reaches the data through the
  * typed functions of schemas/store.h, store_read.h and store_merge.h.
  * All data is constant: safe from any thread.

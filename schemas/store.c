@@ -52,7 +52,7 @@ static sb_err store_migrate(sb_store *s, int64_t version, sb_msg *msg)
     }
     if (sqlite3_exec(s->db, sb_sql_migrations[version], NULL, NULL, &why) != SQLITE_OK) {
       err = sb_stmt_error(s, msg, SB_EDB, "%s: migration to schema version %lld failed: %s",
-                        s->path, (long long)version + 1, why ? why : sqlite3_errmsg(s->db));
+                          s->path, (long long)version + 1, why ? why : sqlite3_errmsg(s->db));
       sqlite3_free(why);
       goto fail;
     }
@@ -61,7 +61,7 @@ static sb_err store_migrate(sb_store *s, int64_t version, sb_msg *msg)
       goto fail;
     if (current != version + 1) {
       err = sb_stmt_error(s, msg, SB_EDB, "%s: migration %lld left user_version at %lld", s->path,
-                        (long long)version + 1, (long long)current);
+                          (long long)version + 1, (long long)current);
       goto fail;
     }
     err = sb_stmt_exec(s, SB_SQL_COMMIT, msg);
@@ -86,7 +86,7 @@ static sb_err store_check_identity(sb_store *s, int64_t *version_out, sb_msg *ms
     /* Preparing or stepping the first statement reads the file header. */
     if ((sqlite3_errcode(s->db) & 0xff) == SQLITE_NOTADB)
       return sb_stmt_error(s, msg, SB_EDB, "%s: not a sepbench store (%s)", s->path,
-                         sqlite3_errmsg(s->db));
+                           sqlite3_errmsg(s->db));
     return sb_msg_set(msg, err, "%s", s->errmsg);
   }
   err = sb_stmt_query_int(s, SB_SQL_GET_APPLICATION_ID, &app_id, &found, msg);
@@ -94,21 +94,21 @@ static sb_err store_check_identity(sb_store *s, int64_t *version_out, sb_msg *ms
     return err;
   if (version > 0 && app_id != SB_STORE_APPLICATION_ID)
     return sb_stmt_error(s, msg, SB_EDB,
-                       "%s: not a sepbench store (SQLite database of application id %lld)", s->path,
-                       (long long)app_id);
+                         "%s: not a sepbench store (SQLite database of application id %lld)",
+                         s->path, (long long)app_id);
   if (version > sb_sql_n_migrations)
     return sb_stmt_error(s, msg, SB_EDB,
-                       "%s: store schema version %lld is newer than this sepbench %s supports (%d);"
-                       " upgrade sepbench",
-                       s->path, (long long)version, PACKAGE_VERSION, sb_sql_n_migrations);
+                         "%s: store schema version %lld is newer than this sepbench %s supports"
+                         " (%d); upgrade sepbench",
+                         s->path, (long long)version, PACKAGE_VERSION, sb_sql_n_migrations);
   if (version == 0) {
     err = sb_stmt_query_int(s, SB_SQL_COUNT_SCHEMA_OBJECTS, &n_objects, &found, msg);
     if (err)
       return err;
     if (n_objects > 0)
       return sb_stmt_error(s, msg, SB_EDB,
-                         "%s: not a sepbench store (an SQLite database with other tables)",
-                         s->path);
+                           "%s: not a sepbench store (an SQLite database with other tables)",
+                           s->path);
   }
   *version_out = version;
   return SB_OK;
@@ -128,8 +128,8 @@ static sb_err store_set_wal(sb_store *s, sb_msg *msg)
   }
   mode = (const char *)sqlite3_column_text(st, 0);
   if (!mode || (strcmp(mode, "wal") != 0 && strcmp(mode, "memory") != 0))
-    err = sb_stmt_error(s, msg, SB_EDB, "%s: cannot use WAL journal mode (mode stays '%s')", s->path,
-                      mode ? mode : "?");
+    err = sb_stmt_error(s, msg, SB_EDB, "%s: cannot use WAL journal mode (mode stays '%s')",
+                        s->path, mode ? mode : "?");
   sb_stmt_release(st);
   return err;
 }
@@ -157,7 +157,12 @@ static sb_err store_open(const char *path, int create, sb_store **out, sb_msg *m
     err = sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", path);
     goto fail;
   }
-  rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0),
+  /* NOMUTEX (multi-thread mode): the caller serialises every call on one
+   * sb_store (store.h), so SQLite need not lock the connection around each
+   * of the ~10 calls per row a reader makes. */
+  rc = sqlite3_open_v2(path, &s->db,
+                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+                         (create ? SQLITE_OPEN_CREATE : 0),
                        NULL);
   if (rc != SQLITE_OK) {
     err = rc == SQLITE_NOMEM ? sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", path)
@@ -269,7 +274,7 @@ sb_err sb_store_run_end(sb_store *s, int64_t run_id, const char *status)
     ok |= strcmp(status, valid[i]) == 0;
   if (!ok)
     return sb_stmt_error(s, NULL, SB_EINVAL, "%s: run status '%s' is not one of running, done,"
-                       " interrupted, failed", s->path, status ? status : "(null)");
+                         " interrupted, failed", s->path, status ? status : "(null)");
   err = sb_stmt_get(s, SB_SQL_END_RUN, &st, NULL);
   if (err)
     return err;
@@ -357,7 +362,7 @@ sb_err sb_store_track(sb_store *s, int64_t suite_id, const char *name, const cha
   const char *const attr[2] = {subset, NULL};
   if (s && suite_id <= 0)
     return sb_stmt_error(s, NULL, SB_EINVAL, "%s: track '%s': invalid suite id %lld", s->path,
-                       name ? name : "(null)", (long long)suite_id);
+                         name ? name : "(null)", (long long)suite_id);
   return get_or_create(s, SB_SQL_INSERT_TRACK, SB_SQL_SELECT_TRACK, suite_id, name, attr, track_id);
 }
 
@@ -468,18 +473,18 @@ static sb_err check_record(sb_store *s, const sb_item_record *rec, int need_resu
   r = rec->result;
   if (!r)
     return need_result ? sb_stmt_error(s, msg, SB_EINVAL, "%s: item record without result",
-                                     s->path)
+                                       s->path)
                        : SB_OK;
   if (r->rate <= 0 || r->n_frames < 0 || r->win < 0 || r->hop < 0 || r->n_src < 1)
     return sb_stmt_error(s, msg, SB_EINVAL,
-                       "%s: result with rate %d, n_src %d, %lld frames, win %lld, hop %lld",
-                       s->path, r->rate, r->n_src, (long long)r->n_frames, (long long)r->win,
-                       (long long)r->hop);
+                         "%s: result with rate %d, n_src %d, %lld frames, win %lld, hop %lld",
+                         s->path, r->rate, r->n_src, (long long)r->n_frames, (long long)r->win,
+                         (long long)r->hop);
   if (!need_result)
     return SB_OK;
   if (rec->n_targets != r->n_src || !rec->targets)
     return sb_stmt_error(s, msg, SB_EINVAL, "%s: %d target names for %d evaluated sources",
-                       s->path, rec->n_targets, r->n_src);
+                         s->path, rec->n_targets, r->n_src);
   for (int j = 0; j < rec->n_targets; j++)
     if (!rec->targets[j])
       return sb_stmt_error(s, msg, SB_EINVAL, "%s: target name %d is NULL", s->path, j);

@@ -21,7 +21,9 @@
  * Thread-safety: an sb_store is one SQLite connection.  It may be used from
  * any thread, but by one thread at a time: the caller serialises every call
  * on the same sb_store (e.g. one writer thread, or an OpenMP critical
- * section).  Different sb_store handles are independent.
+ * section); the connection is opened in SQLite's multi-thread mode
+ * (SQLITE_OPEN_NOMUTEX), so nothing else guards it.  Different sb_store
+ * handles are independent.
  *
  * Values: NaN is stored as SQL NULL; +inf and -inf are stored as REAL
  * infinities and read back as such.
