@@ -273,10 +273,45 @@ static void write_json(const sb_leaderboard *lb, FILE *f)
 
 /* ---------------------------------------------------------------- latex, html */
 
+/* How LaTeX and HTML mark up the body rows, the best value of each column
+ * in bold. */
+typedef struct row_markup {
+  void (*escape)(FILE *f, const char *text);
+  const char *row_open, *name_close;  /* around the method name */
+  const char *cell_open, *cell_close; /* a value */
+  const char *best_open, *best_close; /* the best value of its column */
+  const char *missing;                /* instead of a NaN cell; NULL: as a value */
+  const char *row_close;
+} row_markup;
+
+static void write_rows(const sb_leaderboard *lb, FILE *f, const row_markup *mk)
+{
+  char cell[64];
+  for (int row = 0; row < sb_leaderboard_n_methods(lb); row++) {
+    fputs(mk->row_open, f);
+    mk->escape(f, sb_leaderboard_method(lb, row));
+    fputs(mk->name_close, f);
+    for (int col = 0; col <= sb_leaderboard_n_targets(lb); col++) {
+      double v = cell_value(lb, row, col);
+      int best = !isnan(v) && v == column_best(lb, col);
+      format_cell(lb, row, col, cell, sizeof cell);
+      if (isnan(v) && mk->missing) {
+        fputs(mk->missing, f);
+        continue;
+      }
+      fputs(best ? mk->best_open : mk->cell_open, f);
+      fputs(cell, f);
+      fputs(best ? mk->best_close : mk->cell_close, f);
+    }
+    fputs(mk->row_close, f);
+  }
+}
+
 static void write_latex(const sb_leaderboard *lb, FILE *f)
 {
+  static const row_markup latex_rows = {sb_escape_latex, "", "", " & ", "", " & \\textbf{", "}",
+                                        " & --", " \\\\\n"};
   int n_targets = sb_leaderboard_n_targets(lb);
-  char cell[64];
   fputs("% requires \\usepackage{booktabs}\n\\begin{table}[t]\n\\centering\n\\caption{", f);
   sb_escape_latex(f, sb_leaderboard_title(lb));
   fprintf(f, " (aggregation %s; %d tracks)}\n\\begin{tabular}{l",
@@ -289,23 +324,15 @@ static void write_latex(const sb_leaderboard *lb, FILE *f)
     sb_escape_latex(f, column_name(lb, col));
   }
   fputs(" \\\\\n\\midrule\n", f);
-  for (int row = 0; row < sb_leaderboard_n_methods(lb); row++) {
-    sb_escape_latex(f, sb_leaderboard_method(lb, row));
-    for (int col = 0; col <= n_targets; col++) {
-      double v = cell_value(lb, row, col);
-      format_cell(lb, row, col, cell, sizeof cell);
-      fprintf(f, isnan(v) ? " & --" : v == column_best(lb, col) ? " & \\textbf{%s}" : " & %s",
-              cell);
-    }
-    fputs(" \\\\\n", f);
-  }
+  write_rows(lb, f, &latex_rows);
   fputs("\\bottomrule\n\\end{tabular}\n\\end{table}\n", f);
 }
 
 static void write_html(const sb_leaderboard *lb, FILE *f)
 {
+  static const row_markup html_rows = {sb_escape_html, "<tr><th>", "</th>", "<td>", "</td>",
+                                       "<td><b>", "</b></td>", NULL, "</tr>\n"};
   int n_targets = sb_leaderboard_n_targets(lb);
-  char cell[64];
   fputs("<table class=\"leaderboard\">\n<caption>", f);
   sb_escape_html(f, sb_leaderboard_title(lb));
   fprintf(f, "<br><small>aggregation %s; suite ",
@@ -321,18 +348,7 @@ static void write_html(const sb_leaderboard *lb, FILE *f)
     fputs("</th>", f);
   }
   fputs("</tr></thead>\n<tbody>\n", f);
-  for (int row = 0; row < sb_leaderboard_n_methods(lb); row++) {
-    fputs("<tr><th>", f);
-    sb_escape_html(f, sb_leaderboard_method(lb, row));
-    fputs("</th>", f);
-    for (int col = 0; col <= n_targets; col++) {
-      double v = cell_value(lb, row, col);
-      format_cell(lb, row, col, cell, sizeof cell);
-      fprintf(f, !isnan(v) && v == column_best(lb, col) ? "<td><b>%s</b></td>" : "<td>%s</td>",
-              cell);
-    }
-    fputs("</tr>\n", f);
-  }
+  write_rows(lb, f, &html_rows);
   fputs("</tbody>\n</table>\n", f);
 }
 

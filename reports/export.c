@@ -312,7 +312,9 @@ static sb_err no_results(const sb_export_opts *o, const char *config, sb_msg *ms
 /* One file to write: the item and where its JSON goes. */
 typedef struct planned_file {
   int64_t item_id;
-  char *suite, *method, *track, *subset; /* subset NULL when unknown */
+  char *names;                         /* one block: suite, method, track, subset */
+  const char *suite, *method, *track;  /* into names */
+  const char *subset;                  /* into names; NULL when unknown */
   char *folder, *path;
 } planned_file;
 
@@ -324,13 +326,9 @@ typedef struct file_plan {
 static void file_plan_clear(file_plan *p)
 {
   for (size_t i = 0; i < p->n; i++) {
-    planned_file *f = &p->files[i];
-    free(f->suite);
-    free(f->method);
-    free(f->track);
-    free(f->subset);
-    free(f->folder);
-    free(f->path);
+    free(p->files[i].names);
+    free(p->files[i].folder);
+    free(p->files[i].path);
   }
   free(p->files);
   memset(p, 0, sizeof *p);
@@ -342,6 +340,9 @@ static sb_err plan_item(void *ctx, const sb_store_item *item, sb_msg *msg)
 {
   file_plan *p = ctx;
   planned_file *f;
+  size_t len = strlen(item->suite) + strlen(item->method) + strlen(item->track) +
+               (item->subset ? strlen(item->subset) : 0) + 4;
+  char *at;
   if (p->n == p->cap) {
     size_t cap = p->cap ? 2 * p->cap : 64;
     planned_file *grown = realloc(p->files, cap * sizeof *grown);
@@ -350,11 +351,16 @@ static sb_err plan_item(void *ctx, const sb_store_item *item, sb_msg *msg)
     p->files = grown;
     p->cap = cap;
   }
-  f = &p->files[p->n++];
-  *f = (planned_file){item->id, strdup(item->suite), strdup(item->method), strdup(item->track),
-                      item->subset ? strdup(item->subset) : NULL, NULL, NULL};
-  if (!f->suite || !f->method || !f->track || (item->subset && !f->subset))
+  f = &p->files[p->n];
+  *f = (planned_file){.item_id = item->id, .names = malloc(len)};
+  if (!f->names)
     return sb_msg_set(msg, SB_ENOMEM, "export: out of memory");
+  p->n++;
+  f->suite = at = f->names;
+  f->method = at = stpcpy(at, item->suite) + 1;
+  f->track = at = stpcpy(at, item->method) + 1;
+  at = stpcpy(at, item->track) + 1;
+  f->subset = item->subset ? strcpy(at, item->subset) : NULL;
   return SB_OK;
 }
 

@@ -82,12 +82,13 @@ sb_err sb_scores_new(sb_store *s, const sb_leaderboard_opts *o, sb_scores **out,
 
 void sb_scores_free(sb_scores **sc)
 {
-  if (!sc || !*sc)
+  sb_scores *doomed = sc ? *sc : NULL;
+  if (!doomed)
     return;
-  free((*sc)->tracks);
-  free((*sc)->values);
-  sb_leaderboard_free(&(*sc)->lb);
-  free(*sc);
+  sb_leaderboard_free(&doomed->lb); /* owns the track names */
+  free(doomed->tracks);
+  free(doomed->values);
+  free(doomed);
   *sc = NULL;
 }
 

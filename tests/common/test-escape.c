@@ -33,72 +33,73 @@ static char *render(escape_fn fn, const char *text)
   return out;
 }
 
-static void check(escape_fn fn, const char *format, const char *text, const char *want,
-                  const char *what)
-{
-  char *got = render(fn, text);
-  tap_ok(got && strcmp(got, want) == 0, "%s: %s (got %s)", format, what, got ? got : "(null)");
-  free(got);
-}
+/* One case: what fn must write for text. */
+typedef struct escape_case {
+  escape_fn fn;
+  const char *format, *text, *want, *what;
+} escape_case;
 
-static void test_latex(void)
-{
-  check(sb_escape_latex, "latex", "a&b%c$d#e_f{g}h",
-        "a\\&b\\%c\\$d\\#e\\_f\\{g\\}h", "& % $ # _ { } get a backslash");
-  check(sb_escape_latex, "latex", "~^\\", "\\textasciitilde{}\\textasciicircum{}\\textbackslash{}",
-        "~ ^ \\ become text commands");
-  check(sb_escape_latex, "latex", "a\nb\tc\rd\x7f" "e", "a b c d e", "control characters become spaces");
-  check(sb_escape_latex, "latex", "Don't \"x\" <y> | é", "Don't \"x\" <y> | é",
-        "quotes, <, >, | and UTF-8 pass");
-  check(sb_escape_latex, "latex", NULL, "", "NULL writes nothing");
-}
+static const escape_case cases[] = {
+  {sb_escape_latex, "latex", "a&b%c$d#e_f{g}h", "a\\&b\\%c\\$d\\#e\\_f\\{g\\}h",
+   "& % $ # _ { } get a backslash"},
+  {sb_escape_latex, "latex", "~^\\", "\\textasciitilde{}\\textasciicircum{}\\textbackslash{}",
+   "~ ^ \\ become text commands"},
+  {sb_escape_latex, "latex", "a\nb\tc\rd\x7f" "e", "a b c d e", "control characters become spaces"},
+  {sb_escape_latex, "latex", "Don't \"x\" <y> | é", "Don't \"x\" <y> | é",
+   "quotes, <, >, | and UTF-8 pass"},
+  {sb_escape_latex, "latex", NULL, "", "NULL writes nothing"},
+  {sb_escape_markdown, "markdown", "a|b\\c*d_e`f", "a\\|b\\\\c\\*d\\_e\\`f",
+   "| \\ * _ ` get a backslash"},
+  {sb_escape_markdown, "markdown", "row\nbreak\ttab", "row break tab",
+   "a line break cannot end the table row"},
+  {sb_escape_markdown, "markdown", "<b>&amp; 'q' \"q\" é", "<b>&amp; 'q' \"q\" é",
+   "other text passes"},
+  {sb_escape_markdown, "markdown", NULL, "", "NULL writes nothing"},
+  {sb_escape_html, "html", "&<>\"'", "&amp;&lt;&gt;&quot;&#39;", "& < > \" ' as entities"},
+  {sb_escape_html, "html", "<script>alert('x')</script>",
+   "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;", "a script tag is inert text"},
+  {sb_escape_html, "html", "Rock & Roll", "Rock &amp; Roll", "a track name"},
+  {sb_escape_html, "html", "a`b$c\\d é", "a`b$c\\d é", "other text passes"},
+  {sb_escape_html, "html", NULL, "", "NULL writes nothing"},
+  {sb_escape_json, "json", "\"\\\b\f\n\r\t", "\"\\\"\\\\\\b\\f\\n\\r\\t\"",
+   "\" \\ and the five short escapes"},
+  {sb_escape_json, "json", "\x01\x1f", "\"\\u0001\\u001f\"", "other control characters as \\u00XX"},
+  {sb_escape_json, "json", "/\x7f" "é🎵", "\"/\x7f" "é🎵\"", "/, DEL and valid UTF-8 pass"},
+  {sb_escape_json, "json", NULL, "null", "NULL is null"},
+  {sb_escape_json, "json", "", "\"\"", "the empty string"},
+  {sb_escape_json, "json", "x\xff", "\"x\\ufffd\"", "byte 0xFF becomes \\ufffd"},
+  {sb_escape_json, "json", "a\xc3", "\"a\\ufffd\"", "a truncated sequence at the end"},
+  {sb_escape_json, "json", "\xe2\x82x", "\"\\ufffdx\"",
+   "a truncated 3-byte sequence is one \\ufffd (maximal subpart)"},
+  {sb_escape_json, "json", "\xc0\xaf", "\"\\ufffd\\ufffd\"", "an overlong '/' is two"},
+  {sb_escape_json, "json", "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"", "a UTF-16 surrogate is three"},
+  {sb_escape_json, "json", "\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"",
+   "a code point above U+10FFFF is four"},
+  {sb_escape_json, "json", "\xef\xbf\xbd", "\"\xef\xbf\xbd\"", "a real U+FFFD passes"},
+  {sb_escape_json_ascii, "json ascii", "\"\\\b\f\n\r\t\x01\x1f\x7f" "é🎵/",
+   "\"\\\"\\\\\\b\\f\\n\\r\\t\\u0001\\u001f\\u007f\\u00e9\\ud83c\\udfb5/\"",
+   "as Python's json.dumps(ensure_ascii=True)"},
+  {sb_escape_json_ascii, "json ascii", "\xff\xe2\x82", "\"\\ufffd\\ufffd\"",
+   "ill-formed bytes become \\ufffd"},
+  {sb_escape_json_ascii, "json ascii", NULL, "null", "NULL is null"},
+  {sb_escape_gnuplot, "gnuplot", "plain", "'plain'", "plain text in single quotes"},
+  {sb_escape_gnuplot, "gnuplot", "a'b", "'a'.\"\\047\".'b'", "' as the piece \"\\047\""},
+  {sb_escape_gnuplot, "gnuplot", "1\n2", "'1'.\"\\n\".'2'", "a line break as \"\\n\""},
+  {sb_escape_gnuplot, "gnuplot", "`x` @y $z \\n \"q\" ;#", "'`x` @y $z \\n \"q\" ;#'",
+   "` @ $ \\ \" ; # are plain inside single quotes"},
+  {sb_escape_gnuplot, "gnuplot", "t\tr\r\x7f", "'t r  '", "other control characters as spaces"},
+  {sb_escape_gnuplot, "gnuplot", NULL, "''", "NULL is the empty string"},
+};
 
-static void test_markdown(void)
+static void test_cases(void)
 {
-  check(sb_escape_markdown, "markdown", "a|b\\c*d_e`f", "a\\|b\\\\c\\*d\\_e\\`f",
-        "| \\ * _ ` get a backslash");
-  check(sb_escape_markdown, "markdown", "row\nbreak\ttab", "row break tab",
-        "a line break cannot end the table row");
-  check(sb_escape_markdown, "markdown", "<b>&amp; 'q' \"q\" é", "<b>&amp; 'q' \"q\" é",
-        "other text passes");
-  check(sb_escape_markdown, "markdown", NULL, "", "NULL writes nothing");
-}
-
-static void test_html(void)
-{
-  check(sb_escape_html, "html", "&<>\"'", "&amp;&lt;&gt;&quot;&#39;", "& < > \" ' as entities");
-  check(sb_escape_html, "html", "<script>alert('x')</script>",
-        "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;", "a script tag is inert text");
-  check(sb_escape_html, "html", "Rock & Roll", "Rock &amp; Roll", "a track name");
-  check(sb_escape_html, "html", "a`b$c\\d é", "a`b$c\\d é", "other text passes");
-  check(sb_escape_html, "html", NULL, "", "NULL writes nothing");
-}
-
-static void test_json(void)
-{
-  check(sb_escape_json, "json", "\"\\\b\f\n\r\t", "\"\\\"\\\\\\b\\f\\n\\r\\t\"",
-        "\" \\ and the five short escapes");
-  check(sb_escape_json, "json", "\x01\x1f", "\"\\u0001\\u001f\"",
-        "other control characters as \\u00XX");
-  check(sb_escape_json, "json", "/\x7f" "é🎵", "\"/\x7f" "é🎵\"", "/, DEL and valid UTF-8 pass");
-  check(sb_escape_json, "json", NULL, "null", "NULL is null");
-  check(sb_escape_json, "json", "", "\"\"", "the empty string");
-  check(sb_escape_json, "json", "x\xff", "\"x\\ufffd\"", "byte 0xFF becomes \\ufffd");
-  check(sb_escape_json, "json", "a\xc3", "\"a\\ufffd\"", "a truncated sequence at the end");
-  check(sb_escape_json, "json", "\xe2\x82x", "\"\\ufffdx\"",
-        "a truncated 3-byte sequence is one \\ufffd (maximal subpart)");
-  check(sb_escape_json, "json", "\xc0\xaf", "\"\\ufffd\\ufffd\"", "an overlong '/' is two");
-  check(sb_escape_json, "json", "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"",
-        "a UTF-16 surrogate is three");
-  check(sb_escape_json, "json", "\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"",
-        "a code point above U+10FFFF is four");
-  check(sb_escape_json, "json", "\xef\xbf\xbd", "\"\xef\xbf\xbd\"", "a real U+FFFD passes");
-  check(sb_escape_json_ascii, "json ascii", "\"\\\b\f\n\r\t\x01\x1f\x7f" "é🎵/",
-        "\"\\\"\\\\\\b\\f\\n\\r\\t\\u0001\\u001f\\u007f\\u00e9\\ud83c\\udfb5/\"",
-        "as Python's json.dumps(ensure_ascii=True)");
-  check(sb_escape_json_ascii, "json ascii", "\xff\xe2\x82", "\"\\ufffd\\ufffd\"",
-        "ill-formed bytes become \\ufffd");
-  check(sb_escape_json_ascii, "json ascii", NULL, "null", "NULL is null");
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const escape_case *c = &cases[i];
+    char *got = render(c->fn, c->text);
+    tap_ok(got && strcmp(got, c->want) == 0, "%s: %s (got %s)", c->format, c->what,
+           got ? got : "(null)");
+    free(got);
+  }
 }
 
 /* Names that gnuplot would expand or misread if they were not quoted for
@@ -108,19 +109,11 @@ static const char *const hostile[] = {
   "line 1\nline 2", "@GPVAL_PWD @x", "a; system('touch pwn4') # c", "'", "", "\\'\\",
 };
 
-static void test_gnuplot(void)
+static void test_gnuplot_prints(void)
 {
   char dir[] = "/tmp/sb-test-escape-XXXXXX", script[64], cmd[256], line[512];
   FILE *f, *p;
   int n_back = 0, ok = 1;
-
-  check(sb_escape_gnuplot, "gnuplot", "plain", "'plain'", "plain text in single quotes");
-  check(sb_escape_gnuplot, "gnuplot", "a'b", "'a'.\"\\047\".'b'", "' as the piece \"\\047\"");
-  check(sb_escape_gnuplot, "gnuplot", "1\n2", "'1'.\"\\n\".'2'", "a line break as \"\\n\"");
-  check(sb_escape_gnuplot, "gnuplot", "`x` @y $z \\n \"q\" ;#", "'`x` @y $z \\n \"q\" ;#'",
-        "` @ $ \\ \" ; # are plain inside single quotes");
-  check(sb_escape_gnuplot, "gnuplot", "t\tr\r\x7f", "'t r  '", "other control characters as spaces");
-  check(sb_escape_gnuplot, "gnuplot", NULL, "''", "NULL is the empty string");
 
   /* gnuplot itself: each name printed back as it is, nothing run. */
   if (!mkdtemp(dir)) {
@@ -167,10 +160,7 @@ static void test_gnuplot(void)
 
 int main(void)
 {
-  test_latex();
-  test_markdown();
-  test_html();
-  test_json();
-  test_gnuplot();
+  test_cases();
+  test_gnuplot_prints();
   return tap_done();
 }
