@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "reports/board_writers.h"
 #include "reports/leaderboard.h"
 #include "cli/options.h"
 

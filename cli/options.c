@@ -13,6 +13,7 @@
 
 #include "metrics/metric_config.h"
 #include "runners/signals.h"
+#include "reports/board_writers.h"
 #include "reports/leaderboard.h"
 #include "schemas/store.h"
 

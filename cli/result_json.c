@@ -8,6 +8,7 @@
 
 #include <math.h>
 
+#include "common/escape.h"
 #include "metrics/metric_config.h"
 
 void sb_json_write_number(FILE *f, double v)
@@ -18,24 +19,6 @@ void sb_json_write_number(FILE *f, double v)
     fputs(v > 0 ? "\"inf\"" : "\"-inf\"", f);
   else
     fprintf(f, "%.17g", v);
-}
-
-void sb_json_write_string(FILE *f, const char *s)
-{
-  fputc('"', f);
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (*p == '"' || *p == '\\')
-      fprintf(f, "\\%c", *p);
-    else if (*p == '\n')
-      fputs("\\n", f);
-    else if (*p == '\t')
-      fputs("\\t", f);
-    else if (*p < 0x20)
-      fprintf(f, "\\u%04x", *p);
-    else
-      fputc(*p, f);
-  }
-  fputc('"', f);
 }
 
 /* Whether whole metric m belongs to a requested metric group.  The
@@ -86,7 +69,7 @@ static void write_whole_group(FILE *f, const sb_eval_result *r, unsigned metrics
     if (!whole_requested(r, metrics, m))
       continue;
     fprintf(f, "%s", written ? ", " : "");
-    sb_json_write_string(f, sb_whole_metric_name(m));
+    sb_escape_json(f, sb_whole_metric_name(m));
     fputs(": ", f);
     sb_json_write_number(f, v);
     written++;
@@ -109,7 +92,7 @@ static void write_frames(FILE *f, const sb_eval_result *r, int src)
       if (!r->frame[m])
         continue;
       fprintf(f, "%s", written ? ", " : "");
-      sb_json_write_string(f, sb_frame_metric_name(m));
+      sb_escape_json(f, sb_frame_metric_name(m));
       fputs(": ", f);
       sb_json_write_number(f, r->frame[m][src * r->n_frames + k]);
       written++;
@@ -130,7 +113,7 @@ static void write_pspm_frames(FILE *f, const sb_eval_result *r, int src)
     sb_json_write_number(f, r->pspm_hop_s);
     for (int m = 0; m < SB_PSM_COUNT; m++) {
       fputs(", ", f);
-      sb_json_write_string(f, sb_pspm_metric_name(m));
+      sb_escape_json(f, sb_pspm_metric_name(m));
       fputs(": ", f);
       sb_json_write_number(f, r->pspm[m][src * r->pspm_n_frames + k]);
     }
@@ -143,7 +126,7 @@ sb_err sb_result_json_write(FILE *f, const sb_eval_result *r, const sb_eval_opts
                             const char *const *names, const char *const *notes, int n_notes)
 {
   fputs("{\"sepbench_version\": ", f);
-  sb_json_write_string(f, PACKAGE_VERSION);
+  sb_escape_json(f, PACKAGE_VERSION);
   fprintf(f, ", \"rate\": %d, \"win\": %lld, \"hop\": %lld", r->rate, (long long)r->win,
           (long long)r->hop);
   fprintf(f, ", \"mode\": \"%s\", \"criterion\": \"%s\"", sb_metric_mode_name(opts->mode),
@@ -154,7 +137,7 @@ sb_err sb_result_json_write(FILE *f, const sb_eval_result *r, const sb_eval_opts
   fputs("],\n \"targets\": [", f);
   for (int j = 0; j < r->n_src; j++) {
     fprintf(f, "%s\n  {\"name\": ", j ? "," : "");
-    sb_json_write_string(f, names[j]);
+    sb_escape_json(f, names[j]);
     fputs(",\n    ", f);
     write_frames(f, r, j);
     if (r->pspm[SB_PSM_PS]) {
@@ -170,7 +153,7 @@ sb_err sb_result_json_write(FILE *f, const sb_eval_result *r, const sb_eval_opts
   fputs("\n ],\n \"notes\": [", f);
   for (int i = 0; i < n_notes; i++) {
     fputs(i ? ", " : "", f);
-    sb_json_write_string(f, notes[i]);
+    sb_escape_json(f, notes[i]);
   }
   fputs("]}\n", f);
   return ferror(f) ? SB_EIO : SB_OK;

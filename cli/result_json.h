@@ -15,6 +15,9 @@
  * and ±infinity as the strings "inf" / "-inf".  Metrics that were not
  * computed are left out; keys are only ever added, never renamed.
  * Numbers are printed with 17 significant digits (round-trip exact).
+ * Strings (target names, notes) are written by common/escape.h
+ * (sb_escape_json): the output is valid UTF-8 JSON whatever bytes a name
+ * holds (an ill-formed byte such as 0xFF becomes \ufffd).
  */
 #ifndef SB_CLI_RESULT_JSON_H
 #define SB_CLI_RESULT_JSON_H
@@ -31,8 +34,5 @@ sb_err sb_result_json_write(FILE *f, const sb_eval_result *r, const sb_eval_opts
 
 /* Writes a JSON number in the contract's encoding (null / "inf" / "-inf"). */
 void sb_json_write_number(FILE *f, double v);
-
-/* Writes a JSON string literal with the required escapes. */
-void sb_json_write_string(FILE *f, const char *s);
 
 #endif /* SB_CLI_RESULT_JSON_H */

@@ -24,7 +24,10 @@
 #include "reports/export.h"
 
 #include "common/csv.h"
+#include "common/escape.h"
 #include "common/targets.h"
+#include "reports/leaderboard.h"
+#include "schemas/store_read.h"
 
 static const char *const museval_keys[SB_MUSEVAL_N] = {"SDR", "SIR", "SAR", "ISR"};
 
@@ -90,45 +93,6 @@ void sb_format_python_float(double x, char *buf, size_t len)
   }
 }
 
-/* A JSON string as simplejson writes it with ensure_ascii: non-ASCII as
- * \uXXXX (surrogate pairs above U+FFFF). */
-static void write_json_ascii_string(FILE *f, const char *text)
-{
-  const unsigned char *p = (const unsigned char *)text;
-  fputc('"', f);
-  while (*p) {
-    unsigned cp = *p;
-    int extra = 0;
-    if (cp >= 0x80) {
-      extra = cp >= 0xf0 ? 3 : cp >= 0xe0 ? 2 : 1;
-      cp &= extra == 3 ? 0x07u : extra == 2 ? 0x0fu : 0x1fu;
-      for (int k = 1; k <= extra && p[k]; k++)
-        cp = (cp << 6) | (p[k] & 0x3fu);
-    }
-    if (cp == '"' || cp == '\\')
-      fprintf(f, "\\%c", (int)cp);
-    else if (cp == '\n')
-      fputs("\\n", f);
-    else if (cp == '\r')
-      fputs("\\r", f);
-    else if (cp == '\t')
-      fputs("\\t", f);
-    else if (cp == '\b')
-      fputs("\\b", f);
-    else if (cp == '\f')
-      fputs("\\f", f);
-    else if (cp < 0x20 || (cp >= 0x7f && cp < 0x10000))
-      fprintf(f, "\\u%04x", cp);
-    else if (cp >= 0x10000)
-      fprintf(f, "\\u%04x\\u%04x", 0xd800 + ((cp - 0x10000) >> 10), 0xdc00 + ((cp - 0x10000) & 0x3ff));
-    else
-      fputc((int)cp, f);
-    for (int k = 0; k <= extra && *p; k++)
-      p++;
-  }
-  fputc('"', f);
-}
-
 sb_err sb_museval_write_track(FILE *f, int n_targets, const sb_museval_target *targets)
 {
   char number[48];
@@ -140,7 +104,7 @@ sb_err sb_museval_write_track(FILE *f, int n_targets, const sb_museval_target *t
     if (!t->name || (t->n_frames > 0 && (!t->time_s || !t->duration_s || !t->values)))
       return SB_EINVAL;
     fputs(j ? ",\n    {\n      \"name\": " : "\n    {\n      \"name\": ", f);
-    write_json_ascii_string(f, t->name);
+    sb_escape_json_ascii(f, t->name);
     fputs(",\n      \"frames\": [", f);
     for (int64_t k = 0; k < t->n_frames; k++) {
       fputs(k ? ",\n        {\n" : "\n        {\n", f);
@@ -161,41 +125,7 @@ sb_err sb_museval_write_track(FILE *f, int n_targets, const sb_museval_target *t
   return ferror(f) ? SB_EIO : SB_OK;
 }
 
-/* ---------------------------------------------------------------- store access */
-
-sb_err sb_report_default_config(sb_store *s, const char *suite, const char *metric,
-                                char **config, sb_msg *msg)
-{
-  static const char *const queries[] = {"lb_default_config_frame", "lb_default_config_track"};
-  if (!s || !metric || !config)
-    return sb_msg_set(msg, SB_EINVAL, "report: NULL argument");
-  *config = NULL;
-  for (int q = 0; q < 2; q++) {
-    sqlite3_stmt *st = NULL;
-    sb_err err = sb_store_query(s, queries[q], &st, msg);
-    int rc;
-    if (err)
-      return err;
-    sqlite3_bind_text(st, 1, suite, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-      const char *text = (const char *)sqlite3_column_text(st, 0);
-      *config = text ? strdup(text) : NULL;
-      sqlite3_finalize(st);
-      return *config ? SB_OK : sb_msg_set(msg, SB_ENOMEM, "report: out of memory");
-    }
-    if (rc != SQLITE_DONE) {
-      err = sb_msg_set(msg, SB_EDB, "report: %s: %s", queries[q],
-                       sqlite3_errmsg(sqlite3_db_handle(st)));
-      sqlite3_finalize(st);
-      return err;
-    }
-    sqlite3_finalize(st);
-  }
-  return sb_msg_set(msg, SB_ENOTFOUND, "report: no values of %s in %s%s", metric,
-                    suite ? "suite " : "the store", suite ? suite : "");
-}
+/* ---------------------------------------------------------------- reading an item */
 
 /* The frames of one target of an item being collected. */
 typedef struct target_frames {
@@ -286,46 +216,34 @@ static int compare_targets(const void *a, const void *b)
   return sb_target_cmp(x->name, y->name);
 }
 
+/* sb_store_item_value_fn: one frame value of a museval metric into the
+ * item (other metrics, e.g. PS/PM series, are not museval's). */
+static sb_err add_frame_value(void *ctx, const sb_store_item_value *v, sb_msg *msg)
+{
+  item_frames *it = ctx;
+  int m = metric_index(v->metric);
+  target_frames *t;
+  if (m < 0 || v->frame < 0)
+    return SB_OK;
+  t = item_target(it, v->target);
+  if (!t || target_reserve(t, v->frame) != SB_OK)
+    return sb_msg_set(msg, SB_ENOMEM, "export: out of memory");
+  t->time_s[v->frame] = v->time_s;
+  t->duration_s[v->frame] = v->duration_s;
+  t->values[v->frame * SB_MUSEVAL_N + m] = v->value;
+  return SB_OK;
+}
+
 /* Reads the frame values of an item, targets in musdb order. */
 static sb_err read_item_frames(sb_store *s, int64_t item_id, item_frames *it, sb_msg *msg)
 {
-  sqlite3_stmt *st = NULL;
-  sb_err err = sb_store_query(s, "rp_item_frames", &st, msg);
-  int rc;
-  if (err)
-    return err;
-  sqlite3_bind_int64(st, 1, item_id);
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *target = (const char *)sqlite3_column_text(st, 0);
-    const char *metric = (const char *)sqlite3_column_text(st, 1);
-    int64_t k = sqlite3_column_int64(st, 2);
-    int m = metric ? metric_index(metric) : -1;
-    target_frames *t;
-    if (!target || !metric) {
-      err = sb_msg_set(msg, SB_ENOMEM, "export: out of memory");
-      goto done;
-    }
-    if (m < 0 || k < 0)
-      continue;
-    t = item_target(it, target);
-    if (!t || target_reserve(t, k) != SB_OK) {
-      err = sb_msg_set(msg, SB_ENOMEM, "export: out of memory");
-      goto done;
-    }
-    t->time_s[k] = sqlite3_column_double(st, 3);
-    t->duration_s[k] = sqlite3_column_double(st, 4);
-    t->values[k * SB_MUSEVAL_N + m] =
-      sqlite3_column_type(st, 5) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 5);
-  }
-  if (rc != SQLITE_DONE)
-    err = sb_msg_set(msg, SB_EDB, "export: rp_item_frames: %s",
-                     sqlite3_errmsg(sqlite3_db_handle(st)));
-  else
+  sb_err err = sb_store_each_item_value(s, item_id, SB_STORE_FRAMES, add_frame_value, it, msg);
+  if (!err)
     qsort(it->targets, (size_t)it->n, sizeof *it->targets, compare_targets);
-done:
-  sqlite3_finalize(st);
   return err;
 }
+
+/* ---------------------------------------------------------------- museval files */
 
 /* mkdir -p; SB_EIO with the directory named in msg. */
 static sb_err make_dirs(const char *path, sb_msg *msg)
@@ -366,18 +284,141 @@ static void path_component(const char *name, char *buf, size_t len)
     buf[0] = '_';
 }
 
-/* Resolves the config of the selection (given or default); *owned is what
- * the caller frees. */
-static sb_err selection_config(sb_store *s, const sb_export_opts *o, const char **config,
+/* Resolves the selection: *o becomes the defaults when NULL, *config the
+ * given or default config; *owned is what the caller frees. */
+static sb_err selection_config(sb_store *s, const sb_export_opts **o, const char **config,
                                char **owned, sb_msg *msg)
 {
+  static const sb_export_opts defaults = {0};
+  sb_err err = SB_OK;
+  if (!*o)
+    *o = &defaults;
   *owned = NULL;
-  if (o->config) {
-    *config = o->config;
-    return SB_OK;
+  *config = (*o)->config;
+  if (!*config) {
+    err = sb_leaderboard_default_config(s, (*o)->suite, "SDR", owned, msg);
+    *config = *owned;
   }
-  sb_err err = sb_report_default_config(s, o->suite, "SDR", owned, msg);
-  *config = *owned;
+  return err;
+}
+
+static sb_err no_results(const sb_export_opts *o, const char *config, sb_msg *msg)
+{
+  return sb_msg_set(msg, SB_ENOTFOUND, "export: no results%s%s%s%s for config %s",
+                    o->method ? " of method " : "", o->method ? o->method : "",
+                    o->suite ? " in suite " : "", o->suite ? o->suite : "", config);
+}
+
+/* One file to write: the item and where its JSON goes. */
+typedef struct planned_file {
+  int64_t item_id;
+  char *names;                         /* one block: suite, method, track, subset */
+  const char *suite, *method, *track;  /* into names */
+  const char *subset;                  /* into names; NULL when unknown */
+  char *folder, *path;
+} planned_file;
+
+typedef struct file_plan {
+  planned_file *files;
+  size_t n, cap;
+} file_plan;
+
+static void file_plan_clear(file_plan *p)
+{
+  for (size_t i = 0; i < p->n; i++) {
+    free(p->files[i].names);
+    free(p->files[i].folder);
+    free(p->files[i].path);
+  }
+  free(p->files);
+  memset(p, 0, sizeof *p);
+}
+
+/* sb_store_item_fn: notes an item; its path comes once every suite is
+ * known (plan_paths). */
+static sb_err plan_item(void *ctx, const sb_store_item *item, sb_msg *msg)
+{
+  file_plan *p = ctx;
+  planned_file *f;
+  size_t len = strlen(item->suite) + strlen(item->method) + strlen(item->track) +
+               (item->subset ? strlen(item->subset) : 0) + 4;
+  char *at;
+  if (p->n == p->cap) {
+    size_t cap = p->cap ? 2 * p->cap : 64;
+    planned_file *grown = realloc(p->files, cap * sizeof *grown);
+    if (!grown)
+      return sb_msg_set(msg, SB_ENOMEM, "export: out of memory");
+    p->files = grown;
+    p->cap = cap;
+  }
+  f = &p->files[p->n];
+  *f = (planned_file){.item_id = item->id, .names = malloc(len)};
+  if (!f->names)
+    return sb_msg_set(msg, SB_ENOMEM, "export: out of memory");
+  p->n++;
+  f->suite = at = f->names;
+  f->method = at = stpcpy(at, item->suite) + 1;
+  f->track = at = stpcpy(at, item->method) + 1;
+  at = stpcpy(at, item->track) + 1;
+  f->subset = item->subset ? strcpy(at, item->subset) : NULL;
+  return SB_OK;
+}
+
+/* The folder and file of every planned item:
+ * DIR[/<suite>][/<method>]/<subset>/<track>.json, with the suite level
+ * only when the items come from several suites and the method level
+ * unless one method is exported (museval's own layout). */
+static sb_err plan_paths(file_plan *p, const char *dir, int one_method, sb_msg *msg)
+{
+  int several_suites = 0;
+  for (size_t i = 1; i < p->n; i++)
+    several_suites |= strcmp(p->files[i].suite, p->files[0].suite) != 0;
+  for (size_t i = 0; i < p->n; i++) {
+    planned_file *f = &p->files[i];
+    char suite[256], method[256], subset[256], track[512];
+    path_component(f->suite, suite, sizeof suite);
+    path_component(f->method, method, sizeof method);
+    path_component(f->subset ? f->subset : "test", subset, sizeof subset);
+    path_component(f->track, track, sizeof track);
+    if (asprintf(&f->folder, "%s%s%s%s%s/%s", dir, several_suites ? "/" : "",
+                 several_suites ? suite : "", one_method ? "" : "/", one_method ? "" : method,
+                 subset) < 0)
+      f->folder = NULL; /* asprintf leaves it undefined */
+    else if (asprintf(&f->path, "%s/%s.json", f->folder, track) < 0)
+      f->path = NULL;
+    if (!f->folder || !f->path)
+      return sb_msg_set(msg, SB_ENOMEM, "export: out of memory");
+    if (strlen(f->path) >= 4096)
+      return sb_msg_set(msg, SB_EIO, "%s: path too long for track '%s'", dir, f->track);
+  }
+  return SB_OK;
+}
+
+static int compare_paths(const void *a, const void *b)
+{
+  return strcmp((*(planned_file *const *)a)->path, (*(planned_file *const *)b)->path);
+}
+
+/* Refuses a plan in which two items would write the same file (names that
+ * differ only by a '/' made '_', say), before anything is written. */
+static sb_err check_collisions(const file_plan *p, sb_msg *msg)
+{
+  planned_file **order = malloc((p->n ? p->n : 1) * sizeof *order);
+  sb_err err = SB_OK;
+  if (!order)
+    return sb_msg_set(msg, SB_ENOMEM, "export: out of memory");
+  for (size_t i = 0; i < p->n; i++)
+    order[i] = &p->files[i];
+  qsort(order, p->n, sizeof *order, compare_paths);
+  for (size_t i = 1; i < p->n && !err; i++)
+    if (strcmp(order[i - 1]->path, order[i]->path) == 0)
+      err = sb_msg_set(msg, SB_EINVAL,
+                       "export: %s would hold two results (method '%s' track '%s' of suite '%s',"
+                       " method '%s' track '%s' of suite '%s'): their names map to one file name"
+                       " ('/' becomes '_'); nothing written", order[i]->path, order[i - 1]->method,
+                       order[i - 1]->track, order[i - 1]->suite, order[i]->method,
+                       order[i]->track, order[i]->suite);
+  free(order);
   return err;
 }
 
@@ -420,71 +461,36 @@ done:
 sb_err sb_export_museval(sb_store *s, const sb_export_opts *o, const char *dir, int *n_files,
                          sb_msg *msg)
 {
-  static const sb_export_opts defaults = {0};
-  sqlite3_stmt *st = NULL;
+  file_plan plan = {0};
   const char *config;
   char *owned = NULL;
-  int n_items = 0, n_written = 0, rc;
+  int n_written = 0;
   sb_err err;
 
   if (n_files)
     *n_files = 0;
   if (!s || !dir)
     return sb_msg_set(msg, SB_EINVAL, "export: no store or output directory");
-  if (!o)
-    o = &defaults;
-  err = selection_config(s, o, &config, &owned, msg);
+  err = selection_config(s, &o, &config, &owned, msg);
   if (err)
     return err;
   err = make_dirs(dir, msg);
-  if (err)
-    goto done;
-  err = sb_store_query(s, "rp_items", &st, msg);
-  if (err)
-    goto done;
-  sqlite3_bind_text(st, 1, o->suite, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, config, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 3, o->method, -1, SQLITE_STATIC);
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *method = (const char *)sqlite3_column_text(st, 1);
-    const char *track = (const char *)sqlite3_column_text(st, 2);
-    const char *subset = (const char *)sqlite3_column_text(st, 3);
-    char method_part[256], track_part[512], subset_part[256], folder[4096], path[4096];
-    int written, n_folder, n_path;
-    path_component(method, method_part, sizeof method_part);
-    path_component(track, track_part, sizeof track_part);
-    path_component(subset ? subset : "test", subset_part, sizeof subset_part);
-    if (o->method)
-      n_folder = snprintf(folder, sizeof folder, "%s/%s", dir, subset_part);
-    else
-      n_folder = snprintf(folder, sizeof folder, "%s/%s/%s", dir, method_part, subset_part);
-    n_path = n_folder < (int)sizeof folder
-               ? snprintf(path, sizeof path, "%.*s/%s.json", (int)(sizeof folder - 1024), folder,
-                          track_part)
-               : (int)sizeof path;
-    if (n_path >= (int)sizeof path) {
-      err = sb_msg_set(msg, SB_EIO, "%s: path too long for track '%s'", dir, track);
-      goto done;
-    }
-    n_items++;
-    err = make_dirs(folder, msg);
-    if (err)
-      goto done;
-    err = write_item_file(s, sqlite3_column_int64(st, 0), path, &written, msg);
-    if (err)
-      goto done;
+  if (!err)
+    err = sb_store_each_item(s, o->suite, config, o->method, plan_item, &plan, msg);
+  if (!err && plan.n == 0)
+    err = no_results(o, config, msg);
+  if (!err)
+    err = plan_paths(&plan, dir, o->method != NULL, msg);
+  if (!err)
+    err = check_collisions(&plan, msg);
+  for (size_t i = 0; !err && i < plan.n; i++) {
+    int written = 0;
+    err = make_dirs(plan.files[i].folder, msg);
+    if (!err)
+      err = write_item_file(s, plan.files[i].item_id, plan.files[i].path, &written, msg);
     n_written += written;
   }
-  if (rc != SQLITE_DONE) {
-    err = sb_msg_set(msg, SB_EDB, "export: rp_items: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
-    goto done;
-  }
-  if (n_items == 0)
-    err = sb_msg_set(msg, SB_ENOTFOUND, "export: no results%s%s%s%s for config %s",
-                     o->method ? " of method " : "", o->method ? o->method : "",
-                     o->suite ? " in suite " : "", o->suite ? o->suite : "", config);
-done:
-  sqlite3_finalize(st);
+  file_plan_clear(&plan);
   free(owned);
   if (n_files)
     *n_files = n_written;
@@ -493,107 +499,79 @@ done:
 
 /* ---------------------------------------------------------------- CSV */
 
+/* Where the CSV rows of the current item go. */
+typedef struct csv_sink {
+  sb_store *s;
+  FILE *f;
+  const char *method, *track;
+  int64_t n_rows, n_items;
+} csv_sink;
 
-static void write_csv_value(FILE *f, sqlite3_stmt *st, int column)
+/* sb_store_item_value_fn: one row "method,track,target,metric,time,value"
+ * (time empty for a per-track value; NaN empty, +-inf as inf / -inf). */
+static sb_err write_csv_row(void *ctx, const sb_store_item_value *v, sb_msg *msg)
 {
-  double value;
-  if (sqlite3_column_type(st, column) == SQLITE_NULL)
-    return;
-  value = sqlite3_column_double(st, column);
-  if (isinf(value))
-    fputs(value > 0 ? "inf" : "-inf", f);
-  else if (!isnan(value))
-    fprintf(f, "%.17g", value);
+  csv_sink *sink = ctx;
+  FILE *f = sink->f;
+  (void)msg;
+  sb_csv_write_field(f, sink->method);
+  fputc(',', f);
+  sb_csv_write_field(f, sink->track);
+  fputc(',', f);
+  sb_csv_write_field(f, v->target);
+  fputc(',', f);
+  sb_csv_write_field(f, v->metric);
+  fputc(',', f);
+  if (v->frame >= 0)
+    fprintf(f, "%.17g", v->time_s);
+  fputc(',', f);
+  if (isinf(v->value))
+    fputs(v->value > 0 ? "inf" : "-inf", f);
+  else if (!isnan(v->value))
+    fprintf(f, "%.17g", v->value);
+  fputc('\n', f);
+  sink->n_rows++;
+  return SB_OK;
 }
 
-/* The CSV rows of one item: frame values, then per-track values. */
-static sb_err write_item_csv(sb_store *s, int64_t item_id, const char *method, const char *track,
-                             FILE *f, int64_t *n_rows, sb_msg *msg)
+/* sb_store_item_fn: the CSV rows of one item, frame values then per-track
+ * values. */
+static sb_err write_item_csv(void *ctx, const sb_store_item *item, sb_msg *msg)
 {
-  static const char *const queries[] = {"rp_item_frames", "rp_item_track_values"};
-  for (int q = 0; q < 2; q++) {
-    sqlite3_stmt *st = NULL;
-    sb_err err = sb_store_query(s, queries[q], &st, msg);
-    int rc;
-    if (err)
-      return err;
-    sqlite3_bind_int64(st, 1, item_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-      sb_csv_write_field(f, method);
-      fputc(',', f);
-      sb_csv_write_field(f, track);
-      fputc(',', f);
-      sb_csv_write_field(f, (const char *)sqlite3_column_text(st, 0));
-      fputc(',', f);
-      sb_csv_write_field(f, (const char *)sqlite3_column_text(st, 1));
-      fputc(',', f);
-      if (q == 0)
-        fprintf(f, "%.17g", sqlite3_column_double(st, 3));
-      fputc(',', f);
-      write_csv_value(f, st, q == 0 ? 5 : 2);
-      fputc('\n', f);
-      (*n_rows)++;
-    }
-    if (rc != SQLITE_DONE)
-      err = sb_msg_set(msg, SB_EDB, "export: %s: %s", queries[q],
-                       sqlite3_errmsg(sqlite3_db_handle(st)));
-    sqlite3_finalize(st);
-    if (err)
-      return err;
-  }
-  return SB_OK;
+  csv_sink *sink = ctx;
+  sb_err err;
+  sink->method = item->method;
+  sink->track = item->track;
+  sink->n_items++;
+  err = sb_store_each_item_value(sink->s, item->id, SB_STORE_FRAMES, write_csv_row, sink, msg);
+  if (!err)
+    err = sb_store_each_item_value(sink->s, item->id, SB_STORE_TRACKS, write_csv_row, sink, msg);
+  return err;
 }
 
 sb_err sb_export_csv(sb_store *s, const sb_export_opts *o, FILE *f, int64_t *n_rows,
                      sb_msg *msg)
 {
-  static const sb_export_opts defaults = {0};
-  sqlite3_stmt *st = NULL;
+  csv_sink sink = {s, f, NULL, NULL, 0, 0};
   const char *config;
   char *owned = NULL;
-  int64_t rows = 0;
-  int n_items = 0, rc;
   sb_err err;
 
   if (n_rows)
     *n_rows = 0;
   if (!s || !f)
     return sb_msg_set(msg, SB_EINVAL, "export: no store or output stream");
-  if (!o)
-    o = &defaults;
-  err = selection_config(s, o, &config, &owned, msg);
+  err = selection_config(s, &o, &config, &owned, msg);
   if (err)
     return err;
-  err = sb_store_query(s, "rp_items", &st, msg);
-  if (err)
-    goto done;
-  sqlite3_bind_text(st, 1, o->suite, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, config, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 3, o->method, -1, SQLITE_STATIC);
   fputs("method,track,target,metric,time,value\n", f);
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    n_items++;
-    err = write_item_csv(s, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
-                         (const char *)sqlite3_column_text(st, 2), f, &rows, msg);
-    if (err)
-      goto done;
-  }
-  if (rc != SQLITE_DONE) {
-    err = sb_msg_set(msg, SB_EDB, "export: rp_items: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
-    goto done;
-  }
-  if (n_items == 0) {
-    err = sb_msg_set(msg, SB_ENOTFOUND, "export: no results%s%s%s%s for config %s",
-                     o->method ? " of method " : "", o->method ? o->method : "",
-                     o->suite ? " in suite " : "", o->suite ? o->suite : "", config);
-    goto done;
-  }
-  if (fflush(f) != 0 || ferror(f))
+  err = sb_store_each_item(s, o->suite, config, o->method, write_item_csv, &sink, msg);
+  if (!err && sink.n_items == 0)
+    err = no_results(o, config, msg);
+  if (!err && (fflush(f) != 0 || ferror(f)))
     err = sb_msg_set(msg, SB_EIO, "export: CSV write error");
-done:
-  sqlite3_finalize(st);
   free(owned);
   if (n_rows)
-    *n_rows = rows;
+    *n_rows = sink.n_rows;
   return err;
 }

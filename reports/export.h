@@ -56,19 +56,27 @@ void sb_format_python_float(double x, char *buf, size_t len);
 typedef struct sb_export_opts {
   const char *suite;  /* suite name; NULL = every suite */
   const char *config; /* config key; NULL = the config of the newest 'done'
-                         item with frame SDR values */
+                         item with frame SDR values (else per-track SDR
+                         values: sb_leaderboard_default_config) */
   const char *method; /* one method; NULL = every method */
 } sb_export_opts;
 
 /* Writes museval JSON files: with o->method set, DIR/<subset>/<track>.json
  * (museval's own layout for one method); otherwise DIR/<method>/<subset>/
- * <track>.json (the SiSEC 2018 submissions layout).  Tracks without a
- * subset use "test"; '/' in names becomes '_'.  Directories are created;
- * existing files are replaced.  Items without frame values are skipped.
- * *n_files (may be NULL) receives the number of files written.
- * Errors: SB_EINVAL (NULL s or dir), SB_ENOTFOUND (no items for the
- * selection, msg says which), SB_EIO (a directory or file cannot be
- * created or written, msg names it), SB_EDB, SB_ENOMEM. */
+ * <track>.json (the SiSEC 2018 submissions layout).  When the selected
+ * items come from several suites (o->suite NULL), each suite gets its own
+ * such tree, DIR/<suite>/..., since the layout has no suite level and two
+ * suites may share a method, subset and track name.  Tracks without a
+ * subset use "test"; '/' in names becomes '_' (an empty name, "." and ".."
+ * become "_").  Directories are created; files of an earlier export are
+ * replaced, but one export never writes a file twice: when two items map
+ * to the same file the export is refused before anything is written.
+ * Items without frame values are skipped.  *n_files (may be NULL) receives
+ * the number of files written.
+ * Errors: SB_EINVAL (NULL s or dir; two items map to one file, msg names
+ * the file and both items), SB_ENOTFOUND (no items for the selection, msg
+ * says which), SB_EIO (a directory or file cannot be created or written,
+ * msg names it), SB_EDB, SB_ENOMEM. */
 sb_err sb_export_museval(sb_store *s, const sb_export_opts *o, const char *dir, int *n_files,
                          sb_msg *msg);
 
@@ -80,13 +88,5 @@ sb_err sb_export_museval(sb_store *s, const sb_export_opts *o, const char *dir, 
  * sb_export_museval (SB_EIO for a write error on f). */
 sb_err sb_export_csv(sb_store *s, const sb_export_opts *o, FILE *f, int64_t *n_rows,
                      sb_msg *msg);
-
-/* The config an exporter, table or figure uses by default: the config of
- * the newest 'done' item with frame values of `metric` (or, when there are
- * none, per-track values) in the suite (NULL = any).  *config is
- * malloc'ed; the caller frees it.  SB_ENOTFOUND when there is none,
- * SB_EINVAL, SB_EDB, SB_ENOMEM. */
-sb_err sb_report_default_config(sb_store *s, const char *suite, const char *metric,
-                                char **config, sb_msg *msg);
 
 #endif /* SB_REPORTS_EXPORT_H */

@@ -18,9 +18,12 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "common/escape.h"
+#include "reports/board_writers.h"
 #include "reports/leaderboard.h"
 #include "reports/plot.h"
 #include "reports/scores.h"
+#include "schemas/store_read.h"
 
 /* The metrics shown, in this order, when the store holds them. */
 static const char *const report_metrics[] = {"SDR", "SI-SDR", "global_SDR", "SIR", "SAR",
@@ -44,20 +47,6 @@ static const char page_style[] =
   "table.runs{font-size:85%}\n"
   "table.runs code,caption code{word-break:break-all}\n";
 
-static void put_html(FILE *f, const char *text)
-{
-  for (const char *p = text ? text : ""; *p; p++) {
-    switch (*p) {
-    case '&': fputs("&amp;", f); break;
-    case '<': fputs("&lt;", f); break;
-    case '>': fputs("&gt;", f); break;
-    case '"': fputs("&quot;", f); break;
-    case '\'': fputs("&#39;", f); break;
-    default: fputc(*p, f); break;
-    }
-  }
-}
-
 /* A number with 2 decimals, or an en dash when not finite. */
 static void put_value(FILE *f, double value)
 {
@@ -67,12 +56,39 @@ static void put_value(FILE *f, double value)
     fputs("&ndash;", f);
 }
 
-static void put_column_text(FILE *f, sqlite3_stmt *stmt, int col, int code)
+static void put_text_cell(FILE *f, const char *text, int code)
 {
-  const char *text = (const char *)sqlite3_column_text(stmt, col);
   fputs(code ? "<td class=\"text\"><code>" : "<td class=\"text\">", f);
-  put_html(f, text ? text : "");
+  sb_escape_html(f, text);
   fputs(code ? "</code></td>" : "</td>", f);
+}
+
+/* The provenance table being written. */
+typedef struct run_table {
+  FILE *f;
+  int n_runs;
+} run_table;
+
+/* sb_store_run_fn: one row of the provenance table. */
+static sb_err put_run(void *ctx, const sb_store_run *run, sb_msg *msg)
+{
+  run_table *table = ctx;
+  FILE *f = table->f;
+  (void)msg;
+  table->n_runs++;
+  fprintf(f, "<tr><th>%lld</th>", (long long)run->id);
+  put_text_cell(f, run->started_at, 0);
+  put_text_cell(f, run->ended_at, 0);
+  put_text_cell(f, run->status, 0);
+  put_text_cell(f, run->sepbench_version, 0);
+  put_text_cell(f, run->git_revision, 1);
+  put_text_cell(f, run->host, 0);
+  put_text_cell(f, run->command, 1);
+  put_text_cell(f, run->suite, 0);
+  put_text_cell(f, run->backends, 0);
+  put_text_cell(f, run->metric_params, 1);
+  fputs("</tr>\n", f);
+  return SB_OK;
 }
 
 /* The runs behind the config, newest first. */
@@ -81,32 +97,17 @@ static sb_err put_provenance(FILE *f, sb_store *s, const char *config, sb_msg *m
   static const char *const heads[] = {"run", "started (UTC)", "ended (UTC)", "status",
                                       "sepbench", "git", "host", "command", "suite",
                                       "backends", "metric parameters"};
-  sqlite3_stmt *stmt = NULL;
-  sb_err err = sb_store_query(s, "rp_runs", &stmt, msg);
-  if (err)
-    return err;
-  if (sqlite3_bind_text(stmt, 1, config, -1, SQLITE_STATIC) != SQLITE_OK) {
-    sqlite3_finalize(stmt);
-    return sb_msg_set(msg, SB_EDB, "report: rp_runs: cannot bind the config");
-  }
+  run_table table = {f, 0};
+  sb_err err;
   fputs("<section id=\"provenance\">\n<h2>Run provenance</h2>\n"
         "<table class=\"runs\">\n<thead><tr>", f);
   for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++)
     fprintf(f, "<th>%s</th>", heads[i]);
   fputs("</tr></thead>\n<tbody>\n", f);
-  int rc, n_runs = 0;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    fprintf(f, "<tr><th>%lld</th>", (long long)sqlite3_column_int64(stmt, 0));
-    for (int col = 1; col <= 10; col++)
-      put_column_text(f, stmt, col, col == 5 || col == 7 || col == 10);
-    fputs("</tr>\n", f);
-    n_runs++;
-  }
-  sqlite3_finalize(stmt);
-  if (rc != SQLITE_DONE)
-    return sb_msg_set(msg, SB_EDB, "report: rp_runs failed");
+  if ((err = sb_store_each_run(s, config, put_run, &table, msg)) != SB_OK)
+    return err;
   fputs("</tbody>\n</table>\n", f);
-  if (n_runs == 0)
+  if (table.n_runs == 0)
     fputs("<p>No run is recorded for these values (e.g. they were imported).</p>\n", f);
   fputs("</section>\n", f);
   return SB_OK;
@@ -118,7 +119,7 @@ static void put_track_tables(FILE *f, const sb_scores *sc)
   const sb_leaderboard *lb = sb_scores_leaderboard(sc);
   int n_targets = sb_scores_n_targets(sc);
   fputs("<section id=\"tracks\">\n<h2>Per-track values</h2>\n<p>", f);
-  put_html(f, sb_leaderboard_metric(lb));
+  sb_escape_html(f, sb_leaderboard_metric(lb));
   fputs(" of each track (", f);
   fputs(sb_leaderboard_aggregation(lb) == SB_LB_MEDIAN ||
             sb_leaderboard_aggregation(lb) == SB_LB_MEAN_MEDIAN
@@ -128,17 +129,17 @@ static void put_track_tables(FILE *f, const sb_scores *sc)
   fputs("), methods in leaderboard order; &ndash; = no value.</p>\n", f);
   for (int k = 0; k < sb_scores_n_tracks(sc); k++) {
     fputs("<details open>\n<summary>", f);
-    put_html(f, sb_scores_track(sc, k));
+    sb_escape_html(f, sb_scores_track(sc, k));
     fputs("</summary>\n<table class=\"track\">\n<thead><tr><th>method</th>", f);
     for (int t = 0; t < n_targets; t++) {
       fputs("<th>", f);
-      put_html(f, sb_leaderboard_target(lb, t));
+      sb_escape_html(f, sb_leaderboard_target(lb, t));
       fputs("</th>", f);
     }
     fputs("</tr></thead>\n<tbody>\n", f);
     for (int m = 0; m < sb_scores_n_methods(sc); m++) {
       fputs("<tr><th>", f);
-      put_html(f, sb_leaderboard_method(lb, m));
+      sb_escape_html(f, sb_leaderboard_method(lb, m));
       fputs("</th>", f);
       for (int t = 0; t < n_targets; t++) {
         fputs("<td>", f);
@@ -173,7 +174,7 @@ static sb_err put_figure(FILE *f, const sb_scores *sc, const sb_html_report_opts
   fputs("<section id=\"figures\">\n<h2>Per-track distribution</h2>\n<figure>\n", f);
   fwrite(svg, 1, len - (size_t)(svg - image), f);
   fputs("\n<figcaption>Per-track ", f);
-  put_html(f, sb_leaderboard_metric(sb_scores_leaderboard(sc)));
+  sb_escape_html(f, sb_leaderboard_metric(sb_scores_leaderboard(sc)));
   fputs(" of each method and target (box: quartiles and median; whiskers: farthest tracks "
         "within 1.5 IQR; dots: tracks).</figcaption>\n</figure>\n</section>\n", f);
   free(image);
@@ -212,29 +213,87 @@ static sb_err write_file(const char *path, const char *text, size_t len, sb_msg 
   return SB_OK;
 }
 
-sb_err sb_html_report_write(sb_store *s, const sb_html_report_opts *o, const char *dir,
-                            sb_msg *msg)
+/* The scores of the first metric of report_metrics the store holds (for
+ * the suite and o->config); *first is its index.  SB_ENOTFOUND when the
+ * store holds none. */
+static sb_err first_scores(sb_store *s, const sb_html_report_opts *o, sb_scores **sc, int *first,
+                           sb_msg *msg)
 {
-  static const sb_html_report_opts defaults = {0};
-  sb_leaderboard *lb = NULL;
+  for (int i = 0; i < N_REPORT_METRICS; i++) {
+    sb_leaderboard_opts lo = {0};
+    sb_err err;
+    lo.suite = o->suite;
+    lo.metric = report_metrics[i];
+    lo.config = o->config;
+    err = sb_scores_new(s, &lo, sc, msg);
+    if (err != SB_ENOTFOUND) {
+      *first = i;
+      return err;
+    }
+  }
+  return sb_msg_set(msg, SB_ENOTFOUND, "report: the store holds no values%s%s%s",
+                    o->suite ? " for suite '" : "", o->suite ? o->suite : "",
+                    o->suite ? "'" : "");
+}
+
+static sb_err put_board(FILE *f, const sb_leaderboard *lb, sb_msg *msg)
+{
+  sb_err err;
+  fprintf(f, "<div class=\"board\" id=\"leaderboard-%s\">\n", sb_leaderboard_metric(lb));
+  if ((err = sb_leaderboard_write(lb, f, SB_LB_HTML)) != SB_OK)
+    return sb_msg_set(msg, err, "report: cannot write the %s leaderboard",
+                      sb_leaderboard_metric(lb));
+  fputs("</div>\n", f);
+  return SB_OK;
+}
+
+/* The leaderboards: the first metric's (sc) with the figure below it, then
+ * every other metric the store holds for the same config. */
+static sb_err put_boards(FILE *f, sb_store *s, const sb_html_report_opts *o, const sb_scores *sc,
+                         int first, sb_msg *msg)
+{
+  const char *config = sb_leaderboard_config(sb_scores_leaderboard(sc));
+  int n_others = 0;
+  sb_err err;
+  fputs("<section id=\"leaderboards\">\n<h2>Leaderboard</h2>\n", f);
+  if ((err = put_board(f, sb_scores_leaderboard(sc), msg)) != SB_OK)
+    return err;
+  fputs("</section>\n", f);
+  if (!o->no_figures && (err = put_figure(f, sc, o, msg)) != SB_OK)
+    return err;
+  fputs("<section id=\"other-metrics\">\n<h2>Other metrics</h2>\n", f);
+  for (int i = first + 1; i < N_REPORT_METRICS; i++) {
+    sb_leaderboard_opts lo = {0};
+    sb_leaderboard *lb = NULL;
+    lo.suite = o->suite;
+    lo.metric = report_metrics[i];
+    lo.config = config;
+    err = sb_leaderboard_new(s, &lo, &lb, msg);
+    if (err == SB_ENOTFOUND)
+      continue;
+    if (!err)
+      err = put_board(f, lb, msg);
+    sb_leaderboard_free(&lb);
+    if (err)
+      return err;
+    n_others++;
+  }
+  fputs(n_others ? "</section>\n" : "<p>No other metric is stored.</p>\n</section>\n", f);
+  return SB_OK;
+}
+
+/* The whole page into f. */
+static sb_err put_page(FILE *f, sb_store *s, const sb_html_report_opts *o, sb_msg *msg)
+{
   sb_scores *sc = NULL;
-  char *config = NULL, *page = NULL, *path = NULL;
-  size_t page_len = 0;
-  FILE *f = NULL;
-  sb_err err = SB_OK;
-  int n_boards = 0;
-
-  if (!s || !dir)
-    return sb_msg_set(msg, SB_EINVAL, "report: NULL argument");
-  if (!o)
-    o = &defaults;
-  f = open_memstream(&page, &page_len);
-  if (!f)
-    return sb_msg_set(msg, SB_ENOMEM, "report: out of memory");
-
+  const char *suite;
+  char stamp[32] = "";
   time_t now = time(NULL);
   struct tm utc;
-  char stamp[32] = "";
+  int first = 0;
+  sb_err err = first_scores(s, o, &sc, &first, msg);
+  if (err)
+    return err;
   if (gmtime_r(&now, &utc))
     strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S UTC", &utc);
   fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -243,86 +302,54 @@ sb_err sb_html_report_write(sb_store *s, const sb_html_report_opts *o, const cha
              "<style>\n%s</style>\n</head>\n<body>\n<h1>sepbench report</h1>\n<p>",
           page_style);
   fputs("Store <code>", f);
-  put_html(f, o->store_name ? o->store_name : "(unnamed)");
+  sb_escape_html(f, o->store_name ? o->store_name : "(unnamed)");
   fputs("</code>, suite ", f);
-  put_html(f, o->suite ? o->suite : "(all)");
+  suite = sb_leaderboard_suite(sb_scores_leaderboard(sc));
+  sb_escape_html(f, suite ? suite : "(all)");
   fprintf(f, "; written by sepbench %s on %s.</p>\n", PACKAGE_VERSION, stamp);
-
-  /* Leaderboards: the first metric found fixes the config of the others. */
-  fputs("<section id=\"leaderboards\">\n<h2>Leaderboard</h2>\n", f);
-  for (int i = 0; i < N_REPORT_METRICS; i++) {
-    sb_leaderboard_opts lo = {0};
-    lo.suite = o->suite;
-    lo.metric = report_metrics[i];
-    lo.config = config ? config : o->config;
-    err = sb_leaderboard_new(s, &lo, &lb, msg);
-    if (err == SB_ENOTFOUND) {
-      err = SB_OK;
-      continue;
-    }
-    if (err)
-      goto fail;
-    if (!config) {
-      config = strdup(sb_leaderboard_config(lb));
-      if (!config) {
-        err = sb_msg_set(msg, SB_ENOMEM, "report: out of memory");
-        goto fail;
-      }
-      lo.config = config;
-      if ((err = sb_scores_new(s, &lo, &sc, msg)) != SB_OK)
-        goto fail;
-    }
-    fprintf(f, "<div class=\"board\" id=\"leaderboard-%s\">\n", report_metrics[i]);
-    if ((err = sb_leaderboard_write(lb, f, SB_LB_HTML)) != SB_OK) {
-      err = sb_msg_set(msg, err, "report: cannot write the %s leaderboard", report_metrics[i]);
-      goto fail;
-    }
-    fputs("</div>\n", f);
-    sb_leaderboard_free(&lb);
-    if (++n_boards == 1) { /* the figure right below the first leaderboard */
-      fputs("</section>\n", f);
-      if (!o->no_figures && (err = put_figure(f, sc, o, msg)) != SB_OK)
-        goto fail;
-      fputs("<section id=\"other-metrics\">\n<h2>Other metrics</h2>\n", f);
-    }
+  err = put_boards(f, s, o, sc, first, msg);
+  if (!err) {
+    put_track_tables(f, sc);
+    err = put_provenance(f, s, sb_leaderboard_config(sb_scores_leaderboard(sc)), msg);
   }
-  fputs(n_boards > 1 ? "</section>\n" : "<p>No other metric is stored.</p>\n</section>\n", f);
-  if (n_boards == 0) {
-    err = sb_msg_set(msg, SB_ENOTFOUND, "report: the store holds no values%s%s%s",
-                     o->suite ? " for suite '" : "", o->suite ? o->suite : "",
-                     o->suite ? "'" : "");
-    goto fail;
-  }
-  put_track_tables(f, sc);
-  if ((err = put_provenance(f, s, config, msg)) != SB_OK)
-    goto fail;
-  fputs("</body>\n</html>\n", f);
+  if (!err)
+    fputs("</body>\n</html>\n", f);
+  sb_scores_free(&sc);
+  return err;
+}
 
-  int bad = ferror(f);
+sb_err sb_html_report_write(sb_store *s, const sb_html_report_opts *o, const char *dir,
+                            sb_msg *msg)
+{
+  static const sb_html_report_opts defaults = {0};
+  char *page = NULL, *path = NULL;
+  size_t page_len = 0, path_len;
+  FILE *f;
+  sb_err err;
+  int bad;
+
+  if (!s || !dir)
+    return sb_msg_set(msg, SB_EINVAL, "report: NULL argument");
+  if (!o)
+    o = &defaults;
+  f = open_memstream(&page, &page_len);
+  if (!f)
+    return sb_msg_set(msg, SB_ENOMEM, "report: out of memory");
+  err = put_page(f, s, o, msg);
+  bad = ferror(f);
   bad |= fclose(f) != 0;
-  f = NULL;
-  if (bad) {
+  if (!err && bad)
     err = sb_msg_set(msg, SB_ENOMEM, "report: out of memory");
-    goto fail;
-  }
-  if ((err = make_dir(dir, msg)) != SB_OK)
-    goto fail;
-  size_t path_len = strlen(dir) + sizeof "/index.html";
-  path = malloc(path_len);
-  if (!path) {
+  if (!err)
+    err = make_dir(dir, msg);
+  path_len = strlen(dir) + sizeof "/index.html";
+  if (!err && !(path = malloc(path_len)))
     err = sb_msg_set(msg, SB_ENOMEM, "report: out of memory");
-    goto fail;
+  if (!err) {
+    snprintf(path, path_len, "%s/index.html", dir);
+    err = write_file(path, page, page_len, msg);
   }
-  snprintf(path, path_len, "%s/index.html", dir);
-  err = write_file(path, page, page_len, msg);
-
-fail:
-  if (f)
-    fclose(f);
   free(page);
   free(path);
-  free(config);
-  sb_leaderboard_free(&lb);
-  sb_scores_free(&sc);
   return err;
 }

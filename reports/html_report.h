@@ -8,7 +8,7 @@
  *     inlined as SVG, rendered by gnuplot into memory;
  *   - per track a table of methods x targets of that metric's per-track
  *     values (reports/scores.h);
- *   - the provenance of the runs that produced the values (query rp_runs:
+ *   - the provenance of the runs that produced the values (sb_store_each_run:
  *     sepbench version, git revision, host, command, times, status).
  * The page has no script, no external resource (CSS inline, the icon a
  * data: URL), so it opens from the file system without a server and

@@ -9,10 +9,12 @@
  * tracks of museval medians) and the MDX 2021 / SDX 2023 scorers (mean of
  * global SDR over songs); see shared/specs/bsseval.md §3, §6.
  *
- * Workload: one SELECT streams the values grouped by (method, track,
- * target); each group's finite values are sorted (~250 frames) for its
- * median, then each cell's per-track values (~50) are aggregated.  10
- * methods x 50 tracks x 4 targets x 250 frames (500k values) take ~0.4 s.
+ * Workload: one reading of the store (sb_store_each_value) streams the
+ * values grouped by (method, track, target); each group's finite values are
+ * sorted (~250 frames) for its median — the one per-track reduction of the
+ * reports, kept for reports/scores.c — then each cell's per-track values
+ * (~50) are aggregated.  10 methods x 50 tracks x 4 targets x 250 frames
+ * (500k values) take ~0.4 s.  The writers are in reports/board_writers.c.
  */
 #include <config.h>
 
@@ -23,11 +25,18 @@
 
 #include "reports/leaderboard.h"
 
-#include "common/csv.h"
 #include "common/targets.h"
+#include "schemas/store_read.h"
+
+/* A growable list of owned strings. */
+typedef struct name_list {
+  int n, cap;
+  char **names;
+} name_list;
 
 struct sb_leaderboard {
-  char *suite;     /* NULL = every suite */
+  char *suite;     /* the suite asked for, or the only one the values come
+                      from; NULL = several suites */
   char *metric;
   char *config;
   char *title;
@@ -39,29 +48,32 @@ struct sb_leaderboard {
   int *n_tracks;   /* same layout */
   double *avg;     /* n_methods */
   int max_tracks;  /* the largest n_tracks of a cell */
+  name_list tracks;               /* track names of per_track */
+  sb_lb_track_value *per_track;   /* what the cells aggregate, store order */
+  size_t n_per_track;
 };
 
-/* A growable list of owned strings. */
-typedef struct name_list {
-  int n, cap;
-  char **names;
-} name_list;
-
-/* One per-track value of a (method, target) cell. */
+/* One per-track value of a (method, target) cell; indices into the lists
+ * of `collected`. */
 typedef struct track_value {
-  int method, target;
+  int method, target, track;
   double value;
 } track_value;
 
-/* Everything collected from the query before the table is built. */
+/* Everything collected from the store before the table is built. */
 typedef struct collected {
-  name_list methods, targets;
+  int frame_mode;        /* frame values (reduced per track) or track values */
+  name_list methods, targets, tracks;
   track_value *records;
   size_t n_records, cap_records;
-  double *frames; /* finite values of the current group */
+  double *frames;        /* finite values of the current group */
   size_t n_frames, cap_frames;
+  int group_method, group_target, group_track; /* the current group */
+  int64_t group_track_id;
   double min_duration, max_duration; /* frame lengths seen, s */
   int64_t n_rows;
+  char *suite;           /* the suite of the first row */
+  int several_suites;    /* rows of more than one suite */
 } collected;
 
 static const char *const agg_names[] = {
@@ -98,24 +110,6 @@ sb_err sb_leaderboard_parse_agg(const char *name, sb_lb_agg *out)
 const char *sb_leaderboard_agg_name(sb_lb_agg agg)
 {
   return (int)agg >= 0 && (int)agg < N_AGG ? agg_names[agg] : "?";
-}
-
-sb_err sb_leaderboard_parse_format(const char *name, sb_lb_format *out)
-{
-  static const struct {
-    const char *name;
-    sb_lb_format fmt;
-  } formats[] = {{"text", SB_LB_TEXT}, {"markdown", SB_LB_MARKDOWN}, {"md", SB_LB_MARKDOWN},
-                 {"csv", SB_LB_CSV},   {"json", SB_LB_JSON},
-                 {"latex", SB_LB_LATEX}, {"tex", SB_LB_LATEX}, {"html", SB_LB_HTML}};
-  if (!name || !out)
-    return SB_EINVAL;
-  for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
-    if (strcmp(name, formats[i].name) == 0) {
-      *out = formats[i].fmt;
-      return SB_OK;
-    }
-  return SB_EINVAL;
 }
 
 sb_err sb_leaderboard_parse_targets(const char *list, char ***names, int *n)
@@ -200,12 +194,14 @@ static void collected_clear(collected *c)
 {
   name_list_clear(&c->methods);
   name_list_clear(&c->targets);
+  name_list_clear(&c->tracks);
   free(c->records);
   free(c->frames);
+  free(c->suite);
   memset(c, 0, sizeof *c);
 }
 
-static sb_err add_record(collected *c, int method, int target, double value)
+static sb_err add_record(collected *c, int method, int target, int track, double value)
 {
   if (c->n_records == c->cap_records) {
     size_t cap = c->cap_records ? 2 * c->cap_records : 256;
@@ -215,7 +211,7 @@ static sb_err add_record(collected *c, int method, int target, double value)
     c->records = grown;
     c->cap_records = cap;
   }
-  c->records[c->n_records++] = (track_value){method, target, value};
+  c->records[c->n_records++] = (track_value){method, target, track, value};
   return SB_OK;
 }
 
@@ -258,125 +254,89 @@ static double mean(const double *v, size_t n)
   return sum / (double)n;
 }
 
-/* Closes the current (method, track, target) group of frame values. */
-static sb_err flush_group(collected *c, int method, int target)
+/* Closes the current (method, track, target) group of frame values: its
+ * per-track value is the median of its finite frames (none: no value). */
+static sb_err flush_group(collected *c)
 {
   sb_err err = SB_OK;
-  if (method >= 0 && c->n_frames > 0)
-    err = add_record(c, method, target, median(c->frames, c->n_frames));
+  if (c->group_method >= 0 && c->n_frames > 0)
+    err = add_record(c, c->group_method, c->group_target, c->group_track,
+                     median(c->frames, c->n_frames));
   c->n_frames = 0;
   return err;
 }
 
-/* Streams lb_frame_values or lb_track_values into c.  Frame mode reduces
- * each (method, track, target) group to the median of its finite values;
- * track mode keeps every finite value. */
+/* Notes the suite of a row: c->suite stays the only one, or several. */
+static sb_err note_suite(collected *c, const char *suite)
+{
+  if (!c->suite) {
+    c->suite = strdup(suite);
+    return c->suite ? SB_OK : SB_ENOMEM;
+  }
+  c->several_suites |= strcmp(c->suite, suite) != 0;
+  return SB_OK;
+}
+
+/* sb_store_value_fn: one value into c.  Frame mode reduces each (method,
+ * track, target) group to the median of its finite values; track mode
+ * keeps every finite value.  NaN and +-inf are skipped (museval). */
+static sb_err collect_row(void *ctx, const sb_store_value *row, sb_msg *msg)
+{
+  collected *c = ctx;
+  int method = name_list_add(&c->methods, row->method, c->group_method);
+  int target = name_list_add(&c->targets, row->target, c->group_target);
+  int track = name_list_add(&c->tracks, row->track, c->group_track);
+  sb_err err = method < 0 || target < 0 || track < 0 ? SB_ENOMEM : note_suite(c, row->suite);
+
+  c->n_rows++;
+  if (!err && c->frame_mode) {
+    if (row->duration_s < c->min_duration)
+      c->min_duration = row->duration_s;
+    if (row->duration_s > c->max_duration)
+      c->max_duration = row->duration_s;
+    if (method != c->group_method || row->track_id != c->group_track_id ||
+        target != c->group_target)
+      err = flush_group(c);
+  }
+  c->group_method = method;
+  c->group_target = target;
+  c->group_track = track;
+  c->group_track_id = row->track_id;
+  if (!err && isfinite(row->value))
+    err = c->frame_mode ? add_frame(c, row->value)
+                        : add_record(c, method, target, track, row->value);
+  return err ? sb_msg_set(msg, err, "leaderboard: out of memory") : SB_OK;
+}
+
+/* Reads the values of one metric, config and kind into c. */
 static sb_err collect(sb_store *s, const char *suite, const char *config, const char *metric,
                       int frame_mode, collected *c, sb_msg *msg)
 {
-  const char *query = frame_mode ? "lb_frame_values" : "lb_track_values";
-  sqlite3_stmt *st = NULL;
-  int method = -1, target = -1; /* the current group */
-  int last_method = -1, last_target = -1;
-  int64_t track = -1;
-  sb_err err = sb_store_query(s, query, &st, msg);
-  int rc;
-
-  if (err)
-    return err;
+  sb_err err;
+  c->frame_mode = frame_mode;
+  c->group_method = c->group_target = c->group_track = -1;
+  c->group_track_id = -1;
   c->min_duration = INFINITY;
   c->max_duration = -INFINITY;
-  sqlite3_bind_text(st, 1, suite, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, config, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 3, metric, -1, SQLITE_STATIC);
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *method_name = (const char *)sqlite3_column_text(st, 0);
-    int64_t row_track = sqlite3_column_int64(st, 1);
-    const char *target_name = (const char *)sqlite3_column_text(st, 2);
-    int row_method, row_target;
-    double value;
-
-    if (!method_name || !target_name) {
-      err = sb_msg_set(msg, SB_ENOMEM, "leaderboard: out of memory");
-      goto done;
-    }
-    row_method = name_list_add(&c->methods, method_name, last_method);
-    row_target = name_list_add(&c->targets, target_name, last_target);
-    if (row_method < 0 || row_target < 0) {
-      err = sb_msg_set(msg, SB_ENOMEM, "leaderboard: out of memory");
-      goto done;
-    }
-    last_method = row_method;
-    last_target = row_target;
-    c->n_rows++;
-    if (frame_mode) {
-      double duration = sqlite3_column_double(st, 4);
-      if (duration < c->min_duration)
-        c->min_duration = duration;
-      if (duration > c->max_duration)
-        c->max_duration = duration;
-      if (row_method != method || row_track != track || row_target != target) {
-        err = flush_group(c, method, target);
-        if (err)
-          goto oom;
-        method = row_method;
-        track = row_track;
-        target = row_target;
-      }
-    }
-    if (sqlite3_column_type(st, 3) == SQLITE_NULL)
-      continue;
-    value = sqlite3_column_double(st, 3);
-    if (!isfinite(value))
-      continue;
-    err = frame_mode ? add_frame(c, value) : add_record(c, row_method, row_target, value);
-    if (err)
-      goto oom;
-  }
-  if (rc != SQLITE_DONE) {
-    err = sb_msg_set(msg, SB_EDB, "leaderboard: %s: %s", query,
-                     sqlite3_errmsg(sqlite3_db_handle(st)));
-    goto done;
-  }
-  if (frame_mode) {
-    err = flush_group(c, method, target);
-    if (err)
-      goto oom;
-  }
-  goto done;
-
-oom:
-  err = sb_msg_set(msg, SB_ENOMEM, "leaderboard: out of memory");
-done:
-  sqlite3_finalize(st);
+  err = sb_store_each_value(s, suite, config, metric,
+                            frame_mode ? SB_STORE_FRAMES : SB_STORE_TRACKS, collect_row, c, msg);
+  if (!err && frame_mode && flush_group(c) != SB_OK)
+    err = sb_msg_set(msg, SB_ENOMEM, "leaderboard: out of memory");
   return err;
 }
 
-/* The config of the newest 'done' item with values of the metric; *config
- * stays NULL when there is none. */
-static sb_err default_config(sb_store *s, const char *suite, const char *metric, int frame_mode,
-                             char **config, sb_msg *msg)
+sb_err sb_leaderboard_default_config(sb_store *s, const char *suite, const char *metric,
+                                     char **config, sb_msg *msg)
 {
-  const char *query = frame_mode ? "lb_default_config_frame" : "lb_default_config_track";
-  sqlite3_stmt *st = NULL;
-  sb_err err = sb_store_query(s, query, &st, msg);
-  int rc;
-  *config = NULL;
-  if (err)
-    return err;
-  sqlite3_bind_text(st, 1, suite, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
-  rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) {
-    const char *text = (const char *)sqlite3_column_text(st, 0);
-    *config = text ? strdup(text) : NULL;
-    if (!*config)
-      err = sb_msg_set(msg, SB_ENOMEM, "leaderboard: out of memory");
-  } else if (rc != SQLITE_DONE) {
-    err = sb_msg_set(msg, SB_EDB, "leaderboard: %s: %s", query,
-                     sqlite3_errmsg(sqlite3_db_handle(st)));
-  }
-  sqlite3_finalize(st);
+  sb_err err;
+  if (!s || !metric || !config)
+    return sb_msg_set(msg, SB_EINVAL, "report: NULL argument");
+  err = sb_store_newest_config(s, suite, metric, SB_STORE_FRAMES, config, msg);
+  if (!err && !*config)
+    err = sb_store_newest_config(s, suite, metric, SB_STORE_TRACKS, config, msg);
+  if (!err && !*config)
+    err = sb_msg_set(msg, SB_ENOTFOUND, "report: no values of %s in %s%s", metric,
+                     suite ? "suite " : "the store", suite ? suite : "");
   return err;
 }
 
@@ -515,6 +475,34 @@ done:
   return err;
 }
 
+/* Keeps the per-track values of the shown cells for reports/scores.c, in
+ * store order, with rows and columns of the finished table; the track
+ * names move from c to lb. */
+static sb_err keep_per_track(sb_leaderboard *lb, collected *c, const int *col_of, sb_msg *msg)
+{
+  int *row_of = malloc((size_t)(c->methods.n ? c->methods.n : 1) * sizeof *row_of);
+  lb->per_track = malloc((c->n_records ? c->n_records : 1) * sizeof *lb->per_track);
+  if (!row_of || !lb->per_track) {
+    free(row_of);
+    return sb_msg_set(msg, SB_ENOMEM, "leaderboard: out of memory");
+  }
+  for (int m = 0; m < c->methods.n; m++)
+    for (int row = 0; row < lb->n_methods; row++)
+      if (strcmp(lb->methods[row], c->methods.names[m]) == 0)
+        row_of[m] = row;
+  lb->tracks = c->tracks;
+  memset(&c->tracks, 0, sizeof c->tracks);
+  for (size_t r = 0; r < c->n_records; r++) {
+    const track_value *v = &c->records[r];
+    if (col_of[v->target] >= 0)
+      lb->per_track[lb->n_per_track++] =
+        (sb_lb_track_value){row_of[v->method], col_of[v->target], lb->tracks.names[v->track],
+                            v->value};
+  }
+  free(row_of);
+  return SB_OK;
+}
+
 /* "SDR (dB), median over 1-s frames, median over tracks — SiSEC 2018". */
 static sb_err make_title(sb_leaderboard *lb, const collected *c, sb_msg *msg)
 {
@@ -590,7 +578,8 @@ static sb_err collect_kind(sb_store *s, sb_leaderboard *lb, const sb_leaderboard
     if (!lb->config)
       return sb_msg_set(msg, SB_ENOMEM, "leaderboard: out of memory");
   } else {
-    err = default_config(s, o->suite, lb->metric, frame_mode, &lb->config, msg);
+    err = sb_store_newest_config(s, o->suite, lb->metric,
+                                 frame_mode ? SB_STORE_FRAMES : SB_STORE_TRACKS, &lb->config, msg);
     if (err || !lb->config)
       return err;
   }
@@ -667,6 +656,12 @@ sb_err sb_leaderboard_new(sb_store *s, const sb_leaderboard_opts *o, sb_leaderbo
   if (err)
     goto fail;
   err = make_title(lb, &c, msg);
+  if (!err)
+    err = keep_per_track(lb, &c, col_of, msg);
+  if (!err && !lb->suite && !c.several_suites) { /* the only suite is named */
+    lb->suite = c.suite;
+    c.suite = NULL;
+  }
   if (err)
     goto fail;
   free(col_of);
@@ -700,6 +695,8 @@ void sb_leaderboard_free(sb_leaderboard **lb)
   free(l->metric);
   free(l->config);
   free(l->title);
+  name_list_clear(&l->tracks);
+  free(l->per_track);
   free(l);
   *lb = NULL;
 }
@@ -768,360 +765,19 @@ const char *sb_leaderboard_title(const sb_leaderboard *lb)
   return lb ? lb->title : NULL;
 }
 
-/* ---------------------------------------------------------------- output */
-
-/* Display width of UTF-8 text (code points; the names are not CJK). */
-static int text_width(const char *text)
+const char *sb_leaderboard_suite(const sb_leaderboard *lb)
 {
-  int width = 0;
-  for (const unsigned char *p = (const unsigned char *)text; *p; p++)
-    width += (*p & 0xc0) != 0x80;
-  return width;
+  return lb ? lb->suite : NULL;
 }
 
-/* A cell as shown in text and markdown: "7.67", "7.67 (49)" or "-". */
-static void format_cell(const sb_leaderboard *lb, int row, int col, char *buf, size_t len)
+int sb_leaderboard_max_tracks(const sb_leaderboard *lb)
 {
-  double value = col < lb->n_targets ? sb_leaderboard_value(lb, row, col)
-                                     : sb_leaderboard_avg(lb, row);
-  int n = col < lb->n_targets ? sb_leaderboard_n_tracks(lb, row, col) : lb->max_tracks;
-  if (isnan(value))
-    snprintf(buf, len, "-");
-  else if (n < lb->max_tracks)
-    snprintf(buf, len, "%.2f (%d)", value, n);
-  else
-    snprintf(buf, len, "%.2f", value);
+  return lb ? lb->max_tracks : 0;
 }
 
-static int has_partial_cells(const sb_leaderboard *lb)
+const sb_lb_track_value *sb_leaderboard_track_values(const sb_leaderboard *lb, size_t *n)
 {
-  for (size_t i = 0; i < (size_t)lb->n_methods * (size_t)lb->n_targets; i++)
-    if (lb->n_tracks[i] > 0 && lb->n_tracks[i] < lb->max_tracks)
-      return 1;
-  return 0;
-}
-
-static void write_subtitle(const sb_leaderboard *lb, FILE *f, const char *quote)
-{
-  fprintf(f, "suite %s%s%s, config %s%s%s, %d track%s, %d method%s\n", quote,
-          lb->suite ? lb->suite : "(all)", quote, quote, lb->config, quote, lb->max_tracks,
-          lb->max_tracks == 1 ? "" : "s", lb->n_methods, lb->n_methods == 1 ? "" : "s");
-}
-
-static void pad(FILE *f, int n, int c)
-{
-  for (int k = 0; k < n; k++)
-    fputc(c, f);
-}
-
-static sb_err write_text(const sb_leaderboard *lb, FILE *f)
-{
-  int n_cols = lb->n_targets + 1; /* targets, then avg */
-  int method_width = text_width("method");
-  int *width = malloc((size_t)n_cols * sizeof *width);
-  char cell[64];
-
-  if (!width)
-    return SB_ENOMEM;
-  for (int row = 0; row < lb->n_methods; row++)
-    if (text_width(lb->methods[row]) > method_width)
-      method_width = text_width(lb->methods[row]);
-  for (int col = 0; col < n_cols; col++) {
-    width[col] = text_width(col < lb->n_targets ? lb->targets[col] : "avg");
-    for (int row = 0; row < lb->n_methods; row++) {
-      format_cell(lb, row, col, cell, sizeof cell);
-      if (text_width(cell) > width[col])
-        width[col] = text_width(cell);
-    }
-  }
-
-  fprintf(f, "%s\n", lb->title);
-  write_subtitle(lb, f, "");
-  fprintf(f, "\nmethod");
-  pad(f, method_width - text_width("method"), ' ');
-  for (int col = 0; col < n_cols; col++) {
-    const char *name = col < lb->n_targets ? lb->targets[col] : "avg";
-    pad(f, 2 + width[col] - text_width(name), ' ');
-    fputs(name, f);
-  }
-  fputc('\n', f);
-  pad(f, method_width, '-');
-  for (int col = 0; col < n_cols; col++) {
-    pad(f, 2, ' ');
-    pad(f, width[col], '-');
-  }
-  fputc('\n', f);
-  for (int row = 0; row < lb->n_methods; row++) {
-    fputs(lb->methods[row], f);
-    pad(f, method_width - text_width(lb->methods[row]), ' ');
-    for (int col = 0; col < n_cols; col++) {
-      format_cell(lb, row, col, cell, sizeof cell);
-      pad(f, 2 + width[col] - text_width(cell), ' ');
-      fputs(cell, f);
-    }
-    fputc('\n', f);
-  }
-  if (has_partial_cells(lb))
-    fprintf(f, "\n(n): computed from n tracks only\n");
-  free(width);
-  return SB_OK;
-}
-
-static void write_markdown_text(FILE *f, const char *text)
-{
-  for (const char *p = text; *p; p++) {
-    if (*p == '|' || *p == '\\' || *p == '*' || *p == '_' || *p == '`')
-      fputc('\\', f);
-    fputc(*p, f);
-  }
-}
-
-static void write_markdown(const sb_leaderboard *lb, FILE *f)
-{
-  char cell[64];
-  fprintf(f, "**");
-  write_markdown_text(f, lb->title);
-  fprintf(f, "**\n\n");
-  write_subtitle(lb, f, "`");
-  fprintf(f, "\n| method |");
-  for (int col = 0; col < lb->n_targets; col++) {
-    fputc(' ', f);
-    write_markdown_text(f, lb->targets[col]);
-    fprintf(f, " |");
-  }
-  fprintf(f, " avg |\n|:---|");
-  for (int col = 0; col <= lb->n_targets; col++)
-    fprintf(f, "---:|");
-  fprintf(f, "\n");
-  for (int row = 0; row < lb->n_methods; row++) {
-    fprintf(f, "| ");
-    write_markdown_text(f, lb->methods[row]);
-    fprintf(f, " |");
-    for (int col = 0; col <= lb->n_targets; col++) {
-      format_cell(lb, row, col, cell, sizeof cell);
-      fprintf(f, " %s |", cell);
-    }
-    fprintf(f, "\n");
-  }
-  if (has_partial_cells(lb))
-    fprintf(f, "\n(n): computed from n tracks only\n");
-}
-
-
-static void write_csv(const sb_leaderboard *lb, FILE *f)
-{
-  fprintf(f, "suite,metric,aggregation,config,method,target,value,n_tracks\n");
-  for (int row = 0; row < lb->n_methods; row++)
-    for (int col = 0; col <= lb->n_targets; col++) {
-      double value = col < lb->n_targets ? sb_leaderboard_value(lb, row, col)
-                                         : sb_leaderboard_avg(lb, row);
-      sb_csv_write_field(f, lb->suite);
-      fputc(',', f);
-      sb_csv_write_field(f, lb->metric);
-      fprintf(f, ",%s,", sb_leaderboard_agg_name(lb->agg));
-      sb_csv_write_field(f, lb->config);
-      fputc(',', f);
-      sb_csv_write_field(f, lb->methods[row]);
-      fputc(',', f);
-      sb_csv_write_field(f, col < lb->n_targets ? lb->targets[col] : "avg");
-      fputc(',', f);
-      if (!isnan(value))
-        fprintf(f, "%.17g", value);
-      fputc(',', f);
-      if (col < lb->n_targets)
-        fprintf(f, "%d", sb_leaderboard_n_tracks(lb, row, col));
-      fputc('\n', f);
-    }
-}
-
-static void write_json_string(FILE *f, const char *text)
-{
-  if (!text) {
-    fputs("null", f);
-    return;
-  }
-  fputc('"', f);
-  for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-    if (*p == '"' || *p == '\\')
-      fprintf(f, "\\%c", *p);
-    else if (*p < 0x20)
-      fprintf(f, "\\u%04x", *p);
-    else
-      fputc(*p, f);
-  }
-  fputc('"', f);
-}
-
-static void write_json_number(FILE *f, double value)
-{
-  if (isfinite(value))
-    fprintf(f, "%.17g", value);
-  else
-    fputs("null", f);
-}
-
-static void write_json(const sb_leaderboard *lb, FILE *f)
-{
-  fputs("{\"title\": ", f);
-  write_json_string(f, lb->title);
-  fputs(", \"suite\": ", f);
-  write_json_string(f, lb->suite);
-  fputs(", \"metric\": ", f);
-  write_json_string(f, lb->metric);
-  fprintf(f, ", \"aggregation\": \"%s\", \"config\": ", sb_leaderboard_agg_name(lb->agg));
-  write_json_string(f, lb->config);
-  fputs(",\n \"targets\": [", f);
-  for (int col = 0; col < lb->n_targets; col++) {
-    fputs(col ? ", " : "", f);
-    write_json_string(f, lb->targets[col]);
-  }
-  fputs("],\n \"methods\": [", f);
-  for (int row = 0; row < lb->n_methods; row++) {
-    fputs(row ? ",\n  {\"name\": " : "\n  {\"name\": ", f);
-    write_json_string(f, lb->methods[row]);
-    fputs(", \"values\": [", f);
-    for (int col = 0; col < lb->n_targets; col++) {
-      fputs(col ? ", " : "", f);
-      write_json_number(f, sb_leaderboard_value(lb, row, col));
-    }
-    fputs("], \"n_tracks\": [", f);
-    for (int col = 0; col < lb->n_targets; col++)
-      fprintf(f, "%s%d", col ? ", " : "", sb_leaderboard_n_tracks(lb, row, col));
-    fputs("], \"avg\": ", f);
-    write_json_number(f, sb_leaderboard_avg(lb, row));
-    fputs("}", f);
-  }
-  fputs("]}\n", f);
-}
-
-static void write_latex_text(FILE *f, const char *text)
-{
-  for (const char *p = text; *p; p++) {
-    if (strchr("&%$#_{}", *p))
-      fprintf(f, "\\%c", *p);
-    else if (*p == '~')
-      fputs("\\textasciitilde{}", f);
-    else if (*p == '^')
-      fputs("\\textasciicircum{}", f);
-    else if (*p == '\\')
-      fputs("\\textbackslash{}", f);
-    else
-      fputc(*p, f);
-  }
-}
-
-/* The best (largest) value of a column (col == n_targets: avg). */
-static double column_best(const sb_leaderboard *lb, int col)
-{
-  double best = NAN;
-  for (int row = 0; row < lb->n_methods; row++) {
-    double v = col < lb->n_targets ? sb_leaderboard_value(lb, row, col) : lb->avg[row];
-    if (isfinite(v) && (isnan(best) || v > best))
-      best = v;
-  }
-  return best;
-}
-
-static void write_latex(const sb_leaderboard *lb, FILE *f)
-{
-  char cell[64];
-  fputs("% requires \\usepackage{booktabs}\n\\begin{table}[t]\n\\centering\n\\caption{", f);
-  write_latex_text(f, lb->title);
-  fprintf(f, " (aggregation %s; %d tracks)}\n\\begin{tabular}{l", sb_leaderboard_agg_name(lb->agg),
-          lb->max_tracks);
-  for (int col = 0; col <= lb->n_targets; col++)
-    fputc('r', f);
-  fputs("}\n\\toprule\nMethod", f);
-  for (int col = 0; col <= lb->n_targets; col++) {
-    fputs(" & ", f);
-    write_latex_text(f, col < lb->n_targets ? lb->targets[col] : "avg");
-  }
-  fputs(" \\\\\n\\midrule\n", f);
-  for (int row = 0; row < lb->n_methods; row++) {
-    write_latex_text(f, lb->methods[row]);
-    for (int col = 0; col <= lb->n_targets; col++) {
-      double v = col < lb->n_targets ? sb_leaderboard_value(lb, row, col) : lb->avg[row];
-      format_cell(lb, row, col, cell, sizeof cell);
-      fprintf(f, isnan(v) ? " & --" : v == column_best(lb, col) ? " & \\textbf{%s}" : " & %s",
-              cell);
-    }
-    fputs(" \\\\\n", f);
-  }
-  fputs("\\bottomrule\n\\end{tabular}\n\\end{table}\n", f);
-}
-
-static void write_html_text(FILE *f, const char *text)
-{
-  for (const char *p = text; *p; p++) {
-    switch (*p) {
-    case '<': fputs("&lt;", f); break;
-    case '>': fputs("&gt;", f); break;
-    case '&': fputs("&amp;", f); break;
-    case '"': fputs("&quot;", f); break;
-    default: fputc(*p, f);
-    }
-  }
-}
-
-static void write_html(const sb_leaderboard *lb, FILE *f)
-{
-  char cell[64];
-  fputs("<table class=\"leaderboard\">\n<caption>", f);
-  write_html_text(f, lb->title);
-  fprintf(f, "<br><small>aggregation %s; suite ", sb_leaderboard_agg_name(lb->agg));
-  write_html_text(f, lb->suite ? lb->suite : "(all)");
-  fputs(", config <code>", f);
-  write_html_text(f, lb->config);
-  fprintf(f, "</code>, %d tracks</small></caption>\n<thead><tr><th>method</th>", lb->max_tracks);
-  for (int col = 0; col <= lb->n_targets; col++) {
-    fputs("<th>", f);
-    write_html_text(f, col < lb->n_targets ? lb->targets[col] : "avg");
-    fputs("</th>", f);
-  }
-  fputs("</tr></thead>\n<tbody>\n", f);
-  for (int row = 0; row < lb->n_methods; row++) {
-    fputs("<tr><th>", f);
-    write_html_text(f, lb->methods[row]);
-    fputs("</th>", f);
-    for (int col = 0; col <= lb->n_targets; col++) {
-      double v = col < lb->n_targets ? sb_leaderboard_value(lb, row, col) : lb->avg[row];
-      format_cell(lb, row, col, cell, sizeof cell);
-      fprintf(f, !isnan(v) && v == column_best(lb, col) ? "<td><b>%s</b></td>" : "<td>%s</td>",
-              cell);
-    }
-    fputs("</tr>\n", f);
-  }
-  fputs("</tbody>\n</table>\n", f);
-}
-
-sb_err sb_leaderboard_write(const sb_leaderboard *lb, FILE *f, sb_lb_format fmt)
-{
-  if (!lb || !f)
-    return SB_EINVAL;
-  switch (fmt) {
-  case SB_LB_TEXT:
-    if (write_text(lb, f) != SB_OK)
-      return SB_ENOMEM;
-    break;
-  case SB_LB_MARKDOWN:
-    write_markdown(lb, f);
-    break;
-  case SB_LB_CSV:
-    write_csv(lb, f);
-    break;
-  case SB_LB_JSON:
-    write_json(lb, f);
-    break;
-  case SB_LB_LATEX:
-    write_latex(lb, f);
-    break;
-  case SB_LB_HTML:
-    write_html(lb, f);
-    break;
-  default:
-    return SB_EINVAL;
-  }
-  if (fflush(f) != 0 || ferror(f))
-    return SB_EIO;
-  return SB_OK;
+  if (n)
+    *n = lb ? lb->n_per_track : 0;
+  return lb ? lb->per_track : NULL;
 }

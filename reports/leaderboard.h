@@ -28,7 +28,12 @@
  * bass, other, accompaniment, then any other target by name.
  *
  * Workload: reads ~200k frame values per method of a MUSDB18 test pass in
- * one query; memory O(values of one (method, track, target)) + O(cells).
+ * one reading of the store (schemas/store_read.h, sb_store_each_value);
+ * memory O(values of one (method, track, target)) + O(tracks x cells).
+ * The per-track values it aggregates are kept (sb_leaderboard_track_values)
+ * for the paper tables and figures (reports/scores.h), so that every report
+ * shows the same numbers from the same reduction.  The output formats are
+ * in reports/board_writers.h.
  * Thread-safety: a finished sb_leaderboard is read-only and may be shared;
  * sb_leaderboard_new uses the store (see store.h: calls on one sb_store are
  * serialised by the caller).
@@ -36,7 +41,7 @@
 #ifndef SB_REPORTS_LEADERBOARD_H
 #define SB_REPORTS_LEADERBOARD_H
 
-#include <stdio.h>
+#include <stddef.h>
 #include "sepbench/error.h"
 #include "schemas/store.h"
 
@@ -48,18 +53,11 @@ typedef enum sb_lb_agg {
   SB_LB_TRACK_MEDIAN
 } sb_lb_agg;
 
-typedef enum sb_lb_format {
-  SB_LB_TEXT = 0, /* aligned plain-text table for a terminal */
-  SB_LB_MARKDOWN, /* GitHub-flavoured markdown table */
-  SB_LB_CSV,      /* RFC 4180, long format: method,target,value,n_tracks */
-  SB_LB_JSON,     /* one object; NaN as null */
-  SB_LB_LATEX,    /* booktabs tabular in a table environment, caption = title */
-  SB_LB_HTML      /* an HTML <table> fragment with a <caption> (no <html>) */
-} sb_lb_format;
-
 /* A zeroed struct (or NULL) gives the defaults. */
 typedef struct sb_leaderboard_opts {
-  const char *suite;           /* suite name; NULL = every suite */
+  const char *suite;           /* suite name; NULL = every suite (when the
+                                  values come from one suite only, the
+                                  leaderboard names it: sb_leaderboard_suite) */
   const char *metric;          /* NULL = "SDR" */
   sb_lb_agg agg;               /* SB_LB_AUTO */
   const char *config;          /* config key; NULL = the config of the newest
@@ -75,10 +73,9 @@ typedef struct sb_leaderboard sb_leaderboard;
 void sb_leaderboard_opts_default(sb_leaderboard_opts *o);
 
 /* Names for the command line: "auto", "median-median" (or "median"),
- * "mean-median", "mean", "track-median" / "text", "markdown" (or "md"),
- * "csv", "json".  SB_EINVAL for any other name (or NULL). */
+ * "mean-median", "mean", "track-median".  SB_EINVAL for any other name (or
+ * NULL). */
 sb_err sb_leaderboard_parse_agg(const char *name, sb_lb_agg *out);
-sb_err sb_leaderboard_parse_format(const char *name, sb_lb_format *out);
 /* Splits a comma-separated target list ("vocals,drums") for
  * sb_leaderboard_opts.targets: *names (n entries, one allocation) is freed
  * with free(*names).  SB_EINVAL for NULL, an empty list or an empty name,
@@ -98,13 +95,14 @@ const char *sb_leaderboard_agg_name(sb_lb_agg agg);
 sb_err sb_leaderboard_new(sb_store *s, const sb_leaderboard_opts *o, sb_leaderboard **out,
                           sb_msg *msg);
 
-/* Writes the table in format fmt: text and markdown start with the title
- * (metric, unit, aggregation, convention), then the suite, config and
- * number of tracks; values with 2 decimals; a cell computed from fewer
- * tracks than the most complete one shows "value (n)".  CSV and JSON carry
- * every value at full precision.  SB_EINVAL (NULL argument, bad format),
- * SB_ENOMEM, SB_EIO (write error). */
-sb_err sb_leaderboard_write(const sb_leaderboard *lb, FILE *f, sb_lb_format fmt);
+/* The config a report uses when none is given, as the leaderboard with
+ * SB_LB_AUTO picks it: the config of the newest 'done' item with frame
+ * values of `metric` in the suite (NULL = any), else of the newest with
+ * per-track values.  *config is malloc'ed; the caller frees it.
+ * SB_ENOTFOUND ("report: no values of M in ...") when there is none;
+ * SB_EINVAL, SB_EDB, SB_ENOMEM. */
+sb_err sb_leaderboard_default_config(sb_store *s, const char *suite, const char *metric,
+                                     char **config, sb_msg *msg);
 
 /* Accessors (for tests and other reports).  Indices are 0-based rows
  * (sorted as above) and columns; out of range gives NULL / NaN / 0. */
@@ -121,6 +119,24 @@ sb_lb_agg sb_leaderboard_aggregation(const sb_leaderboard *lb);
 const char *sb_leaderboard_config(const sb_leaderboard *lb);
 const char *sb_leaderboard_metric(const sb_leaderboard *lb);
 const char *sb_leaderboard_title(const sb_leaderboard *lb);
+/* The suite of the values: the one asked for, or the only suite they come
+ * from; NULL when they come from several suites. */
+const char *sb_leaderboard_suite(const sb_leaderboard *lb);
+/* The number of tracks of the most complete cell. */
+int sb_leaderboard_max_tracks(const sb_leaderboard *lb);
+
+/* One per-track value behind a cell: the median over frames of a frame
+ * metric, or the stored per-track value; finite always. */
+typedef struct sb_lb_track_value {
+  int row, col;      /* the cell */
+  const char *track; /* track name (two suites may share one) */
+  double value;
+} sb_lb_track_value;
+
+/* The per-track values the cells aggregate, in the order the store gives
+ * them (method, track id, target); *n (may be NULL) receives their number.
+ * Owned by lb. */
+const sb_lb_track_value *sb_leaderboard_track_values(const sb_leaderboard *lb, size_t *n);
 
 void sb_leaderboard_free(sb_leaderboard **lb);
 

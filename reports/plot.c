@@ -5,8 +5,10 @@
  * Each figure is one gnuplot script built in memory (open_memstream): the
  * terminal, the data as inline `$name << EOD` blocks of numbers, then a
  * multiplot with one panel per target.  Names (methods, tracks, targets,
- * titles) only appear in double-quoted strings, escaped for gnuplot, with
- * the terminal in `noenhanced` mode.  Layout sizes are in pixels; panels
+ * suites, titles that quote them) only appear as single-quoted gnuplot
+ * string expressions (sb_escape_gnuplot), which gnuplot neither expands
+ * (backquotes, @macros) nor interprets (backslashes), with the terminal in
+ * `noenhanced` mode.  Layout sizes are in pixels; panels
  * of the heat map are placed with `set lmargin at screen` so that only
  * the first one carries the track names and only the last the colour box.
  */
@@ -22,8 +24,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/escape.h"
 #include "reports/gnuplot.h"
 #include "reports/stats.h"
+#include "schemas/store_read.h"
 
 /* Method colours in leaderboard order (Tableau 10), repeated after 10. */
 static const char *const method_colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
@@ -98,24 +102,7 @@ static void script_discard(script *sp)
   sp->text = NULL;
 }
 
-/* A gnuplot double-quoted string: backslash and quote escaped, a newline
- * as \n, other control characters as spaces. */
-static void put_str(FILE *f, const char *s)
-{
-  fputc('"', f);
-  for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-    if (*p == '\\' || *p == '"') {
-      fputc('\\', f);
-      fputc(*p, f);
-    } else if (*p == '\n') {
-      fputs("\\n", f);
-    } else {
-      fputc(*p < 0x20 || *p == 0x7f ? ' ' : *p, f);
-    }
-  }
-  fputc('"', f);
-}
-
+/* A formatted title as a gnuplot string that gnuplot never evaluates. */
 __attribute__((format(printf, 2, 3)))
 static void put_strf(FILE *f, const char *fmt, ...)
 {
@@ -124,7 +111,7 @@ static void put_strf(FILE *f, const char *fmt, ...)
   va_start(ap, fmt);
   vsnprintf(text, sizeof text, fmt, ap);
   va_end(ap);
-  put_str(f, text);
+  sb_escape_gnuplot(f, text);
 }
 
 static void put_terminal(FILE *f, sb_plot_format format, int width, int height)
@@ -281,7 +268,7 @@ static void put_method_tics(FILE *f, const sb_scores *sc, const selection *sel, 
   fprintf(f, "set xtics nomirror%s (", rotate ? " rotate by 35 right" : "");
   for (int i = 0; i < sel->n; i++) {
     fputs(i ? ", " : "", f);
-    put_str(f, sb_leaderboard_method(lb, sel->rows[i]));
+    sb_escape_gnuplot(f, sb_leaderboard_method(lb, sel->rows[i]));
     fprintf(f, " %d", i + 1);
   }
   fputs(")\n", f);
@@ -385,12 +372,12 @@ sb_err sb_plot_boxplot(const sb_scores *sc, const sb_plot_opts *o, char **image,
   fprintf(f, "set xrange [0.4:%g]\n", sel.n + 0.6);
   put_method_tics(f, sc, &sel, sel.n > 6);
   fputs("set ylabel ", f);
-  put_str(f, axis_label(metric, label, sizeof label));
+  sb_escape_gnuplot(f, axis_label(metric, label, sizeof label));
   fputs("\n", f);
   for (int t = 0; t < n_targets; t++) {
     int any = 0;
     fputs("set title ", f);
-    put_str(f, sb_leaderboard_target(lb, t));
+    sb_escape_gnuplot(f, sb_leaderboard_target(lb, t));
     fputs("\n", f);
     for (int m = 0; m < sel.n; m++) {
       int n_values = 0;
@@ -501,7 +488,7 @@ sb_err sb_plot_heatmap(const sb_scores *sc, const sb_plot_opts *o, char **image,
   fputs("set palette defined (0 \"#440154\", 1 \"#3b528b\", 2 \"#21918c\", 3 \"#5ec962\", "
         "4 \"#fde725\")\n", f);
   fprintf(f, "set cbrange [%.9g:%.9g]\nset cblabel ", lo, hi);
-  put_str(f, axis_label(metric, label, sizeof label));
+  sb_escape_gnuplot(f, axis_label(metric, label, sizeof label));
   fprintf(f, "\nset xrange [0.5:%g]\nset yrange [%g:0.5]\n", sel.n + 0.5, n_tracks + 0.5);
   fputs("set style fill solid 1.0 noborder\nset tics scale 0\nset key off\n", f);
   put_method_tics(f, sc, &sel, 1);
@@ -515,7 +502,7 @@ sb_err sb_plot_heatmap(const sb_scores *sc, const sb_plot_opts *o, char **image,
       fputs("set ytics (", f);
       for (int k = 0; k < n_tracks; k++) {
         fputs(k ? ", " : "", f);
-        put_str(f, sb_scores_track(sc, k));
+        sb_escape_gnuplot(f, sb_scores_track(sc, k));
         fprintf(f, " %d", k + 1);
       }
       fputs(")\n", f);
@@ -530,7 +517,7 @@ sb_err sb_plot_heatmap(const sb_scores *sc, const sb_plot_opts *o, char **image,
     else
       fputs("unset colorbox\n", f);
     fputs("set title ", f);
-    put_str(f, sb_leaderboard_target(lb, t));
+    sb_escape_gnuplot(f, sb_leaderboard_target(lb, t));
     fputs("\n", f);
     int any = 0;
     for (int m = 0; m < sel.n && !any; m++)
@@ -580,13 +567,55 @@ static sb_err series_add(series *s, double time_s, double value)
   return SB_OK;
 }
 
+/* Where the frames of one target go while the store is read. */
+typedef struct timeline_sink {
+  const sb_leaderboard *lb;
+  const selection *sel;
+  series *lines; /* sel->n lines of the target */
+  int n_points;
+} timeline_sink;
+
+/* sb_store_point_fn: a frame of a drawn method into its line. */
+static sb_err add_point(void *ctx, const sb_store_point *p, sb_msg *msg)
+{
+  timeline_sink *sink = ctx;
+  int m = -1;
+  for (int i = 0; i < sink->sel->n; i++)
+    if (strcmp(sb_leaderboard_method(sink->lb, sink->sel->rows[i]), p->method) == 0)
+      m = i;
+  if (m < 0)
+    return SB_OK;
+  if (series_add(&sink->lines[m], p->time_s, p->value) != SB_OK)
+    return sb_msg_set(msg, SB_ENOMEM, "plot: out of memory");
+  sink->n_points++;
+  return SB_OK;
+}
+
+/* Reads the frames of `track` for every target and drawn method into
+ * lines[target * sel->n + method]; *n_points counts them. */
+static sb_err read_timeline(sb_store *s, const sb_scores *sc, const sb_plot_opts *o,
+                            const selection *sel, const char *track, series *lines,
+                            int *n_points, sb_msg *msg)
+{
+  const sb_leaderboard *lb = sb_scores_leaderboard(sc);
+  timeline_sink sink = {lb, sel, NULL, 0};
+  sb_err err = SB_OK;
+  for (int t = 0; t < sb_scores_n_targets(sc) && !err; t++) {
+    sink.lines = lines + (size_t)t * (size_t)sel->n;
+    err = sb_store_each_point(s, o->suite, sb_leaderboard_config(lb), track,
+                              sb_leaderboard_target(lb, t), sb_leaderboard_metric(lb), add_point,
+                              &sink, msg);
+  }
+  *n_points = sink.n_points;
+  return err;
+}
+
 sb_err sb_plot_timeline(sb_store *s, const sb_scores *sc, const sb_plot_opts *o, char **image,
                         size_t *len, sb_msg *msg)
 {
   selection sel = {0};
   script sp = {0};
   series *lines = NULL;
-  sqlite3_stmt *stmt = NULL;
   char label[128], suite[256];
   sb_err err = check_args(sc, o, image, len, msg);
   if (err)
@@ -613,44 +642,9 @@ sb_err sb_plot_timeline(sb_store *s, const sb_scores *sc, const sb_plot_opts *o,
     err = sb_msg_set(msg, SB_ENOMEM, "plot: out of memory");
     goto fail;
   }
-  if ((err = sb_store_query(s, "rp_track_timeline", &stmt, msg)) != SB_OK)
-    goto fail;
   int n_points = 0;
-  for (int t = 0; t < n_targets; t++) {
-    sqlite3_reset(stmt);
-    if ((o->suite ? sqlite3_bind_text(stmt, 1, o->suite, -1, SQLITE_STATIC)
-                  : sqlite3_bind_null(stmt, 1)) != SQLITE_OK ||
-        sqlite3_bind_text(stmt, 2, sb_leaderboard_config(lb), -1, SQLITE_STATIC) != SQLITE_OK ||
-        sqlite3_bind_text(stmt, 3, track, -1, SQLITE_STATIC) != SQLITE_OK ||
-        sqlite3_bind_text(stmt, 4, sb_leaderboard_target(lb, t), -1, SQLITE_STATIC) !=
-          SQLITE_OK ||
-        sqlite3_bind_text(stmt, 5, metric, -1, SQLITE_STATIC) != SQLITE_OK) {
-      err = sb_msg_set(msg, SB_EDB, "plot: rp_track_timeline: cannot bind parameters");
-      goto fail;
-    }
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-      const char *name = (const char *)sqlite3_column_text(stmt, 0);
-      int m = -1;
-      for (int i = 0; i < sel.n && name; i++)
-        if (strcmp(sb_leaderboard_method(lb, sel.rows[i]), name) == 0)
-          m = i;
-      if (m < 0)
-        continue;
-      double value = sqlite3_column_type(stmt, 2) == SQLITE_NULL ? NAN
-                                                                 : sqlite3_column_double(stmt, 2);
-      if (series_add(&lines[t * sel.n + m], sqlite3_column_double(stmt, 1), value) != SB_OK) {
-        err = sb_msg_set(msg, SB_ENOMEM, "plot: out of memory");
-        goto fail;
-      }
-      n_points++;
-    }
-    if (rc != SQLITE_DONE) {
-      err = sb_msg_set(msg, SB_EDB, "plot: rp_track_timeline: %s",
-                       sqlite3_errmsg(sqlite3_db_handle(stmt)));
-      goto fail;
-    }
-  }
+  if ((err = read_timeline(s, sc, o, &sel, track, lines, &n_points, msg)) != SB_OK)
+    goto fail;
   if (n_points == 0) {
     err = sb_msg_set(msg, SB_ENOTFOUND,
                      "plot: %s has no frame values for track '%s' (a per-track metric has no "
@@ -681,12 +675,12 @@ sb_err sb_plot_timeline(sb_store *s, const sb_scores *sc, const sb_plot_opts *o,
   fputs(" font \",11\"\n", f);
   fputs("set key outside right top vertical\nset grid lc rgb \"#dddddd\"\n"
         "set xlabel \"frame start (s)\"\nset ylabel ", f);
-  put_str(f, axis_label(metric, label, sizeof label));
+  sb_escape_gnuplot(f, axis_label(metric, label, sizeof label));
   fputs("\nset rmargin 16\n", f);
   for (int t = 0; t < n_targets; t++) {
     int any = 0;
     fputs("set title ", f);
-    put_str(f, sb_leaderboard_target(lb, t));
+    sb_escape_gnuplot(f, sb_leaderboard_target(lb, t));
     fputs("\n", f);
     for (int m = 0; m < sel.n; m++) {
       const series *line = &lines[t * sel.n + m];
@@ -698,7 +692,7 @@ sb_err sb_plot_timeline(sb_store *s, const sb_scores *sc, const sb_plot_opts *o,
       fputs(any ? ", \\\n  " : "plot ", f);
       fprintf(f, "$t%d_%d using 1:2 with linespoints pt 7 ps 0.5 lw 1.5 lc rgb \"%s\" title ",
               t, m, color_of(sel.rows[m]));
-      put_str(f, sb_leaderboard_method(lb, sel.rows[m]));
+      sb_escape_gnuplot(f, sb_leaderboard_method(lb, sel.rows[m]));
       any = 1;
     }
     if (any)
@@ -711,7 +705,6 @@ sb_err sb_plot_timeline(sb_store *s, const sb_scores *sc, const sb_plot_opts *o,
 
 fail:
   script_discard(&sp);
-  sqlite3_finalize(stmt);
   if (lines)
     for (int i = 0; i < n_targets * sel.n; i++) {
       free(lines[i].time_s);
@@ -793,9 +786,9 @@ sb_err sb_plot_scatter(const sb_scores *x, const sb_scores *y, const sb_plot_opt
            ym, xm, suite_words(o, suite, sizeof suite), xm, per_track_words(xlb), ym,
            per_track_words(ylb));
   fputs(" font \",11\"\nset xlabel ", f);
-  put_str(f, axis_label(xm, xlabel, sizeof xlabel));
+  sb_escape_gnuplot(f, axis_label(xm, xlabel, sizeof xlabel));
   fputs("\nset ylabel ", f);
-  put_str(f, axis_label(ym, ylabel, sizeof ylabel));
+  sb_escape_gnuplot(f, axis_label(ym, ylabel, sizeof ylabel));
   fputs("\nset key outside right top vertical\nset grid lc rgb \"#dddddd\"\n", f);
   fputs("plot ", f);
   for (int m = 0; m < sel.n; m++) {
@@ -804,13 +797,13 @@ sb_err sb_plot_scatter(const sb_scores *x, const sb_scores *y, const sb_plot_opt
     fprintf(f, "$s%d using 1:2:3 with points pt variable ps 1.1 lc rgb \"%s\" notitle, "
                "NaN with points pt 5 ps 1.1 lc rgb \"%s\" title ", m, color_of(sel.rows[m]),
             color_of(sel.rows[m]));
-    put_str(f, sb_leaderboard_method(xlb, sel.rows[m]));
+    sb_escape_gnuplot(f, sb_leaderboard_method(xlb, sel.rows[m]));
     fputs(", \\\n  ", f);
   }
   for (int t = 0; t < n_targets; t++) {
     fprintf(f, "NaN with points pt %d ps 1.1 lc rgb \"#444444\" title ",
             target_points[t % N_POINTS]);
-    put_str(f, sb_leaderboard_target(xlb, t));
+    sb_escape_gnuplot(f, sb_leaderboard_target(xlb, t));
     fputs(t + 1 < n_targets ? ", \\\n  " : "", f);
   }
   if (metric_unit(xm) && metric_unit(ym) && strcmp(metric_unit(xm), metric_unit(ym)) == 0)

@@ -23,10 +23,12 @@
  * of a frame metric, or the per-track value), so a figure shows exactly
  * what the leaderboard aggregates, in its method order and colours that
  * follow that order.  Titles name the metric, unit and aggregation; axes
- * carry units (dB); a legend names the methods.  Names reach gnuplot as
- * quoted strings with the terminal in `noenhanced` mode, so quotes, '&',
- * '_' and '^' in track names are printed as they are; the data are numbers
- * only.
+ * carry units (dB); a legend names the methods.  Names (methods, tracks,
+ * targets, suites) reach gnuplot only as single-quoted string expressions
+ * (common/escape.h, sb_escape_gnuplot) with the terminal in `noenhanced`
+ * mode: gnuplot never runs or expands any part of a name (backquotes, @
+ * macros, backslashes), and quotes, '&', '_', '^' and line breaks are
+ * printed as they are; the data are numbers only.
  *
  * Workload: one gnuplot process per figure; data of methods x targets x
  * tracks values (timeline: methods x targets x frames).
@@ -86,8 +88,8 @@ sb_err sb_plot_boxplot(const sb_scores *sc, const sb_plot_opts *o, char **image,
 sb_err sb_plot_heatmap(const sb_scores *sc, const sb_plot_opts *o, char **image, size_t *len,
                        sb_msg *msg);
 /* The frame values of sc's metric and config for track o->track (NULL =
- * sc's first track), every target of sc, read from s (query
- * rp_track_timeline).  Also SB_ENOTFOUND when the track is unknown or the
+ * sc's first track), every target of sc, read from s
+ * (sb_store_each_point, schemas/store_read.h).  Also SB_ENOTFOUND when the track is unknown or the
  * metric has no frame values for it (e.g. SI-SDR, a per-track metric);
  * SB_EDB. */
 sb_err sb_plot_timeline(sb_store *s, const sb_scores *sc, const sb_plot_opts *o, char **image,

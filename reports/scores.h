@@ -10,8 +10,10 @@
  * a finite value (missing item, or every frame NaN/inf: museval skips it).
  * Tracks are sorted by name.
  *
- * Workload: the same single query as the leaderboard plus its per-track
- * reduction; memory methods x targets x tracks doubles.
+ * Workload: no reading of its own: the matrix is laid out from the
+ * leaderboard's per-track values (sb_leaderboard_track_values), so a table
+ * or figure costs one reading of the store and one reduction, like the
+ * leaderboard; memory methods x targets x tracks doubles.
  * Thread-safety: a finished sb_scores is read-only; creation uses the store.
  */
 #ifndef SB_REPORTS_SCORES_H

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "reports/stats.h"
 #include "reports/table.h"
 
@@ -292,43 +293,12 @@ fail:
 
 /* ---------------------------------------------------------------- output */
 
-static void write_latex_text(FILE *f, const char *text)
-{
-  for (const char *p = text; *p; p++) {
-    switch (*p) {
-    case '&': case '%': case '$': case '#': case '_': case '{': case '}':
-      fprintf(f, "\\%c", *p);
-      break;
-    case '~':
-      fputs("\\textasciitilde{}", f);
-      break;
-    case '^':
-      fputs("\\textasciicircum{}", f);
-      break;
-    case '\\':
-      fputs("\\textbackslash{}", f);
-      break;
-    default:
-      fputc(*p, f);
-    }
-  }
-}
-
-static void write_md_text(FILE *f, const char *text)
-{
-  for (const char *p = text; *p; p++) {
-    if (*p == '|' || *p == '\\' || *p == '*' || *p == '_' || *p == '`')
-      fputc('\\', f);
-    fputc(*p, f);
-  }
-}
-
 static void write_text(FILE *f, const char *text, sb_table_format fmt)
 {
   if (fmt == SB_TABLE_LATEX)
-    write_latex_text(f, text);
+    sb_escape_latex(f, text);
   else
-    write_md_text(f, text);
+    sb_escape_markdown(f, text);
 }
 
 /* The best (largest) value of a column, NaN when none. */
@@ -436,14 +406,14 @@ sb_err sb_table_write(const sb_table *t, FILE *f, sb_table_format fmt)
   lb = sb_scores_leaderboard(t->sc);
   if (latex) {
     fputs("% requires \\usepackage{booktabs}\n\\begin{table}[t]\n\\centering\n\\caption{", f);
-    write_latex_text(f, sb_leaderboard_title(lb));
+    sb_escape_latex(f, sb_leaderboard_title(lb));
     fputs("}\n\\begin{tabular}{l", f);
     for (int col = 0; col <= t->n_targets; col++)
       fputc('r', f);
     fputs("}\n\\toprule\nMethod", f);
   } else {
     fputs("**", f);
-    write_md_text(f, sb_leaderboard_title(lb));
+    sb_escape_markdown(f, sb_leaderboard_title(lb));
     fputs("**\n\n| Method", f);
   }
   for (int col = 0; col <= t->n_targets; col++) {

@@ -1,7 +1,9 @@
 -- schemas/queries.sql — every SQL statement that sepbench runs against the
 -- results store, one named block each.  schemas/embed-sql.awk compiles this
--- file into the table sb_sql_queries (schemas/sql_text.h); schemas/store.c
--- prepares the blocks by name and binds every value as a parameter (?N).
+-- file into the table sb_sql_queries (schemas/sql_text.h) indexed by the
+-- generated ids of schemas/sql_ids.h ("-- name: insert_run" is
+-- SB_SQL_INSERT_RUN); schemas/*.c prepare the blocks by id and bind every
+-- value as a parameter (?N).
 --
 -- Format: a line "-- name: NAME" starts a block; every other line that
 -- starts with "--" is a comment and is dropped, as are blank lines.  A
@@ -114,139 +116,95 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
 -- name: insert_track_value
 INSERT INTO track_values (item_id, target, metric, value) VALUES (?1, ?2, ?3, ?4)
 
--- ---------------------------------------------------------------- leaderboard
+-- ---------------------------------------------------------------- reports (schemas/store_read.c)
+-- Every report reads 'done' items through the view done_items
+-- (002_done_items.sql).  A suite parameter NULL means every suite.
 
 -- The config of the newest 'done' item that has frame values of a metric.
--- ?1 suite name (NULL = any suite), ?2 metric.  Result: config.
--- name: lb_default_config_frame
-SELECT i.config
-FROM items AS i
-JOIN tracks AS t ON t.id = i.track_id
-JOIN suites AS s ON s.id = t.suite_id
-WHERE i.status = 'done' AND (?1 IS NULL OR s.name = ?1)
-  AND EXISTS (SELECT 1 FROM frame_values AS v WHERE v.item_id = i.id AND v.metric = ?2)
-ORDER BY i.id DESC
+-- ?1 suite name, ?2 metric.  Result: config.
+-- name: newest_config_frames
+SELECT d.config
+FROM done_items AS d
+WHERE (?1 IS NULL OR d.suite = ?1)
+  AND EXISTS (SELECT 1 FROM frame_values AS v WHERE v.item_id = d.item_id AND v.metric = ?2)
+ORDER BY d.item_id DESC
 LIMIT 1
 
 -- The same for per-track values.
--- name: lb_default_config_track
-SELECT i.config
-FROM items AS i
-JOIN tracks AS t ON t.id = i.track_id
-JOIN suites AS s ON s.id = t.suite_id
-WHERE i.status = 'done' AND (?1 IS NULL OR s.name = ?1)
-  AND EXISTS (SELECT 1 FROM track_values AS v WHERE v.item_id = i.id AND v.metric = ?2)
-ORDER BY i.id DESC
+-- name: newest_config_tracks
+SELECT d.config
+FROM done_items AS d
+WHERE (?1 IS NULL OR d.suite = ?1)
+  AND EXISTS (SELECT 1 FROM track_values AS v WHERE v.item_id = d.item_id AND v.metric = ?2)
+ORDER BY d.item_id DESC
 LIMIT 1
 
 -- Every frame value of one metric and config, grouped by (method, track,
--- target).  ?1 suite name (NULL = any suite), ?2 config, ?3 metric.
--- Result: method name, track id, target, value (NULL = NaN), duration_s.
--- The order follows items_by_config and the primary key of frame_values,
--- so SQLite only sorts the targets inside each item.
--- name: lb_frame_values
-SELECT m.name, t.id, v.target, v.value, v.duration_s
-FROM items AS i
-JOIN tracks AS t ON t.id = i.track_id
-JOIN suites AS s ON s.id = t.suite_id
-JOIN methods AS m ON m.id = i.method_id
-JOIN frame_values AS v ON v.item_id = i.id
-WHERE i.status = 'done' AND i.config = ?2 AND (?1 IS NULL OR s.name = ?1)
-  AND v.metric = ?3
-ORDER BY i.method_id, i.track_id, v.target
+-- target): what a leaderboard reduces.  ?1 suite name, ?2 config, ?3 metric.
+-- Result: suite, method, track id, track name, target, value (NULL = NaN),
+-- duration_s.  The order follows items_by_config and the primary key of
+-- frame_values, so SQLite only sorts the targets inside each item.
+-- name: config_frame_values
+SELECT d.suite, d.method, d.track_id, d.track, v.target, v.value, v.duration_s
+FROM done_items AS d
+JOIN frame_values AS v ON v.item_id = d.item_id
+WHERE d.config = ?2 AND (?1 IS NULL OR d.suite = ?1) AND v.metric = ?3
+ORDER BY d.method_id, d.track_id, v.target
 
--- Every per-track value of one metric and config.  Parameters as above.
--- Result: method name, track id, target, value (NULL = NaN).
--- name: lb_track_values
-SELECT m.name, t.id, v.target, v.value
-FROM items AS i
-JOIN tracks AS t ON t.id = i.track_id
-JOIN suites AS s ON s.id = t.suite_id
-JOIN methods AS m ON m.id = i.method_id
-JOIN track_values AS v ON v.item_id = i.id
-WHERE i.status = 'done' AND i.config = ?2 AND (?1 IS NULL OR s.name = ?1)
-  AND v.metric = ?3
-ORDER BY i.method_id, i.track_id, v.target
+-- Every per-track value of one metric and config.  Parameters and result
+-- as above, duration_s NULL.
+-- name: config_track_values
+SELECT d.suite, d.method, d.track_id, d.track, v.target, v.value, NULL
+FROM done_items AS d
+JOIN track_values AS v ON v.item_id = d.item_id
+WHERE d.config = ?2 AND (?1 IS NULL OR d.suite = ?1) AND v.metric = ?3
+ORDER BY d.method_id, d.track_id, v.target
 
--- ---------------------------------------------------------------- reports (export, import, tables, figures)
-
--- The 'done' items of a config, for the exporters.  ?1 suite name (NULL =
--- any suite), ?2 config, ?3 method name (NULL = every method).
--- Result: item id, method name, track name, subset (NULL when unknown).
--- name: rp_items
-SELECT i.id, m.name, t.name, t.subset
-FROM items AS i
-JOIN tracks AS t ON t.id = i.track_id
-JOIN suites AS s ON s.id = t.suite_id
-JOIN methods AS m ON m.id = i.method_id
-WHERE i.status = 'done' AND i.config = ?2 AND (?1 IS NULL OR s.name = ?1)
-  AND (?3 IS NULL OR m.name = ?3)
-ORDER BY m.name, t.name
+-- The 'done' items of a config, for the exporters.  ?1 suite name, ?2
+-- config, ?3 method name (NULL = every method).
+-- Result: item id, suite, method name, track name, subset (NULL when
+-- unknown), in method and track name order (same names: by track id).
+-- name: config_items
+SELECT d.item_id, d.suite, d.method, d.track, d.subset
+FROM done_items AS d
+WHERE d.config = ?2 AND (?1 IS NULL OR d.suite = ?1) AND (?3 IS NULL OR d.method = ?3)
+ORDER BY d.method, d.track, d.track_id
 
 -- Every frame value of one item.  ?1 item id.
 -- Result: target, metric, frame, time_s, duration_s, value (NULL = NaN).
--- name: rp_item_frames
+-- name: item_frame_values
 SELECT target, metric, frame, time_s, duration_s, value
 FROM frame_values WHERE item_id = ?1
 ORDER BY target, frame, metric
 
 -- Every per-track value of one item.  ?1 item id.
 -- Result: target, metric, value (NULL = NaN).
--- name: rp_item_track_values
+-- name: item_track_values
 SELECT target, metric, value FROM track_values WHERE item_id = ?1
 ORDER BY target, metric
 
--- Frame values of one metric and config with the track names, grouped by
--- (method, track, target).  ?1 suite name (NULL = any), ?2 config, ?3 metric.
--- Result: method name, track name, target, value (NULL = NaN).
--- name: rp_frame_values_named
-SELECT m.name, t.name, v.target, v.value
-FROM items AS i
-JOIN tracks AS t ON t.id = i.track_id
-JOIN suites AS s ON s.id = t.suite_id
-JOIN methods AS m ON m.id = i.method_id
-JOIN frame_values AS v ON v.item_id = i.id
-WHERE i.status = 'done' AND i.config = ?2 AND (?1 IS NULL OR s.name = ?1)
-  AND v.metric = ?3
-ORDER BY i.method_id, i.track_id, v.target
-
--- The same for per-track values.  Result: method name, track name, target, value.
--- name: rp_track_values_named
-SELECT m.name, t.name, v.target, v.value
-FROM items AS i
-JOIN tracks AS t ON t.id = i.track_id
-JOIN suites AS s ON s.id = t.suite_id
-JOIN methods AS m ON m.id = i.method_id
-JOIN track_values AS v ON v.item_id = i.id
-WHERE i.status = 'done' AND i.config = ?2 AND (?1 IS NULL OR s.name = ?1)
-  AND v.metric = ?3
-ORDER BY i.method_id, i.track_id, v.target
-
 -- The frames of one track and metric for every method (timeline figure).
--- ?1 suite name (NULL = any), ?2 config, ?3 track name, ?4 target, ?5 metric.
+-- ?1 suite name, ?2 config, ?3 track name, ?4 target, ?5 metric.
 -- Result: method name, time_s, value (NULL = NaN).
--- name: rp_track_timeline
-SELECT m.name, v.time_s, v.value
-FROM items AS i
-JOIN tracks AS t ON t.id = i.track_id
-JOIN suites AS s ON s.id = t.suite_id
-JOIN methods AS m ON m.id = i.method_id
-JOIN frame_values AS v ON v.item_id = i.id
-WHERE i.status = 'done' AND i.config = ?2 AND (?1 IS NULL OR s.name = ?1)
-  AND t.name = ?3 AND v.target = ?4 AND v.metric = ?5
-ORDER BY m.name, v.frame
+-- name: track_timeline
+SELECT d.method, v.time_s, v.value
+FROM done_items AS d
+JOIN frame_values AS v ON v.item_id = d.item_id
+WHERE d.config = ?2 AND (?1 IS NULL OR d.suite = ?1)
+  AND d.track = ?3 AND v.target = ?4 AND v.metric = ?5
+ORDER BY d.method, v.frame
 
 -- Provenance of the runs that produced the items of a config, newest first.
 -- ?1 config.  Result: run id, started_at, ended_at, status, version, git
 -- revision, host, command, suite, backends, metric parameters.
--- name: rp_runs
+-- name: config_runs
 SELECT r.id, r.started_at, r.ended_at, r.status, r.sepbench_version, r.git_revision,
        r.host, r.command, r.suite, r.backends, r.metric_params
 FROM runs AS r
 WHERE EXISTS (SELECT 1 FROM items AS i WHERE i.run_id = r.id AND i.config = ?1)
 ORDER BY r.id DESC
 
--- ---------------------------------------------------------------- merge (runners/merge.c)
+-- ---------------------------------------------------------------- merge (schemas/store_merge.c)
 -- `sepbench merge OUT IN...`: IN is attached as schema "src" and its rows
 -- are matched to OUT's by name (suite, track, method) and by (track,
 -- method, config) for items, never by id.  Every statement is idempotent.

@@ -3,9 +3,10 @@
  *
  * Follows the SQLite documentation for WAL mode (sqlite.org/wal.html),
  * atomic commit (sqlite.org/atomiccommit.html) and UPSERT (3.24+).  Every
- * statement comes from schemas/queries.sql or a migration (sql_text.h), is
- * prepared once per connection (SQLITE_PREPARE_PERSISTENT) and receives
- * every value through bound parameters.
+ * statement comes from schemas/queries.sql (by generated id) or a
+ * migration (sql_text.h), is prepared once per connection
+ * (schemas/statements.h) and receives every value through bound
+ * parameters.  The readers are in store_read.c, merging in store_merge.c.
  *
  * Workload: put_item writes ~3,000-10,000 frame rows in one transaction
  * with one reused prepared statement; everything else is a handful of
@@ -21,127 +22,11 @@
 
 #include "schemas/store.h"
 #include "common/revision.h"
-#include "schemas/sql_text.h"
+#include "schemas/statements.h"
 
 /* PRAGMA application_id of a sepbench store ("sepB"), set by 001_init.sql. */
 #define SB_STORE_APPLICATION_ID 1936027714
 #define SB_STORE_BUSY_TIMEOUT_MS 10000
-
-struct sb_store {
-  sqlite3 *db;
-  char *path;
-  sqlite3_stmt **cache; /* sb_sql_n_queries prepared statements, lazily */
-  char errmsg[sizeof(((sb_msg *)0)->text)];
-};
-
-/* Records an SQLite failure of statement `what`: s->errmsg and msg get
- * "PATH: WHAT: sqlite message".  Returns SB_EDB. */
-static sb_err store_db_error(sb_store *s, const char *what, sb_msg *msg)
-{
-  snprintf(s->errmsg, sizeof s->errmsg, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
-  return sb_msg_set(msg, SB_EDB, "%s", s->errmsg);
-}
-
-/* Records a failure that is not SQLite's (invalid argument, memory). */
-#if defined(__GNUC__)
-__attribute__((format(printf, 4, 5)))
-#endif
-static sb_err store_error(sb_store *s, sb_msg *msg, sb_err err, const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(s->errmsg, sizeof s->errmsg, fmt, ap);
-  va_end(ap);
-  return sb_msg_set(msg, err, "%s", s->errmsg);
-}
-
-static int query_index(const char *name)
-{
-  for (int i = 0; i < sb_sql_n_queries; i++)
-    if (strcmp(sb_sql_queries[i].name, name) == 0)
-      return i;
-  return -1;
-}
-
-/* The cached prepared statement of a named query, reset and unbound.  The
- * caller resets it again when done (stmt_release) so that no read
- * transaction stays open.  The names are the store's own: an unknown name
- * is a mismatch between this file and queries.sql, reported as SB_EDB. */
-static sb_err stmt_get(sb_store *s, const char *name, sqlite3_stmt **out, sb_msg *msg)
-{
-  int i = query_index(name);
-  if (i < 0)
-    return store_error(s, msg, SB_EDB, "%s: statement '%s' missing from queries.sql", s->path,
-                       name);
-  if (!s->cache[i]) {
-    if (sqlite3_prepare_v3(s->db, sb_sql_queries[i].sql, -1, SQLITE_PREPARE_PERSISTENT,
-                           &s->cache[i], NULL) != SQLITE_OK)
-      return store_db_error(s, name, msg);
-  }
-  *out = s->cache[i];
-  return SB_OK;
-}
-
-static void stmt_release(sqlite3_stmt *st)
-{
-  if (st) {
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-  }
-}
-
-/* Runs a statement that returns no rows we need (BEGIN, COMMIT, PRAGMA
- * setters, INSERT, UPDATE, DELETE) with the bindings already made, then
- * releases it. */
-static sb_err stmt_run(sb_store *s, sqlite3_stmt *st, const char *what, sb_msg *msg)
-{
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-    ;
-  if (rc != SQLITE_DONE) {
-    sb_err err = store_db_error(s, what, msg);
-    stmt_release(st);
-    return err;
-  }
-  stmt_release(st);
-  return SB_OK;
-}
-
-/* Runs a named statement without parameters. */
-static sb_err exec_named(sb_store *s, const char *name, sb_msg *msg)
-{
-  sqlite3_stmt *st;
-  sb_err err = stmt_get(s, name, &st, msg);
-  if (err)
-    return err;
-  return stmt_run(s, st, name, msg);
-}
-
-/* Runs a named statement without parameters and returns the integer in
- * column 0 of its first row; *found = 0 when there is no row. */
-static sb_err query_int(sb_store *s, const char *name, int64_t *value, int *found, sb_msg *msg)
-{
-  sqlite3_stmt *st;
-  sb_err err = stmt_get(s, name, &st, msg);
-  int rc;
-  if (err)
-    return err;
-  rc = sqlite3_step(st);
-  *found = rc == SQLITE_ROW;
-  if (rc == SQLITE_ROW)
-    *value = sqlite3_column_int64(st, 0);
-  else if (rc != SQLITE_DONE)
-    err = store_db_error(s, name, msg);
-  stmt_release(st);
-  return err;
-}
-
-/* Ends an open transaction after a failure; keeps the first error. */
-static void rollback_if_open(sb_store *s)
-{
-  if (!sqlite3_get_autocommit(s->db))
-    exec_named(s, "rollback", NULL);
-}
 
 /* Applies the migrations after schema version `version`, each in its own
  * write transaction. */
@@ -152,41 +37,41 @@ static sb_err store_migrate(sb_store *s, int64_t version, sb_msg *msg)
     int64_t current = 0;
     int found = 0;
     char *why = NULL;
-    err = exec_named(s, "begin_immediate", msg);
+    err = sb_stmt_exec(s, SB_SQL_BEGIN_IMMEDIATE, msg);
     if (err)
       return err;
     /* Re-read inside the write lock: another process may have migrated. */
-    err = query_int(s, "get_user_version", &current, &found, msg);
+    err = sb_stmt_query_int(s, SB_SQL_GET_USER_VERSION, &current, &found, msg);
     if (err)
       goto fail;
     if (current > version) {
-      err = exec_named(s, "commit", msg);
+      err = sb_stmt_exec(s, SB_SQL_COMMIT, msg);
       if (err)
         goto fail;
       continue;
     }
     if (sqlite3_exec(s->db, sb_sql_migrations[version], NULL, NULL, &why) != SQLITE_OK) {
-      err = store_error(s, msg, SB_EDB, "%s: migration to schema version %lld failed: %s",
-                        s->path, (long long)version + 1, why ? why : sqlite3_errmsg(s->db));
+      err = sb_stmt_error(s, msg, SB_EDB, "%s: migration to schema version %lld failed: %s",
+                          s->path, (long long)version + 1, why ? why : sqlite3_errmsg(s->db));
       sqlite3_free(why);
       goto fail;
     }
-    err = query_int(s, "get_user_version", &current, &found, msg);
+    err = sb_stmt_query_int(s, SB_SQL_GET_USER_VERSION, &current, &found, msg);
     if (err)
       goto fail;
     if (current != version + 1) {
-      err = store_error(s, msg, SB_EDB, "%s: migration %lld left user_version at %lld", s->path,
-                        (long long)version + 1, (long long)current);
+      err = sb_stmt_error(s, msg, SB_EDB, "%s: migration %lld left user_version at %lld", s->path,
+                          (long long)version + 1, (long long)current);
       goto fail;
     }
-    err = exec_named(s, "commit", msg);
+    err = sb_stmt_exec(s, SB_SQL_COMMIT, msg);
     if (err)
       goto fail;
   }
   return SB_OK;
 
 fail:
-  rollback_if_open(s);
+  sb_stmt_rollback_if_open(s);
   return err;
 }
 
@@ -196,34 +81,34 @@ static sb_err store_check_identity(sb_store *s, int64_t *version_out, sb_msg *ms
 {
   int64_t version = 0, app_id = 0, n_objects = 0;
   int found = 0;
-  sb_err err = query_int(s, "get_user_version", &version, &found, NULL);
+  sb_err err = sb_stmt_query_int(s, SB_SQL_GET_USER_VERSION, &version, &found, NULL);
   if (err) {
     /* Preparing or stepping the first statement reads the file header. */
     if ((sqlite3_errcode(s->db) & 0xff) == SQLITE_NOTADB)
-      return store_error(s, msg, SB_EDB, "%s: not a sepbench store (%s)", s->path,
-                         sqlite3_errmsg(s->db));
+      return sb_stmt_error(s, msg, SB_EDB, "%s: not a sepbench store (%s)", s->path,
+                           sqlite3_errmsg(s->db));
     return sb_msg_set(msg, err, "%s", s->errmsg);
   }
-  err = query_int(s, "get_application_id", &app_id, &found, msg);
+  err = sb_stmt_query_int(s, SB_SQL_GET_APPLICATION_ID, &app_id, &found, msg);
   if (err)
     return err;
   if (version > 0 && app_id != SB_STORE_APPLICATION_ID)
-    return store_error(s, msg, SB_EDB,
-                       "%s: not a sepbench store (SQLite database of application id %lld)", s->path,
-                       (long long)app_id);
+    return sb_stmt_error(s, msg, SB_EDB,
+                         "%s: not a sepbench store (SQLite database of application id %lld)",
+                         s->path, (long long)app_id);
   if (version > sb_sql_n_migrations)
-    return store_error(s, msg, SB_EDB,
-                       "%s: store schema version %lld is newer than this sepbench %s supports (%d);"
-                       " upgrade sepbench",
-                       s->path, (long long)version, PACKAGE_VERSION, sb_sql_n_migrations);
+    return sb_stmt_error(s, msg, SB_EDB,
+                         "%s: store schema version %lld is newer than this sepbench %s supports"
+                         " (%d); upgrade sepbench",
+                         s->path, (long long)version, PACKAGE_VERSION, sb_sql_n_migrations);
   if (version == 0) {
-    err = query_int(s, "count_schema_objects", &n_objects, &found, msg);
+    err = sb_stmt_query_int(s, SB_SQL_COUNT_SCHEMA_OBJECTS, &n_objects, &found, msg);
     if (err)
       return err;
     if (n_objects > 0)
-      return store_error(s, msg, SB_EDB,
-                         "%s: not a sepbench store (an SQLite database with other tables)",
-                         s->path);
+      return sb_stmt_error(s, msg, SB_EDB,
+                           "%s: not a sepbench store (an SQLite database with other tables)",
+                           s->path);
   }
   *version_out = version;
   return SB_OK;
@@ -232,20 +117,20 @@ static sb_err store_check_identity(sb_store *s, int64_t *version_out, sb_msg *ms
 static sb_err store_set_wal(sb_store *s, sb_msg *msg)
 {
   sqlite3_stmt *st;
-  sb_err err = stmt_get(s, "set_journal_wal", &st, msg);
+  sb_err err = sb_stmt_get(s, SB_SQL_SET_JOURNAL_WAL, &st, msg);
   const char *mode;
   if (err)
     return err;
   if (sqlite3_step(st) != SQLITE_ROW) {
-    err = store_db_error(s, "set_journal_wal", msg);
-    stmt_release(st);
+    err = sb_stmt_db_error(s, SB_SQL_SET_JOURNAL_WAL, msg);
+    sb_stmt_release(st);
     return err;
   }
   mode = (const char *)sqlite3_column_text(st, 0);
   if (!mode || (strcmp(mode, "wal") != 0 && strcmp(mode, "memory") != 0))
-    err = store_error(s, msg, SB_EDB, "%s: cannot use WAL journal mode (mode stays '%s')", s->path,
-                      mode ? mode : "?");
-  stmt_release(st);
+    err = sb_stmt_error(s, msg, SB_EDB, "%s: cannot use WAL journal mode (mode stays '%s')",
+                        s->path, mode ? mode : "?");
+  sb_stmt_release(st);
   return err;
 }
 
@@ -268,12 +153,16 @@ static sb_err store_open(const char *path, int create, sb_store **out, sb_msg *m
   if (!s)
     return sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", path);
   s->path = strdup(path);
-  s->cache = calloc((size_t)sb_sql_n_queries, sizeof *s->cache);
-  if (!s->path || !s->cache) {
+  if (!s->path) {
     err = sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", path);
     goto fail;
   }
-  rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0),
+  /* NOMUTEX (multi-thread mode): the caller serialises every call on one
+   * sb_store (store.h), so SQLite need not lock the connection around each
+   * of the ~10 calls per row a reader makes. */
+  rc = sqlite3_open_v2(path, &s->db,
+                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+                         (create ? SQLITE_OPEN_CREATE : 0),
                        NULL);
   if (rc != SQLITE_OK) {
     err = rc == SQLITE_NOMEM ? sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", path)
@@ -294,10 +183,10 @@ static sb_err store_open(const char *path, int create, sb_store **out, sb_msg *m
   err = store_set_wal(s, msg);
   if (err)
     goto fail;
-  err = exec_named(s, "set_foreign_keys", msg);
+  err = sb_stmt_exec(s, SB_SQL_SET_FOREIGN_KEYS, msg);
   if (err)
     goto fail;
-  err = exec_named(s, "set_synchronous", msg);
+  err = sb_stmt_exec(s, SB_SQL_SET_SYNCHRONOUS, msg);
   if (err)
     goto fail;
   err = store_migrate(s, version, msg);
@@ -326,11 +215,8 @@ void sb_store_free(sb_store **s)
 {
   if (!s || !*s)
     return;
-  if ((*s)->cache) {
-    for (int i = 0; i < sb_sql_n_queries; i++)
-      sqlite3_finalize((*s)->cache[i]);
-    free((*s)->cache);
-  }
+  for (int i = 0; i < SB_SQL_N_QUERIES; i++)
+    sqlite3_finalize((*s)->cache[i]);
   sqlite3_close_v2((*s)->db);
   free((*s)->path);
   free(*s);
@@ -358,7 +244,7 @@ sb_err sb_store_run_begin(sb_store *s, const sb_run_info *info, int64_t *run_id)
   if (gethostname(host, sizeof host) != 0)
     host[0] = '\0';
   host[sizeof host - 1] = '\0';
-  err = stmt_get(s, "insert_run", &st, NULL);
+  err = sb_stmt_get(s, SB_SQL_INSERT_RUN, &st, NULL);
   if (err)
     return err;
   sqlite3_bind_text(st, 1, PACKAGE_VERSION, -1, SQLITE_STATIC);
@@ -368,7 +254,7 @@ sb_err sb_store_run_begin(sb_store *s, const sb_run_info *info, int64_t *run_id)
   sqlite3_bind_text(st, 5, info->suite, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 6, info->backends, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 7, info->metric_params, -1, SQLITE_STATIC);
-  err = stmt_run(s, st, "insert_run", NULL);
+  err = sb_stmt_run(s, st, SB_SQL_INSERT_RUN, NULL);
   if (err)
     return err;
   *run_id = sqlite3_last_insert_rowid(s->db);
@@ -387,18 +273,18 @@ sb_err sb_store_run_end(sb_store *s, int64_t run_id, const char *status)
   for (size_t i = 0; status && i < sizeof valid / sizeof valid[0]; i++)
     ok |= strcmp(status, valid[i]) == 0;
   if (!ok)
-    return store_error(s, NULL, SB_EINVAL, "%s: run status '%s' is not one of running, done,"
-                       " interrupted, failed", s->path, status ? status : "(null)");
-  err = stmt_get(s, "end_run", &st, NULL);
+    return sb_stmt_error(s, NULL, SB_EINVAL, "%s: run status '%s' is not one of running, done,"
+                         " interrupted, failed", s->path, status ? status : "(null)");
+  err = sb_stmt_get(s, SB_SQL_END_RUN, &st, NULL);
   if (err)
     return err;
   sqlite3_bind_int64(st, 1, run_id);
   sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
-  err = stmt_run(s, st, "end_run", NULL);
+  err = sb_stmt_run(s, st, SB_SQL_END_RUN, NULL);
   if (err)
     return err;
   if (sqlite3_changes(s->db) == 0)
-    return store_error(s, NULL, SB_ENOTFOUND, "%s: no run %lld", s->path, (long long)run_id);
+    return sb_stmt_error(s, NULL, SB_ENOTFOUND, "%s: no run %lld", s->path, (long long)run_id);
   return SB_OK;
 }
 
@@ -418,7 +304,7 @@ static int bind_key(sqlite3_stmt *st, int64_t parent, const char *name)
 /* INSERT ... ON CONFLICT DO NOTHING of (key, attributes...), then SELECT id
  * by key.  parent > 0 for tracks (suite id).  attr holds the values of the
  * insert's remaining parameters. */
-static sb_err get_or_create(sb_store *s, const char *insert, const char *select, int64_t parent,
+static sb_err get_or_create(sb_store *s, sb_sql_id insert, sb_sql_id select, int64_t parent,
                             const char *name, const char *const attr[2], int64_t *id)
 {
   sqlite3_stmt *st;
@@ -429,18 +315,19 @@ static sb_err get_or_create(sb_store *s, const char *insert, const char *select,
   if (!s)
     return SB_EINVAL;
   if (!name || !id)
-    return store_error(s, NULL, SB_EINVAL, "%s: %s: name or output NULL", s->path, insert);
-  err = stmt_get(s, insert, &st, NULL);
+    return sb_stmt_error(s, NULL, SB_EINVAL, "%s: %s: name or output NULL", s->path,
+                         sb_sql_queries[insert].name);
+  err = sb_stmt_get(s, insert, &st, NULL);
   if (err)
     return err;
   column = bind_key(st, parent, name);
   for (int a = 0; a < 2 && column <= sqlite3_bind_parameter_count(st); a++)
     sqlite3_bind_text(st, column++, attr[a], -1, SQLITE_STATIC);
-  err = stmt_run(s, st, insert, NULL);
+  err = sb_stmt_run(s, st, insert, NULL);
   if (err)
     return err;
 
-  err = stmt_get(s, select, &st, NULL);
+  err = sb_stmt_get(s, select, &st, NULL);
   if (err)
     return err;
   bind_key(st, parent, name);
@@ -452,12 +339,13 @@ static sb_err get_or_create(sb_store *s, const char *insert, const char *select,
   case SQLITE_DONE:
     break;
   default:
-    err = store_db_error(s, select, NULL);
+    err = sb_stmt_db_error(s, select, NULL);
     break;
   }
-  stmt_release(st);
+  sb_stmt_release(st);
   if (!err && !found)
-    err = store_error(s, NULL, SB_EDB, "%s: %s: row vanished after insert", s->path, select);
+    err = sb_stmt_error(s, NULL, SB_EDB, "%s: %s: row vanished after insert", s->path,
+                        sb_sql_queries[select].name);
   return err;
 }
 
@@ -465,7 +353,7 @@ sb_err sb_store_suite(sb_store *s, const char *name, const char *kind, const cha
                       int64_t *suite_id)
 {
   const char *const attr[2] = {kind, root};
-  return get_or_create(s, "insert_suite", "select_suite", 0, name, attr, suite_id);
+  return get_or_create(s, SB_SQL_INSERT_SUITE, SB_SQL_SELECT_SUITE, 0, name, attr, suite_id);
 }
 
 sb_err sb_store_track(sb_store *s, int64_t suite_id, const char *name, const char *subset,
@@ -473,16 +361,16 @@ sb_err sb_store_track(sb_store *s, int64_t suite_id, const char *name, const cha
 {
   const char *const attr[2] = {subset, NULL};
   if (s && suite_id <= 0)
-    return store_error(s, NULL, SB_EINVAL, "%s: track '%s': invalid suite id %lld", s->path,
-                       name ? name : "(null)", (long long)suite_id);
-  return get_or_create(s, "insert_track", "select_track", suite_id, name, attr, track_id);
+    return sb_stmt_error(s, NULL, SB_EINVAL, "%s: track '%s': invalid suite id %lld", s->path,
+                         name ? name : "(null)", (long long)suite_id);
+  return get_or_create(s, SB_SQL_INSERT_TRACK, SB_SQL_SELECT_TRACK, suite_id, name, attr, track_id);
 }
 
 sb_err sb_store_method(sb_store *s, const char *name, const char *backend, const char *params,
                        int64_t *method_id)
 {
   const char *const attr[2] = {backend, params};
-  return get_or_create(s, "insert_method", "select_method", 0, name, attr, method_id);
+  return get_or_create(s, SB_SQL_INSERT_METHOD, SB_SQL_SELECT_METHOD, 0, name, attr, method_id);
 }
 
 /* ---------------------------------------------------------------- items */
@@ -493,7 +381,7 @@ static sb_err find_item(sb_store *s, int64_t track_id, int64_t method_id, const 
                         int64_t *item_id, int *is_done, sb_msg *msg)
 {
   sqlite3_stmt *st;
-  sb_err err = stmt_get(s, "select_item", &st, msg);
+  sb_err err = sb_stmt_get(s, SB_SQL_SELECT_ITEM, &st, msg);
   if (err)
     return err;
   sqlite3_bind_int64(st, 1, track_id);
@@ -511,10 +399,10 @@ static sb_err find_item(sb_store *s, int64_t track_id, int64_t method_id, const 
   case SQLITE_DONE:
     break;
   default:
-    err = store_db_error(s, "select_item", msg);
+    err = sb_stmt_db_error(s, SB_SQL_SELECT_ITEM, msg);
     break;
   }
-  stmt_release(st);
+  sb_stmt_release(st);
   return err;
 }
 
@@ -523,7 +411,7 @@ sb_err sb_store_item_done(sb_store *s, int64_t track_id, int64_t method_id, cons
 {
   int64_t item_id;
   if (!s || !config || !done)
-    return s ? store_error(s, NULL, SB_EINVAL, "%s: item_done: config or output NULL", s->path)
+    return s ? sb_stmt_error(s, NULL, SB_EINVAL, "%s: item_done: config or output NULL", s->path)
              : SB_EINVAL;
   return find_item(s, track_id, method_id, config, &item_id, done, NULL);
 }
@@ -534,15 +422,15 @@ sb_err sb_store_item_forget(sb_store *s, int64_t track_id, int64_t method_id,
   sqlite3_stmt *st;
   sb_err err;
   if (!s || !config)
-    return s ? store_error(s, NULL, SB_EINVAL, "%s: item_forget: config NULL", s->path)
+    return s ? sb_stmt_error(s, NULL, SB_EINVAL, "%s: item_forget: config NULL", s->path)
              : SB_EINVAL;
-  err = stmt_get(s, "forget_item", &st, NULL);
+  err = sb_stmt_get(s, SB_SQL_FORGET_ITEM, &st, NULL);
   if (err)
     return err;
   sqlite3_bind_int64(st, 1, track_id);
   sqlite3_bind_int64(st, 2, method_id);
   sqlite3_bind_text(st, 3, config, -1, SQLITE_STATIC);
-  return stmt_run(s, st, "forget_item", NULL);
+  return sb_stmt_run(s, st, SB_SQL_FORGET_ITEM, NULL);
 }
 
 static void bind_real_or_null(sqlite3_stmt *st, int column, double value)
@@ -579,29 +467,29 @@ static sb_err check_record(sb_store *s, const sb_item_record *rec, int need_resu
 {
   const sb_eval_result *r;
   if (!rec || !rec->config)
-    return store_error(s, msg, SB_EINVAL, "%s: item record or its config is NULL", s->path);
+    return sb_stmt_error(s, msg, SB_EINVAL, "%s: item record or its config is NULL", s->path);
   if (rec->track_id <= 0 || rec->method_id <= 0)
-    return store_error(s, msg, SB_EINVAL, "%s: item record without track or method id", s->path);
+    return sb_stmt_error(s, msg, SB_EINVAL, "%s: item record without track or method id", s->path);
   r = rec->result;
   if (!r)
-    return need_result ? store_error(s, msg, SB_EINVAL, "%s: item record without result",
-                                     s->path)
+    return need_result ? sb_stmt_error(s, msg, SB_EINVAL, "%s: item record without result",
+                                       s->path)
                        : SB_OK;
   if (r->rate <= 0 || r->n_frames < 0 || r->win < 0 || r->hop < 0 || r->n_src < 1)
-    return store_error(s, msg, SB_EINVAL,
-                       "%s: result with rate %d, n_src %d, %lld frames, win %lld, hop %lld",
-                       s->path, r->rate, r->n_src, (long long)r->n_frames, (long long)r->win,
-                       (long long)r->hop);
+    return sb_stmt_error(s, msg, SB_EINVAL,
+                         "%s: result with rate %d, n_src %d, %lld frames, win %lld, hop %lld",
+                         s->path, r->rate, r->n_src, (long long)r->n_frames, (long long)r->win,
+                         (long long)r->hop);
   if (!need_result)
     return SB_OK;
   if (rec->n_targets != r->n_src || !rec->targets)
-    return store_error(s, msg, SB_EINVAL, "%s: %d target names for %d evaluated sources",
-                       s->path, rec->n_targets, r->n_src);
+    return sb_stmt_error(s, msg, SB_EINVAL, "%s: %d target names for %d evaluated sources",
+                         s->path, rec->n_targets, r->n_src);
   for (int j = 0; j < rec->n_targets; j++)
     if (!rec->targets[j])
-      return store_error(s, msg, SB_EINVAL, "%s: target name %d is NULL", s->path, j);
+      return sb_stmt_error(s, msg, SB_EINVAL, "%s: target name %d is NULL", s->path, j);
   if (!r->whole)
-    return store_error(s, msg, SB_EINVAL, "%s: result without whole-signal values", s->path);
+    return sb_stmt_error(s, msg, SB_EINVAL, "%s: result without whole-signal values", s->path);
   return SB_OK;
 }
 
@@ -624,20 +512,20 @@ static sb_err insert_item_row(sb_store *s, const sb_item_record *rec, const char
     return SB_OK;
   }
   if (old_id > 0) {
-    err = stmt_get(s, "delete_item", &st, msg);
+    err = sb_stmt_get(s, SB_SQL_DELETE_ITEM, &st, msg);
     if (err)
       return err;
     sqlite3_bind_int64(st, 1, old_id);
-    err = stmt_run(s, st, "delete_item", msg);
+    err = sb_stmt_run(s, st, SB_SQL_DELETE_ITEM, msg);
     if (err)
       return err;
   }
   if (r && (perm_json(r->perm, r->n_src, &perm) != SB_OK ||
             perm_json(r->perm_si, r->n_src, &perm_si) != SB_OK)) {
-    err = store_error(s, msg, SB_ENOMEM, "%s: out of memory", s->path);
+    err = sb_stmt_error(s, msg, SB_ENOMEM, "%s: out of memory", s->path);
     goto done;
   }
-  err = stmt_get(s, "insert_item", &st, msg);
+  err = sb_stmt_get(s, SB_SQL_INSERT_ITEM, &st, msg);
   if (err)
     goto done;
   if (rec->run_id > 0)
@@ -660,7 +548,7 @@ static sb_err insert_item_row(sb_store *s, const sb_item_record *rec, const char
     if (r->note[0])
       sqlite3_bind_text(st, 15, r->note, -1, SQLITE_STATIC);
   }
-  err = stmt_run(s, st, "insert_item", msg);
+  err = sb_stmt_run(s, st, SB_SQL_INSERT_ITEM, msg);
   if (!err)
     *item_id = sqlite3_last_insert_rowid(s->db);
 done:
@@ -675,7 +563,7 @@ static sb_err insert_frame_values(sb_store *s, int64_t item_id, const sb_item_re
   const sb_eval_result *r = rec->result;
   const double duration = (double)r->win / r->rate;
   sqlite3_stmt *st;
-  sb_err err = stmt_get(s, "insert_frame_value", &st, msg);
+  sb_err err = sb_stmt_get(s, SB_SQL_INSERT_FRAME_VALUE, &st, msg);
   if (err)
     return err;
   for (int m = 0; m < SB_FM_COUNT; m++) {
@@ -693,8 +581,8 @@ static sb_err insert_frame_values(sb_store *s, int64_t item_id, const sb_item_re
         sqlite3_bind_double(st, 5, (double)k * (double)r->hop / r->rate);
         bind_real_or_null(st, 7, values[k]);
         if (sqlite3_step(st) != SQLITE_DONE) {
-          err = store_db_error(s, "insert_frame_value", msg);
-          stmt_release(st);
+          err = sb_stmt_db_error(s, SB_SQL_INSERT_FRAME_VALUE, msg);
+          sb_stmt_release(st);
           return err;
         }
         sqlite3_reset(st);
@@ -716,15 +604,15 @@ static sb_err insert_frame_values(sb_store *s, int64_t item_id, const sb_item_re
         sqlite3_bind_double(st, 5, (double)k * r->pspm_hop_s);
         bind_real_or_null(st, 7, values[k]);
         if (sqlite3_step(st) != SQLITE_DONE) {
-          err = store_db_error(s, "insert_frame_value", msg);
-          stmt_release(st);
+          err = sb_stmt_db_error(s, SB_SQL_INSERT_FRAME_VALUE, msg);
+          sb_stmt_release(st);
           return err;
         }
         sqlite3_reset(st);
       }
     }
   }
-  stmt_release(st);
+  sb_stmt_release(st);
   return SB_OK;
 }
 
@@ -733,7 +621,7 @@ static sb_err insert_track_values(sb_store *s, int64_t item_id, const sb_item_re
 {
   const sb_eval_result *r = rec->result;
   sqlite3_stmt *st;
-  sb_err err = stmt_get(s, "insert_track_value", &st, msg);
+  sb_err err = sb_stmt_get(s, SB_SQL_INSERT_TRACK_VALUE, &st, msg);
   if (err)
     return err;
   for (int m = 0; m < SB_WM_COUNT; m++) {
@@ -748,14 +636,14 @@ static sb_err insert_track_values(sb_store *s, int64_t item_id, const sb_item_re
       sqlite3_bind_text(st, 3, sb_whole_metric_name(m), -1, SQLITE_STATIC);
       bind_real_or_null(st, 4, r->whole[(size_t)j * SB_WM_COUNT + (size_t)m]);
       if (sqlite3_step(st) != SQLITE_DONE) {
-        err = store_db_error(s, "insert_track_value", msg);
-        stmt_release(st);
+        err = sb_stmt_db_error(s, SB_SQL_INSERT_TRACK_VALUE, msg);
+        sb_stmt_release(st);
         return err;
       }
       sqlite3_reset(st);
     }
   }
-  stmt_release(st);
+  sb_stmt_release(st);
   return SB_OK;
 }
 
@@ -770,14 +658,14 @@ sb_err sb_store_put_item(sb_store *s, const sb_item_record *rec, sb_msg *msg)
   err = check_record(s, rec, 1, msg);
   if (err)
     return err;
-  err = exec_named(s, "begin_immediate", msg);
+  err = sb_stmt_exec(s, SB_SQL_BEGIN_IMMEDIATE, msg);
   if (err)
     return err;
   err = insert_item_row(s, rec, "done", NULL, &item_id, &skip, msg);
   if (err)
     goto fail;
   if (skip) {
-    err = exec_named(s, "rollback", msg);
+    err = sb_stmt_exec(s, SB_SQL_ROLLBACK, msg);
     return err;
   }
   err = insert_frame_values(s, item_id, rec, msg);
@@ -786,13 +674,13 @@ sb_err sb_store_put_item(sb_store *s, const sb_item_record *rec, sb_msg *msg)
   err = insert_track_values(s, item_id, rec, msg);
   if (err)
     goto fail;
-  err = exec_named(s, "commit", msg);
+  err = sb_stmt_exec(s, SB_SQL_COMMIT, msg);
   if (err)
     goto fail;
   return SB_OK;
 
 fail:
-  rollback_if_open(s);
+  sb_stmt_rollback_if_open(s);
   return err;
 }
 
@@ -806,40 +694,22 @@ sb_err sb_store_put_failure(sb_store *s, const sb_item_record *rec, const char *
   if (!s)
     return sb_msg_set(msg, SB_EINVAL, "sb_store_put_failure: no store");
   if (!error)
-    return store_error(s, msg, SB_EINVAL, "%s: failed item without error text", s->path);
+    return sb_stmt_error(s, msg, SB_EINVAL, "%s: failed item without error text", s->path);
   err = check_record(s, rec, 0, msg);
   if (err)
     return err;
-  err = exec_named(s, "begin_immediate", msg);
+  err = sb_stmt_exec(s, SB_SQL_BEGIN_IMMEDIATE, msg);
   if (err)
     return err;
   err = insert_item_row(s, rec, "failed", error, &item_id, &skip, msg);
   if (err)
     goto fail;
-  err = exec_named(s, skip ? "rollback" : "commit", msg);
+  err = sb_stmt_exec(s, skip ? SB_SQL_ROLLBACK : SB_SQL_COMMIT, msg);
   if (err)
     goto fail;
   return SB_OK;
 
 fail:
-  rollback_if_open(s);
+  sb_stmt_rollback_if_open(s);
   return err;
-}
-
-sb_err sb_store_query(sb_store *s, const char *name, sqlite3_stmt **stmt, sb_msg *msg)
-{
-  int i;
-  if (!s || !name || !stmt)
-    return sb_msg_set(msg, SB_EINVAL, "sb_store_query: NULL argument");
-  *stmt = NULL;
-  i = query_index(name);
-  if (i < 0)
-    return store_error(s, msg, SB_ENOTFOUND, "%s: no query named '%s' in queries.sql", s->path,
-                       name);
-  if (sqlite3_prepare_v2(s->db, sb_sql_queries[i].sql, -1, stmt, NULL) != SQLITE_OK) {
-    sqlite3_finalize(*stmt);
-    *stmt = NULL;
-    return store_db_error(s, name, msg);
-  }
-  return SB_OK;
 }

@@ -1,8 +1,12 @@
 /*
  * schemas/store.h — the sepbench results store: one SQLite file (WAL mode)
  * holding runs, suites, tracks, methods, items and every per-frame and
- * per-track metric value (schema: schemas/001_init.sql; statements:
- * schemas/queries.sql).  Aggregates are never stored: reports derive them.
+ * per-track metric value (schema: schemas/001_init.sql and the later
+ * numbered migrations; statements: schemas/queries.sql).  Aggregates are
+ * never stored: reports derive them.  This header opens the store and
+ * writes to it; reports read typed rows through schemas/store_read.h and
+ * stores are combined through schemas/store_merge.h.  No header of the
+ * store exposes SQLite: everything outside schemas/ sees sb_store only.
  *
  * Workload: a run writes one item per (track, method) as it finishes —
  * ~4 targets x 4 frame metrics x 200-600 frames + 4 x 12 whole values, one
@@ -17,7 +21,9 @@
  * Thread-safety: an sb_store is one SQLite connection.  It may be used from
  * any thread, but by one thread at a time: the caller serialises every call
  * on the same sb_store (e.g. one writer thread, or an OpenMP critical
- * section).  Different sb_store handles are independent.
+ * section); the connection is opened in SQLite's multi-thread mode
+ * (SQLITE_OPEN_NOMUTEX), so nothing else guards it.  Different sb_store
+ * handles are independent.
  *
  * Values: NaN is stored as SQL NULL; +inf and -inf are stored as REAL
  * infinities and read back as such.
@@ -26,7 +32,6 @@
 #define SB_SCHEMAS_STORE_H
 
 #include <stdint.h>
-#include <sqlite3.h>
 #include "sepbench/error.h"
 #include "metrics/evaluate.h"
 
@@ -50,8 +55,7 @@ sb_err sb_store_open(const char *path, sb_store **out, sb_msg *msg);
  * migrated). */
 sb_err sb_store_open_existing(const char *path, sb_store **out, sb_msg *msg);
 
-/* Closes the store; *s becomes NULL; NULL and *s == NULL are accepted.
- * Statements returned by sb_store_query must be finalized before. */
+/* Closes the store; *s becomes NULL; NULL and *s == NULL are accepted. */
 void sb_store_free(sb_store **s);
 
 /* The text of the last error of a function without an sb_msg argument
@@ -140,11 +144,5 @@ sb_err sb_store_put_item(sb_store *s, const sb_item_record *rec, sb_msg *msg);
  * fields NULL), SB_ENOMEM, SB_EDB. */
 sb_err sb_store_put_failure(sb_store *s, const sb_item_record *rec, const char *error,
                             sb_msg *msg);
-
-/* Prepares the named statement `name` of schemas/queries.sql (e.g.
- * "lb_frame_values") for a report; parameters are bound by the caller, who
- * finalizes *stmt with sqlite3_finalize() before sb_store_free().
- * SB_EINVAL (NULL argument), SB_ENOTFOUND (no such name), SB_EDB. */
-sb_err sb_store_query(sb_store *s, const char *name, sqlite3_stmt **stmt, sb_msg *msg);
 
 #endif /* SB_SCHEMAS_STORE_H */

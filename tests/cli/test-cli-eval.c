@@ -5,7 +5,8 @@
  * values, SI-SDR, global SDR, improvements) within the tolerances of
  * refvectors/bss/README.md; plus the CLI's errors for bad input (issue 12:
  * --metrics improvements, a stdout that cannot be written, --win values,
- * control characters in names).
+ * control characters in names) and a stem name that is not UTF-8 (the JSON
+ * stays valid UTF-8).
  */
 #include <config.h>
 
@@ -404,6 +405,47 @@ static void check_user_input(const char *sepbench)
   tap_ok(system(cmd) == 0, "cleanup");
 }
 
+/* A stem file name with byte 0xFF (not UTF-8): the JSON on stdout stays
+ * valid UTF-8, the byte written as \ufffd (cli/result_json.h). */
+static void check_non_utf8_name(const char *sepbench)
+{
+  char dir[] = "/tmp/sb-test-cli-eval-XXXXXX", path[512], cmd[2048];
+  int status;
+  char *text;
+  sb_json *out = NULL;
+  if (!mkdtemp(dir)) {
+    tap_ok(0, "mkdtemp");
+    return;
+  }
+  snprintf(cmd, sizeof cmd, "mkdir -p '%s/ref' '%s/est'", dir, dir);
+  tap_ok(system(cmd) == 0, "fixture folders for a non-UTF-8 stem name");
+  for (int e = 0; e < 2; e++) {
+    snprintf(path, sizeof path, "%s/%s/a\xff.wav", dir, e ? "est" : "ref");
+    write_signal(path, e ? 0.25 : 0.3, 220.0, 0, 8000);
+    snprintf(path, sizeof path, "%s/%s/b.wav", dir, e ? "est" : "ref");
+    write_signal(path, e ? 0.25 : 0.3, 440.0, 0, 8000);
+  }
+  snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir '%s/ref' --est-dir '%s/est' --format json"
+           " 2>/dev/null > '%s/out.json'; echo $?; iconv -f UTF-8 -t UTF-8 '%s/out.json' >/dev/null"
+           " 2>&1; echo $?", sepbench, dir, dir, dir, dir);
+  text = run_capture(cmd, &status);
+  tap_ok(text && strncmp(text, "0\n0", 3) == 0 && (text[3] == '\0' || text[3] == '\n'),
+         "eval exits 0 and its JSON is valid UTF-8 (exit status, iconv status: %s)",
+         text ? text : "none");
+  free(text);
+  snprintf(path, sizeof path, "%s/out.json", dir);
+  tap_ok(sb_json_parse_file(path, &out, NULL) == SB_OK && target_of(out, "a\xef\xbf\xbd") &&
+             target_of(out, "b"),
+         "the JSON parses and names the stem a\\ufffd (U+FFFD for the byte 0xFF)");
+  sb_json_free(&out);
+  snprintf(cmd, sizeof cmd, "grep -c 'a\\\\ufffd' '%s/out.json'", dir);
+  text = run_capture(cmd, &status);
+  tap_ok(status == 0 && text && atoi(text) >= 1, "the replacement is written as the escape \\ufffd");
+  free(text);
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  tap_ok(system(cmd) == 0, "cleanup");
+}
+
 int main(void)
 {
   const char *sepbench = getenv("SEPBENCH");
@@ -421,5 +463,6 @@ int main(void)
   check_bad_input(sepbench, dir);
   check_bad_signals(sepbench);
   check_user_input(sepbench);
+  check_non_utf8_name(sepbench);
   return tap_done();
 }

@@ -1,8 +1,11 @@
 /* tests/reports/test-export.c — museval JSON export (byte-exact against the
  * museval 0.4.1 files of the reference vectors), schema validation of the
  * exported files, import of the exported directory (round trip: the same
- * leaderboard), CSV long format, and bad input (empty store, unknown
- * method, unwritable output, missing and malformed input files).
+ * leaderboard), CSV long format, two suites sharing a method, subset and
+ * track (one file each under a suite level, never one overwritten file),
+ * names that map to one file (refused before writing), and bad input
+ * (empty store, unknown method, unwritable output, missing and malformed
+ * input files).
  *
  * Expected bytes: shared/refvectors/bss/<case>/museval_track.json, written
  * by museval 0.4.1 from the raw framewise floats in expected.json
@@ -175,7 +178,8 @@ static int validate_museval(const sb_json *root)
 
 /* Values with 5 decimals, so that the export is lossless and the imported
  * leaderboard must equal the original exactly. */
-static void plant(sb_store *s, const char *method, const char *track, double base, int nan_track)
+static void plant_in(sb_store *s, const char *suite, const char *method, const char *track,
+                     double base, int nan_track)
 {
   static const char *const targets[] = {"vocals", "drums"};
   double frames[SB_FM_COUNT][2 * N_FRAMES], whole[2 * SB_WM_COUNT];
@@ -203,11 +207,16 @@ static void plant(sb_store *s, const char *method, const char *track, double bas
   for (int m = 0; m < SB_FM_COUNT; m++)
     r.frame[m] = frames[m];
   r.whole = whole;
-  sb_store_suite(s, "music", "test", NULL, &suite_id);
+  sb_store_suite(s, suite, "test", NULL, &suite_id);
   sb_store_track(s, suite_id, track, "test", &track_id);
   sb_store_method(s, method, NULL, NULL, &method_id);
   sb_item_record rec = {0, track_id, method_id, "cfg", 2, targets, &r, 1.0, -1};
-  tap_ok(sb_store_put_item(s, &rec, &msg) == SB_OK, "plant %s/%s", method, track);
+  tap_ok(sb_store_put_item(s, &rec, &msg) == SB_OK, "plant %s/%s/%s", suite, method, track);
+}
+
+static void plant(sb_store *s, const char *method, const char *track, double base, int nan_track)
+{
+  plant_in(s, "music", method, track, base, nan_track);
 }
 
 static sb_leaderboard *leaderboard(sb_store *s)
@@ -227,6 +236,60 @@ static int count_lines(const char *text)
   for (const char *p = text; *p; p++)
     n += *p == '\n';
   return n;
+}
+
+static int exists(const char *dir, const char *rel)
+{
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", dir, rel);
+  return access(path, F_OK) == 0;
+}
+
+/* Two suites sharing a method, subset and track: never one file for both
+ * (a suite level on top when the export covers several suites, museval's
+ * layout below it); two names of one suite that map to the same file: a
+ * clear error before anything is written. */
+static void test_suites_and_collisions(const char *tmp)
+{
+  char db[256], out[256];
+  sb_store *s = NULL;
+  sb_export_opts eo = {0};
+  sb_msg msg;
+  int n_files = -1;
+  snprintf(db, sizeof db, "%s/suites.db", tmp);
+  tap_ok(sb_store_open(db, &s, &msg) == SB_OK, "open a store of two suites");
+  plant_in(s, "music", "alpha", "t1", 1.0, 0);
+  plant_in(s, "speech", "alpha", "t1", 2.0, 0);
+
+  snprintf(out, sizeof out, "%s/both", tmp);
+  tap_ok(sb_export_museval(s, &eo, out, &n_files, &msg) == SB_OK && n_files == 2,
+         "two suites, same method/subset/track: 2 files written (%s)", msg.text);
+  tap_ok(exists(out, "music/alpha/test/t1.json") && exists(out, "speech/alpha/test/t1.json") &&
+             !exists(out, "alpha"),
+         "one SiSEC tree per suite: DIR/<suite>/<method>/<subset>/<track>.json");
+  eo.method = "alpha";
+  snprintf(out, sizeof out, "%s/both-one", tmp);
+  tap_ok(sb_export_museval(s, &eo, out, &n_files, &msg) == SB_OK && n_files == 2 &&
+             exists(out, "music/test/t1.json") && exists(out, "speech/test/t1.json"),
+         "one method over two suites: DIR/<suite>/<subset>/<track>.json");
+  eo.method = NULL;
+  eo.suite = "speech";
+  snprintf(out, sizeof out, "%s/speech", tmp);
+  tap_ok(sb_export_museval(s, &eo, out, &n_files, &msg) == SB_OK && n_files == 1 &&
+             exists(out, "alpha/test/t1.json") && !exists(out, "speech"),
+         "one suite: museval's layout without a suite level");
+
+  plant_in(s, "music", "beta", "a/b", 3.0, 0);
+  plant_in(s, "music", "beta", "a_b", 4.0, 0);
+  eo.suite = "music";
+  eo.method = "beta";
+  snprintf(out, sizeof out, "%s/clash", tmp);
+  tap_ok(sb_export_museval(s, &eo, out, &n_files, &msg) == SB_EINVAL && n_files == 0 &&
+             strstr(msg.text, "test/a_b.json") && strstr(msg.text, "'a/b'") &&
+             strstr(msg.text, "'a_b'"),
+         "two tracks mapping to one file are refused: %s", msg.text);
+  tap_ok(!exists(out, "test"), "and nothing is written");
+  sb_store_free(&s);
 }
 
 int main(void)
@@ -361,6 +424,8 @@ int main(void)
   tap_ok(csv && strstr(csv, "\nalpha,t1,vocals,SDR,1,\n") != NULL, "CSV NaN as empty field");
   tap_ok(csv && strstr(csv, "\nalpha,t1,vocals,SIR,2,inf\n") != NULL, "CSV +inf as inf");
   free(csv);
+
+  test_suites_and_collisions(tmp);
 
   /* Bad import input. */
   snprintf(path, sizeof path, "%s/missing", tmp);

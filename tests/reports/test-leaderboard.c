@@ -2,8 +2,9 @@
  * values: median of frame medians (SiSEC 2018) with NaN, +inf and -inf
  * frames and a track whose frames are all NaN, mean of frame medians
  * (Demucs), mean and median of per-track global_SDR (MDX), the default
- * config, suite and target filters, sorting, missing cells, bad options and
- * the text, markdown, CSV and JSON outputs.
+ * config, suite and target filters, sorting, missing cells, bad options,
+ * the suite named when the values come from one suite only ("(all)" and an
+ * empty CSV field otherwise) and the text, markdown, CSV and JSON outputs.
  *
  * Every expected number is derived by hand from the planted values in the
  * comments below; they are exact in binary, so the checks use 1e-12. */
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/json.h"
+#include "reports/board_writers.h"
 #include "reports/leaderboard.h"
 #include "schemas/store.h"
 #include "tap.h"
@@ -447,6 +449,34 @@ static void test_filters(sb_store *s)
          "musdb targets first, then the others by name");
   tap_ok(row_is(lb, 0, "A") && row_is(lb, 3, "D"), "all rows NaN avg: sorted by name");
   tap_near(sb_leaderboard_value(lb, 3, 3), 5.0, TOL, "D s2 = median{4,5,6} = 5");
+  tap_ok(lb && sb_leaderboard_suite(lb) == NULL, "values of two suites: no suite name");
+  {
+    char *text = lb ? render(lb, SB_LB_TEXT) : NULL, *csv = lb ? render(lb, SB_LB_CSV) : NULL;
+    tap_ok(text && strstr(text, "\nsuite (all), config cfgA,") &&
+               csv && strstr(csv, "\n,SDR,median-median,cfgA,A,vocals,"),
+           "the header says (all) and the CSV suite field is empty");
+    free(text);
+    free(csv);
+  }
+  sb_leaderboard_free(&lb);
+  /* Every suite asked for, values of one suite only (cfgB is music's). */
+  lb = make(s, NULL, "SDR", SB_LB_AUTO, "cfgB");
+  tap_ok(lb && sb_leaderboard_suite(lb) && strcmp(sb_leaderboard_suite(lb), "music") == 0,
+         "values of one suite: the leaderboard names it");
+  {
+    char *text = lb ? render(lb, SB_LB_TEXT) : NULL, *csv = lb ? render(lb, SB_LB_CSV) : NULL;
+    char *json = lb ? render(lb, SB_LB_JSON) : NULL, *html = lb ? render(lb, SB_LB_HTML) : NULL;
+    tap_ok(text && strstr(text, "\nsuite music, config cfgB,") && !strstr(text, "(all)"),
+           "the text header names the suite, not (all)");
+    tap_ok(csv && strstr(csv, "\nmusic,SDR,median-median,cfgB,A,vocals,2,1\n"),
+           "the CSV suite field names it");
+    tap_ok(json && strstr(json, "\"suite\": \"music\"") && html && strstr(html, "; suite music,"),
+           "so do JSON and HTML");
+    free(text);
+    free(csv);
+    free(json);
+    free(html);
+  }
   sb_leaderboard_free(&lb);
   lb = make(s, "speech", NULL, SB_LB_AUTO, NULL);
   tap_ok(lb && sb_leaderboard_n_methods(lb) == 1 && row_is(lb, 0, "D") &&

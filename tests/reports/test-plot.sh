@@ -2,8 +2,11 @@
 # tests/reports/test-plot.sh — `sepbench plot` end to end on a store of the
 # tiny built-in suite: every figure (boxplot, heatmap, timeline, scatter)
 # in PNG, SVG and PDF with the right magic bytes, method order and filter,
-# names with quotes and '&', one-line errors (gnuplot missing or failing,
-# unwritable output, bad options), and no file left in TMPDIR.  Emits TAP.
+# names with quotes and '&', names that gnuplot would run or expand
+# (backquotes, $, ", ', \, line breaks, @, ; in method, track, target and
+# suite names: nothing runs and every figure shows them), one-line errors
+# (gnuplot missing or failing, unwritable output, bad options), and no file
+# left in TMPDIR.  Emits TAP.
 set -u
 sepbench=${SEPBENCH:?SEPBENCH must point to the sepbench program}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-plot.XXXXXX")
@@ -11,6 +14,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 export SEPBENCH_CACHE="$tmp/cache"
 unset MUSDB_PATH SEPBENCH_GNUPLOT
 . "$(dirname "$0")/../tap.sh"
+. "$(dirname "$0")/hostile_names.sh"
 # The first bytes of a file in hex.
 magic() { od -An -tx1 -N"$2" "$1" | tr -d ' \n'; }
 lines() { wc -l <"$1" | tr -d ' '; }
@@ -119,6 +123,33 @@ ok $? "failed commands leave no output file"
 "$sepbench" plot --help >"$tmp/help"
 [ $? -eq 0 ] && grep -q '^example:' "$tmp/help" && grep -q 'SEPBENCH_GNUPLOT' "$tmp/help"
 ok $? "plot --help has an example"
+
+# Hostile names: every figure is drawn in a working directory of its own,
+# runs none of the backquoted commands (no pwn_* file anywhere) and shows
+# every line of every name.
+shows() { # FILE NAME: each line of NAME is in FILE
+  printf '%s\n' "$2" | while IFS= read -r part; do grep -qF -- "$part" "$1" || exit 1; done
+}
+hostile_store "$tmp/hostile.db" "$tmp/hostile-in"
+ok $? "a store with hostile method, track, target and suite names is imported"
+mkdir "$tmp/work"
+for kind in boxplot heatmap timeline scatter; do
+  set -- --out "$kind.svg"
+  [ $kind = scatter ] && set -- --x SDR --y SIR "$@"
+  [ $kind = timeline ] && set -- --track "$hostile_track" "$@"
+  (cd "$tmp/work" && "$sepbench" plot "$kind" --db "$tmp/hostile.db" --suite "$hostile_suite" \
+    "$@" 2>"$tmp/err")
+  rc=$?
+  [ $rc -eq 0 ] && head -c 400 "$tmp/work/$kind.svg" | grep -q '<svg' && [ -z "$(find "$tmp" -name 'pwn_*')" ]
+  ok $? "$kind with hostile names: exit $rc, an SVG, no command run ($(cat "$tmp/err"))"
+  shows "$tmp/work/$kind.svg" "$hostile_method" && shows "$tmp/work/$kind.svg" "$hostile_target" &&
+    shows "$tmp/work/$kind.svg" "$hostile_suite"
+  ok $? "$kind shows the hostile method, target and suite names as they are"
+done
+shows "$tmp/work/heatmap.svg" "$hostile_track" && shows "$tmp/work/timeline.svg" "$hostile_track"
+ok $? "the heat map and the timeline show the hostile track name (both of its lines)"
+[ "$(ls "$tmp/work" | wc -l)" -eq 4 ]
+ok $? "the working directory holds the 4 figures only"
 
 left=$(find "$TMPDIR" -mindepth 1 | wc -l)
 [ "$left" -eq 0 ]

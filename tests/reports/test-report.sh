@@ -3,8 +3,10 @@
 # of a tiny-suite store is self-contained (no script, no external URL),
 # holds the leaderboard, the inline SVG box plot, per-track tables and the
 # run provenance, and loads in headless Chromium without console errors
-# (one page load).  Chromium is required: without it the test FAILS.
-# Emits TAP.
+# (one page load); names that gnuplot would run or expand (backquotes, $,
+# ", ', \, line breaks, @, ;) run nothing and reach the page HTML-escaped;
+# a store of one suite names it in the header.  Chromium is required:
+# without it the test FAILS.  Emits TAP.
 set -u
 sepbench=${SEPBENCH:?SEPBENCH must point to the sepbench program}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-report.XXXXXX")
@@ -12,6 +14,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 export SEPBENCH_CACHE="$tmp/cache"
 unset MUSDB_PATH SEPBENCH_GNUPLOT
 . "$(dirname "$0")/../tap.sh"
+. "$(dirname "$0")/hostile_names.sh"
 
 "$sepbench" run --suite tiny --backends mixture,irm2 --db "$tmp/r.db" >/dev/null 2>"$tmp/run.err"
 ok $? "a store of the tiny suite is made (mixture, irm2)"
@@ -37,6 +40,8 @@ grep -q "run --suite tiny --backends mixture,irm2" "$page"
 ok $? "the run's command line is in the provenance"
 grep -q 'id="leaderboard-SI-SDR"' "$page" && grep -q 'id="leaderboard-global_SDR"' "$page"
 ok $? "other metrics (SI-SDR, global SDR) have leaderboards"
+grep -q '<p>Store <code>.*</code>, suite tiny;' "$page" && ! grep -q 'suite (all)' "$page"
+ok $? "a store of one suite names it (suite tiny, not (all))"
 
 # One page load in headless Chromium.
 if command -v chromium >/dev/null 2>&1; then
@@ -76,6 +81,25 @@ ok $? "a missing store is an error"
 "$sepbench" report --db "$tmp/r.db" 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q -- '--out DIR is required' "$tmp/err"
 ok $? "--out is required"
+# Hostile names: the report runs none of the backquoted commands of the
+# names (no pwn_* file) and shows them HTML-escaped in tables and figure.
+hostile_store "$tmp/hostile.db" "$tmp/hostile-in"
+ok $? "a store with hostile method, track, target and suite names is imported"
+mkdir "$tmp/work"
+(cd "$tmp/work" && "$sepbench" report --db "$tmp/hostile.db" --out site 2>"$tmp/err")
+rc=$?
+[ $rc -eq 0 ] && [ -z "$(find "$tmp" -name 'pwn_*')" ] && grep -q '<svg' "$tmp/work/site/index.html"
+ok $? "report with hostile names: exit $rc, no command run, the figure is there ($(cat "$tmp/err"))"
+grep -qF 'm `touch pwn_method` $HOME &quot;dq&quot; &#39;sq&#39; back\slash @GPVAL_PWD ;semi' \
+  "$tmp/work/site/index.html"
+ok $? "the hostile method is HTML-escaped in the tables"
+grep -qF 't `touch pwn_track` $x &quot;dq&quot; &#39;sq&#39; back\slash @x ;semi' "$tmp/work/site/index.html" &&
+  grep -qF 's `touch pwn_suite` $y &quot;dq&quot; &#39;sq&#39; @GPVAL_PWD ;semi' "$tmp/work/site/index.html"
+ok $? "so are the hostile track and suite names"
+grep -qF '<text>m `touch pwn_method` $HOME "dq" '"'sq'"' back\slash @GPVAL_PWD ;semi</text>' \
+  "$tmp/work/site/index.html"
+ok $? "the inline figure labels the hostile method as it is"
+
 "$sepbench" report --help >"$tmp/help"
 [ $? -eq 0 ] && grep -q '^example:' "$tmp/help"
 ok $? "report --help has an example"

@@ -3,7 +3,8 @@
  * tracks and methods, runs, an item with planted values (NaN -> NULL, +inf
  * and -inf kept), idempotent puts, failure then success, bad arguments, a
  * writer killed (SIGKILL) or _exit()ing in the middle of a transaction,
- * a garbage file, a foreign SQLite file and a newer schema version.
+ * a garbage file, a foreign SQLite file, a newer schema version, and a
+ * store of schema version 1 (001 only) migrated to version 2.
  *
  * Every expectation is read back with an independent SQLite connection of
  * the test (plain SQL on the file), never through the code under test. */
@@ -24,7 +25,9 @@
 
 #include <sqlite3.h>
 
+#include "schemas/sql_text.h"
 #include "schemas/store.h"
+#include "schemas/store_read.h"
 #include "tap.h"
 
 #define SEED 20241121u
@@ -208,7 +211,8 @@ static void test_create(void)
   char text[64];
 
   tap_ok(sb_store_open(path, &s, &msg) == SB_OK && s, "a new store opens (%s)", msg.text);
-  tap_ok(raw_int("PRAGMA user_version", -1) == 1, "user_version is 1 after migration 001");
+  tap_ok(raw_int("PRAGMA user_version", -1) == 2,
+         "user_version is 2 after migrations 001 and 002");
   tap_ok(raw_int("PRAGMA application_id", -1) == 1936027714,
          "application_id marks a sepbench store");
   tap_ok(strcmp(raw_text("PRAGMA journal_mode", -1, text, sizeof text), "wal") == 0,
@@ -220,6 +224,9 @@ static void test_create(void)
   tap_ok(raw_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
                  " ('frame_values', 'track_values') AND sql LIKE '%WITHOUT ROWID%'", -1) == 2,
          "frame_values and track_values are WITHOUT ROWID");
+  tap_ok(raw_int("SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = 'done_items'",
+                 -1) == 1,
+         "the view done_items exists (002)");
   sb_store_free(&s);
   tap_ok(s == NULL, "free NULLs the handle");
   /* Freeing again (and NULL) must be a no-op; under ASan a second close
@@ -240,7 +247,7 @@ static void test_entities(int64_t *suite_id, int64_t *track_ids, int64_t *method
   tap_ok(sb_store_open(path, &s, &msg) == SB_OK, "the store reopens (%s)", msg.text);
   if (!s)
     return;
-  tap_ok(raw_int("PRAGMA user_version", -1) == 1, "reopening keeps user_version 1");
+  tap_ok(raw_int("PRAGMA user_version", -1) == 2, "reopening keeps user_version 2");
   tap_ok(sb_store_suite(s, "music", "musdb18hq", "/data/musdb", suite_id) == SB_OK &&
              *suite_id > 0,
          "suite created");
@@ -460,15 +467,6 @@ static void test_put_item(int64_t track_id, int64_t method_id, int64_t run_id)
     tap_ok(sb_store_item_done(s, track_id, method_id, "another-config", &done) == SB_OK &&
                done == 0 && sb_store_put_item(s, &rec, &msg) == SB_OK,
            "the store is usable after the rollback");
-  }
-  {
-    sqlite3_stmt *st = NULL;
-    tap_ok(sb_store_query(s, "no_such_query", &st, &msg) == SB_ENOTFOUND && st == NULL,
-           "an unknown named query: %s", msg.text);
-    tap_ok(sb_store_query(s, "lb_frame_values", &st, &msg) == SB_OK && st &&
-               sqlite3_bind_parameter_count(st) == 3,
-           "the named query lb_frame_values prepares with 3 parameters");
-    sqlite3_finalize(st);
   }
   sb_store_free(&s);
   fake_free(&r);
@@ -713,12 +711,12 @@ static void test_bad_files(void)
   remove_store_files(foreign_path);
 
   /* A store written by a newer sepbench. */
-  tap_ok(raw_exec(path, "PRAGMA user_version = 2") == SQLITE_OK, "setup: user_version 2");
+  tap_ok(raw_exec(path, "PRAGMA user_version = 3") == SQLITE_OK, "setup: user_version 3");
   tap_ok(sb_store_open(path, &s, &msg) == SB_EDB && s == NULL && strstr(msg.text, path) &&
-             strstr(msg.text, "schema version 2 is newer"),
+             strstr(msg.text, "schema version 3 is newer"),
          "a newer schema version is refused: %s", msg.text);
-  tap_ok(raw_int("PRAGMA user_version", -1) == 2, "the newer store is not modified");
-  raw_exec(path, "PRAGMA user_version = 1");
+  tap_ok(raw_int("PRAGMA user_version", -1) == 3, "the newer store is not modified");
+  raw_exec(path, "PRAGMA user_version = 2");
 
   tap_ok(sb_store_open("/nonexistent-dir-sepbench/x.db", &s, &msg) == SB_EIO &&
              strstr(msg.text, "/nonexistent-dir-sepbench/x.db: cannot open"),
@@ -742,6 +740,88 @@ static void test_bad_files(void)
   }
   tap_ok(sb_store_open(NULL, &s, &msg) == SB_EINVAL, "a NULL path is refused");
   tap_ok(sb_store_open(path, NULL, &msg) == SB_EINVAL, "a NULL output is refused");
+}
+
+/* sb_store_value_fn of test_migrate_v1: copies the frame values. */
+typedef struct seen_values {
+  int n;
+  double value[4];
+  char method[16], track[16], suite[16];
+} seen_values;
+
+static sb_err see_value(void *ctx, const sb_store_value *row, sb_msg *msg)
+{
+  seen_values *seen = ctx;
+  (void)msg;
+  if (seen->n < 4)
+    seen->value[seen->n] = row->value;
+  snprintf(seen->method, sizeof seen->method, "%s", row->method);
+  snprintf(seen->track, sizeof seen->track, "%s", row->track);
+  snprintf(seen->suite, sizeof seen->suite, "%s", row->suite);
+  seen->n++;
+  return SB_OK;
+}
+
+/* A store written by a sepbench of schema version 1: the 001 SQL only (the
+ * text this build embeds, sb_sql_migrations[0]), one item planted by plain
+ * SQL.  Opening it migrates it to version 2 (the view done_items), keeps
+ * every row, and the readers and writers work on it. */
+static void test_migrate_v1(void)
+{
+  static const char *const plant =
+    "INSERT INTO suites (id, name) VALUES (1, 'old');"
+    "INSERT INTO tracks (id, suite_id, name, subset) VALUES (1, 1, 't1', 'test');"
+    "INSERT INTO methods (id, name) VALUES (1, 'm1');"
+    "INSERT INTO items (id, track_id, method_id, config, status, finished_at)"
+    " VALUES (1, 1, 1, 'cfg1', 'done', '2024-01-01T00:00:00.000Z');"
+    "INSERT INTO frame_values VALUES (1, 'vocals', 'SDR', 0, 0.0, 1.0, 4.5),"
+    " (1, 'vocals', 'SDR', 1, 1.0, 1.0, NULL);"
+    "INSERT INTO track_values VALUES (1, 'vocals', 'SI-SDR', 3.25);";
+  char old[sizeof path], path_saved[sizeof path];
+  sb_store *s = NULL;
+  sb_msg msg = {{0}};
+  seen_values seen = {0};
+  char *config = NULL;
+  int64_t suite_id = 0;
+
+  snprintf(old, sizeof old, "%.100s/v1.db", dir);
+  tap_ok(raw_exec(old, sb_sql_migrations[0]) == SQLITE_OK && raw_exec(old, plant) == SQLITE_OK,
+         "setup: a store of schema version 1 with one planted item");
+  /* raw_int reads `path`: point it at the old store for these checks. */
+  memcpy(path_saved, path, sizeof path);
+  snprintf(path, sizeof path, "%s", old);
+  tap_ok(raw_int("PRAGMA user_version", -1) == 1 &&
+             raw_int("SELECT count(*) FROM sqlite_master WHERE type = 'view'", -1) == 0,
+         "setup: version 1 has no view");
+  tap_ok(sb_store_open_existing(old, &s, &msg) == SB_OK && s, "the version 1 store opens (%s)",
+         msg.text);
+  tap_ok(raw_int("PRAGMA user_version", -1) == 2 &&
+             raw_int("SELECT count(*) FROM sqlite_master WHERE type = 'view' AND"
+                     " name = 'done_items'", -1) == 1,
+         "it is migrated to version 2 (view done_items)");
+  tap_ok(raw_int("SELECT count(*) FROM items", -1) == 1 &&
+             raw_int("SELECT count(*) FROM frame_values", -1) == 2 &&
+             raw_int("SELECT count(*) FROM track_values", -1) == 1,
+         "the migration keeps every row");
+  tap_ok(s && sb_store_each_value(s, NULL, "cfg1", "SDR", SB_STORE_FRAMES, see_value, &seen,
+                                  &msg) == SB_OK && seen.n == 2,
+         "the migrated store is read: 2 frame values (%s)", msg.text);
+  tap_ok(seen.n == 2 && seen.value[0] == 4.5 && isnan(seen.value[1]) &&
+             strcmp(seen.method, "m1") == 0 && strcmp(seen.track, "t1") == 0 &&
+             strcmp(seen.suite, "old") == 0,
+         "the planted values and names come back (4.5, NULL as NaN)");
+  tap_ok(s && sb_store_newest_config(s, "old", "SI-SDR", SB_STORE_TRACKS, &config, &msg) == SB_OK &&
+             config && strcmp(config, "cfg1") == 0,
+         "the newest config of the per-track values is cfg1");
+  free(config);
+  tap_ok(s && sb_store_suite(s, "old", NULL, NULL, &suite_id) == SB_OK && suite_id == 1,
+         "writing works: get-or-create finds the planted suite");
+  sb_store_free(&s);
+  tap_ok(sb_store_open(old, &s, &msg) == SB_OK && raw_int("PRAGMA user_version", -1) == 2,
+         "reopening the migrated store changes nothing (%s)", msg.text);
+  sb_store_free(&s);
+  memcpy(path, path_saved, sizeof path);
+  remove_store_files(old);
 }
 
 int main(void)
@@ -776,6 +856,7 @@ int main(void)
     test_crash(track_ids[2], method2, 1, &seed);
   }
   test_bad_files();
+  test_migrate_v1();
 
   remove_store_files(path);
   rmdir(dir);
