@@ -7,6 +7,7 @@
 #include <config.h>
 
 #include "metrics/metric_config.h"
+#include "common/escape.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -166,20 +167,21 @@ static void put(text_buf *t, const char *fmt, ...)
     t->used += (size_t)n;
 }
 
-/* A JSON string literal (RFC 8259 section 7: '"', '\\' and control
- * characters escaped; other bytes as they are). */
+/* A JSON string literal, escaped by common/escape.h (valid UTF-8 out). */
 static void put_json_string(text_buf *t, const char *s)
 {
-  put(t, "\"");
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (*p == '"' || *p == '\\')
-      put(t, "\\%c", *p);
-    else if (*p < 0x20)
-      put(t, "\\u%04x", *p);
-    else
-      put(t, "%c", *p);
+  char lit[4096];
+  FILE *f = fmemopen(lit, sizeof lit, "w");
+  int ok = f != NULL;
+  if (f) {
+    sb_escape_json(f, s);
+    ok = fputc('\0', f) != EOF && fflush(f) == 0 && memchr(lit, '\0', sizeof lit) != NULL;
+    fclose(f);
   }
-  put(t, "\"");
+  if (ok)
+    put(t, "%s", lit);
+  else
+    t->full = 1;
 }
 
 static sb_err check_config(const sb_metric_config *c, char *buf, size_t len)
