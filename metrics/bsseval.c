@@ -39,6 +39,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fftplan.h"
+#include "common/first_error.h"
 #include "metrics/blocktoeplitz.h"
 #include "metrics/bsseval.h"
 #include "metrics/fftcorr.h"
@@ -240,12 +242,7 @@ static sb_err corr_whole(const sb_bsseval *b, const sb_sources *xs, int n_x, con
     int64_t t0 = c * CHUNK_LEN, t1 = t0 + CHUNK_LEN < b->T ? t0 + CHUNK_LEN : b->T;
     sb_err e = sb_fftcorr_add(b->fc, xs, n_x, x, t0, t1, ys, n_y, y, 0, b->T, sym,
                               part + (size_t)c * size);
-    if (e != SB_OK) {
-#ifdef _OPENMP
-#pragma omp critical(sb_bsseval_err)
-#endif
-      err = e;
-    }
+    sb_first_error_keep(&err, e);
   }
   memset(out, 0, sizeof(double) * size);
   for (int64_t c = 0; c < n_chunk; c++)
@@ -318,12 +315,7 @@ static sb_err frames_and_whole(const sb_bsseval *b, const sb_sources *xs, int n_
           a[i] += buf[i];
       }
     }
-    if (terr != SB_OK) {
-#ifdef _OPENMP
-#pragma omp critical(sb_bsseval_err)
-#endif
-      err = terr;
-    }
+    sb_first_error_keep(&err, terr);
     free(buf);
   }
   if (err == SB_OK && whole && !partition)
@@ -510,12 +502,8 @@ sb_err sb_bsseval_new(const sb_bss_opts *opts, const sb_sources *ref, sb_bsseval
     {
       double *buf = fftw_malloc(sizeof(double) * (size_t)b->n_fft2);
       fftw_complex *spec = fftw_malloc(sizeof(fftw_complex) * (size_t)b->n_bin2);
-      if (buf && spec) {
-#ifdef _OPENMP
-#pragma omp critical(sb_fftw_plan)
-#endif
-        b->plan2 = fftw_plan_dft_r2c_1d(b->n_fft2, buf, spec, FFTW_ESTIMATE);
-      }
+      if (buf && spec)
+        b->plan2 = sb_fftplan_r2c(b->n_fft2, buf, spec, FFTW_ESTIMATE);
       fftw_free(buf);
       fftw_free(spec);
       if (!b->plan2) {
@@ -564,12 +552,7 @@ void sb_bsseval_free(sb_bsseval **pb)
     for (int j = 0; j < b->n_src; j++)
       free(b->src[j].R);
   free(b->src);
-  if (b->plan2) {
-#ifdef _OPENMP
-#pragma omp critical(sb_fftw_plan)
-#endif
-    fftw_destroy_plan(b->plan2);
-  }
+  sb_fftplan_destroy(&b->plan2);
   sb_fftcorr_free(&b->fc);
   free(b->R_whole);
   free(b->R_frame);
@@ -965,12 +948,7 @@ static sb_err eval_filter_mode(sb_bsseval *b, int n_pair, const sb_bss_pair *pai
         write_crit(b, idx, &fe, spat, interf, artif, q, pp, filt_err, sdr, isr, sir, sar);
       }
     }
-    if (terr != SB_OK) {
-#ifdef _OPENMP
-#pragma omp critical(sb_bsseval_err)
-#endif
-      err = terr;
-    }
+    sb_first_error_keep(&err, terr);
     fftw_free(E);
     free(p_est);
     free(scratch);
@@ -1151,12 +1129,7 @@ static sb_err eval_frame_filters(sb_bsseval *b, int n_pair, const sb_bss_pair *p
                    q, pp, fe.e - q, sdr, isr, sir, sar);
       }
     }
-    if (terr != SB_OK) {
-#ifdef _OPENMP
-#pragma omp critical(sb_bsseval_err)
-#endif
-      err = terr;
-    }
+    sb_first_error_keep(&err, terr);
     free(dfr);
     free(p_col);
     free(q_col);

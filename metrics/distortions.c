@@ -34,6 +34,8 @@
 
 #include <fftw3.h>
 
+#include "common/fftplan.h"
+#include "common/first_error.h"
 #include "metrics/butter.h"
 #include "metrics/distortions.h"
 #include "metrics/vectorize.h"
@@ -570,11 +572,8 @@ sb_err sb_distortions_ps(const double *ref, size_t n, sb_npyrandom *rng, sb_dist
     double *buf = fftw_malloc(n * sizeof *buf);
     fftw_complex *sp = fftw_malloc((n / 2 + 1) * sizeof *sp);
     if (buf && sp) {
-#pragma omp critical(sb_fftw_plan)
-      {
-        fwd = fftw_plan_dft_r2c_1d((int)n, buf, sp, FFTW_ESTIMATE);
-        inv = fftw_plan_dft_c2r_1d((int)n, sp, buf, FFTW_ESTIMATE);
-      }
+      fwd = sb_fftplan_r2c((int)n, buf, sp, FFTW_ESTIMATE);
+      inv = sb_fftplan_c2r((int)n, sp, buf, FFTW_ESTIMATE);
     }
     fftw_free(buf);
     fftw_free(sp);
@@ -644,15 +643,8 @@ sb_err sb_distortions_ps(const double *ref, size_t n, sb_npyrandom *rng, sb_dist
   err = first_error(errs, n_specs);
 
 fail:
-  if (fwd || inv) {
-#pragma omp critical(sb_fftw_plan)
-    {
-      if (fwd)
-        fftw_destroy_plan(fwd);
-      if (inv)
-        fftw_destroy_plan(inv);
-    }
-  }
+  sb_fftplan_destroy(&fwd);
+  sb_fftplan_destroy(&inv);
   sb_pvoc_analysis_free(&ana);
   sb_pvoc_free(&pv);
   if (err)
@@ -684,8 +676,7 @@ static sb_err pm_global_params(const double *x, size_t len, sb_dist_bank *out)
   idx = malloc(60 * sizeof *idx);
   if (!buf || !mag2 || !cum || !sp || !idx)
     goto fail;
-#pragma omp critical(sb_fftw_plan)
-  plan = fftw_plan_dft_r2c_1d((int)len, buf, sp, FFTW_ESTIMATE);
+  plan = sb_fftplan_r2c((int)len, buf, sp, FFTW_ESTIMATE);
   if (!plan)
     goto fail;
   memcpy(buf, x, len * sizeof *buf);
@@ -779,10 +770,7 @@ static sb_err pm_global_params(const double *x, size_t len, sb_dist_bank *out)
   err = SB_OK;
 
 fail:
-  if (plan) {
-#pragma omp critical(sb_fftw_plan)
-    fftw_destroy_plan(plan);
-  }
+  sb_fftplan_destroy(&plan);
   fftw_free(buf);
   fftw_free(sp);
   free(mag2);
@@ -1098,18 +1086,6 @@ sb_err sb_dist_pm_shifts_new(sb_dist_pm_shifts **out)
   return SB_OK;
 }
 
-/* Keeps the error of the lowest frame (deterministic for any schedule). */
-static void note_frame_error(sb_err f_err, size_t f, sb_err *err, size_t *err_frame)
-{
-  if (!f_err)
-    return;
-#pragma omp critical(sb_dist_err)
-  if (f < *err_frame) {
-    *err_frame = f;
-    *err = f_err;
-  }
-}
-
 sb_err sb_distortions_pm(const double *ref, size_t n, sb_npyrandom *rng,
                          const sb_dist_pm_shifts *shifts, sb_dist_bank *out)
 {
@@ -1169,11 +1145,8 @@ sb_err sb_distortions_pm(const double *ref, size_t n, sb_npyrandom *rng,
   {
     double buf[PM_FRAME];
     fftw_complex sp[PM_FRAME / 2 + 1];
-#pragma omp critical(sb_fftw_plan)
-    {
-      c.fwd = fftw_plan_dft_r2c_1d(PM_FRAME, buf, sp, FFTW_ESTIMATE | FFTW_UNALIGNED);
-      c.inv = fftw_plan_dft_c2r_1d(PM_FRAME, sp, buf, FFTW_ESTIMATE | FFTW_UNALIGNED);
-    }
+    c.fwd = sb_fftplan_r2c(PM_FRAME, buf, sp, FFTW_ESTIMATE | FFTW_UNALIGNED);
+    c.inv = sb_fftplan_c2r(PM_FRAME, sp, buf, FFTW_ESTIMATE | FFTW_UNALIGNED);
     if (!c.fwd || !c.inv) {
       err = SB_ENOMEM;
       goto fail;
@@ -1202,27 +1175,20 @@ sb_err sb_distortions_pm(const double *ref, size_t n, sb_npyrandom *rng,
       size_t f0 = ch * PM_CHUNK, f1 = n_frames - f0 < PM_CHUNK ? n_frames : f0 + PM_CHUNK;
       size_t bad = f0;
       sb_err f_err = t_err ? t_err : pm_chunk(&c, f0, f1, ana, stretched, &bad);
-      note_frame_error(f_err, bad, &frame_err, &err_frame);
+      sb_first_error_keep_at(&frame_err, &err_frame, f_err, bad);
     }
 #pragma omp barrier
 #pragma omp for schedule(dynamic, 8)
     for (size_t f = 0; f < n_frames; f++)
-      note_frame_error(pm_frame_noise(&c, f), f, &frame_err, &err_frame);
+      sb_first_error_keep_at(&frame_err, &err_frame, pm_frame_noise(&c, f), f);
     sb_pvoc_analysis_free(&ana);
     free(st_buf);
   }
   err = frame_err;
 
 fail:
-  if (c.fwd || c.inv) {
-#pragma omp critical(sb_fftw_plan)
-    {
-      if (c.fwd)
-        fftw_destroy_plan(c.fwd);
-      if (c.inv)
-        fftw_destroy_plan(c.inv);
-    }
-  }
+  sb_fftplan_destroy(&c.fwd);
+  sb_fftplan_destroy(&c.inv);
   sb_pvoc_free(&pv);
   sb_dist_pm_shifts_free(&own_shifts);
   free(harmonic);

@@ -23,6 +23,8 @@
 
 #include <fftw3.h>
 
+#include "common/fftplan.h"
+#include "common/first_error.h"
 #include "datasets/audio.h"
 #include "metrics/embedders.h"
 
@@ -291,10 +293,8 @@ static sb_err embed_logmel(const sb_embedder *e, const double *x, size_t n, cons
   double *buf = fftw_malloc(MEL_FFT * sizeof *buf), power[MEL_FFT / 2 + 1];
   fftw_complex *bins = fftw_malloc(nb * sizeof *bins);
   fftw_plan plan = NULL;
-  if (buf && bins) {
-#pragma omp critical(sb_fftw_plan)
-    plan = fftw_plan_dft_r2c_1d(MEL_FFT, buf, bins, FFTW_ESTIMATE);
-  }
+  if (buf && bins)
+    plan = sb_fftplan_r2c(MEL_FFT, buf, bins, FFTW_ESTIMATE);
   if (!plan) {
     fftw_free(buf);
     fftw_free(bins);
@@ -316,8 +316,7 @@ static sb_err embed_logmel(const sb_embedder *e, const double *x, size_t n, cons
       out[i * N_MELS + m] = log(acc + 1e-6);
     }
   }
-#pragma omp critical(sb_fftw_plan)
-  fftw_destroy_plan(plan);
+  sb_fftplan_destroy(&plan);
   fftw_free(buf);
   fftw_free(bins);
   return SB_OK;
@@ -539,10 +538,7 @@ static sb_err embed_some(const sb_embedder *e, const double *const *signals, siz
         embed_raw(signals[i], frames, n_out, buf + i * n_out * D);
       } else {
         sb_err s_err = embed_logmel(e, signals[i], n_samples, frames, n_out, buf + i * n_out * D);
-        if (s_err) {
-#pragma omp critical(sb_embed_err)
-          err = s_err;
-        }
+        sb_first_error_keep(&err, s_err);
       }
     }
   } else if (e->kind == E_FILE) {

@@ -14,6 +14,7 @@
 
 #include <soxr.h>
 
+#include "common/first_error.h"
 #include "metrics/distortions.h"
 #include "metrics/loudness.h"
 #include "metrics/npyrandom.h"
@@ -538,10 +539,8 @@ sb_err sb_pspm_track_eval(sb_pspm_track *t, const double *const *ests, size_t n_
     double *pts = malloc(max_points * t->dim * sizeof *pts);
     size_t *act = malloc(S * sizeof *act), *n_dist = malloc(S * sizeof *n_dist);
     sb_pspm_values *vals = malloc(S * sizeof *vals);
-    if (!pts || !act || !n_dist || !vals) {
-#pragma omp critical(sb_pspm_err)
-      err = SB_ENOMEM;
-    }
+    if (!pts || !act || !n_dist || !vals)
+      sb_first_error_keep(&err, SB_ENOMEM);
 #pragma omp for schedule(dynamic)
     for (size_t k = 0; k < K; k++) {
       size_t i = t->scored[k], n_act = 0;
