@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "metrics/evaluate.h"
+#include "metrics/embedders.h"
 #include "metrics/pspm.h"
 #include "metrics/gsdr.h"
 #include "metrics/permutation.h"
@@ -642,23 +643,21 @@ static sb_err first_pass(eval_ctx *x, sb_msg *msg)
   return SB_OK;
 }
 
-/* An in-memory copy of a streamed view (PS/PM works on whole signals):
- * *data owns the samples, *chan the channel pointers. */
-static sb_err materialise(const sb_sources *s, double **data, const double ***chan, sb_msg *msg)
+/* The embedder of a PS/PM evaluation without a prepared track: the one
+ * handed over, else a built-in one made into *own. */
+static sb_err pspm_embedder(const sb_eval_opts *o, const sb_embedder **emb, sb_embedder **own, sb_msg *msg)
 {
-  size_t n_chan = (size_t)s->n_src * (size_t)s->n_chan, len = (size_t)s->n_samples;
-  sb_err err = SB_OK;
-  *data = malloc(n_chan * len * sizeof **data);
-  *chan = malloc(n_chan * sizeof **chan);
-  if (!*data || !*chan)
-    return sb_msg_set(msg, SB_ENOMEM, "PS/PM: out of memory for the whole signals");
-  for (size_t k = 0; k < n_chan && err == SB_OK; k++) {
-    (*chan)[k] = *data + k * len;
-    err = sb_sources_copy(s, (int)k / s->n_chan, (int)k % s->n_chan, 0, s->n_samples,
-                          *data + k * len);
-  }
-  if (err != SB_OK)
-    return sb_msg_set(msg, err, "PS/PM: %s while reading the signals", sb_strerror(err));
+  const char *spec = o->pspm_embedder;
+  sb_err err;
+  *emb = o->pspm_embedder_api;
+  if (*emb)
+    return SB_OK;
+  if (spec && (strncmp(spec, "file:", 5) == 0 || strncmp(spec, "cmd:", 4) == 0))
+    return sb_msg_set(msg, SB_EINVAL, "PS/PM embedder '%s' reads files or runs a program: pass it as "
+                      "pspm_embedder_api (backends/embedders.h)", spec);
+  if ((err = sb_embedder_builtin_new(spec, own, msg)) != SB_OK)
+    return err;
+  *emb = *own;
   return SB_OK;
 }
 
@@ -669,40 +668,20 @@ static sb_err pspm_values(eval_ctx *x, sb_msg *msg)
 {
   const sb_eval_opts *o = x->opts;
   sb_pspm_track *own = NULL, *track = o->pspm_track;
-  sb_embedder *emb = NULL;
+  sb_embedder *own_emb = NULL;
   sb_pspm_result res = {0};
-  const double **est_chan = NULL, **ref_copy = NULL, **est_copy = NULL;
-  double *ref_data = NULL, *est_data = NULL;
-  int n = x->n_src, n_chan = x->ref->n_chan;
-  sb_err err;
-
-  if ((!x->ref->chan && (err = materialise(x->ref, &ref_data, &ref_copy, msg)) != SB_OK) ||
-      (!x->est->chan && (err = materialise(x->est, &est_data, &est_copy, msg)) != SB_OK))
-    goto done;
+  int n = x->n_src;
+  sb_err err = SB_OK;
 
   if (!track) {
     sb_pspm_options popt;
     sb_pspm_options_default(&popt);
-    if ((err = sb_embedder_new(o->pspm_embedder, &emb, msg)) != SB_OK)
-      goto done;
-    popt.embedder = emb;
-    err = sb_pspm_track_new(ref_copy ? ref_copy : x->ref->chan, (size_t)n, (size_t)n_chan,
-                            (size_t)x->ref->n_samples, x->ref->rate, &popt, &own, msg);
-    if (err != SB_OK)
+    if ((err = pspm_embedder(o, &popt.embedder, &own_emb, msg)) != SB_OK ||
+        (err = sb_pspm_track_new(x->ref, &popt, &own, msg)) != SB_OK)
       goto done;
     track = own;
   }
-  err = SB_ENOMEM;
-  if (!(est_chan = malloc((size_t)n * (size_t)n_chan * sizeof *est_chan))) {
-    sb_msg_set(msg, err, "evaluation: out of memory");
-    goto done;
-  }
-  for (int j = 0; j < n; j++)
-    for (int c = 0; c < n_chan; c++)
-      est_chan[j * n_chan + c] = est_copy ? est_copy[x->r->perm[j] * n_chan + c]
-                                          : sb_sources_chan(x->est, x->r->perm[j], c);
-  if ((err = sb_pspm_track_eval(track, est_chan, (size_t)x->ref->n_samples, x->ref->rate, &res,
-                                msg)) != SB_OK)
+  if ((err = sb_pspm_track_eval(track, x->est, x->r->perm, &res, msg)) != SB_OK)
     goto done;
   x->r->pspm_n_frames = (int64_t)res.n_frames;
   x->r->pspm_hop_s = res.hop_s;
@@ -723,12 +702,7 @@ static sb_err pspm_values(eval_ctx *x, sb_msg *msg)
 done:
   sb_pspm_result_clear(&res);
   sb_pspm_track_free(&own);
-  sb_embedder_free(&emb);
-  free(est_chan);
-  free(ref_copy);
-  free(est_copy);
-  free(ref_data);
-  free(est_data);
+  sb_embedder_free(&own_emb);
   return err;
 }
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends/embedders.h"
 #include "datasets/audio_stream.h"
 #include "common/paths.h"
 #include "common/targets.h"
@@ -268,6 +269,7 @@ sb_err sb_eval_dirs(const sb_eval_dirs_opts *o, FILE *out, FILE *err_out, sb_msg
   eval_inputs in = {0};
   sb_eval_result *res = NULL;
   sb_eval_opts eo;
+  sb_embedder *embedder = NULL;
   sb_err err;
   if (!o || !o->ref_dir || !o->est_dir)
     return sb_msg_set(msg, SB_EINVAL, "eval needs --ref-dir and --est-dir");
@@ -294,6 +296,12 @@ sb_err sb_eval_dirs(const sb_eval_dirs_opts *o, FILE *out, FILE *err_out, sb_msg
   err = sb_signals_set_frames(&eo, o->win_s, o->hop_s, in.ref_view.rate, msg);
   if (err)
     goto done;
+  if (eo.metrics & SB_METRIC_PSPM) {
+    sb_embedder_opts emb_opts = {SB_EMBEDDER_TIMEOUT_S, o->cancel};
+    if ((err = sb_embedder_new_opts(eo.pspm_embedder, &emb_opts, &embedder, msg)))
+      goto done;
+    eo.pspm_embedder_api = embedder;
+  }
   err = sb_evaluate(&eo, &in.ref_view, &in.est_view, in.has_mix ? &in.mix_view : NULL, &res, msg);
   if (err) {
     take_stream_error(&in, err, msg);
@@ -309,6 +317,7 @@ sb_err sb_eval_dirs(const sb_eval_dirs_opts *o, FILE *out, FILE *err_out, sb_msg
     sb_msg_set(msg, err, "cannot write the result");
 done:
   sb_eval_result_free(&res);
+  sb_embedder_free(&embedder);
   inputs_clear(&in);
   track_clear(&track);
   return err;

@@ -15,6 +15,7 @@
 #ifndef SB_RUNNERS_EVAL_DIRS_H
 #define SB_RUNNERS_EVAL_DIRS_H
 
+#include <signal.h>
 #include <stdio.h>
 #include "sepbench/error.h"
 #include "metrics/evaluate.h"
@@ -29,13 +30,16 @@ typedef struct sb_eval_dirs_opts {
   sb_eval_opts eval;     /* metrics, mode, criterion, permutation, silent rule;
                             win/hop are derived from win_s/hop_s and the rate */
   sb_eval_format format;
+  const volatile sig_atomic_t *cancel; /* non-zero: stop a running cmd: PS/PM embedder program
+                                          (backends/embedders.h); NULL = never */
 } sb_eval_dirs_opts;
 
 /* Evaluates and writes the result to out (JSON contract of result_json.h,
  * or a text table).  Notes (padding, silent stems) go to err_out, one line
  * each, prefixed "sepbench: ".  Sets OpenBLAS to one thread (process-wide)
  * so that results do not depend on the machine.  Errors as above, plus SB_ENOTFOUND (no
- * reference files; missing estimate) and SB_EIO. */
+ * reference files; missing estimate), SB_EIO, and the PS/PM embedder's
+ * (backends/embedders.h; SB_EINTERRUPT once cancel is set). */
 sb_err sb_eval_dirs(const sb_eval_dirs_opts *opts, FILE *out, FILE *err_out, sb_msg *msg);
 
 #endif /* SB_RUNNERS_EVAL_DIRS_H */
