@@ -370,18 +370,23 @@ sb_err sb_bss_pair_energy(const sb_bsseval *b, int target, const sb_sources *vie
   return SB_OK;
 }
 
-void sb_bss_write_nan(int64_t k, int64_t n_frames, int p, double *sdr, double *isr, double *sir,
-                      double *sar)
+int sb_bss_skipped(const sb_bsseval *b, const unsigned char *skip, int64_t k, int n_pair, double *sdr, double *isr,
+                   double *sir, double *sar)
 {
-  size_t i = (size_t)p * n_frames + k;
-  if (sdr)
-    sdr[i] = NAN;
-  if (isr)
-    isr[i] = NAN;
-  if (sir)
-    sir[i] = NAN;
-  if (sar)
-    sar[i] = NAN;
+  if (!skip || !skip[k])
+    return 0;
+  for (int p = 0; p < n_pair; p++) {
+    size_t i = (size_t)p * b->n_frames + k;
+    if (sdr)
+      sdr[i] = NAN;
+    if (isr)
+      isr[i] = NAN;
+    if (sir)
+      sir[i] = NAN;
+    if (sar)
+      sar[i] = NAN;
+  }
+  return 1;
 }
 
 /* Writes the criteria of §1.4 from the energies of the decomposition:

@@ -339,11 +339,8 @@ sb_err sb_bss_eval_filter_mode(sb_bsseval *b, int n_pair, const sb_bss_pair *pai
     for (int64_t k = 0; k < b->n_frames; k++) {
       if (terr != SB_OK)
         continue;
-      if (skip && skip[k]) {
-        for (int p = 0; p < n_pair; p++)
-          sb_bss_write_nan(k, b->n_frames, p, sdr, isr, sir, sar);
+      if (sb_bss_skipped(b, skip, k, n_pair, sdr, isr, sir, sar))
         continue;
-      }
       terr = filter_frame(b, n_pair, pair, es, &fc, k, &w, sdr, isr, sir, sar);
     }
     sb_first_error_keep(&err, terr);

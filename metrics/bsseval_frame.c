@@ -99,11 +99,8 @@ sb_err sb_bss_eval_frame_filters(sb_bsseval *b, int n_pair, const sb_bss_pair *p
       int cand[64], keep[64], n_keep;
       if (terr != SB_OK)
         continue;
-      if (skip && skip[k]) {
-        for (int p = 0; p < n_pair; p++)
-          sb_bss_write_nan(k, b->n_frames, p, sdr, isr, sir, sar);
+      if (sb_bss_skipped(b, skip, k, n_pair, sdr, isr, sir, sar))
         continue;
-      }
       sb_bss_frame_bounds(b, k, &t0, &t1);
       memset(dfr, 0, sizeof(double) * n_corr);
       terr = sb_fftcorr_add(b->fc, &b->ref, m, b->ref_idx, t0, t1, es->view, n_y, es->col, t0, t1,

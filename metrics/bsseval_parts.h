@@ -78,8 +78,10 @@ void sb_bss_est_set_free(est_set *es);
 sb_err sb_bss_pair_energy(const sb_bsseval *b, int target, const sb_sources *view, int est, int64_t t0, int64_t t1,
                           double *scratch, frame_energy *fe);
 
-/* NaN for pair p in frame k of every output that is not NULL. */
-void sb_bss_write_nan(int64_t k, int64_t n_frames, int p, double *sdr, double *isr, double *sir, double *sar);
+/* 1 when frame k is skipped (skip[k] set): every pair's outputs that are
+ * not NULL are NaN there; 0 otherwise (skip NULL: nothing is skipped). */
+int sb_bss_skipped(const sb_bsseval *b, const unsigned char *skip, int64_t k, int n_pair, double *sdr, double *isr,
+                   double *sir, double *sar);
 
 /* Writes the criteria of §1.4 at index i from the energies of the
  * decomposition: spat = ||e_spat||^2, interf = ||e_interf||^2, artif =

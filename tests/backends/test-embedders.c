@@ -39,6 +39,7 @@
 #include "tap.h"
 #include "backends/embedders.h"
 #include "tests/backends/cancel_later.h"
+#include "tests/common/npy_fixture.h"
 
 enum { N_SAMPLES = 1000, N_FRAMES = 3, N_SIG = 3, DIM = 4 };
 
@@ -301,44 +302,6 @@ static void check_cmd_bad_setup(double sig[N_SIG][N_SAMPLES], const char *tmpdir
   tap_ok(count_entries(tmpdir) == 0, "cmd: nothing left after the template errors");
 }
 
-/* Writes a .npy-like file: magic + version, header text (padded with
- * spaces and a newline to a multiple of 64 bytes, as numpy does), then
- * n_values doubles (or floats) counting from 0.5 by 0.5. */
-static int write_file(const char *path, int version, const char *header, size_t n_values, int f4)
-{
-  FILE *f = fopen(path, "wb");
-  char text[512];
-  size_t len, pre = version == 1 ? 10 : 12;
-  if (!f)
-    return 0;
-  snprintf(text, sizeof text, "%s", header);
-  len = strlen(text);
-  while ((pre + len + 1) % 64 && len < sizeof text - 2)
-    text[len++] = ' ';
-  text[len++] = '\n';
-  fwrite("\x93NUMPY", 1, 6, f);
-  fputc(version, f);
-  fputc(0, f);
-  fputc((int)(len & 0xff), f);
-  fputc((int)(len >> 8), f);
-  if (version != 1) {
-    fputc(0, f);
-    fputc(0, f);
-  }
-  fwrite(text, 1, len, f);
-  for (size_t i = 0; i < n_values; i++) {
-    if (f4) {
-      float v = 0.5f * (float)(i + 1);
-      fwrite(&v, 4, 1, f);
-    } else {
-      double v = 0.5 * (double)(i + 1);
-      fwrite(&v, 8, 1, f);
-    }
-  }
-  fclose(f);
-  return 1;
-}
-
 /* file:DIR: good files (extra frames, float32 of shape (1, T, D)), frame
  * lists, the dimension probe; bad files: malformed, truncated, too few
  * frames, dimension 0 or another dimension, missing. */
@@ -361,9 +324,9 @@ static void check_file_embedder(double sig[N_SIG][N_SAMPLES], const char *work)
          "file: embedder created");
   /* ref0: 4 frames (one extra) x 2, float64; out0: float32 (1, 3, 2). */
   snprintf(path, sizeof path, "%s/ref0.npy", dir);
-  write_file(path, 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (4, 2), }", 8, 0);
+  npy_fixture_write(path, 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (4, 2), }", 8, 0);
   snprintf(path, sizeof path, "%s/out0.npy", dir);
-  write_file(path, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3, 2), }", 6, 1);
+  npy_fixture_write(path, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3, 2), }", 6, 1);
   err = sb_embedder_dim(e, sig[0], N_SAMPLES, "ref0", &D, &msg);
   tap_ok(err == SB_OK && D == 2, "file: the probe reads dimension 2 from ref0.npy (%s)", msg.text);
   err = sb_embedder_embed(e, sigs, 2, N_SAMPLES, names, all_frames, N_FRAMES, 2, out, &msg);
@@ -396,18 +359,18 @@ static void check_file_embedder(double sig[N_SIG][N_SAMPLES], const char *work)
          "file: missing file -> EIO naming it (%s)", msg.text);
 
   snprintf(path, sizeof path, "%s/out0.npy", dir);
-  write_file(path, 1, "not a dictionary at all", 0, 0);
+  npy_fixture_write(path, 1, "not a dictionary at all", 0, 0);
   msg.text[0] = 0;
   err = sb_embedder_embed(e, sigs, 2, N_SAMPLES, names, all_frames, N_FRAMES, 2, out, &msg);
   tap_ok(err == SB_EFORMAT && strstr(msg.text, "out0.npy"),
          "file: malformed header of the second signal -> EFORMAT naming it (%s)", msg.text);
-  write_file(path, 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }", 5, 0);
+  npy_fixture_write(path, 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }", 5, 0);
   msg.text[0] = 0;
   err = sb_embedder_embed(e, sigs, 2, N_SAMPLES, names, all_frames, N_FRAMES, 2, out, &msg);
   tap_ok(err == SB_EFORMAT && strstr(msg.text, "out0.npy") && strstr(msg.text, "truncated"),
          "file: truncated data -> EFORMAT naming the file (%s)", msg.text);
   snprintf(path, sizeof path, "%s/ref0.npy", dir);
-  write_file(path, 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 0), }", 0, 0);
+  npy_fixture_write(path, 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 0), }", 0, 0);
   msg.text[0] = 0;
   err = sb_embedder_dim(e, sig[0], N_SAMPLES, "ref0", &D, &msg);
   tap_ok(err == SB_EFORMAT && strstr(msg.text, "ref0.npy") && strstr(msg.text, "dimension 0"),

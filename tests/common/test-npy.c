@@ -19,44 +19,7 @@
 
 #include "common/npy.h"
 #include "tap.h"
-
-/* Writes a .npy-like file: magic + version, header text (padded with
- * spaces and a newline to a multiple of 64 bytes, as numpy does), then
- * n_values doubles (or floats) counting from 0.5 by 0.5. */
-static int write_file(const char *path, int version, const char *header, size_t n_values, int f4)
-{
-  FILE *f = fopen(path, "wb");
-  char text[512];
-  size_t len, pre = version == 1 ? 10 : 12;
-  if (!f)
-    return 0;
-  snprintf(text, sizeof text, "%s", header);
-  len = strlen(text);
-  while ((pre + len + 1) % 64 && len < sizeof text - 2)
-    text[len++] = ' ';
-  text[len++] = '\n';
-  fwrite("\x93NUMPY", 1, 6, f);
-  fputc(version, f);
-  fputc(0, f);
-  fputc((int)(len & 0xff), f);
-  fputc((int)(len >> 8), f);
-  if (version != 1) {
-    fputc(0, f);
-    fputc(0, f);
-  }
-  fwrite(text, 1, len, f);
-  for (size_t i = 0; i < n_values; i++) {
-    if (f4) {
-      float v = 0.5f * (float)(i + 1);
-      fwrite(&v, 4, 1, f);
-    } else {
-      double v = 0.5 * (double)(i + 1);
-      fwrite(&v, 8, 1, f);
-    }
-  }
-  fclose(f);
-  return 1;
-}
+#include "tests/common/npy_fixture.h"
 
 static void check_npy_reader(const char *work)
 {
@@ -69,6 +32,17 @@ static void check_npy_reader(const char *work)
     const char *word;
     const char *what;
   } bad_npy;
+  static const struct {
+    int version;
+    const char *header;
+    size_t rows, cols;
+    int f4;
+    const char *what;
+  } good[] = {
+    {1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", 2, 3, 1, "v1 float32 (2, 3)"},
+    {3, "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2, 3), }", 2, 3, 0, "v3 float64 (1, 2, 3)"},
+    {2, "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 4), }", 0, 4, 0, "v2 float64 (0, 4)"},
+  };
   static const bad_npy cases[] = {
     {9, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", 6, 0, SB_EFORMAT, "version",
      "format version 9"},
@@ -113,28 +87,21 @@ static void check_npy_reader(const char *work)
   sb_msg msg = {{0}};
   snprintf(path, sizeof path, "%s/m.npy", work);
 
-  /* Good files first: version 1 float32, version 3 float64 (1, T, D). */
-  write_file(path, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", 6, 1);
-  tap_ok(sb_npy_read(path, &data, &rows, &cols, &msg) == SB_OK && rows == 2 && cols == 3 &&
-             data[0] == 0.5 && data[5] == 3.0,
-         ".npy v1 float32 (2, 3): values 0.5 .. 3.0 (%s)", msg.text);
-  free(data);
-  data = NULL;
-  write_file(path, 3, "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2, 3), }", 6, 0);
-  tap_ok(sb_npy_read(path, &data, &rows, &cols, &msg) == SB_OK && rows == 2 && cols == 3 &&
-             data[4] == 2.5,
-         ".npy v3 float64 (1, 2, 3) read as 2 x 3 (%s)", msg.text);
-  free(data);
-  data = NULL;
-  write_file(path, 2, "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 4), }", 0, 0);
-  tap_ok(sb_npy_read(path, &data, &rows, &cols, &msg) == SB_OK && data && rows == 0 && cols == 4,
-         ".npy v2 of shape (0, 4): no values, still a buffer (%s)", msg.text);
-  free(data);
-  data = NULL;
+  /* Good files first: v1 float32, v3 float64 (1, T, D), v2 empty (0, D):
+   * shape, and the first and last values (0.5 counting by 0.5). */
+  for (size_t g = 0; g < sizeof good / sizeof good[0]; g++) {
+    npy_fixture_write(path, good[g].version, good[g].header, good[g].rows * good[g].cols, good[g].f4);
+    msg.text[0] = 0;
+    tap_ok(sb_npy_read(path, &data, &rows, &cols, &msg) == SB_OK && data && rows == good[g].rows &&
+               cols == good[g].cols && (rows * cols == 0 || (data[0] == 0.5 && data[rows * cols - 1] == 0.5 * rows * cols)),
+           ".npy %s read as %zu x %zu (%s)", good[g].what, good[g].rows, good[g].cols, msg.text);
+    free(data);
+    data = NULL;
+  }
 
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
     sb_err err;
-    write_file(path, cases[c].version, cases[c].header, cases[c].n_values, cases[c].f4);
+    npy_fixture_write(path, cases[c].version, cases[c].header, cases[c].n_values, cases[c].f4);
     msg.text[0] = 0;
     err = sb_npy_read(path, &data, &rows, &cols, &msg);
     tap_ok(err == cases[c].want && !data && strstr(msg.text, "m.npy") &&
