@@ -3,6 +3,7 @@
  */
 #include <config.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,6 +31,18 @@ static const char eval_usage[] =
   "\n"
   "example:\n"
   "  sepbench eval --ref-dir ref --est-dir est --mix mix.wav --format table\n";
+
+static volatile sig_atomic_t stop_embedder;
+
+/* Ctrl-C while a cmd: embedder program runs: stop it (its process group
+ * is killed, sepbench exits 130); a second Ctrl-C ends sepbench at once. */
+static void on_signal(int sig)
+{
+  (void)sig;
+  stop_embedder = 1;
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+}
 
 int sb_cmd_eval(int argc, char **argv)
 {
@@ -77,6 +90,11 @@ int sb_cmd_eval(int argc, char **argv)
     return sb_cli_usage_error("eval", "unexpected argument '%s'", argv[optind]);
   if (!o.ref_dir || !o.est_dir)
     return sb_cli_usage_error("eval", "%s", "--ref-dir and --est-dir are required");
+  if ((o.eval.metrics & SB_METRIC_PSPM) && o.eval.pspm_embedder && strncmp(o.eval.pspm_embedder, "cmd:", 4) == 0) {
+    o.cancel = &stop_embedder;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+  }
   sb_msg_clear(&msg);
   err = sb_eval_dirs(&o, &res, stderr, &msg);
   if (!err) {
@@ -89,5 +107,9 @@ int sb_cmd_eval(int argc, char **argv)
       err = written;
   }
   sb_eval_dirs_result_free(&res);
+  if (err == SB_EINTERRUPT && stop_embedder) {
+    sb_cli_fail(err, &msg);
+    return SB_EXIT_INTERRUPTED;
+  }
   return sb_cli_fail(err, &msg);
 }

@@ -7,7 +7,7 @@
  *
  * Randomness: xorshift64* (Vigna 2016) with a fixed seed per mixture;
  * Gaussian noise by the Box-Muller transform.  Convolution by FFT (FFTW,
- * plans created under the sb_fftw_plan critical section).
+ * plans made through common/fftplan.h).
  *
  * Workload: 8 mixtures of up to ~12 s at 16 kHz with responses of up to
  * 0.8 s; under two seconds in total, once per cache.
@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "datasets/audio.h"
+#include "common/fftplan.h"
 #include "common/paths.h"
 #include "common/subprocess.h"
 #include "datasets/rir.h"
@@ -222,14 +223,9 @@ static sb_err convolve(const double *x, int64_t n, const double *h, int64_t m, d
     err = SB_ENOMEM;
     goto done;
   }
-#ifdef _OPENMP
-#pragma omp critical(sb_fftw_plan)
-#endif
-  {
-    pa = fftw_plan_dft_r2c_1d((int)size, a, fa, FFTW_ESTIMATE);
-    pb = fftw_plan_dft_r2c_1d((int)size, b, fb, FFTW_ESTIMATE);
-    pi = fftw_plan_dft_c2r_1d((int)size, fa, a, FFTW_ESTIMATE);
-  }
+  pa = sb_fftplan_r2c((int)size, a, fa, FFTW_ESTIMATE);
+  pb = sb_fftplan_r2c((int)size, b, fb, FFTW_ESTIMATE);
+  pi = sb_fftplan_c2r((int)size, fa, a, FFTW_ESTIMATE);
   if (!pa || !pb || !pi) {
     err = SB_ENOMEM;
     goto done;
@@ -249,17 +245,9 @@ static sb_err convolve(const double *x, int64_t n, const double *h, int64_t m, d
   fftw_execute(pi);
   memcpy(y, a, (size_t)len * sizeof *y);
 done:
-#ifdef _OPENMP
-#pragma omp critical(sb_fftw_plan)
-#endif
-  {
-    if (pa)
-      fftw_destroy_plan(pa);
-    if (pb)
-      fftw_destroy_plan(pb);
-    if (pi)
-      fftw_destroy_plan(pi);
-  }
+  sb_fftplan_destroy(&pa);
+  sb_fftplan_destroy(&pb);
+  sb_fftplan_destroy(&pi);
   fftw_free(a);
   fftw_free(b);
   fftw_free(fa);

@@ -386,12 +386,134 @@ static sb_err eig_work_alloc(int n, eig_work *w)
   return SB_OK;
 }
 
+/* Squared distances of the points (Gram matrix in the upper triangle of
+ * the row-major s, then |x_i|^2 + |x_j|^2 - 2 x_i.x_j clamped at 0, the
+ * reference's cdist formula, in its place; the diagonal stays readable
+ * until its row is done) and their median, dm->eps (torch.median: the
+ * lower of the two middle elements; at least DBL_EPSILON with v11).
+ * pairs and sel_buf hold n (n - 1) / 2 values.  SB_ENUMERIC when the
+ * median is not positive. */
+static sb_err squared_distances(const double *points, size_t n, size_t dim, int v11, double *s, double *pairs,
+                                double *sel_buf, sb_diffmap *dm)
+{
+  size_t n_pairs = n * (n - 1) / 2, pos = 0;
+  cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)dim, 1.0, points, (int)dim, 0.0, s, (int)n);
+  for (size_t i = 0; i < n; i++) {
+    double g_ii = s[i * n + i];
+    for (size_t j = i + 1; j < n; j++) {
+      double d2 = g_ii + s[j * n + j] - 2.0 * s[i * n + j];
+      d2 = d2 > 0.0 ? d2 : 0.0;
+      s[i * n + j] = d2;
+      pairs[pos++] = d2;
+    }
+  }
+  dm->eps = kth_smallest(pairs, n_pairs, (n_pairs - 1) / 2, sel_buf);
+  if (v11 && dm->eps < DBL_EPSILON)
+    dm->eps = DBL_EPSILON;
+  return dm->eps > 0.0 ? SB_OK : SB_ENUMERIC;
+}
+
+/* The kernel in place of the distances (one exp per pair), its alpha = 1
+ * normalisation, then the symmetric normalisation: s becomes S, d the
+ * degrees of the alpha-normalised kernel; inv_sqrt is n scratch. */
+static void normalised_kernel(double *s, size_t n, double eps, double *d, double *inv_sqrt)
+{
+  double scale = -1.0 / (2.0 * eps);
+  for (size_t i = 0; i < n; i++) {
+    s[i * n + i] = 1.0;
+    for (size_t j = i + 1; j < n; j++) {
+      double k = exp(s[i * n + j] * scale);
+      s[i * n + j] = k;
+      s[j * n + i] = k;
+    }
+  }
+  for (size_t i = 0; i < n; i++) {
+    double sum = 0.0;
+    for (size_t j = 0; j < n; j++)
+      sum += s[i * n + j];
+    d[i] = 1.0 / sum;
+  }
+  for (size_t i = 0; i < n; i++) {
+    double sum = 0.0, di = d[i];
+    double *row = s + i * n;
+    for (size_t j = 0; j < n; j++) {
+      row[j] *= di * d[j];
+      sum += row[j];
+    }
+    inv_sqrt[i] = sum;
+  }
+  for (size_t i = 0; i < n; i++) {
+    d[i] = inv_sqrt[i];
+    inv_sqrt[i] = 1.0 / sqrt(inv_sqrt[i]);
+  }
+  for (size_t i = 0; i < n; i++) {
+    double *row = s + i * n, wi = inv_sqrt[i];
+    for (size_t j = 0; j < n; j++)
+      row[j] *= wi * inv_sqrt[j];
+  }
+}
+
+/* The non-trivial eigenvalues w->eig[1..n) into dm->lam (clamped at 0
+ * with v11) and the number of coordinates kept: those before 99 % of
+ * their sum, plus one, at most n - 1. */
+static size_t retained_count(size_t n, int v11, const eig_work *w, sb_diffmap *dm)
+{
+  double total = 0.0, cum = 0.0;
+  size_t keep = 0;
+  for (size_t k = 1; k < n; k++) {
+    double lam = w->eig[k];
+    if (v11 && lam < 0.0)
+      lam = 0.0;
+    dm->lam[k - 1] = lam;
+    total += lam;
+  }
+  for (size_t k = 0; k < n - 1; k++) {
+    cum += dm->lam[k];
+    if (cum / total < 0.99)
+      keep++;
+  }
+  keep += 1;
+  return keep > n - 1 ? n - 1 : keep;
+}
+
+/* The trivial and the keep retained eigenvectors (in S's basis, back from
+ * the tridiagonal one) scaled by their eigenvalues into dm. */
+static sb_err retained_vectors(int nn, size_t keep, int n_blocks, eig_work *w, sb_diffmap *dm)
+{
+  size_t n = (size_t)nn;
+  int n_vec = (int)keep + 1, info = 0;
+  double *z = malloc(n * (size_t)n_vec * sizeof *z);
+  sb_err err = SB_ENOMEM;
+  if (!z || !(dm->coords = malloc(n * keep * sizeof *dm->coords)))
+    goto done;
+  if ((err = leading_vectors(nn, n_vec, n_blocks, w, z)))
+    goto done;
+  dormtr_("L", "L", "N", &nn, &n_vec, w->a, &nn, w->tau, z, &nn, w->work, &w->lwork, &info, 1, 1, 1);
+  if (info != 0) {
+    err = SB_ENUMERIC;
+    goto done;
+  }
+  canonical_trivial(nn, n_vec, dm->degree, w, z);
+  for (size_t i = 0; i < n; i++) {
+    dm->trivial[i] = z[i + (size_t)w->col_of[0] * n] * w->eig[0];
+    for (size_t k = 1; k <= keep; k++)
+      dm->coords[i * keep + (k - 1)] = z[i + (size_t)w->col_of[k] * n] * dm->lam[k - 1];
+  }
+  dm->n_points = n;
+  dm->n_coords = n - 1;
+  dm->n_keep = keep;
+  err = SB_OK;
+done:
+  free(z);
+  return err;
+}
+
 sb_err sb_diffmap_compute(const double *points, size_t n_points, size_t dim,
                           const unsigned char *is_out, int v11, sb_diffmap *dm)
 {
   sb_err err = SB_ENOMEM;
-  size_t n = n_points, n_pairs, pos = 0, keep = 0;
-  double *s = NULL, *pairs = NULL, *z = NULL, *sel_buf = NULL;
+  size_t n = n_points, n_pairs;
+  double *s = NULL, *pairs = NULL, *sel_buf = NULL;
   eig_work w;
   int nn = (int)n, info = 0, n_blocks = 0;
 
@@ -416,69 +538,9 @@ sb_err sb_diffmap_compute(const double *points, size_t n_points, size_t dim,
     goto fail;
   if ((err = eig_work_alloc(nn, &w)))
     goto fail;
-  err = SB_ENOMEM;
-
-  /* Gram matrix (upper triangle of the row-major matrix), then squared
-   * distances |x_i|^2 + |x_j|^2 - 2 x_i.x_j clamped at 0 (the reference's
-   * cdist formula) in place of the upper triangle; the diagonal stays
-   * readable until its row is done. */
-  cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, nn, (int)dim, 1.0, points, (int)dim, 0.0,
-              s, nn);
-  for (size_t i = 0; i < n; i++) {
-    double g_ii = s[i * n + i];
-    for (size_t j = i + 1; j < n; j++) {
-      double d2 = g_ii + s[j * n + j] - 2.0 * s[i * n + j];
-      d2 = d2 > 0.0 ? d2 : 0.0;
-      s[i * n + j] = d2;
-      pairs[pos++] = d2;
-    }
-  }
-  /* torch.median: the lower of the two middle elements. */
-  dm->eps = kth_smallest(pairs, n_pairs, (n_pairs - 1) / 2, sel_buf);
-  if (v11 && dm->eps < DBL_EPSILON)
-    dm->eps = DBL_EPSILON;
-  if (!(dm->eps > 0.0)) {
-    err = SB_ENUMERIC;
+  if ((err = squared_distances(points, n, dim, v11, s, pairs, sel_buf, dm)))
     goto fail;
-  }
-
-  /* Kernel (one exp per pair), alpha = 1 normalisation, symmetric
-   * normalisation. */
-  {
-    double scale = -1.0 / (2.0 * dm->eps), *d = dm->degree, *inv_sqrt = w.tmp;
-    for (size_t i = 0; i < n; i++) {
-      s[i * n + i] = 1.0;
-      for (size_t j = i + 1; j < n; j++) {
-        double k = exp(s[i * n + j] * scale);
-        s[i * n + j] = k;
-        s[j * n + i] = k;
-      }
-    }
-    for (size_t i = 0; i < n; i++) {
-      double sum = 0.0;
-      for (size_t j = 0; j < n; j++)
-        sum += s[i * n + j];
-      d[i] = 1.0 / sum;
-    }
-    for (size_t i = 0; i < n; i++) {
-      double sum = 0.0, di = d[i];
-      double *row = s + i * n;
-      for (size_t j = 0; j < n; j++) {
-        row[j] *= di * d[j];
-        sum += row[j];
-      }
-      inv_sqrt[i] = sum;
-    }
-    for (size_t i = 0; i < n; i++) {
-      d[i] = inv_sqrt[i];
-      inv_sqrt[i] = 1.0 / sqrt(inv_sqrt[i]);
-    }
-    for (size_t i = 0; i < n; i++) {
-      double *row = s + i * n, wi = inv_sqrt[i];
-      for (size_t j = 0; j < n; j++)
-        row[j] *= wi * inv_sqrt[j];
-    }
-  }
+  normalised_kernel(s, n, dm->eps, dm->degree, w.tmp);
 
   /* Tridiagonal form and every eigenvalue, descending. */
   memcpy(w.a, s, n * n * sizeof *s);
@@ -487,48 +549,8 @@ sb_err sb_diffmap_compute(const double *points, size_t n_points, size_t dim,
     err = SB_ENUMERIC;
     goto fail;
   }
-  {
-    double total = 0.0, cum = 0.0;
-    for (size_t k = 1; k < n; k++) {
-      double lam = w.eig[k];
-      if (v11 && lam < 0.0)
-        lam = 0.0;
-      dm->lam[k - 1] = lam;
-      total += lam;
-    }
-    for (size_t k = 0; k < n - 1; k++) {
-      cum += dm->lam[k];
-      if (cum / total < 0.99)
-        keep++;
-    }
-    keep += 1;
-    if (keep > n - 1)
-      keep = n - 1;
-  }
-
-  /* The trivial and the L retained eigenvectors, in S's basis. */
-  {
-    int n_vec = (int)keep + 1;
-    if (!(z = malloc(n * (size_t)n_vec * sizeof *z)) ||
-        !(dm->coords = malloc(n * keep * sizeof *dm->coords)))
-      goto fail;
-    if ((err = leading_vectors(nn, n_vec, n_blocks, &w, z)))
-      goto fail;
-    dormtr_("L", "L", "N", &nn, &n_vec, w.a, &nn, w.tau, z, &nn, w.work, &w.lwork, &info, 1, 1, 1);
-    if (info != 0) {
-      err = SB_ENUMERIC;
-      goto fail;
-    }
-    canonical_trivial(nn, n_vec, dm->degree, &w, z);
-    for (size_t i = 0; i < n; i++) {
-      dm->trivial[i] = z[i + (size_t)w.col_of[0] * n] * w.eig[0];
-      for (size_t k = 1; k <= keep; k++)
-        dm->coords[i * keep + (k - 1)] = z[i + (size_t)w.col_of[k] * n] * dm->lam[k - 1];
-    }
-    dm->n_points = n;
-    dm->n_coords = n - 1;
-    dm->n_keep = keep;
-  }
+  if ((err = retained_vectors(nn, retained_count(n, v11, &w, dm), n_blocks, &w, dm)))
+    goto fail;
 
   /* c_val over the non-output points. */
   {
@@ -547,7 +569,6 @@ sb_err sb_diffmap_compute(const double *points, size_t n_points, size_t dim,
 fail:
   free(pairs);
   free(sel_buf);
-  free(z);
   eig_work_free(&w);
   if (err != SB_OK)
     sb_diffmap_clear(dm);

@@ -5,6 +5,8 @@
  * apply_pm_distortions, apply_ps_distortions), including its zip()
  * truncations (no Comb 15 ms, no Echo 20 ms) and skips.  Every entry is a
  * small spec (kind + parameters) built in the reference's label order.
+ * This file holds what both banks use (metrics/distortions_parts.h); the
+ * banks are distortions_ps.c and distortions_pm.c.
  *
  * Scheduling (results do not depend on it: every entry has its own
  * output and the same arithmetic on any thread):
@@ -32,30 +34,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <fftw3.h>
-
-#include "metrics/butter.h"
-#include "metrics/distortions.h"
+#include "metrics/distortions_parts.h"
 #include "metrics/vectorize.h"
-#include "metrics/phasevocoder.h"
 
-#define SR 16000.0
-/* PM frames per work item: their pitch shifts are resampled together. */
-enum { PM_FRAME = 320, PM_CHUNK = 32, MAX_SPECS = 80, REVERB_BLOCK = 2048 };
-
-typedef enum kind {
-  K_NOTCH, K_COMB, K_TREMOLO, K_NOISE, K_HARMONIC, K_REVERB, K_GATE, K_PITCH,
-  K_LOWPASS, K_HIGHPASS, K_ECHO, K_CLIP, K_VIBRATO
-} kind;
-
-typedef enum color { WHITE, PINK, BROWN } color;
-
-typedef struct spec {
-  kind kind;
-  double p1, p2;   /* kind-specific: frequency / delay / rate, and gain / depth / SNR */
-  color color;
-  sb_butter filter;
-} spec;
+const char *const sb_dist_color_name[3] = {"White", "Pink", "Brown"};
 
 void sb_dist_bank_clear(sb_dist_bank *bank)
 {
@@ -66,14 +48,12 @@ void sb_dist_bank_clear(sb_dist_bank *bank)
   memset(bank, 0, sizeof *bank);
 }
 
-static const char *const color_name[] = {"White", "Pink", "Brown"};
-
 /* Labels the spec just written at labels[*count] (printf format) and
  * counts it; the arrays have room (caller sized). */
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static void add_spec(char (*labels)[SB_DIST_LABEL_MAX], size_t *count, const char *fmt, ...)
+void sb_dist_add_spec(char (*labels)[SB_DIST_LABEL_MAX], size_t *count, const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
@@ -117,7 +97,7 @@ static double select_kth(double *a, size_t n, size_t k)
 
 /* numpy.percentile(|x|, 95) with linear interpolation: the two order
  * statistics around position 0.95 (n - 1), selected (tmp: n scratch). */
-static double percentile95_abs(const double *x, size_t n, double *tmp)
+double sb_dist_percentile95_abs(const double *x, size_t n, double *tmp)
 {
   double pos, frac, v_lo, v_hi;
   size_t lo;
@@ -141,7 +121,7 @@ static double percentile95_abs(const double *x, size_t n, double *tmp)
  * bins) is the rfft of the n-sample signal and f = k / (n d), d = 1/sr
  * (numpy's rfftfreq arithmetic); bins and buf are scratch of n / 2 + 1 and
  * n values, aligned as inv was planned. */
-static void notch(fftw_plan inv, const fftw_complex *X, size_t n, double lo, double hi, double *y,
+void sb_dist_notch(fftw_plan inv, const fftw_complex *X, size_t n, double lo, double hi, double *y,
                   double *buf, fftw_complex *bins)
 {
   double val = 1.0 / ((double)n * (1.0 / SR));
@@ -159,7 +139,7 @@ static void notch(fftw_plan inv, const fftw_complex *X, size_t n, double lo, dou
     y[i] = buf[i] / (double)n;
 }
 
-static double mean_square(const double *x, size_t n)
+double sb_dist_mean_square(const double *x, size_t n)
 {
   double s = 0.0;
   for (size_t i = 0; i < n; i++)
@@ -167,30 +147,11 @@ static double mean_square(const double *x, size_t n)
   return s / (double)n;
 }
 
-/* out[i] = sin(2 pi f i / SR), i < n, for an integer f: the sequence has
- * period SR / gcd(f, SR), so only one period is evaluated. */
-static void periodic_sin(int f, size_t n, double *out)
-{
-  int a = f < 0 ? -f : f, b = (int)SR;
-  size_t period;
-  while (b) {
-    int t = a % b;
-    a = b;
-    b = t;
-  }
-  period = a ? (size_t)(SR / a) : 1;
-  for (size_t i = 0; i < n && i < period; i++)
-    out[i] = sin(2.0 * M_PI * f * ((double)i / SR));
-  for (size_t i = period; i < n; i++)
-    out[i] = out[i - period];
-}
-
-/* Pink / brown shaping of raw normals, in place. */
 /* Pink / brown shaping of raw normals, in place: np.cumsum once (pink) or
  * twice (brown), divided by the peak.  The two running sums of brown run
  * in one loop (each keeps its own order), the peak (a maximum: exact in
  * any order) is taken on the way. */
-static void shape_noise(double *v, size_t n, color c)
+void sb_dist_shape_noise(double *v, size_t n, color c)
 {
   double peak = 0.0, acc = 0.0, acc2 = 0.0;
   if (c == WHITE)
@@ -219,7 +180,7 @@ static void shape_noise(double *v, size_t n, color c)
 /* mean_square of count rows of n samples (row k at x + k stride) into
  * ms[k]: four rows at a time, so that four addition chains overlap; each
  * row's sum keeps mean_square's order. */
-static void mean_square_rows(const double *x, size_t count, size_t stride, size_t n, double *ms)
+void sb_dist_mean_square_rows(const double *x, size_t count, size_t stride, size_t n, double *ms)
 {
   size_t k = 0;
   for (; k + 4 <= count; k += 4) {
@@ -237,103 +198,11 @@ static void mean_square_rows(const double *x, size_t count, size_t stride, size_
     ms[k + 3] = sd / (double)n;
   }
   for (; k < count; k++)
-    ms[k] = mean_square(x + k * stride, n);
-}
-
-/* ------------------------------------------------------------------ PS */
-
-static size_t build_ps_specs(size_t n, spec *s, char (*labels)[SB_DIST_LABEL_MAX])
-{
-  static const double notch_c[] = {500, 1000, 2000, 4000, 8000};
-  static const double comb_ms[] = {2.5, 5, 7.5, 10, 12.5}, comb_g[] = {0.4, 0.5, 0.6, 0.7, 0.9};
-  static const double trem_r[] = {1, 2, 4, 6}, trem_d[] = {0.3, 0.5, 0.8, 1.0};
-  static const int snrs[] = {-15, -10, -5, 0, 5, 10, 15, 20, 25};
-  static const double harm_f[] = {100, 500, 1000, 4000}, harm_a[] = {0.02, 0.03, 0.05, 0.08};
-  static const int rev_ms[] = {5, 10, 15, 20};
-  static const double rev_g[] = {0.3, 0.5, 0.7, 0.9};
-  static const char *const gate_lbl[] = {"0.005", "0.01", "0.02", "0.04"};
-  static const double gate_t[] = {0.005, 0.01, 0.02, 0.04};
-  static const int shifts[] = {-4, -2, 2, 4};
-  static const int lp[] = {2000, 3000, 4000, 6000}, hp[] = {100, 300, 500, 800};
-  static const int echo_ms[] = {5, 10, 15};
-  static const double echo_g[] = {0.3, 0.5, 0.7};
-  static const char *const clip_lbl[] = {"0.3", "0.5", "0.7"};
-  static const double clip_t[] = {0.3, 0.5, 0.7};
-  static const int vib_r[] = {3, 5, 7};
-  static const double vib_d[] = {0.001, 0.002, 0.003};
-  size_t c = 0;
-
-  for (int i = 0; i < 5; i++) {
-    s[c] = (spec){.kind = K_NOTCH, .p1 = notch_c[i]};
-    add_spec(labels, &c, "Notch_%dHz", (int)notch_c[i]);
-  }
-  for (int i = 0; i < 5; i++) {
-    size_t D = (size_t)(SR * comb_ms[i] / 1000.0);
-    if (D >= n)
-      continue;
-    s[c] = (spec){.kind = K_COMB, .p1 = (double)D, .p2 = comb_g[i]};
-    add_spec(labels, &c, "Comb_%dms", (int)comb_ms[i]);
-  }
-  for (int i = 0; i < 4; i++) {
-    s[c] = (spec){.kind = K_TREMOLO, .p1 = trem_r[i], .p2 = trem_d[i]};
-    add_spec(labels, &c, "Tremolo_%dHz", (int)trem_r[i]);
-  }
-  for (int i = 0; i < 9; i++)
-    for (int k = 0; k < 3; k++) {
-      if (snrs[i] < 0 && k == WHITE)
-        continue;
-      s[c] = (spec){.kind = K_NOISE, .p2 = snrs[i], .color = (color)k};
-      add_spec(labels, &c, "%sNoise_%ddB", color_name[k], snrs[i]);
-    }
-  for (int i = 0; i < 4; i++) {
-    s[c] = (spec){.kind = K_HARMONIC, .p1 = harm_f[i], .p2 = harm_a[i]};
-    add_spec(labels, &c, "Harmonic_%dHz", (int)harm_f[i]);
-  }
-  for (int i = 0; i < 4; i++) {
-    size_t L = (size_t)(SR * rev_ms[i] / 1000.0);
-    if (L >= n)
-      continue;
-    s[c] = (spec){.kind = K_REVERB, .p1 = (double)L, .p2 = rev_g[i]};
-    add_spec(labels, &c, "Reverb_%dms", rev_ms[i]);
-  }
-  for (int i = 0; i < 4; i++) {
-    s[c] = (spec){.kind = K_GATE, .p1 = gate_t[i]};
-    add_spec(labels, &c, "NoiseGate_%s", gate_lbl[i]);
-  }
-  for (int i = 0; i < 4; i++) {
-    s[c] = (spec){.kind = K_PITCH, .p1 = shifts[i]};
-    add_spec(labels, &c, "PitchShift_%dst", shifts[i]);
-  }
-  for (int i = 0; i < 4; i++) {
-    s[c] = (spec){.kind = K_LOWPASS};
-    sb_butter_design(4, SB_BUTTER_LOWPASS, lp[i] / (SR / 2), 0, &s[c].filter);
-    add_spec(labels, &c, "Lowpass_%dHz", lp[i]);
-  }
-  for (int i = 0; i < 4; i++) {
-    s[c] = (spec){.kind = K_HIGHPASS};
-    sb_butter_design(4, SB_BUTTER_HIGHPASS, hp[i] / (SR / 2), 0, &s[c].filter);
-    add_spec(labels, &c, "Highpass_%dHz", hp[i]);
-  }
-  for (int i = 0; i < 3; i++) {
-    size_t D = (size_t)(SR * echo_ms[i] / 1000.0);
-    if (D >= n)
-      continue;
-    s[c] = (spec){.kind = K_ECHO, .p1 = (double)D, .p2 = echo_g[i]};
-    add_spec(labels, &c, "Echo_%dms", echo_ms[i]);
-  }
-  for (int i = 0; i < 3; i++) {
-    s[c] = (spec){.kind = K_CLIP, .p1 = clip_t[i]};
-    add_spec(labels, &c, "Clipping_%s", clip_lbl[i]);
-  }
-  for (int i = 0; i < 3; i++) {
-    s[c] = (spec){.kind = K_VIBRATO, .p1 = vib_r[i], .p2 = vib_d[i]};
-    add_spec(labels, &c, "Vibrato_%dHz", vib_r[i]);
-  }
-  return c;
+    ms[k] = sb_dist_mean_square(x + k * stride, n);
 }
 
 /* Empties out but keeps its arrays for alloc_bank. */
-static void reset_bank(sb_dist_bank *out)
+void sb_dist_reset_bank(sb_dist_bank *out)
 {
   sb_dist_bank keep = {.data = out->data, .labels = out->labels, .cap = out->cap};
   *out = keep;
@@ -341,7 +210,7 @@ static void reset_bank(sb_dist_bank *out)
 
 /* Room for n_specs entries of len samples: the arrays out already has
  * when they are large enough (no new pages to fault in), else new ones. */
-static sb_err alloc_bank(sb_dist_bank *out, size_t n_specs, size_t len)
+sb_err sb_dist_alloc_bank(sb_dist_bank *out, size_t n_specs, size_t len)
 {
   size_t need = (n_specs ? n_specs : 1) * len;
   if (!out->data || out->cap < need) {
@@ -358,171 +227,11 @@ static sb_err alloc_bank(sb_dist_bank *out, size_t n_specs, size_t len)
   return SB_OK;
 }
 
-/* y = x * h truncated to n samples (np.convolve(x, h)[:n]) for an
- * L-tap h: y[i] = sum over j <= min(i, L - 1) of h[j] x[i - j], j in
- * increasing order as the direct loop adds them; computed tap by tap over
- * blocks of outputs that stay in cache, vectorised over i. */
-SB_CLONES
-static void convolve_head(const double *restrict x, size_t n, const double *restrict h, size_t L,
-                          double *restrict y)
-{
-  for (size_t i0 = 0; i0 < n; i0 += REVERB_BLOCK) {
-    size_t i1 = n - i0 < REVERB_BLOCK ? n : i0 + REVERB_BLOCK, j = 0;
-    for (size_t i = i0; i < i1; i++)
-      y[i] = 0.0;
-    /* Four taps per pass where all four reach the whole block (the
-     * partial sum stays in a register; same additions in the same order),
-     * then tap by tap. */
-    for (; j + 4 <= L && j + 3 <= i0; j += 4) {
-      const double h0 = h[j], h1 = h[j + 1], h2 = h[j + 2], h3 = h[j + 3];
-      SB_SIMD
-      for (size_t i = i0; i < i1; i++)
-        y[i] = (((y[i] + h0 * x[i - j]) + h1 * x[i - j - 1]) + h2 * x[i - j - 2]) +
-               h3 * x[i - j - 3];
-    }
-    for (; j < L && j < i1; j++) {
-      const double hj = h[j];
-      SB_SIMD
-      for (size_t i = i0 > j ? i0 : j; i < i1; i++)
-        y[i] += hj * x[i - j];
-    }
-  }
-}
-
-/* One PS entry of x (n samples) into y that needs neither the noise
- * stream, the phase vocoder, the spectrum nor the filters. */
-static sb_err ps_simple_entry(const spec *s, const double *x, size_t n, double *y)
-{
-  switch (s->kind) {
-  case K_COMB: {
-    size_t D = (size_t)s->p1;
-    for (size_t i = 0; i < n; i++)
-      y[i] = x[i] + (i + D < n ? s->p2 * x[i + D] : 0.0);
-    break;
-  }
-  case K_TREMOLO:
-    periodic_sin((int)s->p1, n, y);
-    for (size_t i = 0; i < n; i++)
-      y[i] = x[i] * ((1.0 - s->p2) + s->p2 * 0.5 * (1.0 + y[i]));
-    break;
-  case K_HARMONIC:
-    periodic_sin((int)s->p1, n, y);
-    for (size_t i = 0; i < n; i++)
-      y[i] = x[i] + s->p2 * y[i];
-    break;
-  case K_REVERB: {
-    size_t L = (size_t)s->p1;
-    double *h = malloc(L * sizeof *h);
-    if (!h)
-      return SB_ENOMEM;
-    for (size_t j = 0; j < L; j++) {
-      double v = j + 1 == L ? 3.0 : (double)j * (3.0 / (double)(L - 1));
-      h[j] = exp(-v) * s->p2;
-    }
-    convolve_head(x, n, h, L, y);
-    free(h);
-    break;
-  }
-  case K_GATE:
-    for (size_t i = 0; i < n; i++)
-      y[i] = fabs(x[i]) < s->p1 ? 0.0 : x[i];
-    break;
-  case K_ECHO: {
-    size_t D = (size_t)s->p1;
-    for (size_t i = 0; i < n; i++)
-      y[i] = x[i] + (i >= D ? x[i - D] * s->p2 : 0.0);
-    break;
-  }
-  case K_CLIP:
-    for (size_t i = 0; i < n; i++)
-      y[i] = x[i] > s->p1 ? s->p1 : (x[i] < -s->p1 ? -s->p1 : x[i]);
-    break;
-  default:
-    return SB_EINVAL;
-  }
-  return SB_OK;
-}
-
-/* A pitch shift or "vibrato" (constant time stretch, cut or padded to n)
- * of the analysed x into y. */
-static sb_err ps_stretch_entry(const spec *s, const sb_pvoc_analysis *ana, size_t n, double *y)
-{
-  sb_err err;
-  if (s->kind == K_PITCH) {
-    sb_pshift *ps = NULL;
-    if (!(err = sb_pshift_new(s->p1, SR, 0, &ps)))
-      err = sb_pshift_apply(ps, ana, y);
-    sb_pshift_free(&ps);
-    return err;
-  }
-  {
-    double mean = 0.0;
-    periodic_sin((int)s->p1, n, y);
-    for (size_t i = 0; i < n; i++)
-      mean += y[i] * s->p2;
-    mean /= (double)n;
-    return sb_pvoc_stretch(ana, 1.0 + mean, y, n);
-  }
-}
-
-/* The notch entries [first, first + count) of x from one spectrum. */
-static sb_err ps_notches(const spec *specs, size_t first, size_t count, const double *x, size_t n,
-                         fftw_plan fwd, fftw_plan inv, sb_dist_bank *out)
-{
-  double *buf = fftw_malloc(n * sizeof *buf);
-  fftw_complex *X = fftw_malloc((n / 2 + 1) * sizeof *X);
-  fftw_complex *bins = fftw_malloc((n / 2 + 1) * sizeof *bins);
-  sb_err err = SB_ENOMEM;
-  if (buf && X && bins) {
-    memcpy(buf, x, n * sizeof *buf);
-    fftw_execute_dft_r2c(fwd, buf, X);
-    for (size_t e = first; e < first + count; e++)
-      notch(inv, X, n, specs[e].p1 - 50.0, specs[e].p1 + 50.0, out->data + e * n, buf, bins);
-    err = SB_OK;
-  }
-  fftw_free(buf);
-  fftw_free(X);
-  fftw_free(bins);
-  return err;
-}
-
-/* The Butterworth entries [first, first + count) of x (count <= 8, one
- * filter size), filtered side by side; a signal too short for filtfilt's
- * padding passes unchanged. */
-static sb_err filter_entries(const spec *specs, size_t first, size_t count, const double *x,
-                             size_t n, double *data, size_t stride)
-{
-  sb_butter filters[SB_BUTTER_MAX_BATCH];
-  double *y[SB_BUTTER_MAX_BATCH];
-  sb_err err;
-  for (size_t k = 0; k < count; k++) {
-    filters[k] = specs[first + k].filter;
-    y[k] = data + (first + k) * stride;
-  }
-  err = sb_butter_filtfilt_many(filters, count, x, y, n);
-  if (err == SB_ELENGTH) {
-    for (size_t k = 0; k < count; k++)
-      memcpy(y[k], x, n * sizeof *x);
-    err = SB_OK;
-  }
-  return err;
-}
-
-/* A PS noise entry whose normals are in y: shaped, scaled to the SNR
- * against rms (the rms of x) and added to x. */
-static void ps_noise_entry(const spec *s, const double *x, size_t n, double rms, double *y)
-{
-  double scale = rms / sqrt(pow(10.0, s->p2 / 10.0));
-  shape_noise(y, n, s->color);
-  for (size_t i = 0; i < n; i++)
-    y[i] = x[i] + scale * y[i];
-}
-
 /* The first index and count of the entries of a kind, or of the low- and
  * high-pass entries together (kind K_LOWPASS).  build_ps_specs and
  * build_pm_specs emit each kind (and low- then high-pass) in one run, so
  * the entries are [first, first + count). */
-static void kind_range(const spec *specs, size_t n_specs, kind k, size_t *first, size_t *count)
+void sb_dist_kind_range(const spec *specs, size_t n_specs, kind k, size_t *first, size_t *count)
 {
   *first = n_specs;
   *count = 0;
@@ -532,702 +241,4 @@ static void kind_range(const spec *specs, size_t n_specs, kind k, size_t *first,
         *first = e;
       (*count)++;
     }
-}
-
-/* The first error in entry order. */
-static sb_err first_error(const sb_err *errs, size_t n)
-{
-  for (size_t i = 0; i < n; i++)
-    if (errs[i])
-      return errs[i];
-  return SB_OK;
-}
-
-sb_err sb_distortions_ps(const double *ref, size_t n, sb_npyrandom *rng, sb_dist_bank *out)
-{
-  sb_err err = SB_ENOMEM, errs[MAX_SPECS] = {SB_OK};
-  spec specs[MAX_SPECS];
-  char labels[MAX_SPECS][SB_DIST_LABEL_MAX];
-  size_t n_specs, n_fft, notch_first, notch_count, filt_first, filt_count;
-  sb_pvoc *pv = NULL;
-  sb_pvoc_analysis *ana = NULL;
-  fftw_plan fwd = NULL, inv = NULL;
-
-  if (!out)
-    return SB_EINVAL;
-  reset_bank(out);
-  if (!ref || !rng || n < 16)
-    return SB_EINVAL;
-  n_specs = build_ps_specs(n, specs, labels);
-  if ((err = alloc_bank(out, n_specs, n)))
-    goto fail;
-  memcpy(out->labels, labels, n_specs * sizeof labels[0]);
-  out->n_dist = n_specs;
-  n_fft = n / 2 < 2048 ? (n / 2) & ~(size_t)1 : 2048;
-  if ((err = sb_pvoc_new(n_fft, &pv)) || (err = sb_pvoc_analysis_new(pv, &ana)))
-    goto fail;
-  {
-    double *buf = fftw_malloc(n * sizeof *buf);
-    fftw_complex *sp = fftw_malloc((n / 2 + 1) * sizeof *sp);
-    if (buf && sp) {
-#pragma omp critical(sb_fftw_plan)
-      {
-        fwd = fftw_plan_dft_r2c_1d((int)n, buf, sp, FFTW_ESTIMATE);
-        inv = fftw_plan_dft_c2r_1d((int)n, sp, buf, FFTW_ESTIMATE);
-      }
-    }
-    fftw_free(buf);
-    fftw_free(sp);
-    if (!fwd || !inv) {
-      err = SB_ENOMEM;
-      goto fail;
-    }
-  }
-  kind_range(specs, n_specs, K_NOTCH, &notch_first, &notch_count);
-  kind_range(specs, n_specs, K_LOWPASS, &filt_first, &filt_count);
-
-  /* Tasks in decreasing cost; each writes its own entries (and errs). */
-#pragma omp parallel
-#pragma omp single
-  {
-#pragma omp task
-    {
-      /* The normals in label order (the reference's draw order); each
-       * entry is finished by its own task once drawn. */
-      double rms = sqrt(mean_square(ref, n));
-      for (size_t e = 0; e < n_specs; e++) {
-        if (specs[e].kind != K_NOISE)
-          continue;
-        sb_npyrandom_randn(rng, out->data + e * n, n);
-#pragma omp task firstprivate(e)
-        ps_noise_entry(&specs[e], ref, n, rms, out->data + e * n);
-      }
-    }
-#pragma omp task
-    {
-      sb_err a_err = sb_pvoc_analyze(ana, ref, n);
-      for (size_t e = 0; e < n_specs; e++) {
-        if (specs[e].kind != K_PITCH && specs[e].kind != K_VIBRATO)
-          continue;
-        if (a_err) {
-          errs[e] = a_err;
-          continue;
-        }
-#pragma omp task firstprivate(e)
-        errs[e] = ps_stretch_entry(&specs[e], ana, n, out->data + e * n);
-      }
-    }
-#pragma omp task
-    {
-      /* Filters of one size side by side, up to 8 at a time. */
-      for (size_t k = 0; k < filt_count;) {
-        size_t count = 1;
-        while (k + count < filt_count && count < SB_BUTTER_MAX_BATCH &&
-               specs[filt_first + k + count].filter.n_coef == specs[filt_first + k].filter.n_coef)
-          count++;
-        errs[filt_first + k] = filter_entries(specs, filt_first + k, count, ref, n, out->data, n);
-        k += count;
-      }
-    }
-#pragma omp task
-    if (notch_count)
-      errs[notch_first] = ps_notches(specs, notch_first, notch_count, ref, n, fwd, inv, out);
-    for (size_t e = 0; e < n_specs; e++) {
-      kind k = specs[e].kind;
-      if (k == K_NOISE || k == K_PITCH || k == K_VIBRATO || k == K_NOTCH || k == K_LOWPASS ||
-          k == K_HIGHPASS)
-        continue;
-#pragma omp task firstprivate(e)
-      errs[e] = ps_simple_entry(&specs[e], ref, n, out->data + e * n);
-    }
-  }
-  err = first_error(errs, n_specs);
-
-fail:
-  if (fwd || inv) {
-#pragma omp critical(sb_fftw_plan)
-    {
-      if (fwd)
-        fftw_destroy_plan(fwd);
-      if (inv)
-        fftw_destroy_plan(inv);
-    }
-  }
-  sb_pvoc_analysis_free(&ana);
-  sb_pvoc_free(&pv);
-  if (err)
-    sb_dist_bank_clear(out);
-  return err;
-}
-
-/* ------------------------------------------------------------------ PM */
-
-/* Whether bin a ranks before bin b among the notch candidates: larger
- * power, or equal power and the higher bin. */
-static int ranks_before(const double *mag2, size_t a, size_t b)
-{
-  return mag2[a] > mag2[b] || (mag2[a] == mag2[b] && a > b);
-}
-
-/* The reference's data-dependent parameters from the padded reference. */
-static sb_err pm_global_params(const double *x, size_t len, sb_dist_bank *out)
-{
-  sb_err err = SB_ENOMEM;
-  size_t nb = len / 2 + 1, n_valid = 0, *idx = NULL;
-  double *buf = fftw_malloc(len * sizeof *buf), *mag2 = malloc(nb * sizeof *mag2);
-  double *cum = malloc(nb * sizeof *cum), val = 1.0 / ((double)len * (1.0 / SR)), total;
-  fftw_complex *sp = fftw_malloc(nb * sizeof *sp);
-  fftw_plan plan = NULL;
-  static const double q_low[] = {0.50, 0.70, 0.85, 0.95}, q_high[] = {0.05, 0.15, 0.30, 0.50};
-  int cut[4];
-
-  idx = malloc(60 * sizeof *idx);
-  if (!buf || !mag2 || !cum || !sp || !idx)
-    goto fail;
-#pragma omp critical(sb_fftw_plan)
-  plan = fftw_plan_dft_r2c_1d((int)len, buf, sp, FFTW_ESTIMATE);
-  if (!plan)
-    goto fail;
-  memcpy(buf, x, len * sizeof *buf);
-  fftw_execute(plan);
-  for (size_t k = 0; k < nb; k++)
-    mag2[k] = creal(sp[k]) * creal(sp[k]) + cimag(sp[k]) * cimag(sp[k]);
-
-  /* Notches: the 60 largest |X| with 80 < f < 0.45 sr, by descending
-   * magnitude (ties: higher bin first), greedily >300 Hz apart, at most
-   * 20.  One pass keeps the 60 best in order (insertion into a short
-   * sorted list). */
-  for (size_t k = 0; k < nb; k++) {
-    double f = (double)k * val;
-    size_t at;
-    if (!(f > 80.0 && f < 0.45 * SR))
-      continue;
-    if (n_valid == 60 && !ranks_before(mag2, k, idx[59]))
-      continue;
-    at = n_valid < 60 ? n_valid++ : 59;
-    for (; at > 0 && ranks_before(mag2, k, idx[at - 1]); at--)
-      idx[at] = idx[at - 1];
-    idx[at] = k;
-  }
-  out->n_notch = 0;
-  for (size_t r = 0; r < n_valid && out->n_notch < 20; r++) {
-    double f0 = (double)idx[r] * val;
-    int ok = 1;
-    for (size_t a = 0; a < out->n_notch; a++)
-      if (!(fabs(f0 - out->notch_hz[a]) > 300.0))
-        ok = 0;
-    if (ok)
-      out->notch_hz[out->n_notch++] = f0;
-  }
-
-  /* Cut-offs from cumulative power (searchsorted left), rounded half-even
-   * to 100 Hz, deduplicated and sorted. */
-  total = 0.0;
-  for (size_t k = 0; k < nb; k++) {
-    total += mag2[k];
-    cum[k] = total;
-  }
-  for (int i = 0; i < 4; i++) {
-    size_t k = 0;
-    while (k < nb && cum[k] < q_low[i] * total)
-      k++;
-    if (k >= nb)
-      k = nb - 1;
-    cut[i] = (int)(nearbyint((double)k * val / 100.0) * 100.0);
-  }
-  out->n_lowpass = 0;
-  for (int i = 0; i < 4; i++) {
-    int dup = 0;
-    for (size_t j = 0; j < out->n_lowpass; j++)
-      dup |= out->lowpass_hz[j] == cut[i];
-    if (!dup)
-      out->lowpass_hz[out->n_lowpass++] = cut[i];
-  }
-  total = 0.0;
-  for (size_t k = 0; k < nb; k++) {
-    total += mag2[nb - 1 - k];
-    cum[k] = total;
-  }
-  for (int i = 0; i < 4; i++) {
-    size_t k = 0;
-    while (k < nb && cum[k] < q_high[i] * total)
-      k++;
-    if (k >= nb)
-      k = nb - 1;
-    cut[i] = (int)(nearbyint((double)(nb - 1 - k) * val / 100.0) * 100.0);
-  }
-  out->n_highpass = 0;
-  for (int i = 0; i < 4; i++) {
-    int dup = 0;
-    for (size_t j = 0; j < out->n_highpass; j++)
-      dup |= out->highpass_hz[j] == cut[i];
-    if (!dup)
-      out->highpass_hz[out->n_highpass++] = cut[i];
-  }
-  for (size_t i = 1; i < out->n_lowpass; i++)
-    for (size_t j = i; j > 0 && out->lowpass_hz[j - 1] > out->lowpass_hz[j]; j--) {
-      int t = out->lowpass_hz[j];
-      out->lowpass_hz[j] = out->lowpass_hz[j - 1];
-      out->lowpass_hz[j - 1] = t;
-    }
-  for (size_t i = 1; i < out->n_highpass; i++)
-    for (size_t j = i; j > 0 && out->highpass_hz[j - 1] > out->highpass_hz[j]; j--) {
-      int t = out->highpass_hz[j];
-      out->highpass_hz[j] = out->highpass_hz[j - 1];
-      out->highpass_hz[j - 1] = t;
-    }
-  err = SB_OK;
-
-fail:
-  if (plan) {
-#pragma omp critical(sb_fftw_plan)
-    fftw_destroy_plan(plan);
-  }
-  fftw_free(buf);
-  fftw_free(sp);
-  free(mag2);
-  free(cum);
-  free(idx);
-  return err;
-}
-
-static size_t build_pm_specs(const sb_dist_bank *b, spec *s, char (*labels)[SB_DIST_LABEL_MAX])
-{
-  static const double comb_ms[] = {2.5, 5, 7.5, 10, 12.5}, comb_g[] = {0.4, 0.5, 0.6, 0.7, 0.9};
-  static const int snrs[] = {-15, -10, -5, 0, 5, 10, 15, 20, 25};
-  static const double harm_f[] = {100, 500, 1000, 4000}, harm_a[] = {0.4, 0.6, 0.8, 1.0};
-  static const double gate_p[] = {0.05, 0.10, 0.20, 0.40};
-  static const int shifts[] = {-4, -2, 2, 4};
-  static const double clip_f[] = {0.70, 0.50, 0.30};
-  static const int vib_r[] = {3, 5, 7};
-  static const double vib_s[] = {1.0, 1.3, 1.6};
-  sb_butter band;
-  size_t c = 0;
-
-  sb_butter_design(5, SB_BUTTER_BANDPASS, 20.0 / (SR / 2), 0.45 * SR / (SR / 2), &band);
-  for (size_t i = 0; i < b->n_notch; i++) {
-    s[c] = (spec){.kind = K_NOTCH, .p1 = b->notch_hz[i]};
-    add_spec(labels, &c, "Notch_%dHz", (int)nearbyint(b->notch_hz[i]));
-  }
-  for (int i = 0; i < 5; i++) {
-    s[c] = (spec){.kind = K_COMB, .p1 = (double)(size_t)(SR * comb_ms[i] / 1000.0), .p2 = comb_g[i]};
-    add_spec(labels, &c, "Comb_%dms", (int)comb_ms[i]);
-  }
-  for (int r = 1; r <= 6; r++) {
-    if (r == 3 || r == 5)
-      continue;
-    s[c] = (spec){.kind = K_TREMOLO, .p1 = r};
-    add_spec(labels, &c, "Tremolo_%dHz", r);
-  }
-  for (int i = 0; i < 9; i++)
-    for (int k = 0; k < 3; k++) {
-      if (snrs[i] < 0 && k == WHITE)
-        continue;
-      s[c] = (spec){.kind = K_NOISE, .p2 = snrs[i], .color = (color)k, .filter = band};
-      add_spec(labels, &c, "%sNoise_%ddB", color_name[k], snrs[i]);
-    }
-  for (int i = 0; i < 4; i++) {
-    s[c] = (spec){.kind = K_HARMONIC, .p1 = harm_f[i], .p2 = harm_a[i]};
-    add_spec(labels, &c, "Harmonic_%dHz", (int)harm_f[i]);
-  }
-  for (int i = 0; i < 4; i++) {
-    s[c] = (spec){.kind = K_GATE, .p1 = gate_p[i]};
-    add_spec(labels, &c, "NoiseGate_%dpct", (int)(gate_p[i] * 100));
-  }
-  for (int i = 0; i < 4; i++) {
-    s[c] = (spec){.kind = K_PITCH, .p1 = shifts[i]};
-    add_spec(labels, &c, "PitchShift_%dst", shifts[i]);
-  }
-  for (size_t i = 0; i < b->n_lowpass; i++) {
-    /* Cut-offs of 0 Hz or Nyquist (silent reference) cannot be designed
-     * and are skipped; the reference code raises there. */
-    if (b->lowpass_hz[i] >= SR / 2 * 0.99 || b->lowpass_hz[i] <= 0)
-      continue;
-    s[c] = (spec){.kind = K_LOWPASS};
-    sb_butter_design(6, SB_BUTTER_LOWPASS, b->lowpass_hz[i] / (SR / 2), 0, &s[c].filter);
-    add_spec(labels, &c, "Lowpass_%dHz", b->lowpass_hz[i]);
-  }
-  for (size_t i = 0; i < b->n_highpass; i++) {
-    if (b->highpass_hz[i] <= 20 || b->highpass_hz[i] >= SR / 2)
-      continue;
-    s[c] = (spec){.kind = K_HIGHPASS};
-    sb_butter_design(6, SB_BUTTER_HIGHPASS, b->highpass_hz[i] / (SR / 2), 0, &s[c].filter);
-    add_spec(labels, &c, "Highpass_%dHz", b->highpass_hz[i]);
-  }
-  for (int i = 0; i < 3; i++) {
-    s[c] = (spec){.kind = K_CLIP, .p1 = clip_f[i]};
-    add_spec(labels, &c, "Clipping_%.2fp95", clip_f[i]);
-  }
-  for (int i = 0; i < 3; i++) {
-    s[c] = (spec){.kind = K_VIBRATO, .p1 = vib_r[i], .p2 = vib_s[i]};
-    add_spec(labels, &c, "Vibrato_%dHz", vib_r[i]);
-  }
-  return c;
-}
-
-/* What every PM frame shares: the specs, the bank, the ranges of the
- * batched kinds, the harmonic tables and the transforms. */
-typedef struct pm_ctx {
-  const spec *specs;
-  size_t n_specs;
-  const double *padded;             /* the reference, len samples */
-  sb_dist_bank *out;
-  size_t noise_first, noise_count;  /* consecutive noise entries */
-  size_t filt_first, filt_count;    /* consecutive low- then high-pass entries */
-  const double (*harmonic)[PM_FRAME]; /* per entry: sin(2 pi f i / sr), i < 320 (K_HARMONIC only) */
-  sb_butter band;                   /* the noise band-pass */
-  sb_pshift *const *shift;          /* -4, -2, +2, +4 semitones */
-  double shift_rate[4];             /* their stretch rates */
-  size_t shift_len[4];              /* stretched frame lengths */
-  fftw_plan fwd, inv;               /* 320-point, unaligned */
-} pm_ctx;
-
-/* The reference writes every frame into float32 arrays. */
-static void round_frame_f32(double *y)
-{
-  for (size_t i = 0; i < PM_FRAME; i++)
-    y[i] = (double)(float)y[i];
-}
-
-/* Index into pm_ctx.shift of a pitch spec (-4, -2, +2, +4 semitones). */
-static size_t shift_index(const spec *s)
-{
-  return s->p1 < 0 ? (size_t)(s->p1 + 4) / 2 : (size_t)s->p1 / 2 + 1;
-}
-
-/* Every entry but the noise and the pitch shifts' resampling of frame f,
- * rounded to float32; ana is the calling thread's phase-vocoder analysis,
- * stretched[k] gets the frame's stretch for shift k (shift_len[k]
- * samples). */
-static sb_err pm_frame(const pm_ctx *c, size_t f, sb_pvoc_analysis *ana, double *const *stretched)
-{
-  enum { N = PM_FRAME };
-  const double *x = c->padded + f * N;
-  double tmp[N], buf[N], a_pk = 0.0, a_rms, a_95, rms_sig;
-  fftw_complex X[N / 2 + 1], bins[N / 2 + 1];
-  size_t start = f * N, len = c->out->len;
-  int have_spectrum = 0, have_analysis = 0;
-  sb_err err = SB_OK;
-
-  for (size_t i = 0; i < N; i++)
-    if (fabs(x[i]) > a_pk)
-      a_pk = fabs(x[i]);
-  rms_sig = sqrt(mean_square(x, N));
-  a_pk = a_pk > 1e-4 ? a_pk : 1e-4;
-  a_rms = rms_sig > 1e-4 ? rms_sig : 1e-4;
-  a_95 = percentile95_abs(x, N, tmp);
-  a_95 = a_95 > 1e-4 ? a_95 : 1e-4;
-
-  if (c->filt_count) {
-    double *y[SB_BUTTER_MAX_BATCH];
-    sb_butter filters[SB_BUTTER_MAX_BATCH];
-    for (size_t k = 0; k < c->filt_count; k++) {
-      filters[k] = c->specs[c->filt_first + k].filter;
-      y[k] = c->out->data + (c->filt_first + k) * len + start;
-    }
-    err = sb_butter_filtfilt_many(filters, c->filt_count, x, y, N);
-  }
-  for (size_t e = 0; e < c->n_specs && !err; e++) {
-    const spec *s = &c->specs[e];
-    double *y = c->out->data + e * len + start;
-    switch (s->kind) {
-    case K_NOTCH:
-      if (!have_spectrum) {
-        memcpy(buf, x, sizeof buf);
-        fftw_execute_dft_r2c(c->fwd, buf, X);
-        have_spectrum = 1;
-      }
-      notch(c->inv, X, N, s->p1 - 60.0, s->p1 + 60.0, y, buf, bins);
-      break;
-    case K_COMB: {
-      size_t D = (size_t)s->p1;
-      for (size_t i = 0; i < N; i++)
-        y[i] = x[i] + (i + D < N ? s->p2 * x[i + D] : 0.0);
-      break;
-    }
-    case K_TREMOLO: {
-      double tc = ((double)start + 0.5 * N) / SR;
-      double mod = 0.0 + 1.0 * 0.5 * (1.0 + sin(2.0 * M_PI * s->p1 * tc));
-      for (size_t i = 0; i < N; i++)
-        y[i] = x[i] * mod;
-      break;
-    }
-    case K_HARMONIC:
-      for (size_t i = 0; i < N; i++)
-        y[i] = x[i] + (s->p2 * a_rms) * c->harmonic[e][i];
-      break;
-    case K_GATE: {
-      double thr = s->p1 * a_95;
-      for (size_t i = 0; i < N; i++)
-        y[i] = fabs(x[i]) < thr ? 0.0 : x[i];
-      break;
-    }
-    case K_PITCH:
-    case K_VIBRATO:
-      if (!have_analysis) {
-        if ((err = sb_pvoc_analyze(ana, x, N)))
-          break;
-        have_analysis = 1;
-      }
-      if (s->kind == K_PITCH) {
-        size_t k = shift_index(s);
-        err = sb_pvoc_stretch(ana, c->shift_rate[k], stretched[k], c->shift_len[k]);
-      } else {
-        double depth = 0.03 * (a_rms / a_pk) * s->p2;
-        depth = depth < 0.01 ? 0.01 : (depth > 0.05 ? 0.05 : depth);
-        err = sb_pvoc_stretch(ana, 1.0 + depth, y, N);
-      }
-      break;
-    case K_CLIP: {
-      double thr = s->p1 * a_95;
-      for (size_t i = 0; i < N; i++)
-        y[i] = x[i] > thr ? thr : (x[i] < -thr ? -thr : x[i]);
-      break;
-    }
-    case K_NOISE:
-    case K_LOWPASS:
-    case K_HIGHPASS:
-      break;
-    default:
-      err = SB_EINVAL;
-    }
-  }
-  for (size_t e = 0; e < c->n_specs; e++)
-    if (c->specs[e].kind != K_NOISE && c->specs[e].kind != K_PITCH)
-      round_frame_f32(c->out->data + e * len + start);
-  return err;
-}
-
-/* Frames [f0, f1) (at most PM_CHUNK) but their noise: pm_frame on each,
- * then the pitch shifts' resampling of all of them at once (rounded to
- * float32).  stretched: 4 x PM_CHUNK x shift_len[k] values of scratch.
- * Returns the error of the lowest failing frame, *bad_frame = that frame. */
-static sb_err pm_chunk(const pm_ctx *c, size_t f0, size_t f1, sb_pvoc_analysis *ana,
-                       double *const *stretched, size_t *bad_frame)
-{
-  size_t len = c->out->len;
-  for (size_t f = f0; f < f1; f++) {
-    double *st[4];
-    sb_err err;
-    for (size_t k = 0; k < 4; k++)
-      st[k] = stretched[k] + (f - f0) * c->shift_len[k];
-    if ((err = pm_frame(c, f, ana, st))) {
-      *bad_frame = f;
-      return err;
-    }
-  }
-  for (size_t e = 0; e < c->n_specs; e++) {
-    sb_err err;
-    if (c->specs[e].kind != K_PITCH)
-      continue;
-    if ((err = sb_pshift_resample_frames(c->shift[shift_index(&c->specs[e])],
-                                         stretched[shift_index(&c->specs[e])], f1 - f0,
-                                         c->out->data + e * len + f0 * PM_FRAME, PM_FRAME))) {
-      *bad_frame = f0;
-      return err;
-    }
-    for (size_t f = f0; f < f1; f++)
-      round_frame_f32(c->out->data + e * len + f * PM_FRAME);
-  }
-  return SB_OK;
-}
-
-/* The noise entries of frame f, whose normals are in place: shaped, all
- * band-passed side by side, scaled to the SNR (with the -15 dB floor) and
- * added to the frame, rounded to float32. */
-static sb_err pm_frame_noise(const pm_ctx *c, size_t f)
-{
-  enum { N = PM_FRAME };
-  const double *x = c->padded + f * N;
-  size_t len = c->out->len;
-  double *rows = c->out->data + c->noise_first * len + f * N, rms_sig, ms[MAX_SPECS];
-  sb_err err;
-
-  if (!c->noise_count)
-    return SB_OK;
-  for (size_t k = 0; k < c->noise_count; k++)
-    shape_noise(rows + k * len, N, c->specs[c->noise_first + k].color);
-  if ((err = sb_butter_lfilter_rows(&c->band, rows, c->noise_count, len, N)))
-    return err;
-  rms_sig = sqrt(mean_square(x, N));
-  mean_square_rows(rows, c->noise_count, len, N, ms);
-  for (size_t k = 0; k < c->noise_count; k++) {
-    double *y = rows + k * len;
-    double nl = pow(10.0, c->specs[c->noise_first + k].p2 / 10.0), rms_n, noise_rms, floor_rms;
-    rms_n = sqrt(ms[k]) + 1e-12;
-    noise_rms = rms_sig / sqrt(nl);
-    floor_rms = rms_sig / sqrt(pow(10.0, 15.0 / 10.0));
-    if (floor_rms > noise_rms)
-      noise_rms = floor_rms;
-    for (size_t i = 0; i < N; i++)
-      y[i] = (double)(float)(x[i] + y[i] * (noise_rms / rms_n));
-  }
-  return SB_OK;
-}
-
-struct sb_dist_pm_shifts {
-  sb_pshift *shift[4];  /* -4, -2, +2, +4 semitones */
-};
-
-void sb_dist_pm_shifts_free(sb_dist_pm_shifts **shifts)
-{
-  if (!shifts || !*shifts)
-    return;
-  for (int i = 0; i < 4; i++)
-    sb_pshift_free(&(*shifts)->shift[i]);
-  free(*shifts);
-  *shifts = NULL;
-}
-
-sb_err sb_dist_pm_shifts_new(sb_dist_pm_shifts **out)
-{
-  sb_dist_pm_shifts *shifts;
-  sb_err err = SB_OK;
-  if (!out)
-    return SB_EINVAL;
-  *out = NULL;
-  if (!(shifts = calloc(1, sizeof *shifts)))
-    return SB_ENOMEM;
-  for (int i = 0; i < 4 && !err; i++)
-    err = sb_pshift_new(i < 2 ? -4.0 + 2.0 * i : 2.0 * (i - 1), SR, PM_FRAME, &shifts->shift[i]);
-  if (err) {
-    sb_dist_pm_shifts_free(&shifts);
-    return err;
-  }
-  *out = shifts;
-  return SB_OK;
-}
-
-/* Keeps the error of the lowest frame (deterministic for any schedule). */
-static void note_frame_error(sb_err f_err, size_t f, sb_err *err, size_t *err_frame)
-{
-  if (!f_err)
-    return;
-#pragma omp critical(sb_dist_err)
-  if (f < *err_frame) {
-    *err_frame = f;
-    *err = f_err;
-  }
-}
-
-sb_err sb_distortions_pm(const double *ref, size_t n, sb_npyrandom *rng,
-                         const sb_dist_pm_shifts *shifts, sb_dist_bank *out)
-{
-  sb_err err = SB_ENOMEM, frame_err = SB_OK;
-  spec specs[MAX_SPECS];
-  char labels[MAX_SPECS][SB_DIST_LABEL_MAX];
-  double (*harmonic)[PM_FRAME] = NULL;
-  size_t n_specs, n_frames, len, err_frame = SIZE_MAX;
-  double *padded = NULL;
-  sb_pvoc *pv = NULL;
-  sb_dist_pm_shifts *own_shifts = NULL;
-  pm_ctx c = {0};
-
-  if (!out)
-    return SB_EINVAL;
-  reset_bank(out);
-  if (!ref || !rng || n == 0)
-    return SB_EINVAL;
-  n_frames = (n + PM_FRAME - 1) / PM_FRAME;
-  len = n_frames * PM_FRAME;
-  if (!(padded = calloc(len, sizeof *padded)))
-    return SB_ENOMEM;
-  memcpy(padded, ref, n * sizeof *padded);
-  if ((err = pm_global_params(padded, len, out)))
-    goto fail;
-  n_specs = build_pm_specs(out, specs, labels);
-  if ((err = alloc_bank(out, n_specs, len)))
-    goto fail;
-  memcpy(out->labels, labels, n_specs * sizeof labels[0]);
-  out->n_dist = n_specs;
-  err = SB_ENOMEM;
-  if (!(harmonic = malloc(n_specs * sizeof *harmonic)))
-    goto fail;
-  for (size_t e = 0; e < n_specs; e++)
-    if (specs[e].kind == K_HARMONIC)
-      for (size_t i = 0; i < PM_FRAME; i++)
-        harmonic[e][i] = sin(2.0 * M_PI * specs[e].p1 * ((double)i / SR));
-  if ((err = sb_pvoc_new(PM_FRAME / 2, &pv)))
-    goto fail;
-  if (!shifts) {
-    if ((err = sb_dist_pm_shifts_new(&own_shifts)))
-      goto fail;
-    shifts = own_shifts;
-  }
-  c = (pm_ctx){.specs = specs, .n_specs = n_specs, .padded = padded, .out = out,
-               .harmonic = (const double (*)[PM_FRAME])harmonic, .shift = shifts->shift};
-  kind_range(specs, n_specs, K_NOISE, &c.noise_first, &c.noise_count);
-  kind_range(specs, n_specs, K_LOWPASS, &c.filt_first, &c.filt_count);
-  if (c.noise_count)
-    c.band = specs[c.noise_first].filter;
-  for (size_t k = 0; k < 4 && !err; k++)
-    err = sb_pshift_rate(c.shift[k], &c.shift_rate[k]);
-  for (size_t k = 0; k < 4 && !err; k++)
-    c.shift_len[k] = (size_t)nearbyint((double)PM_FRAME / c.shift_rate[k]);
-  if (err)
-    goto fail;
-  {
-    double buf[PM_FRAME];
-    fftw_complex sp[PM_FRAME / 2 + 1];
-#pragma omp critical(sb_fftw_plan)
-    {
-      c.fwd = fftw_plan_dft_r2c_1d(PM_FRAME, buf, sp, FFTW_ESTIMATE | FFTW_UNALIGNED);
-      c.inv = fftw_plan_dft_c2r_1d(PM_FRAME, sp, buf, FFTW_ESTIMATE | FFTW_UNALIGNED);
-    }
-    if (!c.fwd || !c.inv) {
-      err = SB_ENOMEM;
-      goto fail;
-    }
-  }
-#pragma omp parallel
-  {
-    sb_pvoc_analysis *ana = NULL;
-    double *stretched[4] = {NULL}, *st_buf = NULL;
-    size_t n_chunks = (n_frames + PM_CHUNK - 1) / PM_CHUNK, st_total = 0;
-    sb_err t_err = sb_pvoc_analysis_new(pv, &ana);
-    for (size_t k = 0; k < 4; k++)
-      st_total += PM_CHUNK * c.shift_len[k];
-    if (!t_err && !(st_buf = malloc(st_total * sizeof *st_buf)))
-      t_err = SB_ENOMEM;
-    for (size_t k = 0, at = 0; st_buf && k < 4; at += PM_CHUNK * c.shift_len[k], k++)
-      stretched[k] = st_buf + at;
-    /* Normals frame by frame, noise entries in label order, on one
-     * thread while the others start on the deterministic entries. */
-#pragma omp single nowait
-    for (size_t f = 0; f < n_frames; f++)
-      for (size_t k = 0; k < c.noise_count; k++)
-        sb_npyrandom_randn(rng, out->data + (c.noise_first + k) * len + f * PM_FRAME, PM_FRAME);
-#pragma omp for schedule(dynamic, 1) nowait
-    for (size_t ch = 0; ch < n_chunks; ch++) {
-      size_t f0 = ch * PM_CHUNK, f1 = n_frames - f0 < PM_CHUNK ? n_frames : f0 + PM_CHUNK;
-      size_t bad = f0;
-      sb_err f_err = t_err ? t_err : pm_chunk(&c, f0, f1, ana, stretched, &bad);
-      note_frame_error(f_err, bad, &frame_err, &err_frame);
-    }
-#pragma omp barrier
-#pragma omp for schedule(dynamic, 8)
-    for (size_t f = 0; f < n_frames; f++)
-      note_frame_error(pm_frame_noise(&c, f), f, &frame_err, &err_frame);
-    sb_pvoc_analysis_free(&ana);
-    free(st_buf);
-  }
-  err = frame_err;
-
-fail:
-  if (c.fwd || c.inv) {
-#pragma omp critical(sb_fftw_plan)
-    {
-      if (c.fwd)
-        fftw_destroy_plan(c.fwd);
-      if (c.inv)
-        fftw_destroy_plan(c.inv);
-    }
-  }
-  sb_pvoc_free(&pv);
-  sb_dist_pm_shifts_free(&own_shifts);
-  free(harmonic);
-  free(padded);
-  if (err)
-    sb_dist_bank_clear(out);
-  return err;
 }

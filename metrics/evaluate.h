@@ -105,7 +105,13 @@ typedef struct sb_eval_opts {
   int filter_len;       /* 512; >= 1 when BSS Eval runs */
   int zero_mean;        /* SI-SDR family: subtract means first */
   const char *const *names;         /* optional n_src target names used in note; NULL = indices */
-  const char *pspm_embedder;        /* PS/PM embedder spec (metrics/embedders.h); NULL = "raw" */
+  const char *pspm_embedder;        /* PS/PM embedder spec as the configuration names it (raw,
+                                       logmel, file:DIR, cmd:TEMPLATE; backends/embedders.h);
+                                       NULL = "raw" */
+  const struct sb_embedder *pspm_embedder_api; /* the embedder of that spec (metrics/embedder.h,
+                                       made by backends/embedders.h sb_embedder_new; not
+                                       owned); NULL: the built-in raw or logmel one is made
+                                       here, other specs are refused (SB_EINVAL) */
   struct sb_pspm_track *pspm_track; /* optional PS/PM reference-side cache for this very
                                        reference (metrics/pspm.h sb_pspm_track_new), reused
                                        across estimate sets; NULL = prepared per call.  Not

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fftplan.h"
 #include "metrics/fftcorr.h"
 #include "metrics/vectorize.h"
 
@@ -51,13 +52,8 @@ static sb_err plan_make(corr_plan *p, int n_fft)
     err = SB_ENOMEM;
     goto done;
   }
-#ifdef _OPENMP
-#pragma omp critical(sb_fftw_plan)
-#endif
-  {
-    p->forward = fftw_plan_dft_r2c_1d(n_fft, buf, spec, FFTW_ESTIMATE);
-    p->inverse = fftw_plan_dft_c2r_1d(n_fft, spec, buf, FFTW_ESTIMATE);
-  }
+  p->forward = sb_fftplan_r2c(n_fft, buf, spec, FFTW_ESTIMATE);
+  p->inverse = sb_fftplan_c2r(n_fft, spec, buf, FFTW_ESTIMATE);
   if (!p->forward || !p->inverse)
     err = SB_ENOMEM;
 done:
@@ -68,16 +64,8 @@ done:
 
 static void plan_destroy(corr_plan *p)
 {
-#ifdef _OPENMP
-#pragma omp critical(sb_fftw_plan)
-#endif
-  {
-    if (p->forward)
-      fftw_destroy_plan(p->forward);
-    if (p->inverse)
-      fftw_destroy_plan(p->inverse);
-  }
-  p->forward = p->inverse = NULL;
+  sb_fftplan_destroy(&p->forward);
+  sb_fftplan_destroy(&p->inverse);
 }
 
 sb_err sb_fftcorr_new(int max_lag, sb_fftcorr **out)

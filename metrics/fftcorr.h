@@ -30,7 +30,7 @@
 typedef struct sb_fftcorr sb_fftcorr;
 
 /* Creates the FFTW plans for lags up to max_lag (>= 0).  Plan creation is
- * serialised with the other FFTW users (omp critical sb_fftw_plan).
+ * serialised with the other FFTW users (common/fftplan.h).
  * SB_EINVAL (max_lag < 0 or > 2^20), SB_ENOMEM. */
 sb_err sb_fftcorr_new(int max_lag, sb_fftcorr **out);
 

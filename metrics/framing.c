@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/first_error.h"
 #include "metrics/framing.h"
 
 #define SB_PIECE_MAX SB_SPAN_MAX
@@ -254,10 +255,7 @@ sb_err sb_frame_stats_compute(const sb_framing *f, const sb_sources *ref, const 
       cell->ref_silent = (unsigned char)sb_is_silent(n_chan, rc, 0, len);
       cell->est_silent = (unsigned char)sb_is_silent(n_chan, ec, 0, len);
     }
-    if (terr != SB_OK) {
-#pragma omp critical(sb_framing_err)
-      err = terr;
-    }
+    sb_first_error_keep(&err, terr);
     free(rc);
     free(scratch);
   }

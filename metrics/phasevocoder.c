@@ -22,6 +22,8 @@
 #include <fftw3.h>
 #include <soxr.h>
 
+#include "common/fftplan.h"
+#include "common/first_error.h"
 #include "metrics/phasevocoder.h"
 #include "metrics/vectorize.h"
 
@@ -76,11 +78,8 @@ sb_err sb_pvoc_new(size_t n_fft, sb_pvoc **out)
     pv->window[k] = 0.5 - 0.5 * cos(2.0 * M_PI * (double)k / (double)n_fft);
   for (size_t k = 0; k < pv->n_bins; k++)
     pv->advance[k] = (double)pv->hop * 2.0 * M_PI * (double)k / (double)n_fft;
-#pragma omp critical(sb_fftw_plan)
-  {
-    pv->forward = fftw_plan_dft_r2c_1d((int)n_fft, buf, spec, FFTW_ESTIMATE);
-    pv->inverse = fftw_plan_dft_c2r_1d((int)n_fft, spec, buf, FFTW_ESTIMATE);
-  }
+  pv->forward = sb_fftplan_r2c((int)n_fft, buf, spec, FFTW_ESTIMATE);
+  pv->inverse = sb_fftplan_c2r((int)n_fft, spec, buf, FFTW_ESTIMATE);
   fftw_free(buf);
   fftw_free(spec);
   if (!pv->forward || !pv->inverse) {
@@ -100,13 +99,8 @@ void sb_pvoc_free(sb_pvoc **pv)
 {
   if (!pv || !*pv)
     return;
-#pragma omp critical(sb_fftw_plan)
-  {
-    if ((*pv)->forward)
-      fftw_destroy_plan((*pv)->forward);
-    if ((*pv)->inverse)
-      fftw_destroy_plan((*pv)->inverse);
-  }
+  sb_fftplan_destroy(&(*pv)->forward);
+  sb_fftplan_destroy(&(*pv)->inverse);
   free((*pv)->window);
   free((*pv)->advance);
   free(*pv);
@@ -465,8 +459,7 @@ static sb_err build_matrix(sb_pshift *ps, size_t frame_len)
           impulses[(j0 + c) * MATRIX_CHANNELS + c] = 0.0;
       }
       if (c_err) {
-#pragma omp critical(sb_pshift_err)
-        err = c_err;
+        sb_first_error_keep(&err, c_err);
         continue;
       }
       memcpy(ps->matrix + j0 * frame_len, cols, n_here * frame_len * sizeof *cols);

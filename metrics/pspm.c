@@ -14,7 +14,9 @@
 
 #include <soxr.h>
 
+#include "common/first_error.h"
 #include "metrics/distortions.h"
+#include "metrics/embedders.h"
 #include "metrics/loudness.h"
 #include "metrics/npyrandom.h"
 #include "metrics/pspm.h"
@@ -97,30 +99,60 @@ void sb_pspm_track_timing(const sb_pspm_track *t, double *dist_s, double *other_
     *other_s = t ? t->prep_s - t->dist_s : 0.0;
 }
 
-/* Down-mix, resample to 16 kHz (soxr HQ, length ceil(n 16000 / rate)),
- * loudness-normalise and round to float32: *out has n16 samples. */
-static sb_err prepare_signal(const double *const *chan, size_t n_chan, size_t n, int rate,
-                             const char *what, size_t s, double **out, size_t *n16, sb_msg *msg)
+/* The channel mean of signal src of v (read in pieces of SB_SPAN_MAX
+ * samples) into mono[0..n); SB_ENONFINITE naming the first non-finite
+ * sample (in sample, then channel order), or the reader's error. */
+static sb_err downmix(const sb_sources *v, int src, const char *what, double *mono, sb_msg *msg)
 {
+  size_t n = (size_t)v->n_samples, bad_i = n, bad_c = 0;
+  double *scratch = v->chan ? NULL : malloc((size_t)SB_SPAN_MAX * sizeof *scratch);
+  sb_err err = SB_OK;
+
+  if (!v->chan && !scratch)
+    return SB_ENOMEM;
+  for (size_t i = 0; i < n; i++)
+    mono[i] = 0.0;
+  for (int c = 0; c < v->n_chan && !err; c++)
+    for (int64_t a = 0; a < v->n_samples && !err; a += SB_SPAN_MAX) {
+      int64_t len = v->n_samples - a < SB_SPAN_MAX ? v->n_samples - a : SB_SPAN_MAX;
+      const double *x;
+      if ((err = sb_sources_span(v, src, c, a, len, scratch, &x)))
+        break;
+      for (int64_t k = 0; k < len; k++) {
+        if (!isfinite(x[k]) && (size_t)(a + k) < bad_i) {
+          bad_i = (size_t)(a + k);
+          bad_c = (size_t)c;
+        }
+        mono[a + k] += x[k];
+      }
+    }
+  free(scratch);
+  if (err)
+    return sb_msg_set(msg, err, "%s %d: %s while reading the signal", what, src, sb_strerror(err));
+  if (bad_i < n)
+    return sb_msg_set(msg, SB_ENONFINITE, "%s %d channel %zu sample %zu: not finite", what, src, bad_c, bad_i);
+  for (size_t i = 0; i < n; i++)
+    mono[i] /= (double)v->n_chan;
+  return SB_OK;
+}
+
+/* Down-mix signal src of v, resample to 16 kHz (soxr HQ, length
+ * ceil(n 16000 / rate)), loudness-normalise and round to float32: *out
+ * has n16 samples. */
+static sb_err prepare_signal(const sb_sources *v, int src, const char *what, double **out, size_t *n16,
+                             sb_msg *msg)
+{
+  size_t n = (size_t)v->n_samples, len = n, s = (size_t)src;
+  int rate = v->rate;
   double *mono = malloc(n * sizeof *mono), *res = NULL;
-  size_t len = n;
   sb_err err;
 
   *out = NULL;
   if (!mono)
     return SB_ENOMEM;
-  for (size_t i = 0; i < n; i++) {
-    double acc = 0.0;
-    for (size_t c = 0; c < n_chan; c++) {
-      double v = chan[c][i];
-      if (!isfinite(v)) {
-        free(mono);
-        return sb_msg_set(msg, SB_ENONFINITE, "%s %zu channel %zu sample %zu: not finite", what,
-                          s, c, i);
-      }
-      acc += v;
-    }
-    mono[i] = acc / (double)n_chan;
+  if ((err = downmix(v, src, what, mono, msg))) {
+    free(mono);
+    return err;
   }
   if (rate != SR) {
     size_t o_done = 0;
@@ -163,45 +195,42 @@ static sb_err prepare_signal(const double *const *chan, size_t n_chan, size_t n,
 /* Embeds the scored frames of `count` signals (n16 samples each) into dst:
  * signal p, scored frame k at dst + (k * block + p) * D.  Mask frame i
  * maps to model frame floor(i T / n_mask), clamped to T - 1. */
-static sb_err embed_scored(sb_pspm_track *t, const double *const *sig, size_t count, size_t block,
+static sb_err embed_scored(const sb_pspm_track *t, const double *const *sig, size_t count, size_t block,
                            const char *const *names, float *dst, sb_msg *msg)
 {
-  int batch = strcmp(sb_embedder_kind(t->embedder), "cmd") == 0;
-  size_t chunk = batch ? count : EMBED_CHUNK, T = sb_embedder_n_frames(t->n16), K = t->n_scored;
-  size_t *frames;
+  size_t chunk = t->embedder->batch ? count : EMBED_CHUNK, T = sb_embedder_n_frames(t->n16);
+  size_t K = t->n_scored, D = t->dim, *frames;
+  double *emb;
   sb_err err = SB_OK;
 
-  if (K == 0)
+  if (K == 0 || count == 0)
     return SB_OK;
-  if (!(frames = malloc(K * sizeof *frames)))
+  frames = malloc(K * sizeof *frames);
+  emb = malloc((chunk < count ? chunk : count) * K * D * sizeof *emb);
+  if (!frames || !emb) {
+    free(frames);
+    free(emb);
     return SB_ENOMEM;
+  }
   for (size_t k = 0; k < K; k++) {
     size_t j = t->scored[k] * T / t->n_mask;
     frames[k] = j < T ? j : T - 1;
   }
   for (size_t p0 = 0; p0 < count && !err; p0 += chunk) {
-    size_t m = count - p0 < chunk ? count - p0 : chunk, D = 0;
-    double *emb = NULL;
-    if ((err = sb_embedder_embed_frames(t->embedder, sig + p0, m, t->n16,
-                                        names ? names + p0 : NULL, frames, K, &D, &emb, msg)))
+    size_t m = count - p0 < chunk ? count - p0 : chunk;
+    if ((err = sb_embedder_embed(t->embedder, sig + p0, m, t->n16, names ? names + p0 : NULL, frames, K, D,
+                                 emb, msg)))
       break;
-    if (t->dim && D != t->dim) {
-      err = sb_msg_set(msg, SB_EFORMAT, "%s: embedding dimension %zu, expected %zu",
-                       names ? names[p0] : "signal", D, t->dim);
-    } else {
-      t->dim = D;
-      t->n_emb = T;
-      for (size_t q = 0; q < m; q++)
-        for (size_t k = 0; k < K; k++) {
-          const double *src = emb + (q * K + k) * D;
-          float *d = dst + (k * block + p0 + q) * D;
-          for (size_t c = 0; c < D; c++)
-            d[c] = (float)src[c];
-        }
-    }
-    free(emb);
+    for (size_t q = 0; q < m; q++)
+      for (size_t k = 0; k < K; k++) {
+        const double *src = emb + (q * K + k) * D;
+        float *d = dst + (k * block + p0 + q) * D;
+        for (size_t c = 0; c < D; c++)
+          d[c] = (float)src[c];
+      }
   }
   free(frames);
+  free(emb);
   return err;
 }
 
@@ -281,27 +310,121 @@ static sb_err normalise_bank(sb_dist_bank *bank)
                                     SB_LOUDNESS_ROUND_F32, NULL);
 }
 
-sb_err sb_pspm_track_new(const double *const *refs, size_t n_src, size_t n_chan, size_t n_samples,
-                         int rate, const sb_pspm_options *opt, sb_pspm_track **out, sb_msg *msg)
+/* The references' embeddings at the scored frames.  The dimension comes
+ * from the embedder's probe of the first reference. */
+static sb_err embed_refs(sb_pspm_track *t, double *const *ref16, sb_msg *msg)
 {
+  char **names = make_names(t->opt.key, "ref", 0, t->n_src, 1);
+  size_t D = 0;
+  sb_err err;
+  if (!names)
+    return SB_ENOMEM;
+  err = sb_embedder_dim(t->embedder, ref16[0], t->n16, names[0], &D, msg);
+  if (!err) {
+    t->dim = D;
+    t->n_emb = sb_embedder_n_frames(t->n16);
+    if (!(t->emb_ref = malloc((t->n_src * t->n_scored * D + 1) * sizeof *t->emb_ref)))
+      err = SB_ENOMEM;
+  }
+  for (size_t s = 0; s < t->n_src && !err; s++)
+    err = embed_scored(t, (const double *const *)&ref16[s], 1, 1, (const char *const *)&names[s],
+                       t->emb_ref + s * t->n_scored * t->dim, msg);
+  free_names(names, t->n_src);
+  return err;
+}
+
+/* Embeds bank (measure m, reference s) at the scored frames. */
+static sb_err embed_bank(sb_pspm_track *t, int m, size_t s, const sb_dist_bank *bank, sb_msg *msg)
+{
+  size_t P = bank->n_dist;
+  const double **sig = malloc((P ? P : 1) * sizeof *sig);
+  char **names = make_names(t->opt.key, m == 0 ? "ps" : "pm", s, P, 0);
   sb_err err = SB_ENOMEM;
-  sb_pspm_track *t;
-  double **ref16 = NULL, start = now_s();
+  t->n_dist[m][s] = P;
+  t->emb_dist[m][s] = malloc((P * t->n_scored * t->dim + 1) * sizeof **t->emb_dist[m]);
+  if (t->emb_dist[m][s] && sig && names) {
+    for (size_t p = 0; p < P; p++)
+      sig[p] = bank->data + p * bank->len;
+    err = embed_scored(t, sig, P, P, (const char *const *)names, t->emb_dist[m][s], msg);
+  }
+  free(sig);
+  free_names(names, P);
+  return err;
+}
+
+/* Distortion banks in the reference's RNG order: PS of every source, then
+ * PM of every source; normalised, embedded at the scored frames.  One
+ * bank's arrays serve all of them (their pages are faulted in once). */
+static sb_err build_banks(sb_pspm_track *t, double *const *ref16, sb_msg *msg)
+{
   sb_npyrandom *rng = NULL;
   sb_dist_pm_shifts *shifts = NULL;
   sb_dist_bank bank = {0};
+  double shifts_start = now_s();
+  sb_err err = sb_npyrandom_new(t->opt.seed, &rng);
+
+  if (err)
+    return err;
+  err = sb_dist_pm_shifts_new(&shifts);
+  t->dist_s += now_s() - shifts_start;
+  if (err) {
+    sb_msg_set(msg, err, "PS/PM: pitch-shift resamplers failed: %s", sb_strerror(err));
+    goto done;
+  }
+  for (int m = 0; m < 2 && !err; m++) {
+    t->n_dist[m] = calloc(t->n_src, sizeof *t->n_dist[m]);
+    t->emb_dist[m] = calloc(t->n_src, sizeof *t->emb_dist[m]);
+    if (!t->n_dist[m] || !t->emb_dist[m]) {
+      err = SB_ENOMEM;
+      break;
+    }
+    for (size_t s = 0; s < t->n_src && !err; s++) {
+      double bank_start = now_s();
+      err = m == 0 ? sb_distortions_ps(ref16[s], t->n16, rng, &bank)
+                   : sb_distortions_pm(ref16[s], t->n16, rng, shifts, &bank);
+      if (!err)
+        err = normalise_bank(&bank);
+      t->dist_s += now_s() - bank_start;
+      if (err)
+        sb_msg_set(msg, err, "reference %zu: %s distortion bank failed: %s", s, m == 0 ? "PS" : "PM",
+                   sb_strerror(err));
+      else
+        err = embed_bank(t, m, s, &bank, msg);
+    }
+  }
+done:
+  sb_dist_bank_clear(&bank);
+  sb_dist_pm_shifts_free(&shifts);
+  sb_npyrandom_free(&rng);
+  return err;
+}
+
+/* The view's shape as the track keeps it; SB_EINVAL with msg when the view
+ * holds no signal. */
+static sb_err check_view(const sb_sources *v, const char *what, sb_msg *msg)
+{
+  if (!v || !sb_sources_readable(v) || v->n_src < 1 || v->n_chan < 1 || v->n_samples < 1 || v->rate <= 0)
+    return sb_msg_set(msg, SB_EINVAL, "PS/PM: no %s signals", what);
+  return SB_OK;
+}
+
+sb_err sb_pspm_track_new(const sb_sources *refs, const sb_pspm_options *opt, sb_pspm_track **out, sb_msg *msg)
+{
+  sb_err err;
+  sb_pspm_track *t;
+  double **ref16 = NULL, start = now_s();
 
   if (!out)
     return SB_EINVAL;
   *out = NULL;
-  if (!refs || n_src == 0 || n_chan == 0 || rate <= 0 || n_samples == 0)
-    return sb_msg_set(msg, SB_EINVAL, "PS/PM: no reference signals");
+  if ((err = check_view(refs, "reference", msg)))
+    return err;
   if (!(t = calloc(1, sizeof *t)))
     return SB_ENOMEM;
-  t->n_src = n_src;
-  t->n_chan = n_chan;
-  t->n_samples = n_samples;
-  t->rate = rate;
+  t->n_src = (size_t)refs->n_src;
+  t->n_chan = (size_t)refs->n_chan;
+  t->n_samples = (size_t)refs->n_samples;
+  t->rate = refs->rate;
   if (opt)
     t->opt = *opt;
   else
@@ -312,119 +435,28 @@ sb_err sb_pspm_track_new(const double *const *refs, size_t n_src, size_t n_chan,
   }
   t->embedder = t->opt.embedder;
   if (!t->embedder) {
-    if ((err = sb_embedder_new("raw", &t->own_embedder, msg)))
+    if ((err = sb_embedder_builtin_new("raw", &t->own_embedder, msg)))
       goto fail;
     t->embedder = t->own_embedder;
   }
-  if (!(ref16 = calloc(n_src, sizeof *ref16)))
-    goto fail;
-  for (size_t s = 0; s < n_src; s++) {
-    size_t len = 0;
-    if ((err = prepare_signal(refs + s * n_chan, n_chan, n_samples, rate, "reference", s,
-                              &ref16[s], &len, msg)))
-      goto fail;
-    t->n16 = len;
-  }
-  if ((err = activity_masks(t, ref16)))
-    goto fail;
   err = SB_ENOMEM;
-  {
-    char **names = make_names(t->opt.key, "ref", 0, n_src, 1);
-    if (!names)
-      goto fail;
-    /* The dimension is known after an embedding: probe with the first
-     * frame of the first reference, then embed every reference into the
-     * sized buffer. */
-    {
-      size_t D = 0, first = 0;
-      double *emb = NULL;
-      err = sb_embedder_embed_frames(t->embedder, (const double *const *)ref16, 1, t->n16,
-                                     (const char *const *)names, &first, 1, &D, &emb, msg);
-      free(emb);
-      if (!err) {
-        t->dim = D;
-        t->n_emb = sb_embedder_n_frames(t->n16);
-        if (!(t->emb_ref = malloc((n_src * t->n_scored * D + 1) * sizeof *t->emb_ref)))
-          err = SB_ENOMEM;
-      }
-    }
-    for (size_t s = 0; s < n_src && !err; s++)
-      err = embed_scored(t, (const double *const *)&ref16[s], 1, 1,
-                         (const char *const *)&names[s], t->emb_ref + s * t->n_scored * t->dim, msg);
-    free_names(names, n_src);
-    if (err)
-      goto fail;
-  }
-
-  /* Distortion banks in the reference's RNG order: PS of every source, then
-   * PM of every source; normalised, embedded at the scored frames.  One
-   * bank's arrays serve all of them (their pages are faulted in once). */
-  if ((err = sb_npyrandom_new(t->opt.seed, &rng)))
+  if (!(ref16 = calloc(t->n_src, sizeof *ref16)))
     goto fail;
-  {
-    double shifts_start = now_s();
-    err = sb_dist_pm_shifts_new(&shifts);
-    t->dist_s += now_s() - shifts_start;
-    if (err) {
-      sb_msg_set(msg, err, "PS/PM: pitch-shift resamplers failed: %s", sb_strerror(err));
+  for (int s = 0; s < refs->n_src; s++)
+    if ((err = prepare_signal(refs, s, "reference", &ref16[s], &t->n16, msg)))
       goto fail;
-    }
-  }
-  for (int m = 0; m < 2; m++) {
-    t->n_dist[m] = calloc(n_src, sizeof *t->n_dist[m]);
-    t->emb_dist[m] = calloc(n_src, sizeof *t->emb_dist[m]);
-    if (!t->n_dist[m] || !t->emb_dist[m]) {
-      err = SB_ENOMEM;
-      goto fail;
-    }
-    for (size_t s = 0; s < n_src; s++) {
-      size_t P;
-      char **names;
-      const double **sig;
-      double bank_start = now_s();
-      err = m == 0 ? sb_distortions_ps(ref16[s], t->n16, rng, &bank)
-                   : sb_distortions_pm(ref16[s], t->n16, rng, shifts, &bank);
-      if (!err)
-        err = normalise_bank(&bank);
-      t->dist_s += now_s() - bank_start;
-      if (err) {
-        sb_msg_set(msg, err, "reference %zu: %s distortion bank failed: %s", s,
-                   m == 0 ? "PS" : "PM", sb_strerror(err));
-        goto fail;
-      }
-      P = bank.n_dist;
-      t->n_dist[m][s] = P;
-      t->emb_dist[m][s] = malloc((P * t->n_scored * t->dim + 1) * sizeof **t->emb_dist[m]);
-      sig = malloc((P ? P : 1) * sizeof *sig);
-      names = make_names(t->opt.key, m == 0 ? "ps" : "pm", s, P, 0);
-      if (!t->emb_dist[m][s] || !sig || !names) {
-        free(sig);
-        free_names(names, P);
-        err = SB_ENOMEM;
-        goto fail;
-      }
-      for (size_t p = 0; p < P; p++)
-        sig[p] = bank.data + p * bank.len;
-      err = embed_scored(t, sig, P, P, (const char *const *)names, t->emb_dist[m][s], msg);
-      free(sig);
-      free_names(names, P);
-      if (err)
-        goto fail;
-    }
-  }
+  if ((err = activity_masks(t, ref16)) || (err = embed_refs(t, ref16, msg)) ||
+      (err = build_banks(t, ref16, msg)))
+    goto fail;
   t->prep_s = now_s() - start;
   *out = t;
   t = NULL;
-  err = SB_OK;
 
 fail:
   if (ref16)
-    for (size_t s = 0; s < n_src; s++)
+    for (int s = 0; s < refs->n_src; s++)
       free(ref16[s]);
   free(ref16);
-  sb_dist_bank_clear(&bank);
-  sb_dist_pm_shifts_free(&shifts);
-  sb_npyrandom_free(&rng);
   sb_pspm_track_free(&t);
   return err;
 }
@@ -465,66 +497,57 @@ static double nan_mean(const double *v, size_t n)
   return count ? sum / (double)count : NAN;
 }
 
-sb_err sb_pspm_track_eval(sb_pspm_track *t, const double *const *ests, size_t n_samples, int rate,
-                          sb_pspm_result *res, sb_msg *msg)
+/* The result arrays of S sources and M frames, NaN-filled. */
+static sb_err alloc_result(sb_pspm_result *res, size_t S, size_t M)
 {
-  sb_err err = SB_ENOMEM;
-  size_t S, M, K, max_points = 0;
-  double **out16 = NULL, start = now_s();
-  float *emb_out = NULL;
-  char **names = NULL;
-
-  if (!res)
-    return SB_EINVAL;
-  sb_pspm_result_clear(res);
-  if (!t || !ests)
-    return SB_EINVAL;
-  if (n_samples != t->n_samples || rate != t->rate)
-    return sb_msg_set(msg, SB_EINVAL, "PS/PM: estimates have %zu samples at %d Hz, references "
-                      "%zu at %d Hz", n_samples, rate, t->n_samples, t->rate);
-  S = t->n_src;
-  M = t->n_mask;
-  K = t->n_scored;
+  double **arrays[6] = {&res->ps, &res->pm, &res->ps_radius, &res->pm_radius, &res->ps_ci, &res->pm_ci};
   res->n_src = S;
   res->n_frames = M;
-  res->n_scored = K;
   res->hop_s = 0.02;
-  {
-    double **arrays[6] = {&res->ps, &res->pm, &res->ps_radius, &res->pm_radius, &res->ps_ci,
-                          &res->pm_ci};
-    for (int a = 0; a < 6; a++) {
-      if (!(*arrays[a] = malloc((S * M + 1) * sizeof **arrays[a])))
-        goto fail;
-      for (size_t i = 0; i < S * M; i++)
-        (*arrays[a])[i] = NAN;
-    }
+  for (int a = 0; a < 6; a++) {
+    if (!(*arrays[a] = malloc((S * M + 1) * sizeof **arrays[a])))
+      return SB_ENOMEM;
+    for (size_t i = 0; i < S * M; i++)
+      (*arrays[a])[i] = NAN;
   }
   res->ps_mean = malloc(S * sizeof *res->ps_mean);
   res->pm_mean = malloc(S * sizeof *res->pm_mean);
-  out16 = calloc(S, sizeof *out16);
-  emb_out = malloc((S * K * t->dim + 1) * sizeof *emb_out);
-  names = make_names(t->opt.key, "out", 0, S, 1);
-  if (!res->ps_mean || !res->pm_mean || !out16 || !emb_out || !names)
-    goto fail;
-  for (size_t s = 0; s < S; s++) {
-    size_t len = 0;
-    if ((err = prepare_signal(ests + s * t->n_chan, t->n_chan, n_samples, rate, "estimate", s,
-                              &out16[s], &len, msg)))
-      goto fail;
-    if (len != t->n16) {
-      err = sb_msg_set(msg, SB_EINVAL, "estimate %zu: %zu samples at 16 kHz, references %zu", s,
-                       len, t->n16);
-      goto fail;
-    }
-  }
-  if (K > 0)
-    for (size_t s = 0; s < S; s++)
-      if ((err = embed_scored(t, (const double *const *)&out16[s], 1, 1,
-                              (const char *const *)&names[s], emb_out + s * K * t->dim, msg)))
-        goto fail;
-  res->time_embed_s = now_s() - start;
-  start = now_s();
+  return res->ps_mean && res->pm_mean ? SB_OK : SB_ENOMEM;
+}
 
+/* The estimates' embeddings at the scored frames into emb_out
+ * ([S][K][D]): estimate perm[s] (s without perm) as source s. */
+static sb_err embed_estimates(const sb_pspm_track *t, const sb_sources *ests, const int *perm, float *emb_out,
+                              sb_msg *msg)
+{
+  size_t S = t->n_src, K = t->n_scored;
+  double **out16 = calloc(S, sizeof *out16);
+  char **names = make_names(t->opt.key, "out", 0, S, 1);
+  sb_err err = out16 && names ? SB_OK : SB_ENOMEM;
+  for (size_t s = 0; s < S && !err; s++) {
+    size_t len = 0;
+    if ((err = prepare_signal(ests, perm ? perm[s] : (int)s, "estimate", &out16[s], &len, msg)))
+      break;
+    if (len != t->n16)
+      err = sb_msg_set(msg, SB_EINVAL, "estimate %zu: %zu samples at 16 kHz, references %zu", s, len, t->n16);
+  }
+  for (size_t s = 0; s < S && !err && K > 0; s++)
+    err = embed_scored(t, (const double *const *)&out16[s], 1, 1, (const char *const *)&names[s],
+                       emb_out + s * K * t->dim, msg);
+  for (size_t s = 0; out16 && s < S; s++)
+    free(out16[s]);
+  free(out16);
+  free_names(names, S);
+  return err;
+}
+
+/* PS and PM of every scored frame (one diffusion map per measure over the
+ * active sources' points) into res; frames whose computation fails stay
+ * NaN, as in the reference. */
+static sb_err score_frames(const sb_pspm_track *t, const float *emb_out, sb_pspm_result *res)
+{
+  size_t S = t->n_src, M = t->n_mask, K = t->n_scored, max_points = 0;
+  sb_err err = SB_OK;
   for (int m = 0; m < 2; m++) {
     size_t total = 0;
     for (size_t s = 0; s < S; s++)
@@ -532,16 +555,13 @@ sb_err sb_pspm_track_eval(sb_pspm_track *t, const double *const *ests, size_t n_
     if (total > max_points)
       max_points = total;
   }
-  err = SB_OK;
 #pragma omp parallel
   {
     double *pts = malloc(max_points * t->dim * sizeof *pts);
     size_t *act = malloc(S * sizeof *act), *n_dist = malloc(S * sizeof *n_dist);
     sb_pspm_values *vals = malloc(S * sizeof *vals);
-    if (!pts || !act || !n_dist || !vals) {
-#pragma omp critical(sb_pspm_err)
-      err = SB_ENOMEM;
-    }
+    if (!pts || !act || !n_dist || !vals)
+      sb_first_error_keep(&err, SB_ENOMEM);
 #pragma omp for schedule(dynamic)
     for (size_t k = 0; k < K; k++) {
       size_t i = t->scored[k], n_act = 0;
@@ -578,7 +598,46 @@ sb_err sb_pspm_track_eval(sb_pspm_track *t, const double *const *ests, size_t n_
     free(n_dist);
     free(vals);
   }
-  if (err)
+  return err;
+}
+
+sb_err sb_pspm_track_eval(sb_pspm_track *t, const sb_sources *ests, const int *perm, sb_pspm_result *res,
+                          sb_msg *msg)
+{
+  sb_err err;
+  size_t S, M, K;
+  double start = now_s();
+  float *emb_out = NULL;
+
+  if (!res)
+    return SB_EINVAL;
+  sb_pspm_result_clear(res);
+  if (!t || !ests)
+    return SB_EINVAL;
+  if ((err = check_view(ests, "estimate", msg)))
+    return err;
+  if ((size_t)ests->n_src != t->n_src || (size_t)ests->n_chan != t->n_chan)
+    return sb_msg_set(msg, SB_EINVAL, "PS/PM: %d estimates of %d channels, references %zu of %zu", ests->n_src,
+                      ests->n_chan, t->n_src, t->n_chan);
+  if ((size_t)ests->n_samples != t->n_samples || ests->rate != t->rate)
+    return sb_msg_set(msg, SB_EINVAL, "PS/PM: estimates have %lld samples at %d Hz, references "
+                      "%zu at %d Hz", (long long)ests->n_samples, ests->rate, t->n_samples, t->rate);
+  for (size_t s = 0; perm && s < t->n_src; s++)
+    if (perm[s] < 0 || perm[s] >= ests->n_src)
+      return sb_msg_set(msg, SB_EINVAL, "PS/PM: estimate index %d for reference %zu out of range", perm[s], s);
+  S = t->n_src;
+  M = t->n_mask;
+  K = t->n_scored;
+  res->n_scored = K;
+  if ((err = alloc_result(res, S, M)) || !(emb_out = malloc((S * K * t->dim + 1) * sizeof *emb_out))) {
+    err = SB_ENOMEM;
+    goto fail;
+  }
+  if ((err = embed_estimates(t, ests, perm, emb_out, msg)))
+    goto fail;
+  res->time_embed_s = now_s() - start;
+  start = now_s();
+  if ((err = score_frames(t, emb_out, res)))
     goto fail;
   for (size_t s = 0; s < S; s++) {
     res->ps_mean[s] = nan_mean(res->ps + s * M, M);
@@ -587,12 +646,7 @@ sb_err sb_pspm_track_eval(sb_pspm_track *t, const double *const *ests, size_t n_
   res->time_math_s = now_s() - start;
 
 fail:
-  if (out16)
-    for (size_t s = 0; s < S; s++)
-      free(out16[s]);
-  free(out16);
   free(emb_out);
-  free_names(names, S);
   if (err)
     sb_pspm_result_clear(res);
   return err;

@@ -15,7 +15,8 @@
  *     with noise from numpy's RandomState(seed) drawn in the reference's
  *     order (PS bank of source 0, 1, ..., then PM bank of 0, 1, ...), each
  *     entry loudness-normalised;
- *  4. embeddings (metrics/embedders.h; default "raw") of the references,
+ *  4. embeddings (through the interface of metrics/embedder.h; default the
+ *     built-in "raw" of metrics/embedders.h) of the references,
  *     their distortions and the estimates; embedder frame j is used for
  *     mask frame i with j = min(floor(i T / M), T - 1) (nearest, as the
  *     reference's interpolation; j = i for the built-in embedders);
@@ -59,7 +60,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "sepbench/error.h"
-#include "metrics/embedders.h"
+#include "common/sources.h"
+#include "metrics/embedder.h"
 #include "metrics/pspm_frame.h"
 
 typedef struct sb_pspm_options {
@@ -86,16 +88,17 @@ typedef struct sb_pspm_result {
 } sb_pspm_result;
 
 /*
- * Prepares the reference side: refs[s * n_chan + c] is channel c of source
- * s, n_samples samples at rate Hz.  opt may be NULL (defaults); the
- * embedder must outlive the track.
- * Errors (msg says why): SB_EINVAL (NULL, n_src == 0, n_chan == 0,
- * rate <= 0), SB_ENONFINITE, SB_ELENGTH (shorter than one 20-ms frame at
- * 16 kHz), SB_EBACKEND (resampler), SB_EIO / SB_EFORMAT (file/cmd
- * embedders), SB_ENUMERIC, SB_ENOMEM.
+ * Prepares the reference side from the view refs (in memory or streamed,
+ * common/sources.h: every source is read once, whole, in pieces of
+ * SB_SPAN_MAX samples; the 16-kHz signals PS/PM needs are kept inside).
+ * opt may be NULL (defaults); the embedder must outlive the track.
+ * Errors (msg says why): SB_EINVAL (NULL, an empty or unreadable view,
+ * rate <= 0), SB_ENONFINITE, the reader's errors, SB_ELENGTH (shorter than
+ * one 20-ms frame at 16 kHz), SB_EBACKEND (resampler), the embedder's
+ * (backends/embedders.h: SB_EIO, SB_EFORMAT, SB_ETIMEOUT, SB_EINTERRUPT),
+ * SB_ENUMERIC, SB_ENOMEM.
  */
-sb_err sb_pspm_track_new(const double *const *refs, size_t n_src, size_t n_chan, size_t n_samples,
-                         int rate, const sb_pspm_options *opt, sb_pspm_track **out, sb_msg *msg);
+sb_err sb_pspm_track_new(const sb_sources *refs, const sb_pspm_options *opt, sb_pspm_track **out, sb_msg *msg);
 
 /* Wall time of the reference side of the track: distortion banks with
  * their loudness normalisation (*dist_s) and everything else —
@@ -105,13 +108,15 @@ void sb_pspm_track_timing(const sb_pspm_track *t, double *dist_s, double *other_
 void sb_pspm_track_free(sb_pspm_track **t);
 
 /*
- * Scores one set of estimates (ests[s * n_chan + c], same n_src, n_chan,
- * n_samples and rate as the references; the caller pads or truncates) into
- * res (overwritten).  Errors: as sb_pspm_track_new, plus SB_EINVAL when the
- * shapes disagree with the track's.
+ * Scores one set of estimates (a view of the same n_src, n_chan, n_samples
+ * and rate as the references; the caller pads or truncates) into res
+ * (overwritten): estimate perm[s] is scored as the estimate of reference s
+ * (perm NULL: estimate s), and res is indexed by reference.  Errors: as
+ * sb_pspm_track_new, plus SB_EINVAL when the shapes disagree with the
+ * track's or perm holds an index out of range.
  */
-sb_err sb_pspm_track_eval(sb_pspm_track *t, const double *const *ests, size_t n_samples, int rate,
-                          sb_pspm_result *res, sb_msg *msg);
+sb_err sb_pspm_track_eval(sb_pspm_track *t, const sb_sources *ests, const int *perm, sb_pspm_result *res,
+                          sb_msg *msg);
 
 /* Frees the arrays of res and zeroes it; NULL is a no-op. */
 void sb_pspm_result_clear(sb_pspm_result *res);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/first_error.h"
 #include "metrics/sisdr.h"
 
 #define SB_SI_CHUNK ((int64_t)4096)
@@ -97,16 +98,6 @@ static void chunk_buf_free(chunk_buf *b)
   free(b->scratch);
 }
 
-/* Keeps the first error of a parallel loop. */
-static void keep_error(sb_err *shared, sb_err e)
-{
-  if (e == SB_OK)
-    return;
-#pragma omp critical(sb_sisdr_err)
-  if (*shared == SB_OK)
-    *shared = e;
-}
-
 void sb_sisdr_free(sb_sisdr **s)
 {
   if (!s || !*s)
@@ -144,7 +135,7 @@ static sb_err signal_means(const sb_sources *v, int first, int n_sig, int64_t n_
       for (size_t i = 0; i < per_chunk && terr == SB_OK; i++)
         part[(size_t)q * per_chunk + i] = sum_off(cb.ptr[i], len);
     }
-    keep_error(&err, terr);
+    sb_first_error_keep(&err, terr);
     chunk_buf_free(&cb);
   }
   if (err != SB_OK) {
@@ -234,7 +225,7 @@ sb_err sb_sisdr_new(const sb_sources *ref, int zero_mean, sb_sisdr **out)
               slot[(size_t)C * jj + kl] += dot_off(xk, s->off_st[k], xl, s->off_st[l], len);
           }
     }
-    keep_error(&err, terr);
+    sb_first_error_keep(&err, terr);
     chunk_buf_free(&cb);
   }
   if (err != SB_OK)
@@ -430,7 +421,7 @@ static sb_err cross_products(const sb_sisdr *s, const sb_sources *est, int e,
             st[J] += dot_off(ec, est_off_st, ec, est_off_st, len);
         }
       }
-    keep_error(&err, terr);
+    sb_first_error_keep(&err, terr);
     pair_buf_free(&pb);
   }
   if (err != SB_OK) {
@@ -576,7 +567,7 @@ sb_err sb_sisdr_eval_view(const sb_sisdr *s, int target, const sb_sources *est, 
             residual_chunk(s, target, c, pb.ref.ptr, pb.est.ptr[c], len, &ch, buf, slot + (size_t)c * 3);
         }
       }
-    keep_error(&err, terr);
+    sb_first_error_keep(&err, terr);
     pair_buf_free(&pb);
     free(buf);
   }
@@ -669,7 +660,7 @@ sb_err sb_sisdr_matrix(const sb_sisdr *s, const sb_sources *est, double *si_sdr)
           part[(size_t)q * (size_t)J + (size_t)j] = acc;
         }
       }
-      keep_error(&err, terr);
+      sb_first_error_keep(&err, terr);
       pair_buf_free(&pb);
     }
     if (err != SB_OK)

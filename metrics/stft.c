@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fftplan.h"
 #include "metrics/stft.h"
 
 struct sb_stft {
@@ -31,23 +32,6 @@ struct sb_stft {
   fftw_plan inverse;
 };
 
-/* Destroys the plans: like plan creation, FFTW's planner state is not
- * thread-safe. */
-static void destroy_plans(sb_stft *s)
-{
-#ifdef _OPENMP
-#pragma omp critical(sb_fftw_plan)
-#endif
-  {
-    if (s->forward)
-      fftw_destroy_plan(s->forward);
-    if (s->inverse)
-      fftw_destroy_plan(s->inverse);
-  }
-  s->forward = NULL;
-  s->inverse = NULL;
-}
-
 void sb_stft_free(sb_stft **stft)
 {
   sb_stft *s;
@@ -55,7 +39,8 @@ void sb_stft_free(sb_stft **stft)
   if (!stft || !*stft)
     return;
   s = *stft;
-  destroy_plans(s);
+  sb_fftplan_destroy(&s->forward);
+  sb_fftplan_destroy(&s->inverse);
   fftw_free(s->frame);
   fftw_free(s->bins);
   fftw_free(s->window);
@@ -103,13 +88,8 @@ sb_err sb_stft_new(size_t frame_len, size_t hop_len, sb_stft **out)
   for (n = 0; n < frame_len; n++)
     s->synthesis[n] = s->window[n] * (sum / (double)frame_len);
 
-#ifdef _OPENMP
-#pragma omp critical(sb_fftw_plan)
-#endif
-  {
-    s->forward = fftw_plan_dft_r2c_1d((int)frame_len, s->frame, s->bins, FFTW_ESTIMATE);
-    s->inverse = fftw_plan_dft_c2r_1d((int)frame_len, s->bins, s->frame, FFTW_ESTIMATE);
-  }
+  s->forward = sb_fftplan_r2c((int)frame_len, s->frame, s->bins, FFTW_ESTIMATE);
+  s->inverse = sb_fftplan_c2r((int)frame_len, s->bins, s->frame, FFTW_ESTIMATE);
   if (!s->forward || !s->inverse)
     goto fail;
   *out = s;

@@ -44,9 +44,8 @@ typedef struct sb_stft sb_stft;
 /* Creates a transform for frame_len-sample frames every hop_len samples.
  * frame_len must be even and >= 4; 1 <= hop_len < frame_len (so that every
  * output sample is covered by a frame with non-zero window).  Creates the
- * FFTW plans (FFTW_ESTIMATE, deterministic) inside
- * `#pragma omp critical(sb_fftw_plan)`, so it may be called from several
- * threads.  *out is NULL on failure.
+ * FFTW plans (FFTW_ESTIMATE, deterministic) through common/fftplan.h, so
+ * it may be called from several threads.  *out is NULL on failure.
  * SB_EINVAL (bad sizes or NULL out), SB_ENOMEM. */
 sb_err sb_stft_new(size_t frame_len, size_t hop_len, sb_stft **out);
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends/embedders.h"
 #include "datasets/audio_stream.h"
 #include "common/paths.h"
 #include "common/targets.h"
@@ -272,6 +273,7 @@ static sb_err make_result(sb_track *track, sb_eval_result **res, const sb_eval_o
   r->targets = track->stem_names;
   r->eval = *eo;
   r->eval.names = (const char *const *)r->targets;
+  r->eval.pspm_embedder_api = NULL; /* freed with the evaluation */
   *res = NULL;
   track->stem_names = NULL;
   *out = r;
@@ -296,6 +298,7 @@ sb_err sb_eval_dirs(const sb_eval_dirs_opts *o, sb_eval_dirs_result **out, FILE 
   eval_inputs in = {0};
   sb_eval_result *res = NULL;
   sb_eval_opts eo;
+  sb_embedder *embedder = NULL;
   sb_err err;
   if (!out)
     return sb_msg_set(msg, SB_EINVAL, "eval: no result pointer");
@@ -325,6 +328,12 @@ sb_err sb_eval_dirs(const sb_eval_dirs_opts *o, sb_eval_dirs_result **out, FILE 
   err = sb_signals_set_frames(&eo, o->win_s, o->hop_s, in.ref_view.rate, msg);
   if (err)
     goto done;
+  if (eo.metrics & SB_METRIC_PSPM) {
+    sb_embedder_opts emb_opts = {SB_EMBEDDER_TIMEOUT_S, o->cancel};
+    if ((err = sb_embedder_new_opts(eo.pspm_embedder, &emb_opts, &embedder, msg)))
+      goto done;
+    eo.pspm_embedder_api = embedder;
+  }
   err = sb_evaluate(&eo, &in.ref_view, &in.est_view, in.has_mix ? &in.mix_view : NULL, &res, msg);
   if (err) {
     take_stream_error(&in, err, msg);
@@ -335,6 +344,7 @@ sb_err sb_eval_dirs(const sb_eval_dirs_opts *o, sb_eval_dirs_result **out, FILE 
   err = make_result(&track, &res, &eo, out);
 done:
   sb_eval_result_free(&res);
+  sb_embedder_free(&embedder);
   inputs_clear(&in);
   track_clear(&track);
   return err;

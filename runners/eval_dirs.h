@@ -15,6 +15,7 @@
 #ifndef SB_RUNNERS_EVAL_DIRS_H
 #define SB_RUNNERS_EVAL_DIRS_H
 
+#include <signal.h>
 #include <stdio.h>
 #include "sepbench/error.h"
 #include "metrics/evaluate.h"
@@ -26,6 +27,8 @@ typedef struct sb_eval_dirs_opts {
   double win_s, hop_s;   /* frame window and hop in seconds; win_s <= 0 = whole signal */
   sb_eval_opts eval;     /* metrics, mode, criterion, permutation, silent rule;
                             win/hop are derived from win_s/hop_s and the rate */
+  const volatile sig_atomic_t *cancel; /* non-zero: stop a running cmd: PS/PM embedder program
+                                          (backends/embedders.h); NULL = never */
 } sb_eval_dirs_opts;
 
 /* What an evaluation of two folders gives, for the caller to write
@@ -44,7 +47,8 @@ typedef struct sb_eval_dirs_result {
  * that results do not depend on the machine.  Errors as above, plus
  * SB_EINVAL (NULL argument, a missing folder option, a window or hop the
  * framing refuses), SB_ENOTFOUND (no reference files; missing estimate),
- * SB_EIO, SB_ENOMEM and the errors of sb_evaluate. */
+ * SB_EIO, SB_ENOMEM, the errors of sb_evaluate and the PS/PM embedder's
+ * (backends/embedders.h; SB_EINTERRUPT once cancel is set). */
 sb_err sb_eval_dirs(const sb_eval_dirs_opts *opts, sb_eval_dirs_result **out, FILE *err_out, sb_msg *msg);
 
 /* Frees a result; accepts NULL and *r == NULL; sets *r to NULL. */

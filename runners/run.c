@@ -29,7 +29,7 @@
 
 #include "datasets/resolve.h"
 #include "datasets/track_audio.h"
-#include "metrics/embedders.h"
+#include "backends/embedders.h"
 #include "metrics/metric_config.h"
 #include "metrics/pspm.h"
 #include "backends/plugin.h"
@@ -206,14 +206,14 @@ static sb_err ensure_pspm(track_state *ts, const sb_eval_opts *eo, const sb_sour
 {
   sb_pspm_options popt;
   sb_err err;
+  sb_embedder_opts emb_opts = {SB_EMBEDDER_TIMEOUT_S, &stop_requested};
   if (ts->pspm)
     return SB_OK;
-  if (!ts->embedder && (err = sb_embedder_new(eo->pspm_embedder, &ts->embedder, msg)) != SB_OK)
+  if (!ts->embedder && (err = sb_embedder_new_opts(eo->pspm_embedder, &emb_opts, &ts->embedder, msg)) != SB_OK)
     return err;
   sb_pspm_options_default(&popt);
   popt.embedder = ts->embedder;
-  return sb_pspm_track_new(ref->chan, (size_t)ref->n_src, (size_t)ref->n_chan, (size_t)ref->n_samples, ref->rate,
-                           &popt, &ts->pspm, msg);
+  return sb_pspm_track_new(ref, &popt, &ts->pspm, msg);
 }
 
 /* Separates and evaluates one item, loading the track's audio into ts when

@@ -83,8 +83,9 @@ int main(int argc, char **argv)
     sb_pspm_result res = {0};
     sb_msg msg = {{0}};
     double t0 = now_s(), t1, dist_s, other_s;
-    if (sb_pspm_track_new((const double *const *)ref, 2, 1, n, 16000, NULL, &t, &msg) ||
-        sb_pspm_track_eval(t, (const double *const *)est, n, 16000, &res, &msg)) {
+    sb_sources rv = {2, 1, (int64_t)n, 16000, (const double *const *)ref, NULL, NULL};
+    sb_sources ev = {2, 1, (int64_t)n, 16000, (const double *const *)est, NULL, NULL};
+    if (sb_pspm_track_new(&rv, NULL, &t, &msg) || sb_pspm_track_eval(t, &ev, NULL, &res, &msg)) {
       fprintf(stderr, "bench-pspm: %s\n", msg.text);
       return 1;
     }

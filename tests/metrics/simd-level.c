@@ -83,8 +83,8 @@ static int pspm_battery(void)
   }
   {
     const double *refs[2] = {sig[0], sig[1]}, *ests[2] = {sig[2], sig[3]};
-    if (sb_pspm_track_new(refs, 2, 1, (size_t)len, 16000, NULL, &t, &msg) != SB_OK ||
-        sb_pspm_track_eval(t, ests, (size_t)len, 16000, &res, &msg) != SB_OK) {
+    sb_sources rv = {2, 1, len, 16000, refs, NULL, NULL}, ev = {2, 1, len, 16000, ests, NULL, NULL};
+    if (sb_pspm_track_new(&rv, NULL, &t, &msg) != SB_OK || sb_pspm_track_eval(t, &ev, NULL, &res, &msg) != SB_OK) {
       fprintf(stderr, "simd-level: %s\n", msg.text);
       goto done;
     }

@@ -4,10 +4,13 @@
  * embedder; see its README.txt): activity masks identical, file-level means
  * within 1e-3 of the official seed-42 run (identical RNG stream), within
  * 0.01 / 0.02 with another seed (the README's tolerance for a different
- * RNG), per-frame agreement with the seed-42 run reported; then the
- * embedders (.npy reader, file embedder with wrong frame count or
- * dimension, log-mel), exact regression pins and bad input (one source,
- * silent reference, shorter than one frame).
+ * RNG), per-frame agreement with the seed-42 run reported; exact
+ * regression pins; sb_evaluate with PS/PM; streamed views (with the
+ * estimates matched by a permutation) bit-identical to arrays; whole
+ * banks handed to batching embedders, chunks of 8 to the others; bad
+ * input (one source, silent reference, shorter than one frame, shapes,
+ * permutation, a failing reader, NaN).  The embedders themselves are
+ * tested in tests/metrics/test-embedders.c and tests/backends/.
  */
 #include <config.h>
 
@@ -25,6 +28,7 @@
 #include "common/json.h"
 #include "metrics/evaluate.h"
 #include "tests/metrics/refcase.h"
+#include "metrics/embedders.h"
 #include "metrics/pspm.h"
 #include "cli/result_json.h"
 
@@ -128,10 +132,11 @@ static void check_case(const char *root, const sb_json *index, const char *name,
     goto done;
   {
     const double *refs[2] = {c.ref[0], c.ref[1]}, *ests[2] = {c.est[0], c.est[1]};
-    sb_err err = sb_pspm_track_new(refs, 2, 1, c.n, 16000, NULL, &track, &msg);
+    sb_sources rv = {2, 1, (int64_t)c.n, 16000, refs, NULL, NULL}, ev = {2, 1, (int64_t)c.n, 16000, ests, NULL, NULL};
+    sb_err err = sb_pspm_track_new(&rv, NULL, &track, &msg);
     if (!tap_ok(err == SB_OK, "%s: reference side prepared (%s)", name, msg.text))
       goto done;
-    err = sb_pspm_track_eval(track, ests, c.n, 16000, &res, &msg);
+    err = sb_pspm_track_eval(track, &ev, NULL, &res, &msg);
     if (!tap_ok(err == SB_OK, "%s: estimates scored (%s)", name, msg.text))
       goto done;
     {
@@ -145,9 +150,9 @@ static void check_case(const char *root, const sb_json *index, const char *name,
     sb_pspm_track_free(&track);
     sb_pspm_options_default(&opt);
     opt.seed = 7;
-    err = sb_pspm_track_new(refs, 2, 1, c.n, 16000, &opt, &track, &msg);
+    err = sb_pspm_track_new(&rv, &opt, &track, &msg);
     if (!err)
-      err = sb_pspm_track_eval(track, ests, c.n, 16000, &res7, &msg);
+      err = sb_pspm_track_eval(track, &ev, NULL, &res7, &msg);
     tap_ok(err == SB_OK, "%s: seed 7 run (%s)", name, msg.text);
   }
 
@@ -285,6 +290,21 @@ static void check_evaluate(const char *root)
              msg.text);
       sb_eval_result_free(&rs);
     }
+    {
+      /* metrics/ makes only the built-in embedders; the others come from
+       * above (backends/embedders.h) as pspm_embedder_api. */
+      sb_eval_opts oc = o;
+      sb_eval_result *rc = NULL;
+      sb_msg m2 = {{0}};
+      oc.pspm_embedder = "cmd:true {list}";
+      tap_ok(sb_evaluate(&oc, &ref, &est, NULL, &rc, &m2) == SB_EINVAL && !rc && strstr(m2.text, "cmd:true") &&
+                 strstr(m2.text, "pspm_embedder_api"),
+             "evaluate: a cmd: spec without its embedder -> EINVAL (%s)", m2.text);
+      oc.pspm_embedder = "logmel";
+      tap_ok(sb_evaluate(&oc, &ref, &est, NULL, &rc, &m2) == SB_OK && rc && rc->pspm[SB_PSM_PS],
+             "evaluate: the logmel spec is made inside (%s)", m2.text);
+      sb_eval_result_free(&rc);
+    }
   }
   if (r) {
     FILE *f = open_memstream(&text, &text_len);
@@ -313,102 +333,143 @@ static void check_evaluate(const char *root)
   free_case(&c);
 }
 
-static int write_npy(const char *path, size_t rows, size_t cols, int f4)
+/* 1 when two results hold the same values bit for bit (NaN == NaN). */
+static int same_result(const sb_pspm_result *a, const sb_pspm_result *b)
 {
-  FILE *f = fopen(path, "wb");
-  char header[128];
-  int hl;
-  if (!f)
+  const double *va[8] = {a->ps, a->pm, a->ps_radius, a->pm_radius, a->ps_ci, a->pm_ci, a->ps_mean, a->pm_mean};
+  const double *vb[8] = {b->ps, b->pm, b->ps_radius, b->pm_radius, b->ps_ci, b->pm_ci, b->ps_mean, b->pm_mean};
+  if (a->n_src != b->n_src || a->n_frames != b->n_frames || a->n_scored != b->n_scored)
     return 0;
-  hl = snprintf(header, sizeof header, "{'descr': '<f%d', 'fortran_order': False, 'shape': (%zu, %zu), }",
-                f4 ? 4 : 8, rows, cols);
-  while ((hl + 10 + 1) % 64)
-    header[hl++] = ' ';
-  header[hl++] = '\n';
-  fwrite("\x93NUMPY\x01\x00", 1, 8, f);
-  fputc(hl & 0xff, f);
-  fputc(hl >> 8, f);
-  fwrite(header, 1, (size_t)hl, f);
-  for (size_t i = 0; i < rows * cols; i++) {
-    if (f4) {
-      float v = (float)i * 0.5f;
-      fwrite(&v, 4, 1, f);
-    } else {
-      double v = (double)i * 0.25;
-      fwrite(&v, 8, 1, f);
-    }
-  }
-  fclose(f);
+  for (int m = 0; m < 8; m++)
+    for (size_t i = 0; i < a->n_src * (m < 6 ? a->n_frames : 1); i++)
+      if (!(isnan(va[m][i]) && isnan(vb[m][i])) && memcmp(&va[m][i], &vb[m][i], sizeof va[m][i]) != 0)
+        return 0;
   return 1;
 }
 
-static void check_embedders(void)
+/* sb_pspm_track_new / _eval on streamed views (read in pieces, as audio
+ * files are), with the estimates handed in swapped order and matched back
+ * by perm: the same values as on the arrays; a reader's failure and a NaN
+ * read through it are errors. */
+static void check_views(const char *root)
 {
-  char dir[] = "/tmp/test-pspm-XXXXXX", path[256];
-  sb_embedder *e = NULL;
+  e2e c = {0};
+  sb_pspm_track *mem = NULL, *str = NULL;
+  sb_pspm_result r_mem = {0}, r_str = {0};
   sb_msg msg = {{0}};
-  double *data = NULL, *out = NULL, sig[1000];
-  const double *sigs[2] = {sig, sig};
-  const char *names[2] = {"a", "b"};
-  size_t rows, cols, T, D;
-
-  for (int i = 0; i < 1000; i++)
-    sig[i] = sin(0.05 * i);
-  tap_ok(sb_embedder_new("nonsense", &e, &msg) == SB_EINVAL && strstr(msg.text, "nonsense"),
-         "embedder: unknown kind -> EINVAL naming it");
-  tap_ok(sb_embedder_new("raw", &e, NULL) == SB_OK, "raw embedder created");
-  tap_ok(sb_embedder_embed(e, sigs, 1, 1000, NULL, &T, &D, &out, NULL) == SB_OK && T == 3 &&
-             D == 320 && out[320 + 5] == (double)(float)sig[325],
-         "raw: floor((n - 321) / 320) + 1 frames of 320 float32 samples");
-  free(out);
-  out = NULL;
-  tap_ok(sb_embedder_embed(e, sigs, 1, 320, NULL, &T, &D, &out, &msg) == SB_ELENGTH,
-         "raw: 320 samples -> ELENGTH (shorter than one frame)");
-  sb_embedder_free(&e);
-  tap_ok(sb_embedder_new("logmel", &e, NULL) == SB_OK &&
-             sb_embedder_embed(e, sigs, 1, 1000, NULL, &T, &D, &out, NULL) == SB_OK && T == 3 &&
-             D == 64 && isfinite(out[0]),
-         "logmel: 3 frames of 64 finite log energies");
-  free(out);
-  out = NULL;
-  sb_embedder_free(&e);
-
-  if (!tap_ok(mkdtemp(dir) != NULL, "temporary directory"))
+  if (!tap_ok(load_case(root, "e2e2tone", &c), "views: e2e2tone read"))
     return;
-  snprintf(path, sizeof path, "%s/a.npy", dir);
-  write_npy(path, 3, 5, 1);
-  tap_ok(sb_npy_read(path, &data, &rows, &cols, NULL) == SB_OK && rows == 3 && cols == 5 &&
-             data[7] == 3.5, ".npy float32 (3, 5) read");
-  free(data);
-  snprintf(path, sizeof path, "%s/b.npy", dir);
-  write_npy(path, 3, 4, 0);
   {
-    char spec[300];
-    snprintf(spec, sizeof spec, "file:%s", dir);
-    sb_embedder_new(spec, &e, NULL);
+    const double *refs[2] = {c.ref[0], c.ref[1]}, *ests[2] = {c.est[0], c.est[1]}, *swapped[2] = {c.est[1], c.est[0]};
+    sb_sources rv = {2, 1, (int64_t)c.n, 16000, refs, NULL, NULL}, ev = {2, 1, (int64_t)c.n, 16000, ests, NULL, NULL};
+    sb_sources sv = {2, 1, (int64_t)c.n, 16000, swapped, NULL, NULL};
+    refcase_stream rc, sc;
+    sb_sources r_view = refcase_stream_view(&rv, &rc), s_view = refcase_stream_view(&sv, &sc);
+    const int perm[2] = {1, 0};
+    sb_err e1 = sb_pspm_track_new(&rv, NULL, &mem, &msg), e2 = SB_EINVAL;
+    if (!e1)
+      e1 = sb_pspm_track_eval(mem, &ev, NULL, &r_mem, &msg);
+    e2 = sb_pspm_track_new(&r_view, NULL, &str, &msg);
+    if (!e2)
+      e2 = sb_pspm_track_eval(str, &s_view, perm, &r_str, &msg);
+    tap_ok(!e1 && !e2 && rc.n_reads > 0 && sc.n_reads > 0 && same_result(&r_mem, &r_str),
+           "streamed references, swapped streamed estimates with perm {1, 0}: bit-identical to the arrays (%s)",
+           msg.text);
+    sb_pspm_track_free(&str);
+    r_view = refcase_stream_view(&rv, &rc);
+    rc.fail_after = 0;
+    msg.text[0] = 0;
+    tap_ok(sb_pspm_track_new(&r_view, NULL, &str, &msg) == SB_EIO && !str && strstr(msg.text, "reference 0"),
+           "a reader failing -> its error, naming the signal (%s)", msg.text);
+    s_view = refcase_stream_view(&sv, &sc);
+    sc.nan_at = 1234;
+    msg.text[0] = 0;
+    tap_ok(mem && sb_pspm_track_eval(mem, &s_view, NULL, &r_str, &msg) == SB_ENONFINITE &&
+               strstr(msg.text, "estimate 0 channel 0 sample 1234"),
+           "a NaN read through the view -> ENONFINITE naming it (%s)", msg.text);
   }
-  msg.text[0] = 0;
-  tap_ok(sb_embedder_embed(e, sigs, 2, 1000, names, &T, &D, &out, &msg) == SB_EFORMAT &&
-             strstr(msg.text, "b.npy") && strstr(msg.text, "dimension"),
-         "file embedder: dimension differing between signals -> EFORMAT naming the file (%s)",
-         msg.text);
-  msg.text[0] = 0;
-  tap_ok(sb_embedder_embed(e, sigs, 1, 1400, names, &T, &D, &out, &msg) == SB_EFORMAT &&
-             strstr(msg.text, "frames"),
-         "file embedder: too few frames -> EFORMAT (%s)", msg.text);
-  names[0] = "missing";
-  tap_ok(sb_embedder_embed(e, sigs, 1, 1000, names, &T, &D, &out, &msg) == SB_EIO,
-         "file embedder: missing file -> EIO");
-  sb_embedder_free(&e);
-  unlink(path);
-  snprintf(path, sizeof path, "%s/a.npy", dir);
-  unlink(path);
-  rmdir(dir);
+  sb_pspm_result_clear(&r_mem);
+  sb_pspm_result_clear(&r_str);
+  sb_pspm_track_free(&mem);
+  sb_pspm_track_free(&str);
+  free_case(&c);
+}
+
+/* A batching embedder (batch = 1, as cmd: programs) is handed whole banks
+ * and gives the same values as the raw embedder it wraps; a chunked one
+ * (batch = 0) at most 8 signals per call. */
+typedef struct counting {
+  sb_embedder *raw;
+  size_t calls, most;
+} counting;
+
+static sb_err counting_dim(void *ctx, const double *x, size_t n, const char *name, size_t *dim, sb_msg *msg)
+{
+  counting *k = ctx;
+  return sb_embedder_dim(k->raw, x, n, name, dim, msg);
+}
+
+static sb_err counting_embed(void *ctx, const double *const *x, size_t n_x, size_t n, const char *const *names,
+                             const size_t *frames, size_t n_sel, size_t dim, double *out, sb_msg *msg)
+{
+  counting *k = ctx;
+  k->calls++;
+  k->most = n_x > k->most ? n_x : k->most;
+  return sb_embedder_embed(k->raw, x, n_x, n, names, frames, n_sel, dim, out, msg);
+}
+
+static void check_batching(const char *root)
+{
+  e2e c = {0};
+  sb_msg msg = {{0}};
+  if (!tap_ok(load_case(root, "e2e2tone", &c), "batching: e2e2tone read"))
+    return;
+  for (int batch = 0; batch < 2; batch++) {
+    const double *refs[2] = {c.ref[0], c.ref[1]}, *ests[2] = {c.est[0], c.est[1]};
+    sb_sources rv = {2, 1, (int64_t)c.n, 16000, refs, NULL, NULL}, ev = {2, 1, (int64_t)c.n, 16000, ests, NULL, NULL};
+    counting k = {0};
+    sb_embedder *e = NULL;
+    sb_pspm_track *t = NULL, *plain = NULL;
+    sb_pspm_result r = {0}, r_plain = {0};
+    sb_pspm_options opt;
+    sb_err err = sb_embedder_builtin_new("raw", &k.raw, &msg);
+    if (!err)
+      err = sb_embedder_new_custom("counting", batch, counting_dim, counting_embed, NULL, &k, &e);
+    sb_pspm_options_default(&opt);
+    opt.embedder = e;
+    if (!err)
+      err = sb_pspm_track_new(&rv, &opt, &t, &msg);
+    if (!err)
+      err = sb_pspm_track_eval(t, &ev, NULL, &r, &msg);
+    if (!err)
+      err = sb_pspm_track_new(&rv, NULL, &plain, &msg);
+    if (!err)
+      err = sb_pspm_track_eval(plain, &ev, NULL, &r_plain, &msg);
+    if (batch)
+      tap_ok(!err && k.most > 8 && same_result(&r, &r_plain),
+             "batch = 1: whole banks per call (up to %zu signals, %zu calls), the raw values (%s)", k.most, k.calls,
+             msg.text);
+    else
+      tap_ok(!err && k.most == 8 && same_result(&r, &r_plain),
+             "batch = 0: at most 8 signals per call (%zu calls), the raw values (%s)", k.calls, msg.text);
+    sb_pspm_result_clear(&r);
+    sb_pspm_result_clear(&r_plain);
+    sb_pspm_track_free(&t);
+    sb_pspm_track_free(&plain);
+    sb_embedder_free(&e);
+    sb_embedder_free(&k.raw);
+  }
+  free_case(&c);
 }
 
 static void check_bad_input(void)
 {
-  double sig[8000], zero[8000] = {0}, *refs[2] = {sig, zero};
+  double sig[8000], zero[8000] = {0};
+  const double *refs[2] = {sig, zero};
+  sb_sources one = {1, 1, 8000, 16000, refs, NULL, NULL}, two = {2, 1, 8000, 16000, refs, NULL, NULL};
+  sb_sources shorter = {2, 1, 7000, 16000, refs, NULL, NULL}, tiny = {2, 1, 300, 16000, refs, NULL, NULL};
+  sb_sources empty = {0, 1, 8000, 16000, refs, NULL, NULL}, no_data = {2, 1, 8000, 16000, NULL, NULL, NULL};
+  int bad_perm[2] = {0, 2};
   sb_pspm_track *t = NULL;
   sb_pspm_result res = {0};
   sb_msg msg = {{0}};
@@ -417,9 +478,7 @@ static void check_bad_input(void)
     sig[i] = 0.3 * sin(0.07 * i) * sin(0.0011 * i);
 
   /* One source: no frame has two active sources -> PS (undefined) NaN. */
-  tap_ok(sb_pspm_track_new((const double *const *)refs, 1, 1, 8000, 16000, NULL, &t, &msg) ==
-                 SB_OK &&
-             sb_pspm_track_eval(t, (const double *const *)refs, 8000, 16000, &res, &msg) == SB_OK,
+  tap_ok(sb_pspm_track_new(&one, NULL, &t, &msg) == SB_OK && sb_pspm_track_eval(t, &one, NULL, &res, &msg) == SB_OK,
          "one source: evaluates (%s)", msg.text);
   for (size_t i = 0; i < res.n_frames; i++)
     nan_all &= isnan(res.ps[i]) && isnan(res.pm[i]);
@@ -429,24 +488,29 @@ static void check_bad_input(void)
   sb_pspm_track_free(&t);
 
   /* Silent reference: never active, so nothing is scored. */
-  tap_ok(sb_pspm_track_new((const double *const *)refs, 2, 1, 8000, 16000, NULL, &t, &msg) ==
-                 SB_OK &&
-             sb_pspm_track_eval(t, (const double *const *)refs, 8000, 16000, &res, &msg) == SB_OK &&
+  tap_ok(sb_pspm_track_new(&two, NULL, &t, &msg) == SB_OK && sb_pspm_track_eval(t, &two, NULL, &res, &msg) == SB_OK &&
              res.n_scored == 0 && isnan(res.ps_mean[1]) && isnan(res.pm_mean[0]),
          "silent reference: no scored frame, NaN means, no error");
   sb_pspm_result_clear(&res);
-  tap_ok(t && sb_pspm_track_eval(t, (const double *const *)refs, 7000, 16000, &res, &msg) ==
-                  SB_EINVAL,
+  tap_ok(t && sb_pspm_track_eval(t, &shorter, NULL, &res, &msg) == SB_EINVAL,
          "estimates of another length -> EINVAL");
+  tap_ok(t && sb_pspm_track_eval(t, &one, NULL, &res, &msg) == SB_EINVAL, "one estimate for two references -> EINVAL");
+  msg.text[0] = 0;
+  tap_ok(t && sb_pspm_track_eval(t, &two, bad_perm, &res, &msg) == SB_EINVAL && strstr(msg.text, "index 2"),
+         "a permutation index out of range -> EINVAL naming it (%s)", msg.text);
+  tap_ok(t && sb_pspm_track_eval(t, NULL, NULL, &res, &msg) == SB_EINVAL && !res.ps, "no estimates -> EINVAL");
   sb_pspm_track_free(&t);
 
   msg.text[0] = 0;
-  tap_ok(sb_pspm_track_new((const double *const *)refs, 2, 1, 300, 16000, NULL, &t, &msg) ==
-                 SB_ELENGTH && strstr(msg.text, "20-ms"),
+  tap_ok(sb_pspm_track_new(&tiny, NULL, &t, &msg) == SB_ELENGTH && strstr(msg.text, "20-ms"),
          "shorter than one frame -> ELENGTH (%s)", msg.text);
+  tap_ok(sb_pspm_track_new(&empty, NULL, &t, &msg) == SB_EINVAL && sb_pspm_track_new(&no_data, NULL, &t, &msg) ==
+             SB_EINVAL && sb_pspm_track_new(NULL, NULL, &t, &msg) == SB_EINVAL && !t,
+         "no sources, a view without arrays or reader, no view -> EINVAL");
   sig[10] = NAN;
-  tap_ok(sb_pspm_track_new((const double *const *)refs, 2, 1, 8000, 16000, NULL, &t, &msg) ==
-             SB_ENONFINITE, "NaN sample -> ENONFINITE");
+  msg.text[0] = 0;
+  tap_ok(sb_pspm_track_new(&two, NULL, &t, &msg) == SB_ENONFINITE && strstr(msg.text, "reference 0 channel 0 sample 10"),
+         "NaN sample -> ENONFINITE naming it (%s)", msg.text);
 }
 
 int main(void)
@@ -481,7 +545,8 @@ int main(void)
   tap_pin(pins_tone[0], "e2e2tone PS mean source 0");
   tap_pin(pins_tone[1], "e2e2tone PM mean source 1");
   check_evaluate(root);
-  check_embedders();
+  check_views(root);
+  check_batching(root);
   check_bad_input();
   sb_json_free(&index);
   return tap_done();

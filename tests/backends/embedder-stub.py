@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""tests/metrics/embedder-stub.py -- a stand-in frame embedder for the
-cmd:TEMPLATE embedder test (tests/metrics/test-embedders.c).
+"""tests/backends/embedder-stub.py -- a stand-in frame embedder for the
+cmd:TEMPLATE embedder test (tests/backends/test-embedders.c).
 
 usage: embedder-stub.py MODE LIST
 
@@ -24,11 +24,13 @@ MODE selects a misbehaviour:
   huge       line 0's header claims a shape whose size overflows 64 bits
   stdout     prints to standard output, then behaves as ok
   signal     kills itself with SIGKILL
+  hang       sleeps (for an hour) without writing anything
 """
 import os
 import signal
 import struct
 import sys
+import time
 
 
 def read_wav_f32(path):
@@ -72,6 +74,8 @@ def main():
         sys.exit(3)
     if mode == "signal":
         os.kill(os.getpid(), signal.SIGKILL)
+    if mode == "hang":
+        time.sleep(3600)
     if mode == "stdout":
         print("embedder-stub: progress text on standard output")
     with open(list_path) as f:
