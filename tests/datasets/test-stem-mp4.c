@@ -447,9 +447,9 @@ static const char *stderr_of_read(const char *path, int stream, sb_err *err, sb_
  * (its media header removed) makes the MP4 demuxer warn "stream 4,
  * timescale not set" on every open, as MUSDB18's files do for each stream;
  * at FFmpeg's default level the warning no longer reaches stderr, and an
- * error of a read that succeeds is one line naming the file.  Errors of a failed read end its message instead of appearing
- * raw, and messages outside a sepbench read still reach FFmpeg's default
- * log. */
+ * error of a read that succeeds is one line naming the file.  Errors of a
+ * failed read end its message instead of appearing raw, and messages
+ * outside a sepbench read still reach FFmpeg's default log. */
 static void check_log(const char *dir, const double *stems)
 {
   const char *file = fx_path(dir, "log/No Scale - Stream 4.stem.mp4");
@@ -484,7 +484,8 @@ static void check_log(const char *dir, const double *stems)
   tap_ok(write_mp4(cut, stems, 5, 0, 0.5), "fixture: a file cut before its header");
   av_log_set_level(AV_LOG_INFO);
   out = stderr_of_read(cut, 0, &err, &msg);
-  tap_ok(err == SB_EFORMAT && out[0] == '\0' && strstr(msg.text, cut) && strstr(msg.text, "(FFmpeg: moov atom not found)"),
+  tap_ok(err == SB_EFORMAT && out[0] == '\0' && strstr(msg.text, cut) &&
+             strstr(msg.text, "(FFmpeg: moov atom not found)"),
          "a failed read: FFmpeg's error ends the message, nothing raw on stderr ('%s'): %s", out, msg.text);
   {
     FILE *capture = tmpfile();

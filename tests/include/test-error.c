@@ -73,7 +73,8 @@ int main(void)
   multibyte[2700] = '\0';
   for (int shift = 0; shift < 3; shift++) {
     sb_msg_set(&msg, SB_EIO, "%.*s%s: reason", shift, "ab", multibyte);
-    tap_ok(utf8_whole(msg.text) && strstr(msg.text, " ... ") && strcmp(msg.text + strlen(msg.text) - 8, ": reason") == 0,
+    tap_ok(utf8_whole(msg.text) && strstr(msg.text, " ... ") &&
+               strcmp(msg.text + strlen(msg.text) - 8, ": reason") == 0,
            "a cut among 3-byte characters keeps them whole (shift %d)", shift);
   }
 
@@ -92,7 +93,8 @@ int main(void)
   for (int e = 0; e <= SB_ERR_COUNT; e++)
     if (!sb_strerror((sb_err)e) || !sb_strerror((sb_err)e)[0])
       tap_ok(0, "code %d has a text", e);
-  tap_ok(strcmp(sb_strerror(SB_ERR_COUNT), "unknown error") == 0 && strcmp(sb_strerror(SB_EIO), "input/output error") == 0,
+  tap_ok(strcmp(sb_strerror(SB_ERR_COUNT), "unknown error") == 0 &&
+             strcmp(sb_strerror(SB_EIO), "input/output error") == 0,
          "sb_strerror: a text for every code, 'unknown error' beyond");
   return tap_done();
 }
