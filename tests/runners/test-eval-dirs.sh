@@ -31,14 +31,20 @@ pair
 evaluate
 ok $? "the plain pair evaluates"
 
+# odd KIND PATH: a folder, a FIFO or a link to itself at PATH; $want is
+# what the message must call it.
+odd() {
+  case $1 in
+  folder) mkdir "$2"; want="is a directory, not a file" ;;
+  fifo) mkfifo "$2"; want="is a FIFO (named pipe), not a file" ;;
+  loop) ln -s "$(basename "$2")" "$2"; want="symbolic link loop" ;;
+  esac
+}
+
 # The reference folder: a name that looks like audio but is no file.
 for kind in folder fifo loop; do
   pair
-  case $kind in
-  folder) mkdir "$tmp/ref/bass.wav"; want="is a directory, not a file" ;;
-  fifo) mkfifo "$tmp/ref/bass.wav"; want="is a FIFO (named pipe), not a file" ;;
-  loop) ln -s bass.wav "$tmp/ref/bass.wav"; want="symbolic link loop" ;;
-  esac
+  odd $kind "$tmp/ref/bass.wav"
   evaluate
   st=$?
   [ $st -eq 1 ] && [ "$(lines "$tmp/err")" = 1 ] && grep -qF "$tmp/ref/bass.wav: $want (the reference of target 'bass')" "$tmp/err"
@@ -49,11 +55,7 @@ done
 for kind in folder fifo loop; do
   pair
   rm "$tmp/est/drums.wav"
-  case $kind in
-  folder) mkdir "$tmp/est/drums.wav"; want="is a directory, not a file" ;;
-  fifo) mkfifo "$tmp/est/drums.wav"; want="is a FIFO (named pipe), not a file" ;;
-  loop) ln -s drums.wav "$tmp/est/drums.wav"; want="symbolic link loop" ;;
-  esac
+  odd $kind "$tmp/est/drums.wav"
   evaluate
   st=$?
   [ $st -eq 1 ] && grep -qF "$tmp/est/drums.wav: $want (the estimate of target 'drums')" "$tmp/err" &&
