@@ -280,10 +280,53 @@ static sb_err parse_number(parser *p, sb_json **out)
 
 static sb_err parse_value(parser *p, int depth, sb_json **out);
 
+static int compare_keys(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Refuses an object that names a member twice (RFC 8259 leaves the meaning
+ * open; readers take the first, the last or both, so the file cannot mean
+ * one thing).  Small objects are compared pairwise, large ones sorted, so
+ * hostile input stays O(n log n).  The message points at the object's
+ * first character. */
+static sb_err check_unique_keys(parser *p, const sb_json *obj, size_t start)
+{
+  const char *twice = NULL;
+  char **sorted;
+  char what[160];
+
+  if (obj->n <= 16) {
+    for (size_t i = 1; i < obj->n && !twice; i++)
+      for (size_t k = 0; k < i && !twice; k++)
+        if (strcmp(obj->keys[i], obj->keys[k]) == 0)
+          twice = obj->keys[i];
+  } else {
+    sorted = malloc(obj->n * sizeof *sorted);
+    if (!sorted)
+      return SB_ENOMEM;
+    memcpy(sorted, obj->keys, obj->n * sizeof *sorted);
+    qsort(sorted, obj->n, sizeof *sorted, compare_keys);
+    for (size_t i = 1; i < obj->n && !twice; i++)
+      if (strcmp(sorted[i], sorted[i - 1]) == 0)
+        twice = sorted[i];
+    free(sorted);
+  }
+  if (!twice)
+    return SB_OK;
+  snprintf(what, sizeof what, "the object starting here has the member \"%.100s\" twice", twice);
+  for (char *c = what; *c; c++)
+    if ((unsigned char)*c < 0x20)
+      *c = '?'; /* the message stays one line */
+  p->pos = start;
+  return fail(p, what);
+}
+
 static sb_err parse_container(parser *p, int depth, sb_json **out)
 {
   int is_object = p->text[p->pos] == '{';
   char close = is_object ? '}' : ']';
+  size_t start = p->pos;
   size_t cap = 0;
   sb_err err;
   sb_json *c = node_new(is_object ? SB_JSON_OBJECT : SB_JSON_ARRAY);
@@ -338,6 +381,9 @@ static sb_err parse_container(parser *p, int depth, sb_json **out)
     }
     if (p->pos < p->len && p->text[p->pos] == close) {
       p->pos++;
+      err = is_object ? check_unique_keys(p, c, start) : SB_OK;
+      if (err)
+        goto fail;
       break;
     }
     err = fail(p, is_object ? "',' or '}' expected" : "',' or ']' expected");
@@ -494,6 +540,12 @@ double sb_json_num(const sb_json *v)
 const char *sb_json_str(const sb_json *v)
 {
   return v && v->type == SB_JSON_STRING ? v->string : NULL;
+}
+
+const char *sb_json_type_words(const sb_json *v)
+{
+  static const char *const words[] = {"null", "a boolean", "a number", "a string", "an array", "an object"};
+  return v ? words[v->type] : "nothing";
 }
 
 void sb_json_free(sb_json **v)

@@ -5,7 +5,9 @@
  * Extensions needed by the field's files: the bare tokens NaN, Infinity
  * and -Infinity (simplejson/museval write them).  Strings are decoded to
  * UTF-8 (\uXXXX escapes and surrogate pairs).  Nesting is limited to 256
- * levels so hostile input cannot exhaust the stack.
+ * levels so hostile input cannot exhaust the stack.  An object that names
+ * a member twice is refused (RFC 8259 section 4 leaves its meaning open),
+ * so a file never means two things.
  */
 #ifndef SB_COMMON_JSON_H
 #define SB_COMMON_JSON_H
@@ -29,7 +31,8 @@ struct sb_json {
 };
 
 /* Parses len bytes of text.  SB_EFORMAT with "line L, column C: reason" in
- * msg; SB_ENOMEM. */
+ * msg (a repeated member: "line L, column C: the object starting here has
+ * the member "KEY" twice"); SB_ENOMEM. */
 sb_err sb_json_parse(const char *text, size_t len, sb_json **out, sb_msg *msg);
 
 /* Reads and parses a file; msg names the file.  SB_EIO, SB_EFORMAT, SB_ENOMEM. */
@@ -48,6 +51,10 @@ double sb_json_num(const sb_json *v);
 
 /* String value or NULL. */
 const char *sb_json_str(const sb_json *v);
+
+/* The type of v in words for messages: "null", "a boolean", "a number",
+ * "a string", "an array", "an object" ("nothing" for NULL); static. */
+const char *sb_json_type_words(const sb_json *v);
 
 void sb_json_free(sb_json **v);
 

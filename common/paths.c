@@ -31,6 +31,32 @@ sb_path_kind sb_path_kind_of(const char *path)
   return SB_PATH_OTHER;
 }
 
+sb_err sb_path_check_file(const char *path, sb_msg *msg)
+{
+  struct stat st;
+
+  if (!path)
+    return SB_EINVAL;
+  if (stat(path, &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR)
+      return sb_msg_set(msg, SB_ENOTFOUND, "%s: no such file", path);
+    if (errno == ELOOP)
+      return sb_msg_set(msg, SB_EIO, "%s: symbolic link loop", path);
+    return sb_msg_set(msg, SB_EIO, "%s: cannot be examined: %s", path, strerror(errno));
+  }
+  if (S_ISDIR(st.st_mode))
+    return sb_msg_set(msg, SB_EIO, "%s: is a directory, not a file", path);
+  if (S_ISFIFO(st.st_mode))
+    return sb_msg_set(msg, SB_EIO, "%s: is a FIFO (named pipe), not a file", path);
+  if (S_ISSOCK(st.st_mode))
+    return sb_msg_set(msg, SB_EIO, "%s: is a socket, not a file", path);
+  if (!S_ISREG(st.st_mode))
+    return sb_msg_set(msg, SB_EIO, "%s: is a device, not a file", path);
+  if (access(path, R_OK) != 0)
+    return sb_msg_set(msg, SB_EIO, "%s: cannot be opened: %s", path, strerror(errno));
+  return SB_OK;
+}
+
 sb_err sb_path_join(const char *dir, const char *name, char **out)
 {
   size_t dir_len = strlen(dir);
@@ -297,9 +323,41 @@ int sb_path_is_utf8(const char *s)
   return 1;
 }
 
+/* *out = path with its folder part made physical (realpath(3): symbolic
+ * links and ".." resolved as the kernel resolves them) and its last
+ * component kept as written, so an extension or a "#<n>" stream suffix
+ * survives; path itself when its folder does not exist (opening it then
+ * fails, as the kernel's walk would). */
+static sb_err physical(const char *path, char **out)
+{
+  const char *slash = strrchr(path, '/');
+  char *dir, *real;
+  sb_err err;
+
+  *out = NULL;
+  if (!slash || slash == path) {
+    *out = strdup(path);
+    return *out ? SB_OK : SB_ENOMEM;
+  }
+  dir = strndup(path, (size_t)(slash - path));
+  if (!dir)
+    return SB_ENOMEM;
+  real = realpath(dir, NULL);
+  free(dir);
+  if (!real) {
+    *out = strdup(path);
+    return *out ? SB_OK : SB_ENOMEM;
+  }
+  err = sb_path_join(real, slash + 1, out);
+  free(real);
+  return err;
+}
+
 sb_err sb_path_resolve(const char *base_dir, const char *path, const char *what, char **out, sb_msg *msg)
 {
   size_t len = path ? strlen(path) : 0;
+  char *joined = NULL;
+  sb_err err;
 
   *out = NULL;
   if (len == 0)
@@ -311,21 +369,14 @@ sb_err sb_path_resolve(const char *base_dir, const char *path, const char *what,
   for (const char *p = path; *p; p++)
     if ((unsigned char)*p < 0x20 || *p == 0x7F)
       return sb_msg_set(msg, SB_EINVAL, "%s: path holds a control character", what);
-  for (const char *p = path; *p;) {
-    const char *end = strchr(p, '/');
-    size_t n = end ? (size_t)(end - p) : strlen(p);
-    if (n == 2 && p[0] == '.' && p[1] == '.')
-      return sb_msg_set(msg, SB_EINVAL, "%s: path '%s' has a '..' component (not allowed in manifests)", what,
-                        path);
-    p += n;
-    while (*p == '/')
-      p++;
-  }
-  if (path[0] == '/' || !base_dir || !base_dir[0] || strcmp(base_dir, ".") == 0) {
-    *out = strdup(path);
-    return *out ? SB_OK : SB_ENOMEM;
-  }
-  return sb_path_join(base_dir, path, out);
+  if (path[0] == '/' || !base_dir || !base_dir[0])
+    err = sb_path_printf(&joined, "%s", path);
+  else
+    err = sb_path_join(base_dir, path, &joined);
+  if (!err)
+    err = physical(joined, out);
+  free(joined);
+  return err;
 }
 
 sb_err sb_path_dirname(const char *path, char **out)

@@ -23,6 +23,17 @@ typedef enum sb_path_kind {
 /* Kind of path; SB_PATH_NONE for NULL. */
 sb_path_kind sb_path_kind_of(const char *path);
 
+/* Checks that path names a regular file one can open (following symbolic
+ * links), and says what it is otherwise.  SB_OK for a regular file;
+ * SB_ENOTFOUND ("PATH: no such file") when it, or a folder on the way, does
+ * not exist; SB_EIO when it is something else: "PATH: is a directory, not a
+ * file" (also a FIFO, a socket, a device), "PATH: symbolic link loop",
+ * "PATH: cannot be examined: Permission denied" (a folder on the way that
+ * may not be searched), "PATH: cannot be opened: Permission denied" (an
+ * unreadable file); SB_EINVAL for NULL.  Opens nothing that could block:
+ * a FIFO is recognised by stat(2). */
+sb_err sb_path_check_file(const char *path, sb_msg *msg);
+
 /* *out = dir + "/" + name (no doubled slash when dir ends with one), newly
  * allocated; the caller frees it.  SB_ENOMEM (*out is then NULL). */
 sb_err sb_path_join(const char *dir, const char *name, char **out);
@@ -73,11 +84,17 @@ sb_err sb_path_printf(char **out, const char *fmt, ...);
  * beyond U+10FFFF), else 0. */
 int sb_path_is_utf8(const char *s);
 
-/* Resolves a path written in a manifest: absolute paths are kept, relative
- * ones are joined to base_dir.  what names the place for messages
- * ("m.csv: line 3").  SB_EINVAL when the path is empty, longer than 4095
- * bytes, not UTF-8, holds a control character, or has a ".." component
- * (a manifest may not point outside its folder with ..); SB_ENOMEM. */
+/* Resolves a path written in a manifest (or another file that lists the
+ * files to read): a relative path is joined to base_dir (the listing
+ * file's folder), then its folder part is made physical with realpath(3)
+ * ("man/../audio/a.wav" -> "/data/audio/a.wav"; ".." and symbolic links
+ * resolved as the kernel resolves them when it opens the file), while
+ * its last component stays as written (an extension or a "#<n>" stream
+ * suffix survives; a link to a file is not followed).  When the folder
+ * does not exist the joined path is kept, so opening it fails with that
+ * path.  what names the place for messages ("m.csv: line 3").  SB_EINVAL
+ * when the path is empty, longer than 4095 bytes, not UTF-8 or holds a
+ * control character; SB_ENOMEM. */
 sb_err sb_path_resolve(const char *base_dir, const char *path, const char *what, char **out, sb_msg *msg);
 
 /* *out = the folder part of path ("a/b.csv" -> "a", "b.csv" -> ".").

@@ -149,15 +149,17 @@ static sb_err open_checked(const char *path, SNDFILE **sf_out, SF_INFO *info, sb
                      info->channels, info->samplerate);
     goto fail;
   }
-  if (info->frames == 0) {
-    err = sb_msg_set(msg, SB_EFORMAT, "%s: empty audio file (0 frames)", path);
-    goto fail;
-  }
+  /* The WAV chunk check first: a header whose data chunk declares samples
+   * that are not there is truncated, not empty. */
   major = info->format & SF_FORMAT_TYPEMASK;
   if (major == SF_FORMAT_WAV || major == SF_FORMAT_WAVEX || major == SF_FORMAT_RF64) {
     err = check_wav_chunks(path, msg);
     if (err)
       goto fail;
+  }
+  if (info->frames == 0) {
+    err = sb_msg_set(msg, SB_EFORMAT, "%s: empty audio file (0 frames)", path);
+    goto fail;
   }
   *sf_out = sf;
   return SB_OK;

@@ -130,7 +130,22 @@ sb_err sb_estimates_expand(const char *pattern, const sb_track *track, int targe
   return SB_OK;
 }
 
-/* Locates with a template; SB_ENOTFOUND names the first missing file.
+/* Why the estimate file path of target k cannot be used: SB_ENOTFOUND
+ * when nothing is there, SB_EIO naming what is there instead (a folder, a
+ * FIFO, a link loop, a folder on the way that cannot be searched). */
+static sb_err not_found(const char *path, const sb_track *track, int k, sb_msg *msg)
+{
+  sb_msg why;
+  sb_err err = sb_path_check_file(path, &why);
+  if (err == SB_ENOTFOUND || err == SB_OK)
+    return sb_msg_set(msg, SB_ENOTFOUND, "%s: estimate of '%s' for track '%s' not found", path,
+                      track->stem_names[k], track->name);
+  return sb_msg_set(msg, err, "%s (the estimate of '%s' for track '%s')", why.text, track->stem_names[k],
+                    track->name);
+}
+
+/* Locates with a template; SB_ENOTFOUND names the first missing file, SB_EIO
+ * the first path that exists as something other than a readable file.
  * exts, when not NULL, lists extensions tried in place of ".wav". */
 static sb_err locate_pattern(const char *root, const char *pattern, const char *model, const sb_track *track,
                              const char *const *exts, char ***paths, sb_msg *msg)
@@ -165,8 +180,7 @@ static sb_err locate_pattern(const char *root, const char *pattern, const char *
       }
     }
     if (!err && sb_path_kind_of(out[k]) != SB_PATH_FILE)
-      err = sb_msg_set(msg, SB_ENOTFOUND, "%s: estimate of '%s' for track '%s' not found", out[k],
-                       track->stem_names[k], track->name);
+      err = not_found(out[k], track, k, msg);
   }
   if (err) {
     sb_estimates_free_paths(&out, track->n_stems);
@@ -241,12 +255,27 @@ sb_err sb_estimates_locate(const sb_est_spec *spec, const sb_track *track, char 
   default:
     break;
   }
-  if (locate_museval(spec->root, track, paths, NULL) == SB_OK)
-    return SB_OK;
-  if (locate_demucs(spec->root, spec->model, track, paths, NULL) == SB_OK)
-    return SB_OK;
-  if (locate_pattern(spec->root, "{track}_est{index}.wav", NULL, track, NULL, paths, NULL) == SB_OK)
-    return SB_OK;
+  {
+    sb_msg tried[3];
+    sb_err found[3];
+    found[0] = locate_museval(spec->root, track, paths, &tried[0]);
+    if (found[0] == SB_OK)
+      return SB_OK;
+    found[1] = locate_demucs(spec->root, spec->model, track, paths, &tried[1]);
+    if (found[1] == SB_OK)
+      return SB_OK;
+    found[2] = locate_pattern(spec->root, "{track}_est{index}.wav", NULL, track, NULL, paths, &tried[2]);
+    if (found[2] == SB_OK)
+      return SB_OK;
+    /* A file of some layout is there but is no file: name it (demucs' list
+     * of model folders fails on a missing root too: that is no such file). */
+    for (int i = 0; i < 3; i++)
+      if (found[i] == SB_EIO && (i != 1 || sb_path_kind_of(spec->root) == SB_PATH_DIR)) {
+        if (msg)
+          *msg = tried[i];
+        return SB_EIO;
+      }
+  }
   return sb_msg_set(msg, SB_ENOTFOUND, "%s: no estimates for track '%s' in the museval (<subset>/<track>/<target>.wav), "
                     "demucs (<model>/<track>/<target>.wav) or asteroid (<track>_est1.wav) layouts", spec->root,
                     track->name);

@@ -61,8 +61,11 @@ sb_err sb_estimates_expand(const char *pattern, const sb_track *track, int targe
 /* Locates the files of every target of track: (*paths)[k] for
  * track->stem_names[k], k < track->n_stems (free with
  * sb_estimates_free_paths).  SB_ENOTFOUND naming the first missing file
- * (or the layouts tried, for auto), SB_EINVAL (bad spec: no root, demucs
- * root with several models and no model given, bad template), SB_ENOMEM.
+ * (or the layouts tried, for auto), SB_EIO naming a path where an estimate
+ * should be that is something else (a folder, a FIFO, a symbolic link
+ * loop, a folder on the way that cannot be searched: sb_path_check_file),
+ * SB_EINVAL (bad spec: no root, demucs root with several models and no
+ * model given, bad template), SB_ENOMEM.
  * *paths is NULL on failure. */
 sb_err sb_estimates_locate(const sb_est_spec *spec, const sb_track *track, char ***paths, sb_msg *msg);
 

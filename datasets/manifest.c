@@ -86,12 +86,110 @@ static sb_err json_tags(const sb_json *v, const char *where, char **out, sb_msg 
   return SB_OK;
 }
 
+/* Keys that name the same field: the track name and the subset. */
+static const char *const name_keys[] = {"id", "track", "name", NULL};
+static const char *const subset_keys[] = {"subset", "split", NULL};
+
+/* The string of the one member of t among the synonyms keys, or NULL when
+ * none is there.  SB_EFORMAT when two are there or the value is not a
+ * string. */
+static sb_err json_synonym(const sb_json *t, const char *const *keys, const char *where, const char **out,
+                           sb_msg *msg)
+{
+  const char *given = NULL;
+
+  *out = NULL;
+  for (int k = 0; keys[k]; k++) {
+    const sb_json *v = sb_json_get(t, keys[k]);
+    if (!v)
+      continue;
+    if (given)
+      return sb_msg_set(msg, SB_EFORMAT, "%s: \"%s\" and \"%s\" mean the same: give one", where, given,
+                        keys[k]);
+    if (v->type != SB_JSON_STRING)
+      return sb_msg_set(msg, SB_EFORMAT, "%s: \"%s\" must be a string, not %s", where, keys[k],
+                        sb_json_type_words(v));
+    given = keys[k];
+    *out = v->string;
+  }
+  return SB_OK;
+}
+
+/* The manifest-wide members of a JSON object manifest: rate, mixture_is_sum
+ * and name. */
+static sb_err json_header(sb_suite *s, const sb_json *doc, const char *file, sb_msg *msg)
+{
+  const sb_json *rate = sb_json_get(doc, "rate"), *is_sum = sb_json_get(doc, "mixture_is_sum");
+  const sb_json *name = sb_json_get(doc, "name");
+
+  if (rate) {
+    double r = sb_json_num(rate);
+    if (rate->type != SB_JSON_NUMBER || !(r >= 1 && r <= 1e6) || r != floor(r))
+      return sb_msg_set(msg, SB_EINVAL, "%s: \"rate\" must be a whole number of Hz in 1..1000000", file);
+    s->rate = (int)r;
+  }
+  if (is_sum && is_sum->type != SB_JSON_BOOL)
+    return sb_msg_set(msg, SB_EFORMAT, "%s: \"mixture_is_sum\" must be true or false", file);
+  s->mix_is_sum = is_sum ? is_sum->boolean : 0;
+  if (name && (name->type != SB_JSON_STRING || !sb_path_is_utf8(name->string)))
+    return sb_msg_set(msg, SB_EFORMAT, "%s: \"name\" must be a UTF-8 string", file);
+  if (name)
+    return sb_path_printf(&s->description, "%s (manifest %s)", name->string, file);
+  return SB_OK;
+}
+
+/* Adds track object t (the i-th) unless subset filters it out. */
+static sb_err json_track(sb_suite *s, const sb_json *t, const char *where, const char *dir, const char *subset,
+                         sb_msg *msg)
+{
+  const sb_json *refs = sb_json_get(t, "references");
+  const char **names = NULL, **paths = NULL;
+  const char *id, *mix, *sub;
+  char *tags = NULL;
+  sb_err err;
+
+  if (t->type != SB_JSON_OBJECT)
+    return sb_msg_set(msg, SB_EFORMAT, "%s: not an object", where);
+  err = json_synonym(t, name_keys, where, &id, msg);
+  if (!err)
+    err = json_synonym(t, subset_keys, where, &sub, msg);
+  if (err)
+    return err;
+  mix = sb_json_str(sb_json_get(t, "mixture"));
+  if (!id || !mix || !refs || refs->type != SB_JSON_OBJECT)
+    return sb_msg_set(msg, SB_EFORMAT,
+                      "%s: needs an \"id\" (or \"track\" or \"name\") and a \"mixture\" string and a "
+                      "\"references\" object", where);
+  if (subset && (!sub || strcmp(sub, subset) != 0) && !(!sub && strcmp(subset, "test") == 0))
+    return SB_OK;
+  names = calloc(refs->n + 1, sizeof *names);
+  paths = calloc(refs->n + 1, sizeof *paths);
+  if (!names || !paths) {
+    err = SB_ENOMEM;
+    goto done;
+  }
+  for (size_t k = 0; k < refs->n; k++) {
+    names[k] = refs->keys[k];
+    paths[k] = sb_json_str(refs->items[k]);
+    if (!paths[k]) {
+      err = sb_msg_set(msg, SB_EFORMAT, "%s: reference '%s' is not a path string", where, refs->keys[k]);
+      goto done;
+    }
+  }
+  err = json_tags(sb_json_get(t, "tags"), where, &tags, msg);
+  if (!err)
+    err = add_entry(s, dir, where, id, mix, sub, tags, (int)refs->n, names, paths, msg);
+done:
+  free(tags);
+  free(names);
+  free(paths);
+  return err;
+}
+
 static sb_err open_json(sb_suite *s, const char *file, const char *dir, const char *subset, sb_msg *msg)
 {
   sb_json *doc = NULL;
   const sb_json *tracks;
-  const char **names = NULL, **paths = NULL;
-  char *tags = NULL;
   sb_err err = sb_json_parse_file(file, &doc, msg);
 
   if (err)
@@ -101,82 +199,33 @@ static sb_err open_json(sb_suite *s, const char *file, const char *dir, const ch
     err = sb_msg_set(msg, SB_EFORMAT, "%s: expected {\"tracks\": [...]} or an array of tracks", file);
     goto done;
   }
-  if (doc->type == SB_JSON_OBJECT) {
-    const sb_json *rate = sb_json_get(doc, "rate"), *is_sum = sb_json_get(doc, "mixture_is_sum");
-    const sb_json *name = sb_json_get(doc, "name");
-    if (rate) {
-      double r = sb_json_num(rate);
-      if (rate->type != SB_JSON_NUMBER || !(r >= 1 && r <= 1e6) || r != floor(r)) {
-        err = sb_msg_set(msg, SB_EINVAL, "%s: \"rate\" must be a whole number of Hz in 1..1000000", file);
-        goto done;
-      }
-      s->rate = (int)r;
-    }
-    if (is_sum && is_sum->type != SB_JSON_BOOL) {
-      err = sb_msg_set(msg, SB_EFORMAT, "%s: \"mixture_is_sum\" must be true or false", file);
-      goto done;
-    }
-    s->mix_is_sum = is_sum ? is_sum->boolean : 0;
-    if (name && (name->type != SB_JSON_STRING || !sb_path_is_utf8(name->string))) {
-      err = sb_msg_set(msg, SB_EFORMAT, "%s: \"name\" must be a UTF-8 string", file);
-      goto done;
-    }
-    if (name) {
-      err = sb_path_printf(&s->description, "%s (manifest %s)", name->string, file);
-      if (err)
-        goto done;
-    }
-  }
-  for (size_t i = 0; i < tracks->n; i++) {
-    const sb_json *t = tracks->items[i], *refs;
-    const char *id, *mix, *sub;
+  if (doc->type == SB_JSON_OBJECT)
+    err = json_header(s, doc, file, msg);
+  for (size_t i = 0; !err && i < tracks->n; i++) {
     char where[4200];
     snprintf(where, sizeof where, "%s: track %zu", file, i);
-    if (t->type != SB_JSON_OBJECT) {
-      err = sb_msg_set(msg, SB_EFORMAT, "%s: not an object", where);
-      goto done;
-    }
-    id = sb_json_str(sb_json_get(t, "id"));
-    mix = sb_json_str(sb_json_get(t, "mixture"));
-    sub = sb_json_str(sb_json_get(t, "subset"));
-    if (!sub)
-      sub = sb_json_str(sb_json_get(t, "split"));
-    refs = sb_json_get(t, "references");
-    if (!id || !mix || !refs || refs->type != SB_JSON_OBJECT) {
-      err = sb_msg_set(msg, SB_EFORMAT, "%s: needs \"id\" and \"mixture\" strings and a \"references\" object", where);
-      goto done;
-    }
-    if (subset && (!sub || strcmp(sub, subset) != 0) && !(!sub && strcmp(subset, "test") == 0))
-      continue;
-    free(names);
-    free(paths);
-    names = calloc(refs->n + 1, sizeof *names);
-    paths = calloc(refs->n + 1, sizeof *paths);
-    if (!names || !paths) {
-      err = SB_ENOMEM;
-      goto done;
-    }
-    for (size_t k = 0; k < refs->n; k++) {
-      names[k] = refs->keys[k];
-      paths[k] = sb_json_str(refs->items[k]);
-      if (!paths[k]) {
-        err = sb_msg_set(msg, SB_EFORMAT, "%s: reference '%s' is not a path string", where, refs->keys[k]);
-        goto done;
-      }
-    }
-    err = json_tags(sb_json_get(t, "tags"), where, &tags, msg);
-    if (!err)
-      err = add_entry(s, dir, where, id, mix, sub, tags, (int)refs->n, names, paths, msg);
-    free(tags);
-    tags = NULL;
-    if (err)
-      goto done;
+    err = json_track(s, tracks->items[i], where, dir, subset, msg);
   }
 done:
-  free(names);
-  free(paths);
   sb_json_free(&doc);
   return err;
+}
+
+/* The one column among the synonyms keys, or -1.  SB_EFORMAT when the
+ * header has two of them. */
+static sb_err csv_synonym(const sb_csv *csv, const char *const *keys, const char *file, int *col, sb_msg *msg)
+{
+  *col = -1;
+  for (int k = 0; keys[k]; k++) {
+    int c = sb_csv_col(csv, keys[k]);
+    if (c < 0)
+      continue;
+    if (*col >= 0)
+      return sb_msg_set(msg, SB_EFORMAT, "%s: the header has both \"%s\" and \"%s\", which mean the same: keep "
+                        "one", file, sb_csv_header(csv, *col), keys[k]);
+    *col = c;
+  }
+  return SB_OK;
 }
 
 static sb_err open_csv(sb_suite *s, const char *file, const char *dir, const char *subset, sb_msg *msg)
@@ -190,16 +239,16 @@ static sb_err open_csv(sb_suite *s, const char *file, const char *dir, const cha
 
   if (err)
     return err;
-  col_id = sb_csv_col(csv, "id");
-  if (col_id < 0)
-    col_id = sb_csv_col(csv, "track");
+  err = csv_synonym(csv, name_keys, file, &col_id, msg);
+  if (!err)
+    err = csv_synonym(csv, subset_keys, file, &col_sub, msg);
+  if (err)
+    goto done;
   col_mix = sb_csv_col(csv, "mixture");
-  col_sub = sb_csv_col(csv, "subset");
-  if (col_sub < 0)
-    col_sub = sb_csv_col(csv, "split");
   col_tags = sb_csv_col(csv, "tags");
   if (col_id < 0 || col_mix < 0) {
-    err = sb_msg_set(msg, SB_EFORMAT, "%s: the header needs an \"id\" (or \"track\") and a \"mixture\" column", file);
+    err = sb_msg_set(msg, SB_EFORMAT, "%s: the header needs an \"id\" (or \"track\" or \"name\") and a "
+                     "\"mixture\" column", file);
     goto done;
   }
   ref_cols = calloc((size_t)sb_csv_n_cols(csv), sizeof *ref_cols);

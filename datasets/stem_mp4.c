@@ -26,6 +26,9 @@
 #include <sys/stat.h>
 
 #ifdef HAVE_FFMPEG
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/channel_layout.h>
@@ -113,6 +116,85 @@ int sb_stem_mp4_available(void)
   return 1;
 }
 
+/* ------------------------------------------------------------ FFmpeg's log
+ *
+ * FFmpeg prints its diagnostics on stderr through one process-wide log
+ * callback ("[mov,mp4,m4a,3gp,3g2,mj2 @ 0x...] stream 0, timescale not
+ * set" for every MUSDB18 stream).  sepbench installs its own callback once
+ * (pthread_once).  While a sepbench call reads a file, the callback writes
+ * into that call's note, found through a thread-local pointer, so
+ * concurrent reads on other threads never mix; messages of any other
+ * thread (FFmpeg's own workers, other users of FFmpeg in the process) go
+ * to FFmpeg's default callback as before.  Of a read's messages, warnings
+ * are dropped (the read's own checks decide: declared length, channels,
+ * decode errors), and errors are kept: a failed read ends its message with
+ * FFmpeg's first error, a read that succeeds despite errors prints one
+ * line naming the file. */
+
+/* What FFmpeg logged at AV_LOG_ERROR or worse during one read. */
+typedef struct av_note {
+  int n_errors;
+  char first[256];
+} av_note;
+
+static _Thread_local av_note *thread_note;
+static pthread_once_t log_once = PTHREAD_ONCE_INIT;
+
+static void on_av_log(void *avcl, int level, const char *fmt, va_list vl)
+{
+  av_note *note = thread_note;
+  char text[sizeof note->first];
+  size_t n;
+
+  if (!note) {
+    av_log_default_callback(avcl, level, fmt, vl);
+    return;
+  }
+  if (level > AV_LOG_ERROR || note->n_errors++ > 0)
+    return;
+  vsnprintf(text, sizeof text, fmt, vl);
+  n = strlen(text);
+  while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
+    text[--n] = '\0';
+  for (char *c = text; *c; c++)
+    if ((unsigned char)*c < 0x20 || *c == 0x7F)
+      *c = '?'; /* a file's bytes never reach the terminal raw */
+  memcpy(note->first, text, n + 1);
+}
+
+static void install_log(void)
+{
+  av_log_set_callback(on_av_log);
+}
+
+/* Starts collecting FFmpeg's messages of this thread into note. */
+static void note_begin(av_note *note)
+{
+  pthread_once(&log_once, install_log);
+  memset(note, 0, sizeof *note);
+  thread_note = note;
+}
+
+/* Stops collecting; a failed read's message gets FFmpeg's first error, a
+ * read that succeeded despite errors is reported on stderr.  Returns err. */
+static sb_err note_end(av_note *note, sb_err err, const char *path, int stream, sb_msg *msg)
+{
+  thread_note = NULL;
+  if (note->n_errors == 0 || !note->first[0] || err == SB_ENOMEM)
+    return err;
+  if (err)
+    return msg ? sb_msg_set(msg, err, "%s (FFmpeg: %s)", msg->text, note->first) : err;
+  if (stream >= 0)
+    fprintf(stderr, "sepbench: %s: stream %d was read, but FFmpeg reported %d error%s (%s%s); the file may be "
+            "damaged\n", path, stream, note->n_errors, note->n_errors > 1 ? "s" : "",
+            note->n_errors > 1 ? "first: " : "", note->first);
+  else
+    fprintf(stderr, "sepbench: %s: its streams were listed, but FFmpeg reported %d error%s (%s%s); the file may "
+            "be damaged\n", path, note->n_errors, note->n_errors > 1 ? "s" : "", note->n_errors > 1 ? "first: " : "",
+            note->first);
+  return err;
+}
+
 /* FFmpeg's text for an AVERROR code. */
 static const char *av_reason(int code, char *buf, size_t len)
 {
@@ -176,7 +258,7 @@ static int64_t declared_frames(const AVStream *st)
   return av_rescale_q(st->duration, st->time_base, (AVRational){1, rate});
 }
 
-sb_err sb_stem_mp4_list(const char *path, sb_stem_mp4_stream **streams, int *n_streams, sb_msg *msg)
+static sb_err list_streams(const char *path, sb_stem_mp4_stream **streams, int *n_streams, sb_msg *msg)
 {
   AVFormatContext *fmt = NULL;
   sb_stem_mp4_stream *list = NULL;
@@ -348,7 +430,7 @@ static sb_err open_decoder(decoder *d, const AVStream *st, sb_msg *msg)
   return SB_OK;
 }
 
-sb_err sb_stem_mp4_read(const char *path, int stream, sb_audio **out, sb_msg *msg)
+static sb_err read_stream(const char *path, int stream, sb_audio **out, sb_msg *msg)
 {
   AVFormatContext *fmt = NULL;
   AVPacket *pkt = NULL;
@@ -430,6 +512,20 @@ done:
   av_packet_free(&pkt);
   avformat_close_input(&fmt);
   return err;
+}
+
+sb_err sb_stem_mp4_list(const char *path, sb_stem_mp4_stream **streams, int *n_streams, sb_msg *msg)
+{
+  av_note note;
+  note_begin(&note);
+  return note_end(&note, list_streams(path, streams, n_streams, msg), path, -1, msg);
+}
+
+sb_err sb_stem_mp4_read(const char *path, int stream, sb_audio **out, sb_msg *msg)
+{
+  av_note note;
+  note_begin(&note);
+  return note_end(&note, read_stream(path, stream, out, msg), path, stream, msg);
 }
 
 #endif /* HAVE_FFMPEG */

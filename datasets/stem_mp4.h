@@ -27,7 +27,18 @@
  * ~21 M float64 samples, 170 MB); the other streams' packets are discarded
  * by the demuxer, not decoded.  Thread-safety: every function may run
  * concurrently on distinct or identical files (per-call FFmpeg contexts
- * only).  FFmpeg may print its own diagnostics on stderr for damaged files.
+ * only).
+ *
+ * FFmpeg's log: the first call installs a log callback for the process
+ * (av_log_set_callback, once).  Messages FFmpeg logs on the thread of a
+ * sepbench read are not printed raw: warnings are dropped (the read's own
+ * checks decide whether the stream is usable, e.g. MUSDB18's "stream 0,
+ * timescale not set"); the first error of a read that fails ends its
+ * message ("... (FFmpeg: moov atom not found)"); a read that succeeds
+ * despite errors prints one line on stderr naming the file ("sepbench:
+ * F.stem.mp4: stream 2 was read, but FFmpeg reported 1 error (...)").
+ * Messages of other threads and of other FFmpeg users in the process go to
+ * FFmpeg's default callback, as before.
  */
 #ifndef SB_DATASETS_STEM_MP4_H
 #define SB_DATASETS_STEM_MP4_H

@@ -41,6 +41,31 @@ static void result_clear(sb_eval_result *r)
   memset(r, 0, sizeof *r);
 }
 
+/* Target j of a track file must be an object with a "name" string and a
+ * non-empty "frames" array; the message says which of them is wrong. */
+static sb_err check_target(const sb_json *target, const char *path, size_t j, sb_msg *msg)
+{
+  const sb_json *name = sb_json_get(target, "name"), *frames = sb_json_get(target, "frames");
+
+  if (target->type != SB_JSON_OBJECT)
+    return sb_msg_set(msg, SB_EFORMAT, "%s: target %zu is %s, not an object with \"name\" and \"frames\"", path,
+                      j, sb_json_type_words(target));
+  if (!name)
+    return sb_msg_set(msg, SB_EFORMAT, "%s: target %zu has no \"name\"", path, j);
+  if (name->type != SB_JSON_STRING)
+    return sb_msg_set(msg, SB_EFORMAT, "%s: target %zu: \"name\" is %s, not a string", path, j,
+                      sb_json_type_words(name));
+  if (!frames)
+    return sb_msg_set(msg, SB_EFORMAT, "%s: target '%s' has no \"frames\"", path, name->string);
+  if (frames->type != SB_JSON_ARRAY)
+    return sb_msg_set(msg, SB_EFORMAT, "%s: target '%s': \"frames\" is %s, not an array", path, name->string,
+                      sb_json_type_words(frames));
+  if (frames->n == 0)
+    return sb_msg_set(msg, SB_EFORMAT, "%s: target '%s' has no frames (\"frames\" is empty)", path,
+                      name->string);
+  return SB_OK;
+}
+
 /* Validates the parsed file and fills r (frames only) and names. */
 static sb_err result_from_json(const sb_json *root, const char *path, sb_eval_result *r,
                                const char ***names, sb_msg *msg)
@@ -54,9 +79,12 @@ static sb_err result_from_json(const sb_json *root, const char *path, sb_eval_re
     return sb_msg_set(msg, SB_EFORMAT, "%s: not a museval track file (no \"targets\" array)", path);
   if (targets->n == 0)
     return sb_msg_set(msg, SB_EFORMAT, "%s: \"targets\" is empty", path);
+  for (size_t j = 0; j < targets->n; j++) {
+    sb_err err = check_target(targets->items[j], path, j, msg);
+    if (err)
+      return err;
+  }
   first_frames = sb_json_get(targets->items[0], "frames");
-  if (!first_frames || first_frames->type != SB_JSON_ARRAY || first_frames->n == 0)
-    return sb_msg_set(msg, SB_EFORMAT, "%s: target 0 has no \"frames\"", path);
   n_frames = (int64_t)first_frames->n;
 
   r->n_src = (int)targets->n;
@@ -78,8 +106,6 @@ static sb_err result_from_json(const sb_json *root, const char *path, sb_eval_re
     const sb_json *target = targets->items[j];
     const sb_json *frames = sb_json_get(target, "frames");
     const char *name = sb_json_str(sb_json_get(target, "name"));
-    if (!name)
-      return sb_msg_set(msg, SB_EFORMAT, "%s: target %d has no \"name\" string", path, j);
     for (int k = 0; k < j; k++)
       if (strcmp((*names)[k], name) == 0)
         return sb_msg_set(msg, SB_EFORMAT, "%s: target '%s' appears twice", path, name);

@@ -2,15 +2,13 @@
  * reports/plot.c — gnuplot figures of the stored results (contract in
  * reports/plot.h).
  *
- * Each figure is one gnuplot script built in memory (open_memstream): the
- * terminal, the data as inline `$name << EOD` blocks of numbers, then a
+ * Each figure is one gnuplot script built in memory (reports/plot_script.h):
+ * the terminal, the data as inline `$name << EOD` blocks of numbers, then a
  * multiplot with one panel per target.  Names (methods, tracks, targets,
  * suites, titles that quote them) only appear as single-quoted gnuplot
  * string expressions (sb_escape_gnuplot), which gnuplot neither expands
  * (backquotes, @macros) nor interprets (backslashes), with the terminal in
- * `noenhanced` mode.  Layout sizes are in pixels; panels
- * of the heat map are placed with `set lmargin at screen` so that only
- * the first one carries the track names and only the last the colour box.
+ * `noenhanced` mode.  The heat map has its own file, reports/plot_heatmap.c.
  */
 #include <config.h>
 
@@ -25,7 +23,7 @@
 #include <strings.h>
 
 #include "common/escape.h"
-#include "reports/gnuplot.h"
+#include "reports/plot_script.h"
 #include "reports/stats.h"
 #include "schemas/store_read.h"
 
@@ -38,19 +36,6 @@ static const char *const method_colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d
 /* Filled point types for the targets of the scatter plot. */
 static const int target_points[] = {7, 5, 9, 11, 13, 15};
 #define N_POINTS ((int)(sizeof target_points / sizeof target_points[0]))
-
-/* A script being written. */
-typedef struct script {
-  FILE *f;
-  char *text;
-  size_t len;
-} script;
-
-/* The methods drawn: indices into the leaderboard rows, in its order. */
-typedef struct selection {
-  int *rows;
-  int n;
-} selection;
 
 sb_err sb_plot_parse_kind(const char *name, sb_plot_kind *out)
 {
@@ -83,186 +68,13 @@ sb_err sb_plot_format_from_path(const char *path, sb_plot_format *out, sb_msg *m
                     path);
 }
 
-/* ------------------------------------------------------------ script text */
-
-static sb_err script_open(script *sp, sb_msg *msg)
-{
-  sp->text = NULL;
-  sp->len = 0;
-  sp->f = open_memstream(&sp->text, &sp->len);
-  return sp->f ? SB_OK : sb_msg_set(msg, SB_ENOMEM, "plot: out of memory");
-}
-
-static void script_discard(script *sp)
-{
-  if (sp->f)
-    fclose(sp->f);
-  sp->f = NULL;
-  free(sp->text);
-  sp->text = NULL;
-}
-
-/* A formatted title as a gnuplot string that gnuplot never evaluates. */
-__attribute__((format(printf, 2, 3)))
-static void put_strf(FILE *f, const char *fmt, ...)
-{
-  char text[2048];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(text, sizeof text, fmt, ap);
-  va_end(ap);
-  sb_escape_gnuplot(f, text);
-}
-
-static void put_terminal(FILE *f, sb_plot_format format, int width, int height)
-{
-  switch (format) {
-  case SB_PLOT_SVG:
-    fprintf(f, "set terminal svg size %d,%d noenhanced font \"Sans,12\" background \"#ffffff\"\n",
-            width, height);
-    break;
-  case SB_PLOT_PDF:
-    fprintf(f, "set terminal pdfcairo size %.3fin,%.3fin noenhanced font \"Sans,9\"\n",
-            width / 96.0, height / 96.0);
-    break;
-  default:
-    fprintf(f, "set terminal pngcairo size %d,%d noenhanced font \"Sans,10\" background "
-               "\"#ffffff\"\n", width, height);
-    break;
-  }
-  fputs("set encoding utf8\n", f);
-}
-
-/* Finishes the script and runs gnuplot on it. */
-static sb_err script_render(script *sp, const sb_plot_opts *o, char **image, size_t *len,
-                            sb_msg *msg)
-{
-  int bad = ferror(sp->f);
-  bad |= fclose(sp->f) != 0;
-  sp->f = NULL;
-  if (bad) {
-    script_discard(sp);
-    return sb_msg_set(msg, SB_ENOMEM, "plot: out of memory writing the gnuplot script");
-  }
-  sb_err err = sb_gnuplot_run(o->gnuplot, sp->text, sp->len, 0, image, len, msg);
-  script_discard(sp);
-  return err;
-}
-
-/* ------------------------------------------------------------ common parts */
-
-static sb_err check_args(const void *sc, const sb_plot_opts *o, char **image, size_t *len,
-                         sb_msg *msg)
-{
-  if (image)
-    *image = NULL;
-  if (len)
-    *len = 0;
-  if (!sc || !o || !image || !len)
-    return sb_msg_set(msg, SB_EINVAL, "plot: NULL argument");
-  if ((int)o->format < 0 || o->format > SB_PLOT_PDF || o->width < 0 || o->height < 0 ||
-      o->n_methods < 0 || (o->n_methods > 0 && !o->methods))
-    return sb_msg_set(msg, SB_EINVAL, "plot: bad options (format, size or methods)");
-  return SB_OK;
-}
-
-/* The leaderboard rows to draw: o->methods (each must exist) in leaderboard
- * order, or every row. */
-static sb_err select_methods(const sb_scores *sc, const sb_plot_opts *o, selection *sel,
-                             sb_msg *msg)
-{
-  int n_rows = sb_scores_n_methods(sc);
-  sel->n = 0;
-  sel->rows = malloc(sizeof *sel->rows * (size_t)(n_rows > 0 ? n_rows : 1));
-  if (!sel->rows)
-    return sb_msg_set(msg, SB_ENOMEM, "plot: out of memory");
-  for (int i = 0; i < o->n_methods; i++)
-    if (!o->methods[i] || sb_scores_find_method(sc, o->methods[i]) < 0) {
-      sb_err err = sb_msg_set(msg, SB_ENOTFOUND, "plot: method '%s' has no %s values in the store",
-                              o->methods[i] ? o->methods[i] : "(null)",
-                              sb_leaderboard_metric(sb_scores_leaderboard(sc)));
-      free(sel->rows);
-      sel->rows = NULL;
-      return err;
-    }
-  for (int row = 0; row < n_rows; row++) {
-    const char *name = sb_leaderboard_method(sb_scores_leaderboard(sc), row);
-    int wanted = o->n_methods == 0;
-    for (int i = 0; i < o->n_methods && !wanted; i++)
-      wanted = strcmp(o->methods[i], name) == 0;
-    if (wanted)
-      sel->rows[sel->n++] = row;
-  }
-  if (sel->n == 0) {
-    free(sel->rows);
-    sel->rows = NULL;
-    return sb_msg_set(msg, SB_ENOTFOUND, "plot: no method to draw");
-  }
-  return SB_OK;
-}
-
 static const char *color_of(int row)
 {
   return method_colors[row % N_COLORS];
 }
 
-/* "dB" for the SDR family and the other energy ratios; NULL otherwise
- * (PS and PM are probabilities). */
-static const char *metric_unit(const char *metric)
-{
-  static const char *const db_words[] = {"SDR", "SIR", "SAR", "ISR", "SNR"};
-  for (size_t i = 0; i < sizeof db_words / sizeof db_words[0]; i++)
-    if (strstr(metric, db_words[i]))
-      return "dB";
-  return NULL;
-}
-
-/* "SDR (dB)" or "PS" into buf. */
-static const char *axis_label(const char *metric, char *buf, size_t size)
-{
-  const char *unit = metric_unit(metric);
-  if (unit)
-    snprintf(buf, size, "%s (%s)", metric, unit);
-  else
-    snprintf(buf, size, "%s", metric);
-  return buf;
-}
-
-/* How one track's value is obtained from the store. */
-static const char *per_track_words(const sb_leaderboard *lb)
-{
-  sb_lb_agg agg = sb_leaderboard_aggregation(lb);
-  return agg == SB_LB_MEDIAN || agg == SB_LB_MEAN_MEDIAN ? "median over frames"
-                                                         : "whole-track value";
-}
-
-/* " — suite S" or "". */
-static const char *suite_words(const sb_plot_opts *o, char *buf, size_t size)
-{
-  if (o->suite)
-    snprintf(buf, size, ", suite %s", o->suite);
-  else
-    buf[0] = '\0';
-  return buf;
-}
-
-static int max_len(int n, const char *(*name)(const void *, int), const void *ctx)
-{
-  int longest = 0;
-  for (int i = 0; i < n; i++) {
-    int len = (int)strlen(name(ctx, i));
-    longest = len > longest ? len : longest;
-  }
-  return longest;
-}
-
-static const char *track_name(const void *sc, int i)
-{
-  return sb_scores_track(sc, i);
-}
-
 /* x tics with the method names at 1..n. */
-static void put_method_tics(FILE *f, const sb_scores *sc, const selection *sel, int rotate)
+static void put_method_tics(FILE *f, const sb_scores *sc, const sb_plot_selection *sel, int rotate)
 {
   const sb_leaderboard *lb = sb_scores_leaderboard(sc);
   fprintf(f, "set xtics nomirror%s (", rotate ? " rotate by 35 right" : "");
@@ -274,25 +86,7 @@ static void put_method_tics(FILE *f, const sb_scores *sc, const selection *sel, 
   fputs(")\n", f);
 }
 
-/* A panel with nothing to draw (gnuplot refuses a plot without points). */
-static void put_empty_panel(FILE *f)
-{
-  fputs("set label 99 \"no finite values\" at graph 0.5, graph 0.5 center\n"
-        "plot [0:1] [0:1] NaN notitle\nunset label 99\n", f);
-}
-
-static int size_or(int requested, int computed)
-{
-  return requested > 0 ? requested : computed;
-}
-
 /* ------------------------------------------------------------ box plot */
-
-static int compare_doubles(const void *a, const void *b)
-{
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
 
 /* The box of n sorted values: quartiles and median (numpy's linear
  * quantiles), whiskers at the farthest values within 1.5 IQR (Tukey). */
@@ -314,31 +108,31 @@ static void put_box(FILE *f, int x, const double *sorted, int n)
 sb_err sb_plot_boxplot(const sb_scores *sc, const sb_plot_opts *o, char **image, size_t *len,
                        sb_msg *msg)
 {
-  selection sel = {0};
-  script sp = {0};
+  sb_plot_selection sel = {0};
+  sb_plot_script sp = {0};
   double *sorted = NULL;
   char label[128], suite[256];
-  sb_err err = check_args(sc, o, image, len, msg);
+  sb_err err = sb_plot_check_args(sc, o, image, len, msg);
   if (err)
     return err;
-  if ((err = select_methods(sc, o, &sel, msg)) != SB_OK)
+  if ((err = sb_plot_select_methods(sc, o, &sel, msg)) != SB_OK)
     return err;
 
   const sb_leaderboard *lb = sb_scores_leaderboard(sc);
   const char *metric = sb_leaderboard_metric(lb);
   int n_targets = sb_scores_n_targets(sc), n_tracks = sb_scores_n_tracks(sc);
-  int width = size_or(o->width, 200 + 90 * (sel.n > 8 ? sel.n : 8));
-  int height = size_or(o->height, 90 + 250 * n_targets);
+  int width = sb_plot_size_or(o->width, 200 + 90 * (sel.n > 8 ? sel.n : 8));
+  int height = sb_plot_size_or(o->height, 90 + 250 * n_targets);
   sorted = malloc(sizeof *sorted * (size_t)(n_tracks > 0 ? n_tracks : 1));
   if (!sorted) {
     err = sb_msg_set(msg, SB_ENOMEM, "plot: out of memory");
     goto fail;
   }
-  if ((err = script_open(&sp, msg)) != SB_OK)
+  if ((err = sb_plot_script_open(&sp, msg)) != SB_OK)
     goto fail;
   FILE *f = sp.f;
 
-  put_terminal(f, o->format, width, height);
+  sb_plot_put_terminal(f, o->format, width, height);
   /* Data per (target, method): $b = "x q1 low high q3 median" (one line)
    * and $v = "offset value" per track, offset = a fixed jitter
    * (golden-ratio sequence over the tracks) for the dots. */
@@ -355,24 +149,24 @@ sb_err sb_plot_boxplot(const sb_scores *sc, const sb_plot_opts *o, char **image,
         }
       }
       fprintf(f, "EOD\n$b%d_%d << EOD\n", t, m);
-      qsort(sorted, (size_t)n, sizeof *sorted, compare_doubles);
+      qsort(sorted, (size_t)n, sizeof *sorted, sb_plot_compare_doubles);
       if (n > 0)
         put_box(f, m + 1, sorted, n);
       fputs("EOD\n", f);
     }
   fputs("set multiplot layout ", f);
   fprintf(f, "%d,1 title ", n_targets);
-  put_strf(f, "%s per track (%s)%s, %d tracks\nmethods in leaderboard order: %s\n"
+  sb_plot_put_strf(f, "%s per track (%s)%s, %d tracks\nmethods in leaderboard order: %s\n"
               "box: quartiles and median; whiskers: farthest tracks within 1.5 IQR; dots: tracks",
-           axis_label(metric, label, sizeof label), per_track_words(lb),
-           suite_words(o, suite, sizeof suite), n_tracks, sb_leaderboard_title(lb));
+           sb_plot_axis_label(metric, label, sizeof label), sb_plot_per_track_words(lb),
+           sb_plot_suite_words(o, suite, sizeof suite), n_tracks, sb_leaderboard_title(lb));
   fputs(" font \",11\"\n", f);
   fputs("set style fill solid 0.25 border -1\nset boxwidth 0.55 absolute\nset key off\n"
         "set grid ytics lc rgb \"#dddddd\"\n", f);
   fprintf(f, "set xrange [0.4:%g]\n", sel.n + 0.6);
   put_method_tics(f, sc, &sel, sel.n > 6);
   fputs("set ylabel ", f);
-  sb_escape_gnuplot(f, axis_label(metric, label, sizeof label));
+  sb_escape_gnuplot(f, sb_plot_axis_label(metric, label, sizeof label));
   fputs("\n", f);
   for (int t = 0; t < n_targets; t++) {
     int any = 0;
@@ -396,145 +190,14 @@ sb_err sb_plot_boxplot(const sb_scores *sc, const sb_plot_opts *o, char **image,
     if (any)
       fputs("\n", f);
     else
-      put_empty_panel(f);
+      sb_plot_put_empty_panel(f);
   }
   fputs("unset multiplot\n", f);
-  err = script_render(&sp, o, image, len, msg);
+  err = sb_plot_script_render(&sp, o, image, len, msg);
 
 fail:
-  script_discard(&sp);
+  sb_plot_script_discard(&sp);
   free(sorted);
-  free(sel.rows);
-  return err;
-}
-
-/* ------------------------------------------------------------ heat map */
-
-sb_err sb_plot_heatmap(const sb_scores *sc, const sb_plot_opts *o, char **image, size_t *len,
-                       sb_msg *msg)
-{
-  selection sel = {0};
-  script sp = {0};
-  char label[128], suite[256];
-  sb_err err = check_args(sc, o, image, len, msg);
-  if (err)
-    return err;
-  if ((err = select_methods(sc, o, &sel, msg)) != SB_OK)
-    return err;
-  if ((err = script_open(&sp, msg)) != SB_OK)
-    goto fail;
-
-  const sb_leaderboard *lb = sb_scores_leaderboard(sc);
-  const char *metric = sb_leaderboard_metric(lb);
-  int n_targets = sb_scores_n_targets(sc), n_tracks = sb_scores_n_tracks(sc);
-  double lo = INFINITY, hi = -INFINITY;
-  for (int t = 0; t < n_targets; t++)
-    for (int m = 0; m < sel.n; m++)
-      for (int k = 0; k < n_tracks; k++) {
-        double value = sb_scores_value(sc, sel.rows[m], t, k);
-        if (isfinite(value)) {
-          lo = value < lo ? value : lo;
-          hi = value > hi ? value : hi;
-        }
-      }
-  if (!isfinite(lo)) {
-    err = sb_msg_set(msg, SB_ENOTFOUND, "plot: no finite %s value to draw", metric);
-    goto fail;
-  }
-  if (hi - lo < 1e-6) {
-    lo -= 0.5;
-    hi += 0.5;
-  }
-
-  /* Layout in pixels: track names left, method names below (rotated),
-   * a colour box right. */
-  int method_chars = 0;
-  for (int m = 0; m < sel.n; m++) {
-    int n = (int)strlen(sb_leaderboard_method(lb, sel.rows[m]));
-    method_chars = n > method_chars ? n : method_chars;
-  }
-  int track_chars = max_len(n_tracks, track_name, sc);
-  int cell_w = 64, cell_h = 28, gap = 24, top = 110;
-  int left = 24 + 7 * (track_chars < 48 ? track_chars : 48);
-  int bottom = 40 + 5 * (method_chars < 40 ? method_chars : 40);
-  int panel_w = sel.n * cell_w;
-  int right = 110;
-  int def_w = left + n_targets * panel_w + (n_targets - 1) * gap + right;
-  int def_h = top + n_tracks * cell_h + bottom;
-  if (def_w < 640) {
-    panel_w += (640 - def_w) / n_targets;
-    def_w = left + n_targets * panel_w + (n_targets - 1) * gap + right;
-  }
-  int width = size_or(o->width, def_w), height = size_or(o->height, def_h);
-  FILE *f = sp.f;
-
-  put_terminal(f, o->format, width, height);
-  for (int t = 0; t < n_targets; t++) {
-    fprintf(f, "$h%d << EOD\n", t);
-    for (int m = 0; m < sel.n; m++)
-      for (int k = 0; k < n_tracks; k++) {
-        double value = sb_scores_value(sc, sel.rows[m], t, k);
-        double level = (value - lo) / (hi - lo);
-        if (isfinite(value)) /* x y value text-colour (white on the dark half) */
-          fprintf(f, "%d %d %.9g %d\n", m + 1, k + 1, value, level < 0.55 ? 0xffffff : 0);
-      }
-    fputs("EOD\n", f);
-  }
-  fputs("set multiplot title ", f);
-  put_strf(f, "%s per track (%s)%s\nmethods in leaderboard order: %s; blank = no value",
-           axis_label(metric, label, sizeof label), per_track_words(lb),
-           suite_words(o, suite, sizeof suite), sb_leaderboard_title(lb));
-  fputs(" font \",11\"\n", f);
-  fputs("set palette defined (0 \"#440154\", 1 \"#3b528b\", 2 \"#21918c\", 3 \"#5ec962\", "
-        "4 \"#fde725\")\n", f);
-  fprintf(f, "set cbrange [%.9g:%.9g]\nset cblabel ", lo, hi);
-  sb_escape_gnuplot(f, axis_label(metric, label, sizeof label));
-  fprintf(f, "\nset xrange [0.5:%g]\nset yrange [%g:0.5]\n", sel.n + 0.5, n_tracks + 0.5);
-  fputs("set style fill solid 1.0 noborder\nset tics scale 0\nset key off\n", f);
-  put_method_tics(f, sc, &sel, 1);
-  fprintf(f, "set tmargin at screen %.5f\nset bmargin at screen %.5f\n",
-          1.0 - (double)top / def_h, (double)bottom / def_h);
-  for (int t = 0; t < n_targets; t++) {
-    double x0 = (double)(left + t * (panel_w + gap)) / def_w;
-    double x1 = (double)(left + t * (panel_w + gap) + panel_w) / def_w;
-    fprintf(f, "set lmargin at screen %.5f\nset rmargin at screen %.5f\n", x0, x1);
-    if (t == 0) {
-      fputs("set ytics (", f);
-      for (int k = 0; k < n_tracks; k++) {
-        fputs(k ? ", " : "", f);
-        sb_escape_gnuplot(f, sb_scores_track(sc, k));
-        fprintf(f, " %d", k + 1);
-      }
-      fputs(")\n", f);
-    } else {
-      fputs("unset ytics\n", f);
-    }
-    if (t == n_targets - 1)
-      fprintf(f, "set colorbox user origin screen %.5f, screen %.5f size screen %.5f, "
-                 "screen %.5f\n",
-              x1 + 16.0 / def_w, (double)bottom / def_h, 14.0 / def_w,
-              1.0 - (double)(top + bottom) / def_h);
-    else
-      fputs("unset colorbox\n", f);
-    fputs("set title ", f);
-    sb_escape_gnuplot(f, sb_leaderboard_target(lb, t));
-    fputs("\n", f);
-    int any = 0;
-    for (int m = 0; m < sel.n && !any; m++)
-      for (int k = 0; k < n_tracks; k++)
-        any |= isfinite(sb_scores_value(sc, sel.rows[m], t, k));
-    if (any)
-      fprintf(f, "plot $h%d using 1:2:(0.5):(0.5):3 with boxxyerror fc palette, "
-                 "$h%d using 1:2:(sprintf(\"%%.1f\", $3)):4 with labels tc rgb variable\n", t, t);
-    else
-      fputs("set label 99 \"no finite values\" at graph 0.5, graph 0.5 center\n"
-            "plot NaN notitle\nunset label 99\n", f);
-  }
-  fputs("unset multiplot\n", f);
-  err = script_render(&sp, o, image, len, msg);
-
-fail:
-  script_discard(&sp);
   free(sel.rows);
   return err;
 }
@@ -570,7 +233,7 @@ static sb_err series_add(series *s, double time_s, double value)
 /* Where the frames of one target go while the store is read. */
 typedef struct timeline_sink {
   const sb_leaderboard *lb;
-  const selection *sel;
+  const sb_plot_selection *sel;
   series *lines; /* sel->n lines of the target */
   int n_points;
 } timeline_sink;
@@ -594,7 +257,7 @@ static sb_err add_point(void *ctx, const sb_store_point *p, sb_msg *msg)
 /* Reads the frames of `track` for every target and drawn method into
  * lines[target * sel->n + method]; *n_points counts them. */
 static sb_err read_timeline(sb_store *s, const sb_scores *sc, const sb_plot_opts *o,
-                            const selection *sel, const char *track, series *lines,
+                            const sb_plot_selection *sel, const char *track, series *lines,
                             int *n_points, sb_msg *msg)
 {
   const sb_leaderboard *lb = sb_scores_leaderboard(sc);
@@ -613,16 +276,16 @@ static sb_err read_timeline(sb_store *s, const sb_scores *sc, const sb_plot_opts
 sb_err sb_plot_timeline(sb_store *s, const sb_scores *sc, const sb_plot_opts *o, char **image,
                         size_t *len, sb_msg *msg)
 {
-  selection sel = {0};
-  script sp = {0};
+  sb_plot_selection sel = {0};
+  sb_plot_script sp = {0};
   series *lines = NULL;
   char label[128], suite[256];
-  sb_err err = check_args(sc, o, image, len, msg);
+  sb_err err = sb_plot_check_args(sc, o, image, len, msg);
   if (err)
     return err;
   if (!s)
     return sb_msg_set(msg, SB_EINVAL, "plot: NULL store");
-  if ((err = select_methods(sc, o, &sel, msg)) != SB_OK)
+  if ((err = sb_plot_select_methods(sc, o, &sel, msg)) != SB_OK)
     return err;
 
   const sb_leaderboard *lb = sb_scores_leaderboard(sc);
@@ -651,11 +314,11 @@ sb_err sb_plot_timeline(sb_store *s, const sb_scores *sc, const sb_plot_opts *o,
                      "timeline)", metric, track);
     goto fail;
   }
-  if ((err = script_open(&sp, msg)) != SB_OK)
+  if ((err = sb_plot_script_open(&sp, msg)) != SB_OK)
     goto fail;
 
   FILE *f = sp.f;
-  put_terminal(f, o->format, size_or(o->width, 1000), size_or(o->height, 90 + 230 * n_targets));
+  sb_plot_put_terminal(f, o->format, sb_plot_size_or(o->width, 1000), sb_plot_size_or(o->height, 90 + 230 * n_targets));
   for (int t = 0; t < n_targets; t++)
     for (int m = 0; m < sel.n; m++) {
       const series *line = &lines[t * sel.n + m];
@@ -668,14 +331,14 @@ sb_err sb_plot_timeline(sb_store *s, const sb_scores *sc, const sb_plot_opts *o,
       fputs("EOD\n", f);
     }
   fprintf(f, "set multiplot layout %d,1 title ", n_targets);
-  put_strf(f, "%s per frame, track '%s'%s\nmethods in leaderboard order: %s; gaps = "
+  sb_plot_put_strf(f, "%s per frame, track '%s'%s\nmethods in leaderboard order: %s; gaps = "
               "frames without a value",
-           axis_label(metric, label, sizeof label), track, suite_words(o, suite, sizeof suite),
+           sb_plot_axis_label(metric, label, sizeof label), track, sb_plot_suite_words(o, suite, sizeof suite),
            sb_leaderboard_title(lb));
   fputs(" font \",11\"\n", f);
   fputs("set key outside right top vertical\nset grid lc rgb \"#dddddd\"\n"
         "set xlabel \"frame start (s)\"\nset ylabel ", f);
-  sb_escape_gnuplot(f, axis_label(metric, label, sizeof label));
+  sb_escape_gnuplot(f, sb_plot_axis_label(metric, label, sizeof label));
   fputs("\nset rmargin 16\n", f);
   for (int t = 0; t < n_targets; t++) {
     int any = 0;
@@ -698,13 +361,13 @@ sb_err sb_plot_timeline(sb_store *s, const sb_scores *sc, const sb_plot_opts *o,
     if (any)
       fputs("\n", f);
     else
-      put_empty_panel(f);
+      sb_plot_put_empty_panel(f);
   }
   fputs("unset multiplot\n", f);
-  err = script_render(&sp, o, image, len, msg);
+  err = sb_plot_script_render(&sp, o, image, len, msg);
 
 fail:
-  script_discard(&sp);
+  sb_plot_script_discard(&sp);
   if (lines)
     for (int i = 0; i < n_targets * sel.n; i++) {
       free(lines[i].time_s);
@@ -736,17 +399,17 @@ static int find_track(const sb_scores *sc, const char *name)
 sb_err sb_plot_scatter(const sb_scores *x, const sb_scores *y, const sb_plot_opts *o,
                        char **image, size_t *len, sb_msg *msg)
 {
-  selection sel = {0};
-  script sp = {0};
+  sb_plot_selection sel = {0};
+  sb_plot_script sp = {0};
   char xlabel[128], ylabel[128], suite[256];
-  sb_err err = check_args(x, o, image, len, msg);
+  sb_err err = sb_plot_check_args(x, o, image, len, msg);
   if (err)
     return err;
   if (!y)
     return sb_msg_set(msg, SB_EINVAL, "plot: NULL argument");
-  if ((err = select_methods(x, o, &sel, msg)) != SB_OK)
+  if ((err = sb_plot_select_methods(x, o, &sel, msg)) != SB_OK)
     return err;
-  if ((err = script_open(&sp, msg)) != SB_OK)
+  if ((err = sb_plot_script_open(&sp, msg)) != SB_OK)
     goto fail;
 
   const sb_leaderboard *xlb = sb_scores_leaderboard(x), *ylb = sb_scores_leaderboard(y);
@@ -755,7 +418,7 @@ sb_err sb_plot_scatter(const sb_scores *x, const sb_scores *y, const sb_plot_opt
   int n_points = 0;
   FILE *f = sp.f;
 
-  put_terminal(f, o->format, size_or(o->width, 860), size_or(o->height, 640));
+  sb_plot_put_terminal(f, o->format, sb_plot_size_or(o->width, 860), sb_plot_size_or(o->height, 640));
   /* Per method "x y point-type" lines. */
   for (int m = 0; m < sel.n; m++) {
     const char *name = sb_leaderboard_method(xlb, sel.rows[m]);
@@ -781,14 +444,14 @@ sb_err sb_plot_scatter(const sb_scores *x, const sb_scores *y, const sb_plot_opt
     goto fail;
   }
   fputs("set title ", f);
-  put_strf(f, "%s vs %s per track and target%s\n%s: %s; %s: %s\ncolour = method "
+  sb_plot_put_strf(f, "%s vs %s per track and target%s\n%s: %s; %s: %s\ncolour = method "
               "(leaderboard order), shape = target",
-           ym, xm, suite_words(o, suite, sizeof suite), xm, per_track_words(xlb), ym,
-           per_track_words(ylb));
+           ym, xm, sb_plot_suite_words(o, suite, sizeof suite), xm, sb_plot_per_track_words(xlb), ym,
+           sb_plot_per_track_words(ylb));
   fputs(" font \",11\"\nset xlabel ", f);
-  sb_escape_gnuplot(f, axis_label(xm, xlabel, sizeof xlabel));
+  sb_escape_gnuplot(f, sb_plot_axis_label(xm, xlabel, sizeof xlabel));
   fputs("\nset ylabel ", f);
-  sb_escape_gnuplot(f, axis_label(ym, ylabel, sizeof ylabel));
+  sb_escape_gnuplot(f, sb_plot_axis_label(ym, ylabel, sizeof ylabel));
   fputs("\nset key outside right top vertical\nset grid lc rgb \"#dddddd\"\n", f);
   fputs("plot ", f);
   for (int m = 0; m < sel.n; m++) {
@@ -806,13 +469,14 @@ sb_err sb_plot_scatter(const sb_scores *x, const sb_scores *y, const sb_plot_opt
     sb_escape_gnuplot(f, sb_leaderboard_target(xlb, t));
     fputs(t + 1 < n_targets ? ", \\\n  " : "", f);
   }
-  if (metric_unit(xm) && metric_unit(ym) && strcmp(metric_unit(xm), metric_unit(ym)) == 0)
+  if (sb_plot_metric_unit(xm) && sb_plot_metric_unit(ym) &&
+      strcmp(sb_plot_metric_unit(xm), sb_plot_metric_unit(ym)) == 0)
     fputs(", \\\n  x with lines dt 2 lc rgb \"#888888\" title \"y = x\"", f);
   fputs("\n", f);
-  err = script_render(&sp, o, image, len, msg);
+  err = sb_plot_script_render(&sp, o, image, len, msg);
 
 fail:
-  script_discard(&sp);
+  sb_plot_script_discard(&sp);
   free(sel.rows);
   return err;
 }

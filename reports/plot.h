@@ -11,7 +11,11 @@
  *             each method, one panel per target);
  *   heatmap   one panel per target, tracks x methods, each cell coloured
  *             and labelled with the per-track value (one colour scale for
- *             every panel, blank = no value);
+ *             every panel, spanning the 2nd to 98th percentile of the
+ *             values, cells outside it outlined; blank = no value); more
+ *             than 40 methods split a target into several panels, and
+ *             panels wrap into rows at most 2400 px wide
+ *             (reports/plot_heatmap.c);
  *   timeline  one panel per target, the frame values of one track (x =
  *             frame start in s) with one line per method;
  *   scatter   one point per (method, track, target): per-track values of

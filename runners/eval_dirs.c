@@ -37,13 +37,27 @@ static size_t audio_stem_len(const char *name)
   return 0;
 }
 
+/* SB_OK when path is a regular file one can read, SB_ENOTFOUND (no
+ * message) when nothing is there, else the error of sb_path_check_file with
+ * a message naming the path, what it is and whose file it should be. */
+static sb_err not_a_file(const char *path, const char *role, const char *target, sb_msg *msg)
+{
+  sb_msg why;
+  sb_err err = sb_path_check_file(path, &why);
+  if (err == SB_OK || err == SB_ENOTFOUND)
+    return err;
+  return sb_msg_set(msg, err, "%s (the %s of target '%s')", why.text, role, target);
+}
+
 /* Builds a track from the audio files of ref_dir: stem names in target
- * order, stem paths, and the optional mixture. */
+ * order, stem paths, and the optional mixture.  An entry named like an
+ * audio file that is not a readable regular file (a folder, a FIFO, a
+ * link loop) is an error naming it, never skipped. */
 static sb_err track_from_dir(const char *ref_dir, const char *mix_path, sb_track *t, sb_msg *msg)
 {
   char **files = NULL;
   int n_files = 0, n = 0;
-  sb_err err = sb_path_list(ref_dir, SB_PATH_FILE, &files, &n_files, msg);
+  sb_err err = sb_path_list(ref_dir, SB_PATH_NONE, &files, &n_files, msg);
   if (err)
     return err;
   t->stem_names = calloc((size_t)n_files + 1, sizeof *t->stem_names);
@@ -64,6 +78,8 @@ static sb_err track_from_dir(const char *ref_dir, const char *mix_path, sb_track
     err = sb_path_join(ref_dir, files[i], &t->stem_paths[n]);
     n++;
     t->n_stems = n;
+    if (!err)
+      err = not_a_file(t->stem_paths[n - 1], "reference", t->stem_names[n - 1], msg);
     if (err)
       goto done;
   }
@@ -95,25 +111,30 @@ static void track_clear(sb_track *t)
   memset(t, 0, sizeof *t);
 }
 
-/* Finds est_dir/<name>.<ext> for the first audio extension that exists. */
+/* Finds est_dir/<name>.<ext> for the first audio extension that exists;
+ * when none is a file, the first one that exists as something else is
+ * named (a folder, a FIFO, a link loop, a folder that cannot be searched). */
 static sb_err find_estimate(const char *est_dir, const char *name, char **out, sb_msg *msg)
 {
+  sb_err problem = SB_ENOTFOUND;
   for (size_t i = 0; i < sizeof audio_exts / sizeof audio_exts[0]; i++) {
-    char *file = malloc(strlen(name) + strlen(audio_exts[i]) + 1);
-    sb_err err;
-    if (!file)
-      return SB_ENOMEM;
-    strcpy(file, name);
-    strcat(file, audio_exts[i]);
-    err = sb_path_join(est_dir, file, out);
+    char *file = NULL;
+    sb_err err = sb_path_printf(&file, "%s%s", name, audio_exts[i]);
+    if (!err)
+      err = sb_path_join(est_dir, file, out);
     free(file);
     if (err)
       return err;
-    if (sb_path_kind_of(*out) == SB_PATH_FILE)
+    err = not_a_file(*out, "estimate", name, problem == SB_ENOTFOUND ? msg : NULL);
+    if (err == SB_OK)
       return SB_OK;
+    if (problem == SB_ENOTFOUND)
+      problem = err;
     free(*out);
     *out = NULL;
   }
+  if (problem != SB_ENOTFOUND)
+    return problem;
   return sb_msg_set(msg, SB_ENOTFOUND, "%s: no estimate for target '%s' (expected %s/%s.wav)", est_dir,
                     name, est_dir, name);
 }

@@ -7,7 +7,10 @@
  * bass, other, accompaniment), then the remaining names sorted bytewise.
  * Estimates are padded or truncated to the reference length (museval's
  * pad_or_truncate) with a note; a missing estimate, a rate or channel
- * mismatch, NaN samples are errors naming the file.  The files are read
+ * mismatch, NaN samples are errors naming the file, and so is a reference
+ * or estimate name that is not a readable regular file (a folder, a FIFO,
+ * a symbolic link loop, a folder that cannot be searched: SB_EIO, see
+ * sb_path_check_file), never skipped.  The files are read
  * on demand (datasets/audio_stream.h), so memory does not grow with the
  * track length, unless PS/PM is requested or a file cannot be streamed
  * (.stem.mp4, MP3, OGG): then every file is loaded whole.

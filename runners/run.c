@@ -331,7 +331,8 @@ static sb_err plan_items(const sb_run_opts *o, sb_store *store, const sb_suite *
     }
   }
   if (err && !msg->text[0])
-    sb_msg_set(msg, err, "%s: cannot register the suite: %s", o->db_path, sb_strerror(err));
+    sb_msg_set(msg, err, "cannot register the suite: %s",
+               sb_store_errmsg(store)[0] ? sb_store_errmsg(store) : sb_strerror(err));
   sum->n_tracks = n_tracks;
   *n_items = n;
 done:
@@ -523,7 +524,7 @@ sb_err sb_run(const sb_run_opts *o, sb_run_summary *sum, sb_msg *msg)
   err = sb_store_run_begin(store, &(sb_run_info){o->command_line, suite->name, backends_text, params},
                            &sum->run_id);
   if (err) {
-    sb_msg_set(msg, err, "%s: cannot record the run", db_path);
+    sb_msg_set(msg, err, "cannot record the run: %s", sb_store_errmsg(store)); /* names db_path and why */
     goto done;
   }
   sum->n_backends = (int)sb_backend_table_count(backends);

@@ -16,6 +16,8 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 typedef enum sb_err {
   SB_OK = 0,       /* success */
@@ -72,18 +74,64 @@ typedef struct sb_msg {
   char text[1024];
 } sb_msg;
 
+/* Puts len bytes of text into msg, cut in the middle when they do not
+ * fit: "<head> ... <tail>", the head a quarter of the room and the tail
+ * the rest, each cut on a UTF-8 character boundary, so that the start of a
+ * long path and the reason at the end of the line both survive.  The
+ * helper of sb_msg_set. */
+static inline void sb_msg_keep_ends(sb_msg *msg, const char *text, size_t len)
+{
+  static const char gap[] = " ... ";
+  const size_t room = sizeof msg->text - 1, gap_len = sizeof gap - 1;
+  size_t head = (room - gap_len) / 4, tail_start;
+
+  if (len <= room) {
+    memcpy(msg->text, text, len);
+    msg->text[len] = '\0';
+    return;
+  }
+  tail_start = len - (room - gap_len - head);
+  while (head > 0 && ((unsigned char)text[head] & 0xC0) == 0x80)
+    head--;
+  while (tail_start < len && ((unsigned char)text[tail_start] & 0xC0) == 0x80)
+    tail_start++;
+  memcpy(msg->text, text, head);
+  memcpy(msg->text + head, gap, gap_len);
+  memcpy(msg->text + head + gap_len, text + tail_start, len - tail_start);
+  msg->text[head + gap_len + len - tail_start] = '\0';
+}
+
 /* Formats into msg (if not NULL) and returns err, so that error paths read
- *   return sb_msg_set(msg, SB_EIO, "%s: cannot open: %s", path, why); */
+ *   return sb_msg_set(msg, SB_EIO, "%s: cannot open: %s", path, why);
+ * A text longer than msg holds keeps its beginning and its end
+ * (sb_msg_keep_ends): a path of several KB is cut in its middle, never the
+ * reason after it.  The arguments may point into msg->text itself. */
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
 static inline sb_err sb_msg_set(sb_msg *msg, sb_err err, const char *fmt, ...)
 {
   if (msg) {
-    va_list ap;
+    char first[sizeof msg->text];
+    va_list ap, again;
+    int n;
     va_start(ap, fmt);
-    vsnprintf(msg->text, sizeof msg->text, fmt, ap);
+    va_copy(again, ap);
+    n = vsnprintf(first, sizeof first, fmt, ap);
     va_end(ap);
+    if (n >= (int)sizeof first) {
+      char *full = (char *)malloc((size_t)n + 1);
+      if (full && vsnprintf(full, (size_t)n + 1, fmt, again) == n)
+        sb_msg_keep_ends(msg, full, (size_t)n);
+      else /* out of memory: the head at least */
+        memcpy(msg->text, first, sizeof first);
+      free(full);
+    } else if (n >= 0) {
+      memcpy(msg->text, first, (size_t)n + 1);
+    } else {
+      msg->text[0] = '\0';
+    }
+    va_end(again);
   }
   return err;
 }

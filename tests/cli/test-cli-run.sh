@@ -2,7 +2,8 @@
 # tests/cli/test-cli-run.sh — end-to-end `sepbench run` on the tiny
 # built-in suite: leaderboard printed, values stored, resume without
 # recomputation or duplicates (also after kill -9), --force, help texts,
-# one-line errors for bad input, and failed commits counted as failed items.
+# one-line errors for bad input (a read-only store says why), and failed
+# commits counted as failed items.
 # Emits TAP.
 set -u
 sepbench=${SEPBENCH:?SEPBENCH must point to the sepbench program}
@@ -137,6 +138,23 @@ grep -q "15 items: $stored computed, 0 already stored, $((15 - ${stored:-0})) fa
 ok $? "the summary counts every item that could not be stored as failed"
 [ "$(grep -c 'cannot store' "$tmp/fe")" = $((15 - ${stored:-0})) ]
 ok $? "each failed commit is reported, naming the item"
+
+# A read-only store: the run stops before any item, saying why.  Root may
+# write anything, so as root the command runs as nobody (setpriv).
+as_user=
+if [ "$(id -u)" -eq 0 ]; then
+  command -v setpriv >/dev/null 2>&1 && as_user="setpriv --reuid=65534 --regid=65534 --clear-groups"
+fi
+if [ "$(id -u)" -ne 0 ] || [ -n "$as_user" ]; then
+  mkdir "$tmp/ro" && cp "$tmp/r.db" "$tmp/ro/ro.db" && chmod 444 "$tmp/ro/ro.db" && chmod 777 "$tmp/ro" &&
+    chmod 755 "$tmp" && chmod -R a+rX "$SEPBENCH_CACHE"
+  $as_user "$sepbench" run --suite tiny --backends irm1 --db "$tmp/ro/ro.db" >/dev/null 2>"$tmp/e"
+  st=$?
+  [ $st -eq 1 ] && grep -q "cannot record the run: $tmp/ro/ro.db: .*readonly database" "$tmp/e"
+  ok $? "a read-only store: the reason is given (exit $st: $(tail -1 "$tmp/e"))"
+else
+  ok 0 "# SKIP a read-only store (root without setpriv)"
+fi
 
 # A MUSDB18-HQ-like tree with one damaged track: the others still finish.
 mk="$tmp/musdb/test"

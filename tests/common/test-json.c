@@ -1,6 +1,7 @@
 /* tests/common/test-json.c — the JSON reader: values, escapes, the
  * simplejson NaN/Infinity tokens, the reference-vector number encoding,
- * hostile input (deep nesting, truncation, bad escapes) and files. */
+ * hostile input (deep nesting, truncation, bad escapes, a member named
+ * twice) and files. */
 #include <config.h>
 
 #include <math.h>
@@ -86,6 +87,46 @@ static void test_bad_input(void)
   free(deep);
 }
 
+/* A member named twice is refused wherever the object is, small or large,
+ * with the object's position and the key; the same name in two objects,
+ * or as a string value, is fine. */
+static void test_repeated_keys(void)
+{
+  static const struct {
+    const char *text, *want;
+  } cases[] = {
+    {"{\"a\": 1, \"a\": 2}", "line 1, column 1: the object starting here has the member \"a\" twice"},
+    {"{\"tracks\": [{\"id\": \"x\",\n \"subset\": \"a\", \"subset\": \"b\"}]}", "line 1, column 13"},
+    {"[{\"k\": {\"x\": 1, \"y\": 2, \"x\": 3}}]", "member \"x\" twice"},
+    {"{\"caf\u00e9\": 1, \"caf\u00e9\": 2}", "member \"caf\xc3\xa9\" twice"},
+    {"{\"a\\nb\": 1, \"a\\nb\": 2}", "member \"a?b\" twice"},
+  };
+  char big[8192];
+  size_t n = 0;
+  sb_json *v = NULL;
+  sb_msg msg;
+
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    sb_msg_clear(&msg);
+    sb_err err = parse(cases[i].text, &v, &msg);
+    tap_ok(err == SB_EFORMAT && v == NULL && strstr(msg.text, cases[i].want) != NULL,
+           "repeated key %zu is refused: %s", i, msg.text);
+  }
+  /* 300 members, the repeated one far apart: the sorted check. */
+  n += (size_t)snprintf(big + n, sizeof big - n, "{");
+  for (int k = 0; k < 300; k++)
+    n += (size_t)snprintf(big + n, sizeof big - n, "\"m%d\": %d, ", k, k);
+  snprintf(big + n, sizeof big - n, "\"m7\": 0}");
+  tap_ok(parse(big, &v, &msg) == SB_EFORMAT && strstr(msg.text, "member \"m7\" twice"),
+         "a repeated key among 300 members: %s", msg.text);
+  big[n - 2] = '}';
+  big[n - 1] = '\0';
+  tap_ok(parse(big, &v, NULL) == SB_OK && v && v->n == 300, "300 distinct members parse");
+  sb_json_free(&v);
+  tap_ok(parse("[{\"a\": \"a\"}, {\"a\": 2}]", &v, &msg) == SB_OK, "one name in two objects is fine");
+  sb_json_free(&v);
+}
+
 static void test_files(void)
 {
   sb_json *v = NULL;
@@ -119,6 +160,7 @@ int main(void)
   test_values();
   test_round_trip_precision();
   test_bad_input();
+  test_repeated_keys();
   test_files();
   return tap_done();
 }

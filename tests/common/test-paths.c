@@ -1,8 +1,9 @@
 /*
  * tests/common/test-paths.c — common/paths.c: join, kinds, mkdir -p,
  * sorted listings without hidden entries, temporary sibling names, atomic
- * writes and small reads, suffixes in a tree, per-user paths (XDG), with
- * their error cases.
+ * writes and small reads, suffixes in a tree, per-user paths (XDG), what
+ * stands where a file should be (a folder, a FIFO, a link loop, a device),
+ * manifest paths resolved with ".." and links, with their error cases.
  */
 #include <config.h>
 
@@ -30,6 +31,94 @@ static void touch(const char *dir, const char *name)
   FILE *f = fopen(path, "w");
   if (f)
     fclose(f);
+}
+
+/* sb_path_check_file names what stands where a file should be. */
+static void check_file_kinds(void)
+{
+  static const struct {
+    const char *name, *want;
+    sb_err err;
+  } cases[] = {
+    {"kinds/file.wav", NULL, SB_OK},
+    {"kinds/missing.wav", "kinds/missing.wav: no such file", SB_ENOTFOUND},
+    {"kinds/nofolder/x.wav", "no such file", SB_ENOTFOUND},
+    {"kinds/file.wav/x.wav", "no such file", SB_ENOTFOUND},
+    {"kinds/dir.wav", "kinds/dir.wav: is a directory, not a file", SB_EIO},
+    {"kinds/fifo.wav", "kinds/fifo.wav: is a FIFO (named pipe), not a file", SB_EIO},
+    {"kinds/loop.wav", "kinds/loop.wav: symbolic link loop", SB_EIO},
+    {"kinds/dangling.wav", "no such file", SB_ENOTFOUND},
+    {"kinds/link.wav", NULL, SB_OK},
+  };
+  char path[1024], target[1024];
+  sb_msg msg;
+
+  snprintf(path, sizeof path, "%s/kinds/dir.wav", tmp_dir);
+  sb_path_mkdir_p(path, NULL);
+  snprintf(path, sizeof path, "%s/kinds", tmp_dir);
+  touch(path, "file.wav");
+  snprintf(path, sizeof path, "%s/kinds/fifo.wav", tmp_dir);
+  tap_ok(mkfifo(path, 0600) == 0, "fixture: a FIFO");
+  snprintf(path, sizeof path, "%s/kinds/loop.wav", tmp_dir);
+  tap_ok(symlink("loop.wav", path) == 0, "fixture: a link to itself");
+  snprintf(path, sizeof path, "%s/kinds/dangling.wav", tmp_dir);
+  tap_ok(symlink("nothing.wav", path) == 0, "fixture: a dangling link");
+  snprintf(path, sizeof path, "%s/kinds/link.wav", tmp_dir);
+  tap_ok(symlink("file.wav", path) == 0, "fixture: a link to a file");
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    sb_msg_clear(&msg);
+    snprintf(path, sizeof path, "%s/%s", tmp_dir, cases[i].name);
+    sb_err err = sb_path_check_file(path, &msg);
+    tap_ok(err == cases[i].err && (cases[i].want ? strstr(msg.text, cases[i].want) != NULL : !msg.text[0]),
+           "check_file %s: %s", cases[i].name, msg.text);
+  }
+  tap_ok(sb_path_check_file("/dev/null", &msg) == SB_EIO && strstr(msg.text, "/dev/null: is a device"),
+         "check_file of a device: %s", msg.text);
+  tap_ok(sb_path_check_file(NULL, &msg) == SB_EINVAL, "check_file(NULL) is SB_EINVAL");
+  snprintf(target, sizeof target, "%s/kinds", tmp_dir);
+  if (geteuid() != 0 && chmod(target, 0600) == 0) {
+    snprintf(path, sizeof path, "%s/kinds/file.wav", tmp_dir);
+    tap_ok(sb_path_check_file(path, &msg) == SB_EIO && strstr(msg.text, "cannot be examined: Permission denied"),
+           "check_file under a folder that cannot be searched: %s", msg.text);
+    chmod(target, 0700);
+  } else {
+    tap_skip("a folder that cannot be searched (running as root; tests/runners/test-eval-dirs.sh drops root)");
+  }
+}
+
+/* sb_path_resolve joins relative paths to the folder and makes the folder
+ * part physical; the file name stays as written. */
+static void check_resolve(void)
+{
+  char *real = realpath(tmp_dir, NULL), *p = NULL, want[2048], path[1024];
+  sb_msg msg;
+
+  snprintf(path, sizeof path, "%s/res/a/b", tmp_dir);
+  sb_path_mkdir_p(path, NULL);
+  snprintf(path, sizeof path, "%s/res/to-b", tmp_dir);
+  tap_ok(real && symlink("a/b", path) == 0, "fixture: res/to-b -> a/b");
+  snprintf(path, sizeof path, "%s/res/a", tmp_dir);
+  tap_ok(sb_path_resolve(path, "../a/./b/x.wav", "m.csv: line 2", &p, &msg) == SB_OK, "'..' and '.' resolve");
+  snprintf(want, sizeof want, "%s/res/a/b/x.wav", real ? real : "");
+  tap_ok(p && strcmp(p, want) == 0, "  to %s (%s)", want, p);
+  free(p);
+  snprintf(path, sizeof path, "%s/res", tmp_dir);
+  tap_ok(sb_path_resolve(path, "to-b/../y.stem.mp4#3", "m.csv: line 3", &p, &msg) == SB_OK, "through a link");
+  snprintf(want, sizeof want, "%s/res/a/y.stem.mp4#3", real ? real : "");
+  tap_ok(p && strcmp(p, want) == 0, "  link/.. is the parent of the link's target, the name kept: %s", p);
+  free(p);
+  tap_ok(sb_path_resolve(path, "gone/../z.wav", "m.csv: line 4", &p, &msg) == SB_OK && p &&
+             strstr(p, "/res/gone/../z.wav") != NULL,
+         "a folder that does not exist stays as written: %s", p);
+  free(p);
+  tap_ok(sb_path_resolve("/base", "/abs/q.wav", "w", &p, &msg) == SB_OK && p && strcmp(p, "/abs/q.wav") == 0,
+         "an absolute path with no such folder is kept: %s", p);
+  free(p);
+  tap_ok(sb_path_resolve(path, "", "m.csv: line 5", &p, &msg) == SB_EINVAL && !p && strstr(msg.text, "line 5"),
+         "an empty path: %s", msg.text);
+  tap_ok(sb_path_resolve(path, "a\tb.wav", "m.csv: line 6", &p, &msg) == SB_EINVAL && strstr(msg.text, "control"),
+         "a control character: %s", msg.text);
+  free(real);
 }
 
 int main(void)
@@ -125,6 +214,9 @@ int main(void)
   tap_ok(sb_path_find_suffix(path, ".mp4", 0) && !sb_path_find_suffix(tmp_dir, "y z", 0) &&
              !sb_path_find_suffix("/nonexistent", ".wav", 3),
          "find_suffix: files only; a missing folder holds nothing");
+
+  check_file_kinds();
+  check_resolve();
 
   setenv("SB_TEST_OVERRIDE", "", 1);
   setenv("SB_TEST_XDG", "relative/dir", 1);

@@ -246,6 +246,23 @@ static void test_bad_files(void)
   tap_ok(strstr(msg.text, "truncated") != NULL && strstr(msg.text, "4000") != NULL && strstr(msg.text, "400") != NULL,
          "message gives declared and present sizes: %s", msg.text);
 
+  /* Only the header of that file: its data chunk declares 4000 bytes and
+   * none follow.  Truncated, not "empty"; through sb_audio_probe too (the
+   * streamed reader's open). */
+  sb_audio_write(tmp_path(path, sizeof path, "header-only.wav"), good, SB_PCM_16, &msg);
+  tap_ok(truncate(path, 44) == 0, "cut the file after its 44-byte header");
+  sb_msg_clear(&msg);
+  err = sb_audio_read(path, &a, &msg);
+  tap_ok(err == SB_EFORMAT && a == NULL && strstr(msg.text, "truncated WAV file") && strstr(msg.text, "4000 bytes") &&
+             strstr(msg.text, "only 0 follow") && !strstr(msg.text, "empty"),
+         "a header-only WAV is truncated, not empty: %s", msg.text);
+  {
+    sb_audio_header h;
+    sb_msg_clear(&msg);
+    err = sb_audio_probe(path, &h, &msg);
+    tap_ok(err == SB_EFORMAT && strstr(msg.text, "truncated WAV file"), "probing it says the same: %s", msg.text);
+  }
+
   /* Truncated the other way: the header patched to declare more data. */
   sb_audio_write(tmp_path(path, sizeof path, "patched.wav"), good, SB_PCM_16, &msg);
   f = fopen(path, "r+b");

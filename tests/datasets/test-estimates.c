@@ -2,7 +2,8 @@
  * tests/datasets/test-estimates.c — datasets/estimates.c: the museval,
  * demucs and asteroid layouts, --est-pattern templates, auto detection,
  * and the errors (missing file named, several demucs models, bad
- * placeholders, '..', absolute templates).  Track names carry & ' ( and
+ * placeholders, '..', absolute templates, a folder, FIFO or link loop
+ * where an estimate should be).  Track names carry & ' ( and
  * spaces as MUSDB's do.
  */
 #include <config.h>
@@ -10,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "datasets/estimates.h"
 #include "fixtures.h"
@@ -24,6 +27,41 @@ static void touch(const char *path)
   sb_path_mkdir_p(dir, NULL);
   free(dir);
   fx_write_text(path, "x");
+}
+
+/* A folder, a FIFO or a link loop where an estimate should be is named as
+ * what it is, in every layout and through auto; never "not found". */
+static void check_not_files(const sb_track *track)
+{
+  static const struct {
+    const char *what, *want;
+  } kinds[] = {{"folder", "is a directory, not a file"},
+               {"fifo", "is a FIFO (named pipe), not a file"},
+               {"loop", "symbolic link loop"}};
+  char root[512], file[1024], **found = NULL;
+  sb_msg msg;
+
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+    snprintf(root, sizeof root, "%s/odd-%s", tmp_dir, kinds[i].what);
+    touch(fx_path(root, "test/Zeno - It's (Not) Over & Out/vocals.wav"));
+    snprintf(file, sizeof file, "%s/test/Zeno - It's (Not) Over & Out/accompaniment.wav", root);
+    if (i == 0)
+      sb_path_mkdir_p(file, NULL);
+    else if (i == 1)
+      mkfifo(file, 0600);
+    else
+      symlink("accompaniment.wav", file);
+    for (int layout = 0; layout < 3; layout++) {
+      sb_est_spec spec = {layout == 0 ? SB_EST_MUSEVAL : layout == 1 ? SB_EST_AUTO : SB_EST_PATTERN, root,
+                          "{subset}/{track}/{target}.wav", NULL};
+      sb_err err = sb_estimates_locate(&spec, track, &found, &msg);
+      tap_ok(err == SB_EIO && !found && strstr(msg.text, file) && strstr(msg.text, kinds[i].want) &&
+                 strstr(msg.text, "the estimate of 'accompaniment'") && !strstr(msg.text, "not found"),
+             "a %s as an estimate (%s layout): %s", kinds[i].what,
+             layout == 0 ? "museval" : layout == 1 ? "auto" : "pattern", msg.text);
+      sb_estimates_free_paths(&found, 2);
+    }
+  }
 }
 
 int main(void)
@@ -144,6 +182,7 @@ int main(void)
   sb_estimates_free_paths(&found, 2);
   spec.root = NULL;
   tap_ok(sb_estimates_locate(&spec, &track, &found, &msg) == SB_EINVAL, "no root: %s", msg.text);
+  check_not_files(&track);
   fx_rm_tree(tmp_dir);
   return tap_done();
 }

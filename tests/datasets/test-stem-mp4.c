@@ -8,7 +8,9 @@
  * five stereo 44.1 kHz streams (mixture = drums + bass + other + vocals) of
  * deterministic tones and seeded low-passed noise, in the MUSDB18 layout
  * <root>/test/<Artist - Title>.stem.mp4 with a name holding ( ) & and
- * spaces.  AAC is lossy, so decoded samples are compared with the encoded
+ * spaces.  FFmpeg's log is checked through stderr: a stream without a time
+ * scale (MUSDB18's warning) prints nothing, an error is one sepbench line
+ * or the end of the failure's message.  AAC is lossy, so decoded samples are compared with the encoded
  * ones by SNR after checking that the encoder delay is removed (the best
  * cross-correlation lag is 0).
  */
@@ -381,6 +383,131 @@ static void check_bad_input(const char *dir, const double *stems)
   }
 }
 
+/* Overwrites len bytes of the n-th box `tag` of path, at offset bytes
+ * from the tag's first byte as laid out in a version-0 box (a version-1
+ * box has 8 more bytes of dates before its time scale): offset 0 renames
+ * the box, so the demuxer skips it; offset 16 of "mdhd" is its time
+ * scale.  1 on success. */
+static int patch_box(const char *path, const char *tag, int n, long offset, const void *data, size_t len)
+{
+  FILE *f = fopen(path, "r+b");
+  long size;
+  unsigned char *bytes = NULL;
+  int ok = 0, seen = 0;
+
+  if (!f || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) <= 0 || !(bytes = malloc((size_t)size)))
+    goto done;
+  rewind(f);
+  if (fread(bytes, 1, (size_t)size, f) != (size_t)size)
+    goto done;
+  for (long i = 4; i + 32 <= size && !ok; i++)
+    if (memcmp(bytes + i, tag, 4) == 0 && seen++ == n) {
+      long at = i + offset + (offset >= 8 && bytes[i + 4] == 1 ? 8 : 0);
+      ok = fseek(f, at, SEEK_SET) == 0 && fwrite(data, 1, len, f) == len;
+    }
+done:
+  free(bytes);
+  if (f)
+    ok &= fclose(f) == 0;
+  return ok;
+}
+
+/* Runs the read of stream `stream` of path with stderr sent to a file and
+ * returns what was written there (static buffer); *err gets the result. */
+static const char *stderr_of_read(const char *path, int stream, sb_err *err, sb_msg *msg)
+{
+  static char text[4096];
+  FILE *capture = tmpfile();
+  int saved = dup(2);
+  size_t n = 0;
+  sb_audio *a = NULL;
+
+  text[0] = '\0';
+  if (!capture || saved < 0) {
+    *err = SB_EIO;
+    return "(cannot capture stderr)";
+  }
+  fflush(stderr);
+  dup2(fileno(capture), 2);
+  sb_msg_clear(msg);
+  *err = stream < 0 ? sb_stem_mp4_list(path, &(sb_stem_mp4_stream *){NULL}, &(int){0}, msg)
+                    : sb_stem_mp4_read(path, stream, &a, msg);
+  fflush(stderr);
+  dup2(saved, 2);
+  close(saved);
+  sb_audio_free(&a);
+  rewind(capture);
+  n = fread(text, 1, sizeof text - 1, capture);
+  text[n] = '\0';
+  fclose(capture);
+  return text;
+}
+
+/* FFmpeg's log goes through sepbench's: a stream without a time scale
+ * (its media header removed) makes the MP4 demuxer warn "stream 4,
+ * timescale not set" on every open, as MUSDB18's files do for each stream;
+ * at FFmpeg's default level the warning no longer reaches stderr, and an
+ * error of a read that succeeds is one line naming the file.  Errors of a
+ * failed read end its message instead of appearing raw, and messages
+ * outside a sepbench read still reach FFmpeg's default log. */
+static void check_log(const char *dir, const double *stems)
+{
+  const char *file = fx_path(dir, "log/No Scale - Stream 4.stem.mp4");
+  const char *cut = fx_path(dir, "log/Cut - Short.stem.mp4");
+  const char *bad_scale = fx_path(dir, "log/Zero - Scale.stem.mp4");
+  const char *out;
+  sb_msg msg;
+  sb_err err;
+
+  sb_path_mkdir_p(fx_path(dir, "log"), NULL);
+  tap_ok(write_mp4(file, stems, 5, 0, 0) && patch_box(file, "mdhd", 4, 0, "xdhd", 4),
+         "fixture: stream 4 without its media header (so without a time scale)");
+  av_log_set_level(AV_LOG_INFO);
+  for (int k = -1; k < 4; k++) {
+    out = stderr_of_read(file, k, &err, &msg);
+    tap_ok(err == SB_OK && out[0] == '\0', "%s %d: nothing on stderr (was '[mov,mp4,...] stream 4, timescale not "
+           "set'): '%s' %s", k < 0 ? "listing the streams, then reading stream" : "reading stream", k + (k < 0), out,
+           msg.text);
+  }
+  /* An error FFmpeg logs during a read that still succeeds (a time scale
+   * of 0, which the demuxer replaces by 1): one line naming the file. */
+  av_log_set_level(AV_LOG_ERROR);
+  tap_ok(write_mp4(bad_scale, stems, 5, 0, 0) && patch_box(bad_scale, "mdhd", 4, 16, "\0\0\0\0", 4),
+         "fixture: stream 4's time scale is 0");
+  av_log_set_level(AV_LOG_INFO);
+  out = stderr_of_read(bad_scale, 2, &err, &msg);
+  tap_ok(err == SB_OK && strstr(out, "sepbench: ") == out && strstr(out, bad_scale) && strstr(out, "stream 2") &&
+             strstr(out, "FFmpeg reported 1 error (Invalid mdhd time scale 0, defaulting to 1)") &&
+             !strstr(out, "[mov") && strchr(out, '\n') == out + strlen(out) - 1,
+         "an error during a read that succeeds: one line naming the file: %s", out);
+  av_log_set_level(AV_LOG_ERROR);
+  tap_ok(write_mp4(cut, stems, 5, 0, 0.5), "fixture: a file cut before its header");
+  av_log_set_level(AV_LOG_INFO);
+  out = stderr_of_read(cut, 0, &err, &msg);
+  tap_ok(err == SB_EFORMAT && out[0] == '\0' && strstr(msg.text, cut) &&
+             strstr(msg.text, "(FFmpeg: moov atom not found)"),
+         "a failed read: FFmpeg's error ends the message, nothing raw on stderr ('%s'): %s", out, msg.text);
+  {
+    FILE *capture = tmpfile();
+    int saved = dup(2);
+    char text[512] = "";
+    size_t n;
+    fflush(stderr);
+    dup2(fileno(capture), 2);
+    av_log(NULL, AV_LOG_ERROR, "a message of another FFmpeg user\n");
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    rewind(capture);
+    n = fread(text, 1, sizeof text - 1, capture);
+    text[n] = '\0';
+    fclose(capture);
+    tap_ok(strstr(text, "a message of another FFmpeg user") != NULL,
+           "outside a sepbench read, FFmpeg's default log still prints: %s", text);
+  }
+  av_log_set_level(AV_LOG_ERROR);
+}
+
 static void check_parse_ref(void)
 {
   size_t len = 0;
@@ -451,6 +578,7 @@ int main(void)
     check_run(root, dir);
   }
   check_bad_input(dir, stems);
+  check_log(dir, stems);
   fx_rm_tree(dir);
   free((void *)root);
   free((void *)file);

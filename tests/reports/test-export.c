@@ -5,7 +5,7 @@
  * track (one file each under a suite level, never one overwritten file),
  * names that map to one file (refused before writing), and bad input
  * (empty store, unknown method, unwritable output, missing and malformed
- * input files).
+ * input files, targets without a name string or frames, repeated keys).
  *
  * Expected bytes: shared/refvectors/bss/<case>/museval_track.json, written
  * by museval 0.4.1 from the raw framewise floats in expected.json
@@ -249,6 +249,50 @@ static int exists(const char *dir, const char *rel)
  * (a suite level on top when the export covers several suites, museval's
  * layout below it); two names of one suite that map to the same file: a
  * clear error before anything is written. */
+/* Track files whose targets are wrong in one way each: the message says
+ * which (a missing or numeric name used to read 'target 0 has no
+ * "frames"'), and nothing is imported. */
+static void check_bad_targets(sb_store *s, const sb_import_opts *io, const char *tmp)
+{
+#define FRAMES "\"frames\": [{\"time\": 0.0, \"duration\": 1.0, \"metrics\": {\"SDR\": 1.5}}]"
+  static const struct {
+    const char *json, *want;
+  } cases[] = {
+    {"{\"targets\": [{\"name\": 3}]}", "target 0: \"name\" is a number, not a string"},
+    {"{\"targets\": [{\"name\": 3, " FRAMES "}]}", "target 0: \"name\" is a number, not a string"},
+    {"{\"targets\": [{" FRAMES "}]}", "target 0 has no \"name\""},
+    {"{\"targets\": [{}]}", "target 0 has no \"name\""},
+    {"{\"targets\": [{\"name\": \"vocals\", " FRAMES "}, {\"name\": null, " FRAMES "}]}",
+     "target 1: \"name\" is null, not a string"},
+    {"{\"targets\": [\"vocals\"]}", "target 0 is a string, not an object with \"name\" and \"frames\""},
+    {"{\"targets\": [{\"name\": \"vocals\"}]}", "target 'vocals' has no \"frames\""},
+    {"{\"targets\": [{\"name\": \"vocals\", \"frames\": {}}]}",
+     "target 'vocals': \"frames\" is an object, not an array"},
+    {"{\"targets\": [{\"name\": \"vocals\", \"frames\": []}]}", "target 'vocals' has no frames"},
+    {"{\"targets\": [{\"name\": \"vocals\", \"name\": \"drums\", " FRAMES "}]}", "member \"name\" twice"},
+    {"{\"subset\": 3, \"subset\": \"test\", \"targets\": [{\"name\": \"vocals\", " FRAMES "}]}",
+     "member \"subset\" twice"},
+  };
+#undef FRAMES
+  char path[1024];
+  sb_msg msg;
+
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    int n_files = -1;
+    FILE *f;
+    snprintf(path, sizeof path, "%s/bad-target-%zu.json", tmp, i);
+    f = fopen(path, "w");
+    if (f) {
+      fputs(cases[i].json, f);
+      fclose(f);
+    }
+    sb_msg_clear(&msg);
+    sb_err err = sb_import_museval(s, io, path, &n_files, &msg);
+    tap_ok(err == SB_EFORMAT && n_files <= 0 && strstr(msg.text, path) && strstr(msg.text, cases[i].want),
+           "bad target %zu: %s", i, msg.text);
+  }
+}
+
 static void test_suites_and_collisions(const char *tmp)
 {
   char db[256], out[256];
@@ -435,6 +479,7 @@ int main(void)
   fputs("{\"targets\": [{\"name\": \"vocals\", \"frames\": [{\"time\": 0.0}]}]}", f);
   fclose(f);
   tap_ok(sb_import_museval(s2, &io, path, &n_files, &msg) == SB_EFORMAT, "malformed file (%s)", msg.text);
+  check_bad_targets(s2, &io, tmp);
   io.config = NULL;
   tap_ok(sb_import_museval(s2, &io, out, &n_files, &msg) == SB_EINVAL, "import without config");
 
