@@ -27,6 +27,8 @@
 /* PRAGMA application_id of a sepbench store ("sepB"), set by 001_init.sql. */
 #define SB_STORE_APPLICATION_ID 1936027714
 #define SB_STORE_BUSY_TIMEOUT_MS 10000
+/* Pause between two tries of the WAL switch (store_set_wal). */
+#define SB_STORE_BUSY_RETRY_MS 5
 
 /* Applies the migrations after schema version `version`, each in its own
  * write transaction. */
@@ -75,21 +77,45 @@ fail:
   return err;
 }
 
+/* Reads the schema version, application id and number of schema objects
+ * in one read transaction: a concurrent opener may be migrating the new
+ * file, and three separate reads could see the version before its commit
+ * and the tables after it. */
+static sb_err store_read_identity(sb_store *s, int64_t *version, int64_t *app_id,
+                                  int64_t *n_objects, sb_msg *msg)
+{
+  int found = 0;
+  sb_err err = sb_stmt_exec(s, SB_SQL_BEGIN_DEFERRED, msg);
+  if (err)
+    return err;
+  err = sb_stmt_query_int(s, SB_SQL_GET_USER_VERSION, version, &found, NULL);
+  if (err) {
+    /* Stepping the first statement reads the file header. */
+    if ((sqlite3_errcode(s->db) & 0xff) == SQLITE_NOTADB)
+      err = sb_stmt_error(s, msg, SB_EDB, "%s: not a sepbench store (%s)", s->path,
+                          sqlite3_errmsg(s->db));
+    else
+      err = sb_msg_set(msg, err, "%s", s->errmsg);
+    goto fail;
+  }
+  err = sb_stmt_query_int(s, SB_SQL_GET_APPLICATION_ID, app_id, &found, msg);
+  if (!err)
+    err = sb_stmt_query_int(s, SB_SQL_COUNT_SCHEMA_OBJECTS, n_objects, &found, msg);
+  if (!err)
+    err = sb_stmt_exec(s, SB_SQL_COMMIT, msg);
+  if (!err)
+    return SB_OK;
+fail:
+  sb_stmt_rollback_if_open(s);
+  return err;
+}
+
 /* Refuses files that are not (yet) sepbench stores of a version we know,
  * before anything is written to them. */
 static sb_err store_check_identity(sb_store *s, int64_t *version_out, sb_msg *msg)
 {
   int64_t version = 0, app_id = 0, n_objects = 0;
-  int found = 0;
-  sb_err err = sb_stmt_query_int(s, SB_SQL_GET_USER_VERSION, &version, &found, NULL);
-  if (err) {
-    /* Preparing or stepping the first statement reads the file header. */
-    if ((sqlite3_errcode(s->db) & 0xff) == SQLITE_NOTADB)
-      return sb_stmt_error(s, msg, SB_EDB, "%s: not a sepbench store (%s)", s->path,
-                           sqlite3_errmsg(s->db));
-    return sb_msg_set(msg, err, "%s", s->errmsg);
-  }
-  err = sb_stmt_query_int(s, SB_SQL_GET_APPLICATION_ID, &app_id, &found, msg);
+  sb_err err = store_read_identity(s, &version, &app_id, &n_objects, msg);
   if (err)
     return err;
   if (version > 0 && app_id != SB_STORE_APPLICATION_ID)
@@ -101,30 +127,36 @@ static sb_err store_check_identity(sb_store *s, int64_t *version_out, sb_msg *ms
                          "%s: store schema version %lld is newer than this sepbench %s supports"
                          " (%d); upgrade sepbench",
                          s->path, (long long)version, PACKAGE_VERSION, sb_sql_n_migrations);
-  if (version == 0) {
-    err = sb_stmt_query_int(s, SB_SQL_COUNT_SCHEMA_OBJECTS, &n_objects, &found, msg);
-    if (err)
-      return err;
-    if (n_objects > 0)
-      return sb_stmt_error(s, msg, SB_EDB,
-                           "%s: not a sepbench store (an SQLite database with other tables)",
-                           s->path);
-  }
+  if (version == 0 && n_objects > 0)
+    return sb_stmt_error(s, msg, SB_EDB,
+                         "%s: not a sepbench store (an SQLite database with other tables)",
+                         s->path);
   *version_out = version;
   return SB_OK;
 }
 
+/* Switches the store to WAL.  On a file still in rollback mode (a new
+ * store) the switch upgrades a read lock to a write lock, and SQLite does
+ * not call the busy handler for that upgrade (waiting could deadlock two
+ * such upgraders): a concurrent opener gets SQLITE_BUSY at once.  The
+ * statement holds no lock after its reset, so it is retried here, for as
+ * long as the busy timeout. */
 static sb_err store_set_wal(sb_store *s, sb_msg *msg)
 {
   sqlite3_stmt *st;
   sb_err err = sb_stmt_get(s, SB_SQL_SET_JOURNAL_WAL, &st, msg);
   const char *mode;
+  int rc, waited_ms = 0;
   if (err)
     return err;
-  if (sqlite3_step(st) != SQLITE_ROW) {
-    err = sb_stmt_db_error(s, SB_SQL_SET_JOURNAL_WAL, msg);
-    sb_stmt_release(st);
-    return err;
+  while ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+    if ((rc & 0xff) != SQLITE_BUSY || waited_ms >= SB_STORE_BUSY_TIMEOUT_MS) {
+      err = sb_stmt_db_error(s, SB_SQL_SET_JOURNAL_WAL, msg);
+      sb_stmt_release(st);
+      return err;
+    }
+    sqlite3_reset(st);
+    waited_ms += sqlite3_sleep(SB_STORE_BUSY_RETRY_MS);
   }
   mode = (const char *)sqlite3_column_text(st, 0);
   if (!mode || (strcmp(mode, "wal") != 0 && strcmp(mode, "memory") != 0))
