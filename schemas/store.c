@@ -14,6 +14,7 @@
  */
 #include <config.h>
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,6 @@
 
 /* PRAGMA application_id of a sepbench store ("sepB"), set by 001_init.sql. */
 #define SB_STORE_APPLICATION_ID 1936027714
-#define SB_STORE_BUSY_TIMEOUT_MS 10000
 /* Pause between two tries of the WAL switch (store_set_wal). */
 #define SB_STORE_BUSY_RETRY_MS 5
 
@@ -166,6 +166,26 @@ static sb_err store_set_wal(sb_store *s, sb_msg *msg)
   return err;
 }
 
+/* The message of a failed sqlite3_open_v2 (db may be NULL).  SQLite's
+ * text is generic ("unable to open database file") and its errno is that
+ * of its last try, so the reason is asked of the file system: a missing
+ * store whose folder cannot be written, or a store that cannot be read. */
+static sb_err open_failure(const char *path, sqlite3 *db, int rc, sb_msg *msg)
+{
+  char folder[4096];
+  const char *slash = strrchr(path, '/');
+  const char *why = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  if (rc == SQLITE_NOMEM)
+    return sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", path);
+  snprintf(folder, sizeof folder, "%.*s", slash ? (int)(slash - path) + 1 : 1, slash ? path : ".");
+  if (access(path, F_OK) != 0 && access(folder, W_OK) != 0)
+    return sb_msg_set(msg, SB_EIO, "%s: cannot create the store: %s (%s)", path, why,
+                      strerror(errno));
+  if (access(path, F_OK) == 0 && access(path, R_OK) != 0)
+    return sb_msg_set(msg, SB_EIO, "%s: cannot open: %s (%s)", path, why, strerror(errno));
+  return sb_msg_set(msg, SB_EIO, "%s: cannot open: %s", path, why);
+}
+
 /* sb_store_open (create = 1) and sb_store_open_existing (create = 0). */
 static sb_err store_open(const char *path, int create, sb_store **out, sb_msg *msg)
 {
@@ -197,9 +217,14 @@ static sb_err store_open(const char *path, int create, sb_store **out, sb_msg *m
                          (create ? SQLITE_OPEN_CREATE : 0),
                        NULL);
   if (rc != SQLITE_OK) {
-    err = rc == SQLITE_NOMEM ? sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", path)
-                             : sb_msg_set(msg, SB_EIO, "%s: cannot open: %s", path,
-                                          s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+    err = open_failure(path, s->db, rc, msg);
+    goto fail;
+  }
+  /* SQLite opens a file it may not write read-only, and says so only at the
+   * first write: a writer refuses it now, with the system's reason. */
+  if (create && sqlite3_db_readonly(s->db, "main") == 1) {
+    err = sb_msg_set(msg, SB_EIO, "%s: the store is read-only (%s): results cannot be written", path,
+                     access(path, W_OK) != 0 ? strerror(errno) : "opened read-only");
     goto fail;
   }
   sqlite3_extended_result_codes(s->db, 1);
