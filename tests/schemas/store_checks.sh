@@ -40,37 +40,37 @@ store_item_counts_sql() {
 store_consistent() {
   store_problem=
   # A store whose creation failed holds nothing to check.
-  tables=$(sqlite3 "$1" "select count(*) from sqlite_master where name = 'items'" 2>&1)
-  case $tables in
+  sc_tables=$(sqlite3 "$1" "select count(*) from sqlite_master where name = 'items'" 2>&1)
+  case $sc_tables in
   0) return 0 ;;
   1) ;;
   *)
-    store_problem="cannot read the store: $tables"
+    store_problem="cannot read the store: $sc_tables"
     return 1
     ;;
   esac
-  integrity=$(sqlite3 "$1" "pragma integrity_check" 2>&1)
-  if [ "$integrity" != ok ]; then
-    store_problem="integrity_check: $integrity"
+  sc_integrity=$(sqlite3 "$1" "pragma integrity_check" 2>&1)
+  if [ "$sc_integrity" != ok ]; then
+    store_problem="integrity_check: $sc_integrity"
     return 1
   fi
-  fk=$(sqlite3 "$1" "pragma foreign_key_check" 2>&1)
-  if [ -n "$fk" ]; then
-    store_problem="foreign_key_check: $fk"
+  sc_fk=$(sqlite3 "$1" "pragma foreign_key_check" 2>&1)
+  if [ -n "$sc_fk" ]; then
+    store_problem="foreign_key_check: $sc_fk"
     return 1
   fi
-  bad=$(sqlite3 "$1" "select (select count(*) from frame_values where item_id not in (select id from items))
+  sc_bad=$(sqlite3 "$1" "select (select count(*) from frame_values where item_id not in (select id from items))
       + (select count(*) from track_values where item_id not in (select id from items)),
     (select count(*) from (select 1 from items group by track_id, method_id, config having count(*) > 1))" 2>&1)
-  if [ "$bad" != "0|0" ]; then
-    store_problem="orphan value rows | duplicate items: $bad"
+  if [ "$sc_bad" != "0|0" ]; then
+    store_problem="orphan value rows | duplicate items: $sc_bad"
     return 1
   fi
-  partial=$(sqlite3 "$1" "attach '$2' as r;
+  sc_partial=$(sqlite3 "$1" "attach '$2' as r;
     select count(*) from ($(store_item_counts_sql main)) a left join ($(store_item_counts_sql r)) b
       using (sn, tn, mn, c) where b.nf is null or a.nf != b.nf or a.nt != b.nt" 2>&1)
-  if [ "$partial" != 0 ]; then
-    store_problem="items that are not whole: $partial"
+  if [ "$sc_partial" != 0 ]; then
+    store_problem="items that are not whole: $sc_partial"
     return 1
   fi
   return 0
@@ -90,8 +90,8 @@ store_errors() {
     -e '^sepbench: leaderboard: no values of ' "$1" >"$1.errors"
   store_first_error=$(head -n 1 "$1.errors")
   [ -s "$1.errors" ] || return 1
-  while IFS= read -r line; do
-    case $line in
+  while IFS= read -r sc_line; do
+    case $sc_line in
     "sepbench: $2: "*) ;;
     *) return 1 ;;
     esac
