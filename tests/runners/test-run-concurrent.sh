@@ -75,37 +75,40 @@ check_store() {
   ok $? "$what: $n_runs runs recorded as done"
 }
 
-round=1
-while [ $round -le 3 ]; do
-  db="$tmp/new-$round.db"
+# at_once DB WHAT N_RUNS SPEC...: starts one process per SPEC at the same
+# instant on DB, then checks them (check_store).  SPEC is NAME:BACKENDS for
+# a run of those backends, NAME:merge for a merge of the two shards.
+at_once() {
+  db=$1
+  what=$2
+  n_runs=$3
+  shift 3
+  names=
   barrier_open
-  # shellcheck disable=SC2086
-  at_barrier p1 "$sepbench" run $common --backends mixture,irm1 --db "$db"
-  # shellcheck disable=SC2086
-  at_barrier p2 "$sepbench" run $common --backends irm1,irm2 --db "$db"
-  # shellcheck disable=SC2086
-  at_barrier p3 "$sepbench" run $common --backends irm2,ibm1 --db "$db"
-  # shellcheck disable=SC2086
-  at_barrier p4 "$sepbench" run $common --backends ibm1,mixture --db "$db"
+  for spec in "$@"; do
+    name=${spec%%:*}
+    if [ "${spec#*:}" = merge ]; then
+      at_barrier "$name" "$sepbench" merge "$db" "$tmp/s1.db" "$tmp/s2.db"
+    else
+      # shellcheck disable=SC2086
+      at_barrier "$name" "$sepbench" run $common --backends "${spec#*:}" --db "$db"
+    fi
+    names="$names $name"
+  done
   barrier_release
-  check_store "$db" "round $round: 4 runs x 2 threads started at once on a new store" 4 p1 p2 p3 p4
-  round=$((round + 1))
-done
+  # shellcheck disable=SC2086
+  check_store "$db" "$what" "$n_runs" $names
+}
 
-round=1
-while [ $round -le 2 ]; do
-  db="$tmp/merged-$round.db"
-  barrier_open
-  # shellcheck disable=SC2086
-  at_barrier r1 "$sepbench" run $common --backends mixture,irm1 --db "$db"
-  # shellcheck disable=SC2086
-  at_barrier r2 "$sepbench" run $common --backends irm2,ibm1 --db "$db"
-  at_barrier m "$sepbench" merge "$db" "$tmp/s1.db" "$tmp/s2.db"
-  barrier_release
-  check_store "$db" "round $round: merge of 2 shards into a new store 2 runs are writing" 4 r1 r2 m
+for round in 1 2 3; do
+  at_once "$tmp/new-$round.db" "round $round: 4 runs x 2 threads started at once on a new store" 4 \
+    p1:mixture,irm1 p2:irm1,irm2 p3:irm2,ibm1 p4:ibm1,mixture
+done
+for round in 1 2; do
+  at_once "$tmp/merged-$round.db" "round $round: merge of 2 shards into a new store 2 runs are writing" 4 \
+    r1:mixture,irm1 r2:irm2,ibm1 m:merge
   ! grep -q "^conflict" "$tmp/m.err"
   ok $? "round $round: the merge reports no conflict"
-  round=$((round + 1))
 done
 
 tap_done
