@@ -4,7 +4,9 @@
 #
 #   ./setup.sh            install, build into ./build, run `sepbench run --suite music`
 #   ./setup.sh check      install, build, run every test: the normal build, an
-#                         AddressSanitizer+UBSan build, and `make distcheck`
+#                         AddressSanitizer+UBSan build, `make distcheck`, and
+#                         (as root) the Slurm recipe on a one-node cluster,
+#                         tests/scale/slurm.sh
 #   ./setup.sh deps       only install the Debian packages
 #   ./setup.sh build      only build (dependencies already installed)
 #
@@ -20,13 +22,15 @@ top=$(cd "$(dirname "$0")" && pwd)
 cd "$top"
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
-# Every package the build, the tests, the demo suites and the benchmarks need.
+# Every package the build, the tests, the demo suites and the benchmarks need
+# (slurm-wlm and munge: the one-node cluster of tests/scale/slurm.sh).
 packages="build-essential autoconf automake libtool pkg-config autoconf-archive
   libsndfile1-dev libgsl-dev libopenblas-dev libsqlite3-dev sqlite3 libfftw3-dev
   libsoxr-dev libebur128-dev libfluidsynth-dev timgm6mb-soundfont openttd-openmsx
   gnuplot-nox chromium python3 python3-numpy python3-scipy python3-mir-eval
   pocketsphinx-testdata espeak-ng flite
-  libavformat-dev libavcodec-dev libswresample-dev libavutil-dev"
+  libavformat-dev libavcodec-dev libswresample-dev libavutil-dev
+  slurm-wlm munge"
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -95,6 +99,11 @@ check)
   build build-asan --enable-werror --enable-sanitizers
   make -C build-asan -j"$jobs" check || status=1
   make -C build -j"$jobs" distcheck || status=1
+  if [ "$(id -u)" -eq 0 ]; then
+    sh tests/scale/slurm.sh build/sepbench || status=1
+  else
+    say "tests/scale/slurm.sh skipped: it starts Slurm daemons and runs as root only"
+  fi
   exit $status
   ;;
 *)

@@ -287,6 +287,16 @@ static void stored_suite_name(const sb_run_opts *o, const sb_suite *suite, char 
     snprintf(buf, len, "%s", suite->kind);
 }
 
+/* The reason in a message of the store ("PATH: STATEMENT: reason"), without
+ * the store's path, which the caller's own message names. */
+static const char *store_reason(const char *text, const char *db_path)
+{
+  size_t len = db_path ? strlen(db_path) : 0;
+  if (len > 0 && strncmp(text, db_path, len) == 0 && text[len] == ':' && text[len + 1] == ' ')
+    return text + len + 2;
+  return text;
+}
+
 /* Registers suite, tracks and methods, and lists the items still to do. */
 static sb_err plan_items(const sb_run_opts *o, sb_store *store, const sb_suite *suite,
                          const sb_backend_table *backends, const char *config, run_item **items, int *n_items,
@@ -331,8 +341,8 @@ static sb_err plan_items(const sb_run_opts *o, sb_store *store, const sb_suite *
     }
   }
   if (err && !msg->text[0])
-    sb_msg_set(msg, err, "cannot register the suite: %s",
-               sb_store_errmsg(store)[0] ? sb_store_errmsg(store) : sb_strerror(err));
+    sb_msg_set(msg, err, "%s: cannot register the suite: %s", o->db_path,
+               err == SB_EDB ? store_reason(sb_store_errmsg(store), o->db_path) : sb_strerror(err));
   sum->n_tracks = n_tracks;
   *n_items = n;
 done:
@@ -377,7 +387,8 @@ static void record_item(const sb_run_opts *o, sb_store *store, const run_item *i
     sum->n_computed++;
   if (err)
     fprintf(log, "%ssepbench: %s: cannot store %s / %s: %s\n", prog && o->progress_tty ? "\n" : "", o->db_path,
-            it->backend->name, it->track->name, store_msg.text[0] ? store_msg.text : sb_strerror(err));
+            it->backend->name, it->track->name,
+            store_msg.text[0] ? store_reason(store_msg.text, o->db_path) : sb_strerror(err));
   snprintf(what, sizeof what, "%s / %s", it->backend->name, it->track->name);
   sb_progress_step(prog, what, item_err != SB_OK || err != SB_OK);
 }
@@ -471,6 +482,21 @@ static sb_err execute(const sb_run_opts *o, sb_store *store, const run_item *ite
   return SB_OK;
 }
 
+/* The run's end could not be written (its row stays 'running'): the items
+ * are stored or counted as failed, but the run is not a success.  A run
+ * with failed items or interrupted already says so (its exit status too):
+ * then one more line; otherwise the failure becomes the run's error. */
+static void report_run_end_failure(sb_store *store, const char *db_path, FILE *log, const sb_run_summary *sum,
+                                   sb_err *err, sb_msg *msg)
+{
+  const char *reason = store_reason(sb_store_errmsg(store), db_path);
+  if (*err || sum->n_failed)
+    fprintf(log, "sepbench: %s: cannot record the end of run %lld: %s\n", db_path, (long long)sum->run_id, reason);
+  else
+    *err = sb_msg_set(msg, SB_EDB, "%s: cannot record the end of run %lld: %s", db_path, (long long)sum->run_id,
+                      reason);
+}
+
 sb_err sb_run(const sb_run_opts *o, sb_run_summary *sum, sb_msg *msg)
 {
   sb_suite *suite = NULL;
@@ -524,7 +550,8 @@ sb_err sb_run(const sb_run_opts *o, sb_run_summary *sum, sb_msg *msg)
   err = sb_store_run_begin(store, &(sb_run_info){o->command_line, suite->name, backends_text, params},
                            &sum->run_id);
   if (err) {
-    sb_msg_set(msg, err, "cannot record the run: %s", sb_store_errmsg(store)); /* names db_path and why */
+    sb_msg_set(msg, err, "%s: cannot record the run: %s", db_path,
+               store_reason(sb_store_errmsg(store), db_path));
     goto done;
   }
   sum->n_backends = (int)sb_backend_table_count(backends);
@@ -538,7 +565,8 @@ sb_err sb_run(const sb_run_opts *o, sb_run_summary *sum, sb_msg *msg)
   sum->interrupted = stop_requested != 0;
   if (!err && sum->interrupted)
     err = sb_msg_set(msg, SB_EINTERRUPT, "interrupted: finished items are stored in %s; run the same command to resume", db_path);
-  sb_store_run_end(store, sum->run_id, sum->interrupted ? "interrupted" : "done");
+  if (sb_store_run_end(store, sum->run_id, sum->interrupted ? "interrupted" : "done") != SB_OK)
+    report_run_end_failure(store, db_path, log, sum, &err, msg);
 done:
   free(items);
   sb_store_free(&store);

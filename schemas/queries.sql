@@ -34,6 +34,10 @@ PRAGMA foreign_keys = ON
 -- name: set_synchronous
 PRAGMA synchronous = NORMAL
 
+-- A read transaction: the statements inside it see one snapshot.
+-- name: begin_deferred
+BEGIN DEFERRED
+
 -- name: begin_immediate
 BEGIN IMMEDIATE
 

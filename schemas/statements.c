@@ -12,13 +12,26 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "schemas/statements.h"
 
 sb_err sb_stmt_db_error(sb_store *s, sb_sql_id id, sb_msg *msg)
 {
-  snprintf(s->errmsg, sizeof s->errmsg, "%s: %s: %s", s->path, sb_sql_queries[id].name,
-           sqlite3_errmsg(s->db));
+  /* For a file that cannot be read or written SQLite's text is generic
+   * ("disk I/O error"): the system's reason tells which ("File too
+   * large", "Input/output error"). */
+  int code = sqlite3_errcode(s->db) & 0xff, sys = sqlite3_system_errno(s->db);
+  if (code == SQLITE_IOERR && sys > 0)
+    snprintf(s->errmsg, sizeof s->errmsg, "%s: %s: %s (%s)", s->path, sb_sql_queries[id].name,
+             sqlite3_errmsg(s->db), strerror(sys));
+  else if (code == SQLITE_BUSY)
+    snprintf(s->errmsg, sizeof s->errmsg,
+             "%s: %s: %s (another connection kept it locked for more than %d s)", s->path,
+             sb_sql_queries[id].name, sqlite3_errmsg(s->db), SB_STORE_BUSY_TIMEOUT_MS / 1000);
+  else
+    snprintf(s->errmsg, sizeof s->errmsg, "%s: %s: %s", s->path, sb_sql_queries[id].name,
+             sqlite3_errmsg(s->db));
   return sb_msg_set(msg, SB_EDB, "%s", s->errmsg);
 }
 

@@ -19,6 +19,9 @@
 #include "sepbench/error.h"
 #include "schemas/sql_text.h"
 
+/* How long a statement waits for another connection's lock (store.h). */
+#define SB_STORE_BUSY_TIMEOUT_MS 10000
+
 struct sb_store {
   sqlite3 *db;
   char *path;

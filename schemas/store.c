@@ -14,6 +14,7 @@
  */
 #include <config.h>
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,8 @@
 
 /* PRAGMA application_id of a sepbench store ("sepB"), set by 001_init.sql. */
 #define SB_STORE_APPLICATION_ID 1936027714
-#define SB_STORE_BUSY_TIMEOUT_MS 10000
+/* Pause between two tries of the WAL switch (store_set_wal). */
+#define SB_STORE_BUSY_RETRY_MS 5
 
 /* Applies the migrations after schema version `version`, each in its own
  * write transaction. */
@@ -75,21 +77,45 @@ fail:
   return err;
 }
 
+/* Reads the schema version, application id and number of schema objects
+ * in one read transaction: a concurrent opener may be migrating the new
+ * file, and three separate reads could see the version before its commit
+ * and the tables after it. */
+static sb_err store_read_identity(sb_store *s, int64_t *version, int64_t *app_id,
+                                  int64_t *n_objects, sb_msg *msg)
+{
+  int found = 0;
+  sb_err err = sb_stmt_exec(s, SB_SQL_BEGIN_DEFERRED, msg);
+  if (err)
+    return err;
+  err = sb_stmt_query_int(s, SB_SQL_GET_USER_VERSION, version, &found, NULL);
+  if (err) {
+    /* Stepping the first statement reads the file header. */
+    if ((sqlite3_errcode(s->db) & 0xff) == SQLITE_NOTADB)
+      err = sb_stmt_error(s, msg, SB_EDB, "%s: not a sepbench store (%s)", s->path,
+                          sqlite3_errmsg(s->db));
+    else
+      err = sb_msg_set(msg, err, "%s", s->errmsg);
+    goto fail;
+  }
+  err = sb_stmt_query_int(s, SB_SQL_GET_APPLICATION_ID, app_id, &found, msg);
+  if (!err)
+    err = sb_stmt_query_int(s, SB_SQL_COUNT_SCHEMA_OBJECTS, n_objects, &found, msg);
+  if (!err)
+    err = sb_stmt_exec(s, SB_SQL_COMMIT, msg);
+  if (!err)
+    return SB_OK;
+fail:
+  sb_stmt_rollback_if_open(s);
+  return err;
+}
+
 /* Refuses files that are not (yet) sepbench stores of a version we know,
  * before anything is written to them. */
 static sb_err store_check_identity(sb_store *s, int64_t *version_out, sb_msg *msg)
 {
   int64_t version = 0, app_id = 0, n_objects = 0;
-  int found = 0;
-  sb_err err = sb_stmt_query_int(s, SB_SQL_GET_USER_VERSION, &version, &found, NULL);
-  if (err) {
-    /* Preparing or stepping the first statement reads the file header. */
-    if ((sqlite3_errcode(s->db) & 0xff) == SQLITE_NOTADB)
-      return sb_stmt_error(s, msg, SB_EDB, "%s: not a sepbench store (%s)", s->path,
-                           sqlite3_errmsg(s->db));
-    return sb_msg_set(msg, err, "%s", s->errmsg);
-  }
-  err = sb_stmt_query_int(s, SB_SQL_GET_APPLICATION_ID, &app_id, &found, msg);
+  sb_err err = store_read_identity(s, &version, &app_id, &n_objects, msg);
   if (err)
     return err;
   if (version > 0 && app_id != SB_STORE_APPLICATION_ID)
@@ -101,30 +127,36 @@ static sb_err store_check_identity(sb_store *s, int64_t *version_out, sb_msg *ms
                          "%s: store schema version %lld is newer than this sepbench %s supports"
                          " (%d); upgrade sepbench",
                          s->path, (long long)version, PACKAGE_VERSION, sb_sql_n_migrations);
-  if (version == 0) {
-    err = sb_stmt_query_int(s, SB_SQL_COUNT_SCHEMA_OBJECTS, &n_objects, &found, msg);
-    if (err)
-      return err;
-    if (n_objects > 0)
-      return sb_stmt_error(s, msg, SB_EDB,
-                           "%s: not a sepbench store (an SQLite database with other tables)",
-                           s->path);
-  }
+  if (version == 0 && n_objects > 0)
+    return sb_stmt_error(s, msg, SB_EDB,
+                         "%s: not a sepbench store (an SQLite database with other tables)",
+                         s->path);
   *version_out = version;
   return SB_OK;
 }
 
+/* Switches the store to WAL.  On a file still in rollback mode (a new
+ * store) the switch upgrades a read lock to a write lock, and SQLite does
+ * not call the busy handler for that upgrade (waiting could deadlock two
+ * such upgraders): a concurrent opener gets SQLITE_BUSY at once.  The
+ * statement holds no lock after its reset, so it is retried here, for as
+ * long as the busy timeout. */
 static sb_err store_set_wal(sb_store *s, sb_msg *msg)
 {
   sqlite3_stmt *st;
   sb_err err = sb_stmt_get(s, SB_SQL_SET_JOURNAL_WAL, &st, msg);
   const char *mode;
+  int rc, waited_ms = 0;
   if (err)
     return err;
-  if (sqlite3_step(st) != SQLITE_ROW) {
-    err = sb_stmt_db_error(s, SB_SQL_SET_JOURNAL_WAL, msg);
-    sb_stmt_release(st);
-    return err;
+  while ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+    if ((rc & 0xff) != SQLITE_BUSY || waited_ms >= SB_STORE_BUSY_TIMEOUT_MS) {
+      err = sb_stmt_db_error(s, SB_SQL_SET_JOURNAL_WAL, msg);
+      sb_stmt_release(st);
+      return err;
+    }
+    sqlite3_reset(st);
+    waited_ms += sqlite3_sleep(SB_STORE_BUSY_RETRY_MS);
   }
   mode = (const char *)sqlite3_column_text(st, 0);
   if (!mode || (strcmp(mode, "wal") != 0 && strcmp(mode, "memory") != 0))
@@ -132,6 +164,26 @@ static sb_err store_set_wal(sb_store *s, sb_msg *msg)
                         s->path, mode ? mode : "?");
   sb_stmt_release(st);
   return err;
+}
+
+/* The message of a failed sqlite3_open_v2 (db may be NULL).  SQLite's
+ * text is generic ("unable to open database file") and its errno is that
+ * of its last try, so the reason is asked of the file system: a missing
+ * store whose folder cannot be written, or a store that cannot be read. */
+static sb_err open_failure(const char *path, sqlite3 *db, int rc, sb_msg *msg)
+{
+  char folder[4096];
+  const char *slash = strrchr(path, '/');
+  const char *why = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  if (rc == SQLITE_NOMEM)
+    return sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", path);
+  snprintf(folder, sizeof folder, "%.*s", slash ? (int)(slash - path) + 1 : 1, slash ? path : ".");
+  if (access(path, F_OK) != 0 && access(folder, W_OK) != 0)
+    return sb_msg_set(msg, SB_EIO, "%s: cannot create the store: %s (%s)", path, why,
+                      strerror(errno));
+  if (access(path, F_OK) == 0 && access(path, R_OK) != 0)
+    return sb_msg_set(msg, SB_EIO, "%s: cannot open: %s (%s)", path, why, strerror(errno));
+  return sb_msg_set(msg, SB_EIO, "%s: cannot open: %s", path, why);
 }
 
 /* sb_store_open (create = 1) and sb_store_open_existing (create = 0). */
@@ -165,9 +217,14 @@ static sb_err store_open(const char *path, int create, sb_store **out, sb_msg *m
                          (create ? SQLITE_OPEN_CREATE : 0),
                        NULL);
   if (rc != SQLITE_OK) {
-    err = rc == SQLITE_NOMEM ? sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", path)
-                             : sb_msg_set(msg, SB_EIO, "%s: cannot open: %s", path,
-                                          s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+    err = open_failure(path, s->db, rc, msg);
+    goto fail;
+  }
+  /* SQLite opens a file it may not write read-only, and says so only at the
+   * first write: a writer refuses it now, with the system's reason. */
+  if (create && sqlite3_db_readonly(s->db, "main") == 1) {
+    err = sb_msg_set(msg, SB_EIO, "%s: the store is read-only (%s): results cannot be written", path,
+                     access(path, W_OK) != 0 ? strerror(errno) : "opened read-only");
     goto fail;
   }
   sqlite3_extended_result_codes(s->db, 1);

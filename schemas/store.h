@@ -14,9 +14,19 @@
  *
  * Crash safety: every write is one transaction, so a process killed at any
  * instant (kill -9) leaves either the whole item or nothing; the next open
- * recovers the WAL.  Several processes may share a store (SQLite locking,
- * busy timeout 10 s); shards on a cluster should still write their own
- * store and merge.
+ * recovers the WAL.  A failed write (I/O error, full disk) rolls its
+ * transaction back: nothing of the item is kept.  Tested by
+ * tests/schemas/test-store-faults.sh and tests/runners/test-run-crash.sh
+ * (a VFS that fails or kills at the Nth write).
+ *
+ * Several processes may share a store, also a NEW one opened by all of
+ * them at the same instant: the busy timeout (10 s) is set before the
+ * first statement, the switch to WAL is retried while another opener
+ * holds the file (SQLite does not call the busy handler for it), the
+ * identity check reads in one transaction and each migration re-reads
+ * the version under the write lock.  A statement that waits longer than
+ * the busy timeout fails ("database is locked").  Shards on a cluster
+ * should still write their own store and merge.
  *
  * Thread-safety: an sb_store is one SQLite connection.  It may be used from
  * any thread, but by one thread at a time: the caller serialises every call
@@ -37,12 +47,17 @@
 
 typedef struct sb_store sb_store;
 
-/* Opens the store at path, creating it when absent: WAL journal, foreign
- * keys on, synchronous=NORMAL, busy timeout 10 s, then applies the
- * migrations this build knows (schema version = PRAGMA user_version).
+/* Opens the store at path for writing, creating it when absent: WAL
+ * journal, foreign keys on, synchronous=NORMAL, busy timeout 10 s, then
+ * applies the migrations this build knows (schema version = PRAGMA
+ * user_version).  Safe against other processes opening the same path at
+ * the same time (see above).
  * Errors (msg names path and cause):
  *   SB_EINVAL  path or out NULL;
- *   SB_EIO     the file cannot be opened or created;
+ *   SB_EIO     the file cannot be opened or created ("PATH: cannot create
+ *              the store: ... (Read-only file system)"), or it may only be
+ *              read ("PATH: the store is read-only (Permission denied):
+ *              results cannot be written");
  *   SB_EDB     not a database ("PATH: not a sepbench store (file is not a
  *              database)"), an SQLite database of another application, a
  *              schema version newer than this build, or an SQLite failure;
@@ -52,7 +67,10 @@ sb_err sb_store_open(const char *path, sb_store **out, sb_msg *msg);
 /* The same for a store that must exist already (reports): never creates
  * a file.  SB_ENOTFOUND ("PATH: no such store") when path does not exist,
  * SB_EDB for an empty file; otherwise as sb_store_open (an older schema is
- * migrated). */
+ * migrated), except that a read-only file is not refused.  (A store on a
+ * read-only file system cannot be opened: SQLite cannot create the WAL
+ * index there; SB_EDB "PATH: get_user_version: unable to open database
+ * file".) */
 sb_err sb_store_open_existing(const char *path, sb_store **out, sb_msg *msg);
 
 /* Closes the store; *s becomes NULL; NULL and *s == NULL are accepted. */

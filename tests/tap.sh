@@ -1,7 +1,8 @@
 # tests/tap.sh — TAP helpers for the shell tests, sourced by each of them:
 #   . "$(dirname "$0")/../tap.sh"
 # ok STATUS DESCRIPTION prints one result ("ok N - ..." when STATUS is 0);
-# tap_done prints the plan and fails when a check failed or none ran.
+# tap_done prints the plan and fails when a check failed or none ran;
+# tap_seed and tap_rand (below) draw seeded random numbers.
 n=0
 failed=0
 ok() {
@@ -19,4 +20,15 @@ tap_done() {
   fi
   echo "1..$n"
   [ "$failed" -eq 0 ]
+}
+# tap_seed DEFAULT sets tap_rand_state from SB_TEST_SEED (decimal) or
+# DEFAULT and prints the seed; tap_rand N sets tap_rand_value to a number
+# in [1, N] drawn from it (an LCG: the same seed replays the same draws).
+tap_seed() {
+  tap_rand_state=${SB_TEST_SEED:-$1}
+  echo "# seed $tap_rand_state (replay: SB_TEST_SEED=$tap_rand_state)"
+}
+tap_rand() {
+  tap_rand_state=$(((tap_rand_state * 1103515245 + 12345) % 2147483648))
+  tap_rand_value=$((tap_rand_state / 65536 % $1 + 1))
 }
