@@ -119,7 +119,8 @@ static void test_hostile(void)
   expect("dots2.csv", "id,mixture,s1\na,x/../y.wav,c.wav\n", SB_EINVAL, "line 2", "'..' inside a path");
   expect("slash.csv", "id,mixture,s1\na/b,x.wav,c.wav\n", SB_EINVAL, "holds '/'", "'/' in an id");
   expect("dotid.csv", "id,mixture,s1\n..,x.wav,c.wav\n", SB_EINVAL, "not a usable name", "id '..'");
-  expect("dup.csv", "id,mixture,s1\na,x.wav,c.wav\na,y.wav,d.wav\n", SB_EINVAL, "appears twice", "duplicate id");
+  expect("dup.csv", "id,mixture,s1\na,x.wav,c.wav\na,y.wav,d.wav\n", SB_EINVAL, "dup.csv: track 'a' appears twice",
+         "duplicate id, named with the file");
   expect("noid.csv", "name,mixture,s1\na,x.wav,c.wav\n", SB_EFORMAT, "\"id\"", "no id column");
   expect("noref.csv", "id,mixture\na,x.wav\n", SB_EFORMAT, "no references", "no reference column");
   expect("emptypath.csv", "id,mixture,s1\na,,c.wav\n", SB_EINVAL, "empty path", "empty mixture path");
