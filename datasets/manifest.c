@@ -51,8 +51,10 @@ static sb_err add_entry(sb_suite *s, const char *dir, const char *where, const c
     err = sb_track_name_check(ref_names[k], what, msg);
     if (!err)
       err = sb_path_resolve(dir, ref_paths[k], what, &path, msg);
-    if (!err)
-      err = sb_track_add_stem(t, ref_names[k], path, msg);
+    /* The name is checked, so SB_EINVAL means a repeated name (a JSON
+     * object may hold a key twice). */
+    if (!err && (err = sb_track_add_stem(t, ref_names[k], path, NULL)) == SB_EINVAL)
+      sb_msg_set(msg, err, "%s given twice", what);
     free(path);
     path = NULL;
   }

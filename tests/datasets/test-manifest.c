@@ -121,6 +121,8 @@ static void test_hostile(void)
   expect("dotid.csv", "id,mixture,s1\n..,x.wav,c.wav\n", SB_EINVAL, "not a usable name", "id '..'");
   expect("dup.csv", "id,mixture,s1\na,x.wav,c.wav\na,y.wav,d.wav\n", SB_EINVAL, "dup.csv: track 'a' appears twice",
          "duplicate id, named with the file");
+  expect("dupref.json", "[{\"id\": \"a\", \"mixture\": \"x.wav\", \"references\": {\"s1\": \"c.wav\", \"s1\": \"d.wav\"}}]",
+         SB_EINVAL, "dupref.json: track 0: reference 's1' given twice", "a reference named twice, with the file");
   expect("noid.csv", "name,mixture,s1\na,x.wav,c.wav\n", SB_EFORMAT, "\"id\"", "no id column");
   expect("noref.csv", "id,mixture\na,x.wav\n", SB_EFORMAT, "no references", "no reference column");
   expect("emptypath.csv", "id,mixture,s1\na,,c.wav\n", SB_EINVAL, "empty path", "empty mixture path");
