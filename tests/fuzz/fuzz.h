@@ -57,9 +57,9 @@ _Noreturn void fuzz_fail(const char *what, const char *file, int line);
 /* Aborts through fuzz_fail unless cond holds. */
 #define FUZZ_CHECK(cond) ((cond) ? (void)0 : fuzz_fail(#cond, __FILE__, __LINE__))
 
-/* The contract of a failed call: err is a known code and msg (when not
- * NULL) one non-empty line; SB_ENOMEM may come without a message.
- * Aborts otherwise. */
+/* The contract of a failed call: err is a known code other than SB_ENOMEM
+ * (an input of a few KB must not exhaust memory) and msg (when not NULL)
+ * one non-empty line.  Aborts otherwise. */
 void fuzz_check_error(sb_err err, const sb_msg *msg);
 
 /* Writes size bytes to a file NAME in the process's temporary folder (made
