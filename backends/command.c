@@ -179,6 +179,66 @@ static char *template_expand(const char *text, const template_vars *v)
   return out;
 }
 
+/* The placeholder values of one item ({stem} left out). */
+static template_vars item_vars(const sb_command_backend *cb, const char *input, const char *outdir,
+                               const char *track)
+{
+  template_vars v = {.input = input, .outdir = outdir, .track = track ? track : ""};
+  snprintf(v.rate, sizeof v.rate, "%d", cb->rate);
+  snprintf(v.channels, sizeof v.channels, "%d", cb->channels);
+  return v;
+}
+
+sb_err sb_command_backend_argv(const sb_command_backend *cb, const char *input, const char *outdir,
+                               const char *track, char ***argv)
+{
+  template_vars v;
+
+  if (!argv)
+    return SB_EINVAL;
+  *argv = NULL;
+  if (!cb || !input || !outdir)
+    return SB_EINVAL;
+  v = item_vars(cb, input, outdir, track);
+  *argv = calloc((size_t)cb->n_words + 1, sizeof **argv);
+  if (!*argv)
+    return SB_ENOMEM;
+  for (int i = 0; i < cb->n_words; i++) {
+    (*argv)[i] = template_expand(cb->words[i], &v);
+    if (!(*argv)[i]) {
+      sb_command_backend_free_argv(argv);
+      return SB_ENOMEM;
+    }
+  }
+  return SB_OK;
+}
+
+void sb_command_backend_free_argv(char ***argv)
+{
+  if (!argv || !*argv)
+    return;
+  for (char **word = *argv; *word; word++)
+    free(*word);
+  free(*argv);
+  *argv = NULL;
+}
+
+sb_err sb_command_backend_output(const sb_command_backend *cb, const char *outdir, const char *track,
+                                 const char *stem, char **path)
+{
+  template_vars v;
+
+  if (!path)
+    return SB_EINVAL;
+  *path = NULL;
+  if (!cb || !outdir || !stem)
+    return SB_EINVAL;
+  v = item_vars(cb, NULL, outdir, track);
+  v.stem = stem;
+  *path = template_expand(cb->outputs, &v);
+  return *path ? SB_OK : SB_ENOMEM;
+}
+
 /* Splits a command into words ('...' literal, "..." grouping, backslash
  * escapes outside '...').  SB_EFORMAT on an unbalanced quote. */
 static sb_err split_words(const char *text, char ***words_out, int *n_out)
@@ -530,16 +590,13 @@ static sb_err fresh_output(const char *path, const char *outdir, const char *ste
 static sb_err read_output(const sb_command_backend *cb, const sb_separation *job, const template_vars *base,
                           const char *stem, double *est, sb_msg *msg)
 {
-  template_vars v = *base;
   sb_audio *raw = NULL, *fitted = NULL;
   char *path;
   int64_t refit;
-  sb_err err;
+  sb_err err = sb_command_backend_output(cb, base->outdir, base->track, stem, &path);
 
-  v.stem = stem;
-  path = template_expand(cb->outputs, &v);
-  if (!path)
-    return SB_ENOMEM;
+  if (err)
+    return err;
   if (access(path, F_OK) != 0) {
     err = sb_msg_set(msg, SB_EFORMAT, "missing output for stem '%s': %s", stem, path);
     goto done;
@@ -573,22 +630,13 @@ done:
 static sb_err attempt(const sb_command_backend *cb, const sb_separation *job, const template_vars *vars,
                       const int *stem_of_target, const volatile sig_atomic_t *cancel, sb_msg *msg)
 {
-  char **argv = calloc((size_t)cb->n_words + 1, sizeof *argv);
+  char **argv = NULL;
   sb_subprocess_result *res = malloc(sizeof *res);
   char how[600];
-  sb_err err = SB_OK;
+  sb_err err = res ? sb_command_backend_argv(cb, vars->input, vars->outdir, vars->track, &argv) : SB_ENOMEM;
 
-  if (!argv || !res) {
-    err = SB_ENOMEM;
+  if (err)
     goto done;
-  }
-  for (int i = 0; i < cb->n_words; i++) {
-    argv[i] = template_expand(cb->words[i], vars);
-    if (!argv[i]) {
-      err = SB_ENOMEM;
-      goto done;
-    }
-  }
   err = sb_subprocess_run(argv, NULL, cb->timeout_s, cancel, res, msg);
   if (err)
     goto done;
@@ -609,9 +657,7 @@ static sb_err attempt(const sb_command_backend *cb, const sb_separation *job, co
     sb_msg_set(msg, err, "%s (program: %s)", text, how);
   }
 done:
-  for (int i = 0; argv && i < cb->n_words; i++)
-    free(argv[i]);
-  free(argv);
+  sb_command_backend_free_argv(&argv);
   free(res);
   return err;
 }
@@ -668,9 +714,7 @@ sb_err sb_command_backend_separate(const sb_command_backend *cb, const sb_separa
   err = write_input(cb, job, input, &msg);
   if (err)
     goto done;
-  vars = (template_vars){.input = input, .outdir = outdir, .track = job->track ? job->track : ""};
-  snprintf(vars.rate, sizeof vars.rate, "%d", cb->rate);
-  snprintf(vars.channels, sizeof vars.channels, "%d", cb->channels);
+  vars = item_vars(cb, input, outdir, job->track);
   for (int a = 0; a <= cb->retries; a++) {
     remove_tree(outdir);
     if (mkdir(outdir, 0700) != 0) {

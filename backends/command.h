@@ -80,6 +80,28 @@ sb_err sb_command_backend_load(const char *config_path, const char *name, sb_com
 /* The command template as written in the file (for provenance). */
 const char *sb_command_backend_command(const sb_command_backend *cb);
 
+/* The argv of one item, as sb_command_backend_separate runs it: the
+ * command's words (split when the file was read) with {input}, {outdir},
+ * {track} (NULL = "") and the config's {rate} and {channels} replaced
+ * inside each word, "{{" and "}}" as single braces; a value is inserted
+ * verbatim (never split, quoted or expanded again).  *argv holds one
+ * string per word and a NULL; free it with sb_command_backend_free_argv.
+ * SB_EINVAL (NULL cb, input, outdir or argv), SB_ENOMEM; *argv is NULL on
+ * failure. */
+sb_err sb_command_backend_argv(const sb_command_backend *cb, const char *input, const char *outdir,
+                               const char *track, char ***argv);
+
+/* Frees an argv from sb_command_backend_argv and sets *argv to NULL;
+ * accepts NULL and *argv == NULL. */
+void sb_command_backend_free_argv(char ***argv);
+
+/* The path where the program writes stem's output for one item: the
+ * outputs template with {outdir}, {track} (NULL = ""), {stem}, {rate} and
+ * {channels} replaced (as sb_command_backend_argv).  *path is allocated.
+ * SB_EINVAL (NULL cb, outdir, stem or path), SB_ENOMEM. */
+sb_err sb_command_backend_output(const sb_command_backend *cb, const char *outdir, const char *track,
+                                 const char *stem, char **path);
+
 /* Runs the program on job->mix and fills job->est[t] for every target
  * (job->refs is ignored).  On failure job->errbuf gets "cmd:NAME on
  * 'TRACK': <reason>".  cancel: see sb_subprocess_run (NULL = never;

@@ -57,6 +57,16 @@ static sb_err push(size_t **items, size_t *n, size_t *cap, size_t value)
   return SB_OK;
 }
 
+/* 1 when s holds a control character (a quoted cell may hold a line
+ * break), which a one-line message must not print. */
+static int has_control(const char *s)
+{
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 || *s == 0x7F)
+      return 1;
+  return 0;
+}
+
 /* The header (the first n_cols cells): no empty and no repeated name. */
 static sb_err check_header(const csv_builder *b, const char *block, int n_cols, const char *label, sb_msg *msg)
 {
@@ -64,10 +74,14 @@ static sb_err check_header(const csv_builder *b, const char *block, int n_cols, 
     const char *h = block + b->cells[i];
     if (!h[0])
       return sb_msg_set(msg, SB_EFORMAT, "%s: line %zu: header column %d is empty", label, b->lines[0], i + 1);
-    for (int j = 0; j < i; j++)
-      if (strcmp(h, block + b->cells[j]) == 0)
-        return sb_msg_set(msg, SB_EFORMAT, "%s: line %zu: header column '%s' appears twice", label, b->lines[0],
-                          h);
+    for (int j = 0; j < i; j++) {
+      if (strcmp(h, block + b->cells[j]) != 0)
+        continue;
+      if (has_control(h))
+        return sb_msg_set(msg, SB_EFORMAT, "%s: line %zu: header columns %d and %d have the same name", label,
+                          b->lines[0], j + 1, i + 1);
+      return sb_msg_set(msg, SB_EFORMAT, "%s: line %zu: header column '%s' appears twice", label, b->lines[0], h);
+    }
   }
   return SB_OK;
 }

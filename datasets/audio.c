@@ -32,6 +32,16 @@
 
 enum { BLOCK_FRAMES = 4096 };
 
+/* Samples (frames x channels) per byte of file up to which a header's
+ * frame count is trusted for the first allocation.  Real files stay far
+ * below it (PCM <= 1, FLAC about 0.5-2, Vorbis/Opus/MP3 at 6 kbps about
+ * 64), so they are allocated once at their exact length; a header that
+ * claims more (digital silence in FLAC, or a damaged file: 300 bytes
+ * declaring 1.7e9 frames) starts there and grows as samples arrive, so a
+ * header alone never makes sepbench allocate more than 2 KB per byte of
+ * file. */
+enum { TRUSTED_SAMPLES_PER_BYTE = 256 };
+
 /* Reads a little- or big-endian unsigned integer of n bytes. */
 static uint64_t read_uint(const unsigned char *p, int n, int big_endian)
 {
@@ -118,8 +128,9 @@ static sb_err grow_channels(double **data, int n_chan, int64_t n_used, int64_t o
 /* Opens a file with libsndfile and applies the header checks shared by
  * sb_audio_read and sb_audio_probe: exists, not a directory, not empty,
  * decodable, a sane header, at least one frame, no truncated WAV data
- * chunk.  On success *sf_out is open and *info filled. */
-static sb_err open_checked(const char *path, SNDFILE **sf_out, SF_INFO *info, sb_msg *msg)
+ * chunk.  On success *sf_out is open, *info filled and *file_bytes (when
+ * not NULL) holds the file's size. */
+static sb_err open_checked(const char *path, SNDFILE **sf_out, SF_INFO *info, int64_t *file_bytes, sb_msg *msg)
 {
   sb_err err;
   SNDFILE *sf;
@@ -162,6 +173,8 @@ static sb_err open_checked(const char *path, SNDFILE **sf_out, SF_INFO *info, sb
     goto fail;
   }
   *sf_out = sf;
+  if (file_bytes)
+    *file_bytes = (int64_t)st.st_size;
   return SB_OK;
 
 fail:
@@ -204,7 +217,7 @@ sb_err sb_audio_probe(const char *path, sb_audio_header *out, sb_msg *msg)
 
   if (sb_stem_mp4_parse_ref(path, &ref_len, &ref_stream))
     return sb_msg_set(msg, SB_EUNSUPPORTED, "%s: a .stem.mp4 stream has no libsndfile header", path);
-  err = open_checked(path, &sf, &info, msg);
+  err = open_checked(path, &sf, &info, NULL, msg);
   if (err)
     return err;
   out->n_chan = info.channels;
@@ -224,14 +237,14 @@ sb_err sb_audio_read(const char *path, sb_audio **out, sb_msg *msg)
   SNDFILE *sf = NULL;
   double *block = NULL, *data = NULL;
   sb_audio *a = NULL;
-  int64_t n_read = 0, cap;
+  int64_t n_read = 0, cap, trusted, file_bytes;
   int exact_count, n_chan, ref_stream;
   size_t ref_len;
 
   *out = NULL;
   if (sb_stem_mp4_parse_ref(path, &ref_len, &ref_stream))
     return sb_stem_mp4_read_ref(path, out, msg);
-  err = open_checked(path, &sf, &info, msg);
+  err = open_checked(path, &sf, &info, &file_bytes, msg);
   if (err)
     return err;
   int major = info.format & SF_FORMAT_TYPEMASK;
@@ -239,6 +252,10 @@ sb_err sb_audio_read(const char *path, sb_audio **out, sb_msg *msg)
   exact_count = major != SF_FORMAT_MPEG;
   n_chan = info.channels;
   cap = info.frames > 0 && info.frames < SF_COUNT_MAX ? info.frames : BLOCK_FRAMES;
+  trusted = file_bytes / n_chan > INT64_MAX / TRUSTED_SAMPLES_PER_BYTE ? INT64_MAX
+                                                                      : file_bytes / n_chan * TRUSTED_SAMPLES_PER_BYTE;
+  if (cap > trusted)
+    cap = trusted > BLOCK_FRAMES ? trusted : BLOCK_FRAMES;
   if ((uint64_t)cap > SIZE_MAX / sizeof(double) / (size_t)n_chan) {
     err = sb_msg_set(msg, SB_ENOMEM, "%s: too long to hold in memory (%lld frames)", path,
                      (long long)info.frames);
@@ -256,6 +273,9 @@ sb_err sb_audio_read(const char *path, sb_audio **out, sb_msg *msg)
       break;
     if (n_read + got > cap) {
       int64_t new_cap = cap * 2 > n_read + got ? cap * 2 : n_read + got;
+      /* Up to the declared length while the samples keep coming. */
+      if (info.frames >= n_read + got && new_cap > info.frames)
+        new_cap = info.frames;
       err = grow_channels(&data, n_chan, n_read, cap, new_cap);
       if (err)
         goto fail;

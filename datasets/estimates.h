@@ -53,8 +53,8 @@ sb_err sb_estimates_parse_layout(const char *name, sb_est_layout *out);
 
 /* Expands a template for one target of a track (see above).  SB_EINVAL
  * with msg for an unknown or unclosed placeholder, a template that is
- * empty, absolute or has a ".." component, or {model} without a model;
- * SB_ENOMEM.  *out is allocated. */
+ * empty, absolute, holds a control character or has a ".." component, or
+ * {model} without a model; SB_ENOMEM.  *out is allocated. */
 sb_err sb_estimates_expand(const char *pattern, const sb_track *track, int target, const char *model, char **out,
                            sb_msg *msg);
 

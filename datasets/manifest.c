@@ -51,8 +51,10 @@ static sb_err add_entry(sb_suite *s, const char *dir, const char *where, const c
     err = sb_track_name_check(ref_names[k], what, msg);
     if (!err)
       err = sb_path_resolve(dir, ref_paths[k], what, &path, msg);
-    if (!err)
-      err = sb_track_add_stem(t, ref_names[k], path, msg);
+    /* The name is checked, so SB_EINVAL means a repeated name (a JSON
+     * object may hold a key twice). */
+    if (!err && (err = sb_track_add_stem(t, ref_names[k], path, NULL)) == SB_EINVAL)
+      sb_msg_set(msg, err, "%s given twice", what);
     free(path);
     path = NULL;
   }
@@ -317,8 +319,12 @@ sb_err sb_manifest_open(const char *path, const char *subset, sb_suite **out, sb
   if (!err && s->n_tracks == 0)
     err = subset ? sb_msg_set(msg, SB_ENOTFOUND, "%s: no track of subset '%s'", path, subset)
                  : sb_msg_set(msg, SB_ENOTFOUND, "%s: no tracks", path);
-  if (!err)
-    err = sb_suite_finish(s, msg);
+  if (!err && (err = sb_suite_finish(s, msg)) != SB_OK && msg) {
+    /* sb_suite_finish names the tracks, not the file they came from. */
+    char text[sizeof msg->text];
+    snprintf(text, sizeof text, "%s", msg->text);
+    sb_msg_set(msg, err, "%s: %s", path, text);
+  }
   if (!err && !s->description)
     err = sb_path_printf(&s->description, "manifest %s (%d tracks)", path, s->n_tracks);
   free(dir);

@@ -218,9 +218,9 @@ static sb_err open_mp4(const char *path, AVFormatContext **fmt, sb_msg *msg)
   if (st.st_size == 0)
     return sb_msg_set(msg, SB_EFORMAT, "%s: empty file (0 bytes), not an MP4", path);
   rc = avformat_open_input(fmt, path, NULL, NULL);
+  /* AVERROR(ENOMEM) included: FFmpeg gives it for a header that claims an
+   * absurd size (av_malloc refuses it), so it names a damaged file. */
   if (rc < 0) {
-    if (rc == AVERROR(ENOMEM))
-      return SB_ENOMEM;
     if (rc == AVERROR(EACCES) || rc == AVERROR(EIO))
       return sb_msg_set(msg, SB_EIO, "%s: cannot open: %s", path, av_reason(rc, why, sizeof why));
     return sb_msg_set(msg, SB_EFORMAT, "%s: not a readable MP4 (truncated or another format): %s", path,
@@ -471,10 +471,9 @@ static sb_err read_stream(const char *path, int stream, sb_audio **out, sb_msg *
       goto done;
   }
   if (rc != AVERROR_EOF) {
-    err = rc == AVERROR(ENOMEM) ? SB_ENOMEM
-                                : sb_msg_set(msg, SB_EFORMAT, "%s: stream %d: read error after %.3f s (truncated?): %s",
-                                             path, stream, (double)d.n_samples / d.codec->sample_rate,
-                                             av_reason(rc, why, sizeof why));
+    /* AVERROR(ENOMEM) included: a packet that claims an absurd size. */
+    err = sb_msg_set(msg, SB_EFORMAT, "%s: stream %d: read error after %.3f s (truncated?): %s", path, stream,
+                     (double)d.n_samples / d.codec->sample_rate, av_reason(rc, why, sizeof why));
     goto done;
   }
   err = decode_packet(&d, NULL, msg);

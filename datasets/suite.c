@@ -93,9 +93,14 @@ sb_err sb_track_name_check(const char *name, const char *what, sb_msg *msg)
     return sb_msg_set(msg, SB_EINVAL, "%s: name is not valid UTF-8", what);
   if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
     return sb_msg_set(msg, SB_EINVAL, "%s: '%s' is not a usable name", what, name);
+  /* A control character is named by its code, not printed: the message
+   * stays one line. */
   for (const char *p = name; *p; p++)
-    if (*p == '/' || (unsigned char)*p < 0x20 || *p == 0x7F)
-      return sb_msg_set(msg, SB_EINVAL, "%s: name '%s' holds '/' or a control character", what, name);
+    if ((unsigned char)*p < 0x20 || *p == 0x7F)
+      return sb_msg_set(msg, SB_EINVAL, "%s: name holds a control character (0x%02X at byte %d)", what,
+                        (unsigned)(unsigned char)*p, (int)(p - name));
+  if (strchr(name, '/'))
+    return sb_msg_set(msg, SB_EINVAL, "%s: name '%s' holds '/'", what, name);
   return SB_OK;
 }
 

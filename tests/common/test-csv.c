@@ -74,6 +74,8 @@ static void test_bad(void)
   expect_error("\n\n", 2, "only blank lines", "empty");
   expect_error("id,,x\n", 6, "empty header name", "header column 2 is empty");
   expect_error("id,id\n", 6, "repeated header", "appears twice");
+  expect_error("\"a\nb\",\"a\nb\"\n", 12, "a repeated header holding a line break is named by its columns",
+               "line 1: header columns 1 and 2 have the same name");
 }
 
 static void test_file(void)

@@ -274,6 +274,23 @@ static void test_bad_files(void)
   tap_ok(err == SB_EFORMAT && strstr(msg.text, "truncated") != NULL && strstr(msg.text, "8192") != NULL,
          "data chunk larger than the file is SB_EFORMAT: %s", msg.text);
 
+  /* A FLAC whose STREAMINFO declares 2^35 - 1 frames but holds 1000: a
+   * header alone must not size the buffer (it would be 550 GB). */
+  sb_audio_write(tmp_path(path, sizeof path, "claims.flac"), good, SB_PCM_16, &msg);
+  f = fopen(path, "r+b");
+  fseek(f, 21, SEEK_SET);
+  {
+    int rate_bits = fgetc(f);
+    fseek(f, 21, SEEK_SET);
+    fputc((rate_bits & 0xF0) | 0x07, f);
+    for (int i = 0; i < 4; i++)
+      fputc(0xFF, f);
+  }
+  fclose(f);
+  err = sb_audio_read(path, &a, &msg);
+  tap_ok(err == SB_EFORMAT && a == NULL && strstr(msg.text, "34359738367") != NULL && strstr(msg.text, "1000"),
+         "a FLAC declaring 2^35 - 1 frames and holding 1000 is SB_EFORMAT, not out of memory: %s", msg.text);
+
   /* The untouched file still reads. */
   sb_audio_write(tmp_path(path, sizeof path, "whole.wav"), good, SB_PCM_16, &msg);
   tap_ok(sb_audio_read(path, &a, &msg) == SB_OK && a->n_samples == 1000, "the intact file reads 1000 frames");

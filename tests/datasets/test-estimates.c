@@ -170,6 +170,9 @@ int main(void)
   tap_ok(sb_estimates_expand("/abs/{track}.wav", &track, 0, NULL, &out, &msg) == SB_EINVAL, "absolute: %s", msg.text);
   tap_ok(sb_estimates_expand("{model}/{track}.wav", &track, 0, NULL, &out, &msg) == SB_EINVAL,
          "{model} without a model: %s", msg.text);
+  tap_ok(sb_estimates_expand("{subset\n/{track}.wav", &track, 0, NULL, &out, &msg) == SB_EINVAL && !out &&
+             !strchr(msg.text, '\n') && strstr(msg.text, "control character (0x0A at byte 7)"),
+         "a line break in a template is refused in a one-line message: %s", msg.text);
   spec = (sb_est_spec){SB_EST_PATTERN, fx_path(tmp_dir, "museval"), "{subset}/{track}/{target}.flac", NULL};
   err = sb_estimates_locate(&spec, &track, &found, &msg);
   tap_ok(err == SB_ENOTFOUND && strstr(msg.text, "vocals.flac"),

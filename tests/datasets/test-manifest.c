@@ -197,7 +197,10 @@ static void test_hostile(void)
   expect("q3.csv", "id,mixture,s1\na,b.wav\n", SB_EFORMAT, "line 2: 2 field(s)", "missing field");
   expect("slash.csv", "id,mixture,s1\na/b,x.wav,c.wav\n", SB_EINVAL, "holds '/'", "'/' in an id");
   expect("dotid.csv", "id,mixture,s1\n..,x.wav,c.wav\n", SB_EINVAL, "not a usable name", "id '..'");
-  expect("dup.csv", "id,mixture,s1\na,x.wav,c.wav\na,y.wav,d.wav\n", SB_EINVAL, "appears twice", "duplicate id");
+  expect("dup.csv", "id,mixture,s1\na,x.wav,c.wav\na,y.wav,d.wav\n", SB_EINVAL, "dup.csv: track 'a' appears twice",
+         "duplicate id, named with the file");
+  expect("dupref.json", "[{\"id\": \"a\", \"mixture\": \"x.wav\", \"references\": {\"s1\": \"c.wav\", \"s1\": \"d.wav\"}}]",
+         SB_EINVAL, "dupref.json: track 0: reference 's1' given twice", "a reference named twice, with the file");
   expect("noid.csv", "title,mixture,s1\na,x.wav,c.wav\n", SB_EFORMAT, "\"id\" (or \"track\" or \"name\")",
          "no id column");
   expect("two.csv", "id,name,mixture,s1\na,b,x.wav,c.wav\n", SB_EFORMAT, "both \"id\" and \"name\"",

@@ -101,6 +101,9 @@ static void test_names(void)
   tap_ok(sb_track_name_check("ok", "here", &msg) == SB_OK && sb_track_name_check(NULL, "here", &msg) == SB_EINVAL &&
              strstr(msg.text, "here: empty name"),
          "sb_track_name_check names the place: %s", msg.text);
+  tap_ok(sb_track_name_check("two\nlines", "here", &msg) == SB_EINVAL && !strchr(msg.text, '\n') &&
+             strstr(msg.text, "here: name holds a control character (0x0A at byte 3)"),
+         "a name with a line break is refused in a one-line message: %s", msg.text);
   sb_suite_free(&s);
   tap_ok(s == NULL, "sb_suite_free NULLs the pointer");
   sb_suite_free(&s);
