@@ -30,9 +30,15 @@ static int inside(const char *path)
   return 1;
 }
 
-/* A folder name as sb_path_list yields it (demucs models). */
+/* A folder name as sb_path_list yields it (demucs models), without control
+ * characters: messages print paths as they are, and a folder name holding
+ * a line break would split any of them (a limit of every message that
+ * names a file, not of this reader). */
 static int folder_name(const char *name)
 {
+  for (const char *p = name; *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7F)
+      return 0;
   return name[0] && !strchr(name, '/') && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
 }
 
