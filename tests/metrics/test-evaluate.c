@@ -13,6 +13,8 @@
  *    this test does the same to our frame values;
  *  - naive frame SNRs computed in this file (per-source NaN rule);
  *  - SI-SIR of music3 vocals: numpy at development time (see test-sisdr.c);
+ *  - v3 short-signal rule: Debian's python3-mir-eval at development time
+ *    (check_v3_short_signal);
  *  - regression pins of the current implementation, looked up by label in
  *    tests/metrics/test-evaluate.pins (tests/tap.h: tap_pin).
  */
@@ -28,6 +30,7 @@
 
 #include "tap.h"
 #include "metrics/evaluate.h"
+#include "metrics/npyrandom.h"
 #include "tests/metrics/refcase.h"
 
 /* A label checked again (another option set of the same case) is pinned
@@ -882,6 +885,113 @@ static void check_one_source_bss(void)
   synth_free(&s);
 }
 
+/* mir_eval's short-signal rule in v3 (issue 12): with one window <= length
+ * < two windows, bss_eval_images_framewise / bss_eval_sources_framewise
+ * score the whole signal as their single frame; v4 keeps museval's frame
+ * [0, win).  Signals: np.random.RandomState(2012).randn drawn as ref0,
+ * ref1, noise0, noise1 (72000 each, 1.5 s at 48 kHz), ref = 0.1 randn,
+ * est_j = ref_j + 0.3 ref_(1-j) + 0.05 noise_j, mono.  Expected values:
+ * Debian 12's python3-mir-eval 0.7, bss_eval_images_framewise(ref[:, :,
+ * None], est[:, :, None], window, hop) and bss_eval_sources_framewise(ref,
+ * est, window, hop) (research script of issue 12, %.17g). */
+static const struct {
+  int64_t win, hop, n_frames;
+  double images[4][4], sources[3][4]; /* [metric][src * n_frames + k] */
+} v3_short[] = {
+  {48000, 48000, 1,
+   {{4.6725927801279763, 4.7102821925204488}, {26.040318740389417, 25.945002411190355},
+    {10.31411708733922, 10.419340687710756}, {6.5143735715590196, 6.4862672583553422}},
+   {{4.7248440762507746, 4.7396069128580214}, {10.31411708733922, 10.419340687710756},
+    {6.5143735715590196, 6.4862672583553422}}},
+  {80000, 80000, 1, /* longer than the signal: the whole signal, as before */
+   {{4.6725927801279763, 4.7102821925204488}, {26.040318740389417, 25.945002411190355},
+    {10.31411708733922, 10.419340687710756}, {6.5143735715590196, 6.4862672583553422}},
+   {{4.7248440762507746, 4.7396069128580214}, {10.31411708733922, 10.419340687710756},
+    {6.5143735715590196, 6.4862672583553422}}},
+  {48000, 24000, 2, /* two overlapping frames fit: framewise, as before */
+   {{4.6528493037027037, 4.6903017006899095, 4.6821719535208493, 4.7118961827699373},
+    {24.469613112727959, 24.493504181648426, 24.534556593449093, 24.289968342364713},
+    {10.279073893879847, 10.272702125864688, 10.357588972986733, 10.398353793232008},
+    {6.5368390435725479, 6.5811139600818622, 6.5270103580436682, 6.5202840855615278}},
+   {{4.7291957421872715, 4.7589069546369629, 4.748643583642993, 4.7574081656153275},
+    {10.279073893879847, 10.272702125864688, 10.357588972986733, 10.398353793232008},
+    {6.5368390435725479, 6.5811139600818622, 6.5270103580436682, 6.5202840855615278}}},
+};
+
+static void check_v3_short_signal(void)
+{
+  enum { T = 72000 };
+  static double ref[2][T], est[2][T], noise[2][T];
+  const double *rc[2] = {ref[0], ref[1]}, *ec[2] = {est[0], est[1]};
+  sb_sources rs = {2, 1, T, 48000, rc, NULL, NULL}, es = {2, 1, T, 48000, ec, NULL, NULL};
+  sb_npyrandom *g = NULL;
+  static const int fm_images[4] = {SB_FM_SDR, SB_FM_ISR, SB_FM_SIR, SB_FM_SAR};
+  static const int fm_sources[3] = {SB_FM_SDR, SB_FM_SIR, SB_FM_SAR};
+
+  if (!tap_ok(sb_npyrandom_new(2012, &g) == SB_OK, "v3 short signal: RandomState(2012)"))
+    return;
+  sb_npyrandom_randn(g, ref[0], T);
+  sb_npyrandom_randn(g, ref[1], T);
+  sb_npyrandom_randn(g, noise[0], T);
+  sb_npyrandom_randn(g, noise[1], T);
+  sb_npyrandom_free(&g);
+  for (int j = 0; j < 2; j++)
+    for (int t = 0; t < T; t++)
+      ref[j][t] *= 0.1;
+  for (int j = 0; j < 2; j++)
+    for (int t = 0; t < T; t++)
+      est[j][t] = ref[j][t] + 0.3 * ref[1 - j][t] + 0.05 * noise[j][t];
+  for (size_t i = 0; i < sizeof v3_short / sizeof v3_short[0]; i++)
+    for (int crit = 0; crit < 2; crit++) {
+      sb_eval_opts o;
+      sb_eval_result *r = NULL;
+      sb_msg msg = {{0}};
+      const int n_m = crit ? 3 : 4;
+      double worst = 0.0;
+      int shape_ok;
+      sb_eval_opts_default(&o, 48000);
+      o.metrics = SB_METRIC_BSS;
+      o.mode = SB_BSS_V3;
+      o.crit = crit ? SB_CRIT_SOURCES : SB_CRIT_IMAGES;
+      o.win = v3_short[i].win;
+      o.hop = v3_short[i].hop;
+      if (!tap_ok(sb_evaluate(&o, &rs, &es, NULL, &r, &msg) == SB_OK, "v3 %s win %lld hop %lld (%s)",
+                  crit ? "sources" : "images", (long long)o.win, (long long)o.hop, msg.text))
+        continue;
+      shape_ok = r->n_frames == v3_short[i].n_frames;
+      for (int m = 0; shape_ok && m < n_m; m++)
+        for (int64_t v = 0; v < 2 * r->n_frames; v++) {
+          double got = r->frame[crit ? fm_sources[m] : fm_images[m]][v];
+          double want = crit ? v3_short[i].sources[m][v] : v3_short[i].images[m][v];
+          double tol = m == 0 ? 1e-3 : 1e-2, err = fabs(got - want);
+          worst = err / tol > worst ? err / tol : worst;
+          if (!(err <= tol))
+            worst = INFINITY;
+        }
+      tap_ok(shape_ok && worst <= 1.0,
+             "v3 %s framewise, win %lld hop %lld on 1.5 s: %lld frame(s) = mir_eval (worst %.2g of tol)",
+             crit ? "sources" : "images", (long long)o.win, (long long)o.hop, (long long)r->n_frames,
+             worst);
+      if (v3_short[i].win == 48000 && v3_short[i].hop == 48000)
+        tap_ok(r->win == T && r->hop == T, "v3 single frame reported as the whole signal (win = hop = %lld)",
+               (long long)r->win);
+      sb_eval_result_free(&r);
+    }
+  {
+    /* v4 keeps museval's frame [0, win): its SDR is the SNR of the first
+     * second (mir_eval bss_eval_images on [0, 48000): 4.6528493037027037). */
+    sb_eval_opts o;
+    sb_eval_result *r = NULL;
+    sb_msg msg = {{0}};
+    sb_eval_opts_default(&o, 48000);
+    o.metrics = SB_METRIC_BSS;
+    if (tap_ok(sb_evaluate(&o, &rs, &es, NULL, &r, &msg) == SB_OK, "v4 on 1.5 s (%s)", msg.text))
+      tap_ok(r->n_frames == 1 && r->win == 48000 && fabs(r->frame[SB_FM_SDR][0] - 4.6528493037027037) <= 1e-3,
+             "v4 keeps museval's single frame [0, win): SDR %.6f", r->frame[SB_FM_SDR][0]);
+    sb_eval_result_free(&r);
+  }
+}
+
 int main(void)
 {
   tap_pins_load("metrics/test-evaluate.pins");
@@ -899,6 +1009,7 @@ int main(void)
     check_case_bss(cases[i]);
   check_museval_nan_permutation();
   check_one_source_bss();
+  check_v3_short_signal();
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
     check_case_streamed(cases[i]);
   return tap_done();
