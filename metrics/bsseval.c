@@ -42,6 +42,7 @@
 #include "metrics/blocktoeplitz.h"
 #include "metrics/bsseval.h"
 #include "metrics/fftcorr.h"
+#include "metrics/timeproj.h"
 
 /* museval's regularisation: np.finfo(float).eps, absolute (spec §1.2). */
 #define MUSEVAL_EPS 2.220446049250313e-16
@@ -799,6 +800,7 @@ static sb_err eval_filter_mode(sb_bsseval *b, int n_pair, const sb_bss_pair *pai
   double *corr = NULL, *rhs = NULL, *coef = NULL, *buf = NULL, *d_frame = NULL;
   fftw_complex *u_c = NULL;
   pair_filters *pf = NULL;
+  double *tp_artif = NULL; /* whole signal: ||e - P e||^2, then ||P e||^2, per estimate */
   int *cols = NULL;
   sb_err err = SB_OK;
 
@@ -889,6 +891,21 @@ static sb_err eval_filter_mode(sb_bsseval *b, int n_pair, const sb_bss_pair *pai
       }
   }
 
+  /* the whole signal: ||e_artif||^2 and ||P e||^2 in the time domain (timeproj.h) */
+  if (b->whole) {
+    int *idx = malloc(sizeof(int) * (size_t)es->n_est);
+    tp_artif = malloc(sizeof(double) * 2 * (size_t)es->n_est);
+    err = idx && tp_artif ? SB_OK : SB_ENOMEM;
+    for (int e = 0; e < es->n_est && err == SB_OK; e++)
+      idx[e] = es->col[(size_t)e * I] / I;
+    if (err == SB_OK)
+      err = sb_timeproj_residual(&b->ref, es->view, L, es->n_est, idx, coef, tp_artif,
+                                 tp_artif + es->n_est);
+    free(idx);
+    if (err != SB_OK)
+      goto done;
+  }
+
   /* frames */
 #ifdef _OPENMP
 #pragma omp parallel
@@ -960,7 +977,9 @@ static sb_err eval_filter_mode(sb_bsseval *b, int n_pair, const sb_bss_pair *pai
             }
           }
         }
-        artif = fe.e - 2.0 * lin_p + pp;
+        artif = tp_artif ? tp_artif[e] : fe.e - 2.0 * lin_p + pp;
+        if (tp_artif)
+          pp = tp_artif[es->n_est + e];
         filt_err = fe.e - 2.0 * lin_q + q;
         write_crit(b, idx, &fe, spat, interf, artif, q, pp, filt_err, sdr, isr, sir, sar);
       }
@@ -986,6 +1005,7 @@ done:
       fftw_free(pf[p].u_spat);
     }
   free(pf);
+  free(tp_artif);
   free(corr);
   free(d_frame);
   free(coef);
