@@ -33,6 +33,7 @@
 #include "tap.h"
 #include "metrics/blocktoeplitz.h"
 #include "metrics/npyrandom.h"
+#include "tests/metrics/bandlimit.h"
 
 #define SEED 1212u
 #define N_CH 2
@@ -42,21 +43,6 @@
 #define LOAD 2.220446049250313e-16
 
 static double ref[N_CH][N_SAMP], est[N_CH][N_SAMP];
-
-/* 127-tap Blackman-windowed sinc, cut-off 16 kHz at 44.1 kHz, unit DC gain. */
-static void lowpass_taps(double *h)
-{
-  const double fc = 16000.0 / 44100.0, pi = 3.14159265358979323846;
-  double sum = 0.0;
-  for (int i = 0; i < N_FIR; i++) {
-    double t = i - (N_FIR - 1) / 2.0, x = 2.0 * pi * i / (N_FIR - 1);
-    double sinc = t == 0.0 ? 2.0 * fc : sin(2.0 * pi * fc * t) / (pi * t);
-    h[i] = sinc * (0.42 - 0.5 * cos(x) + 0.08 * cos(2.0 * x));
-    sum += h[i];
-  }
-  for (int i = 0; i < N_FIR; i++)
-    h[i] /= sum;
-}
 
 static int make_fixture(void)
 {
@@ -68,7 +54,7 @@ static int make_fixture(void)
   }
   sb_npyrandom_randn(g, raw, (size_t)(N_SAMP + N_FIR) * 4);
   sb_npyrandom_free(&g);
-  lowpass_taps(h);
+  bandlimit_taps(h, N_FIR);
   /* tonal (harmonics of 220 Hz and 330 Hz below 8 kHz, the predictable
    * part of music) plus a low-passed noise floor 60 dB down */
   for (int c = 0; c < N_CH; c++)

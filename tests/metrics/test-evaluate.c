@@ -33,6 +33,7 @@
 #include "tap.h"
 #include "metrics/evaluate.h"
 #include "metrics/npyrandom.h"
+#include "tests/metrics/bandlimit.h"
 #include "tests/metrics/refcase.h"
 
 /* A label checked again (another option set of the same case) is pinned
@@ -1002,7 +1003,7 @@ static void check_v3_short_signal(void)
  * randn(8 (T + 126)), c = randn(4 (T + 126)), v = randn(8 T) in this order;
  * raw_k = 0.1 w_k + 0.05 c_(k/2) (channel k = 2 j + ch); ref_k[t] =
  * sum_i h[i] raw_k[t + i], h the 127-tap Blackman-windowed sinc at 16 kHz
- * (test-blocktoeplitz.c); est_(j,ch) = ref_(j,ch) + 0.2 ref_(j+1,ch) +
+ * (tests/metrics/bandlimit.h); est_(j,ch) = ref_(j,ch) + 0.2 ref_(j+1,ch) +
  * 0.1 ref_(j+2,ch) + 1e-4 v_(2j+ch) (sources mod 4).  Expected values:
  * museval 0.4.1 (sigsep/sigsep-mus-eval @ b2a2246f; numpy 1.24.2, scipy
  * 1.10.1, OpenBLAS 0.3.21, Debian 12) on the same fixture rebuilt in numpy
@@ -1030,20 +1031,6 @@ static const double bl_museval[2][4][12] = {
 };
 static const double bl_spread[2][4] = {{4.8e-14, 7.71e-10, 1.89e-05, 0.000219}, {1.95e-14, 1.48e-12, 3.1e-12, 5.13e-11}};
 
-static void bl_taps(double *h)
-{
-  const double fc = 16000.0 / 44100.0, pi = 3.14159265358979323846;
-  double sum = 0.0;
-  for (int i = 0; i < BL_NFIR; i++) {
-    double t = i - (BL_NFIR - 1) / 2.0, x = 2.0 * pi * i / (BL_NFIR - 1);
-    double sinc = t == 0.0 ? 2.0 * fc : sin(2.0 * pi * fc * t) / (pi * t);
-    h[i] = sinc * (0.42 - 0.5 * cos(x) + 0.08 * cos(2.0 * x));
-    sum += h[i];
-  }
-  for (int i = 0; i < BL_NFIR; i++)
-    h[i] /= sum;
-}
-
 static int bl_fixture(double *ref, double *est)
 {
   const size_t n_raw = BL_T + BL_NFIR - 1;
@@ -1060,7 +1047,7 @@ static int bl_fixture(double *ref, double *est)
   sb_npyrandom_randn(g, c, 4 * n_raw);
   sb_npyrandom_randn(g, v, 8 * (size_t)BL_T);
   sb_npyrandom_free(&g);
-  bl_taps(h);
+  bandlimit_taps(h, BL_NFIR);
   for (int k = 0; k < 8; k++) {
     double *y = ref + (size_t)k * BL_T;
     for (int t = 0; t < BL_T; t++)
