@@ -15,6 +15,7 @@
 
 #include "common/first_error.h"
 #include "metrics/bsseval_parts.h"
+#include "metrics/timeproj.h"
 
 /* sum_{k,k'} (1/N) sum_f E_kk'(f) V_k(f) conj(V_k'(f)) for the channel
  * spectra v[k] (NULL = zero channel); E holds k <= k' (others by
@@ -113,6 +114,8 @@ typedef struct filter_call {
   double *coef;       /* C: [(y m + k) L + a] */
   fftw_complex *u_c;  /* spectra of C: [(y m + k) n_bin2 + f] */
   pair_filters *pf;   /* n_pair */
+  double *tp_artif;   /* whole signal: ||e - P e||^2, then ||P e||^2, per estimate
+                         (timeproj.h); NULL framewise */
   double *rhs;        /* scratch: n_y m L right-hand sides */
   double *buf;        /* scratch: n_fft2 FFT input */
 } filter_call;
@@ -127,6 +130,7 @@ static void filter_call_free(filter_call *fc, int n_pair)
       fftw_free(fc->pf[p].u_spat);
     }
   free(fc->pf);
+  free(fc->tp_artif);
   free(fc->corr);
   free(fc->d_frame);
   free(fc->coef);
@@ -289,11 +293,32 @@ static sb_err filter_frame(const sb_bsseval *b, int n_pair, const sb_bss_pair *p
         }
       }
     }
-    artif = fe.e - 2.0 * lin_p + pp;
+    artif = fc->tp_artif ? fc->tp_artif[e] : fe.e - 2.0 * lin_p + pp;
+    if (fc->tp_artif)
+      pp = fc->tp_artif[es->n_est + e];
     filt_err = fe.e - 2.0 * lin_q + q;
     sb_bss_write_crit(b, idx, &fe, spat, interf, artif, q, pp, filt_err, sdr, isr, sir, sar);
   }
   return SB_OK;
+}
+
+/* The whole signal: ||e_artif||^2 and ||P e||^2 in the time domain
+ * (timeproj.h), as museval forms e_artif, instead of the expansion
+ * ||e||^2 - 2 C^T d + C^T G C whose rounding a high SAR amplifies. */
+static sb_err whole_residual(const sb_bsseval *b, const est_set *es, filter_call *fc)
+{
+  const int I = b->n_chan;
+  int *idx = malloc(sizeof(int) * (size_t)es->n_est);
+  sb_err err;
+  fc->tp_artif = malloc(sizeof(double) * 2 * (size_t)es->n_est);
+  err = idx && fc->tp_artif ? SB_OK : SB_ENOMEM;
+  for (int e = 0; e < es->n_est && err == SB_OK; e++)
+    idx[e] = es->col[(size_t)e * I] / I;
+  if (err == SB_OK)
+    err = sb_timeproj_residual(&b->ref, es->view, b->L, es->n_est, idx, fc->coef, fc->tp_artif,
+                               fc->tp_artif + es->n_est);
+  free(idx);
+  return err;
 }
 
 sb_err sb_bss_eval_filter_mode(sb_bsseval *b, int n_pair, const sb_bss_pair *pair, const est_set *es,
@@ -319,6 +344,8 @@ sb_err sb_bss_eval_filter_mode(sb_bsseval *b, int n_pair, const sb_bss_pair *pai
   for (int p = 0; p < n_pair && err == SB_OK; p++)
     err = pair_filters_make(b, pair[p].target, es->of_pair[p], &fc, &fc.pf[p]);
   if (err != SB_OK)
+    goto done;
+  if (b->whole && (err = whole_residual(b, es, &fc)) != SB_OK)
     goto done;
 
   /* frames */

@@ -671,7 +671,8 @@ sb_err sb_evaluate(const sb_eval_opts *opts, const sb_sources *ref, const sb_sou
   e.x.est = est;
   e.x.mix = mix;
   e.x.n_src = n = ref->n_src;
-  if ((err = sb_framing_init(&e.x.f, ref->n_samples, opts->win, opts->hop)) != SB_OK) {
+  if ((err = sb_framing_init(&e.x.f, ref->n_samples, opts->win, opts->hop)) != SB_OK ||
+      (opts->mode == SB_BSS_V3 && (err = sb_framing_v3_single(&e.x.f)) != SB_OK)) {
     sb_msg_set(msg, err, "framing: window %lld, hop %lld samples", (long long)opts->win, (long long)opts->hop);
     goto fail;
   }

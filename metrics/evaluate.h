@@ -10,6 +10,8 @@
  *    museval's pad_or_truncate, sb_audio_fit_length);
  *  - framing: n_frames = floor((T - win + hop) / hop) if win < T else 1,
  *    frame k = [k hop, min(k hop + win, T)); the tail is not evaluated;
+ *    in v3, fewer than 2 frames (win < T < win + hop) means one frame =
+ *    the whole signal, mir_eval's rule (framing.h sb_framing_v3_single);
  *  - SB_SILENT_ALL (museval, default): a frame is NaN for every source and
  *    metric when any reference or any estimate is silent in it (sum over
  *    channels == 0 at every sample); SB_SILENT_PER_SOURCE (sepbench's opt-in)
@@ -152,7 +154,8 @@ typedef struct sb_eval_result {
   int rate;
   int64_t n_frames, win, hop;  /* framing actually used (samples; win as
                                   requested even when longer than the signal,
-                                  win = hop = T for the whole signal) */
+                                  win = hop = T for the whole signal and for
+                                  v3's single whole-signal frame) */
   double *frame[SB_FM_COUNT];  /* n_src * n_frames each ([src * n_frames + k]);
                                   NULL when not computed; NaN for NaN frames;
                                   ISR is NaN with SB_CRIT_SOURCES */

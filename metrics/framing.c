@@ -37,6 +37,17 @@ sb_err sb_framing_init(sb_framing *f, int64_t n_samples, int64_t win, int64_t ho
   return SB_OK;
 }
 
+sb_err sb_framing_v3_single(sb_framing *f)
+{
+  if (!f)
+    return SB_EINVAL;
+  if (f->n_frames == 1 && f->win < f->n_samples) {
+    f->win = f->n_samples;
+    f->hop = f->n_samples;
+  }
+  return SB_OK;
+}
+
 void sb_framing_bounds(const sb_framing *f, int64_t k, int64_t *start, int64_t *stop)
 {
   int64_t begin = k * f->hop;

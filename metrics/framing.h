@@ -9,8 +9,12 @@
  *
  *   n_frames = floor((T - win + hop) / hop) if win < T else 1,
  *   frame k  = [k hop, min(k hop + win, T)); the samples after the last
- *              frame are never evaluated (museval; mir_eval's fallback to
- *              the whole signal when n_frames < 2 is not applied here);
+ *              frame are never evaluated (museval);
+ *   v3       = mir_eval's bss_eval_images_framewise and
+ *              bss_eval_sources_framewise: when fewer than 2 frames fit
+ *              (nwin = floor((T - win + hop) / hop) < 2), the whole signal
+ *              is the single frame (sb_framing_v3_single); museval (v4)
+ *              keeps [0, win) when win < T < win + hop;
  *   silent   = the SUM over channels is exactly 0 at every sample (a stereo
  *              signal with right == -left counts as silent);
  *   SB_SILENT_ALL (museval, mir_eval): a frame is NaN for every source and
@@ -54,6 +58,15 @@ typedef struct sb_framing {
  * the frame duration).  SB_EINVAL when n_samples < 1, or win > 0 and
  * hop < 1. */
 sb_err sb_framing_init(sb_framing *f, int64_t n_samples, int64_t win, int64_t hop);
+
+/* mir_eval's short-signal rule, for BSS Eval v3: when the framing has a
+ * single frame that is shorter than the signal (win < T < win + hop), it
+ * becomes the whole signal (win = hop = n_samples), as mir_eval's
+ * framewise functions then return bss_eval_images / bss_eval_sources of
+ * the whole signal (separation.py: "if nwin < 2").  Every other framing,
+ * including win >= T (already the whole signal), is left as it is.
+ * SB_EINVAL when f is NULL. */
+sb_err sb_framing_v3_single(sb_framing *f);
 
 /* Sample range [*start, *stop) of frame k (0 <= k < n_frames). */
 void sb_framing_bounds(const sb_framing *f, int64_t k, int64_t *start, int64_t *stop);

@@ -6,7 +6,8 @@
  * refvectors/bss/README.md; plus the CLI's errors for bad input (issue 12:
  * --metrics improvements, a stdout that cannot be written, --win values,
  * control characters in names) and a stem name that is not UTF-8 (the JSON
- * stays valid UTF-8).
+ * stays valid UTF-8); mir_eval's v3 short-signal rule (values from Debian's
+ * python3-mir-eval).
  */
 #include <config.h>
 
@@ -17,6 +18,7 @@
 
 #include "datasets/audio.h"
 #include "common/json.h"
+#include "metrics/npyrandom.h"
 #include "tap.h"
 
 /* Runs a shell command, captures stdout into a malloc'd string; *status gets
@@ -442,6 +444,88 @@ static void check_non_utf8_name(const char *sepbench)
   text = run_capture(cmd, &status);
   tap_ok(status == 0 && text && atoi(text) >= 1, "the replacement is written as the escape \\ufffd");
   free(text);
+/* mir_eval's short-signal rule through `sepbench eval --mode v3`: 2 mono
+ * sources, 1.5 s at 48 kHz, 1-s window and hop.  Signals and expected
+ * values as in tests/metrics/test-evaluate.c check_v3_short_signal
+ * (np.random.RandomState(2012), Debian's python3-mir-eval 0.7
+ * bss_eval_images_framewise / bss_eval_sources_framewise). */
+static void check_v3_short(const char *sepbench)
+{
+  enum { T = 72000 };
+  static const double images[4][2] = {{4.6725927801279763, 4.7102821925204488},
+                                      {26.040318740389417, 25.945002411190355},
+                                      {10.31411708733922, 10.419340687710756},
+                                      {6.5143735715590196, 6.4862672583553422}};
+  static const double sources_sdr[2] = {4.7248440762507746, 4.7396069128580214};
+  static const char *const fm[] = {"SDR", "ISR", "SIR", "SAR"};
+  char dir[] = "/tmp/sb-test-cli-v3-XXXXXX", path[512], cmd[2048];
+  sb_audio *sig[2][2] = {{NULL, NULL}, {NULL, NULL}}; /* [ref/est][source] */
+  sb_npyrandom *g = NULL;
+  int ok = mkdtemp(dir) != NULL && sb_npyrandom_new(2012, &g) == SB_OK;
+  static double noise[2][T];
+
+  for (int k = 0; ok && k < 2; k++)
+    for (int j = 0; j < 2; j++)
+      ok = sb_audio_new(&sig[k][j], 1, T, 48000) == SB_OK;
+  for (int j = 0; ok && j < 2; j++)
+    sb_npyrandom_randn(g, sb_audio_chan(sig[0][j], 0), T);
+  for (int j = 0; ok && j < 2; j++)
+    sb_npyrandom_randn(g, noise[j], T);
+  for (int j = 0; ok && j < 2; j++)
+    for (int t = 0; t < T; t++)
+      sb_audio_chan(sig[0][j], 0)[t] *= 0.1;
+  for (int j = 0; ok && j < 2; j++)
+    for (int t = 0; t < T; t++)
+      sb_audio_chan(sig[1][j], 0)[t] = sb_audio_chan(sig[0][j], 0)[t] +
+                                       0.3 * sb_audio_chan(sig[0][1 - j], 0)[t] + 0.05 * noise[j][t];
+  snprintf(cmd, sizeof cmd, "mkdir -p '%s/ref' '%s/est'", dir, dir);
+  ok = ok && system(cmd) == 0;
+  for (int k = 0; ok && k < 2; k++)
+    for (int j = 0; ok && j < 2; j++) {
+      snprintf(path, sizeof path, "%s/%s/s%d.wav", dir, k ? "est" : "ref", j);
+      ok = sb_audio_write(path, sig[k][j], SB_FLOAT64, NULL) == SB_OK;
+    }
+  sb_npyrandom_free(&g);
+  for (int k = 0; k < 2; k++)
+    for (int j = 0; j < 2; j++)
+      sb_audio_free(&sig[k][j]);
+  if (!tap_ok(ok, "v3 short-signal fixture (1.5 s, 48 kHz, float64 WAV)"))
+    return;
+  for (int crit = 0; crit < 2; crit++) {
+    int status;
+    sb_json *out = NULL;
+    char *text;
+    double worst = 0.0;
+    int shape_ok;
+    snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir '%s/ref' --est-dir '%s/est' --mode v3 %s --metrics bss "
+             "--win 1 --hop 1 --format json 2>/dev/null", sepbench, dir, dir, crit ? "--sources" : "--images");
+    text = run_capture(cmd, &status);
+    tap_ok(status == 0 && text && sb_json_parse(text, strlen(text), &out, NULL) == SB_OK,
+           "eval --mode v3 %s on 1.5 s with a 1-s window: exit 0, JSON", crit ? "--sources" : "--images");
+    shape_ok = out != NULL;
+    for (int j = 0; shape_ok && j < 2; j++) {
+      char name[8];
+      const sb_json *frames;
+      snprintf(name, sizeof name, "s%d", j);
+      frames = sb_json_get(target_of(out, name), "frames");
+      shape_ok = frames && frames->n == 1 && sb_json_num(sb_json_get(sb_json_at(frames, 0), "duration")) == 1.5;
+      for (int m = 0; shape_ok && m < 4; m++) {
+        double got = sb_json_num(sb_json_get(sb_json_get(sb_json_at(frames, 0), "metrics"), fm[m]));
+        double want = crit && m == 0 ? sources_sdr[j] : images[m][j], tol = m == 0 ? 1e-3 : 1e-2;
+        if (crit && m == 1)
+          continue; /* no ISR in the sources criterion */
+        if (!(fabs(got - want) <= tol))
+          worst = INFINITY;
+        else if (fabs(got - want) / tol > worst)
+          worst = fabs(got - want) / tol;
+      }
+    }
+    tap_ok(shape_ok && worst <= 1.0,
+           "v3 %s: one frame of 1.5 s (the whole signal) = mir_eval framewise (worst %.2g of tol)",
+           crit ? "sources" : "images", worst);
+    sb_json_free(&out);
+    free(text);
+  }
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   tap_ok(system(cmd) == 0, "cleanup");
 }
@@ -464,5 +548,6 @@ int main(void)
   check_bad_signals(sepbench);
   check_user_input(sepbench);
   check_non_utf8_name(sepbench);
+  check_v3_short(sepbench);
   return tap_done();
 }

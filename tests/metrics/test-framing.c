@@ -52,6 +52,20 @@ static void test_framing_arithmetic(void)
   tap_ok(sb_framing_init(&f, 150, 100, 100) == SB_OK && f.n_frames == 1 && sb_framing_tail(&f) == 50,
          "win < T < 2 win: one frame [0, win), 50 samples never evaluated");
 
+  /* v3 (mir_eval): nwin < 2 scores the whole signal. */
+  tap_ok(sb_framing_v3_single(&f) == SB_OK && f.n_frames == 1 && f.win == 150 && f.hop == 150 &&
+           sb_framing_tail(&f) == 0,
+         "v3, win < T < 2 win: the single frame is the whole signal [0, 150)");
+  sb_framing_init(&f, 150, 100, 50);
+  tap_ok(sb_framing_v3_single(&f) == SB_OK && f.n_frames == 2 && f.win == 100 && f.hop == 50,
+         "v3, two overlapping frames fit: unchanged");
+  sb_framing_init(&f, 150, 200, 200);
+  tap_ok(sb_framing_v3_single(&f) == SB_OK && f.n_frames == 1 && f.win == 200,
+         "v3, win > T: unchanged (already the whole signal, win kept as requested)");
+  sb_framing_init(&f, 350, 100, 100);
+  tap_ok(sb_framing_v3_single(&f) == SB_OK && f.n_frames == 3 && f.win == 100, "v3, 3 frames: unchanged");
+  tap_ok(sb_framing_v3_single(NULL) == SB_EINVAL, "v3 rule on NULL: SB_EINVAL");
+
   tap_ok(sb_framing_init(&f, 0, 10, 10) == SB_EINVAL, "zero-length signal: SB_EINVAL");
   tap_ok(sb_framing_init(&f, 100, 10, 0) == SB_EINVAL, "hop 0 with a window: SB_EINVAL");
   tap_ok(sb_framing_init(NULL, 100, 10, 10) == SB_EINVAL, "NULL framing: SB_EINVAL");
