@@ -10,6 +10,7 @@
 
 #include "common/ini.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,4 +206,16 @@ sb_err sb_ini_parse_file(const char *path, sb_ini_handler handler, void *ctx, sb
     err = parse_in_place(path, text, len, handler, ctx, msg);
   free(text);
   return err;
+}
+
+sb_err sb_ini_parse_number(const char *value, double min, double max, int integer, double *out, const char *where,
+                           const char *key, sb_msg *msg)
+{
+  char *stop;
+  const double v = strtod(value, &stop);
+  if (stop == value || *stop != '\0' || !(v >= min && v <= max) || (integer && v != floor(v)))
+    return sb_msg_set(msg, SB_EFORMAT, "%s: %s = '%s': expected a%s number in [%g, %g]", where, key, value,
+                      integer ? " whole" : "", min, max);
+  *out = v;
+  return SB_OK;
 }

@@ -77,4 +77,11 @@ sb_err sb_ini_parse_file(const char *path, sb_ini_handler handler, void *ctx, sb
  * e.g. a comma-separated list). */
 char *sb_ini_trim(char *s);
 
+/* Parses a whole VALUE as a number in [min, max] (a whole number when
+ * integer is 1); NaN and infinities are refused.  where and key name the
+ * place in the message: SB_EFORMAT ("FILE:LINE: timeout = 'x': expected a
+ * number in [0.001, 1e+07]"); *out is unchanged then. */
+sb_err sb_ini_parse_number(const char *value, double min, double max, int integer, double *out, const char *where,
+                           const char *key, sb_msg *msg);
+
 #endif /* SB_COMMON_INI_H */
