@@ -1,8 +1,8 @@
 /*
  * backends/plugin.c — the loader of separator plugins (ABI v1,
  * include/sepbench/backend.h; dlopen through backends/dynload.h), and their
- * start-up check and separation in
- * a forked child under a time limit (backends/isolate.h).
+ * start-up check and separation in a forked child under a time limit
+ * (backends/isolate.h).
  */
 #include <config.h>
 
