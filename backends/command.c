@@ -199,47 +199,19 @@ static sb_err apply_key(sb_command_backend *cb, const char *key, char *value, co
   }
 }
 
-/* Reading state of the config file: section [backend name] fills cb. */
-typedef struct backend_reader {
-  sb_command_backend *cb;
-  const char *name;
-  int in_section, found;
-  char sections[512]; /* the section names, for the message when name is missing */
-  size_t sections_used;
-} backend_reader;
-
-static sb_err read_item(void *ctx, const sb_ini_item *item, sb_msg *msg)
+/* One key of section [backend NAME] (ctx: the backend being filled). */
+static sb_err read_key(void *ctx, const sb_ini_item *item, sb_msg *msg)
 {
-  backend_reader *br = ctx;
-  const char *section = item->section;
-
-  if (item->key)
-    return br->in_section ? apply_key(br->cb, item->key, item->value, item->where, msg) : SB_OK;
-  if (strncmp(section, "backend", 7) != 0 || (section[7] != ' ' && section[7] != '\t'))
-    return sb_msg_set(msg, SB_EFORMAT, "%s: expected [backend NAME], got [%s]", item->where, section);
-  section += 7 + strspn(section + 7, " \t");
-  br->in_section = strcmp(section, br->name) == 0;
-  /* Also "[backend  NAME]" with other blanks names it. */
-  if (br->in_section && br->found)
-    return sb_msg_set(msg, SB_EFORMAT, "%s: [backend %s] defined twice", item->where, br->name);
-  br->found |= br->in_section;
-  if (br->sections_used < sizeof br->sections)
-    br->sections_used += (size_t)snprintf(br->sections + br->sections_used, sizeof br->sections - br->sections_used,
-                                          "%s%s", br->sections_used ? ", " : "", section);
-  return SB_OK;
+  return apply_key(ctx, item->key, item->value, item->where, msg);
 }
 
 /* Reads the file; fills cb from section [backend name]. */
 static sb_err read_config(const char *path, const char *name, sb_command_backend *cb, sb_msg *msg)
 {
-  backend_reader br = {.cb = cb, .name = name};
-  sb_err err = sb_ini_parse_file(path, read_item, &br, msg);
+  sb_err err = sb_ini_parse_section_file(path, "backend", name, read_key, cb, msg);
 
   if (err)
-    return err == SB_ENOMEM ? sb_msg_set(msg, err, "%s: out of memory", path) : err;
-  if (!br.found)
-    return sb_msg_set(msg, SB_ENOTFOUND, "%s: no section [backend %s] (sections: %s)", path, name,
-                      br.sections[0] ? br.sections : "none");
+    return err;
   if (!cb->command || !cb->outputs || !cb->rate || !cb->channels)
     return sb_msg_set(msg, SB_EFORMAT, "%s: [backend %s] needs command, outputs, rate and channels", path, name);
   return SB_OK;

@@ -72,6 +72,17 @@ sb_err sb_ini_parse(const char *name, const char *text, size_t len, sb_ini_handl
  * ("PATH: longer than 1048576 bytes"). */
 sb_err sb_ini_parse_file(const char *path, sb_ini_handler handler, void *ctx, sb_msg *msg);
 
+/* Reads a file of "[KIND NAME]" sections (backends.ini: "[backend
+ * demucs]"; metrics.ini: "[metric pesq]") and calls handler for the
+ * KEY = VALUE items of section [KIND name] only; the blanks between KIND
+ * and NAME do not matter.  Errors: those of sb_ini_parse_file and of the
+ * handler; SB_EFORMAT ("FILE:LINE: expected [KIND NAME], got [X]" for any
+ * other section line, "FILE:LINE: [KIND name] defined twice"),
+ * SB_ENOTFOUND ("FILE: no section [KIND name] (sections: a, b)", "none"
+ * when there is none), SB_ENOMEM ("FILE: out of memory"). */
+sb_err sb_ini_parse_section_file(const char *path, const char *kind, const char *name, sb_ini_handler handler,
+                                 void *ctx, sb_msg *msg);
+
 /* Trims INI blanks (see above) from both ends of s in place and returns
  * the first non-blank character (for callers that split a value further,
  * e.g. a comma-separated list). */
