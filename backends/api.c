@@ -199,3 +199,16 @@ sb_err sb_backend_parse_options(const char *backend, const char *options, const 
       *opts[i].value = parsed[i];
   return SB_OK;
 }
+
+char *sb_plugin_options_colon(char *path)
+{
+  static const char key_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-";
+  const char *slash = strrchr(path, '/');
+  for (char *c = strchr(path, ':'); c; c = strchr(c + 1, ':')) {
+    const size_t key_len = strspn(c + 1, key_chars);
+    if (c[1] == '\0' || (key_len > 0 && c[1 + key_len] == '='))
+      return c;
+  }
+  return strchr(slash ? slash : path, ':');
+}
+
