@@ -111,3 +111,38 @@ sb_err sb_result_table_write(FILE *f, const sb_eval_result *r, const sb_eval_opt
   }
   return ferror(f) ? SB_EIO : SB_OK;
 }
+
+sb_err sb_result_table_write_user(FILE *f, const char *const *names, int n_targets, const sb_user_metric_table *table,
+                                  const sb_user_scores *scores)
+{
+  if (!scores || !table)
+    return SB_OK;
+  fprintf(f, "\nplug-in metrics\n%-16s", "target");
+  for (int i = 0; i < scores->n_metrics; i++) {
+    const sb_user_metric *m = sb_user_metric_table_at(table, (size_t)i);
+    for (int k = 0; k < m->n_target_metrics; k++)
+      fprintf(f, " %9.9s", m->target_metrics[k]);
+  }
+  fputs("\n", f);
+  for (int j = 0; j < n_targets; j++) {
+    char shown[256];
+    fprintf(f, "%-16.16s", printable(names[j], shown, sizeof shown));
+    for (int i = 0; i < scores->n_metrics; i++) {
+      const sb_user_metric *m = sb_user_metric_table_at(table, (size_t)i);
+      for (int k = 0; k < m->n_target_metrics; k++)
+        cell(f, scores->results[i].target_values[(size_t)j * (size_t)m->n_target_metrics + (size_t)k]);
+    }
+    fputs("\n", f);
+  }
+  for (int i = 0; i < scores->n_metrics; i++) {
+    const sb_user_metric *m = sb_user_metric_table_at(table, (size_t)i);
+    for (int k = 0; k < m->n_track_metrics; k++) {
+      fprintf(f, "%-16.16s %9.9s", "(track)", m->track_metrics[k]);
+      cell(f, scores->results[i].track_values[k]);
+      fputs("\n", f);
+    }
+    if (scores->results[i].err)
+      fprintf(f, "%s failed: %s\n", m->name, scores->results[i].message.text);
+  }
+  return ferror(f) ? SB_EIO : SB_OK;
+}
