@@ -220,21 +220,18 @@ static sb_err read_config(const char *path, const char *name, sb_command_backend
 sb_err sb_command_backend_load(const char *config_path, const char *name, sb_command_backend **out, sb_msg *msg)
 {
   sb_command_backend *cb = NULL;
-  char default_path[PATH_MAX];
+  char default_path[PATH_MAX] = "";
   sb_err err;
 
   if (!out || !name || !*name)
     return sb_msg_set(msg, SB_EINVAL, "cmd: no backend name (expected cmd:NAME)");
   *out = NULL;
-  if (!config_path) {
-    if (sb_command_backend_default_config(default_path, sizeof default_path) != SB_OK)
-      return sb_msg_set(msg, SB_ENOTFOUND, "cmd:%s: no config file (give --backend-config PATH; HOME is not set)",
-                        name);
-    config_path = default_path;
-  }
-  if (access(config_path, R_OK) != 0)
-    return sb_msg_set(msg, SB_EIO, "%s: cannot read the backend config for cmd:%s: %s", config_path, name,
-                      strerror(errno));
+  if (!config_path && sb_command_backend_default_config(default_path, sizeof default_path) != SB_OK)
+    default_path[0] = '\0';
+  err = sb_ini_config_file(config_path, default_path, "config file", "backend config", "--backend-config", name,
+                           &config_path, msg);
+  if (err)
+    return err;
   cb = calloc(1, sizeof *cb);
   if (!cb)
     return sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", config_path);

@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "backends/api.h"
 #include "backends/argv_template.h"
@@ -211,21 +210,18 @@ static sb_err finish_config(sb_metric_command *mc, const char *path, sb_msg *msg
 sb_err sb_metric_command_load(const char *config_path, const char *name, sb_metric_command **out, sb_msg *msg)
 {
   sb_metric_command *mc = NULL;
-  char default_path[PATH_MAX];
+  char default_path[PATH_MAX] = "";
   sb_err err;
 
   if (!out || !name || !*name)
     return sb_msg_set(msg, SB_EINVAL, "--metric-command: no metric name");
   *out = NULL;
-  if (!config_path) {
-    if (sb_metric_command_default_config(default_path, sizeof default_path) != SB_OK)
-      return sb_msg_set(msg, SB_ENOTFOUND, "cmd:%s: no metric config file (give --metric-config PATH; HOME is not set)",
-                        name);
-    config_path = default_path;
-  }
-  if (access(config_path, R_OK) != 0)
-    return sb_msg_set(msg, SB_EIO, "%s: cannot read the metric config for cmd:%s: %s", config_path, name,
-                      strerror(errno));
+  if (!config_path && sb_metric_command_default_config(default_path, sizeof default_path) != SB_OK)
+    default_path[0] = '\0';
+  err = sb_ini_config_file(config_path, default_path, "metric config file", "metric config", "--metric-config", name,
+                           &config_path, msg);
+  if (err)
+    return err;
   mc = calloc(1, sizeof *mc);
   if (!mc)
     return sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", config_path);

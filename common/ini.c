@@ -10,11 +10,13 @@
 
 #include "common/ini.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/paths.h"
 
@@ -266,5 +268,16 @@ sb_err sb_ini_parse_section_file(const char *path, const char *kind, const char 
   if (!sr.found)
     return sb_msg_set(msg, SB_ENOTFOUND, "%s: no section [%s %s] (sections: %s)", path, kind, name,
                       sr.sections[0] ? sr.sections : "none");
+  return SB_OK;
+}
+
+sb_err sb_ini_config_file(const char *given, const char *default_path, const char *file_what, const char *what,
+                          const char *option, const char *name, const char **path, sb_msg *msg)
+{
+  *path = given ? given : default_path;
+  if (!*path || !**path)
+    return sb_msg_set(msg, SB_ENOTFOUND, "cmd:%s: no %s (give %s PATH; HOME is not set)", name, file_what, option);
+  if (access(*path, R_OK) != 0)
+    return sb_msg_set(msg, SB_EIO, "%s: cannot read the %s for cmd:%s: %s", *path, what, name, strerror(errno));
   return SB_OK;
 }

@@ -83,6 +83,15 @@ sb_err sb_ini_parse_file(const char *path, sb_ini_handler handler, void *ctx, sb
 sb_err sb_ini_parse_section_file(const char *path, const char *kind, const char *name, sb_ini_handler handler,
                                  void *ctx, sb_msg *msg);
 
+/* The config file of section [KIND name] (command backends and metrics):
+ * given when not NULL, else default_path (the per-user file, "" when there
+ * is none), which must be readable.  Messages: SB_ENOTFOUND "cmd:NAME: no
+ * FILE_WHAT (give OPTION PATH; HOME is not set)" when nothing applies,
+ * SB_EIO "PATH: cannot read the WHAT for cmd:NAME: why"; *path is the file
+ * otherwise. */
+sb_err sb_ini_config_file(const char *given, const char *default_path, const char *file_what, const char *what,
+                          const char *option, const char *name, const char **path, sb_msg *msg);
+
 /* Trims INI blanks (see above) from both ends of s in place and returns
  * the first non-blank character (for callers that split a value further,
  * e.g. a comma-separated list). */
