@@ -129,8 +129,10 @@ static sb_err run_calls(const sb_metric_api *api, const char *options, const sb_
   *stage = STAGE_CREATE;
   *failed_in = STAGE_CREATE;
   err = api->create(&state, options ? options : "", errbuf, errlen);
-  if (err)
+  if (err) {
+    *stage = STAGE_FINISHED;
     return err;
+  }
   if (job) {
     *stage = STAGE_COMPUTE;
     *failed_in = STAGE_COMPUTE;
