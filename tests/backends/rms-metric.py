@@ -5,6 +5,7 @@
 #
 #   rms-metric.py REF.wav EST.wav [FAULT]       prints {"RMSR_cmd": dB}
 #   rms-metric.py --track REFDIR ESTDIR [FAULT] prints {"RMSR_cmd_all": dB}
+#   rms-metric.py --key NAME ...                prints NAME as the key
 #
 # RMSR_cmd = 10 log10(sum est^2 / sum ref^2) over every channel and sample
 # (the test plugin's RMSR, tests/backends/rms_metric_plugin.c), RMSR_cmd_all
@@ -60,6 +61,9 @@ def ratio_db(est, ref):
 
 
 def main(argv):
+    key = None
+    if argv[:1] == ["--key"]:
+        key, argv = argv[1], argv[2:]
     per_track = argv[:1] == ["--track"]
     if per_track:
         argv = argv[1:]
@@ -78,7 +82,7 @@ def main(argv):
                          sum(energy(os.path.join(ref, n)) for n in names))
     else:
         value = ratio_db(energy(est), energy(ref))
-    key = "RMSR_cmd_all" if per_track else "RMSR_cmd"
+    key = key or ("RMSR_cmd_all" if per_track else "RMSR_cmd")
     outputs = {
         "badjson": '{"%s": 3.1' % key,
         "nan": json.dumps({key: float("nan")}),

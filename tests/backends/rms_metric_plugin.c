@@ -17,6 +17,8 @@
  *   on=TEXT                    compute() misbehaves only for tracks whose
  *                              name contains TEXT (default: every track);
  *   start=crash|hang|fail      create() misbehaves (always);
+ *   mark=PATH                  before hanging, create the empty file PATH (so
+ *                              that a test knows the call is under way);
  *   floor=DB                   an accepted option with no effect on the values.
  * Any other option is refused by create() ("rmsratio: unknown option 'x'").
  * The version is "1.0", or $SB_RMS_PLUGIN_VERSION when set (for the tests
@@ -27,6 +29,7 @@
  */
 #include <config.h>
 
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -39,6 +42,7 @@
 typedef struct rms_state {
   char fault[16], start[16];
   char on[128];
+  char mark[512];
 } rms_state;
 
 static sb_err refuse(char *errbuf, size_t errlen, const char *what, const char *detail)
@@ -48,14 +52,21 @@ static sb_err refuse(char *errbuf, size_t errlen, const char *what, const char *
   return SB_EBACKEND;
 }
 
-/* "crash" raises SIGSEGV, "hang" sleeps for ever; 1 for "fail". */
-static int misbehave(const char *how)
+/* "crash" raises SIGSEGV, "hang" sleeps for ever (after creating the file
+ * mark, when not ""); 1 for "fail". */
+static int misbehave(const char *how, const char *mark)
 {
   if (strcmp(how, "crash") == 0)
     raise(SIGSEGV);
-  if (strcmp(how, "hang") == 0)
+  if (strcmp(how, "hang") == 0) {
+    if (mark[0]) {
+      const int fd = open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+      if (fd >= 0)
+        close(fd);
+    }
     for (;;)
       pause();
+  }
   return strcmp(how, "fail") == 0;
 }
 
@@ -72,6 +83,8 @@ static sb_err apply(rms_state *st, char *item, char *errbuf, size_t errlen)
     snprintf(st->start, sizeof st->start, "%s", eq + 1);
   else if (strcmp(item, "on") == 0)
     snprintf(st->on, sizeof st->on, "%s", eq + 1);
+  else if (strcmp(item, "mark") == 0)
+    snprintf(st->mark, sizeof st->mark, "%s", eq + 1);
   else if (strcmp(item, "floor") != 0)
     return refuse(errbuf, errlen, "unknown option ", item);
   return SB_OK;
@@ -85,7 +98,7 @@ static sb_err rms_create(void **state, const char *options, char *errbuf, size_t
   for (char *item = copy ? strtok_r(copy, ",", &save) : NULL; !err && item; item = strtok_r(NULL, ",", &save))
     err = apply(st, item, errbuf, errlen);
   free(copy);
-  if (!err && misbehave(st->start))
+  if (!err && misbehave(st->start, st->mark))
     err = refuse(errbuf, errlen, "refusing to start as asked", "");
   if (err) {
     free(st);
@@ -109,7 +122,7 @@ static sb_err rms_compute(void *state, const sb_metric_job *job)
   const size_t n = (size_t)job->n_chan * (size_t)job->n_samples;
   double ref_all = 0, est_all = 0;
   if (!st->on[0] || (job->track && strstr(job->track, st->on))) {
-    if (misbehave(st->fault))
+    if (misbehave(st->fault, st->mark))
       return refuse(job->errbuf, job->errlen, "refusing ", job->track);
     if (strcmp(st->fault, "nan") == 0)
       return SB_OK;

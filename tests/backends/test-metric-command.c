@@ -88,19 +88,19 @@ static int write_config(void)
   FILE *f = fopen(ini, "w");
   if (!f)
     return 0;
-  fprintf(f, "[metric rms]\ncommand = python3 %s {ref} {est}\nmetrics = RMSR_cmd\ntmpdir = %s\n\n", script, dir);
-  fprintf(f, "[metric rmsall]\ncommand = python3 %s --track {ref} {est}\nmetrics = RMSR_cmd_all\nper = track\n\n",
+  fprintf(f, "[metric rms]\ncommand = %s {ref} {est}\nmetrics = RMSR_cmd\ntmpdir = %s\n\n", script, dir);
+  fprintf(f, "[metric rmsall]\ncommand = %s --track {ref} {est}\nmetrics = RMSR_cmd_all\nper = track\n\n",
           script);
-  fprintf(f, "[metric mono]\ncommand = python3 %s {ref} {est}\nmetrics = RMSR_cmd\nchannels = 1\n\n", script);
+  fprintf(f, "[metric mono]\ncommand = %s {ref} {est}\nmetrics = RMSR_cmd\nchannels = 1\n\n", script);
   fprintf(f, "[metric shape]\ncommand = sh -c 'printf \"{{\\\"RATE\\\": %%s, \\\"CHANNELS\\\": %%s}}\" \"$0\" \"$1\"'"
              " {rate} {channels}\nmetrics = RATE, CHANNELS\nrate = 16000\nchannels = 1\n\n");
   fprintf(f, "[metric name]\ncommand = sh -c 'printf \"{{\\\"LEN\\\": %%s}}\" \"${{#0}}\"' {track}\nmetrics = LEN\n\n");
-  fprintf(f, "[metric mixy]\ncommand = python3 %s {mix} {est}\nmetrics = RMSR_cmd\n\n", script);
-  fprintf(f, "[metric slow]\ncommand = python3 %s {ref} {est} hang\nmetrics = RMSR_cmd\ntimeout = 0.5\n\n", script);
+  fprintf(f, "[metric mixy]\ncommand = %s {mix} {est}\nmetrics = RMSR_cmd\n\n", script);
+  fprintf(f, "[metric slow]\ncommand = %s {ref} {est} hang\nmetrics = RMSR_cmd\ntimeout = 0.5\n\n", script);
   static const char *const faults[] = {"crash", "exit3", "badjson", "nan", "null", "wrongkey", "missingkey", "string",
                                        "nothing", "hang"};
   for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++)
-    fprintf(f, "[metric %s]\ncommand = python3 %s {ref} {est} %s\nmetrics = RMSR_cmd\n\n", faults[i], script,
+    fprintf(f, "[metric %s]\ncommand = %s {ref} {est} %s\nmetrics = RMSR_cmd\n\n", faults[i], script,
             faults[i]);
   return fclose(f) == 0;
 }
@@ -301,7 +301,9 @@ int main(void)
   alarm(600); /* a broken timeout would hang the suite: an ERROR instead */
   if (!tap_ok(srcdir && *srcdir && rq, "SB_TOP_SRCDIR names the source tree"))
     return free(rq), tap_done();
-  snprintf(script, sizeof script, "%s/tests/backends/rms-metric.py", srcdir);
+  /* The command: configure's python3 (SB_PYTHON3, /usr/bin/python3 first), else the one on PATH. */
+  snprintf(script, sizeof script, "%s %s/tests/backends/rms-metric.py",
+           getenv("SB_PYTHON3") && *getenv("SB_PYTHON3") ? getenv("SB_PYTHON3") : "python3", srcdir);
   snprintf(dir, sizeof dir, "%s/sb-test-metric-cmd-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
   if (!tap_ok(mkdtemp(dir) != NULL, "a temporary folder"))
     return free(rq), tap_done();

@@ -40,10 +40,10 @@ static int write_config(const char *script)
   FILE *f = fopen(ini, "w");
   if (!f)
     return 0;
-  fprintf(f, "[metric rms]\ncommand = python3 %s {ref} {est}\nmetrics = RMSR_cmd\nversion = 2b\n\n", script);
-  fprintf(f, "[metric rmsall]\ncommand = python3 %s --track {ref} {est}\nmetrics = RMSR_cmd_all\nper = track\n\n",
+  fprintf(f, "[metric rms]\ncommand = %s {ref} {est}\nmetrics = RMSR_cmd\nversion = 2b\n\n", script);
+  fprintf(f, "[metric rmsall]\ncommand = %s --track {ref} {est}\nmetrics = RMSR_cmd_all\nper = track\n\n",
           script);
-  fprintf(f, "[metric clash]\ncommand = python3 %s {ref} {est}\nmetrics = RMSR\n", script);
+  fprintf(f, "[metric clash]\ncommand = %s {ref} {est}\nmetrics = RMSR\n", script);
   return fclose(f) == 0;
 }
 
@@ -246,7 +246,9 @@ int main(void)
   alarm(600); /* a broken limit would hang the suite: an ERROR instead */
   if (!tap_ok(srcdir && builddir && rq, "SB_TOP_SRCDIR and SB_TOP_BUILDDIR name the trees"))
     return free(rq), tap_done();
-  snprintf(script, sizeof script, "%s/tests/backends/rms-metric.py", srcdir);
+  /* The command: configure's python3 (SB_PYTHON3, /usr/bin/python3 first), else the one on PATH. */
+  snprintf(script, sizeof script, "%s %s/tests/backends/rms-metric.py",
+           getenv("SB_PYTHON3") && *getenv("SB_PYTHON3") ? getenv("SB_PYTHON3") : "python3", srcdir);
   snprintf(plugin, sizeof plugin, "%s/tests/backends/.libs/rms_metric_plugin.so", builddir);
   snprintf(dir, sizeof dir, "%s/sb-test-user-metrics-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
   if (!tap_ok(mkdtemp(dir) != NULL, "a temporary folder"))
