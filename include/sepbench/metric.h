@@ -88,9 +88,11 @@ typedef struct sb_metric_api {
   void (*destroy)(void *state);
 } sb_metric_api;
 
-/* The symbol a plugin exports. */
+/* The symbol a plugin exports.  Declared here, inside extern "C", so that
+ * a plugin written in C++ defines it with C linkage. */
 typedef const sb_metric_api *(*sb_metric_entry_fn)(void);
 #define SB_METRIC_ENTRY "sepbench_metric_v1"
+const sb_metric_api *sepbench_metric_v1(void);
 
 #ifdef __cplusplus
 }

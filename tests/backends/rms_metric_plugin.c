@@ -145,8 +145,6 @@ static void rms_destroy(void *state)
 static const char *const target_metrics[] = {"RMSR"};
 static const char *const track_metrics[] = {"RMSR_all"};
 
-const sb_metric_api *sepbench_metric_v1(void);
-
 const sb_metric_api *sepbench_metric_v1(void)
 {
   static sb_metric_api api = {
