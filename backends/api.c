@@ -26,26 +26,40 @@ sb_err sb_backend_error(char *errbuf, size_t errlen, sb_err err, const char *fmt
   return err;
 }
 
+sb_err sb_backend_check_name(const char *what, const char *name, const char *punct, sb_msg *msg)
+{
+  size_t len;
+
+  if (!name)
+    return sb_msg_set(msg, SB_EINVAL, "%s without a name", what);
+  len = strlen(name);
+  if (len < 1 || len > 63)
+    return sb_msg_set(msg, SB_EINVAL, "%s name '%.80s' must have 1 to 63 characters", what, name);
+  for (size_t i = 0; i < len; i++) {
+    const unsigned char ch = (unsigned char)name[i];
+    if (!isalnum(ch) && !strchr(punct, ch)) {
+      char listed[32] = "";
+      for (size_t k = 0; punct[k] && k < 12; k++)
+        snprintf(listed + 2 * k, sizeof listed - 2 * k, " %c", punct[k]);
+      return sb_msg_set(msg, SB_EINVAL, "%s name '%s': character '%c' is not one of A-Z a-z 0-9%s", what, name, ch,
+                        listed);
+    }
+  }
+  return SB_OK;
+}
+
 sb_err sb_backend_check(const sb_backend_api *api, sb_msg *msg)
 {
-  size_t len, i;
+  sb_err err;
 
   if (!api)
     return sb_msg_set(msg, SB_EINVAL, "backend description is NULL");
   if (api->abi_version != SB_BACKEND_ABI_VERSION)
     return sb_msg_set(msg, SB_EUNSUPPORTED, "backend '%s': ABI version %d, sepbench speaks version %d",
                       api->name ? api->name : "(unnamed)", api->abi_version, SB_BACKEND_ABI_VERSION);
-  if (!api->name)
-    return sb_msg_set(msg, SB_EINVAL, "backend without a name");
-  len = strlen(api->name);
-  if (len < 1 || len > 63)
-    return sb_msg_set(msg, SB_EINVAL, "backend name '%.80s' must have 1 to 63 characters", api->name);
-  for (i = 0; i < len; i++) {
-    const unsigned char ch = (unsigned char)api->name[i];
-    if (!isalnum(ch) && ch != '_' && ch != '.' && ch != '-')
-      return sb_msg_set(msg, SB_EINVAL, "backend name '%s': character '%c' is not one of A-Z a-z 0-9 _ . -",
-                        api->name, ch);
-  }
+  err = sb_backend_check_name("backend", api->name, "_.-", msg);
+  if (err)
+    return err;
   if (!api->description)
     return sb_msg_set(msg, SB_EINVAL, "backend '%s' has no description", api->name);
   if (!api->create || !api->separate || !api->destroy)
@@ -185,3 +199,16 @@ sb_err sb_backend_parse_options(const char *backend, const char *options, const 
       *opts[i].value = parsed[i];
   return SB_OK;
 }
+
+char *sb_plugin_options_colon(char *path)
+{
+  static const char key_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-";
+  const char *slash = strrchr(path, '/');
+  for (char *c = strchr(path, ':'); c; c = strchr(c + 1, ':')) {
+    const size_t key_len = strspn(c + 1, key_chars);
+    if (c[1] == '\0' || (key_len > 0 && c[1 + key_len] == '='))
+      return c;
+  }
+  return strchr(slash ? slash : path, ':');
+}
+

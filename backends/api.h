@@ -23,6 +23,20 @@
  * SB_EUNSUPPORTED (other ABI version). */
 sb_err sb_backend_check(const sb_backend_api *api, sb_msg *msg);
 
+/* Checks a name a plugin gives itself or its values: 1..63 characters
+ * from A-Z a-z 0-9 and the characters of punct ("_.-").  what names it in
+ * the message: "backend name 'x y': character ' ' is not one of A-Z a-z
+ * 0-9 _ . -", "metric name '...' must have 1 to 63 characters".
+ * SB_EINVAL (also for NULL). */
+sb_err sb_backend_check_name(const char *what, const char *name, const char *punct, sb_msg *msg);
+
+/* The ':' that ends PATH in a plugin spec "PATH[:key=value,...]"
+ * (`--backends plugin:...`, `--metric-plugin`): the first one followed by
+ * a key and '=', or by nothing, so that option values may hold '/' and ':'
+ * ("./x.so:model=/data/m.bin"); failing that the first one after the last
+ * '/' (options the plugin will refuse); else NULL. */
+char *sb_plugin_options_colon(char *path);
+
 /* Writes a one-line reason into errbuf (if errbuf != NULL and errlen > 0,
  * truncated to errlen - 1 characters) and returns err. */
 #if defined(__GNUC__)

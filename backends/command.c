@@ -14,7 +14,6 @@
 #include "backends/command.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 #include "datasets/audio.h"
 #include "datasets/track_audio.h"
 #include "backends/api.h"
+#include "backends/argv_template.h"
 #include "common/ini.h"
 #include "common/paths.h"
 #include "common/subprocess.h"
@@ -52,6 +52,14 @@ typedef struct template_vars {
   char rate[16], channels[16];
 } template_vars;
 
+/* The placeholders of v as sb_template_var entries, expanded into text. */
+static char *expand(const char *text, const template_vars *v)
+{
+  const sb_template_var table[] = {{"input", v->input}, {"outdir", v->outdir},     {"track", v->track},
+                                   {"stem", v->stem},   {"rate", v->rate},         {"channels", v->channels}};
+  return sb_template_expand(text, table, sizeof table / sizeof table[0]);
+}
+
 void sb_command_backend_free(sb_command_backend **cb)
 {
   sb_command_backend *c;
@@ -61,9 +69,7 @@ void sb_command_backend_free(sb_command_backend **cb)
   c = *cb;
   free(c->name);
   free(c->command);
-  for (int i = 0; c->words && i < c->n_words; i++)
-    free(c->words[i]);
-  free(c->words);
+  sb_template_words_free(c->words, c->n_words);
   free(c->outputs);
   for (int i = 0; i < c->n_stems; i++) {
     free(c->stem_names[i]);
@@ -86,45 +92,6 @@ sb_err sb_command_backend_default_config(char *buf, size_t len)
 
 /* ---- templates --------------------------------------------------------- */
 
-/* Checks the placeholders of text: each "{name}" must be in allowed (a
- * list like "input outdir track rate channels"); "{{" and "}}" are
- * literal.  Writes the offending piece into bad (size 64) on failure. */
-static int template_ok(const char *text, const char *allowed, char *bad)
-{
-  for (const char *p = text; *p; p++) {
-    if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
-      p++;
-      continue;
-    }
-    if (*p == '}') {
-      snprintf(bad, 64, "unbalanced '}'");
-      return 0;
-    }
-    if (*p == '{') {
-      const char *close = strchr(p, '}');
-      const char *word = allowed;
-      size_t len;
-      int known = 0;
-      if (!close) {
-        snprintf(bad, 64, "unbalanced '{'");
-        return 0;
-      }
-      len = (size_t)(close - p - 1);
-      while (*word && !known) {
-        const size_t word_len = strcspn(word, " ");
-        known = word_len == len && len > 0 && strncmp(word, p + 1, len) == 0;
-        word += word_len + (word[word_len] == ' ');
-      }
-      if (!known) {
-        snprintf(bad, 64, "unknown placeholder {%.*s}", (int)(len > 40 ? 40 : len), p + 1);
-        return 0;
-      }
-      p = close;
-    }
-  }
-  return 1;
-}
-
 /* An outputs template names fresh files of the program, so it must stay
  * under {outdir} (a folder made empty before every attempt): it starts
  * with "{outdir}/" and no component is "..".  Otherwise a program that
@@ -138,45 +105,6 @@ static int outputs_under_outdir(const char *text)
     if (c[1] == '.' && c[2] == '.' && (c[3] == '/' || c[3] == '\0'))
       return 0;
   return 1;
-}
-
-/* Expands a checked template; NULL on ENOMEM. */
-static char *template_expand(const char *text, const template_vars *v)
-{
-  size_t cap = strlen(text) + 1, used = 0;
-  char *out;
-  struct {
-    const char *key, *value;
-  } const table[] = {{"input", v->input},     {"outdir", v->outdir},        {"track", v->track},
-                     {"stem", v->stem},       {"rate", v->rate},            {"channels", v->channels}};
-
-  for (size_t k = 0; k < sizeof table / sizeof *table; k++)
-    if (table[k].value && strstr(text, table[k].key))
-      cap += strlen(table[k].value) * (strlen(text) / (strlen(table[k].key) + 2) + 1);
-  out = malloc(cap);
-  if (!out)
-    return NULL;
-  for (const char *p = text; *p; p++) {
-    if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
-      out[used++] = *p++;
-      continue;
-    }
-    if (*p == '{') {
-      const char *close = strchr(p, '}');
-      const size_t len = (size_t)(close - p - 1);
-      for (size_t k = 0; k < sizeof table / sizeof *table; k++)
-        if (strlen(table[k].key) == len && strncmp(table[k].key, p + 1, len) == 0 && table[k].value) {
-          const size_t vlen = strlen(table[k].value);
-          memcpy(out + used, table[k].value, vlen);
-          used += vlen;
-        }
-      p = close;
-      continue;
-    }
-    out[used++] = *p;
-  }
-  out[used] = '\0';
-  return out;
 }
 
 /* The placeholder values of one item ({stem} left out). */
@@ -200,17 +128,12 @@ sb_err sb_command_backend_argv(const sb_command_backend *cb, const char *input, 
   if (!cb || !input || !outdir)
     return SB_EINVAL;
   v = item_vars(cb, input, outdir, track);
-  *argv = calloc((size_t)cb->n_words + 1, sizeof **argv);
-  if (!*argv)
-    return SB_ENOMEM;
-  for (int i = 0; i < cb->n_words; i++) {
-    (*argv)[i] = template_expand(cb->words[i], &v);
-    if (!(*argv)[i]) {
-      sb_command_backend_free_argv(argv);
-      return SB_ENOMEM;
-    }
+  {
+    const sb_template_var table[] = {{"input", v.input}, {"outdir", v.outdir},    {"track", v.track},
+                                     {"rate", v.rate},   {"channels", v.channels}};
+    *argv = sb_template_argv(cb->words, cb->n_words, table, sizeof table / sizeof table[0]);
   }
-  return SB_OK;
+  return *argv ? SB_OK : SB_ENOMEM;
 }
 
 void sb_command_backend_free_argv(char ***argv)
@@ -235,69 +158,8 @@ sb_err sb_command_backend_output(const sb_command_backend *cb, const char *outdi
     return SB_EINVAL;
   v = item_vars(cb, NULL, outdir, track);
   v.stem = stem;
-  *path = template_expand(cb->outputs, &v);
+  *path = expand(cb->outputs, &v);
   return *path ? SB_OK : SB_ENOMEM;
-}
-
-/* Splits a command into words ('...' literal, "..." grouping, backslash
- * escapes outside '...').  SB_EFORMAT on an unbalanced quote. */
-static sb_err split_words(const char *text, char ***words_out, int *n_out)
-{
-  const size_t len = strlen(text);
-  char **words = calloc(len / 2 + 2, sizeof *words);
-  char *word = NULL;
-  int n = 0;
-  const char *p = text;
-
-  if (!words)
-    return SB_ENOMEM;
-  while (*p) {
-    size_t used = 0;
-    char quote = 0;
-    while (*p == ' ' || *p == '\t')
-      p++;
-    if (!*p)
-      break;
-    word = malloc(len + 1);
-    if (!word)
-      goto nomem;
-    while (*p && (quote || (*p != ' ' && *p != '\t'))) {
-      if (quote == '\'' && *p == '\'') {
-        quote = 0;
-      } else if (quote == '\'') {
-        word[used++] = *p;
-      } else if (*p == '\\' && p[1]) {
-        word[used++] = *++p;
-      } else if (quote == '"' && *p == '"') {
-        quote = 0;
-      } else if (!quote && (*p == '\'' || *p == '"')) {
-        quote = *p;
-      } else {
-        word[used++] = *p;
-      }
-      p++;
-    }
-    if (quote) {
-      free(word);
-      goto unbalanced;
-    }
-    word[used] = '\0';
-    words[n++] = word;
-    word = NULL;
-  }
-  *words_out = words;
-  *n_out = n;
-  return SB_OK;
-unbalanced:
-  for (int i = 0; i < n; i++)
-    free(words[i]);
-  free(words);
-  return SB_EFORMAT;
-nomem:
-  for (int i = 0; i < n; i++)
-    free(words[i]);
-  free(words);
-  return SB_ENOMEM;
 }
 
 /* ---- the config file --------------------------------------------------- */
@@ -328,19 +190,6 @@ static sb_err parse_stems(sb_command_backend *cb, char *value, const char *where
   return SB_OK;
 }
 
-/* Parses a number in [min, max] (whole when integer); NaN is refused. */
-static sb_err parse_number(const char *value, double min, double max, int integer, double *out, const char *where,
-                           const char *key, sb_msg *msg)
-{
-  char *stop;
-  double v = strtod(value, &stop);
-  if (stop == value || *stop != '\0' || !(v >= min && v <= max) || (integer && v != (double)(long long)v))
-    return sb_msg_set(msg, SB_EFORMAT, "%s: %s = '%s': expected a%s number in [%g, %g]", where, key, value,
-                      integer ? " whole" : "", min, max);
-  *out = v;
-  return SB_OK;
-}
-
 /* Applies one key of the wanted section (the INI reader refuses a key
  * given twice). */
 static sb_err apply_key(sb_command_backend *cb, const char *key, char *value, const char *where, sb_msg *msg)
@@ -356,12 +205,12 @@ static sb_err apply_key(sb_command_backend *cb, const char *key, char *value, co
       break;
   switch (k) {
   case 0:
-    if (!template_ok(value, "input outdir track rate channels", bad))
+    if (!sb_template_check(value, "input outdir track rate channels", bad, sizeof bad))
       return sb_msg_set(msg, SB_EFORMAT, "%s: command: %s", where, bad);
     cb->command = strdup(value);
     if (!cb->command)
       return SB_ENOMEM;
-    err = split_words(value, &cb->words, &cb->n_words);
+    err = sb_template_split(value, &cb->words, &cb->n_words);
     if (err == SB_EFORMAT)
       return sb_msg_set(msg, err, "%s: command: unbalanced quote", where);
     if (err)
@@ -370,7 +219,7 @@ static sb_err apply_key(sb_command_backend *cb, const char *key, char *value, co
       return sb_msg_set(msg, SB_EFORMAT, "%s: command is empty", where);
     return SB_OK;
   case 1:
-    if (!template_ok(value, "outdir track stem rate channels", bad))
+    if (!sb_template_check(value, "outdir track stem rate channels", bad, sizeof bad))
       return sb_msg_set(msg, SB_EFORMAT, "%s: outputs: %s", where, bad);
     if (!strstr(value, "{stem}"))
       return sb_msg_set(msg, SB_EFORMAT, "%s: outputs must contain {stem}", where);
@@ -382,17 +231,17 @@ static sb_err apply_key(sb_command_backend *cb, const char *key, char *value, co
   case 2:
     return parse_stems(cb, value, where, msg);
   case 3:
-    err = parse_number(value, 1000, 768000, 1, &number, where, key, msg);
+    err = sb_ini_parse_number(value, 1000, 768000, 1, &number, where, key, msg);
     cb->rate = (int)number;
     return err;
   case 4:
-    err = parse_number(value, 1, 2, 1, &number, where, key, msg);
+    err = sb_ini_parse_number(value, 1, 2, 1, &number, where, key, msg);
     cb->channels = (int)number;
     return err;
   case 5:
-    return parse_number(value, 0.001, 1e7, 0, &cb->timeout_s, where, key, msg);
+    return sb_ini_parse_number(value, 0.001, 1e7, 0, &cb->timeout_s, where, key, msg);
   case 6:
-    err = parse_number(value, 0, 10, 1, &number, where, key, msg);
+    err = sb_ini_parse_number(value, 0, 10, 1, &number, where, key, msg);
     cb->retries = (int)number;
     return err;
   case 7:
@@ -405,47 +254,19 @@ static sb_err apply_key(sb_command_backend *cb, const char *key, char *value, co
   }
 }
 
-/* Reading state of the config file: section [backend name] fills cb. */
-typedef struct backend_reader {
-  sb_command_backend *cb;
-  const char *name;
-  int in_section, found;
-  char sections[512]; /* the section names, for the message when name is missing */
-  size_t sections_used;
-} backend_reader;
-
-static sb_err read_item(void *ctx, const sb_ini_item *item, sb_msg *msg)
+/* One key of section [backend NAME] (ctx: the backend being filled). */
+static sb_err read_key(void *ctx, const sb_ini_item *item, sb_msg *msg)
 {
-  backend_reader *br = ctx;
-  const char *section = item->section;
-
-  if (item->key)
-    return br->in_section ? apply_key(br->cb, item->key, item->value, item->where, msg) : SB_OK;
-  if (strncmp(section, "backend", 7) != 0 || (section[7] != ' ' && section[7] != '\t'))
-    return sb_msg_set(msg, SB_EFORMAT, "%s: expected [backend NAME], got [%s]", item->where, section);
-  section += 7 + strspn(section + 7, " \t");
-  br->in_section = strcmp(section, br->name) == 0;
-  /* Also "[backend  NAME]" with other blanks names it. */
-  if (br->in_section && br->found)
-    return sb_msg_set(msg, SB_EFORMAT, "%s: [backend %s] defined twice", item->where, br->name);
-  br->found |= br->in_section;
-  if (br->sections_used < sizeof br->sections)
-    br->sections_used += (size_t)snprintf(br->sections + br->sections_used, sizeof br->sections - br->sections_used,
-                                          "%s%s", br->sections_used ? ", " : "", section);
-  return SB_OK;
+  return apply_key(ctx, item->key, item->value, item->where, msg);
 }
 
 /* Reads the file; fills cb from section [backend name]. */
 static sb_err read_config(const char *path, const char *name, sb_command_backend *cb, sb_msg *msg)
 {
-  backend_reader br = {.cb = cb, .name = name};
-  sb_err err = sb_ini_parse_file(path, read_item, &br, msg);
+  sb_err err = sb_ini_parse_section_file(path, "backend", name, read_key, cb, msg);
 
   if (err)
-    return err == SB_ENOMEM ? sb_msg_set(msg, err, "%s: out of memory", path) : err;
-  if (!br.found)
-    return sb_msg_set(msg, SB_ENOTFOUND, "%s: no section [backend %s] (sections: %s)", path, name,
-                      br.sections[0] ? br.sections : "none");
+    return err;
   if (!cb->command || !cb->outputs || !cb->rate || !cb->channels)
     return sb_msg_set(msg, SB_EFORMAT, "%s: [backend %s] needs command, outputs, rate and channels", path, name);
   return SB_OK;
@@ -454,21 +275,18 @@ static sb_err read_config(const char *path, const char *name, sb_command_backend
 sb_err sb_command_backend_load(const char *config_path, const char *name, sb_command_backend **out, sb_msg *msg)
 {
   sb_command_backend *cb = NULL;
-  char default_path[PATH_MAX];
+  char default_path[PATH_MAX] = "";
   sb_err err;
 
   if (!out || !name || !*name)
     return sb_msg_set(msg, SB_EINVAL, "cmd: no backend name (expected cmd:NAME)");
   *out = NULL;
-  if (!config_path) {
-    if (sb_command_backend_default_config(default_path, sizeof default_path) != SB_OK)
-      return sb_msg_set(msg, SB_ENOTFOUND, "cmd:%s: no config file (give --backend-config PATH; HOME is not set)",
-                        name);
-    config_path = default_path;
-  }
-  if (access(config_path, R_OK) != 0)
-    return sb_msg_set(msg, SB_EIO, "%s: cannot read the backend config for cmd:%s: %s", config_path, name,
-                      strerror(errno));
+  if (!config_path && sb_command_backend_default_config(default_path, sizeof default_path) != SB_OK)
+    default_path[0] = '\0';
+  err = sb_ini_config_file(config_path, default_path, "config file", "backend config", "--backend-config", name,
+                           &config_path, msg);
+  if (err)
+    return err;
   cb = calloc(1, sizeof *cb);
   if (!cb)
     return sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", config_path);
@@ -486,70 +304,6 @@ sb_err sb_command_backend_load(const char *config_path, const char *name, sb_com
 
 /* ---- one item ---------------------------------------------------------- */
 
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-  (void)st;
-  (void)type;
-  (void)ftw;
-  return remove(path);
-}
-
-static void remove_tree(const char *path)
-{
-  nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* A new buffer with n_chan channels: a copy, a mean (downmix to mono), or a
- * mono signal copied to every channel.  SB_ECHAN otherwise. */
-static sb_err convert_channels(const sb_audio *in, int n_chan, sb_audio **out)
-{
-  sb_err err;
-
-  *out = NULL;
-  if (in->n_chan != n_chan && n_chan != 1 && in->n_chan != 1)
-    return SB_ECHAN;
-  err = sb_audio_new(out, n_chan, in->n_samples, in->rate);
-  if (err)
-    return err;
-  for (int c = 0; c < n_chan; c++) {
-    double *y = sb_audio_chan(*out, c);
-    if (in->n_chan == n_chan) {
-      memcpy(y, sb_audio_chan(in, c), (size_t)in->n_samples * sizeof *y);
-    } else if (in->n_chan == 1) {
-      memcpy(y, in->data, (size_t)in->n_samples * sizeof *y);
-    } else {
-      for (int k = 0; k < in->n_chan; k++) {
-        const double *x = sb_audio_chan(in, k);
-        for (int64_t i = 0; i < in->n_samples; i++)
-          y[i] += x[i];
-      }
-      for (int64_t i = 0; i < in->n_samples; i++)
-        y[i] /= in->n_chan;
-    }
-  }
-  return SB_OK;
-}
-
-/* Converts a to (n_chan, rate) into *out (a new buffer). */
-static sb_err convert(const sb_audio *a, int n_chan, int rate, sb_audio **out, sb_msg *msg)
-{
-  sb_audio *mixed = NULL;
-  sb_err err = convert_channels(a, n_chan, &mixed);
-
-  *out = NULL;
-  if (err == SB_ECHAN)
-    return sb_msg_set(msg, err, "%d channels cannot be converted to %d", a->n_chan, n_chan);
-  if (err)
-    return err;
-  if (mixed->rate == rate) {
-    *out = mixed;
-    return SB_OK;
-  }
-  err = sb_audio_resample(mixed, rate, out, msg);
-  sb_audio_free(&mixed);
-  return err;
-}
-
 /* Writes the converted mixture to path. */
 static sb_err write_input(const sb_command_backend *cb, const sb_separation *job, const char *path, sb_msg *msg)
 {
@@ -559,7 +313,7 @@ static sb_err write_input(const sb_command_backend *cb, const sb_separation *job
   if (err)
     return err;
   memcpy(mix->data, job->mix, (size_t)job->n_chan * (size_t)job->n_samples * sizeof *mix->data);
-  err = convert(mix, cb->channels, cb->rate, &converted, msg);
+  err = sb_audio_convert(mix, cb->channels, cb->rate, &converted, msg);
   if (!err)
     err = sb_audio_write(path, converted, SB_FLOAT32, msg);
   sb_audio_free(&mix);
@@ -609,7 +363,7 @@ static sb_err read_output(const sb_command_backend *cb, const sb_separation *job
     err = SB_EFORMAT;
     goto done;
   }
-  err = convert(raw, job->n_chan, job->rate, &fitted, msg);
+  err = sb_audio_convert(raw, job->n_chan, job->rate, &fitted, msg);
   if (err) {
     if (err == SB_ECHAN)
       sb_msg_set(msg, err, "%s: %d channels, the track has %d", path, raw->n_chan, job->n_chan);
@@ -665,7 +419,6 @@ done:
 sb_err sb_command_backend_separate(const sb_command_backend *cb, const sb_separation *job,
                                    const volatile sig_atomic_t *cancel)
 {
-  const char *base = cb && cb->tmpdir ? cb->tmpdir : getenv("TMPDIR");
   char tmp[PATH_MAX], input_dir[PATH_MAX + 8], outdir[PATH_MAX + 8], *input = NULL;
   int stem_of_target[MAX_STEMS * 4];
   template_vars vars;
@@ -693,12 +446,9 @@ sb_err sb_command_backend_separate(const sb_command_backend *cb, const sb_separa
                               cb->name, job->targets[t]);
     stem_of_target[t] = s;
   }
-  if (!base || !*base)
-    base = "/tmp";
-  snprintf(tmp, sizeof tmp, "%s/sepbench-cmd-XXXXXX", base);
-  if (!mkdtemp(tmp))
-    return sb_backend_error(job->errbuf, job->errlen, SB_EIO, "cmd:%s: cannot create a folder in %s: %s",
-                            cb->name, base, strerror(errno));
+  err = sb_path_make_temp_dir(cb->tmpdir, "sepbench-cmd", tmp, sizeof tmp, &msg);
+  if (err)
+    return sb_backend_error(job->errbuf, job->errlen, err, "cmd:%s: %s", cb->name, msg.text);
   snprintf(input_dir, sizeof input_dir, "%s/input", tmp);
   snprintf(outdir, sizeof outdir, "%s/out", tmp);
   input = malloc(strlen(input_dir) + strlen(job->track ? job->track : "mixture") + 8);
@@ -716,7 +466,7 @@ sb_err sb_command_backend_separate(const sb_command_backend *cb, const sb_separa
     goto done;
   vars = item_vars(cb, input, outdir, job->track);
   for (int a = 0; a <= cb->retries; a++) {
-    remove_tree(outdir);
+    sb_path_remove_tree(outdir);
     if (mkdir(outdir, 0700) != 0) {
       err = sb_msg_set(&msg, SB_EIO, "cannot create %s: %s", outdir, strerror(errno));
       break;
@@ -727,7 +477,7 @@ sb_err sb_command_backend_separate(const sb_command_backend *cb, const sb_separa
       break;
   }
 done:
-  remove_tree(tmp);
+  sb_path_remove_tree(tmp);
   free(input);
   if (err)
     sb_backend_error(job->errbuf, job->errlen, err, "cmd:%s on '%s'%s: %s", cb->name, job->track ? job->track : "?",

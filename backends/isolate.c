@@ -191,6 +191,24 @@ sb_err sb_isolate_run(sb_isolate *iso, sb_isolate_fn fn, void *ctx, double timeo
   return SB_OK;
 }
 
+sb_err sb_isolate_verdict(const sb_isolate_status *status, int finished, double timeout_s, const char *who,
+                          const char *call, const char *where, sb_msg *msg)
+{
+  sb_err err;
+  if (status->timed_out)
+    return sb_msg_set(msg, SB_ETIMEOUT, "%s timed out after %g s in %s%s", who, timeout_s, call, where);
+  if (status->cancelled)
+    return sb_msg_set(msg, SB_EINTERRUPT, "%s stopped in %s%s (interrupted)", who, call, where);
+  if (status->signal) {
+    err = status->signal == SIGINT || status->signal == SIGTERM ? SB_EINTERRUPT : SB_EBACKEND;
+    return sb_msg_set(msg, err, "%s %s in %s%s (signal %d, %s)", who, err == SB_EINTERRUPT ? "interrupted" : "crashed",
+                      call, where, status->signal, strsignal(status->signal));
+  }
+  if (!finished)
+    return sb_msg_set(msg, SB_EBACKEND, "%s exited with status %d in %s%s", who, status->exit_code, call, where);
+  return SB_OK;
+}
+
 void sb_isolate_free(sb_isolate **iso)
 {
   if (!iso || !*iso)

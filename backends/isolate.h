@@ -78,6 +78,22 @@ void *sb_isolate_shared(sb_isolate *iso);
 sb_err sb_isolate_run(sb_isolate *iso, sb_isolate_fn fn, void *ctx, double timeout_s,
                       const volatile sig_atomic_t *cancel, sb_isolate_status *status, sb_msg *msg);
 
+/* The verdict on a child of sb_isolate_run that ran a caller's calls
+ * (plugins: create(), separate() or compute(), destroy()): who names the
+ * code ("plugin ./x.so"), call the call that was under way, where the
+ * place (" on 'TRACK'", or ""), finished whether the child got through
+ * every call.  In this order, msg is one line:
+ *   SB_ETIMEOUT   "WHO timed out after T s in CALLWHERE" (status->timed_out);
+ *   SB_EINTERRUPT "WHO stopped in CALLWHERE (interrupted)" (cancelled), or
+ *                 killed by SIGINT or SIGTERM: "WHO interrupted in CALLWHERE
+ *                 (signal 2, Interrupt)";
+ *   SB_EBACKEND   another signal: "WHO crashed in CALLWHERE (signal 11,
+ *                 Segmentation fault)"; or not finished: "WHO exited with
+ *                 status N in CALLWHERE";
+ *   SB_OK         the calls returned (msg untouched). */
+sb_err sb_isolate_verdict(const sb_isolate_status *status, int finished, double timeout_s, const char *who,
+                          const char *call, const char *where, sb_msg *msg);
+
 /* Unmaps and frees; accepts NULL and *iso == NULL; sets *iso to NULL. */
 void sb_isolate_free(sb_isolate **iso);
 

@@ -1,11 +1,13 @@
 /*
- * backends/plugin.c — dlopen loader for separator plugins (ABI v1,
- * include/sepbench/backend.h), and their start-up check and separation in
- * a forked child under a time limit (backends/isolate.h).
+ * backends/plugin.c — the loader of separator plugins (ABI v1,
+ * include/sepbench/backend.h; dlopen through backends/dynload.h), and their
+ * start-up check and separation in a forked child under a time limit
+ * (backends/isolate.h).
  */
 #include <config.h>
 
-#include <dlfcn.h>
+#include <limits.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,21 +15,21 @@
 #include <string.h>
 
 #include "backends/api.h"
+#include "backends/dynload.h"
 #include "backends/isolate.h"
 #include "backends/plugin.h"
-#include "common/paths.h"
 
 struct sb_plugin {
-  void *handle;
-  char *path;
+  sb_dynload *lib;
+  const char *path; /* the loaded path ("./x.so"), owned by lib */
   const sb_backend_api *api;
 };
 
 sb_err sb_plugin_open(const char *path, sb_plugin **out, sb_msg *msg)
 {
   sb_plugin *plugin;
+  sb_dynload_fn fn;
   sb_backend_entry_fn entry;
-  const char *why;
   sb_msg check;
   sb_err err;
 
@@ -39,41 +41,20 @@ sb_err sb_plugin_open(const char *path, sb_plugin **out, sb_msg *msg)
   plugin = calloc(1, sizeof *plugin);
   if (!plugin)
     return sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", path);
-  /* A file path, never a search of the loader's path: "x.so" is ./x.so. */
-  if (sb_path_printf(&plugin->path, "%s%s", strchr(path, '/') ? "" : "./", path) != SB_OK) {
-    err = sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", path);
+  err = sb_dynload_open(path, SB_BACKEND_ENTRY, "backend", &plugin->lib, &fn, msg);
+  if (err)
     goto fail;
-  }
-  dlerror();
-  path = plugin->path;
-  plugin->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-  if (!plugin->handle) {
-    why = dlerror();
-    err = sb_msg_set(msg, SB_ENOTFOUND, "plugin %s: cannot load: %s", path, why ? why : "unknown dlopen error");
-    goto fail;
-  }
-  dlerror();
-  /* POSIX: converting the object pointer of dlsym to a function pointer is
-   * how dlsym is meant to be used; memcpy keeps -pedantic quiet. */
-  {
-    void *sym = dlsym(plugin->handle, SB_BACKEND_ENTRY);
-    why = dlerror();
-    if (!sym || why) {
-      err = sb_msg_set(msg, SB_ENOTFOUND, "plugin %s: no symbol %s (is it a sepbench backend plugin?)", path,
-                       SB_BACKEND_ENTRY);
-      goto fail;
-    }
-    memcpy(&entry, &sym, sizeof entry);
-  }
+  plugin->path = sb_dynload_path(plugin->lib);
+  entry = (sb_backend_entry_fn)fn;
   plugin->api = entry();
   if (!plugin->api) {
-    err = sb_msg_set(msg, SB_EBACKEND, "plugin %s: %s() returned NULL", path, SB_BACKEND_ENTRY);
+    err = sb_msg_set(msg, SB_EBACKEND, "plugin %s: %s() returned NULL", plugin->path, SB_BACKEND_ENTRY);
     goto fail;
   }
   sb_msg_clear(&check);
   err = sb_backend_check(plugin->api, &check);
-  if (err != SB_OK) {
-    sb_msg_set(msg, err, "plugin %s: %s", path, check.text);
+  if (err) {
+    sb_msg_set(msg, err, "plugin %s: %s", plugin->path, check.text);
     goto fail;
   }
   *out = plugin;
@@ -152,31 +133,17 @@ static sb_err call_in_child(const sb_plugin *plugin, sb_isolate *iso, plugin_cal
                             const volatile sig_atomic_t *cancel, const char *track, sb_msg *msg)
 {
   const plugin_shared *shared = sb_isolate_shared(iso);
-  const char *on = track ? " on '" : "", *quote = track ? "'" : "";
+  char who[PATH_MAX + 16], where[600] = "";
   sb_isolate_status status;
-  sb_err err;
+  sb_err err = sb_isolate_run(iso, plugin_child, call, timeout_s, cancel, &status, msg);
 
-  if (!track)
-    track = "";
-  err = sb_isolate_run(iso, plugin_child, call, timeout_s, cancel, &status, msg);
   if (err)
     return err;
-  if (status.timed_out)
-    return sb_msg_set(msg, SB_ETIMEOUT, "plugin %s timed out after %g s in %s%s%s%s", plugin->path, timeout_s,
-                      stage_name(shared->stage), on, track, quote);
-  if (status.cancelled)
-    return sb_msg_set(msg, SB_EINTERRUPT, "plugin %s stopped in %s%s%s%s (interrupted)", plugin->path,
-                      stage_name(shared->stage), on, track, quote);
-  if (status.signal) {
-    err = status.signal == SIGINT || status.signal == SIGTERM ? SB_EINTERRUPT : SB_EBACKEND;
-    return sb_msg_set(msg, err, "plugin %s %s in %s%s%s%s (signal %d, %s)", plugin->path,
-                      err == SB_EINTERRUPT ? "interrupted" : "crashed", stage_name(shared->stage), on, track, quote,
-                      status.signal, strsignal(status.signal));
-  }
-  if (shared->stage != STAGE_FINISHED)
-    return sb_msg_set(msg, SB_EBACKEND, "plugin %s exited with status %d in %s%s%s%s", plugin->path,
-                      status.exit_code, stage_name(shared->stage), on, track, quote);
-  return SB_OK;
+  snprintf(who, sizeof who, "plugin %s", plugin->path);
+  if (track)
+    snprintf(where, sizeof where, " on '%s'", track);
+  return sb_isolate_verdict(&status, shared->stage == STAGE_FINISHED, timeout_s, who, stage_name(shared->stage), where,
+                            msg);
 }
 
 sb_err sb_plugin_check_isolated(const sb_plugin *plugin, const char *options, double timeout_s, sb_msg *msg)
@@ -263,9 +230,7 @@ void sb_plugin_free(sb_plugin **plugin)
 {
   if (!plugin || !*plugin)
     return;
-  if ((*plugin)->handle)
-    dlclose((*plugin)->handle);
-  free((*plugin)->path);
+  sb_dynload_free(&(*plugin)->lib);
   free(*plugin);
   *plugin = NULL;
 }

@@ -346,26 +346,10 @@ static sb_err open_builtin(sb_backend_table *table, char *spec, const sb_backend
   return err ? err : sb_backend_table_add_api(table, api, colon ? colon + 1 : "", msg);
 }
 
-/* The ':' that ends PATH in "plugin:PATH[:key=value,...]": the first one
- * followed by a key and '=', or by nothing, so that option values may hold
- * '/' and ':' ("plugin:./x.so:model=/data/m.bin"); failing that the first
- * one after the last '/' (options the plugin will refuse); else NULL. */
-static char *plugin_options_colon(char *path)
-{
-  static const char key_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-";
-  const char *slash = strrchr(path, '/');
-  for (char *c = strchr(path, ':'); c; c = strchr(c + 1, ':')) {
-    const size_t key_len = strspn(c + 1, key_chars);
-    if (c[1] == '\0' || (key_len > 0 && c[1 + key_len] == '='))
-      return c;
-  }
-  return strchr(slash ? slash : path, ':');
-}
-
 /* plugin:PATH[:key=value,...] */
 static sb_err open_plugin(sb_backend_table *table, char *path, const sb_backend_env *env, sb_msg *msg)
 {
-  char *colon = plugin_options_colon(path), *backend = NULL;
+  char *colon = sb_plugin_options_colon(path), *backend = NULL;
   api_ctx *c = calloc(1, sizeof *c);
   sb_err err;
   if (colon)

@@ -13,7 +13,7 @@
 
 enum { OPT_SUITE = SB_OPT_FIRST_FREE, OPT_SUBSET, OPT_BACKENDS, OPT_TRACKS, OPT_LIMIT, OPT_JOBS, OPT_DB, OPT_CACHE, OPT_FORCE, OPT_PROGRESS,
        OPT_BACKEND_CONFIG, OPT_SHARD, OPT_EST_LAYOUT, OPT_EST_PATTERN, OPT_EXCERPT, OPT_TARGETS, OPT_VARIANT,
-       OPT_SUITES_CONFIG, OPT_PLUGIN_IN_PROCESS, OPT_PLUGIN_TIMEOUT };
+       OPT_SUITES_CONFIG };
 
 static const char run_usage[] =
   "usage: sepbench run [--suite NAME|DIR] [--backends LIST] [OPTIONS]\n"
@@ -38,11 +38,15 @@ static const char run_usage[] =
   "  --plugin-in-process  call plugins inside sepbench: no fork per item, but a\n"
   "                   crash ends the run and no time limit applies [the option\n"
   "                   check and each separation in a child process]\n"
-  "  --plugin-timeout S  seconds a plugin may take for one separation (or\n"
-  "                   its option check at start-up); then it is killed and\n"
-  "                   the item recorded as failed [3600]\n"
+  "  --plugin-timeout S  seconds a plugin may take for one separation or one\n"
+  "                   metric (or its option check at start-up); then it is\n"
+  "                   killed and the item recorded as failed (a metric: its\n"
+  "                   values NaN with the reason) [3600]\n"
   "  --backend-config PATH  INI file of the cmd: backends\n"
   "                   [$XDG_CONFIG_HOME/sepbench/backends.ini]\n"
+  "%s"
+  "                   (a run that adds one to a finished run computes that metric\n"
+  "                   only; a metric plugin runs isolated like a backend plugin)\n"
   "  --est-layout L   file layout of the dir: backends [auto]:\n"
   "                     museval   PATH[/SUBSET]/TRACK/TARGET.wav\n"
   "                     demucs    PATH/MODEL/TRACK/TARGET.{wav,flac,mp3} (one MODEL)\n"
@@ -74,7 +78,8 @@ static const char run_usage[] =
   "  sepbench run --suite music --backends dir:separated --est-layout demucs\n"
   "  sepbench run --suite music --backends plugin:./mine.so:gain=1 --plugin-timeout 600\n"
   "  sepbench run --suite music --backends irm2 --excerpt 30:10 --targets vocals,accompaniment\n"
-  "  sepbench run --suite speech --backends mixture,irm2 --metrics sdr,pspm\n";
+  "  sepbench run --suite speech --backends mixture,irm2 --metrics sdr,pspm\n"
+  "  sepbench run --suite speech --backends irm2 --metric-command pesq --metric-config metrics.ini\n";
 
 static void on_signal(int sig)
 {
@@ -120,15 +125,10 @@ static int apply_option(int opt, char *arg, sb_run_opts *o, int *layout_given)
   case OPT_DB: o->db_path = arg; return 0;
   case OPT_CACHE: o->cache_dir = arg; return 0;
   case OPT_FORCE: o->force = 1; return 0;
-  case OPT_PLUGIN_IN_PROCESS: o->plugin_in_process = 1; return 0;
   case OPT_BACKEND_CONFIG: o->backend_config = arg; return 0;
   case OPT_TARGETS: o->targets = arg; return 0;
   case OPT_SUITES_CONFIG: o->suites_config = arg; return 0;
   case OPT_EST_PATTERN: o->est_pattern = arg; return 0;
-  case OPT_PLUGIN_TIMEOUT:
-    if (!sb_cli_parse_range(arg, 0.001, 1e7, &o->plugin_timeout_s))
-      return sb_cli_usage_error("run", "--plugin-timeout expects seconds in [0.001, 1e7], not '%s'", arg);
-    return 0;
   case OPT_VARIANT:
     if (strcmp(arg, "sep_clean") != 0 && strcmp(arg, "sep_noisy") != 0)
       return sb_cli_usage_error("run", "--variant must be sep_clean or sep_noisy, not '%s'", arg);
@@ -177,8 +177,15 @@ static int report(const sb_run_opts *o, const sb_run_summary *sum, sb_err err, c
 {
   if (err && err != SB_EINTERRUPT)
     return sb_cli_fail(err, msg);
-  fprintf(stderr, "sepbench: %d items: %d computed, %d already stored, %d failed%s\n", sum->n_items,
-          sum->n_computed, sum->n_skipped, sum->n_failed, sum->interrupted ? ", interrupted" : "");
+  fprintf(stderr, "sepbench: %d items: %d computed", sum->n_items, sum->n_computed);
+  if (sum->n_metrics_only)
+    fprintf(stderr, " (%d for plug-in metrics only)", sum->n_metrics_only);
+  fprintf(stderr, ", %d already stored, %d failed%s\n", sum->n_skipped, sum->n_failed,
+          sum->interrupted ? ", interrupted" : "");
+  if (sum->n_metric_failed)
+    fprintf(stderr, "sepbench: %d plug-in metric values of items failed (NaN, the reason is stored; a re-run "
+                    "computes them again)\n",
+            sum->n_metric_failed);
   if (err == SB_EINTERRUPT) {
     fprintf(stderr, "sepbench: %s\n", msg->text);
     return SB_EXIT_INTERRUPTED;
@@ -187,7 +194,7 @@ static int report(const sb_run_opts *o, const sb_run_summary *sum, sb_err err, c
   if (sb_cli_print_leaderboard(o->db_path, sum->suite, "SDR", NULL, "text", stdout) != 0)
     return 1;
   printf("\nresults: %s (run %lld)\n", o->db_path, (long long)sum->run_id);
-  return sum->n_failed ? SB_EXIT_PARTIAL : 0;
+  return sum->n_failed || sum->n_metric_failed ? SB_EXIT_PARTIAL : 0;
 }
 
 int sb_cmd_run(int argc, char **argv)
@@ -204,37 +211,49 @@ int sb_cmd_run(int argc, char **argv)
     {"est-layout", required_argument, NULL, OPT_EST_LAYOUT}, {"est-pattern", required_argument, NULL, OPT_EST_PATTERN},
     {"excerpt", required_argument, NULL, OPT_EXCERPT},       {"targets", required_argument, NULL, OPT_TARGETS},
     {"variant", required_argument, NULL, OPT_VARIANT},       {"suites-config", required_argument, NULL, OPT_SUITES_CONFIG},
-    {"plugin-in-process", no_argument, NULL, OPT_PLUGIN_IN_PROCESS},
-    {"plugin-timeout", required_argument, NULL, OPT_PLUGIN_TIMEOUT},
+    SB_PLUGIN_LONG_OPTIONS,
     {NULL, 0, NULL, 0}};
   sb_run_opts o;
+  sb_cli_plugins plugins;
   char command_line[4096];
   sb_run_summary sum;
   sb_msg msg;
   int opt, handled, status, layout_given = 0;
   sb_run_opts_default(&o);
+  sb_cli_plugins_default(&plugins);
   join_args(argc, argv, command_line, sizeof command_line);
   o.command_line = command_line;
   while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
     handled = sb_cli_metric_option("run", opt, optarg, &o.eval, &o.win_s, &o.hop_s);
+    if (!handled)
+      handled = sb_cli_plugin_option("run", opt, optarg, &plugins);
     if (handled < 0)
-      return SB_EXIT_USAGE;
+      return sb_cli_plugins_clear(&plugins), SB_EXIT_USAGE;
     if (opt == SB_OPT_HELP) {
-      printf(run_usage, sb_cli_metric_usage);
-      return 0;
+      printf(run_usage, sb_cli_user_metric_usage, sb_cli_metric_usage);
+      return sb_cli_plugins_clear(&plugins), 0;
     }
     if (!handled && (status = apply_option(opt, optarg, &o, &layout_given)) != 0)
-      return status;
+      return sb_cli_plugins_clear(&plugins), status;
   }
-  if (optind < argc)
-    return sb_cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
+  o.n_user_metrics = plugins.n_user_metrics;
+  o.user_metrics = (const char *const *)plugins.user_metrics;
+  o.metric_config = plugins.metric_config;
+  o.plugin_in_process = plugins.plugin_in_process;
+  o.plugin_timeout_s = plugins.plugin_timeout_s;
   if (o.est_pattern && !layout_given)
     o.est_layout = SB_EST_PATTERN;
-  if ((o.est_pattern != NULL) != (o.est_layout == SB_EST_PATTERN))
-    return sb_cli_usage_error("run", o.est_pattern ? "--est-pattern goes with --est-layout pattern (or none)"
-                                                   : "--est-layout pattern needs --est-pattern TEMPLATE");
-  signal(SIGINT, on_signal);
-  signal(SIGTERM, on_signal);
-  sb_msg_clear(&msg);
-  return report(&o, &sum, sb_run(&o, &sum, &msg), &msg);
+  if (optind < argc)
+    status = sb_cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
+  else if ((o.est_pattern != NULL) != (o.est_layout == SB_EST_PATTERN))
+    status = sb_cli_usage_error("run", o.est_pattern ? "--est-pattern goes with --est-layout pattern (or none)"
+                                                     : "--est-layout pattern needs --est-pattern TEMPLATE");
+  else {
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    sb_msg_clear(&msg);
+    status = report(&o, &sum, sb_run(&o, &sum, &msg), &msg);
+  }
+  sb_cli_plugins_clear(&plugins);
+  return status;
 }

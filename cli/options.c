@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends/plugin.h"
+#include "common/paths.h"
 #include "metrics/metric_config.h"
 #include "runners/signals.h"
 #include "reports/board_writers.h"
@@ -37,6 +39,71 @@ const char sb_cli_metric_usage[] =
   "                   all: a frame is NaN for every source when any reference or\n"
   "                   estimate is silent in it (museval); per-source: only the\n"
   "                   silent source's frame is NaN (sepbench, opt-in) [all]\n";
+
+const char sb_cli_user_metric_usage[] =
+  "  --metric-plugin PATH.so[:key=value,...]\n"
+  "                   also score with a metric plugin (ABI sepbench/metric.h); repeatable\n"
+  "  --metric-command NAME[,NAME...]\n"
+  "                   also score with the program of section [metric NAME] of the\n"
+  "                   metric config (it prints JSON, e.g. {\"PESQ\": 3.1}); repeatable\n"
+  "  --metric-config PATH  INI file of the command metrics\n"
+  "                   [$XDG_CONFIG_HOME/sepbench/metrics.ini]\n";
+
+void sb_cli_plugins_default(sb_cli_plugins *p)
+{
+  memset(p, 0, sizeof *p);
+  p->plugin_timeout_s = SB_PLUGIN_DEFAULT_TIMEOUT_S;
+}
+
+void sb_cli_plugins_clear(sb_cli_plugins *p)
+{
+  for (int i = 0; i < p->n_user_metrics; i++)
+    free(p->user_metrics[i]);
+  p->n_user_metrics = 0;
+}
+
+/* Adds the spec KIND:TEXT; -1 (message printed) when there are too many. */
+static int add_user_metric(const char *cmd, const char *kind, const char *text, size_t len, sb_cli_plugins *p)
+{
+  if (p->n_user_metrics == SB_CLI_MAX_USER_METRICS)
+    return sb_cli_usage_error(cmd, "at most %d plug-in metrics", SB_CLI_MAX_USER_METRICS), -1;
+  if (sb_path_printf(&p->user_metrics[p->n_user_metrics], "%s:%.*s", kind, (int)len, text) != SB_OK)
+    return sb_cli_usage_error(cmd, "out of memory"), -1;
+  p->n_user_metrics++;
+  return 1;
+}
+
+int sb_cli_plugin_option(const char *cmd, int opt, const char *arg, sb_cli_plugins *p)
+{
+  switch (opt) {
+  case SB_OPT_METRIC_PLUGIN:
+    if (!*arg)
+      return sb_cli_usage_error(cmd, "--metric-plugin needs PATH.so[:key=value,...]"), -1;
+    return add_user_metric(cmd, "plugin", arg, strlen(arg), p);
+  case SB_OPT_METRIC_COMMAND:
+    for (const char *item = arg;; item += strcspn(item, ",") + 1) {
+      const size_t len = strcspn(item, ",");
+      if (len == 0)
+        return sb_cli_usage_error(cmd, "--metric-command needs NAME[,NAME...], not '%s'", arg), -1;
+      if (add_user_metric(cmd, "cmd", item, len, p) < 0)
+        return -1;
+      if (!item[len])
+        return 1;
+    }
+  case SB_OPT_METRIC_CONFIG:
+    p->metric_config = arg;
+    return 1;
+  case SB_OPT_PLUGIN_IN_PROCESS:
+    p->plugin_in_process = 1;
+    return 1;
+  case SB_OPT_PLUGIN_TIMEOUT:
+    if (!sb_cli_parse_range(arg, 0.001, 1e7, &p->plugin_timeout_s))
+      return sb_cli_usage_error(cmd, "--plugin-timeout expects seconds in [0.001, 1e7], not '%s'", arg), -1;
+    return 1;
+  default:
+    return 0;
+  }
+}
 
 int sb_cli_usage_error(const char *cmd, const char *fmt, ...)
 {

@@ -45,7 +45,8 @@ int sb_cli_close_stdout(int status);
 enum {
   SB_OPT_MODE = 1000, SB_OPT_IMAGES, SB_OPT_SOURCES, SB_OPT_WIN, SB_OPT_HOP, SB_OPT_PERM,
   SB_OPT_METRICS, SB_OPT_ZERO_MEAN, SB_OPT_SILENT, SB_OPT_PSPM_EMBEDDER, SB_OPT_HELP,
-  SB_OPT_FIRST_FREE
+  SB_OPT_METRIC_PLUGIN, SB_OPT_METRIC_COMMAND, SB_OPT_METRIC_CONFIG, SB_OPT_PLUGIN_IN_PROCESS,
+  SB_OPT_PLUGIN_TIMEOUT, SB_OPT_FIRST_FREE
 };
 
 /* getopt_long entries of the metric options, to put in a command's table. */
@@ -58,6 +59,42 @@ enum {
     {"skip-silent-frames", required_argument, NULL, SB_OPT_SILENT},                                \
     {"pspm-embedder", required_argument, NULL, SB_OPT_PSPM_EMBEDDER},                              \
     {"help", no_argument, NULL, SB_OPT_HELP}
+
+/* getopt_long entries of the plug-in options of run and eval: metrics
+ * users plug in (--metric-plugin PATH.so[:key=value,...], repeatable;
+ * --metric-command NAME[,NAME...], repeatable; --metric-config PATH) and
+ * how plugins run (--plugin-in-process, --plugin-timeout S). */
+#define SB_PLUGIN_LONG_OPTIONS                                                                      \
+  {"metric-plugin", required_argument, NULL, SB_OPT_METRIC_PLUGIN},                                \
+    {"metric-command", required_argument, NULL, SB_OPT_METRIC_COMMAND},                            \
+    {"metric-config", required_argument, NULL, SB_OPT_METRIC_CONFIG},                              \
+    {"plugin-in-process", no_argument, NULL, SB_OPT_PLUGIN_IN_PROCESS},                            \
+    {"plugin-timeout", required_argument, NULL, SB_OPT_PLUGIN_TIMEOUT}
+
+/* Most plug-in metrics of one command. */
+#define SB_CLI_MAX_USER_METRICS 16
+
+/* What the plug-in options set (backends/user_metrics.h specs). */
+typedef struct sb_cli_plugins {
+  char *user_metrics[SB_CLI_MAX_USER_METRICS]; /* "plugin:PATH[:...]" or "cmd:NAME", owned */
+  int n_user_metrics;
+  const char *metric_config;                   /* NULL = the default path */
+  int plugin_in_process;
+  double plugin_timeout_s;                     /* SB_PLUGIN_DEFAULT_TIMEOUT_S unless given */
+} sb_cli_plugins;
+
+/* Help text of the metric plug-in options (--metric-*). */
+extern const char sb_cli_user_metric_usage[];
+
+/* Sets the defaults (no metric, isolated plugins, the default limit). */
+void sb_cli_plugins_default(sb_cli_plugins *p);
+
+/* Applies one plug-in option; returns 1 when handled, 0 when opt is not
+ * one, -1 on a bad value (message printed). */
+int sb_cli_plugin_option(const char *cmd, int opt, const char *arg, sb_cli_plugins *p);
+
+/* Frees the specs. */
+void sb_cli_plugins_clear(sb_cli_plugins *p);
 
 /* Help text of the metric options. */
 extern const char sb_cli_metric_usage[];

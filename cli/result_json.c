@@ -55,10 +55,34 @@ static int whole_requested(const sb_eval_result *r, unsigned metrics, int m)
   }
 }
 
+/* The plug-in metrics of an evaluation (NULL: none). */
+typedef struct user_values {
+  const sb_user_metric_table *table;
+  const sb_user_scores *scores;
+} user_values;
+
+/* Writes ", NAME: value" for the per-target plug-in values of target src
+ * (src >= 0) or the per-track ones (src < 0); *written counts the pairs. */
+static void write_user_values(FILE *f, const user_values *u, int src, int *written)
+{
+  for (int i = 0; u->scores && i < u->scores->n_metrics; i++) {
+    const sb_user_metric *m = sb_user_metric_table_at(u->table, (size_t)i);
+    const sb_user_metric_result *res = &u->scores->results[i];
+    const int n = src >= 0 ? m->n_target_metrics : m->n_track_metrics;
+    for (int k = 0; res->wanted && k < n; k++) {
+      fputs((*written)++ ? ", " : "", f);
+      sb_escape_json(f, src >= 0 ? m->target_metrics[k] : m->track_metrics[k]);
+      fputs(": ", f);
+      sb_json_write_number(f, src >= 0 ? res->target_values[(size_t)src * (size_t)n + (size_t)k] : res->track_values[k]);
+    }
+  }
+}
+
 /* Writes "name": value pairs for the requested whole metrics of one group:
- * the improvements (SDRi, SI-SDRi) or all the others. */
+ * the improvements (SDRi, SI-SDRi) or all the others, with the plug-in
+ * per-target values. */
 static void write_whole_group(FILE *f, const sb_eval_result *r, unsigned metrics, int src,
-                              int improvement)
+                              int improvement, const user_values *u)
 {
   int written = 0;
   fputc('{', f);
@@ -74,7 +98,33 @@ static void write_whole_group(FILE *f, const sb_eval_result *r, unsigned metrics
     sb_json_write_number(f, v);
     written++;
   }
+  if (!improvement)
+    write_user_values(f, u, src, &written);
   fputc('}', f);
+}
+
+/* The top-level "track" object and the "user_metrics" array. */
+static void write_user_metrics(FILE *f, const user_values *u)
+{
+  int written = 0;
+  fputs(",\n \"track\": {", f);
+  write_user_values(f, u, -1, &written);
+  fputs("},\n \"user_metrics\": [", f);
+  for (int i = 0; i < u->scores->n_metrics; i++) {
+    const sb_user_metric *m = sb_user_metric_table_at(u->table, (size_t)i);
+    const sb_user_metric_result *res = &u->scores->results[i];
+    fputs(i ? ", {\"name\": " : "{\"name\": ", f);
+    sb_escape_json(f, m->name);
+    fputs(", \"key\": ", f);
+    sb_escape_json(f, m->key);
+    fputs(", \"error\": ", f);
+    if (res->err)
+      sb_escape_json(f, res->message.text);
+    else
+      fputs("null", f);
+    fputc('}', f);
+  }
+  fputc(']', f);
 }
 
 static void write_frames(FILE *f, const sb_eval_result *r, int src)
@@ -125,6 +175,15 @@ static void write_pspm_frames(FILE *f, const sb_eval_result *r, int src)
 sb_err sb_result_json_write(FILE *f, const sb_eval_result *r, const sb_eval_opts *opts,
                             const char *const *names, const char *const *notes, int n_notes)
 {
+  return sb_result_json_write_user(f, r, opts, names, notes, n_notes, NULL, NULL);
+}
+
+sb_err sb_result_json_write_user(FILE *f, const sb_eval_result *r, const sb_eval_opts *opts, const char *const *names,
+                                 const char *const *notes, int n_notes, const sb_user_metric_table *table,
+                                 const sb_user_scores *scores)
+{
+  const user_values u = {table, table ? scores : NULL};
+  int n_written = 0;
   fputs("{\"sepbench_version\": ", f);
   sb_escape_json(f, PACKAGE_VERSION);
   fprintf(f, ", \"rate\": %d, \"win\": %lld, \"hop\": %lld", r->rate, (long long)r->win,
@@ -145,16 +204,24 @@ sb_err sb_result_json_write(FILE *f, const sb_eval_result *r, const sb_eval_opts
       write_pspm_frames(f, r, j);
     }
     fputs(",\n    \"whole\": ", f);
-    write_whole_group(f, r, opts->metrics, j, 0);
+    write_whole_group(f, r, opts->metrics, j, 0, &u);
     fputs(",\n    \"improvement\": ", f);
-    write_whole_group(f, r, opts->metrics, j, 1);
+    write_whole_group(f, r, opts->metrics, j, 1, &u);
     fputs("}", f);
   }
-  fputs("\n ],\n \"notes\": [", f);
+  fputs("\n ]", f);
+  if (u.scores)
+    write_user_metrics(f, &u);
+  fputs(",\n \"notes\": [", f);
   for (int i = 0; i < n_notes; i++) {
-    fputs(i ? ", " : "", f);
+    fputs(n_written++ ? ", " : "", f);
     sb_escape_json(f, notes[i]);
   }
+  for (int i = 0; u.scores && i < u.scores->n_metrics; i++)
+    if (u.scores->results[i].message.text[0]) {
+      fputs(n_written++ ? ", " : "", f);
+      sb_escape_json(f, u.scores->results[i].message.text);
+    }
   fputs("]}\n", f);
   return ferror(f) ? SB_EIO : SB_OK;
 }

@@ -11,6 +11,14 @@
  *                 "improvement": {"SDRi": ..., "SI-SDRi": ...}}, ...],
  *    "notes": [...]}
  *
+ * With metrics users plug in (backends/user_metrics.h), each target's
+ * "whole" also holds their per-target values ("PESQ": 3.1), a top-level
+ * "track" object their per-track values ({"WER": 0.12}), and a top-level
+ * "user_metrics" array says what computed them: [{"name": "cmd:pesq",
+ * "key": "cmd:pesq;version=1", "error": null}] ("error": the one-line
+ * reason when the metric failed and its values are null; failures and
+ * notes are in "notes" too).
+ *
  * win/hop are in samples, time/duration in seconds.  NaN is written as null
  * and ±infinity as the strings "inf" / "-inf".  Metrics that were not
  * computed are left out; keys are only ever added, never renamed.
@@ -24,6 +32,7 @@
 
 #include <stdio.h>
 #include "sepbench/error.h"
+#include "backends/user_metrics.h"
 #include "metrics/evaluate.h"
 
 /* Writes one evaluation.  names: n_src target names (reference order).
@@ -31,6 +40,13 @@
  * stream reports an error. */
 sb_err sb_result_json_write(FILE *f, const sb_eval_result *r, const sb_eval_opts *opts,
                             const char *const *names, const char *const *notes, int n_notes);
+
+/* sb_result_json_write with the values of the plug-in metrics of table
+ * (scores by reference order, scores->n_targets == r->n_src; both may be
+ * NULL for none). */
+sb_err sb_result_json_write_user(FILE *f, const sb_eval_result *r, const sb_eval_opts *opts, const char *const *names,
+                                 const char *const *notes, int n_notes, const sb_user_metric_table *table,
+                                 const sb_user_scores *scores);
 
 /* Writes a JSON number in the contract's encoding (null / "inf" / "-inf"). */
 void sb_json_write_number(FILE *f, double v);

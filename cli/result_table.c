@@ -54,12 +54,25 @@ static const char *printable(const char *name, char *buf, size_t len)
   return buf;
 }
 
-static void cell(FILE *f, double v)
+/* A value in a column of width characters (at least 9). */
+static void cell_of(FILE *f, double v, int width)
 {
   if (isnan(v))
-    fprintf(f, " %9s", "nan");
+    fprintf(f, " %*s", width, "nan");
   else
-    fprintf(f, " %9.3f", v);
+    fprintf(f, " %*.3f", width, v);
+}
+
+static void cell(FILE *f, double v)
+{
+  cell_of(f, v, 9);
+}
+
+/* The width of a plug-in value's column: its name's, at least 9. */
+static int name_width(const char *name)
+{
+  const size_t n = strlen(name);
+  return n > 9 ? (int)n : 9;
 }
 
 sb_err sb_result_table_write(FILE *f, const sb_eval_result *r, const sb_eval_opts *opts,
@@ -108,6 +121,44 @@ sb_err sb_result_table_write(FILE *f, const sb_eval_result *r, const sb_eval_opt
       fprintf(f, " %s->%s", printable(names[j], from, sizeof from), printable(names[r->perm[j]], to, sizeof to));
     }
     fputs("\n", f);
+  }
+  return ferror(f) ? SB_EIO : SB_OK;
+}
+
+sb_err sb_result_table_write_user(FILE *f, const char *const *names, int n_targets, const sb_user_metric_table *table,
+                                  const sb_user_scores *scores)
+{
+  if (!scores || !table)
+    return SB_OK;
+  fprintf(f, "\nplug-in metrics\n%-16s", "target");
+  for (int i = 0; i < scores->n_metrics; i++) {
+    const sb_user_metric *m = sb_user_metric_table_at(table, (size_t)i);
+    for (int k = 0; k < m->n_target_metrics; k++)
+      fprintf(f, " %*s", name_width(m->target_metrics[k]), m->target_metrics[k]);
+  }
+  fputs("\n", f);
+  for (int j = 0; j < n_targets; j++) {
+    char shown[256];
+    fprintf(f, "%-16.16s", printable(names[j], shown, sizeof shown));
+    for (int i = 0; i < scores->n_metrics; i++) {
+      const sb_user_metric *m = sb_user_metric_table_at(table, (size_t)i);
+      for (int k = 0; k < m->n_target_metrics; k++)
+        cell_of(f, scores->results[i].target_values[(size_t)j * (size_t)m->n_target_metrics + (size_t)k],
+                name_width(m->target_metrics[k]));
+    }
+    fputs("\n", f);
+  }
+  for (int i = 0; i < scores->n_metrics; i++) {
+    const sb_user_metric *m = sb_user_metric_table_at(table, (size_t)i);
+    for (int k = 0; k < m->n_track_metrics; k++) {
+      fprintf(f, "%-16s %s", "(track)", m->track_metrics[k]);
+      cell(f, scores->results[i].track_values[k]);
+      fputs("\n", f);
+    }
+    if (scores->results[i].err) {
+      char shown[sizeof scores->results[i].message.text * 6];
+      fprintf(f, "%s failed: %s\n", m->name, printable(scores->results[i].message.text, shown, sizeof shown));
+    }
   }
   return ferror(f) ? SB_EIO : SB_OK;
 }

@@ -12,11 +12,19 @@
 
 #include <stdio.h>
 #include "sepbench/error.h"
+#include "backends/user_metrics.h"
 #include "metrics/evaluate.h"
 
 /* SB_EIO when the stream reports an error. */
 sb_err sb_result_table_write(FILE *f, const sb_eval_result *r, const sb_eval_opts *opts,
                              const char *const *names);
+
+/* The values of the plug-in metrics of table below the table: one row per
+ * target (names, n_targets) with a column per per-target value, then the
+ * per-track values, then one line per metric that failed.  Nothing when
+ * scores is NULL.  SB_EIO when the stream reports an error. */
+sb_err sb_result_table_write_user(FILE *f, const char *const *names, int n_targets, const sb_user_metric_table *table,
+                                  const sb_user_scores *scores);
 
 /* Median of the finite values among n (NaN when none); the input is not
  * modified.  SB_ENOMEM. */

@@ -10,10 +10,13 @@
 
 #include "common/ini.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/paths.h"
 
@@ -205,4 +208,76 @@ sb_err sb_ini_parse_file(const char *path, sb_ini_handler handler, void *ctx, sb
     err = parse_in_place(path, text, len, handler, ctx, msg);
   free(text);
   return err;
+}
+
+sb_err sb_ini_parse_number(const char *value, double min, double max, int integer, double *out, const char *where,
+                           const char *key, sb_msg *msg)
+{
+  char *stop;
+  const double v = strtod(value, &stop);
+  if (stop == value || *stop != '\0' || !(v >= min && v <= max) || (integer && v != floor(v)))
+    return sb_msg_set(msg, SB_EFORMAT, "%s: %s = '%s': expected a%s number in [%g, %g]", where, key, value,
+                      integer ? " whole" : "", min, max);
+  *out = v;
+  return SB_OK;
+}
+
+/* Reading state of sb_ini_parse_section_file. */
+typedef struct section_reader {
+  const char *kind, *name;
+  sb_ini_handler handler;
+  void *ctx;
+  int in_section, found;
+  char sections[512]; /* the section names, for the message when name is missing */
+  size_t sections_used;
+} section_reader;
+
+static sb_err read_section_item(void *ctx, const sb_ini_item *item, sb_msg *msg)
+{
+  section_reader *sr = ctx;
+  const size_t kind_len = strlen(sr->kind);
+  const char *section = item->section;
+
+  if (item->key)
+    return sr->in_section ? sr->handler(sr->ctx, item, msg) : SB_OK;
+  if (strncmp(section, sr->kind, kind_len) != 0 || (section[kind_len] != ' ' && section[kind_len] != '\t'))
+    return sb_msg_set(msg, SB_EFORMAT, "%s: expected [%s NAME], got [%s]", item->where, sr->kind, section);
+  section += kind_len + strspn(section + kind_len, " \t");
+  sr->in_section = strcmp(section, sr->name) == 0;
+  /* Also "[KIND  NAME]" with other blanks names it. */
+  if (sr->in_section && sr->found)
+    return sb_msg_set(msg, SB_EFORMAT, "%s: [%s %s] defined twice", item->where, sr->kind, sr->name);
+  sr->found |= sr->in_section;
+  if (sr->sections_used < sizeof sr->sections)
+    sr->sections_used += (size_t)snprintf(sr->sections + sr->sections_used, sizeof sr->sections - sr->sections_used,
+                                          "%s%s", sr->sections_used ? ", " : "", section);
+  return SB_OK;
+}
+
+sb_err sb_ini_parse_section_file(const char *path, const char *kind, const char *name, sb_ini_handler handler,
+                                 void *ctx, sb_msg *msg)
+{
+  section_reader sr = {.kind = kind, .name = name, .handler = handler, .ctx = ctx};
+  sb_err err;
+
+  if (!path || !kind || !name || !handler)
+    return sb_msg_set(msg, SB_EINVAL, "ini: NULL argument");
+  err = sb_ini_parse_file(path, read_section_item, &sr, msg);
+  if (err)
+    return err == SB_ENOMEM ? sb_msg_set(msg, err, "%s: out of memory", path) : err;
+  if (!sr.found)
+    return sb_msg_set(msg, SB_ENOTFOUND, "%s: no section [%s %s] (sections: %s)", path, kind, name,
+                      sr.sections[0] ? sr.sections : "none");
+  return SB_OK;
+}
+
+sb_err sb_ini_config_file(const char *given, const char *default_path, const char *file_what, const char *what,
+                          const char *option, const char *name, const char **path, sb_msg *msg)
+{
+  *path = given ? given : default_path;
+  if (!*path || !**path)
+    return sb_msg_set(msg, SB_ENOTFOUND, "cmd:%s: no %s (give %s PATH; HOME is not set)", name, file_what, option);
+  if (access(*path, R_OK) != 0)
+    return sb_msg_set(msg, SB_EIO, "%s: cannot read the %s for cmd:%s: %s", *path, what, name, strerror(errno));
+  return SB_OK;
 }

@@ -72,9 +72,36 @@ sb_err sb_ini_parse(const char *name, const char *text, size_t len, sb_ini_handl
  * ("PATH: longer than 1048576 bytes"). */
 sb_err sb_ini_parse_file(const char *path, sb_ini_handler handler, void *ctx, sb_msg *msg);
 
+/* Reads a file of "[KIND NAME]" sections (backends.ini: "[backend
+ * demucs]"; metrics.ini: "[metric pesq]") and calls handler for the
+ * KEY = VALUE items of section [KIND name] only; the blanks between KIND
+ * and NAME do not matter.  Errors: those of sb_ini_parse_file and of the
+ * handler; SB_EFORMAT ("FILE:LINE: expected [KIND NAME], got [X]" for any
+ * other section line, "FILE:LINE: [KIND name] defined twice"),
+ * SB_ENOTFOUND ("FILE: no section [KIND name] (sections: a, b)", "none"
+ * when there is none), SB_ENOMEM ("FILE: out of memory"). */
+sb_err sb_ini_parse_section_file(const char *path, const char *kind, const char *name, sb_ini_handler handler,
+                                 void *ctx, sb_msg *msg);
+
+/* The config file of section [KIND name] (command backends and metrics):
+ * given when not NULL, else default_path (the per-user file, "" when there
+ * is none), which must be readable.  Messages: SB_ENOTFOUND "cmd:NAME: no
+ * FILE_WHAT (give OPTION PATH; HOME is not set)" when nothing applies,
+ * SB_EIO "PATH: cannot read the WHAT for cmd:NAME: why"; *path is the file
+ * otherwise. */
+sb_err sb_ini_config_file(const char *given, const char *default_path, const char *file_what, const char *what,
+                          const char *option, const char *name, const char **path, sb_msg *msg);
+
 /* Trims INI blanks (see above) from both ends of s in place and returns
  * the first non-blank character (for callers that split a value further,
  * e.g. a comma-separated list). */
 char *sb_ini_trim(char *s);
+
+/* Parses a whole VALUE as a number in [min, max] (a whole number when
+ * integer is 1); NaN and infinities are refused.  where and key name the
+ * place in the message: SB_EFORMAT ("FILE:LINE: timeout = 'x': expected a
+ * number in [0.001, 1e+07]"); *out is unchanged then. */
+sb_err sb_ini_parse_number(const char *value, double min, double max, int integer, double *out, const char *where,
+                           const char *key, sb_msg *msg);
 
 #endif /* SB_COMMON_INI_H */

@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -433,4 +434,33 @@ sb_err sb_path_xdg(char *buf, size_t len, const char *override_var, const char *
   else
     return SB_ENOTFOUND;
   return n < 0 || (size_t)n >= len ? SB_EINVAL : SB_OK;
+}
+
+sb_err sb_path_make_temp_dir(const char *base, const char *prefix, char *buf, size_t len, sb_msg *msg)
+{
+  int n;
+  if (!base || !*base)
+    base = getenv("TMPDIR");
+  if (!base || !*base)
+    base = "/tmp";
+  n = snprintf(buf, len, "%s/%s-XXXXXX", base, prefix);
+  if (n < 0 || (size_t)n >= len)
+    return sb_msg_set(msg, SB_EINVAL, "%s: temporary folder path too long", base);
+  if (!mkdtemp(buf))
+    return sb_msg_set(msg, SB_EIO, "cannot create a folder in %s: %s", base, strerror(errno));
+  return SB_OK;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+  (void)st;
+  (void)type;
+  (void)ftw;
+  return remove(path);
+}
+
+void sb_path_remove_tree(const char *path)
+{
+  if (path)
+    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -120,4 +120,15 @@ int sb_path_has_suffix(const char *name, const char *suffix);
  * when a folder cannot be read. */
 int sb_path_find_suffix(const char *dir, const char *suffix, int depth);
 
+/* Creates a new private folder (mode 0700) base/PREFIX-XXXXXX (mkdtemp)
+ * and writes its path into buf (len bytes); base NULL or "" is $TMPDIR,
+ * else /tmp.  SB_EIO (msg: "cannot create a folder in BASE: why"),
+ * SB_EINVAL (the path does not fit). */
+sb_err sb_path_make_temp_dir(const char *base, const char *prefix, char *buf, size_t len, sb_msg *msg);
+
+/* Removes path and, when it is a folder, everything below it, without
+ * following symbolic links (nftw FTW_PHYS); what cannot be removed is
+ * left.  Accepts NULL and a path that does not exist. */
+void sb_path_remove_tree(const char *path);
+
 #endif /* SB_COMMON_PATHS_H */

@@ -8,6 +8,12 @@
 #ifndef SB_COMMON_TARGETS_H
 #define SB_COMMON_TARGETS_H
 
+/* The pseudo-target under which values of a whole track (over all its
+ * targets jointly, such as a plug-in metric's per-track values) are stored
+ * and reported, beside the real targets.  No suite may have a target of
+ * this name when per-track values are computed. */
+#define SB_TARGET_TRACK "_track"
+
 /* Rank of a name in the canonical order (smaller first); names outside the
  * MUSDB list share the last rank and are then compared bytewise. */
 int sb_target_rank(const char *name);

@@ -595,3 +595,56 @@ sb_err sb_audio_fit_length(sb_audio *a, int64_t n_samples)
   a->n_samples = n_samples;
   return SB_OK;
 }
+
+/* A new buffer with n_chan channels: a copy, a mean (downmix to mono), or a
+ * mono signal copied to every channel.  SB_ECHAN otherwise. */
+static sb_err convert_channels(const sb_audio *in, int n_chan, sb_audio **out)
+{
+  sb_err err;
+
+  *out = NULL;
+  if (in->n_chan != n_chan && n_chan != 1 && in->n_chan != 1)
+    return SB_ECHAN;
+  err = sb_audio_new(out, n_chan, in->n_samples, in->rate);
+  if (err)
+    return err;
+  for (int c = 0; c < n_chan; c++) {
+    double *y = sb_audio_chan(*out, c);
+    if (in->n_chan == n_chan) {
+      memcpy(y, sb_audio_chan(in, c), (size_t)in->n_samples * sizeof *y);
+    } else if (in->n_chan == 1) {
+      memcpy(y, in->data, (size_t)in->n_samples * sizeof *y);
+    } else {
+      for (int k = 0; k < in->n_chan; k++) {
+        const double *x = sb_audio_chan(in, k);
+        for (int64_t i = 0; i < in->n_samples; i++)
+          y[i] += x[i];
+      }
+      for (int64_t i = 0; i < in->n_samples; i++)
+        y[i] /= in->n_chan;
+    }
+  }
+  return SB_OK;
+}
+
+sb_err sb_audio_convert(const sb_audio *a, int n_chan, int rate, sb_audio **out, sb_msg *msg)
+{
+  sb_audio *mixed = NULL;
+  sb_err err;
+
+  *out = NULL;
+  if (n_chan < 1)
+    return sb_msg_set(msg, SB_EINVAL, "cannot convert audio to %d channels", n_chan);
+  err = convert_channels(a, n_chan, &mixed);
+  if (err == SB_ECHAN)
+    return sb_msg_set(msg, err, "%d channels cannot be converted to %d", a->n_chan, n_chan);
+  if (err)
+    return err;
+  if (mixed->rate == rate) {
+    *out = mixed;
+    return SB_OK;
+  }
+  err = sb_audio_resample(mixed, rate, out, msg);
+  sb_audio_free(&mixed);
+  return err;
+}

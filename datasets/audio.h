@@ -88,6 +88,15 @@ sb_err sb_audio_write(const char *path, const sb_audio *a, sb_sample_format fmt,
  * SB_EINVAL (rate <= 0, bad buffer, libsoxr error), SB_ENOMEM. */
 sb_err sb_audio_resample(const sb_audio *a, int rate, sb_audio **out, sb_msg *msg);
 
+/* Returns a new buffer with n_chan channels at rate, for a program that
+ * expects that shape (command backends and metrics): the channels are a
+ * copy, the mean of every channel (n_chan 1, a downmix) or a mono signal
+ * copied to every channel (an upmix), then resampled as sb_audio_resample
+ * does when rate differs.  *out is NULL on failure.  SB_ECHAN ("3 channels
+ * cannot be converted to 2": neither side mono nor equal), SB_EINVAL
+ * (n_chan < 1, as sb_audio_resample), SB_ENOMEM. */
+sb_err sb_audio_convert(const sb_audio *a, int n_chan, int rate, sb_audio **out, sb_msg *msg);
+
 /* Checks that every sample is finite.  SB_ENONFINITE with msg
  * "<label>: NaN at channel c, sample n" (or +Inf/-Inf) for the first bad
  * sample in channel order (channel and sample 0-based). */

@@ -266,6 +266,41 @@ sb_err sb_metric_config_json(const sb_metric_config *c, char *buf, size_t len)
     put(&t, ", \"variant\": ");
     put_json_string(&t, c->variant);
   }
+  if (c->n_user_metrics > 0 && c->user_metrics) {
+    put(&t, ", \"user_metrics\": [");
+    for (int i = 0; i < c->n_user_metrics; i++) {
+      put(&t, "%s", i ? ", " : "");
+      put_json_string(&t, c->user_metrics[i] ? c->user_metrics[i] : "");
+    }
+    put(&t, "]");
+  }
   put(&t, "}");
   return finish(&t);
+}
+
+sb_err sb_metric_user_key(const char *kind, const char *name, const char *version, const char *options, char *buf,
+                          size_t len)
+{
+  text_buf t = {buf, len, 0, 0};
+  if (!buf || len == 0)
+    return SB_EINVAL;
+  buf[0] = '\0';
+  if (!kind || !name || !version || !*kind || !*name || !*version || strchr(name, ';') || strchr(version, ';'))
+    return SB_EINVAL;
+  put(&t, "%s:%s;version=%s", kind, name, version);
+  if (options && options[0])
+    put(&t, ";options=%s", options);
+  return finish(&t);
+}
+
+int sb_metric_name_is_builtin(const char *name)
+{
+  const char *(*const tables[])(int) = {sb_frame_metric_name, sb_whole_metric_name, sb_pspm_metric_name};
+  if (!name)
+    return 0;
+  for (size_t k = 0; k < sizeof tables / sizeof tables[0]; k++)
+    for (int m = 0; tables[k](m); m++)
+      if (strcmp(tables[k](m), name) == 0)
+        return 1;
+  return 0;
 }

@@ -19,6 +19,17 @@
  * set, ";embedder=E" (with pspm; "raw" when none is named),
  * ";excerpt=START:LEN" (seconds, %g), ";targets=LIST", ";variant=V".
  * Items with different keys never count as the same stored item.
+ *
+ * Metrics users plug in (a C plugin, include/sepbench/metric.h, or a
+ * command of a [metric NAME] section; backends/user_metrics.h) never enter
+ * that key: their values are filed under the item of the run's key, beside
+ * the built-in values, each plug-in with a key of its own
+ * (sb_metric_user_key: "cmd:pesq;version=1", "plugin:rmsratio;version=1.0;
+ * options=floor=-80").  So adding a plug-in metric to a finished run finds
+ * every item stored and computes that metric only; dropping it again
+ * changes nothing; a plug-in whose key changed (another version or other
+ * options) is computed again and its values replace the old ones.  The
+ * run's JSON description lists the plug-in keys ("user_metrics").
  */
 #ifndef SB_METRICS_METRIC_CONFIG_H
 #define SB_METRICS_METRIC_CONFIG_H
@@ -39,6 +50,8 @@ typedef struct sb_metric_config {
   double excerpt_len;       /* cut to [start, start + len); <= 0 = whole tracks */
   const char *targets;      /* comma-separated target selection; NULL or "" = all */
   const char *variant;      /* dataset variant (LibriMix); NULL or "" = default */
+  int n_user_metrics;       /* plug-in metrics of the run: their keys */
+  const char *const *user_metrics; /* (sb_metric_user_key), in the JSON only */
 } sb_metric_config;
 
 /* The museval / SiSEC 2018 defaults (sb_eval_opts_default at 44.1 kHz,
@@ -81,9 +94,23 @@ sb_err sb_metric_config_key(const sb_metric_config *c, char *buf, size_t len);
  * "win_s", "hop_s", "filter_len", "permutation", "silent_frames",
  * "zero_mean" (true/false), "metrics" (array of group names as `--metrics`
  * takes them), and when set "pspm_embedder", "excerpt" ({"start_s",
- * "duration_s"}), "targets", "variant"}.  Strings are escaped as RFC 8259
+ * "duration_s"}), "targets", "variant", "user_metrics" (array of keys)}.  Strings are escaped as RFC 8259
  * requires; numbers keep 17 significant digits.  SB_EINVAL, SB_ELENGTH as
  * sb_metric_config_key. */
 sb_err sb_metric_config_json(const sb_metric_config *c, char *buf, size_t len);
+
+/* The key of a plug-in metric (see the top of this file): "KIND:NAME;
+ * version=VERSION", then ";options=OPTIONS" when options is neither NULL
+ * nor "".  kind is "plugin" or "cmd"; name the plugin's own name or the
+ * section's.  SB_EINVAL (NULL kind, name or version, an empty one, or a
+ * name or version holding ';'), SB_ELENGTH (more than len bytes); buf is
+ * "" on failure. */
+sb_err sb_metric_user_key(const char *kind, const char *name, const char *version, const char *options, char *buf,
+                          size_t len);
+
+/* 1 when name is the name of a value sepbench's own metrics store (a frame
+ * metric, a whole-signal metric or a PS/PM series: "SDR", "SI-SDRi",
+ * "PS_ci", ...), which a plug-in metric may not take; else 0. */
+int sb_metric_name_is_builtin(const char *name);
 
 #endif /* SB_METRICS_METRIC_CONFIG_H */

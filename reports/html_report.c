@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "common/escape.h"
+#include "metrics/metric_config.h"
 #include "reports/board_writers.h"
 #include "reports/leaderboard.h"
 #include "reports/plot.h"
@@ -247,13 +248,53 @@ static sb_err put_board(FILE *f, const sb_leaderboard *lb, sb_msg *msg)
   return SB_OK;
 }
 
+/* The leaderboard of one metric of config, when the store holds values of
+ * it (SB_ENOTFOUND otherwise); *n_boards counts the boards written. */
+static sb_err put_metric_board(FILE *f, sb_store *s, const sb_html_report_opts *o, const char *config,
+                               const char *metric, int *n_boards, sb_msg *msg)
+{
+  sb_leaderboard_opts lo = {0};
+  sb_leaderboard *lb = NULL;
+  sb_err err;
+  lo.suite = o->suite;
+  lo.metric = metric;
+  lo.config = config;
+  err = sb_leaderboard_new(s, &lo, &lb, msg);
+  if (!err)
+    err = put_board(f, lb, msg);
+  sb_leaderboard_free(&lb);
+  *n_boards += !err;
+  return err;
+}
+
+/* The per-track metrics of a config that are not sepbench's own (plug-in
+ * metrics users added: "PESQ"), for the boards after report_metrics'. */
+typedef struct other_metrics {
+  FILE *f;
+  sb_store *s;
+  const sb_html_report_opts *o;
+  const char *config;
+  int n_boards;
+} other_metrics;
+
+static sb_err put_other_metric(void *ctx, const char *metric, sb_msg *msg)
+{
+  other_metrics *om = ctx;
+  sb_err err;
+  if (sb_metric_name_is_builtin(metric))
+    return SB_OK;
+  err = put_metric_board(om->f, om->s, om->o, om->config, metric, &om->n_boards, msg);
+  return err == SB_ENOTFOUND ? SB_OK : err;
+}
+
 /* The leaderboards: the first metric's (sc) with the figure below it, then
- * every other metric the store holds for the same config. */
+ * every other metric the store holds for the same config: those of
+ * report_metrics in its order, then the others (plug-in metrics) by name. */
 static sb_err put_boards(FILE *f, sb_store *s, const sb_html_report_opts *o, const sb_scores *sc,
                          int first, sb_msg *msg)
 {
   const char *config = sb_leaderboard_config(sb_scores_leaderboard(sc));
-  int n_others = 0;
+  other_metrics om = {f, s, o, config, 0};
   sb_err err;
   fputs("<section id=\"leaderboards\">\n<h2>Leaderboard</h2>\n", f);
   if ((err = put_board(f, sb_scores_leaderboard(sc), msg)) != SB_OK)
@@ -263,22 +304,14 @@ static sb_err put_boards(FILE *f, sb_store *s, const sb_html_report_opts *o, con
     return err;
   fputs("<section id=\"other-metrics\">\n<h2>Other metrics</h2>\n", f);
   for (int i = first + 1; i < N_REPORT_METRICS; i++) {
-    sb_leaderboard_opts lo = {0};
-    sb_leaderboard *lb = NULL;
-    lo.suite = o->suite;
-    lo.metric = report_metrics[i];
-    lo.config = config;
-    err = sb_leaderboard_new(s, &lo, &lb, msg);
-    if (err == SB_ENOTFOUND)
-      continue;
-    if (!err)
-      err = put_board(f, lb, msg);
-    sb_leaderboard_free(&lb);
-    if (err)
+    err = put_metric_board(f, s, o, config, report_metrics[i], &om.n_boards, msg);
+    if (err && err != SB_ENOTFOUND)
       return err;
-    n_others++;
   }
-  fputs(n_others ? "</section>\n" : "<p>No other metric is stored.</p>\n</section>\n", f);
+  err = sb_store_each_track_metric(s, o->suite, config, put_other_metric, &om, msg);
+  if (err)
+    return err;
+  fputs(om.n_boards ? "</section>\n" : "<p>No other metric is stored.</p>\n</section>\n", f);
   return SB_OK;
 }
 

@@ -2,8 +2,9 @@
  * reports/html_report.h — a self-contained static HTML report of a store:
  * DIR/index.html with
  *   - the leaderboards of every metric the store holds (SDR first, then
- *     SI-SDR, global SDR, SIR, SAR, ISR, ...; reports/leaderboard.h, HTML
- *     format), all of one metric configuration;
+ *     SI-SDR, global SDR, SIR, SAR, ISR, ..., then the metrics users
+ *     plugged in, by name; reports/leaderboard.h, HTML format), all of one
+ *     metric configuration;
  *   - the box plot of the first metric's per-track values (reports/plot.h)
  *     inlined as SVG, rendered by gnuplot into memory;
  *   - per track a table of methods x targets of that metric's per-track

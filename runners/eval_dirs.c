@@ -283,8 +283,10 @@ static void take_stream_error(eval_inputs *in, sb_err err, sb_msg *msg)
     *msg = first;
 }
 
-/* Moves the evaluation out of track and res into a new result. */
-static sb_err make_result(sb_track *track, sb_eval_result **res, const sb_eval_opts *eo, sb_eval_dirs_result **out)
+/* Moves the evaluation out of track, res, metrics and scores into a new
+ * result. */
+static sb_err make_result(sb_track *track, sb_eval_result **res, const sb_eval_opts *eo,
+                          sb_user_metric_table **metrics, sb_user_scores **scores, sb_eval_dirs_result **out)
 {
   sb_eval_dirs_result *r = calloc(1, sizeof *r);
   if (!r)
@@ -295,10 +297,58 @@ static sb_err make_result(sb_track *track, sb_eval_result **res, const sb_eval_o
   r->eval = *eo;
   r->eval.names = (const char *const *)r->targets;
   r->eval.pspm_embedder_api = NULL; /* freed with the evaluation */
+  r->metrics = *metrics;
+  r->scores = *scores;
   *res = NULL;
+  *metrics = NULL;
+  *scores = NULL;
   track->stem_names = NULL;
   *out = r;
   return SB_OK;
+}
+
+/* Opens the plug-in metrics of o (none: *table stays NULL). */
+static sb_err open_user_metrics(const sb_eval_dirs_opts *o, sb_user_metric_table **table, sb_msg *msg)
+{
+  sb_err err;
+  if (o->n_user_metrics <= 0)
+    return SB_OK;
+  err = sb_user_metric_table_new(table);
+  if (err)
+    return sb_msg_set(msg, err, "plug-in metrics: out of memory");
+  for (int i = 0; !err && i < o->n_user_metrics; i++)
+    err = sb_user_metric_table_open(*table, o->user_metrics[i], &o->metric_env, msg);
+  return err;
+}
+
+/* Scores the whole signals of in with the plug-in metrics, estimate
+ * perm[j] against reference j; messages call the track label (the
+ * estimates' folder); every failure or note goes to err_out. */
+static sb_err score_user_metrics(const sb_user_metric_table *table, const char *label, const sb_track *t,
+                                 const eval_inputs *in, const int *perm, FILE *err_out, sb_user_scores **scores,
+                                 sb_msg *msg)
+{
+  const sb_audio *r0 = in->refs->stems[0];
+  const double **refs = calloc((size_t)t->n_stems, sizeof *refs), **ests = calloc((size_t)t->n_stems, sizeof *ests);
+  sb_err err = SB_ENOMEM;
+  if (refs && ests) {
+    for (int j = 0; j < t->n_stems; j++) {
+      refs[j] = in->refs->stems[j]->data;
+      ests[j] = in->est[perm[j]]->data;
+    }
+    err = sb_user_metrics_score(table, NULL,
+                                &(sb_metric_job){.track = label, .rate = r0->rate, .n_chan = r0->n_chan,
+                                                 .n_samples = r0->n_samples, .n_targets = t->n_stems,
+                                                 .targets = (const char *const *)t->stem_names, .refs = refs,
+                                                 .ests = ests, .mix = in->refs->mix ? in->refs->mix->data : NULL},
+                                NULL, scores, msg);
+  }
+  for (int i = 0; !err && err_out && i < (*scores)->n_metrics; i++)
+    if ((*scores)->results[i].message.text[0])
+      fprintf(err_out, "sepbench: %s\n", (*scores)->results[i].message.text);
+  free(refs);
+  free(ests);
+  return err;
 }
 
 void sb_eval_dirs_result_free(sb_eval_dirs_result **r)
@@ -306,6 +356,8 @@ void sb_eval_dirs_result_free(sb_eval_dirs_result **r)
   if (!r || !*r)
     return;
   sb_eval_result_free(&(*r)->result);
+  sb_user_scores_free(&(*r)->scores);
+  sb_user_metric_table_free(&(*r)->metrics);
   for (int i = 0; i < (*r)->n_targets; i++)
     free((*r)->targets[i]);
   free((*r)->targets);
@@ -318,6 +370,8 @@ sb_err sb_eval_dirs(const sb_eval_dirs_opts *o, sb_eval_dirs_result **out, FILE 
   sb_track track = {0};
   eval_inputs in = {0};
   sb_eval_result *res = NULL;
+  sb_user_metric_table *metrics = NULL;
+  sb_user_scores *scores = NULL;
   sb_eval_opts eo;
   sb_embedder *embedder = NULL;
   sb_err err;
@@ -326,13 +380,15 @@ sb_err sb_eval_dirs(const sb_eval_dirs_opts *o, sb_eval_dirs_result **out, FILE 
   *out = NULL;
   if (!o || !o->ref_dir || !o->est_dir)
     return sb_msg_set(msg, SB_EINVAL, "eval needs --ref-dir and --est-dir");
-  err = track_from_dir(o->ref_dir, o->mix_path, &track, msg);
+  err = open_user_metrics(o, &metrics, msg);
+  if (!err)
+    err = track_from_dir(o->ref_dir, o->mix_path, &track, msg);
   if (err)
     goto done;
-  /* Streamed, memory stays flat in the track length; PS/PM needs whole
-   * signals (metrics/pspm.h). */
+  /* Streamed, memory stays flat in the track length; PS/PM and plug-in
+   * metrics need whole signals (metrics/pspm.h). */
   err = SB_EUNSUPPORTED;
-  if (!(o->eval.metrics & SB_METRIC_PSPM))
+  if (!(o->eval.metrics & SB_METRIC_PSPM) && !metrics)
     err = open_streams(o, &track, &in, err_out, msg);
   if (err == SB_EUNSUPPORTED) {
     inputs_clear(&in);
@@ -362,10 +418,15 @@ sb_err sb_eval_dirs(const sb_eval_dirs_opts *o, sb_eval_dirs_result **out, FILE 
   }
   if (res->note[0] && err_out)
     fprintf(err_out, "sepbench: %s\n", res->note);
-  err = make_result(&track, &res, &eo, out);
+  if (metrics)
+    err = score_user_metrics(metrics, o->est_dir, &track, &in, res->perm, err_out, &scores, msg);
+  if (!err)
+    err = make_result(&track, &res, &eo, &metrics, &scores, out);
 done:
   sb_eval_result_free(&res);
   sb_embedder_free(&embedder);
+  sb_user_scores_free(&scores);
+  sb_user_metric_table_free(&metrics);
   inputs_clear(&in);
   track_clear(&track);
   return err;

@@ -14,6 +14,12 @@
  * on demand (datasets/audio_stream.h), so memory does not grow with the
  * track length, unless PS/PM is requested or a file cannot be streamed
  * (.stem.mp4, MP3, OGG): then every file is loaded whole.
+ *
+ * Metrics users plug in (backends/user_metrics.h) score the same signals,
+ * the estimates matched by the evaluation's permutation; they need the
+ * signals whole, so with any of them every file is loaded whole.  One that
+ * fails leaves its values NaN with the reason (result->scores), and the
+ * evaluation goes on.
  */
 #ifndef SB_RUNNERS_EVAL_DIRS_H
 #define SB_RUNNERS_EVAL_DIRS_H
@@ -21,6 +27,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include "sepbench/error.h"
+#include "backends/user_metrics.h"
 #include "metrics/evaluate.h"
 
 typedef struct sb_eval_dirs_opts {
@@ -32,6 +39,9 @@ typedef struct sb_eval_dirs_opts {
                             win/hop are derived from win_s/hop_s and the rate */
   const volatile sig_atomic_t *cancel; /* non-zero: stop a running cmd: PS/PM embedder program
                                           (backends/embedders.h); NULL = never */
+  int n_user_metrics;    /* plug-in metrics: specs "plugin:PATH[:...]" or "cmd:NAME" */
+  const char *const *user_metrics;
+  sb_user_metric_env metric_env; /* the metric config, plugin isolation and limit */
 } sb_eval_dirs_opts;
 
 /* What an evaluation of two folders gives, for the caller to write
@@ -42,6 +52,8 @@ typedef struct sb_eval_dirs_result {
   char **targets;         /* n_targets target names, reference order */
   sb_eval_opts eval;      /* the options used, win/hop in samples; eval.names
                              points into targets */
+  sb_user_metric_table *metrics; /* the plug-in metrics (NULL when none) */
+  sb_user_scores *scores;        /* their values, by reference order (NULL when none) */
 } sb_eval_dirs_result;
 
 /* Evaluates; *out (free with sb_eval_dirs_result_free) is NULL on failure.
@@ -50,8 +62,9 @@ typedef struct sb_eval_dirs_result {
  * that results do not depend on the machine.  Errors as above, plus
  * SB_EINVAL (NULL argument, a missing folder option, a window or hop the
  * framing refuses), SB_ENOTFOUND (no reference files; missing estimate),
- * SB_EIO, SB_ENOMEM, the errors of sb_evaluate and the PS/PM embedder's
- * (backends/embedders.h; SB_EINTERRUPT once cancel is set). */
+ * SB_EIO, SB_ENOMEM, the errors of sb_evaluate, those of the PS/PM embedder
+ * (backends/embedders.h; SB_EINTERRUPT once cancel is set) and those of
+ * opening a plug-in metric (sb_user_metric_table_open: before any file is read). */
 sb_err sb_eval_dirs(const sb_eval_dirs_opts *opts, sb_eval_dirs_result **out, FILE *err_out, sb_msg *msg);
 
 /* Frees a result; accepts NULL and *r == NULL; sets *r to NULL. */

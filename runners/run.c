@@ -34,9 +34,11 @@
 #include "metrics/pspm.h"
 #include "backends/plugin.h"
 #include "backends/registry.h"
+#include "backends/user_metrics.h"
 #include "runners/progress.h"
 #include "runners/signals.h"
 #include "schemas/store.h"
+#include "schemas/store_plugins.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -58,8 +60,9 @@ void sb_run_opts_default(sb_run_opts *o)
   sb_eval_opts_default(&o->eval, 44100);
 }
 
-/* The metric configuration of a run (what its items are keyed by). */
-static void run_metric_config(const sb_run_opts *o, sb_metric_config *c)
+/* The metric configuration of a run (what its items are keyed by; the
+ * n_keys keys of its plug-in metrics are described, never keyed). */
+static void run_metric_config(const sb_run_opts *o, int n_keys, const char *const *keys, sb_metric_config *c)
 {
   *c = (sb_metric_config){.eval = o->eval,
                           .win_s = o->win_s,
@@ -67,7 +70,9 @@ static void run_metric_config(const sb_run_opts *o, sb_metric_config *c)
                           .excerpt_start = o->excerpt_start,
                           .excerpt_len = o->excerpt_len,
                           .targets = o->targets,
-                          .variant = o->variant};
+                          .variant = o->variant,
+                          .n_user_metrics = n_keys,
+                          .user_metrics = keys};
 }
 
 /* One unit of work. */
@@ -75,7 +80,41 @@ typedef struct run_item {
   const sb_track *track;
   const sb_backend *backend;
   int64_t track_id, method_id;
+  const sb_user_metric_table *metrics; /* the run's plug-in metrics */
+  int stored;                          /* 1: the built-in values are stored; only the
+                                          plug-in metrics of want are computed */
+  unsigned char *want;                 /* per plug-in metric, 1 = compute it (NULL: all) */
+  int *perm;                           /* with stored: the item's stored permutation */
 } run_item;
+
+static void free_items(run_item **items, int n)
+{
+  for (int i = 0; *items && i < n; i++) {
+    free((*items)[i].want);
+    free((*items)[i].perm);
+  }
+  free(*items);
+  *items = NULL;
+}
+
+/* Opens the run's plug-in metrics (backends/user_metrics.h) and lists
+ * their keys (borrowed from the table) for the run's description. */
+static sb_err open_user_metrics(const sb_run_opts *o, sb_user_metric_table **table, const char ***keys,
+                                sb_msg *msg)
+{
+  const sb_user_metric_env env = {.command_config = o->metric_config,
+                                  .plugin_in_process = o->plugin_in_process,
+                                  .plugin_timeout_s = o->plugin_timeout_s};
+  sb_err err = sb_user_metric_table_new(table);
+  *keys = calloc((size_t)o->n_user_metrics + 1, sizeof **keys);
+  if (err || !*keys)
+    return sb_msg_set(msg, SB_ENOMEM, "plug-in metrics: out of memory");
+  for (int i = 0; !err && i < o->n_user_metrics; i++)
+    err = sb_user_metric_table_open(*table, o->user_metrics[i], &env, msg);
+  for (size_t i = 0; !err && i < sb_user_metric_table_count(*table); i++)
+    (*keys)[i] = sb_user_metric_table_at(*table, i)->key;
+  return err;
+}
 
 /* Opens the run's backends (backends/registry.h). */
 static sb_err open_backends(const sb_run_opts *o, sb_backend_table **table, sb_msg *msg)
@@ -216,10 +255,41 @@ static sb_err ensure_pspm(track_state *ts, const sb_eval_opts *eo, const sb_sour
   return sb_pspm_track_new(ref, &popt, &ts->pspm, msg);
 }
 
-/* Separates and evaluates one item, loading the track's audio into ts when
- * it is not there yet. */
+/* Scores the estimates of an item with the plug-in metrics it wants,
+ * estimate perm[j] against reference j. */
+static sb_err score_user_metrics(const run_item *it, const sb_track_audio *audio, sb_audio *const *est,
+                                 const int *perm, sb_user_scores **scores, sb_msg *msg)
+{
+  const int n = it->track->n_stems;
+  const double **refs = calloc((size_t)n, sizeof *refs), **ests = calloc((size_t)n, sizeof *ests);
+  sb_err err = SB_ENOMEM;
+  if (refs && ests) {
+    for (int j = 0; j < n; j++) {
+      refs[j] = audio->stems[j]->data;
+      ests[j] = est[perm[j]]->data;
+    }
+    err = sb_user_metrics_score(it->metrics, it->want,
+                                &(sb_metric_job){.track = it->track->name,
+                                                 .rate = audio->mix->rate,
+                                                 .n_chan = audio->mix->n_chan,
+                                                 .n_samples = audio->mix->n_samples,
+                                                 .n_targets = n,
+                                                 .targets = (const char *const *)it->track->stem_names,
+                                                 .refs = refs,
+                                                 .ests = ests,
+                                                 .mix = audio->mix->data},
+                                &stop_requested, scores, msg);
+  }
+  free(refs);
+  free(ests);
+  return err;
+}
+
+/* Separates and evaluates one item (when its built-in values are not
+ * stored yet) and scores it with the plug-in metrics it wants, loading the
+ * track's audio into ts when it is not there yet. */
 static sb_err compute_item(const sb_run_opts *o, const run_item *it, track_state *ts, sb_eval_result **res,
-                           sb_msg *msg)
+                           sb_user_scores **scores, sb_msg *msg)
 {
   sb_audio **est = NULL;
   sb_signals sig = {0};
@@ -238,8 +308,8 @@ static sb_err compute_item(const sb_run_opts *o, const run_item *it, track_state
   if (err)
     goto done;
   err = separate(it, ts->audio, est, note, sizeof note, msg);
-  if (err)
-    goto done;
+  if (err || it->stored)
+    goto user_metrics;
   err = sb_signals_set_frames(&eo, o->win_s, o->hop_s, ts->audio->mix->rate, msg);
   if (err)
     goto done;
@@ -257,6 +327,9 @@ static sb_err compute_item(const sb_run_opts *o, const run_item *it, track_state
     size_t used = strlen((*res)->note);
     snprintf((*res)->note + used, sizeof (*res)->note - used, "%s%s", used ? "; " : "", note);
   }
+user_metrics:
+  if (!err && sb_user_metric_table_count(it->metrics) > 0)
+    err = score_user_metrics(it, ts->audio, est, it->stored ? it->perm : (*res)->perm, scores, msg);
 done:
   sb_signals_clear(&sig);
   free_estimates(&est, n);
@@ -297,10 +370,40 @@ static const char *store_reason(const char *text, const char *db_path)
   return text;
 }
 
+/* For an item whose built-in values are stored: which plug-in metrics it
+ * lacks (it->want), how many (*missing), and its stored permutation. */
+static sb_err plan_stored_item(sb_store *store, run_item *it, const char *config, int *missing)
+{
+  const size_t n = sb_user_metric_table_count(it->metrics);
+  int found = 0;
+  sb_err err = SB_OK;
+  *missing = 0;
+  it->stored = 1;
+  if (n == 0)
+    return SB_OK;
+  it->want = calloc(n, 1);
+  if (!it->want)
+    return SB_ENOMEM;
+  for (size_t i = 0; !err && i < n; i++) {
+    const sb_user_metric *m = sb_user_metric_table_at(it->metrics, i);
+    int done = 0;
+    err = sb_store_plugin_done(store, it->track_id, it->method_id, config, m->name, m->key, &done);
+    it->want[i] = !done;
+    *missing += !done;
+  }
+  if (err || !*missing)
+    return err;
+  it->perm = malloc((size_t)it->track->n_stems * sizeof *it->perm);
+  if (!it->perm)
+    return SB_ENOMEM;
+  err = sb_store_item_perm(store, it->track_id, it->method_id, config, it->track->n_stems, it->perm, &found);
+  return !err && !found ? SB_ENOTFOUND : err;
+}
+
 /* Registers suite, tracks and methods, and lists the items still to do. */
 static sb_err plan_items(const sb_run_opts *o, sb_store *store, const sb_suite *suite,
-                         const sb_backend_table *backends, const char *config, run_item **items, int *n_items,
-                         sb_run_summary *sum, sb_msg *msg)
+                         const sb_backend_table *backends, const sb_user_metric_table *metrics, const char *config,
+                         run_item **items, int *n_items, sb_run_summary *sum, sb_msg *msg)
 {
   int64_t suite_id;
   const int n_backends = (int)sb_backend_table_count(backends);
@@ -324,7 +427,8 @@ static sb_err plan_items(const sb_run_opts *o, sb_store *store, const sb_suite *
     err = sb_store_track(store, suite_id, track->name, track->subset, &track_id);
     for (int k = 0; !err && k < n_backends; k++) {
       const sb_backend *b = sb_backend_table_at(backends, (size_t)k);
-      int done = 0;
+      run_item it = {track, b, track_id, method_ids[k], metrics, 0, NULL, NULL};
+      int done = 0, missing = 0;
       if (o->shard_count > 1 &&
           sb_run_item_hash(track->name, b->name) % (uint64_t)o->shard_count != (uint64_t)(o->shard_index - 1))
         continue;
@@ -333,11 +437,15 @@ static sb_err plan_items(const sb_run_opts *o, sb_store *store, const sb_suite *
         err = sb_store_item_done(store, track_id, method_ids[k], config, &done);
       else
         err = sb_store_item_forget(store, track_id, method_ids[k], config);
-      if (done) {
-        sum->n_skipped++;
+      if (!err && done)
+        err = plan_stored_item(store, &it, config, &missing);
+      if (err || (done && !missing)) {
+        free(it.want);
+        free(it.perm);
+        sum->n_skipped += !err;
         continue;
       }
-      (*items)[n++] = (run_item){track, b, track_id, method_ids[k]};
+      (*items)[n++] = it;
     }
   }
   if (err && !msg->text[0])
@@ -350,13 +458,55 @@ done:
   return err;
 }
 
+/* The plug-in records of an item's scores (strings borrowed from the
+ * table and the scores), *n of them; NULL with *n = 0 when there are none
+ * (or no memory: the caller then stores the item without them and says so). */
+static sb_plugin_record *plugin_records(const run_item *it, const sb_user_scores *scores, int *n)
+{
+  sb_plugin_record *records;
+  *n = 0;
+  if (!scores || !(records = calloc((size_t)scores->n_metrics + 1, sizeof *records)))
+    return NULL;
+  for (int i = 0; i < scores->n_metrics; i++) {
+    const sb_user_metric *m = sb_user_metric_table_at(it->metrics, (size_t)i);
+    const sb_user_metric_result *r = &scores->results[i];
+    if (!r->wanted)
+      continue;
+    records[(*n)++] = (sb_plugin_record){.name = m->name,
+                                         .key = m->key,
+                                         .error = r->err ? r->message.text : NULL,
+                                         .note = r->err ? NULL : r->message.text,
+                                         .wall_s = r->wall_s,
+                                         .n_target_metrics = m->n_target_metrics,
+                                         .target_metrics = m->target_metrics,
+                                         .target_values = r->target_values,
+                                         .n_track_metrics = m->n_track_metrics,
+                                         .track_metrics = m->track_metrics,
+                                         .track_values = r->track_values};
+  }
+  return records;
+}
+
+/* Reports the plug-in metrics of an item that failed or have notes. */
+static void log_plugin_records(FILE *log, const char *lead, const sb_plugin_record *records, int n,
+                               sb_run_summary *sum)
+{
+  for (int i = 0; i < n; i++) {
+    if (records[i].error)
+      sum->n_metric_failed++;
+    if (records[i].error || records[i].note[0])
+      fprintf(log, "%ssepbench: %s\n", lead, records[i].error ? records[i].error : records[i].note);
+  }
+}
+
 /* Writes one finished item (inside the critical section). */
 static void record_item(const sb_run_opts *o, sb_store *store, const run_item *it,
-                        const sb_eval_result *res, sb_err item_err, const sb_msg *item_msg,
-                        double wall, int64_t run_id, const char *config, sb_progress *prog,
+                        const sb_eval_result *res, const sb_user_scores *scores, sb_err item_err,
+                        const sb_msg *item_msg, double wall, int64_t run_id, const char *config, sb_progress *prog,
                         sb_run_summary *sum)
 {
   FILE *log = o->log ? o->log : stderr;
+  const char *lead = prog && o->progress_tty ? "\n" : "";
   sb_item_record rec = {.run_id = run_id,
                         .track_id = it->track_id,
                         .method_id = it->method_id,
@@ -366,28 +516,36 @@ static void record_item(const sb_run_opts *o, sb_store *store, const run_item *i
                         .result = res,
                         .wall_s = wall,
                         .peak_rss_kb = peak_rss_kb()};
+  int n_records = 0;
+  sb_plugin_record *records = item_err ? NULL : plugin_records(it, scores, &n_records);
   sb_msg store_msg;
   sb_err err;
   char what[512];
   sb_msg_clear(&store_msg);
   if (item_err) {
-    fprintf(log, "%ssepbench: %s\n", prog && o->progress_tty ? "\n" : "", item_msg->text);
+    fprintf(log, "%ssepbench: %s\n", lead, item_msg->text);
     err = sb_store_put_failure(store, &rec, item_msg->text, &store_msg);
+  } else if (scores && !records) {
+    err = sb_msg_set(&store_msg, SB_ENOMEM, "out of memory");
+  } else if (it->stored) {
+    err = sb_store_put_plugins(store, &rec, n_records, records, &store_msg);
   } else {
-    err = sb_store_put_item(store, &rec, &store_msg);
+    err = sb_store_put_item_plugins(store, &rec, n_records, records, &store_msg);
     if (!err && res->note[0])
-      fprintf(log, "%ssepbench: %s / %s: %s\n", prog && o->progress_tty ? "\n" : "", it->backend->name,
-              it->track->name, res->note);
+      fprintf(log, "%ssepbench: %s / %s: %s\n", lead, it->backend->name, it->track->name, res->note);
   }
+  if (!err)
+    log_plugin_records(log, lead, records, n_records, sum);
+  free(records);
   /* An item whose values did not reach the store (a failed commit: a full
    * disk, an I/O error) is a failed item, whatever it computed. */
   if (item_err || err)
     sum->n_failed++;
   else
     sum->n_computed++;
+  sum->n_metrics_only += !item_err && !err && it->stored;
   if (err)
-    fprintf(log, "%ssepbench: %s: cannot store %s / %s: %s\n", prog && o->progress_tty ? "\n" : "", o->db_path,
-            it->backend->name, it->track->name,
+    fprintf(log, "%ssepbench: %s: cannot store %s / %s: %s\n", lead, o->db_path, it->backend->name, it->track->name,
             store_msg.text[0] ? store_reason(store_msg.text, o->db_path) : sb_strerror(err));
   snprintf(what, sizeof what, "%s / %s", it->backend->name, it->track->name);
   sb_progress_step(prog, what, item_err != SB_OK || err != SB_OK);
@@ -424,15 +582,17 @@ static void run_group_items(const sb_run_opts *o, sb_store *store, const run_ite
   track_state ts = {0};
   for (int i = group.first; i < group.first + group.n && !stop_requested; i++) {
     sb_eval_result *res = NULL;
+    sb_user_scores *scores = NULL;
     sb_msg msg;
     double t0;
     sb_err item_err;
     sb_msg_clear(&msg);
     t0 = now_s();
-    item_err = compute_item(o, &items[i], &ts, &res, &msg);
+    item_err = compute_item(o, &items[i], &ts, &res, &scores, &msg);
     /* A command killed by Ctrl-C is not a result: leave it for the resume. */
     if (item_err == SB_EINTERRUPT && stop_requested) {
       sb_eval_result_free(&res);
+      sb_user_scores_free(&scores);
       break;
     }
     if (item_err && !msg.text[0])
@@ -441,8 +601,9 @@ static void run_group_items(const sb_run_opts *o, sb_store *store, const run_ite
 #ifdef _OPENMP
 #pragma omp critical(sb_store)
 #endif
-    record_item(o, store, &items[i], res, item_err, &msg, now_s() - t0, run_id, config, prog, sum);
+    record_item(o, store, &items[i], res, scores, item_err, &msg, now_s() - t0, run_id, config, prog, sum);
     sb_eval_result_free(&res);
+    sb_user_scores_free(&scores);
   }
   track_state_clear(&ts);
 }
@@ -497,15 +658,47 @@ static void report_run_end_failure(sb_store *store, const char *db_path, FILE *l
                       reason);
 }
 
+/* The key of the run's configuration (config, sizeof sum->config bytes)
+ * and its JSON description with the plug-in metrics' keys. */
+static sb_err describe_config(const sb_run_opts *o, const sb_user_metric_table *metrics, const char *const *keys,
+                              char *config, char *params, size_t params_len, sb_msg *msg)
+{
+  sb_metric_config mc;
+  sb_err err;
+  run_metric_config(o, (int)sb_user_metric_table_count(metrics), keys, &mc);
+  err = sb_metric_config_key(&mc, config, sizeof ((sb_run_summary *)0)->config);
+  if (!err)
+    err = sb_metric_config_json(&mc, params, params_len);
+  if (err)
+    sb_msg_set(msg, err, "the metric configuration has no key: %s",
+               err != SB_ELENGTH                 ? "a window, hop or excerpt is not a finite number of seconds"
+               : sb_user_metric_table_count(metrics) ? "--targets, --pspm-embedder or the plug-in metrics are too long"
+                                                     : "--targets or --pspm-embedder is too long");
+  return err;
+}
+
+/* Says how many stored items are scored again for plug-in metrics only. */
+static void report_metrics_only(FILE *log, const run_item *items, int n_items, const char *db_path)
+{
+  int n = 0;
+  for (int i = 0; i < n_items; i++)
+    n += items[i].stored;
+  if (n)
+    fprintf(log, "sepbench: %d items in %s lack plug-in metrics of this run: separating them again to compute "
+                 "those only\n",
+            n, db_path);
+}
+
 sb_err sb_run(const sb_run_opts *o, sb_run_summary *sum, sb_msg *msg)
 {
   sb_suite *suite = NULL;
   sb_store *store = NULL;
   sb_backend_table *backends = NULL;
+  sb_user_metric_table *metrics = NULL;
+  const char **metric_keys = NULL;
   run_item *items = NULL;
   int n_items = 0;
-  sb_metric_config mc;
-  char config[sizeof sum->config], params[2048], backends_text[512];
+  char config[sizeof sum->config], params[4096], backends_text[512];
   sb_suite_opts so = {.subset = o->subset,
                       .cache_dir = o->cache_dir,
                       .tracks = o->tracks,
@@ -520,24 +713,18 @@ sb_err sb_run(const sb_run_opts *o, sb_run_summary *sum, sb_msg *msg)
   sb_err err;
   memset(sum, 0, sizeof *sum);
   stop_requested = 0;
-  run_metric_config(o, &mc);
-  err = sb_metric_config_key(&mc, config, sizeof config);
-  if (!err)
-    err = sb_metric_config_json(&mc, params, sizeof params);
-  if (err) {
-    sb_msg_set(msg, err, "the metric configuration has no key: %s",
-               err == SB_ELENGTH ? "--targets or --pspm-embedder is too long"
-                                 : "a window, hop or excerpt is not a finite number of seconds");
-    goto done;
-  }
-  snprintf(sum->config, sizeof sum->config, "%s", config);
   if (o->shard_count < 0 || (o->shard_count > 0 && (o->shard_index < 1 || o->shard_index > o->shard_count))) {
     err = sb_msg_set(msg, SB_EINVAL, "--shard %d/%d: expected K/N with 1 <= K <= N", o->shard_index, o->shard_count);
     goto done;
   }
   err = open_backends(o, &backends, msg);
+  if (!err)
+    err = open_user_metrics(o, &metrics, &metric_keys, msg);
+  if (!err)
+    err = describe_config(o, metrics, metric_keys, config, params, sizeof params, msg);
   if (err)
     goto done;
+  snprintf(sum->config, sizeof sum->config, "%s", config);
   err = sb_suite_resolve(o->suite, &so, &suite, msg);
   if (err)
     goto done;
@@ -555,12 +742,13 @@ sb_err sb_run(const sb_run_opts *o, sb_run_summary *sum, sb_msg *msg)
     goto done;
   }
   sum->n_backends = (int)sb_backend_table_count(backends);
-  err = plan_items(o, store, suite, backends, config, &items, &n_items, sum, msg);
+  err = plan_items(o, store, suite, backends, metrics, config, &items, &n_items, sum, msg);
   if (err)
     goto done;
   if (sum->n_skipped)
     fprintf(log, "sepbench: %d of %d items already in %s (resuming; --force recomputes)\n", sum->n_skipped,
             sum->n_items, db_path);
+  report_metrics_only(log, items, n_items, db_path);
   err = execute(o, store, items, n_items, sum->run_id, config, suite->name, sum);
   sum->interrupted = stop_requested != 0;
   if (!err && sum->interrupted)
@@ -568,9 +756,11 @@ sb_err sb_run(const sb_run_opts *o, sb_run_summary *sum, sb_msg *msg)
   if (sb_store_run_end(store, sum->run_id, sum->interrupted ? "interrupted" : "done") != SB_OK)
     report_run_end_failure(store, db_path, log, sum, &err, msg);
 done:
-  free(items);
+  free_items(&items, n_items);
   sb_store_free(&store);
   sb_suite_free(&suite);
+  free(metric_keys);
+  sb_user_metric_table_free(&metrics);
   sb_backend_table_free(&backends);
   return err;
 }

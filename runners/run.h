@@ -17,6 +17,15 @@
  * A backend that cannot start (unknown name, bad options, a plugin whose
  * create() returns an error, crashes or hangs at the start-up check) stops
  * the run before any item, with one line naming it.
+ * Metrics users plug in (backends/user_metrics.h: C plugins and commands)
+ * score the same estimates, matched by the run's permutation, and their
+ * values are stored with the item's (schemas/store_plugins.h).  They do not
+ * enter the item's key: an item whose built-in values are stored but which
+ * lacks a plug-in metric of this run (or holds it from another version or
+ * with other options, or failed) is separated again and scored with the
+ * missing plug-in metrics only; nothing built-in is recomputed or
+ * duplicated.  A plug-in metric that fails (crash, time limit, bad output)
+ * leaves its values of that item NaN with the reason, and the run goes on.
  * sb_run_request_stop() (from a SIGINT/SIGTERM handler) lets the items in
  * progress finish and be written, then stops; running command programs
  * and isolated plugin calls are killed and their items left for the
@@ -61,7 +70,11 @@ typedef struct sb_run_opts {
                                separation in a forked child (backends/plugin.h) */
   double plugin_timeout_s;  /* wall-clock limit of one isolated plugin call, seconds (<= 0:
                                none; default SB_PLUGIN_DEFAULT_TIMEOUT_S = 3600): the child
-                               is killed, the item recorded as failed (SB_ETIMEOUT) */
+                               is killed, the item recorded as failed (SB_ETIMEOUT); the same
+                               for metric plugins, whose values are then NaN */
+  int n_user_metrics;       /* metrics users plug in, one spec each (backends/user_metrics.h): */
+  const char *const *user_metrics; /* "plugin:PATH.so[:key=value,...]" or "cmd:NAME" */
+  const char *metric_config; /* INI file of the cmd: metrics; NULL = the default path */
   int shard_index;          /* with shard_count > 1: run only the items of shard K = shard_index */
   int shard_count;          /* (1 <= K <= N = shard_count), see sb_run_item_hash; 0 = all items */
   int limit;                /* at most this many tracks; <= 0 = all */
@@ -76,6 +89,9 @@ typedef struct sb_run_summary {
   int64_t run_id;
   int n_tracks, n_backends;
   int n_items, n_computed, n_skipped, n_failed;
+  int n_metrics_only;       /* of n_computed: items stored before, scored now with plug-in
+                               metrics they lacked only */
+  int n_metric_failed;      /* plug-in metric values of an item that failed (NaN, reason stored) */
   int interrupted;
   char suite[256];          /* suite name as stored */
   char config[512];         /* metric configuration key of the run (metrics/metric_config.h) */
@@ -89,9 +105,9 @@ void sb_run_opts_default(sb_run_opts *o);
 /* Runs.  Returns SB_OK when every item has been tried (some may have
  * failed: see summary->n_failed, which counts the items whose separation
  * or evaluation failed and those whose values could not be stored, e.g.
- * a commit failing on a full disk), SB_EINTERRUPT when stopped early, or an error
- * that prevented the run (suite not found, store not writable, unknown
- * backend) with msg set. */
+ * a commit failing on a full disk, and summary->n_metric_failed), SB_EINTERRUPT
+ * when stopped early, or an error that prevented the run (suite not found,
+ * store not writable, unknown backend or plug-in metric) with msg set. */
 sb_err sb_run(const sb_run_opts *o, sb_run_summary *summary, sb_msg *msg);
 
 /* The key that assigns an item to a shard: FNV-1a (64 bit) of the track

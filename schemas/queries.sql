@@ -120,6 +120,38 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
 -- name: insert_track_value
 INSERT INTO track_values (item_id, target, metric, value) VALUES (?1, ?2, ?3, ?4)
 
+-- ---------------------------------------------------------------- plug-in metrics (schemas/store_plugins.c)
+
+-- The record of plug-in metric ?4 in the 'done' item of (?1 track id,
+-- ?2 method id, ?3 config).  Result: key, status.
+-- name: select_plugin_metric
+SELECT p.key, p.status
+FROM plugin_metrics AS p
+JOIN items AS i ON i.id = p.item_id
+WHERE i.track_id = ?1 AND i.method_id = ?2 AND i.config = ?3 AND i.status = 'done' AND p.name = ?4
+
+-- The 'done' item of (?1 track id, ?2 method id, ?3 config).  Result: id,
+-- perm (JSON array or NULL).
+-- name: select_done_item
+SELECT id, perm FROM items WHERE track_id = ?1 AND method_id = ?2 AND config = ?3 AND status = 'done'
+
+-- The values recorded by plug-in metric ?2 of item ?1 (its value names,
+-- a JSON array), before its record is replaced.
+-- name: delete_plugin_values
+DELETE FROM track_values
+WHERE item_id = ?1
+  AND metric IN (SELECT value FROM json_each((SELECT metrics FROM plugin_metrics
+                                              WHERE item_id = ?1 AND name = ?2)))
+
+-- name: delete_plugin_metric
+DELETE FROM plugin_metrics WHERE item_id = ?1 AND name = ?2
+
+-- ?1 item id, ?2 name, ?3 key, ?4 status, ?5 error, ?6 note, ?7 value
+-- names (JSON array), ?8 wall_s.
+-- name: insert_plugin_metric
+INSERT INTO plugin_metrics (item_id, name, key, status, error, note, metrics, wall_s, finished_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+
 -- ---------------------------------------------------------------- reports (schemas/store_read.c)
 -- Every report reads 'done' items through the view done_items
 -- (002_done_items.sql).  A suite parameter NULL means every suite.
@@ -163,6 +195,15 @@ FROM done_items AS d
 JOIN track_values AS v ON v.item_id = d.item_id
 WHERE d.config = ?2 AND (?1 IS NULL OR d.suite = ?1) AND v.metric = ?3
 ORDER BY d.method_id, d.track_id, v.target
+
+-- The names of the per-track metrics stored for a config (built-in and
+-- plug-in), by name.  ?1 suite name, ?2 config.  Result: metric.
+-- name: config_track_metrics
+SELECT DISTINCT v.metric
+FROM done_items AS d
+JOIN track_values AS v ON v.item_id = d.item_id
+WHERE d.config = ?2 AND (?1 IS NULL OR d.suite = ?1)
+ORDER BY v.metric
 
 -- The 'done' items of a config, for the exporters.  ?1 suite name, ?2
 -- config, ?3 method name (NULL = every method).
@@ -338,4 +379,13 @@ SELECT di.id, v.target, v.metric, v.value
 FROM temp.merge_map AS mm
 JOIN main.items AS di ON di.track_id = mm.track_id AND di.method_id = mm.method_id AND di.config = mm.config
 JOIN src.track_values AS v ON v.item_id = mm.src_id
+WHERE mm.status = 'done' AND (mm.dst_id IS NULL OR mm.dst_status = 'failed')
+
+-- The records of the plug-in metrics whose values merge_track_values copies.
+-- name: merge_plugin_metrics
+INSERT INTO main.plugin_metrics (item_id, name, key, status, error, note, metrics, wall_s, finished_at)
+SELECT di.id, p.name, p.key, p.status, p.error, p.note, p.metrics, p.wall_s, p.finished_at
+FROM temp.merge_map AS mm
+JOIN main.items AS di ON di.track_id = mm.track_id AND di.method_id = mm.method_id AND di.config = mm.config
+JOIN src.plugin_metrics AS p ON p.item_id = mm.src_id
 WHERE mm.status = 'done' AND (mm.dst_id IS NULL OR mm.dst_status = 'failed')

@@ -121,3 +121,11 @@ double sb_stmt_column_real(sqlite3_stmt *st, int col)
 {
   return sqlite3_column_type(st, col) == SQLITE_NULL ? NAN : sqlite3_column_double(st, col);
 }
+
+void sb_stmt_bind_real(sqlite3_stmt *st, int col, double value)
+{
+  if (isnan(value))
+    sqlite3_bind_null(st, col);
+  else
+    sqlite3_bind_double(st, col, value);
+}

@@ -74,4 +74,7 @@ void sb_stmt_rollback_if_open(sb_store *s);
  * (the store's encoding of NaN), +-inf as stored. */
 double sb_stmt_column_real(sqlite3_stmt *st, int col);
 
+/* Binds value to parameter col: SQL NULL for NaN, +-inf as REAL. */
+void sb_stmt_bind_real(sqlite3_stmt *st, int col, double value);
+
 #endif /* SB_SCHEMAS_STATEMENTS_H */

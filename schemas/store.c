@@ -24,6 +24,7 @@
 #include "schemas/store.h"
 #include "common/revision.h"
 #include "schemas/statements.h"
+#include "schemas/store_plugins.h"
 
 /* PRAGMA application_id of a sepbench store ("sepB"), set by 001_init.sql. */
 #define SB_STORE_APPLICATION_ID 1936027714
@@ -490,14 +491,6 @@ sb_err sb_store_item_forget(sb_store *s, int64_t track_id, int64_t method_id,
   return sb_stmt_run(s, st, SB_SQL_FORGET_ITEM, NULL);
 }
 
-static void bind_real_or_null(sqlite3_stmt *st, int column, double value)
-{
-  if (isnan(value))
-    sqlite3_bind_null(st, column);
-  else
-    sqlite3_bind_double(st, column, value);
-}
-
 /* A permutation of n_src entries as a JSON array "[p0,p1,...]"; NULL (and
  * SB_OK) when perm is NULL. */
 static sb_err perm_json(const int *perm, int n_src, char **out)
@@ -592,7 +585,7 @@ static sb_err insert_item_row(sb_store *s, const sb_item_record *rec, const char
   sqlite3_bind_text(st, 4, rec->config, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 5, status, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 6, error, -1, SQLITE_STATIC);
-  bind_real_or_null(st, 7, rec->wall_s);
+  sb_stmt_bind_real(st, 7, rec->wall_s);
   if (rec->peak_rss_kb >= 0)
     sqlite3_bind_int64(st, 8, rec->peak_rss_kb);
   if (r) {
@@ -636,7 +629,7 @@ static sb_err insert_frame_values(sb_store *s, int64_t item_id, const sb_item_re
       for (int64_t k = 0; k < r->n_frames; k++) {
         sqlite3_bind_int64(st, 4, k);
         sqlite3_bind_double(st, 5, (double)k * (double)r->hop / r->rate);
-        bind_real_or_null(st, 7, values[k]);
+        sb_stmt_bind_real(st, 7, values[k]);
         if (sqlite3_step(st) != SQLITE_DONE) {
           err = sb_stmt_db_error(s, SB_SQL_INSERT_FRAME_VALUE, msg);
           sb_stmt_release(st);
@@ -659,7 +652,7 @@ static sb_err insert_frame_values(sb_store *s, int64_t item_id, const sb_item_re
       for (int64_t k = 0; k < r->pspm_n_frames; k++) {
         sqlite3_bind_int64(st, 4, k);
         sqlite3_bind_double(st, 5, (double)k * r->pspm_hop_s);
-        bind_real_or_null(st, 7, values[k]);
+        sb_stmt_bind_real(st, 7, values[k]);
         if (sqlite3_step(st) != SQLITE_DONE) {
           err = sb_stmt_db_error(s, SB_SQL_INSERT_FRAME_VALUE, msg);
           sb_stmt_release(st);
@@ -691,7 +684,7 @@ static sb_err insert_track_values(sb_store *s, int64_t item_id, const sb_item_re
       sqlite3_bind_int64(st, 1, item_id);
       sqlite3_bind_text(st, 2, rec->targets[j], -1, SQLITE_STATIC);
       sqlite3_bind_text(st, 3, sb_whole_metric_name(m), -1, SQLITE_STATIC);
-      bind_real_or_null(st, 4, r->whole[(size_t)j * SB_WM_COUNT + (size_t)m]);
+      sb_stmt_bind_real(st, 4, r->whole[(size_t)j * SB_WM_COUNT + (size_t)m]);
       if (sqlite3_step(st) != SQLITE_DONE) {
         err = sb_stmt_db_error(s, SB_SQL_INSERT_TRACK_VALUE, msg);
         sb_stmt_release(st);
@@ -706,12 +699,20 @@ static sb_err insert_track_values(sb_store *s, int64_t item_id, const sb_item_re
 
 sb_err sb_store_put_item(sb_store *s, const sb_item_record *rec, sb_msg *msg)
 {
+  return sb_store_put_item_plugins(s, rec, 0, NULL, msg);
+}
+
+sb_err sb_store_put_item_plugins(sb_store *s, const sb_item_record *rec, int n_plugins,
+                                 const sb_plugin_record *plugins, sb_msg *msg)
+{
   int64_t item_id = 0;
   int skip = 0;
   sb_err err;
 
   if (!s)
     return sb_msg_set(msg, SB_EINVAL, "sb_store_put_item: no store");
+  if (n_plugins < 0 || (n_plugins > 0 && !plugins))
+    return sb_stmt_error(s, msg, SB_EINVAL, "%s: %d plug-in records without data", s->path, n_plugins);
   err = check_record(s, rec, 1, msg);
   if (err)
     return err;
@@ -729,6 +730,9 @@ sb_err sb_store_put_item(sb_store *s, const sb_item_record *rec, sb_msg *msg)
   if (err)
     goto fail;
   err = insert_track_values(s, item_id, rec, msg);
+  if (err)
+    goto fail;
+  err = sb_store_write_plugins(s, item_id, rec, n_plugins, plugins, msg);
   if (err)
     goto fail;
   err = sb_stmt_exec(s, SB_SQL_COMMIT, msg);

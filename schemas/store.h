@@ -123,6 +123,26 @@ sb_err sb_store_item_done(sb_store *s, int64_t track_id, int64_t method_id, cons
 sb_err sb_store_item_forget(sb_store *s, int64_t track_id, int64_t method_id,
                             const char *config);
 
+/* The values of one plug-in metric for an item (backends/user_metrics.h),
+ * stored as per-track values of the item under their value names, per
+ * target or under the pseudo-target SB_TARGET_TRACK ("_track",
+ * common/targets.h), NaN as NULL, with a record in plugin_metrics
+ * (schemas/003_plugin_metrics.sql).  Strings are borrowed. */
+typedef struct sb_plugin_record {
+  const char *name;                  /* "cmd:pesq", "plugin:rmsratio" */
+  const char *key;                   /* its key (metrics/metric_config.h sb_metric_user_key) */
+  const char *error;                 /* NULL: 'done'; else 'failed' with this reason (a re-run
+                                        computes it again); the values are stored either way */
+  const char *note;                  /* NULL or "" = none */
+  double wall_s;                     /* NaN stores NULL */
+  int n_target_metrics;
+  const char *const *target_metrics; /* per-target value names */
+  const double *target_values;       /* [t * n_target_metrics + k] over the record's targets */
+  int n_track_metrics;
+  const char *const *track_metrics;  /* per-track value names */
+  const double *track_values;        /* n_track_metrics */
+} sb_plugin_record;
+
 /* One evaluated (track, method, config).  targets[j] names reference j of
  * result (n_targets == result->n_src).  run_id <= 0 stores NULL (no run).
  * peak_rss_kb < 0 and NaN wall_s store NULL. */
@@ -154,6 +174,12 @@ typedef struct sb_item_record {
  * Errors: SB_EINVAL (NULL fields, n_targets != result->n_src, rate <= 0,
  * negative framing), SB_ENOMEM, SB_EDB; on error nothing is written. */
 sb_err sb_store_put_item(sb_store *s, const sb_item_record *rec, sb_msg *msg);
+
+/* sb_store_put_item with the values of n_plugins plug-in metrics of the
+ * item (schemas/store_plugins.h), in the same one transaction.  Errors as
+ * sb_store_put_item and sb_store_put_plugins. */
+sb_err sb_store_put_item_plugins(sb_store *s, const sb_item_record *rec, int n_plugins,
+                                 const sb_plugin_record *plugins, sb_msg *msg);
 
 /* Stores a failed item (status 'failed', error text; rate/win/hop/n_frames,
  * perms and note from rec->result when it is not NULL, never values) in one

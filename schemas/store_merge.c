@@ -57,7 +57,7 @@ sb_err sb_store_merge(sb_store *out, const char *src_path, sb_store_conflict_fn 
                                     SB_SQL_MERGE_MAP_DROP, SB_SQL_MERGE_MAP_CREATE};
   static const sb_sql_id copy[] = {SB_SQL_MERGE_DROP_FAILED, SB_SQL_MERGE_ITEMS,
                                    SB_SQL_MERGE_FRAME_VALUES, SB_SQL_MERGE_TRACK_VALUES,
-                                   SB_SQL_MERGE_MAP_DROP};
+                                   SB_SQL_MERGE_PLUGIN_METRICS, SB_SQL_MERGE_MAP_DROP};
   sb_err err;
 
   if (!out || !src_path || !counts)

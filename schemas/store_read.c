@@ -50,6 +50,7 @@ typedef struct reader {
     sb_store_item_value_fn item_value;
     sb_store_point_fn point;
     sb_store_run_fn run;
+    sb_store_metric_fn metric;
   } fn;
   int frames; /* item values: frame rows (else per-track rows) */
 } reader;
@@ -130,6 +131,25 @@ sb_err sb_store_each_value(sb_store *s, const char *suite, const char *config,
   sqlite3_bind_text(st, 2, config, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 3, metric, -1, SQLITE_STATIC);
   return step_rows(st, id, value_row, &r, msg);
+}
+
+static sb_err metric_row(sqlite3_stmt *st, const reader *r, sb_msg *msg)
+{
+  const char *metric = text_at(st, 0);
+  return metric ? r->fn.metric(r->ctx, metric, msg) : out_of_memory(r, msg);
+}
+
+sb_err sb_store_each_track_metric(sb_store *s, const char *suite, const char *config, sb_store_metric_fn fn,
+                                  void *ctx, sb_msg *msg)
+{
+  reader r = {s, ctx, {.metric = fn}, 0};
+  sqlite3_stmt *st;
+  sb_err err = begin_read(s, config && fn, SB_SQL_CONFIG_TRACK_METRICS, &st, msg);
+  if (err)
+    return err;
+  sqlite3_bind_text(st, 1, suite, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, config, -1, SQLITE_STATIC);
+  return step_rows(st, SB_SQL_CONFIG_TRACK_METRICS, metric_row, &r, msg);
 }
 
 static sb_err item_row(sqlite3_stmt *st, const reader *r, sb_msg *msg)

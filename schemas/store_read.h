@@ -56,6 +56,15 @@ sb_err sb_store_each_value(sb_store *s, const char *suite, const char *config,
                            const char *metric, sb_store_kind kind, sb_store_value_fn fn,
                            void *ctx, sb_msg *msg);
 
+/* The name of a per-track metric stored for a config: a built-in one
+ * ("SI-SDR") or one a plug-in declared ("PESQ"). */
+typedef sb_err (*sb_store_metric_fn)(void *ctx, const char *metric, sb_msg *msg);
+
+/* Every per-track metric name that 'done' items of `config` (in the suite)
+ * hold, each once, in bytewise order. */
+sb_err sb_store_each_track_metric(sb_store *s, const char *suite, const char *config, sb_store_metric_fn fn,
+                                  void *ctx, sb_msg *msg);
+
 /* One 'done' item. */
 typedef struct sb_store_item {
   int64_t id;

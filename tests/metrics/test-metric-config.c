@@ -4,7 +4,9 @@
  * (literal strings taken from sb_run_config_key of the code before this
  * module existed), so resumed runs and merges of old stores still match;
  * `--metrics` lists; the names of modes, criteria and rules; the JSON
- * description is valid JSON holding the key; bad input.
+ * description is valid JSON holding the key; the keys of plug-in metrics,
+ * which never change the item's key and are listed in the JSON; the names
+ * reserved for sepbench's own metrics; bad input.
  */
 #include <config.h>
 
@@ -154,11 +156,54 @@ static void test_json(void)
          "NULL arguments");
 }
 
+static void test_user_metrics(void)
+{
+  static const char *const keys[] = {"cmd:pesq;version=1", "plugin:rmsratio;version=1.0;options=floor=-80"};
+  sb_metric_config c;
+  char key[512], plain[512], text[2048];
+  const sb_json *list;
+  sb_json *j = NULL;
+
+  tap_ok(sb_metric_user_key("cmd", "pesq", "1", NULL, key, sizeof key) == SB_OK &&
+           strcmp(key, "cmd:pesq;version=1") == 0,
+         "a command metric's key: %s", key);
+  tap_ok(sb_metric_user_key("plugin", "rmsratio", "1.0", "floor=-80", key, sizeof key) == SB_OK &&
+           strcmp(key, "plugin:rmsratio;version=1.0;options=floor=-80") == 0,
+         "a plugin's key with its options: %s", key);
+  tap_ok(sb_metric_user_key("plugin", "rmsratio", "1.0", "", key, sizeof key) == SB_OK &&
+           strcmp(key, "plugin:rmsratio;version=1.0") == 0,
+         "no options: no options part");
+  tap_ok(sb_metric_user_key("cmd", "a;b", "1", NULL, key, sizeof key) == SB_EINVAL && key[0] == '\0' &&
+           sb_metric_user_key("cmd", "a", "1;2", NULL, key, sizeof key) == SB_EINVAL &&
+           sb_metric_user_key("cmd", "a", "", NULL, key, sizeof key) == SB_EINVAL &&
+           sb_metric_user_key(NULL, "a", "1", NULL, key, sizeof key) == SB_EINVAL,
+         "a ';' in a name or version, an empty version, a NULL kind are refused");
+  tap_ok(sb_metric_user_key("cmd", "pesq", "1", NULL, key, 8) == SB_ELENGTH && key[0] == '\0', "a short buffer");
+  sb_metric_config_default(&c);
+  sb_metric_config_key(&c, plain, sizeof plain);
+  c.n_user_metrics = 2;
+  c.user_metrics = keys;
+  tap_ok(sb_metric_config_key(&c, key, sizeof key) == SB_OK && strcmp(key, plain) == 0,
+         "plug-in metrics leave the item's key as it is");
+  tap_ok(sb_metric_config_json(&c, text, sizeof text) == SB_OK && sb_json_parse(text, strlen(text), &j, NULL) == SB_OK,
+         "the JSON description with plug-in metrics is valid JSON");
+  list = j ? sb_json_get(j, "user_metrics") : NULL;
+  tap_ok(list && list->n == 2 && strcmp(sb_json_str(sb_json_at(list, 1)), keys[1]) == 0,
+         "it lists the plug-in metrics' keys");
+  sb_json_free(&j);
+  tap_ok(sb_metric_name_is_builtin("SDR") && sb_metric_name_is_builtin("SI-SDRi") &&
+           sb_metric_name_is_builtin("global_SDR") && sb_metric_name_is_builtin("PM_radius"),
+         "frame, whole-signal and PS/PM names are sepbench's");
+  tap_ok(!sb_metric_name_is_builtin("PESQ") && !sb_metric_name_is_builtin("sdr") && !sb_metric_name_is_builtin(NULL),
+         "PESQ, a name in another case and NULL are not");
+}
+
 int main(void)
 {
   test_keys();
   test_groups();
   test_names();
   test_json();
+  test_user_metrics();
   return tap_done();
 }

@@ -4,7 +4,8 @@
  * and -inf kept), idempotent puts, failure then success, bad arguments, a
  * writer killed (SIGKILL) or _exit()ing in the middle of a transaction,
  * a garbage file, a foreign SQLite file, a newer schema version, and a
- * store of schema version 1 (001 only) migrated to version 2.
+ * store of schema version 1 (001 only) migrated to the version of this
+ * build (sb_sql_n_migrations: 3 with 003_plugin_metrics.sql).
  *
  * Every expectation is read back with an independent SQLite connection of
  * the test (plain SQL on the file), never through the code under test. */
@@ -211,8 +212,8 @@ static void test_create(void)
   char text[64];
 
   tap_ok(sb_store_open(path, &s, &msg) == SB_OK && s, "a new store opens (%s)", msg.text);
-  tap_ok(raw_int("PRAGMA user_version", -1) == 2,
-         "user_version is 2 after migrations 001 and 002");
+  tap_ok(sb_sql_n_migrations >= 3 && raw_int("PRAGMA user_version", -1) == sb_sql_n_migrations,
+         "user_version is %d after every migration (001, 002, 003, ...)", sb_sql_n_migrations);
   tap_ok(raw_int("PRAGMA application_id", -1) == 1936027714,
          "application_id marks a sepbench store");
   tap_ok(strcmp(raw_text("PRAGMA journal_mode", -1, text, sizeof text), "wal") == 0,
@@ -227,6 +228,9 @@ static void test_create(void)
   tap_ok(raw_int("SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = 'done_items'",
                  -1) == 1,
          "the view done_items exists (002)");
+  tap_ok(raw_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'plugin_metrics'"
+                 " AND sql LIKE '%WITHOUT ROWID%'", -1) == 1,
+         "the table plugin_metrics exists (003)");
   sb_store_free(&s);
   tap_ok(s == NULL, "free NULLs the handle");
   /* Freeing again (and NULL) must be a no-op; under ASan a second close
@@ -247,7 +251,8 @@ static void test_entities(int64_t *suite_id, int64_t *track_ids, int64_t *method
   tap_ok(sb_store_open(path, &s, &msg) == SB_OK, "the store reopens (%s)", msg.text);
   if (!s)
     return;
-  tap_ok(raw_int("PRAGMA user_version", -1) == 2, "reopening keeps user_version 2");
+  tap_ok(raw_int("PRAGMA user_version", -1) == sb_sql_n_migrations, "reopening keeps user_version %d",
+         sb_sql_n_migrations);
   tap_ok(sb_store_suite(s, "music", "musdb18hq", "/data/musdb", suite_id) == SB_OK &&
              *suite_id > 0,
          "suite created");
@@ -711,12 +716,17 @@ static void test_bad_files(void)
   remove_store_files(foreign_path);
 
   /* A store written by a newer sepbench. */
-  tap_ok(raw_exec(path, "PRAGMA user_version = 3") == SQLITE_OK, "setup: user_version 3");
-  tap_ok(sb_store_open(path, &s, &msg) == SB_EDB && s == NULL && strstr(msg.text, path) &&
-             strstr(msg.text, "schema version 3 is newer"),
-         "a newer schema version is refused: %s", msg.text);
-  tap_ok(raw_int("PRAGMA user_version", -1) == 3, "the newer store is not modified");
-  raw_exec(path, "PRAGMA user_version = 2");
+  {
+    char set[64], newer[64];
+    snprintf(set, sizeof set, "PRAGMA user_version = %d", sb_sql_n_migrations + 1);
+    snprintf(newer, sizeof newer, "schema version %d is newer", sb_sql_n_migrations + 1);
+    tap_ok(raw_exec(path, set) == SQLITE_OK, "setup: user_version %d", sb_sql_n_migrations + 1);
+    tap_ok(sb_store_open(path, &s, &msg) == SB_EDB && s == NULL && strstr(msg.text, path) && strstr(msg.text, newer),
+           "a newer schema version is refused: %s", msg.text);
+    tap_ok(raw_int("PRAGMA user_version", -1) == sb_sql_n_migrations + 1, "the newer store is not modified");
+    snprintf(set, sizeof set, "PRAGMA user_version = %d", sb_sql_n_migrations);
+    raw_exec(path, set);
+  }
 
   tap_ok(sb_store_open("/nonexistent-dir-sepbench/x.db", &s, &msg) == SB_EIO &&
              strstr(msg.text, "/nonexistent-dir-sepbench/x.db: cannot open"),
@@ -764,8 +774,9 @@ static sb_err see_value(void *ctx, const sb_store_value *row, sb_msg *msg)
 
 /* A store written by a sepbench of schema version 1: the 001 SQL only (the
  * text this build embeds, sb_sql_migrations[0]), one item planted by plain
- * SQL.  Opening it migrates it to version 2 (the view done_items), keeps
- * every row, and the readers and writers work on it. */
+ * SQL.  Opening it migrates it to this build's version (the view
+ * done_items, the table plugin_metrics), keeps every row, and the readers
+ * and writers work on it. */
 static void test_migrate_v1(void)
 {
   static const char *const plant =
@@ -795,10 +806,11 @@ static void test_migrate_v1(void)
          "setup: version 1 has no view");
   tap_ok(sb_store_open_existing(old, &s, &msg) == SB_OK && s, "the version 1 store opens (%s)",
          msg.text);
-  tap_ok(raw_int("PRAGMA user_version", -1) == 2 &&
+  tap_ok(raw_int("PRAGMA user_version", -1) == sb_sql_n_migrations &&
              raw_int("SELECT count(*) FROM sqlite_master WHERE type = 'view' AND"
-                     " name = 'done_items'", -1) == 1,
-         "it is migrated to version 2 (view done_items)");
+                     " name = 'done_items'", -1) == 1 &&
+             raw_int("SELECT count(*) FROM sqlite_master WHERE name = 'plugin_metrics'", -1) == 1,
+         "it is migrated to version %d (view done_items, table plugin_metrics)", sb_sql_n_migrations);
   tap_ok(raw_int("SELECT count(*) FROM items", -1) == 1 &&
              raw_int("SELECT count(*) FROM frame_values", -1) == 2 &&
              raw_int("SELECT count(*) FROM track_values", -1) == 1,
@@ -817,7 +829,7 @@ static void test_migrate_v1(void)
   tap_ok(s && sb_store_suite(s, "old", NULL, NULL, &suite_id) == SB_OK && suite_id == 1,
          "writing works: get-or-create finds the planted suite");
   sb_store_free(&s);
-  tap_ok(sb_store_open(old, &s, &msg) == SB_OK && raw_int("PRAGMA user_version", -1) == 2,
+  tap_ok(sb_store_open(old, &s, &msg) == SB_OK && raw_int("PRAGMA user_version", -1) == sb_sql_n_migrations,
          "reopening the migrated store changes nothing (%s)", msg.text);
   sb_store_free(&s);
   memcpy(path, path_saved, sizeof path);
