@@ -444,6 +444,10 @@ static void check_non_utf8_name(const char *sepbench)
   text = run_capture(cmd, &status);
   tap_ok(status == 0 && text && atoi(text) >= 1, "the replacement is written as the escape \\ufffd");
   free(text);
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  tap_ok(system(cmd) == 0, "cleanup");
+}
+
 /* mir_eval's short-signal rule through `sepbench eval --mode v3`: 2 mono
  * sources, 1.5 s at 48 kHz, 1-s window and hop.  Signals and expected
  * values as in tests/metrics/test-evaluate.c check_v3_short_signal

@@ -150,7 +150,7 @@ if [ "$(id -u)" -ne 0 ] || [ -n "$as_user" ]; then
     chmod 755 "$tmp" && chmod -R a+rX "$SEPBENCH_CACHE"
   $as_user "$sepbench" run --suite tiny --backends irm1 --db "$tmp/ro/ro.db" >/dev/null 2>"$tmp/e"
   st=$?
-  [ $st -eq 1 ] && grep -q "cannot record the run: $tmp/ro/ro.db: .*readonly database" "$tmp/e"
+  [ $st -eq 1 ] && grep -q "$tmp/ro/ro.db: the store is read-only" "$tmp/e"
   ok $? "a read-only store: the reason is given (exit $st: $(tail -1 "$tmp/e"))"
 else
   ok 0 "# SKIP a read-only store (root without setpriv)"

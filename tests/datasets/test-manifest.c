@@ -200,7 +200,7 @@ static void test_hostile(void)
   expect("dup.csv", "id,mixture,s1\na,x.wav,c.wav\na,y.wav,d.wav\n", SB_EINVAL, "dup.csv: track 'a' appears twice",
          "duplicate id, named with the file");
   expect("dupref.json", "[{\"id\": \"a\", \"mixture\": \"x.wav\", \"references\": {\"s1\": \"c.wav\", \"s1\": \"d.wav\"}}]",
-         SB_EINVAL, "dupref.json: track 0: reference 's1' given twice", "a reference named twice, with the file");
+         SB_EFORMAT, "the member \"s1\" twice", "a reference named twice (a repeated JSON key), with the file");
   expect("noid.csv", "title,mixture,s1\na,x.wav,c.wav\n", SB_EFORMAT, "\"id\" (or \"track\" or \"name\")",
          "no id column");
   expect("two.csv", "id,name,mixture,s1\na,b,x.wav,c.wav\n", SB_EFORMAT, "both \"id\" and \"name\"",

@@ -1,5 +1,5 @@
 /*
- * tests/fuzz/fuzz-npy.c — the .npy reader (sb_npy_read) on the input as a
+ * tests/fuzz/fuzz-npy.c — the .npy reader (common/npy.h) on the input as a
  * file.  An array that reads must be exactly as large as the file's data
  * (rows x cols values of 4 or 8 bytes after the header), every value
  * readable.
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "metrics/embedders.h"
+#include "common/npy.h"
 #include "fuzz.h"
 
 int fuzz_npy(const uint8_t *data, size_t size)

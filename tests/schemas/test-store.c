@@ -729,7 +729,7 @@ static void test_bad_files(void)
   }
 
   tap_ok(sb_store_open("/nonexistent-dir-sepbench/x.db", &s, &msg) == SB_EIO &&
-             strstr(msg.text, "/nonexistent-dir-sepbench/x.db: cannot open"),
+             strstr(msg.text, "/nonexistent-dir-sepbench/x.db: cannot create the store"),
          "a path in a missing directory gives SB_EIO: %s", msg.text);
   {
     char missing[160], empty[160];
