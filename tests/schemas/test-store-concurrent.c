@@ -21,6 +21,7 @@
 
 #include <sqlite3.h>
 
+#include "schemas/sql_text.h"
 #include "schemas/store.h"
 #include "tap.h"
 
@@ -187,7 +188,7 @@ int main(void)
     snprintf(path, sizeof path, "%s/new-%d.db", dir, round);
     failed = round_of_openers(path);
     failed_children += failed;
-    if (query_int(path, "PRAGMA user_version") != 2 ||
+    if (query_int(path, "PRAGMA user_version") != sb_sql_n_migrations ||
         query_int(path, "SELECT count(*) FROM runs WHERE status = 'done'") != N_CHILDREN ||
         query_int(path, "SELECT count(*) FROM items WHERE status = 'done'") != n_items ||
         query_int(path, "SELECT count(*) FROM frame_values") != n_items * 2 * N_FRAMES ||
