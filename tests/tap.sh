@@ -32,3 +32,15 @@ tap_rand() {
   tap_rand_state=$(((tap_rand_state * 1103515245 + 12345) % 2147483648))
   tap_rand_value=$((tap_rand_state / 65536 % $1 + 1))
 }
+
+# tap_setup PREFIX: the prologue of a test of the sepbench program.  Sets
+# sepbench (from $SEPBENCH, required), tmp (a new folder PREFIX.XXXXXX under
+# $TMPDIR, removed when the test ends), a private cache (SEPBENCH_CACHE in
+# tmp) and no MUSDB_PATH from the caller's environment.
+tap_setup() {
+  sepbench=${SEPBENCH:?SEPBENCH must point to the sepbench program}
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX") || exit 1
+  trap 'rm -rf "$tmp"' EXIT INT TERM
+  export SEPBENCH_CACHE="$tmp/cache"
+  unset MUSDB_PATH
+}

@@ -7,12 +7,8 @@
 # panned mono signals, for which the reference MWF is ill-conditioned (see
 # backends/oracle.h); it is checked to beat MIX.  Emits TAP.
 set -u
-sepbench=${SEPBENCH:?SEPBENCH must point to the sepbench program}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-base.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-export SEPBENCH_CACHE="$tmp/cache"
-unset MUSDB_PATH
 . "$(dirname "$0")/../tap.sh"
+tap_setup sb-test-base
 
 "$sepbench" run --suite tiny --backends mixture,irm1,irm2,ibm1,ibm2,mwf,hpss,repet-sim --db "$tmp/b.db" \
   --jobs 2 >"$tmp/out" 2>"$tmp/err"

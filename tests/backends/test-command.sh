@@ -14,17 +14,13 @@
 # item exactly once.
 # Emits TAP.
 set -u
-sepbench=${SEPBENCH:?SEPBENCH must point to the sepbench program}
+. "$(dirname "$0")/../tap.sh"
+tap_setup sb-test-cmd
 builddir=${SB_TOP_BUILDDIR:?SB_TOP_BUILDDIR must point to the build directory}
 plugin="$builddir/backends/.libs/example_plugin.so"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-cmd.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
 # sepbench's own temporary folders go here, so the leftover check below sees
 # only this test's folders, whatever else runs on the machine.
 mkdir "$tmp/tmpdir" && export TMPDIR="$tmp/tmpdir"
-export SEPBENCH_CACHE="$tmp/cache"
-unset MUSDB_PATH
-. "$(dirname "$0")/../tap.sh"
 
 # The separator: sep.sh INPUT OUTDIR TRACK MODE LOG.  "copy" writes the input as
 # every stem; the other modes misbehave.

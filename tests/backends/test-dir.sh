@@ -10,12 +10,8 @@
 # above 100 dB SI-SDR and any mix-up (wrong file, wrong excerpt) far below.
 # Emits TAP.
 set -u
-sepbench=${SEPBENCH:?SEPBENCH must point to the sepbench program}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-dir.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-export SEPBENCH_CACHE="$tmp/cache"
-unset MUSDB_PATH
 . "$(dirname "$0")/../tap.sh"
+tap_setup sb-test-dir
 q() { sqlite3 "$1" "$2"; }
 perfect() { q "$1" "select count(*) from track_values v join items i on i.id=v.item_id where i.status='done' and v.metric='SI-SDR' and v.value > 100"; }
 

@@ -12,14 +12,10 @@
 # without '/'; bad --plugin-timeout values.
 # Emits TAP.
 set -u
-sepbench=${SEPBENCH:?SEPBENCH must point to the sepbench program}
+. "$(dirname "$0")/../tap.sh"
+tap_setup sb-test-plugin
 builddir=${SB_TOP_BUILDDIR:?SB_TOP_BUILDDIR must point to the build directory}
 plugin="$builddir/tests/backends/.libs/faulty_plugin.so"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-plugin.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-export SEPBENCH_CACHE="$tmp/cache"
-unset MUSDB_PATH
-. "$(dirname "$0")/../tap.sh"
 ulimit -c 0 2>/dev/null
 q() { sqlite3 "$1" "$2"; }
 rock="Tiny Band - Rock & Roll"

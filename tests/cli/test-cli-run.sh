@@ -6,12 +6,8 @@
 # commits counted as failed items.
 # Emits TAP.
 set -u
-sepbench=${SEPBENCH:?SEPBENCH must point to the sepbench program}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-run.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-export SEPBENCH_CACHE="$tmp/cache"
-unset MUSDB_PATH
 . "$(dirname "$0")/../tap.sh"
+tap_setup sb-test-run
 q() { sqlite3 "$tmp/r.db" "$1"; }
 
 "$sepbench" run --suite tiny --backends mixture,irm2 --db "$tmp/r.db" --jobs 2 >"$tmp/out1" 2>"$tmp/err1"

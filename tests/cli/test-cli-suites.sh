@@ -6,12 +6,8 @@
 # validate and run read them, from another working directory too.  The
 # bad cases name the file and the key.  Emits TAP.
 set -u
-sepbench=${SEPBENCH:?SEPBENCH must point to the sepbench program}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-suites.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-export SEPBENCH_CACHE="$tmp/cache"
-unset MUSDB_PATH
 . "$(dirname "$0")/../tap.sh"
+tap_setup sb-test-suites
 
 "$sepbench" suites show tiny >/dev/null 2>&1
 src="$SEPBENCH_CACHE/tiny/$(ls "$SEPBENCH_CACHE/tiny" | grep -v '^\.' | head -1)"

@@ -7,13 +7,10 @@
 # reports each planted fault of a broken copy in one pass with exit 1.
 # Emits TAP.
 set -u
-sepbench=${SEPBENCH:?SEPBENCH must point to the sepbench program}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-speech.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-export SEPBENCH_CACHE="$tmp/cache"
+. "$(dirname "$0")/../tap.sh"
+tap_setup sb-test-speech
 export SEPBENCH_SUITES="$tmp/none.ini"
 unset ECHOSET_PATH MUSDB_PATH LIBRIMIX_PATH
-. "$(dirname "$0")/../tap.sh"
 
 if [ ! -f /usr/share/pocketsphinx/test/data/cards/001.wav ]; then
   echo "not ok 1 - pocketsphinx-testdata is not installed (sudo ./setup.sh deps)"

@@ -9,11 +9,9 @@
 # fit the figure (also at --targets vocals with two methods).  The gnuplot
 # script is taken from a wrapper that runs the real gnuplot.  Emits TAP.
 set -u
-sepbench=${SEPBENCH:?SEPBENCH must point to the sepbench program}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-heatmap.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-unset MUSDB_PATH SEPBENCH_GNUPLOT
 . "$(dirname "$0")/../tap.sh"
+tap_setup sb-test-heatmap
+unset SEPBENCH_GNUPLOT
 
 gnuplot=$(command -v gnuplot || true)
 if [ -z "$gnuplot" ]; then

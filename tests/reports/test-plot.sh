@@ -8,12 +8,9 @@
 # (gnuplot missing or failing, unwritable output, bad options), and no file
 # left in TMPDIR.  Emits TAP.
 set -u
-sepbench=${SEPBENCH:?SEPBENCH must point to the sepbench program}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-plot.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-export SEPBENCH_CACHE="$tmp/cache"
-unset MUSDB_PATH SEPBENCH_GNUPLOT
 . "$(dirname "$0")/../tap.sh"
+tap_setup sb-test-plot
+unset SEPBENCH_GNUPLOT
 . "$(dirname "$0")/hostile_names.sh"
 # The first bytes of a file in hex.
 magic() { od -An -tx1 -N"$2" "$1" | tr -d ' \n'; }

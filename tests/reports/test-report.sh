@@ -8,12 +8,9 @@
 # a store of one suite names it in the header.  Chromium is required:
 # without it the test FAILS.  Emits TAP.
 set -u
-sepbench=${SEPBENCH:?SEPBENCH must point to the sepbench program}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-report.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-export SEPBENCH_CACHE="$tmp/cache"
-unset MUSDB_PATH SEPBENCH_GNUPLOT
 . "$(dirname "$0")/../tap.sh"
+tap_setup sb-test-report
+unset SEPBENCH_GNUPLOT
 . "$(dirname "$0")/hostile_names.sh"
 
 "$sepbench" run --suite tiny --backends mixture,irm2 --db "$tmp/r.db" >/dev/null 2>"$tmp/run.err"

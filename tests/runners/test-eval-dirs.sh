@@ -7,12 +7,9 @@
 # estimate was "no estimate"); a header-only WAV is truncated, not empty;
 # a message about a path of several KB keeps its reason.  Emits TAP.
 set -u
-sepbench=${SEPBENCH:?SEPBENCH must point to the sepbench program}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-eval-dirs.XXXXXX")
-trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
-export SEPBENCH_CACHE="$tmp/cache"
-unset MUSDB_PATH
 . "$(dirname "$0")/../tap.sh"
+tap_setup sb-test-eval-dirs
+trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
 lines() { wc -l <"$1" | tr -d ' '; }
 
 "$sepbench" suites show tiny >/dev/null 2>&1

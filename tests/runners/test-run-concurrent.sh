@@ -9,13 +9,9 @@
 # at the moment the script closes it (no sleep).
 # Emits TAP.
 set -u
-sepbench=${SEPBENCH:?SEPBENCH must point to the sepbench program}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-concurrent.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-export SEPBENCH_CACHE="$tmp/cache"
-unset MUSDB_PATH
+. "$(dirname "$0")/../tap.sh"
+tap_setup sb-test-concurrent
 here=$(dirname "$0")
-. "$here/../tap.sh"
 . "$here/../schemas/store_checks.sh"
 
 common="--suite tiny --excerpt 0:3 --metrics sdr --jobs 2 --progress lines"

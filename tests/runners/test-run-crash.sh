@@ -14,14 +14,11 @@
 # holds every item once with the values of an undisturbed run.
 # Emits TAP.
 set -u
-sepbench=${SEPBENCH:?SEPBENCH must point to the sepbench program}
+. "$(dirname "$0")/../tap.sh"
+tap_setup sb-test-crash
 faulty=${SB_TOP_BUILDDIR:?SB_TOP_BUILDDIR must point to the build tree}/tests/schemas/sepbench-faults
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-crash.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-export SEPBENCH_CACHE="$tmp/cache"
-unset MUSDB_PATH SB_TEST_STORE_FAULT SB_TEST_STORE_WRITES
+unset SB_TEST_STORE_FAULT SB_TEST_STORE_WRITES
 here=$(dirname "$0")
-. "$here/../tap.sh"
 . "$here/../schemas/store_checks.sh"
 tap_seed 16003
 iterations=30

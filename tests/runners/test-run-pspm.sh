@@ -8,11 +8,8 @@
 # across the backends of a track stores the same values, to the last bit,
 # as a run of one backend alone and as a run on one thread.  Emits TAP.
 set -u
-sepbench=${SEPBENCH:?SEPBENCH must point to the sepbench program}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-pspm.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-export SEPBENCH_CACHE="$tmp/cache"
 . "$(dirname "$0")/../tap.sh"
+tap_setup sb-test-pspm
 
 # Seed 7.  Speaker k of utterance u: bursts of a harmonic tone (f0 110-220 Hz,
 # 5 harmonics) switching on and off every 0.1-0.4 s; the second speaker is

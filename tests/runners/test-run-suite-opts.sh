@@ -7,12 +7,8 @@
 # a different excerpt or target set is a different stored item (config key).
 # Bad values are usage errors.  Emits TAP.
 set -u
-sepbench=${SEPBENCH:?SEPBENCH must point to the sepbench program}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-opts.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-export SEPBENCH_CACHE="$tmp/cache"
-unset MUSDB_PATH
 . "$(dirname "$0")/../tap.sh"
+tap_setup sb-test-opts
 q() { sqlite3 "$tmp/r.db" "$1"; }
 run() { "$sepbench" run --suite tiny --backends mixture,irm2 --db "$tmp/r.db" --jobs 2 --progress lines "$@"; }
 

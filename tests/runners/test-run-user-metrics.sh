@@ -21,18 +21,15 @@
 #     "user_metrics", a failing metric's null values, reason and exit 3.
 # Emits TAP.
 set -u
-sepbench=${SEPBENCH:?SEPBENCH must point to the sepbench program}
+. "$(dirname "$0")/../tap.sh"
+tap_setup sb-test-user-metrics
+unset SB_RMS_PLUGIN_VERSION
 builddir=${SB_TOP_BUILDDIR:?SB_TOP_BUILDDIR must point to the build directory}
 srcdir=${SB_TOP_SRCDIR:?SB_TOP_SRCDIR must point to the source directory}
 plugin="$builddir/tests/backends/.libs/rms_metric_plugin.so"
 # configure's python3 (/usr/bin/python3 first) runs the command metric.
 py=${SB_PYTHON3:-python3}
 script="$py $srcdir/tests/backends/rms-metric.py"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-user-metrics.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-export SEPBENCH_CACHE="$tmp/cache"
-unset MUSDB_PATH SB_RMS_PLUGIN_VERSION
-. "$(dirname "$0")/../tap.sh"
 ulimit -c 0 2>/dev/null
 q() { sqlite3 "$1" "$2"; }
 # The built-in values and items of a store, for comparing before and after.

@@ -5,12 +5,8 @@
 # reported and not overwritten, failed items are replaced by done ones.
 # Emits TAP.
 set -u
-sepbench=${SEPBENCH:?SEPBENCH must point to the sepbench program}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-test-shard.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-export SEPBENCH_CACHE="$tmp/cache"
-unset MUSDB_PATH
 . "$(dirname "$0")/../tap.sh"
+tap_setup sb-test-shard
 q() { sqlite3 "$1" "$2"; }
 # Every value with its names (no ids), for comparing stores.
 dump() {
