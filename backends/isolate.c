@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "backends/isolate.h"
+#include "common/subprocess.h"
 
 /* How often a cancel flag is looked at, and the longest single sleep (the
  * loop re-reads the clock after each). */
@@ -81,18 +81,6 @@ static double monotonic_s(void)
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* A descriptor that polls readable once child pid has ended, or -1 where
- * the kernel (or a seccomp filter) has no pidfd_open.  It is close-on-exec. */
-static int open_pidfd(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-  return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-  (void)pid;
-  return -1;
-#endif
-}
-
 /* Sleeps until child pid may have ended or wait_ms (< 0: no limit) have
  * passed: in poll on *pidfd, else for *nap_ms (which then grows).  A pidfd
  * that poll refuses is closed and the naps take over. */
@@ -120,7 +108,7 @@ static void doze(int *pidfd, int *nap_ms, int wait_ms)
 static int wait_child(pid_t pid, double start, double timeout_s, const volatile sig_atomic_t *cancel, int *wstatus,
                       sb_isolate_status *status)
 {
-  int pidfd = open_pidfd(pid), nap_ms = FIRST_NAP_MS, why = 0;
+  int pidfd = sb_subprocess_pidfd(pid), nap_ms = FIRST_NAP_MS, why = 0;
   pid_t got;
 
   for (;;) {

@@ -183,9 +183,7 @@ static int exec_errno(int status_fd)
   return got == (ssize_t)sizeof code ? code : 0;
 }
 
-/* A descriptor that polls readable once child pid has ended, or -1 where
- * the kernel (or a seccomp filter) has no pidfd_open.  Close-on-exec. */
-static int open_pidfd(pid_t pid)
+int sb_subprocess_pidfd(pid_t pid)
 {
 #ifdef SYS_pidfd_open
   return (int)syscall(SYS_pidfd_open, pid, 0);
@@ -250,7 +248,7 @@ static sb_err start(char *const *argv, const char *cwd, run *r, sb_msg *msg)
                    strerror(code));
     goto done;
   }
-  r->pidfd = open_pidfd(r->pid);
+  r->pidfd = sb_subprocess_pidfd(r->pid);
   fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
   fcntl(err[0], F_SETFL, fcntl(err[0], F_GETFL) | O_NONBLOCK);
   r->out.fd = out[0];

@@ -35,6 +35,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include "sepbench/error.h"
 
 #define SB_SUBPROCESS_TAIL 1024 /* bytes of stdout / stderr kept */
@@ -91,5 +92,11 @@ sb_err sb_subprocess_run_io(char *const *argv, const char *cwd, double timeout_s
  * by ": " and the last non-empty lines of stderr (newlines shown as " | ",
  * at most ~300 characters) when there are any. */
 void sb_subprocess_describe(const sb_subprocess_result *res, double timeout_s, char *buf, size_t len);
+
+/* A descriptor that polls readable once child pid has ended, or -1 where
+ * the kernel (or a seccomp filter) has no pidfd_open (Linux < 5.3): the
+ * caller then polls waitpid(WNOHANG).  Close-on-exec; the caller closes
+ * it.  Used here and by backends/isolate.c. */
+int sb_subprocess_pidfd(pid_t pid);
 
 #endif /* SB_COMMON_SUBPROCESS_H */

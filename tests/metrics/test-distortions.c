@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sndfile.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -30,6 +29,7 @@
 #include "tap.h"
 #include "common/json.h"
 #include "metrics/distortions.h"
+#include "tests/metrics/refcase.h"
 #include "metrics/loudness.h"
 #include "metrics/npyrandom.h"
 #include "metrics/phasevocoder.h"
@@ -47,23 +47,6 @@ static double *read_raw_f64(const char *path, size_t n)
     free(x);
     return NULL;
   }
-  return x;
-}
-
-static double *read_wav(const char *path, size_t *n)
-{
-  SF_INFO info = {0};
-  SNDFILE *sf = sf_open(path, SFM_READ, &info);
-  double *x;
-  if (!sf)
-    return NULL;
-  x = malloc((size_t)info.frames * sizeof *x);
-  if (x && sf_readf_double(sf, x, info.frames) != info.frames) {
-    free(x);
-    x = NULL;
-  }
-  sf_close(sf);
-  *n = (size_t)info.frames;
   return x;
 }
 
@@ -113,8 +96,15 @@ static void check_bank(const char *root, const sb_json *entries, const char *ban
     }
     {
       char path[4096];
+      int64_t len = 0;
+      int n_chan = 0, rate = 0;
+      sb_msg msg;
       snprintf(path, sizeof path, "%s/pspm/distortions/%s", root, wav);
-      post = read_wav(path, &n_post);
+      if (refcase_read_audio(path, -1, &post, &n_chan, &len, &rate, &msg) != SB_OK || n_chan != 1) {
+        free(post);
+        post = NULL;
+      }
+      n_post = (size_t)len;
     }
     if (!post || n_post != bank->len || !norm) {
       n_bad++;

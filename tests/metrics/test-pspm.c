@@ -20,7 +20,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sndfile.h>
 
 #include <cblas.h>
 
@@ -31,23 +30,6 @@
 #include "metrics/embedders.h"
 #include "metrics/pspm.h"
 #include "cli/result_json.h"
-
-static double *read_wav(const char *path, size_t *n)
-{
-  SF_INFO info = {0};
-  SNDFILE *sf = sf_open(path, SFM_READ, &info);
-  double *x;
-  if (!sf)
-    return NULL;
-  x = malloc((size_t)info.frames * sizeof *x);
-  if (x && sf_readf_double(sf, x, info.frames) != info.frames) {
-    free(x);
-    x = NULL;
-  }
-  sf_close(sf);
-  *n = (size_t)info.frames;
-  return x;
-}
 
 /* Reads one CSV column set: rows x n_cols values after the timestamp; empty
  * cells are NaN. */
@@ -98,12 +80,14 @@ static int load_case(const char *root, const char *name, e2e *c)
   static const char *const files[4] = {"ref1", "ref2", "out1", "out2"};
   double **dst[4] = {&c->ref[0], &c->ref[1], &c->est[0], &c->est[1]};
   for (int i = 0; i < 4; i++) {
-    size_t n = 0;
+    int64_t n = 0;
+    int n_chan = 0, rate = 0;
+    sb_msg msg;
     snprintf(path, sizeof path, "%s/pspm/e2e/%s/audio/%s.wav", root, name, files[i]);
-    *dst[i] = read_wav(path, &n);
-    if (!*dst[i] || (i && n != c->n))
+    if (refcase_read_audio(path, -1, dst[i], &n_chan, &n, &rate, &msg) != SB_OK || n_chan != 1 ||
+        (i && (size_t)n != c->n))
       return 0;
-    c->n = n;
+    c->n = (size_t)n;
   }
   return 1;
 }
