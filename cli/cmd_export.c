@@ -91,9 +91,5 @@ int sb_cmd_export(int argc, char **argv)
       fprintf(stderr, "sepbench: wrote %lld CSV rows\n", (long long)n_rows);
   }
   sb_store_free(&store);
-  if (err) {
-    fprintf(stderr, "sepbench: %s\n", msg.text[0] ? msg.text : sb_strerror(err));
-    return 1;
-  }
-  return 0;
+  return sb_cli_fail(err, &msg);
 }

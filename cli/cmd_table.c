@@ -133,9 +133,5 @@ int sb_cmd_table(int argc, char **argv)
   sb_scores_free(&sc);
   sb_store_free(&store);
   free(names);
-  if (err) {
-    fprintf(stderr, "sepbench: %s\n", msg.text[0] ? msg.text : sb_strerror(err));
-    return 1;
-  }
-  return 0;
+  return sb_cli_fail(err, &msg);
 }

@@ -37,7 +37,11 @@
 #include "metrics/distortions_parts.h"
 #include "metrics/vectorize.h"
 
-const char *const sb_dist_color_name[3] = {"White", "Pink", "Brown"};
+const char *sb_dist_color_name(int k)
+{
+  static const char *const names[3] = {"White", "Pink", "Brown"};
+  return names[k];
+}
 
 void sb_dist_bank_clear(sb_dist_bank *bank)
 {

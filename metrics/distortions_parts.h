@@ -31,7 +31,7 @@ typedef enum kind {
 typedef enum color { WHITE, PINK, BROWN } color;
 
 /* "White", "Pink", "Brown": the colours in the reference's labels. */
-extern const char *const sb_dist_color_name[3];
+const char *sb_dist_color_name(int k);
 
 /* One entry of a bank, built in the reference's label order. */
 typedef struct spec {

@@ -184,7 +184,7 @@ static size_t build_pm_specs(const sb_dist_bank *b, spec *s, char (*labels)[SB_D
       if (snrs[i] < 0 && k == WHITE)
         continue;
       s[c] = (spec){.kind = K_NOISE, .p2 = snrs[i], .color = (color)k, .filter = band};
-      sb_dist_add_spec(labels, &c, "%sNoise_%ddB", sb_dist_color_name[k], snrs[i]);
+      sb_dist_add_spec(labels, &c, "%sNoise_%ddB", sb_dist_color_name(k), snrs[i]);
     }
   for (int i = 0; i < 4; i++) {
     s[c] = (spec){.kind = K_HARMONIC, .p1 = harm_f[i], .p2 = harm_a[i]};

@@ -63,7 +63,7 @@ static size_t build_ps_specs(size_t n, spec *s, char (*labels)[SB_DIST_LABEL_MAX
       if (snrs[i] < 0 && k == WHITE)
         continue;
       s[c] = (spec){.kind = K_NOISE, .p2 = snrs[i], .color = (color)k};
-      sb_dist_add_spec(labels, &c, "%sNoise_%ddB", sb_dist_color_name[k], snrs[i]);
+      sb_dist_add_spec(labels, &c, "%sNoise_%ddB", sb_dist_color_name(k), snrs[i]);
     }
   for (int i = 0; i < 4; i++) {
     s[c] = (spec){.kind = K_HARMONIC, .p1 = harm_f[i], .p2 = harm_a[i]};

@@ -44,3 +44,17 @@ tap_setup() {
   export SEPBENCH_CACHE="$tmp/cache"
   unset MUSDB_PATH
 }
+
+# tap_wait_items DB N: waits until the store DB holds N items (a run that
+# is being written), trying for at most 10 s; returns 1 if it never does
+# (the caller's later checks then say what is missing).
+tap_wait_items() {
+  _tries=0
+  while [ $_tries -lt 200 ]; do
+    _count=$(sqlite3 "$1" "select count(*) from items" 2>/dev/null || echo 0)
+    [ "${_count:-0}" -ge "$2" ] && return 0
+    sleep 0.05
+    _tries=$((_tries + 1))
+  done
+  return 1
+}

@@ -272,13 +272,7 @@ ok $? "dir: a missing folder is an error naming it"
 "$sepbench" run --suite tiny --backends cmd:slow,mixture --backend-config "$tmp/backends.ini" --db "$tmp/i.db" \
   --jobs 1 --progress lines >/dev/null 2>"$tmp/err-int" &
 pid=$!
-i=0
-while [ $i -lt 200 ]; do
-  c=$(sqlite3 "$tmp/i.db" "select count(*) from items" 2>/dev/null || echo 0)
-  [ "${c:-0}" -ge 1 ] && break
-  sleep 0.05
-  i=$((i + 1))
-done
+tap_wait_items "$tmp/i.db" 1
 kill -INT $pid
 wait $pid
 st=$?

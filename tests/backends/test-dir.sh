@@ -14,6 +14,17 @@ set -u
 tap_setup sb-test-dir
 q() { sqlite3 "$1" "$2"; }
 perfect() { q "$1" "select count(*) from track_values v join items i on i.id=v.item_id where i.status='done' and v.metric='SI-SDR' and v.value > 100"; }
+# all_read DB WHAT ARGS...: a run of the tiny suite with ARGS exits 0 and
+# reads every estimate exactly (4 targets x 3 tracks, SI-SDR > 100 dB).
+all_read() {
+  db=$1
+  what=$2
+  shift 2
+  "$sepbench" run --suite tiny "$@" --db "$db" >/dev/null 2>"$tmp/e"
+  st=$?
+  [ $st -eq 0 ] && [ "$(perfect "$db")" = 12 ]
+  ok $? "$what: exit 0, 12 perfect values (exit $st, $(perfect "$db") perfect)"
+}
 
 "$sepbench" run --suite tiny --backends mixture --db "$tmp/warm.db" >/dev/null 2>&1
 ok $? "the tiny suite is generated"
@@ -26,14 +37,8 @@ for t in "$tiny"/*/; do
   mkdir -p "$tmp/demucs/htdemucs/$name"
   for s in vocals drums bass other; do cp "$t/$s.wav" "$tmp/demucs/htdemucs/$name/"; done
 done
-"$sepbench" run --suite tiny --backends "dir:$tmp/demucs" --est-layout demucs --db "$tmp/dm.db" >/dev/null 2>"$tmp/e"
-ok $? "demucs layout: the run exits 0"
-[ "$(perfect "$tmp/dm.db")" = 12 ]
-ok $? "demucs layout: 4 targets x 3 tracks read (SI-SDR > 100 dB)"
-"$sepbench" run --suite tiny --backends "dir:$tmp/demucs" --db "$tmp/da.db" >/dev/null 2>"$tmp/e"
-ok $? "demucs layout detected by auto: exit 0"
-[ "$(perfect "$tmp/da.db")" = 12 ]
-ok $? "demucs layout detected by auto: 12 perfect values"
+all_read "$tmp/dm.db" "demucs layout" --backends "dir:$tmp/demucs" --est-layout demucs
+all_read "$tmp/da.db" "demucs layout detected by auto" --backends "dir:$tmp/demucs"
 mkdir -p "$tmp/demucs/mdx"
 "$sepbench" run --suite tiny --backends "dir:$tmp/demucs" --est-layout demucs --db "$tmp/d2.db" >/dev/null 2>"$tmp/e"
 [ "$(q "$tmp/d2.db" "select count(*) from items where status='failed' and error like '%2 model folders (htdemucs, mdx%'")" = 3 ]
@@ -46,13 +51,8 @@ for t in "$tiny"/*/; do
   k=1
   for s in vocals drums bass other; do cp "$t/$s.wav" "$tmp/ast/${name}_est$k.wav"; k=$((k + 1)); done
 done
-"$sepbench" run --suite tiny --backends "dir:$tmp/ast" --est-layout asteroid --db "$tmp/as.db" >/dev/null 2>"$tmp/e"
-ok $? "asteroid layout: exit 0"
-[ "$(perfect "$tmp/as.db")" = 12 ]
-ok $? "asteroid layout: 12 perfect values (est1 = vocals ... est4 = other)"
-"$sepbench" run --suite tiny --backends "dir:$tmp/ast" --db "$tmp/aa.db" >/dev/null 2>"$tmp/e"
-[ $? -eq 0 ] && [ "$(perfect "$tmp/aa.db")" = 12 ]
-ok $? "asteroid layout detected by auto"
+all_read "$tmp/as.db" "asteroid layout (est1 = vocals ... est4 = other)" --backends "dir:$tmp/ast" --est-layout asteroid
+all_read "$tmp/aa.db" "asteroid layout detected by auto" --backends "dir:$tmp/ast"
 rm "$tmp/ast/${first}_est3.wav"
 "$sepbench" run --suite tiny --backends "dir:$tmp/ast" --est-layout asteroid --db "$tmp/a2.db" >/dev/null 2>"$tmp/e"
 [ $? -eq 3 ] && q "$tmp/a2.db" "select error from items where status='failed'" | grep -qF "${first}_est3.wav: estimate of 'bass'"

@@ -64,13 +64,7 @@ ok $? "no duplicate frame rows after --force"
 # kill -9 in the middle of a run, then resume.
 "$sepbench" run --suite tiny --backends mixture,irm2,irm1,ibm1 --db "$tmp/k.db" --jobs 2 >/dev/null 2>&1 &
 pid=$!
-i=0
-while [ $i -lt 200 ]; do
-  c=$(sqlite3 "$tmp/k.db" "select count(*) from items" 2>/dev/null || echo 0)
-  [ "${c:-0}" -ge 2 ] && break
-  sleep 0.05
-  i=$((i + 1))
-done
+tap_wait_items "$tmp/k.db" 2
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 partial=$(sqlite3 "$tmp/k.db" "select count(*) from items" 2>/dev/null)
