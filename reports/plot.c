@@ -187,13 +187,9 @@ sb_err sb_plot_boxplot(const sb_scores *sc, const sb_plot_opts *o, char **image,
               t, m, color, t, m, color, t, m, m + 1, color);
       any = 1;
     }
-    if (any)
-      fputs("\n", f);
-    else
-      sb_plot_put_empty_panel(f);
+    sb_plot_end_panel(f, any);
   }
-  fputs("unset multiplot\n", f);
-  err = sb_plot_script_render(&sp, o, image, len, msg);
+  err = sb_plot_script_render_multiplot(&sp, o, image, len, msg);
 
 fail:
   sb_plot_script_discard(&sp);
@@ -358,13 +354,9 @@ sb_err sb_plot_timeline(sb_store *s, const sb_scores *sc, const sb_plot_opts *o,
       sb_escape_gnuplot(f, sb_leaderboard_method(lb, sel.rows[m]));
       any = 1;
     }
-    if (any)
-      fputs("\n", f);
-    else
-      sb_plot_put_empty_panel(f);
+    sb_plot_end_panel(f, any);
   }
-  fputs("unset multiplot\n", f);
-  err = sb_plot_script_render(&sp, o, image, len, msg);
+  err = sb_plot_script_render_multiplot(&sp, o, image, len, msg);
 
 fail:
   sb_plot_script_discard(&sp);

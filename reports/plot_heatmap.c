@@ -245,9 +245,8 @@ static void put_heat_panel(FILE *f, const sb_scores *sc, const sb_plot_selection
   if (any)
     fprintf(f, "plot $h%d using 1:2:(0.5):(0.5):3 with boxxyerror fc palette, "
                "$o%d using 1:2:(0.46):(0.42) with boxxyerror fs empty lc rgb \"#e4002b\" lw 2.5, "
-               "$h%d using 1:2:(sprintf(\"%%.1f\", $3)):4 with labels tc rgb variable\n", t, t, t);
-  else
-    sb_plot_put_empty_panel(f);
+               "$h%d using 1:2:(sprintf(\"%%.1f\", $3)):4 with labels tc rgb variable", t, t, t);
+  sb_plot_end_panel(f, any);
 }
 
 /* The figure's title: what is drawn, the method order and the colour
@@ -318,8 +317,7 @@ sb_err sb_plot_heatmap(const sb_scores *sc, const sb_plot_opts *o, char **image,
   fputs("set style fill solid 1.0 noborder\nset tics scale 0\nset key off\n", f);
   for (int p = 0; p < n_panels; p++)
     put_heat_panel(f, sc, &sel, &l, p);
-  fputs("unset multiplot\n", f);
-  err = sb_plot_script_render(&sp, o, image, len, msg);
+  err = sb_plot_script_render_multiplot(&sp, o, image, len, msg);
 
 fail:
   sb_plot_script_discard(&sp);

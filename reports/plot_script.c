@@ -164,11 +164,20 @@ const char *sb_plot_suite_words(const sb_plot_opts *o, char *buf, size_t size)
   return buf;
 }
 
-/* A panel with nothing to draw (gnuplot refuses a plot without points). */
-void sb_plot_put_empty_panel(FILE *f)
+void sb_plot_end_panel(FILE *f, int any)
 {
-  fputs("set label 99 \"no finite values\" at graph 0.5, graph 0.5 center\n"
-        "plot [0:1] [0:1] NaN notitle\nunset label 99\n", f);
+  if (any)
+    fputs("\n", f);
+  else
+    fputs("set label 99 \"no finite values\" at graph 0.5, graph 0.5 center\n"
+          "plot [0:1] [0:1] NaN notitle\nunset label 99\n", f);
+}
+
+sb_err sb_plot_script_render_multiplot(sb_plot_script *sp, const sb_plot_opts *o, char **image, size_t *len,
+                                       sb_msg *msg)
+{
+  fputs("unset multiplot\n", sp->f);
+  return sb_plot_script_render(sp, o, image, len, msg);
 }
 
 int sb_plot_size_or(int requested, int computed)

@@ -42,6 +42,11 @@ void sb_plot_script_discard(sb_plot_script *sp);
  * errors of sb_gnuplot_run. */
 sb_err sb_plot_script_render(sb_plot_script *sp, const sb_plot_opts *o, char **image, size_t *len, sb_msg *msg);
 
+/* Ends the script's multiplot ("unset multiplot"), then renders as
+ * sb_plot_script_render. */
+sb_err sb_plot_script_render_multiplot(sb_plot_script *sp, const sb_plot_opts *o, char **image, size_t *len,
+                                       sb_msg *msg);
+
 /* Writes a formatted text (at most 2047 bytes) as a gnuplot string that
  * gnuplot never evaluates (sb_escape_gnuplot). */
 #if defined(__GNUC__)
@@ -76,8 +81,10 @@ const char *sb_plot_per_track_words(const sb_leaderboard *lb);
 /* ", suite S" or "" into buf; returns buf. */
 const char *sb_plot_suite_words(const sb_plot_opts *o, char *buf, size_t size);
 
-/* A panel with nothing to draw (gnuplot refuses a plot without points). */
-void sb_plot_put_empty_panel(FILE *f);
+/* Ends a panel's plot command: the line break after its series when any
+ * was written, else (any == 0) a panel with nothing to draw in its place
+ * (gnuplot refuses a plot without points). */
+void sb_plot_end_panel(FILE *f, int any);
 
 /* requested when positive, else computed. */
 int sb_plot_size_or(int requested, int computed);
