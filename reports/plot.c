@@ -165,14 +165,10 @@ sb_err sb_plot_boxplot(const sb_scores *sc, const sb_plot_opts *o, char **image,
         "set grid ytics lc rgb \"#dddddd\"\n", f);
   fprintf(f, "set xrange [0.4:%g]\n", sel.n + 0.6);
   put_method_tics(f, sc, &sel, sel.n > 6);
-  fputs("set ylabel ", f);
-  sb_escape_gnuplot(f, sb_plot_axis_label(metric, label, sizeof label));
-  fputs("\n", f);
+  sb_plot_put_set(f, "ylabel", sb_plot_axis_label(metric, label, sizeof label));
   for (int t = 0; t < n_targets; t++) {
     int any = 0;
-    fputs("set title ", f);
-    sb_escape_gnuplot(f, sb_leaderboard_target(lb, t));
-    fputs("\n", f);
+    sb_plot_put_set(f, "title", sb_leaderboard_target(lb, t));
     for (int m = 0; m < sel.n; m++) {
       int n_values = 0;
       for (int k = 0; k < n_tracks; k++)
@@ -333,14 +329,12 @@ sb_err sb_plot_timeline(sb_store *s, const sb_scores *sc, const sb_plot_opts *o,
            sb_leaderboard_title(lb));
   fputs(" font \",11\"\n", f);
   fputs("set key outside right top vertical\nset grid lc rgb \"#dddddd\"\n"
-        "set xlabel \"frame start (s)\"\nset ylabel ", f);
-  sb_escape_gnuplot(f, sb_plot_axis_label(metric, label, sizeof label));
-  fputs("\nset rmargin 16\n", f);
+        "set xlabel \"frame start (s)\"\n", f);
+  sb_plot_put_set(f, "ylabel", sb_plot_axis_label(metric, label, sizeof label));
+  fputs("set rmargin 16\n", f);
   for (int t = 0; t < n_targets; t++) {
     int any = 0;
-    fputs("set title ", f);
-    sb_escape_gnuplot(f, sb_leaderboard_target(lb, t));
-    fputs("\n", f);
+    sb_plot_put_set(f, "title", sb_leaderboard_target(lb, t));
     for (int m = 0; m < sel.n; m++) {
       const series *line = &lines[t * sel.n + m];
       int finite = 0;
@@ -440,11 +434,10 @@ sb_err sb_plot_scatter(const sb_scores *x, const sb_scores *y, const sb_plot_opt
               "(leaderboard order), shape = target",
            ym, xm, sb_plot_suite_words(o, suite, sizeof suite), xm, sb_plot_per_track_words(xlb), ym,
            sb_plot_per_track_words(ylb));
-  fputs(" font \",11\"\nset xlabel ", f);
-  sb_escape_gnuplot(f, sb_plot_axis_label(xm, xlabel, sizeof xlabel));
-  fputs("\nset ylabel ", f);
-  sb_escape_gnuplot(f, sb_plot_axis_label(ym, ylabel, sizeof ylabel));
-  fputs("\nset key outside right top vertical\nset grid lc rgb \"#dddddd\"\n", f);
+  fputs(" font \",11\"\n", f);
+  sb_plot_put_set(f, "xlabel", sb_plot_axis_label(xm, xlabel, sizeof xlabel));
+  sb_plot_put_set(f, "ylabel", sb_plot_axis_label(ym, ylabel, sizeof ylabel));
+  fputs("set key outside right top vertical\nset grid lc rgb \"#dddddd\"\n", f);
   fputs("plot ", f);
   for (int m = 0; m < sel.n; m++) {
     /* The key entry of a method is a separate filled square in its colour

@@ -311,9 +311,10 @@ sb_err sb_plot_heatmap(const sb_scores *sc, const sb_plot_opts *o, char **image,
   fputs(" font \",11\"\n", f);
   fputs("set palette defined (0 \"#440154\", 1 \"#3b528b\", 2 \"#21918c\", 3 \"#5ec962\", "
         "4 \"#fde725\")\n", f);
-  fprintf(f, "set cbrange [%.9g:%.9g]\nset cblabel ", range.lo, range.hi);
-  sb_escape_gnuplot(f, sb_plot_axis_label(sb_leaderboard_metric(sb_scores_leaderboard(sc)), label, sizeof label));
-  fprintf(f, "\nset yrange [%g:0.5]\n", sb_scores_n_tracks(sc) + 0.5);
+  fprintf(f, "set cbrange [%.9g:%.9g]\n", range.lo, range.hi);
+  sb_plot_put_set(f, "cblabel",
+                  sb_plot_axis_label(sb_leaderboard_metric(sb_scores_leaderboard(sc)), label, sizeof label));
+  fprintf(f, "set yrange [%g:0.5]\n", sb_scores_n_tracks(sc) + 0.5);
   fputs("set style fill solid 1.0 noborder\nset tics scale 0\nset key off\n", f);
   for (int p = 0; p < n_panels; p++)
     put_heat_panel(f, sc, &sel, &l, p);

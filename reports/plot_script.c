@@ -42,6 +42,13 @@ void sb_plot_put_strf(FILE *f, const char *fmt, ...)
   sb_escape_gnuplot(f, text);
 }
 
+void sb_plot_put_set(FILE *f, const char *setting, const char *text)
+{
+  fprintf(f, "set %s ", setting);
+  sb_escape_gnuplot(f, text);
+  fputc('\n', f);
+}
+
 void sb_plot_put_terminal(FILE *f, sb_plot_format format, int width, int height)
 {
   switch (format) {

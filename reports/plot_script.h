@@ -54,6 +54,10 @@ __attribute__((format(printf, 2, 3)))
 #endif
 void sb_plot_put_strf(FILE *f, const char *fmt, ...);
 
+/* One line "set SETTING 'text'\n" (title, xlabel, ylabel, ...), the text
+ * as a gnuplot string that gnuplot never evaluates. */
+void sb_plot_put_set(FILE *f, const char *setting, const char *text);
+
 /* The terminal line of format at width x height pixels (PDF: 1/96 in),
  * noenhanced, UTF-8. */
 void sb_plot_put_terminal(FILE *f, sb_plot_format format, int width, int height);

@@ -8,6 +8,7 @@
 #include <config.h>
 
 #include <ftw.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,7 @@ static void check_file_kinds(void)
 static void check_resolve(void)
 {
   char *real = realpath(tmp_dir, NULL), *p = NULL, want[2048], path[1024];
+  bool ok;
   sb_msg msg;
 
   snprintf(path, sizeof path, "%s/res/a/b", tmp_dir);
@@ -107,13 +109,16 @@ static void check_resolve(void)
   snprintf(want, sizeof want, "%s/res/a/y.stem.mp4#3", real ? real : "");
   tap_ok(p && strcmp(p, want) == 0, "  link/.. is the parent of the link's target, the name kept: %s", p);
   free(p);
-  tap_ok(sb_path_resolve(path, "gone/../z.wav", "m.csv: line 4", &p, &msg) == SB_OK && p &&
-             strstr(p, "/res/gone/../z.wav") != NULL,
-         "a folder that does not exist stays as written: %s", p);
+  p = NULL;
+  ok = sb_path_resolve(path, "gone/../z.wav", "m.csv: line 4", &p, &msg) == SB_OK && p &&
+       strstr(p, "/res/gone/../z.wav") != NULL;
+  tap_ok(ok, "a folder that does not exist stays as written: %s", p ? p : msg.text);
   free(p);
-  tap_ok(sb_path_resolve("/base", "/abs/q.wav", "w", &p, &msg) == SB_OK && p && strcmp(p, "/abs/q.wav") == 0,
-         "an absolute path with no such folder is kept: %s", p);
+  p = NULL;
+  ok = sb_path_resolve("/base", "/abs/q.wav", "w", &p, &msg) == SB_OK && p && strcmp(p, "/abs/q.wav") == 0;
+  tap_ok(ok, "an absolute path with no such folder is kept: %s", p ? p : msg.text);
   free(p);
+  p = NULL;
   tap_ok(sb_path_resolve(path, "", "m.csv: line 5", &p, &msg) == SB_EINVAL && !p && strstr(msg.text, "line 5"),
          "an empty path: %s", msg.text);
   tap_ok(sb_path_resolve(path, "a\tb.wav", "m.csv: line 6", &p, &msg) == SB_EINVAL && strstr(msg.text, "control"),

@@ -421,6 +421,7 @@ static const char *stderr_of_read(const char *path, int stream, sb_err *err, sb_
   int saved = dup(2);
   size_t n = 0;
   sb_audio *a = NULL;
+  sb_stem_mp4_stream *list = NULL;
 
   text[0] = '\0';
   if (!capture || saved < 0) {
@@ -430,12 +431,12 @@ static const char *stderr_of_read(const char *path, int stream, sb_err *err, sb_
   fflush(stderr);
   dup2(fileno(capture), 2);
   sb_msg_clear(msg);
-  *err = stream < 0 ? sb_stem_mp4_list(path, &(sb_stem_mp4_stream *){NULL}, &(int){0}, msg)
-                    : sb_stem_mp4_read(path, stream, &a, msg);
+  *err = stream < 0 ? sb_stem_mp4_list(path, &list, &(int){0}, msg) : sb_stem_mp4_read(path, stream, &a, msg);
   fflush(stderr);
   dup2(saved, 2);
   close(saved);
   sb_audio_free(&a);
+  free(list);
   rewind(capture);
   n = fread(text, 1, sizeof text - 1, capture);
   text[n] = '\0';
