@@ -23,14 +23,15 @@ cd "$top"
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 # Every package the build, the tests, the demo suites and the benchmarks need
-# (slurm-wlm and munge: the one-node cluster of tests/scale/slurm.sh).
+# (slurm-wlm and munge: the one-node cluster of tests/scale/slurm.sh; clang
+# and its runtime: the libFuzzer targets of tests/fuzz/run.sh).
 packages="build-essential autoconf automake libtool pkg-config autoconf-archive
   libsndfile1-dev libgsl-dev libopenblas-dev libsqlite3-dev sqlite3 libfftw3-dev
   libsoxr-dev libebur128-dev libfluidsynth-dev timgm6mb-soundfont openttd-openmsx
   gnuplot-nox chromium python3 python3-numpy python3-scipy python3-mir-eval
   pocketsphinx-testdata espeak-ng flite
   libavformat-dev libavcodec-dev libswresample-dev libavutil-dev
-  slurm-wlm munge"
+  slurm-wlm munge clang libclang-rt-14-dev"
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -77,6 +78,17 @@ build() {
   make -C "$dir" -j"$jobs"
 }
 
+# stage NAME COMMAND...: runs COMMAND and says how long it took.
+stage() {
+  _name=$1
+  shift
+  _start=$(date +%s)
+  _rc=0
+  "$@" || _rc=$?
+  say "$_name: $(($(date +%s) - _start)) s (exit $_rc)"
+  return $_rc
+}
+
 cmd=${1:-run}
 case "$cmd" in
 deps)
@@ -94,13 +106,13 @@ run)
 check)
   install_deps
   status=0
-  build build --enable-werror
-  make -C build -j"$jobs" check || status=1
-  build build-asan --enable-werror --enable-sanitizers
-  make -C build-asan -j"$jobs" check || status=1
-  make -C build -j"$jobs" distcheck || status=1
+  stage "normal build" build build --enable-werror
+  stage "tests, normal build" make -C build -j"$jobs" check || status=1
+  stage "sanitizer build" build build-asan --enable-werror --enable-sanitizers
+  stage "tests, sanitizer build" make -C build-asan -j"$jobs" check || status=1
+  stage "distcheck" make -C build -j"$jobs" distcheck || status=1
   if [ "$(id -u)" -eq 0 ]; then
-    sh tests/scale/slurm.sh build/sepbench || status=1
+    stage "Slurm cluster" sh tests/scale/slurm.sh build/sepbench || status=1
   else
     say "tests/scale/slurm.sh skipped: it starts Slurm daemons and runs as root only"
   fi

@@ -29,8 +29,12 @@ static sb_err add_entry(sb_suite *s, const char *dir, const char *where, const c
 
   if (err)
     return err;
-  if (subset && subset[0] && (strchr(subset, '/') || !sb_path_is_utf8(subset)))
-    return sb_msg_set(msg, SB_EINVAL, "%s: subset '%s' holds '/' or is not UTF-8", where, subset);
+  if (subset && subset[0]) {
+    char what[512];
+    snprintf(what, sizeof what, "%s: subset", where);
+    if ((err = sb_track_name_check(subset, what, msg)) != SB_OK)
+      return err;
+  }
   if (tags && !sb_path_is_utf8(tags))
     return sb_msg_set(msg, SB_EINVAL, "%s: tags are not valid UTF-8", where);
   if (n_refs == 0)

@@ -112,6 +112,8 @@ sb_err sb_suite_add_track(sb_suite *s, const char *name, const char *subset, con
 
   *out = NULL;
   err = sb_track_name_check(name, "track name", msg);
+  if (!err && subset && subset[0])
+    err = sb_track_name_check(subset, "subset", msg);
   if (err)
     return err;
   tracks = realloc(s->tracks, ((size_t)s->n_tracks + 1) * sizeof *tracks);

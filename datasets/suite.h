@@ -89,8 +89,8 @@ sb_err sb_suite_new(const char *name, const char *kind, const char *root, sb_sui
 
 /* Appends a track (name, subset and mix_path copied; mix_path may be NULL)
  * and returns it in *out (valid until the next append).  SB_EINVAL with
- * msg when the name is not a valid track name (sb_track_name_check),
- * SB_ENOMEM. */
+ * msg when the name, or a non-empty subset (a folder name in estimate
+ * layouts), is not a valid name (sb_track_name_check), SB_ENOMEM. */
 sb_err sb_suite_add_track(sb_suite *s, const char *name, const char *subset, const char *mix_path,
                           sb_track **out, sb_msg *msg);
 

@@ -18,8 +18,38 @@ tap_done() {
   if [ "$n" -eq 0 ]; then
     ok 1 "the test script ran no check"
   fi
+  tap_sanitizer_check
   echo "1..$n"
   [ "$failed" -eq 0 ]
+}
+
+# Sanitizer reports of the programs a test runs go to files in a private
+# folder (log_path), not to the stderr the test reads, so that a leak or a
+# memory error is never hidden by a check that accepts any failing exit:
+# tap_done fails one check per report found (the sanitizer build, whose
+# LeakSanitizer runs at every exit; other builds write none).  A test that
+# makes a program crash on purpose (a faulty plugin) names that report's
+# kind in tap_expected_reports (a grep -E pattern) and its reports are
+# counted as expected instead.
+tap_san_dir=$(mktemp -d "${TMPDIR:-/tmp}/sb-sanitizer.XXXXXX") || exit 1
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$tap_san_dir/asan"
+UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$tap_san_dir/ubsan"
+export ASAN_OPTIONS UBSAN_OPTIONS
+tap_expected_reports=
+tap_sanitizer_check() {
+  _expected=0
+  for _report in "$tap_san_dir"/*; do
+    [ -f "$_report" ] || continue
+    _what=$(grep -m1 -E 'ERROR: [A-Za-z]+Sanitizer|runtime error' "$_report")
+    if [ -n "$tap_expected_reports" ] && printf '%s\n' "$_what" | grep -qE "$tap_expected_reports"; then
+      _expected=$((_expected + 1))
+      continue
+    fi
+    sed 's/^/# /' "$_report" | head -40
+    ok 1 "a sanitizer report from a program this test ran: ${_what:-$(head -1 "$_report")}"
+  done
+  [ $_expected -eq 0 ] || echo "# $_expected expected sanitizer report(s) (deliberate crashes: $tap_expected_reports)"
+  rm -rf "$tap_san_dir"
 }
 # tap_seed DEFAULT sets tap_rand_state from SB_TEST_SEED (decimal) or
 # DEFAULT and prints the seed; tap_rand N sets tap_rand_value to a number
@@ -40,7 +70,7 @@ tap_rand() {
 tap_setup() {
   sepbench=${SEPBENCH:?SEPBENCH must point to the sepbench program}
   tmp=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX") || exit 1
-  trap 'rm -rf "$tmp"' EXIT INT TERM
+  trap 'rm -rf "$tmp" "$tap_san_dir"' EXIT INT TERM
   export SEPBENCH_CACHE="$tmp/cache"
   unset MUSDB_PATH
 }

@@ -20,7 +20,8 @@
 # flags a tolerance below the spread.  --update rewrites the tolerance column
 # of the pin files as max(10 x spread, 1e-13 x max(1, |value|)) (spread here
 # includes the pinned value) and the note column with what was measured; the
-# pinned values are never changed.  SB_PIN_DATA=FILE keeps every value read.
+# pinned values are never changed.  SB_PIN_DATA=FILE keeps every value read;
+# SB_PIN_TESTS="tests/metrics/test-evaluate ..." measures those programs only.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 update=0
@@ -32,12 +33,17 @@ kernels=${SB_PIN_KERNELS:-"Prescott Sandybridge"}
 case "$flags" in *" avx2"*) [ -n "${SB_PIN_KERNELS:-}" ] || kernels="$kernels Haswell" ;; esac
 case "$flags" in *" avx512f"*) [ -n "${SB_PIN_KERNELS:-}" ] || kernels="$kernels SkylakeX" ;; esac
 nolibm="glibc.cpu.hwcaps=-AVX,-AVX2,-FMA,-FMA4,-AVX512F"
+pin_files=
+for t in ${SB_PIN_TESTS:-$(cd "$top" && ls tests/*/*.pins | sed 's/\.pins$//')}; do
+  [ -f "$top/$t.pins" ] || { echo "pin-spread: $top/$t.pins: no such pin file" >&2; exit 2; }
+  pin_files="$pin_files $top/$t.pins"
+done
 out=$(mktemp -d "${TMPDIR:-/tmp}/sb-pin-spread-XXXXXX") || exit 1
 trap 'rm -rf "$out"' EXIT
 runs=0
 for b in "$@"; do
   b=$(cd "$b" && pwd) || exit 2
-  for pins in "$top"/tests/*/*.pins; do
+  for pins in $pin_files; do
     rel=${pins#"$top"/}
     prog="$b/${rel%.pins}"
     [ -x "$prog" ] || { echo "pin-spread: $prog is not built (make -C $b check TESTS=)" >&2; exit 2; }
@@ -56,8 +62,8 @@ for b in "$@"; do
 done
 echo "pin-spread: $runs build(s) x kernels ($kernels) + libm without AVX/FMA; $(date -u +%F)"
 [ -n "${SB_PIN_DATA:-}" ] && cp "$out/pins" "$SB_PIN_DATA"
-python3 - "$out/pins" "$update" "$top" "$(date -u +%F)" <<'PY'
-import glob, math, os, sys
+python3 - "$out/pins" "$update" "$top" "$(date -u +%F)" $pin_files <<'PY'
+import math, os, sys
 path, update, top, date = sys.argv[1], sys.argv[2] == "1", sys.argv[3], sys.argv[4]
 seen = {}
 for line in open(path, errors="replace"):
@@ -65,7 +71,7 @@ for line in open(path, errors="replace"):
     key, _, val = rest.rpartition(" = ")
     seen.setdefault(key, []).append(float(val))
 bad = 0
-for pf in sorted(glob.glob(os.path.join(top, "tests/*/*.pins"))):
+for pf in sorted(sys.argv[5:]):
     prog = os.path.basename(pf)[:-5]
     lines = open(pf).read().split("\n")
     for i, l in enumerate(lines):

@@ -56,13 +56,15 @@ if [ ! -f "$build/lib/Makefile" ]; then
     --disable-openmp --enable-static --disable-shared >configure.log 2>&1) ||
     die "configure failed: see $build/lib/configure.log"
 fi
-make -C "$build/lib" -j"$jobs" libsepbench.la >"$build/lib/make.log" 2>&1 ||
-  die "building the library failed: see $build/lib/make.log"
-
 # The flags the library was built with, from its Makefile.
 make_var() {
   printf 'fuzz-print:\n\t@echo $(%s)\n' "$1" | make -s -C "$build/lib" -f Makefile -f - fuzz-print
 }
+# (the generated sources first: make builds them before 'all', not before
+# one library named alone)
+# shellcheck disable=SC2046
+make -C "$build/lib" -j"$jobs" $(make_var BUILT_SOURCES) libsepbench.la >"$build/lib/make.log" 2>&1 ||
+  die "building the library failed: see $build/lib/make.log"
 cppflags="-DHAVE_CONFIG_H -I$build/lib $(make_var AM_CPPFLAGS)"
 libs="$build/lib/.libs/libsepbench.a $(make_var dep_libs) $(make_var LIBS) -lm"
 
