@@ -13,22 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
-const fuzz_target fuzz_targets[] = {
-  {"json", fuzz_json},
-  {"museval", fuzz_museval},
-  {"csv", fuzz_csv},
-  {"manifest-json", fuzz_manifest_json},
-  {"manifest-csv", fuzz_manifest_csv},
-  {"ini", fuzz_ini},
-  {"suites", fuzz_suites},
-  {"command", fuzz_command},
-  {"midi", fuzz_midi},
-  {"npy", fuzz_npy},
-  {"estimates", fuzz_estimates},
-  {"audio", fuzz_audio},
-  {"stem-mp4", fuzz_stem_mp4},
-  {NULL, NULL},
-};
+#define FUZZ_ENTRY_OF(entry, name) {name, fuzz_##entry},
+const fuzz_target fuzz_targets[] = {FUZZ_TARGETS(FUZZ_ENTRY_OF){NULL, NULL}};
+#undef FUZZ_ENTRY_OF
 
 void fuzz_fail(const char *what, const char *file, int line)
 {

@@ -37,19 +37,15 @@ typedef struct fuzz_target {
 /* Every target, in the order run.sh runs them; ends with {NULL, NULL}. */
 extern const fuzz_target fuzz_targets[];
 
-int fuzz_json(const uint8_t *data, size_t size);
-int fuzz_museval(const uint8_t *data, size_t size);
-int fuzz_csv(const uint8_t *data, size_t size);
-int fuzz_manifest_json(const uint8_t *data, size_t size);
-int fuzz_manifest_csv(const uint8_t *data, size_t size);
-int fuzz_ini(const uint8_t *data, size_t size);
-int fuzz_suites(const uint8_t *data, size_t size);
-int fuzz_command(const uint8_t *data, size_t size);
-int fuzz_midi(const uint8_t *data, size_t size);
-int fuzz_npy(const uint8_t *data, size_t size);
-int fuzz_estimates(const uint8_t *data, size_t size);
-int fuzz_audio(const uint8_t *data, size_t size);
-int fuzz_stem_mp4(const uint8_t *data, size_t size);
+/* Every target once, as X(entry, "name"): fuzz_<entry> is its entry point
+ * and name its folder and run.sh's name for it. */
+#define FUZZ_TARGETS(X)                                                                                                \
+  X(json, "json") X(museval, "museval") X(csv, "csv") X(manifest_json, "manifest-json")                                \
+  X(manifest_csv, "manifest-csv") X(ini, "ini") X(suites, "suites") X(command, "command") X(midi, "midi")              \
+  X(npy, "npy") X(estimates, "estimates") X(audio, "audio") X(stem_mp4, "stem-mp4")
+#define FUZZ_DECLARE(entry, name) int fuzz_##entry(const uint8_t *data, size_t size);
+FUZZ_TARGETS(FUZZ_DECLARE)
+#undef FUZZ_DECLARE
 
 /* Prints "fuzz: contract broken: WHAT (FILE:LINE)" on stderr and aborts. */
 _Noreturn void fuzz_fail(const char *what, const char *file, int line);
