@@ -90,6 +90,12 @@ static void test_names(void)
   long_name[255] = '\0';
   tap_ok(sb_suite_add_track(s, long_name, "test", NULL, &t, &msg) == SB_OK && t && t->mix_path == NULL,
          "a 255-byte name is fine, mix_path may be NULL");
+  tap_ok(sb_suite_add_track(s, "sub", "dev\nx", NULL, &t, &msg) == SB_EINVAL && !t &&
+             strcmp(msg.text, "subset: name holds a control character (0x0A at byte 3)") == 0,
+         "a subset with a line break is refused by its code, in one line: %s", msg.text);
+  tap_ok(sb_suite_add_track(s, "sub", "a/b", NULL, &t, &msg) == SB_EINVAL && strstr(msg.text, "subset") &&
+             strstr(msg.text, "'/'"),
+         "a subset with '/' is refused: %s", msg.text);
   tap_ok(sb_suite_add_track(s, "Ben & Jerry - It's (Not) \"Over\"", NULL, "m.wav", &t, &msg) == SB_OK &&
              strcmp(t->subset, "") == 0 && strcmp(t->mix_path, "m.wav") == 0,
          "names with & ' ( \" are kept; a NULL subset is empty");
