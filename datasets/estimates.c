@@ -53,6 +53,18 @@ static sb_err append(char **buf, size_t *len, size_t *cap, const char *s, size_t
   return SB_OK;
 }
 
+/* 1 when a '/'-separated component of path is "..". */
+static int has_dotdot(const char *path)
+{
+  for (const char *q = path; *q;) {
+    size_t n = strcspn(q, "/");
+    if (n == 2 && q[0] == '.' && q[1] == '.')
+      return 1;
+    q += n + (q[n] == '/');
+  }
+  return 0;
+}
+
 sb_err sb_estimates_expand(const char *pattern, const sb_track *track, int target, const char *model, char **out,
                            sb_msg *msg)
 {
@@ -115,19 +127,9 @@ sb_err sb_estimates_expand(const char *pattern, const sb_track *track, int targe
     err = append(&buf, &len, &cap, value, strlen(value));
     p = close + 1;
   }
-  if (!err) {
-    for (const char *q = pattern; *q;) {
-      const char *end = strchr(q, '/');
-      size_t n = end ? (size_t)(end - q) : strlen(q);
-      if (n == 2 && q[0] == '.' && q[1] == '.') {
-        err = sb_msg_set(msg, SB_EINVAL, "--est-pattern '%s': '..' is not allowed", pattern);
-        break;
-      }
-      q += n;
-      while (*q == '/')
-        q++;
-    }
-  }
+  if (!err && has_dotdot(buf))
+    err = sb_msg_set(msg, SB_EINVAL, "--est-pattern '%s': expands to '%s' for track '%s', target '%s': '..' is not "
+                     "allowed", pattern, buf, track->name, track->stem_names[target]);
   if (err) {
     free(buf);
     return err;

@@ -53,8 +53,9 @@ sb_err sb_estimates_parse_layout(const char *name, sb_est_layout *out);
 
 /* Expands a template for one target of a track (see above).  SB_EINVAL
  * with msg for an unknown or unclosed placeholder, a template that is
- * empty, absolute, holds a control character or has a ".." component, or
- * {model} without a model; SB_ENOMEM.  *out is allocated. */
+ * empty, absolute, holds a control character or expands to a path with a
+ * ".." component (a literal one, or one an empty value makes: "{subset}.."
+ * with an empty subset), or {model} without a model; SB_ENOMEM.  *out is allocated. */
 sb_err sb_estimates_expand(const char *pattern, const sb_track *track, int target, const char *model, char **out,
                            sb_msg *msg);
 

@@ -67,7 +67,7 @@ static void check_not_files(const sb_track *track)
 int main(void)
 {
   char vocals[] = "vocals", acc[] = "accompaniment", v[] = "v", a[] = "a";
-  char name[] = "Zeno - It's (Not) Over & Out", subset[] = "test";
+  char name[] = "Zeno - It's (Not) Over & Out", subset[] = "test", empty[] = "";
   char *names[2] = {vocals, acc}, *paths[2] = {v, a};
   sb_track track = {.name = name, .subset = subset, .n_stems = 2, .stem_names = names, .stem_paths = paths};
   sb_est_spec spec = {0};
@@ -168,6 +168,11 @@ int main(void)
          msg.text);
   tap_ok(sb_estimates_expand("../{track}.wav", &track, 0, NULL, &out, &msg) == SB_EINVAL, "'..': %s", msg.text);
   tap_ok(sb_estimates_expand("/abs/{track}.wav", &track, 0, NULL, &out, &msg) == SB_EINVAL, "absolute: %s", msg.text);
+  track.subset = empty;
+  tap_ok(sb_estimates_expand("d/{subset}../{track}.wav", &track, 0, NULL, &out, &msg) == SB_EINVAL && !out &&
+             strstr(msg.text, "expands to 'd/../Zeno - It's (Not) Over & Out.wav'") && strstr(msg.text, "'..'"),
+         "a '..' made by an empty {subset} is refused, naming the expansion: %s", msg.text);
+  track.subset = subset;
   tap_ok(sb_estimates_expand("{model}/{track}.wav", &track, 0, NULL, &out, &msg) == SB_EINVAL,
          "{model} without a model: %s", msg.text);
   tap_ok(sb_estimates_expand("{subset\n/{track}.wav", &track, 0, NULL, &out, &msg) == SB_EINVAL && !out &&
