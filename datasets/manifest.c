@@ -18,6 +18,15 @@
 #include "common/json.h"
 #include "common/paths.h"
 
+/* Checks a reference (stem) name before any message quotes it: a name
+ * holding a line break would split the message (sb_track_name_check). */
+static sb_err reference_name_check(const char *name, const char *where, sb_msg *msg)
+{
+  char what[4300];
+  snprintf(what, sizeof what, "%s: reference", where);
+  return sb_track_name_check(name, what, msg);
+}
+
 /* Adds one track from already-checked texts; ref_names/ref_paths parallel. */
 static sb_err add_entry(sb_suite *s, const char *dir, const char *where, const char *id, const char *mixture,
                         const char *subset, const char *tags, int n_refs, const char *const *ref_names,
@@ -51,10 +60,10 @@ static sb_err add_entry(sb_suite *s, const char *dir, const char *where, const c
   }
   for (int k = 0; !err && k < n_refs; k++) {
     char what[4300];
+    if ((err = reference_name_check(ref_names[k], where, msg)) != SB_OK)
+      break;
     snprintf(what, sizeof what, "%s: reference '%s'", where, ref_names[k]);
-    err = sb_track_name_check(ref_names[k], what, msg);
-    if (!err)
-      err = sb_path_resolve(dir, ref_paths[k], what, &path, msg);
+    err = sb_path_resolve(dir, ref_paths[k], what, &path, msg);
     /* The name is checked, so SB_EINVAL means a repeated name (a JSON
      * object may hold a key twice). */
     if (!err && (err = sb_track_add_stem(t, ref_names[k], path, NULL)) == SB_EINVAL)
@@ -177,6 +186,8 @@ static sb_err json_track(sb_suite *s, const sb_json *t, const char *where, const
   for (size_t k = 0; k < refs->n; k++) {
     names[k] = refs->keys[k];
     paths[k] = sb_json_str(refs->items[k]);
+    if ((err = reference_name_check(names[k], where, msg)) != SB_OK)
+      goto done;
     if (!paths[k]) {
       err = sb_msg_set(msg, SB_EFORMAT, "%s: reference '%s' is not a path string", where, refs->keys[k]);
       goto done;

@@ -45,6 +45,18 @@ static void expect(const char *name, const char *text, sb_err want, const char *
   sb_suite_free(&s);
 }
 
+/* As expect, and the message is one line. */
+static void expect_one_line(const char *name, const char *text, sb_err want, const char *want_in_msg,
+                            const char *what)
+{
+  sb_suite *s = NULL;
+  sb_msg msg;
+  sb_err err = open_text(name, text, strlen(text), &s, &msg);
+  tap_ok(err == want && s == NULL && strstr(msg.text, want_in_msg) && !strchr(msg.text, '\n'), "%s: %s", what,
+         msg.text);
+  sb_suite_free(&s);
+}
+
 static void test_good(void)
 {
   static const char json[] =
@@ -210,6 +222,13 @@ static void test_hostile(void)
   expect("noref.csv", "id,mixture\na,x.wav\n", SB_EFORMAT, "no references", "no reference column");
   expect("emptypath.csv", "id,mixture,s1\na,,c.wav\n", SB_EINVAL, "empty path", "empty mixture path");
   expect("ctl.csv", "id,mixture,s1\n\"a\tb\",x.wav,c.wav\n", SB_EINVAL, "control", "tab in an id");
+  expect_one_line("refnl.json", "[{\"id\": \"a\", \"mixture\": \"x\", \"references\": {\"v\\nb\": \"y\"}}]",
+                  SB_EINVAL, "track 0: reference: name holds a control character (0x0A at byte 1)",
+                  "a line break in a reference name (JSON; found by the manifest-json fuzz target)");
+  expect_one_line("refnl2.json", "[{\"id\": \"a\", \"mixture\": \"x\", \"references\": {\"v\\nb\": 3}}]",
+                  SB_EINVAL, "reference: name holds a control character", "a line break in a name whose path is no string");
+  expect_one_line("refnl.csv", "id,mixture,\"v\nb\"\na,x.wav,c.wav\n", SB_EINVAL,
+                  "reference: name holds a control character (0x0A at byte 1)", "a line break in a reference column");
   err = open_text("nul.csv", nul, sizeof nul - 1, &s, &msg);
   tap_ok(err == SB_EFORMAT && strstr(msg.text, "NUL"), "a NUL byte: %s", msg.text);
   err = open_text("u1.csv", bad_utf8_id, sizeof bad_utf8_id - 1, &s, &msg);
