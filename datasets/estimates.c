@@ -74,16 +74,16 @@ sb_err sb_estimates_expand(const char *pattern, const sb_track *track, int targe
   const char *p;
 
   *out = NULL;
+  /* Checked first, so that the messages below can quote the template on
+   * one line. */
+  for (p = pattern ? pattern : ""; *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7F)
+      return sb_msg_set(msg, SB_EINVAL, "--est-pattern: the template holds a control character (0x%02X at byte %d)",
+                        (unsigned)(unsigned char)*p, (int)(p - pattern));
   if (!pattern || !pattern[0] || pattern[0] == '/')
     return sb_msg_set(msg, SB_EINVAL, "--est-pattern '%s': must be a non-empty relative path", pattern ? pattern : "");
   if (target < 0 || target >= track->n_stems)
     return sb_msg_set(msg, SB_EINVAL, "--est-pattern: target index %d out of range", target);
-  /* Checked first, so that the messages below can quote the template on
-   * one line. */
-  for (p = pattern; *p; p++)
-    if ((unsigned char)*p < 0x20 || *p == 0x7F)
-      return sb_msg_set(msg, SB_EINVAL, "--est-pattern: the template holds a control character (0x%02X at byte %d)",
-                        (unsigned)(unsigned char)*p, (int)(p - pattern));
   err = append(&buf, &len, &cap, "", 0);
   for (p = pattern; !err && *p;) {
     const char *open = strchr(p, '{'), *close;

@@ -168,6 +168,9 @@ int main(void)
          msg.text);
   tap_ok(sb_estimates_expand("../{track}.wav", &track, 0, NULL, &out, &msg) == SB_EINVAL, "'..': %s", msg.text);
   tap_ok(sb_estimates_expand("/abs/{track}.wav", &track, 0, NULL, &out, &msg) == SB_EINVAL, "absolute: %s", msg.text);
+  tap_ok(sb_estimates_expand("/\n", &track, 0, NULL, &out, &msg) == SB_EINVAL && !strchr(msg.text, '\n') &&
+             strstr(msg.text, "control character (0x0A at byte 1)"),
+         "an absolute template holding a line break: the one-line message (fuzz finding): %s", msg.text);
   track.subset = empty;
   tap_ok(sb_estimates_expand("d/{subset}../{track}.wav", &track, 0, NULL, &out, &msg) == SB_EINVAL && !out &&
              strstr(msg.text, "expands to 'd/../Zeno - It's (Not) Over & Out.wav'") && strstr(msg.text, "'..'"),
