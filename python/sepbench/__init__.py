@@ -1,0 +1,218 @@
+"""sepbench: source separation metrics on NumPy arrays, over libsepbench's C API.
+
+Drop-in calls for museval and mir_eval.separation, and the scale-invariant
+family in the torchmetrics convention::
+
+    >>> import numpy as np, sepbench
+    >>> rng = np.random.default_rng(0)
+    >>> refs = rng.standard_normal((2, 3 * 8000, 1))
+    >>> ests = refs + 0.1 * rng.standard_normal(refs.shape)
+    >>> SDR, ISR, SIR, SAR = sepbench.evaluate(refs, ests, win=8000, hop=8000)
+    >>> SDR.shape
+    (2, 3)
+    >>> sdr, sir, sar, perm = sepbench.bss_eval_sources(refs[:, :, 0], ests[:, :, 0])
+    >>> sepbench.si_sdr(ests[:, :, 0], refs[:, :, 0]).shape
+    (2,)
+
+Inputs may be float64, float32 or int16 (PCM, scaled by 1/32768 as the
+sepbench program reads 16-bit files); NaN or Inf samples, wrong shapes and
+mismatched lengths raise ValueError.  The C library releases the GIL while
+it computes and runs OpenMP threads inside (``threads=``).  Values are the
+sepbench program's, bit for bit.
+"""
+
+import numpy as _np
+
+from . import _sepbench
+
+__version__ = _sepbench._version()
+
+__all__ = ["evaluate", "bss_eval_sources", "bss_eval_sources_framewise", "bss_eval_images",
+           "bss_eval_images_framewise", "si_sdr", "sd_sdr", "snr", "global_sdr", "pit_si_sdr", "pspm",
+           "__version__"]
+
+# Metric groups and option values of sepbench/sepbench.h.
+_BSS, _SI, _GSDR, _SNR, _IMPROVE, _SDR, _PSPM = 1, 2, 4, 8, 16, 32, 64
+_MODES = {"v4": 0, "v3": 1}
+_IMAGES, _SOURCES = 0, 1
+_PERM_NONE, _PERM_BRUTE = 0, 1
+
+
+def _as_float64(x, name):
+    """x as a float64 array (int16 PCM scaled by 1/32768); ValueError otherwise."""
+    a = _np.asarray(x)
+    if a.dtype == _np.int16:
+        return a.astype(_np.float64) / 32768.0
+    if a.dtype not in (_np.float64, _np.float32):
+        raise ValueError("%s: dtype %s not supported (float64, float32 or int16)" % (name, a.dtype))
+    return a.astype(_np.float64, copy=False)
+
+
+def _planar(a):
+    """(src, samples, chan) -> C-contiguous (src, chan, samples)."""
+    return _np.ascontiguousarray(a.transpose(0, 2, 1))
+
+
+def _run(ref, est, mix=None, rate=44100, metrics=_BSS, mode="v4", criterion=_IMAGES, permutation=_PERM_NONE,
+         win=0, hop=0, filter_len=512, zero_mean=False, threads=0, frame_permutation=False, embedder=None):
+    """One C evaluation of (src, samples, chan) float64 arrays."""
+    if mode not in _MODES:
+        raise ValueError("mode must be 'v4' or 'v3', not %r" % (mode,))
+    return _sepbench._evaluate(_planar(ref), _planar(est), None if mix is None else _planar(mix), int(rate),
+                               metrics, _MODES[mode], criterion, permutation, 0, int(win), int(hop),
+                               int(filter_len), int(bool(zero_mean)), int(threads), bool(frame_permutation),
+                               embedder)
+
+
+def _pad_or_truncate(ref, est):
+    """museval's pad_or_truncate: est zero-padded or cut to ref's length."""
+    n = ref.shape[1]
+    if est.shape[1] > n:
+        return est[:, :n]
+    if est.shape[1] < n:
+        pad = _np.zeros((est.shape[0], n - est.shape[1]) + est.shape[2:])
+        return _np.concatenate([est, pad], axis=1)
+    return est
+
+
+def _images_shape(ref, est, padding):
+    """museval/mir_eval images shapes: (nsrc, nsampl[, nchan]) -> 3-D."""
+    ref = _as_float64(ref, "references")
+    est = _as_float64(est, "estimates")
+    if ref.ndim == 1:
+        ref = ref[_np.newaxis, :]
+    if est.ndim == 1:
+        est = est[_np.newaxis, :]
+    ref, est = _np.atleast_3d(ref), _np.atleast_3d(est)
+    if ref.ndim != 3 or est.ndim != 3:
+        raise ValueError("references and estimates must be (nsrc, nsampl, nchan); got shapes %s and %s"
+                         % (ref.shape, est.shape))
+    if padding:
+        est = _pad_or_truncate(ref, est)
+    if ref.shape != est.shape:
+        raise ValueError("the shape of estimated sources and the true sources should match: references %s, "
+                         "estimates %s" % (ref.shape, est.shape))
+    return ref, est
+
+
+def evaluate(references, estimates, win=1 * 44100, hop=1 * 44100, mode="v4", padding=True, threads=0):
+    """museval.evaluate: BSS Eval v4 (or v3) framewise SDR, ISR, SIR, SAR.
+
+    references, estimates: (nsrc, nsampl, nchan) arrays (estimates are
+    zero-padded or truncated to the references' length when padding is
+    True).  win, hop: frame length and hop in samples.  Returns
+    (SDR, ISR, SIR, SAR), each (nsrc, nwin); NaN in frames where a
+    reference or an estimate is silent.  threads: OpenMP threads (0: the
+    default).
+
+    >>> import numpy as np, sepbench
+    >>> r = np.random.default_rng(1).standard_normal((2, 44100 * 2, 2))
+    >>> SDR, ISR, SIR, SAR = sepbench.evaluate(r, r + 0.01 * r[::-1])
+    >>> SDR.shape
+    (2, 2)
+    """
+    ref, est = _images_shape(references, estimates, padding)
+    out = _run(ref, est, metrics=_BSS, mode=mode, win=win, hop=hop, threads=threads)
+    f = out["frames"]
+    return f["SDR"], f["ISR"], f["SIR"], f["SAR"]
+
+
+def _mir_validate(ref, est):
+    """mir_eval.separation.validate's silent-source rule."""
+    def silent(x):
+        return _np.any(_np.all(_np.sum(x, axis=tuple(range(2, x.ndim))) == 0, axis=1))
+    if silent(ref):
+        raise ValueError("All the reference sources should be non-silent (not all-zeros), but at least one of "
+                         "the reference sources is all 0s")
+    if silent(est):
+        raise ValueError("All the estimated sources should be non-silent (not all-zeros), but at least one of "
+                         "the estimated sources is all 0s")
+
+
+def _sources_shape(ref, est):
+    ref = _as_float64(ref, "reference_sources")
+    est = _as_float64(est, "estimated_sources")
+    if ref.ndim == 1:
+        ref = ref[_np.newaxis, :]
+    if est.ndim == 1:
+        est = est[_np.newaxis, :]
+    if ref.shape != est.shape or ref.ndim != 2:
+        raise ValueError("reference_sources and estimated_sources must both be (nsrc, nsampl); got %s and %s"
+                         % (ref.shape, est.shape))
+    return ref[:, :, _np.newaxis], est[:, :, _np.newaxis]
+
+
+def _whole(ref, est, criterion, compute_permutation, threads):
+    _mir_validate(ref, est)
+    out = _run(ref, est, metrics=_BSS, mode="v3", criterion=criterion,
+               permutation=_PERM_BRUTE if compute_permutation else _PERM_NONE, threads=threads)
+    v = out["values"]
+    return v, out["perm"]
+
+
+def bss_eval_sources(reference_sources, estimated_sources, compute_permutation=True, threads=0):
+    """mir_eval.separation.bss_eval_sources: BSS Eval v3, sources criterion.
+
+    (nsrc, nsampl) arrays in; returns (sdr, sir, sar, perm), each (nsrc,),
+    indexed by reference (perm[j] is the estimate matched to reference j).
+    """
+    ref, est = _sources_shape(reference_sources, estimated_sources)
+    v, perm = _whole(ref, est, _SOURCES, compute_permutation, threads)
+    return v["SDR"], v["SIR"], v["SAR"], perm
+
+
+def bss_eval_images(reference_sources, estimated_sources, compute_permutation=True, threads=0):
+    """mir_eval.separation.bss_eval_images: BSS Eval v3, images criterion.
+
+    (nsrc, nsampl, nchan) arrays in ((nsrc, nsampl) is one channel);
+    returns (sdr, isr, sir, sar, perm), each (nsrc,).
+    """
+    ref, est = _images_shape(reference_sources, estimated_sources, False)
+    v, perm = _whole(ref, est, _IMAGES, compute_permutation, threads)
+    return v["SDR"], v["ISR"], v["SIR"], v["SAR"], perm
+
+
+def _framewise(ref, est, criterion, window, hop, compute_permutation, threads):
+    """mir_eval's framewise evaluation: (values by name, perm (nsrc, nwin))."""
+    _mir_validate(ref, est)
+    nsrc, n = ref.shape[0], ref.shape[1]
+    nwin = int(_np.floor((n - window + hop) / hop))
+    if nwin < 2:
+        window = hop = 0
+    out = _run(ref, est, metrics=_BSS, mode="v3", criterion=criterion,
+               permutation=_PERM_BRUTE if compute_permutation else _PERM_NONE, win=window, hop=hop,
+               threads=threads, frame_permutation=compute_permutation)
+    nf = out["frames"]["SDR"].shape[1]
+    if out["frame_perm"] is not None:
+        perm = out["frame_perm"].astype(_np.float64)
+        perm[perm < 0] = _np.nan
+    else:
+        perm = _np.repeat(out["perm"].astype(_np.float64)[:, _np.newaxis], nf, axis=1)
+        flags = _np.frombuffer(out["frame_flags"], dtype=_np.uint8)
+        perm[:, flags != 0] = _np.nan
+    return out["frames"], perm
+
+
+def bss_eval_sources_framewise(reference_sources, estimated_sources, window=30 * 44100, hop=15 * 44100,
+                               compute_permutation=False, threads=0):
+    """mir_eval.separation.bss_eval_sources_framewise.
+
+    (nsrc, nsampl) in; returns (sdr, sir, sar, perm), each (nsrc, nframes);
+    frames with a silent reference or estimate are NaN; with
+    compute_permutation the permutation is chosen per frame.
+    """
+    ref, est = _sources_shape(reference_sources, estimated_sources)
+    f, perm = _framewise(ref, est, _SOURCES, window, hop, compute_permutation, threads)
+    return f["SDR"], f["SIR"], f["SAR"], perm
+
+
+def bss_eval_images_framewise(reference_sources, estimated_sources, window=30 * 44100, hop=15 * 44100,
+                              compute_permutation=False, threads=0):
+    """mir_eval.separation.bss_eval_images_framewise.
+
+    (nsrc, nsampl, nchan) in; returns (sdr, isr, sir, sar, perm), each
+    (nsrc, nframes).
+    """
+    ref, est = _images_shape(reference_sources, estimated_sources, False)
+    f, perm = _framewise(ref, est, _IMAGES, window, hop, compute_permutation, threads)
+    return f["SDR"], f["ISR"], f["SIR"], f["SAR"], perm
