@@ -216,3 +216,97 @@ def bss_eval_images_framewise(reference_sources, estimated_sources, window=30 * 
     ref, est = _images_shape(reference_sources, estimated_sources, False)
     f, perm = _framewise(ref, est, _IMAGES, window, hop, compute_permutation, threads)
     return f["SDR"], f["ISR"], f["SIR"], f["SAR"], perm
+
+
+def _batch(preds, target):
+    """(..., time) float64 arrays of one shape, and the batch shape."""
+    p = _as_float64(preds, "preds")
+    t = _as_float64(target, "target")
+    if p.shape != t.shape:
+        raise ValueError("preds and target must have the same shape; got %s and %s" % (p.shape, t.shape))
+    if p.ndim < 1 or p.shape[-1] < 1:
+        raise ValueError("preds and target need a time axis (the last) of at least one sample; got %s" % (p.shape,))
+    return p.reshape(-1, p.shape[-1]), t.reshape(-1, t.shape[-1]), p.shape[:-1]
+
+
+def _per_vector(preds, target, metric, group, zero_mean, threads):
+    """metric of every (preds, target) vector along the last axis."""
+    p, t, shape = _batch(preds, target)
+    out = _np.empty(p.shape[0])
+    for i in range(p.shape[0]):
+        r = _run(t[i].reshape(1, -1, 1), p[i].reshape(1, -1, 1), metrics=group, zero_mean=zero_mean,
+                 threads=threads)
+        out[i] = r["values"][metric][0]
+    return out.reshape(shape)
+
+
+def si_sdr(preds, target, zero_mean=False, threads=0):
+    """SI-SDR in dB over the last axis (torchmetrics'
+    scale_invariant_signal_distortion_ratio(preds, target, zero_mean)),
+    any leading batch axes; no epsilon (a perfect estimate is +inf).
+
+    >>> import numpy as np, sepbench
+    >>> t = np.random.default_rng(2).standard_normal((3, 8000))
+    >>> sepbench.si_sdr(t + 0.1 * t[::-1], t).shape
+    (3,)
+    """
+    return _per_vector(preds, target, "SI-SDR", _SI, zero_mean, threads)
+
+
+def sd_sdr(preds, target, zero_mean=False, threads=0):
+    """SD-SDR (scale-dependent SDR, Le Roux et al. 2019) over the last axis."""
+    return _per_vector(preds, target, "SD-SDR", _SI, zero_mean, threads)
+
+
+def snr(preds, target, zero_mean=False, threads=0):
+    """SNR 10 log10(||t||^2 / ||t - p||^2) over the last axis (torchmetrics'
+    signal_noise_ratio without its epsilon); zero_mean removes the means."""
+    p, t, shape = _batch(preds, target)
+    if zero_mean:
+        p = p - p.mean(axis=-1, keepdims=True)
+        t = t - t.mean(axis=-1, keepdims=True)
+    return _per_vector(p.reshape(shape + p.shape[-1:]), t.reshape(shape + t.shape[-1:]), "SNR", _SNR, False,
+                       threads)
+
+
+def global_sdr(preds, target, threads=0):
+    """The global SDR of the Music Demixing Challenge 2021 over the last
+    axis: 10 log10((sum t^2 + 1e-7) / (sum (t - p)^2 + 1e-7))."""
+    return _per_vector(preds, target, "global_SDR", _GSDR, False, threads)
+
+
+def pit_si_sdr(preds, target, zero_mean=False, threads=0):
+    """Permutation-invariant SI-SDR over (..., speakers, time) arrays.
+
+    Returns (best, perm): best (...,) the mean SI-SDR of the best
+    permutation, perm (..., speakers) with perm[..., j] the prediction
+    matched to target j (torchmetrics' permutation_invariant_training
+    with scale_invariant_signal_distortion_ratio, eval_func='max').
+    """
+    p = _as_float64(preds, "preds")
+    t = _as_float64(target, "target")
+    if p.shape != t.shape or p.ndim < 2:
+        raise ValueError("preds and target must be (..., speakers, time) of one shape; got %s and %s"
+                         % (p.shape, t.shape))
+    batch = p.shape[:-2]
+    p = p.reshape((-1,) + p.shape[-2:])
+    t = t.reshape((-1,) + t.shape[-2:])
+    best = _np.empty(p.shape[0])
+    perm = _np.empty((p.shape[0], p.shape[1]), dtype=_np.int64)
+    for i in range(p.shape[0]):
+        r = _run(t[i][:, :, _np.newaxis], p[i][:, :, _np.newaxis], metrics=_SI, permutation=_PERM_BRUTE,
+                 zero_mean=zero_mean, threads=threads)
+        best[i] = _np.mean(r["values"]["SI-SDR"])
+        perm[i] = r["perm_si"]
+    return best.reshape(batch), perm.reshape(batch + (p.shape[1],))
+
+
+def pspm(references, estimates, rate, embedder="raw", threads=0):
+    """PS/PM (MAPSS) of estimates against references ((nsrc, nsampl[, nchan])).
+
+    Returns (PS, PM, PS_series, PM_series): the whole values (nsrc,) and the
+    20-ms series (nsrc, nframes).  embedder: "raw" or "logmel".
+    """
+    ref, est = _images_shape(references, estimates, True)
+    r = _run(ref, est, rate=rate, metrics=_PSPM, embedder=embedder, threads=threads)
+    return r["values"]["PS"], r["values"]["PM"], r["pspm"]["PS"], r["pspm"]["PM"]
