@@ -16,6 +16,7 @@
 
 #include "sepbench/sepbench.h"
 #include "metrics/evaluate.h"
+#include "api/result.h"
 
 /* The public names are the internal values: checked here once. */
 _Static_assert((int)SEPBENCH_GROUP_BSS == (int)SB_METRIC_BSS && (int)SEPBENCH_GROUP_SI == (int)SB_METRIC_SISDR &&
@@ -29,10 +30,6 @@ _Static_assert((int)SEPBENCH_VALUE_COUNT == (int)SB_WM_COUNT && (int)SEPBENCH_SI
 _Static_assert((int)SEPBENCH_FRAME_REF_SILENT == (int)SB_FRAME_REF_SILENT && (int)SEPBENCH_FRAME_EST_SILENT == (int)SB_FRAME_EST_SILENT,
                "frame flags");
 
-struct sepbench_result {
-  sb_eval_result *r; /* the values (frames replaced with frame_permutation) */
-  int *frame_perm;   /* n_src * n_frames with frame_permutation, else NULL */
-};
 
 const char *sepbench_version(void)
 {
@@ -234,6 +231,8 @@ sb_err sepbench_evaluate(const sepbench_options *o, const sepbench_signals *ref,
 #endif
   if (err != SB_OK)
     goto fail;
+  res->opts = e;
+  res->opts.pspm_embedder = e.pspm_embedder && strcmp(e.pspm_embedder, "logmel") == 0 ? "logmel" : NULL;
   *out = res;
   res = NULL;
 fail:

@@ -4,7 +4,9 @@
  * sources criterion, whole or framewise, with or without a permutation, the
  * scale-invariant family (SI-SDR, SI-SIR, SI-SAR, SD-SDR), SNR, the global
  * SDR of the Music Demixing Challenge, improvements over a mixture and
- * PS/PM (MAPSS).  Results come back in plain arrays.
+ * PS/PM (MAPSS).  Results come back in plain arrays.  The second half
+ * opens a results store, lists its runs, items and values, and writes a
+ * result into it (see "store" below).
  *
  * Only the functions of this header (prefix sepbench_) are exported by
  * libsepbench.so; they are a stable ABI within one libtool `current`
@@ -156,6 +158,102 @@ const char *sepbench_result_note(const sepbench_result *r);
 const double *sepbench_result_pspm(const sepbench_result *r, int s);
 int64_t sepbench_result_pspm_frames(const sepbench_result *r);
 double sepbench_result_pspm_hop(const sepbench_result *r);
+
+/* ------------------------------------------------------------------ store
+ * The results store (one SQLite file; the sepbench program's --store):
+ * open it, list its runs, items and stored values, and write a result of
+ * sepbench_evaluate as the item (track, method) of a suite, so it shows
+ * in `sepbench leaderboard` beside the items of `sepbench run`.
+ *
+ * Thread-safety: one store handle is one connection: use it from one
+ * thread at a time.  Strings of the rows handed to a callback are valid
+ * during the callback only.  A callback returns SB_OK to go on, anything
+ * else stops the listing and is returned.  Every function fills msg (may
+ * be NULL) with a one-line reason naming the file: SB_EINVAL (NULL
+ * arguments), SB_ENOTFOUND (no such store), SB_EIO (cannot create; a
+ * read-only store opened for writing), SB_EDB (not a sepbench store, an
+ * SQLite error), SB_ENOMEM; SB_EINVAL also for a write to a store opened
+ * for reading. */
+typedef struct sepbench_store sepbench_store;
+
+enum { SEPBENCH_STORE_READ = 0, SEPBENCH_STORE_WRITE = 1 };
+
+/* Opens path: SEPBENCH_STORE_READ needs an existing store (a read-only file
+ * is fine); SEPBENCH_STORE_WRITE creates it when absent.  Either migrates
+ * an older schema.  *out is NULL on failure. */
+sb_err sepbench_store_open(const char *path, int mode, sepbench_store **out, sb_msg *msg);
+/* Closes the store, *s = NULL; NULL and *s == NULL are accepted. */
+void sepbench_store_close(sepbench_store **s);
+
+/* The configuration key (metrics/metric_config.h: "v4;images;win=1;...")
+ * of the newest item holding per-frame, else per-track, values of metric
+ * ("SDR") in suite (NULL: any), into buf; "" when there is none (SB_OK).
+ * SB_ELENGTH when the key needs more than len bytes. */
+sb_err sepbench_store_newest_config(sepbench_store *s, const char *suite, const char *metric, char *buf,
+                                    size_t len, sb_msg *msg);
+
+/* One run (provenance; every text may be NULL). */
+typedef struct sepbench_run {
+  int64_t id;
+  const char *started_at, *ended_at, *status; /* UTC ISO 8601; running/done/interrupted/failed */
+  const char *sepbench_version, *git_revision, *host;
+  const char *command, *suite, *backends, *metric_params;
+} sepbench_run;
+typedef sb_err (*sepbench_run_fn)(void *ctx, const sepbench_run *run, sb_msg *msg);
+/* The runs that produced items of config (NULL: every run), newest first. */
+sb_err sepbench_store_runs(sepbench_store *s, const char *config, sepbench_run_fn fn, void *ctx, sb_msg *msg);
+
+/* One evaluated ('done') item. */
+typedef struct sepbench_item {
+  int64_t id;
+  const char *suite, *method, *track;
+  const char *subset; /* NULL when unknown */
+} sepbench_item;
+typedef sb_err (*sepbench_item_fn)(void *ctx, const sepbench_item *item, sb_msg *msg);
+/* The items of config (required) in suite (NULL: any) of method (NULL:
+ * any), ordered by method, track. */
+sb_err sepbench_store_items(sepbench_store *s, const char *suite, const char *config, const char *method,
+                            sepbench_item_fn fn, void *ctx, sb_msg *msg);
+
+/* One stored value: frame >= 0 (time_s, duration_s in s) or a per-track
+ * value (frame -1, times NaN); NaN for a stored NaN. */
+typedef struct sepbench_value {
+  const char *target, *metric;
+  int64_t frame;
+  double time_s, duration_s, value;
+} sepbench_value;
+typedef sb_err (*sepbench_value_fn)(void *ctx, const sepbench_value *v, sb_msg *msg);
+/* The per-frame (per_track 0; by target, frame, metric) or per-track
+ * (per_track 1; by target, metric) values of item item_id; no row for an
+ * unknown id. */
+sb_err sepbench_store_values(sepbench_store *s, int64_t item_id, int per_track, sepbench_value_fn fn, void *ctx,
+                             sb_msg *msg);
+
+/* Starts a run (status 'running'; every text may be NULL) and ends it
+ * ("done", "interrupted", "failed"; SB_ENOTFOUND for an unknown id). */
+sb_err sepbench_store_run_begin(sepbench_store *s, const char *command, const char *suite, const char *methods,
+                                int64_t *run_id, sb_msg *msg);
+sb_err sepbench_store_run_end(sepbench_store *s, int64_t run_id, const char *status, sb_msg *msg);
+
+/* Where a result goes: suite, track and method are created by name when
+ * new (an existing one keeps its kind/subset/backend); targets[j] names
+ * reference j of the result (n_targets = its sources). */
+typedef struct sepbench_item_info {
+  int64_t run_id;              /* <= 0: no run */
+  const char *suite, *track, *method;
+  const char *subset;          /* may be NULL */
+  int n_targets;
+  const char *const *targets;
+  double wall_s;               /* NaN: unknown */
+} sepbench_item_info;
+
+/* Stores r as the item (track, method) under the configuration key of the
+ * options r was computed with (so items of other options never mix), in
+ * one transaction.  An item already stored for that key is kept (SB_OK,
+ * nothing written; as `sepbench run` resuming).  SB_EINVAL also for a
+ * result of frame_permutation (mir_eval's per-frame permutation has no
+ * stored form) or of rate <= 0. */
+sb_err sepbench_store_put(sepbench_store *s, const sepbench_item_info *info, const sepbench_result *r, sb_msg *msg);
 
 #ifdef __cplusplus
 }

@@ -29,10 +29,11 @@ __version__ = _sepbench._version()
 
 __all__ = ["evaluate", "bss_eval_sources", "bss_eval_sources_framewise", "bss_eval_images",
            "bss_eval_images_framewise", "si_sdr", "sd_sdr", "snr", "global_sdr", "pit_si_sdr", "pspm",
-           "__version__"]
+           "Store", "__version__"]
 
 # Metric groups and option values of sepbench/sepbench.h.
 _BSS, _SI, _GSDR, _SNR, _IMPROVE, _SDR, _PSPM = 1, 2, 4, 8, 16, 32, 64
+_DEFAULT = _BSS | _SI | _GSDR | _SNR | _IMPROVE  # the sepbench program's default --metrics
 _MODES = {"v4": 0, "v3": 1}
 _IMAGES, _SOURCES = 0, 1
 _PERM_NONE, _PERM_BRUTE = 0, 1
@@ -54,14 +55,16 @@ def _planar(a):
 
 
 def _run(ref, est, mix=None, rate=44100, metrics=_BSS, mode="v4", criterion=_IMAGES, permutation=_PERM_NONE,
-         win=0, hop=0, filter_len=512, zero_mean=False, threads=0, frame_permutation=False, embedder=None):
-    """One C evaluation of (src, samples, chan) float64 arrays."""
+         win=0, hop=0, filter_len=512, zero_mean=False, threads=0, frame_permutation=False, embedder=None,
+         keep=False):
+    """One C evaluation of (src, samples, chan) float64 arrays: a dict of
+    results (with keep: (dict, the C result for _store_put))."""
     if mode not in _MODES:
         raise ValueError("mode must be 'v4' or 'v3', not %r" % (mode,))
     return _sepbench._evaluate(_planar(ref), _planar(est), None if mix is None else _planar(mix), int(rate),
                                metrics, _MODES[mode], criterion, permutation, 0, int(win), int(hop),
                                int(filter_len), int(bool(zero_mean)), int(threads), bool(frame_permutation),
-                               embedder)
+                               embedder, bool(keep))
 
 
 def _pad_or_truncate(ref, est):
@@ -310,3 +313,131 @@ def pspm(references, estimates, rate, embedder="raw", threads=0):
     ref, est = _images_shape(references, estimates, True)
     r = _run(ref, est, rate=rate, metrics=_PSPM, embedder=embedder, threads=threads)
     return r["values"]["PS"], r["values"]["PM"], r["pspm"]["PS"], r["pspm"]["PM"]
+
+
+def _rows(rows, output):
+    """rows (a list of dicts of one set of keys) as output asks."""
+    if output == "dicts":
+        return rows
+    if output == "records":
+        if not rows:
+            return _np.rec.array(_np.empty(0, dtype=[("id", _np.int64)]))
+        names = list(rows[0])
+        cols = [_np.array([r[k] if r[k] is not None else "" for r in rows]) for k in names]
+        return _np.rec.fromarrays(cols, names=names)
+    if output == "pandas":
+        try:
+            import pandas
+        except ImportError as e:
+            raise ImportError("output='pandas' needs pandas (Debian: python3-pandas): %s" % e) from None
+        return pandas.DataFrame(rows)
+    raise ValueError("output must be 'dicts', 'records' or 'pandas', not %r" % (output,))
+
+
+class Store:
+    """A sepbench results store (the sepbench program's --store file).
+
+    Store(path) opens an existing store for reading (FileNotFoundError when
+    there is none); Store(path, write=True) creates it when absent (OSError
+    for a read-only file or folder).  Listings come as lists of dicts, or
+    NumPy record arrays with output='records', or pandas DataFrames with
+    output='pandas'.  add() scores signals and files them as an item that
+    `sepbench leaderboard --store path` shows beside the program's items::
+
+        >>> import numpy as np, sepbench, tempfile, os
+        >>> path = os.path.join(tempfile.mkdtemp(), "results.db")
+        >>> r = np.random.default_rng(3).standard_normal((2, 3 * 44100, 2))
+        >>> with sepbench.Store(path, write=True) as st:
+        ...     scores = st.add(r, r + 0.1 * r[::-1], suite="mine", track="song1", method="mynet",
+        ...                     targets=["vocals", "accompaniment"])
+        ...     [(row["track"], row["method"]) for row in st.items()]
+        [('song1', 'mynet')]
+
+    One Store is one SQLite connection: the GIL serialises its calls (they
+    do not release it); use one Store per process or thread for speed.
+    """
+
+    def __init__(self, path, write=False):
+        self.path = str(path)
+        self._cap = _sepbench._store_open(self.path, bool(write))
+
+    def close(self):
+        """Closes the store (again: nothing); later calls raise ValueError."""
+        _sepbench._store_close(self._cap)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def config(self, suite=None, metric="SDR"):
+        """The configuration key of the newest item holding metric (per frame,
+        else per track) in suite (None: any), as `sepbench leaderboard`
+        picks it; None for an empty store."""
+        return _sepbench._store_newest_config(self._cap, suite, metric)
+
+    def runs(self, config=None, output="dicts"):
+        """The runs (id, started_at, ended_at, status, sepbench_version,
+        git_revision, host, command, suite, backends, metric_params) that
+        produced items of config (None: every run), newest first."""
+        return _rows(_sepbench._store_runs(self._cap, config), output)
+
+    def _items(self, config, suite, method):
+        if config is None:
+            config = self.config(suite)
+        if config is None:
+            return []
+        return _sepbench._store_items(self._cap, suite, config, method)
+
+    def items(self, config=None, suite=None, method=None, output="dicts"):
+        """The evaluated items (id, suite, method, track, subset) of config
+        (None: the newest, see config()), of a suite and a method (None:
+        all), ordered by method then track."""
+        return _rows(self._items(config, suite, method), output)
+
+    def values(self, config=None, suite=None, method=None, per_track=True, output="dicts"):
+        """Every stored value of the items() selection: suite, method,
+        track, item, target, metric, frame (-1 per track), time_s,
+        duration_s (NaN per track) and value (NaN for a NaN).  per_track
+        False: the per-frame values (BSS Eval SDR, ISR, SIR, SAR)."""
+        rows = []
+        for it in self._items(config, suite, method):
+            for v in _sepbench._store_values(self._cap, it["id"], bool(per_track)):
+                row = {"suite": it["suite"], "method": it["method"], "track": it["track"], "item": it["id"]}
+                row.update(v)
+                rows.append(row)
+        return _rows(rows, output)
+
+    def begin_run(self, command=None, suite=None, methods=None):
+        """Records a run (status 'running'); returns its id for add(run=)."""
+        return _sepbench._store_run_begin(self._cap, command, suite, methods)
+
+    def end_run(self, run, status="done"):
+        """Sets a run's final status: 'done', 'interrupted' or 'failed'."""
+        _sepbench._store_run_end(self._cap, int(run), status)
+
+    def add(self, references, estimates, suite, track, method, targets=None, rate=44100, win=1 * 44100,
+            hop=1 * 44100, mode="v4", mixture=None, padding=True, subset=None, run=None, threads=0):
+        """Scores estimates against references (museval's shapes and padding,
+        as evaluate()) with the sepbench program's default metrics (BSS
+        Eval, SI family, global SDR, SNR, and improvements over mixture
+        (1, nsampl, nchan) when given) and files them as the item (track,
+        method) of suite, targets naming the sources (default "0", "1",
+        ...).  An item already stored under the same options is kept, as
+        `sepbench run` resuming does.  Returns the scores: {"frames":
+        {metric: (nsrc, nwin)}, "values": {metric: (nsrc,)}, ...}."""
+        ref, est = _images_shape(references, estimates, padding)
+        if mixture is not None:
+            mixture = _np.atleast_3d(_as_float64(mixture, "mixture"))
+            if mixture.shape[0] != 1 or mixture.shape[1:] != ref.shape[1:]:
+                raise ValueError("mixture must be (1, %d, %d); got %s" % (ref.shape[1], ref.shape[2],
+                                                                         mixture.shape))
+        names = [str(t) for t in targets] if targets is not None else [str(j) for j in range(ref.shape[0])]
+        if len(names) != ref.shape[0]:
+            raise ValueError("%d target names for %d sources" % (len(names), ref.shape[0]))
+        out, result = _run(ref, est, mix=mixture, rate=rate, metrics=_DEFAULT, mode=mode, win=win, hop=hop,
+                           threads=threads, keep=True)
+        _sepbench._store_put(self._cap, result, int(run) if run is not None else 0, str(suite), str(track),
+                             None if subset is None else str(subset), str(method), names, float("nan"))
+        return out

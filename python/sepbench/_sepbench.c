@@ -6,7 +6,8 @@
  *
  * A new function is one wrapper: parse its arguments, view the arrays with
  * signals_view, release the GIL around the C call, build the result, and
- * list it in methods[].
+ * list it in methods[] (the Python function with its docstring goes into
+ * __init__.py).  The store's wrappers are in store.c.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -14,6 +15,7 @@
 #include <numpy/arrayobject.h>
 
 #include "sepbench/sepbench.h"
+#include "ext.h"
 
 /* A C-contiguous float64 array (n_src, n_chan, n_samples) as a group of
  * signals; *chan is allocated (PyMem) and freed by the caller. */
@@ -47,15 +49,17 @@ static int signals_view(PyArrayObject *a, int rate, sepbench_signals *s, const d
   return 0;
 }
 
-/* Raises the exception of a failed call: ValueError for the caller's
- * input, MemoryError, RuntimeError for the rest. */
-static PyObject *raise_err(sb_err err, const sb_msg *msg)
+PyObject *raise_err(sb_err err, const sb_msg *msg)
 {
   const char *text = msg->text[0] ? msg->text : sb_strerror(err);
 
   if (err == SB_ENOMEM)
     return PyErr_NoMemory();
-  if (err == SB_EINVAL || err == SB_ECHAN || err == SB_ELENGTH || err == SB_ERATE || err == SB_ENONFINITE ||
+  if (err == SB_ENOTFOUND)
+    PyErr_SetString(PyExc_FileNotFoundError, text);
+  else if (err == SB_EIO)
+    PyErr_SetString(PyExc_OSError, text);
+  else if (err == SB_EINVAL || err == SB_ECHAN || err == SB_ELENGTH || err == SB_ERATE || err == SB_ENONFINITE ||
       err == SB_ESILENT)
     PyErr_SetString(PyExc_ValueError, text);
   else
@@ -112,8 +116,7 @@ static PyObject *values_of(const sepbench_result *r, int m)
   return a;
 }
 
-/* d[key] = value, stealing value; -1 on error. */
-static int put(PyObject *d, const char *key, PyObject *value)
+int put(PyObject *d, const char *key, PyObject *value)
 {
   int rc;
 
@@ -185,11 +188,33 @@ static int as_signals(PyObject *obj, void *out)
   return 1;
 }
 
+static void free_result_capsule(PyObject *cap)
+{
+  sepbench_result *r = PyCapsule_GetPointer(cap, SBPY_RESULT_CAPSULE);
+
+  sepbench_result_free(&r);
+}
+
+/* (d, a capsule owning *r); *r becomes NULL.  Steals d. */
+static PyObject *keep_result(PyObject *d, sepbench_result **r)
+{
+  PyObject *cap = PyCapsule_New(*r, SBPY_RESULT_CAPSULE, free_result_capsule);
+
+  if (!cap) {
+    Py_DECREF(d);
+    return NULL;
+  }
+  *r = NULL;
+  return Py_BuildValue("(NN)", d, cap);
+}
+
 PyDoc_STRVAR(evaluate_doc,
              "_evaluate(ref, est, mix, rate, metrics, mode, criterion, permutation, silent, win, hop,\n"
-             "          filter_len, zero_mean, threads, frame_permutation, pspm_embedder) -> dict\n\n"
+             "          filter_len, zero_mean, threads, frame_permutation, pspm_embedder=None, keep=False)\n"
+             "          -> dict, or (dict, result capsule) with keep\n\n"
              "One sepbench_evaluate call on float64 (src, chan, samples) arrays; the GIL is released\n"
-             "while it computes.  The public functions of the sepbench package call it.");
+             "while it computes.  The public functions of the sepbench package call it; keep hands\n"
+             "the C result on to _store_put.");
 
 static PyObject *py_evaluate(PyObject *self, PyObject *args)
 {
@@ -200,16 +225,16 @@ static PyObject *py_evaluate(PyObject *self, PyObject *args)
   sepbench_result *r = NULL;
   const char *embedder = NULL;
   long long win, hop;
-  int rate, threads, frame_perm;
+  int rate, threads, frame_perm, keep = 0;
   unsigned metrics;
   sb_err err;
   sb_msg msg;
   PyObject *out = NULL;
 
   sepbench_options_init(&o, 0);
-  if (!PyArg_ParseTuple(args, "O&O&O&iIiiiiLLiiip|z:_evaluate", as_signals, &ref, as_signals, &est, as_signals,
+  if (!PyArg_ParseTuple(args, "O&O&O&iIiiiiLLiiip|zp:_evaluate", as_signals, &ref, as_signals, &est, as_signals,
                         &mix, &rate, &metrics, &o.mode, &o.criterion, &o.permutation, &o.silent, &win, &hop,
-                        &o.filter_len, &o.zero_mean, &threads, &frame_perm, &embedder))
+                        &o.filter_len, &o.zero_mean, &threads, &frame_perm, &embedder, &keep))
     return NULL;
   if (!ref || !est) {
     PyErr_SetString(PyExc_TypeError, "references and estimates are required");
@@ -230,8 +255,8 @@ static PyObject *py_evaluate(PyObject *self, PyObject *args)
   Py_END_ALLOW_THREADS
   if (err != SB_OK)
     raise_err(err, &msg);
-  else
-    out = result_dict(r);
+  else if ((out = result_dict(r)) && keep)
+    out = keep_result(out, &r);
 done:
   sepbench_result_free(&r);
   PyMem_Free(rc);
@@ -248,6 +273,7 @@ static PyObject *py_version(PyObject *self, PyObject *unused)
 static PyMethodDef methods[] = {
   {"_evaluate", py_evaluate, METH_VARARGS, evaluate_doc},
   {"_version", py_version, METH_NOARGS, "The C library's version."},
+  STORE_METHODS
   {NULL, NULL, 0, NULL},
 };
 
