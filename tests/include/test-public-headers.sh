@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/include/test-public-headers.sh — every installed public header
-# (include/sepbench/*.h, the list make installs: nobase_include_HEADERS)
+# (include/sepbench/*.h, the list make installs: sepbenchinclude_HEADERS)
 # compiles in one C file as C99 with -pedantic -Werror and in one C++ file
 # as C++11 with -pedantic -Werror, each header alone and all together; and
 # libsepbench.so exports the public C API only (every defined dynamic
@@ -15,7 +15,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 cc=${CC:-cc}
 cxx=${CXX:-g++}
 
-headers=$(awk '/^nobase_include_HEADERS/ {on = 1} on {print; if ($0 !~ /\\$/) on = 0}' "$srcdir/Makefile.am" |
+headers=$(awk '/^sepbenchinclude_HEADERS/ {on = 1} on {print; if ($0 !~ /\\$/) on = 0}' "$srcdir/Makefile.am" |
   tr ' \\\t' '\n\n\n' | sed -n 's,^include/\(sepbench/.*\.h\)$,\1,p' | sort -u)
 [ "$(echo "$headers" | wc -w)" -ge 4 ] && [ "$(ls "$srcdir"/include/sepbench/*.h | wc -l)" -eq "$(echo "$headers" | wc -w)" ]
 ok $? "Makefile.am installs every header of include/sepbench: $(echo $headers)"
