@@ -135,3 +135,9 @@ def test_two_threads_at_once():
     for got, want in zip(results, alone):
         for x, y in zip(got, want):
             np.testing.assert_array_equal(x, y)
+
+
+def test_docstring_examples():
+    import doctest
+    res = doctest.testmod(sepbench)
+    assert res.attempted >= 15 and res.failed == 0, res
