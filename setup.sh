@@ -2,7 +2,10 @@
 # setup.sh — install sepbench's dependencies (Debian 12, apt-get), build it,
 # and either run the main job or the whole test suite.
 #
-#   ./setup.sh            install, build into ./build, run `sepbench run --suite music`
+#   ./setup.sh            install, build into ./build, make install (the
+#                         library, the program and the Python package
+#                         sepbench for /usr/bin/python3), run
+#                         `sepbench run --suite music`
 #   ./setup.sh check      install, build, run every test: the normal build, an
 #                         AddressSanitizer+UBSan build, `make distcheck`, and
 #                         (as root) the Slurm recipe on a one-node cluster,
@@ -24,11 +27,12 @@ jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 # Every package the build, the tests, the demo suites and the benchmarks need
 # (slurm-wlm and munge: the one-node cluster of tests/scale/slurm.sh; clang
-# and its runtime: the libFuzzer targets of tests/fuzz/run.sh).
+# and its runtime: the libFuzzer targets of tests/fuzz/run.sh; python3-dev,
+# python3-numpy and python3-pytest: the Python package and its tests).
 packages="build-essential autoconf automake libtool pkg-config autoconf-archive
   libsndfile1-dev libgsl-dev libopenblas-dev libsqlite3-dev sqlite3 libfftw3-dev
   libsoxr-dev libebur128-dev libfluidsynth-dev timgm6mb-soundfont openttd-openmsx
-  gnuplot-nox chromium python3 python3-numpy python3-scipy python3-mir-eval
+  gnuplot-nox chromium python3 python3-dev python3-numpy python3-pytest python3-scipy python3-mir-eval
   pocketsphinx-testdata espeak-ng flite
   libavformat-dev libavcodec-dev libswresample-dev libavutil-dev
   slurm-wlm munge clang libclang-rt-14-dev"
@@ -78,6 +82,23 @@ build() {
   make -C "$dir" -j"$jobs"
 }
 
+# install DIR: make install of a built tree (the library, the program, the
+# headers, sepbench.pc and the Python package for /usr/bin/python3), as
+# root or through sudo, then refreshes the dynamic linker's cache.
+install_build() {
+  as_root=
+  if [ "$(id -u)" -ne 0 ]; then
+    if ! command -v sudo >/dev/null 2>&1; then
+      say "not installing: make install must run as root and sudo is not installed"
+      return 0
+    fi
+    as_root=sudo
+  fi
+  say "installing $1 (make install)"
+  $as_root make -C "$1" install >/dev/null
+  $as_root ldconfig
+}
+
 # stage NAME COMMAND...: runs COMMAND and says how long it took.
 stage() {
   _name=$1
@@ -100,6 +121,7 @@ build)
 run)
   install_deps
   build build --enable-werror
+  install_build build
   say "running: build/sepbench run --suite music"
   ./build/sepbench run --suite music
   ;;

@@ -239,14 +239,14 @@ WHERE d.config = ?2 AND (?1 IS NULL OR d.suite = ?1)
   AND d.track = ?3 AND v.target = ?4 AND v.metric = ?5
 ORDER BY d.method, v.frame
 
--- Provenance of the runs that produced the items of a config, newest first.
--- ?1 config.  Result: run id, started_at, ended_at, status, version, git
+-- Provenance of the runs that produced the items of a config (every run
+-- when ?1 is NULL), newest first.  ?1 config.  Result: run id, started_at, ended_at, status, version, git
 -- revision, host, command, suite, backends, metric parameters.
 -- name: config_runs
 SELECT r.id, r.started_at, r.ended_at, r.status, r.sepbench_version, r.git_revision,
        r.host, r.command, r.suite, r.backends, r.metric_params
 FROM runs AS r
-WHERE EXISTS (SELECT 1 FROM items AS i WHERE i.run_id = r.id AND i.config = ?1)
+WHERE ?1 IS NULL OR EXISTS (SELECT 1 FROM items AS i WHERE i.run_id = r.id AND i.config = ?1)
 ORDER BY r.id DESC
 
 -- ---------------------------------------------------------------- merge (schemas/store_merge.c)

@@ -243,7 +243,7 @@ sb_err sb_store_each_run(sb_store *s, const char *config, sb_store_run_fn fn, vo
 {
   reader r = {s, ctx, {.run = fn}, 0};
   sqlite3_stmt *st;
-  sb_err err = begin_read(s, config && fn, SB_SQL_CONFIG_RUNS, &st, msg);
+  sb_err err = begin_read(s, fn != NULL, SB_SQL_CONFIG_RUNS, &st, msg);
   if (err)
     return err;
   sqlite3_bind_text(st, 1, config, -1, SQLITE_STATIC);

@@ -117,7 +117,8 @@ typedef struct sb_store_run {
 } sb_store_run;
 typedef sb_err (*sb_store_run_fn)(void *ctx, const sb_store_run *run, sb_msg *msg);
 
-/* The runs that produced items of `config`, newest (largest id) first. */
+/* The runs that produced items of `config` (NULL: every run), newest
+ * (largest id) first. */
 sb_err sb_store_each_run(sb_store *s, const char *config, sb_store_run_fn fn, void *ctx,
                          sb_msg *msg);
 

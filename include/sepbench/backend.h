@@ -19,6 +19,10 @@
 #include <stdint.h>
 #include "sepbench/error.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define SB_BACKEND_ABI_VERSION 1
 
 /* Flags in sb_backend_api.flags. */
@@ -61,5 +65,9 @@ typedef struct sb_backend_api {
 /* The symbol a plugin exports. */
 typedef const sb_backend_api *(*sb_backend_entry_fn)(void);
 #define SB_BACKEND_ENTRY "sepbench_backend_v1"
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SEPBENCH_BACKEND_H */

@@ -19,6 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum sb_err {
   SB_OK = 0,       /* success */
   SB_ENOMEM,       /* an allocation failed */
@@ -40,31 +44,32 @@ typedef enum sb_err {
   SB_ERR_COUNT     /* number of codes; not an error */
 } sb_err;
 
-/* Generic English text for an error code; never NULL, static storage. */
+/* Generic English text for an error code; never NULL, static storage.
+ * A switch (no array designators), so that the header is C++ too; inline,
+ * so that plugins, which link nothing of sepbench, may call it. */
 static inline const char *sb_strerror(sb_err err)
 {
-  static const char *const text[SB_ERR_COUNT] = {
-    [SB_OK] = "success",
-    [SB_ENOMEM] = "out of memory",
-    [SB_EIO] = "input/output error",
-    [SB_EFORMAT] = "malformed or truncated file",
-    [SB_EINVAL] = "invalid argument",
-    [SB_ERATE] = "sample rate mismatch",
-    [SB_ECHAN] = "channel count mismatch",
-    [SB_ELENGTH] = "length mismatch or signal too short",
-    [SB_ESILENT] = "silent signal",
-    [SB_ENONFINITE] = "NaN or infinite sample",
-    [SB_ENOTFOUND] = "not found",
-    [SB_EDB] = "result store error",
-    [SB_EBACKEND] = "separator backend failed",
-    [SB_ETIMEOUT] = "time limit exceeded",
-    [SB_ENUMERIC] = "numerical failure",
-    [SB_EINTERRUPT] = "interrupted",
-    [SB_EUNSUPPORTED] = "not supported",
-  };
-  if ((int)err < 0 || err >= SB_ERR_COUNT)
-    return "unknown error";
-  return text[err];
+  switch (err) {
+  case SB_OK: return "success";
+  case SB_ENOMEM: return "out of memory";
+  case SB_EIO: return "input/output error";
+  case SB_EFORMAT: return "malformed or truncated file";
+  case SB_EINVAL: return "invalid argument";
+  case SB_ERATE: return "sample rate mismatch";
+  case SB_ECHAN: return "channel count mismatch";
+  case SB_ELENGTH: return "length mismatch or signal too short";
+  case SB_ESILENT: return "silent signal";
+  case SB_ENONFINITE: return "NaN or infinite sample";
+  case SB_ENOTFOUND: return "not found";
+  case SB_EDB: return "result store error";
+  case SB_EBACKEND: return "separator backend failed";
+  case SB_ETIMEOUT: return "time limit exceeded";
+  case SB_ENUMERIC: return "numerical failure";
+  case SB_EINTERRUPT: return "interrupted";
+  case SB_EUNSUPPORTED: return "not supported";
+  case SB_ERR_COUNT: break;
+  }
+  return "unknown error";
 }
 
 /* A one-line, user-facing diagnostic that names the file and the cause.
@@ -142,5 +147,9 @@ static inline void sb_msg_clear(sb_msg *msg)
   if (msg)
     msg->text[0] = '\0';
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SEPBENCH_ERROR_H */

@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/include/test-pkgconfig.sh — sepbench.pc (from sepbench.pc.in) is a
-# valid pkg-config file of the package's version whose --cflags build a
-# plugin out of the tree: the example separator plugin and the test metric
+# valid pkg-config file of the package's version whose --libs link the C
+# API's library and whose --cflags build a plugin out of the tree: the example separator plugin and the test metric
 # plugin compile against the public headers alone (includedir pointed at
 # the source tree, as an installed copy would be) and export their entry
 # points.  Emits TAP.
@@ -24,8 +24,12 @@ ok $? "--modversion is the package's version (got '$got', config.h '$want')"
 cflags=$($pc --cflags sepbench 2>&1)
 [ "$(echo $cflags)" = "-I$srcdir/include" ]
 ok $? "--cflags is -I\${includedir} (got '$cflags')"
-[ -z "$(pkg-config --libs sepbench 2>&1)" ]
-ok $? "--libs is empty: a plugin links nothing of sepbench"
+libs=$(pkg-config --define-variable=libdir=/x/lib --libs sepbench 2>&1)
+[ "$(echo $libs)" = "-L/x/lib -lsepbench" ]
+ok $? "--libs is -L\${libdir} -lsepbench, the C API's library (got '$libs')"
+static=$(pkg-config --static --libs sepbench 2>&1)
+case " $static " in *" -lsepbench "*"-lsndfile "*) true ;; *) false ;; esac
+ok $? "--static --libs adds the libraries libsepbench links (Libs.private; got '$(echo $static | head -c 200)')"
 
 # config.h is the build's; out of the tree a plugin has none (an empty one
 # stands in for it), and nothing else of the source tree is on the path.
