@@ -394,6 +394,17 @@ static sb_err copy_frames(sb_audio_stream *s, int sig, cursor *cur, int c, int64
   return SB_OK;
 }
 
+/* dst[i] = src[i] (exact), vectorised: the passes of the metrics read a
+ * held file through this copy about 15 times. */
+static void widen(const float *restrict src, int64_t n, double *restrict dst)
+{
+#ifdef _OPENMP
+#pragma omp simd
+#endif
+  for (int64_t i = 0; i < n; i++)
+    dst[i] = src[i];
+}
+
 sb_err sb_audio_stream_read(sb_audio_stream *s, int sig, int c, int64_t t0, int64_t n, double *dst)
 {
   int64_t in_file;
@@ -411,9 +422,7 @@ sb_err sb_audio_stream_read(sb_audio_stream *s, int sig, int c, int64_t t0, int6
   if (in_file == 0)
     return SB_OK;
   if (s->cache[sig]) {
-    const float *src = s->cache[sig] + (size_t)c * (size_t)s->file_frames[sig] + (size_t)t0;
-    for (int64_t i = 0; i < in_file; i++)
-      dst[i] = src[i];
+    widen(s->cache[sig] + (size_t)c * (size_t)s->file_frames[sig] + (size_t)t0, in_file, dst);
     return SB_OK;
   }
 #ifdef _OPENMP
