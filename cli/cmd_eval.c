@@ -12,7 +12,7 @@
 #include "cli/result_json.h"
 #include "cli/result_table.h"
 
-enum { OPT_REF = SB_OPT_FIRST_FREE, OPT_EST, OPT_MIX, OPT_FORMAT };
+enum { OPT_REF = SB_OPT_FIRST_FREE, OPT_EST, OPT_MIX, OPT_FORMAT, OPT_MAX_MEMORY };
 
 typedef enum eval_format { EVAL_JSON = 0, EVAL_TABLE } eval_format;
 
@@ -27,6 +27,9 @@ static const char eval_usage[] =
   "  --est-dir DIR    estimates with the same file names\n"
   "  --mix FILE       the mixture (enables SDRi and SI-SDRi)\n"
   "  --format F       json or table [json]\n"
+  "  --max-memory SIZE  decoded audio held in memory, e.g. 512M, 2G [1G]: each\n"
+  "                   file is decoded once; files beyond SIZE are streamed (read\n"
+  "                   again by each pass of the metrics); 0 streams every file\n"
   "%s"
   "  --plugin-in-process  call metric plugins inside sepbench (no fork; a crash\n"
   "                   ends sepbench, no time limit)\n"
@@ -79,7 +82,7 @@ int sb_cmd_eval(int argc, char **argv)
     SB_METRIC_LONG_OPTIONS, SB_PLUGIN_LONG_OPTIONS,
     {"ref-dir", required_argument, NULL, OPT_REF}, {"est-dir", required_argument, NULL, OPT_EST},
     {"mix", required_argument, NULL, OPT_MIX},     {"format", required_argument, NULL, OPT_FORMAT},
-    {NULL, 0, NULL, 0}};
+    {"max-memory", required_argument, NULL, OPT_MAX_MEMORY}, {NULL, 0, NULL, 0}};
   sb_eval_dirs_opts o = {0};
   sb_eval_dirs_result *res = NULL;
   eval_format format = EVAL_JSON;
@@ -106,6 +109,13 @@ int sb_cmd_eval(int argc, char **argv)
     case OPT_REF: o.ref_dir = optarg; break;
     case OPT_EST: o.est_dir = optarg; break;
     case OPT_MIX: o.mix_path = optarg; break;
+    case OPT_MAX_MEMORY:
+      if (!sb_cli_parse_bytes(optarg, &o.max_memory))
+        return sb_cli_plugins_clear(&plugins),
+               sb_cli_usage_error("eval", "--max-memory expects a size such as 512M or 2G, not '%s'", optarg);
+      if (o.max_memory == 0)
+        o.max_memory = -1; /* hold nothing */
+      break;
     case OPT_FORMAT:
       if (strcmp(optarg, "json") == 0)
         format = EVAL_JSON;

@@ -149,6 +149,23 @@ int sb_cli_parse_count(const char *text, int max, int *out)
   return 1;
 }
 
+int sb_cli_parse_bytes(const char *text, int64_t *out)
+{
+  static const char units[] = "KMGT";
+  char *end;
+  double v = strtod(text, &end), scale = 1024.0 * 1024.0;
+  const char *u = *end ? strchr(units, *end) : NULL;
+  if (*text == '\0' || end == text || (*end && (!u || end[1] != '\0')))
+    return 0;
+  if (u)
+    scale = ldexp(1.0, 10 * (int)(u - units + 1));
+  v *= scale;
+  if (!(v >= 0 && v <= 0x1p62))
+    return 0;
+  *out = (int64_t)v;
+  return 1;
+}
+
 int sb_cli_close_stdout(int status)
 {
   int failed = fflush(stdout) != 0 || ferror(stdout);

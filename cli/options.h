@@ -8,6 +8,7 @@
 #define SB_CLI_OPTIONS_H
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "metrics/evaluate.h"
@@ -33,6 +34,11 @@ int sb_cli_parse_range(const char *text, double min, double max, double *out);
 /* Parses a whole string as a whole number in [1, max] (max <= INT_MAX);
  * 1 on success, 0 with *out unchanged otherwise. */
 int sb_cli_parse_count(const char *text, int max, int *out);
+
+/* A size in bytes: a number >= 0 with an optional unit K, M, G or T
+ * (powers of 1024), MiB without one ("512", "512M", "1.5G").  Returns 1
+ * and sets *out (at most 2^62), or 0 without touching it. */
+int sb_cli_parse_bytes(const char *text, int64_t *out);
 
 /* Flushes and closes stdout after a command that ended with status; when
  * a write failed (a full disk, /dev/full, a closed pipe) it prints

@@ -28,7 +28,9 @@
  * cache of two aligned blocks of 65536 frames per file (interleaved
  * float64), so a piece and its neighbours decode once for all channels;
  * memory is 2 x 65536 x n_chan doubles per file per reading thread,
- * whatever the track length.
+ * whatever the track length.  Within a memory budget, files can instead be
+ * decoded once and held (sb_audio_stream_cache), so that the passes of the
+ * metrics do not decode them again.
  */
 #ifndef SB_DATASETS_AUDIO_STREAM_H
 #define SB_DATASETS_AUDIO_STREAM_H
@@ -77,6 +79,19 @@ sb_err sb_audio_stream_view(sb_audio_stream *s, sb_sources *view);
  * file can no longer be opened), SB_ENOMEM.  A failed handle is reopened
  * by the next request.  dst is unspecified after an error. */
 sb_err sb_audio_stream_read(sb_audio_stream *s, int sig, int c, int64_t t0, int64_t n, double *dst);
+
+/* Decodes files of the group whole, once, into memory, in file order, each
+ * while what it needs fits in *budget bytes (4 bytes per sample:
+ * float32, which holds exactly every sample of 8/16/24-bit PCM, A-law,
+ * mu-law and float32 files; files of other formats, and those whose
+ * buffer cannot be allocated, stay streamed).  Later reads of a held file
+ * copy from memory, the same values as a streamed read (bit for bit).
+ * *budget decreases by the bytes held.  The decode applies the checks of
+ * sb_audio_stream_read, so a NaN/Inf sample, a truncated or damaged file
+ * is found here, in the same words (the error is also recorded for
+ * sb_audio_stream_error).  No reader may be running.  Errors: SB_EINVAL
+ * (NULL arguments), and those of sb_audio_stream_read. */
+sb_err sb_audio_stream_cache(sb_audio_stream *s, int64_t *budget, sb_msg *msg);
 
 /* Frames file sig holds before fitting (equal to the group's length for
  * references and a mixture).  SB_EINVAL for sig out of range. */

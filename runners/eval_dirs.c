@@ -2,7 +2,8 @@
  * runners/eval_dirs.c — `sepbench eval`: pairs reference and estimate files
  * by target name and scores them with sb_evaluate().  The files are
  * streamed (datasets/audio_stream.h: a few blocks per file in memory, so a
- * 10-minute 4-source stereo track needs no 3.4 GB of float64 signals)
+ * 10-minute 4-source stereo track needs no 3.4 GB of float64 signals),
+ * each decoded once and held as float32 while the memory budget allows,
  * unless PS/PM is requested or a file cannot be streamed (.stem.mp4, MP3,
  * OGG); then they are loaded whole with the same shape checks
  * (track_audio.h).
@@ -183,8 +184,22 @@ static sb_err find_estimates(const char *est_dir, const sb_track *t, char **est_
   return SB_OK;
 }
 
+/* Decodes references, estimates and mixture once into memory while they
+ * fit in o->max_memory (datasets/audio_stream.h); the others stay streamed. */
+static sb_err hold_streams(const sb_eval_dirs_opts *o, eval_inputs *in, sb_msg *msg)
+{
+  int64_t budget = o->max_memory == 0 ? SB_EVAL_DIRS_MAX_MEMORY : o->max_memory < 0 ? 0 : o->max_memory;
+  sb_err err = sb_audio_stream_cache(in->ref_stream, &budget, msg);
+  if (!err)
+    err = sb_audio_stream_cache(in->est_stream, &budget, msg);
+  if (!err && in->mix_stream)
+    err = sb_audio_stream_cache(in->mix_stream, &budget, msg);
+  return err;
+}
+
 /* Opens every file as a stream (datasets/audio_stream.h): references,
- * mixture, estimates, in the order the whole-file path checks them.
+ * mixture, estimates, in the order the whole-file path checks them, notes
+ * the estimates padded or cut, then holds what fits (hold_streams).
  * SB_EUNSUPPORTED when a file cannot be streamed (the caller then loads
  * everything whole); every other error is the caller's to report. */
 static sb_err open_streams(const sb_eval_dirs_opts *o, const sb_track *t, eval_inputs *in, FILE *err_out,
@@ -216,6 +231,8 @@ static sb_err open_streams(const sb_eval_dirs_opts *o, const sb_track *t, eval_i
         note_refit(err_out, est_paths[j], in_file, in->ref_view.n_samples);
     }
   }
+  if (!err)
+    err = hold_streams(o, in, msg);
   for (int j = 0; j < t->n_stems; j++)
     free(est_paths[j]);
   free(est_paths);

@@ -13,6 +13,12 @@ benchmark (tests/bench/bench-bsseval.sh).
   bench-bsseval.py peak CMD [ARG ...]         runs CMD, prints its wall time
       and its peak resident memory (getrusage of the child), and the last
       lines of its output.
+  bench-bsseval.py best N CMD [ARG ...]       runs CMD N times: the best wall
+      time, the load average and the peak resident memory.
+  bench-bsseval.py musdb ROOT EST N SECONDS   writes a MUSDB18-HQ-style folder
+      of N tracks (ROOT/test/Track K/{mixture,vocals,drums,bass,other}.wav,
+      the sources of `make` with seed 20240601 + K - 1) and their estimates
+      in the museval layout (EST/test/Track K/<target>.wav).
 """
 import sys
 import time
@@ -25,9 +31,9 @@ import scipy.signal
 N_SRC = 4
 
 
-def make(out, seconds, rate):
-    import os
-    rng = np.random.default_rng(20240601)
+def signals(seconds, rate, seed=20240601):
+    """refs, ests: N_SRC arrays of shape (n, 2)."""
+    rng = np.random.default_rng(seed)
     n = int(round(seconds * rate))
     t = np.arange(n) / rate
     refs = []
@@ -48,11 +54,38 @@ def make(out, seconds, rate):
                 e += 0.15 * scipy.signal.lfilter(b, a, refs[i], axis=0)
         e += 0.01 * rng.standard_normal(e.shape)
         ests.append(e)
+    return refs, ests
+
+
+def write_pcm16(path, rate, x):
+    pcm = np.clip(np.round(x * 32768.0), -32768, 32767).astype(np.int16)
+    scipy.io.wavfile.write(path, rate, pcm)
+
+
+def make(out, seconds, rate):
+    import os
+    refs, ests = signals(seconds, rate)
     for sub, sigs in (("ref", refs), ("est", ests)):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
         for j, x in enumerate(sigs):
-            pcm = np.clip(np.round(x * 32768.0), -32768, 32767).astype(np.int16)
-            scipy.io.wavfile.write(os.path.join(out, sub, "%d.wav" % j), rate, pcm)
+            write_pcm16(os.path.join(out, sub, "%d.wav" % j), rate, x)
+
+
+def musdb(root, est_root, n_tracks, seconds, rate):
+    """A MUSDB18-HQ-style folder: root/test/Track K/{mixture,vocals,drums,bass,other}.wav
+    and the estimates in the museval layout, est_root/test/Track K/<target>.wav."""
+    import os
+    names = ("vocals", "drums", "bass", "other")
+    for k in range(n_tracks):
+        refs, ests = signals(seconds, rate, 20240601 + k)
+        track = os.path.join(root, "test", "Track %02d" % (k + 1))
+        est = os.path.join(est_root, "test", "Track %02d" % (k + 1))
+        os.makedirs(track, exist_ok=True)
+        os.makedirs(est, exist_ok=True)
+        for j, name in enumerate(names):
+            write_pcm16(os.path.join(track, name + ".wav"), rate, refs[j])
+            write_pcm16(os.path.join(est, name + ".wav"), rate, ests[j])
+        write_pcm16(os.path.join(track, "mixture.wav"), rate, sum(refs))
 
 
 def load(d, sub):
@@ -75,16 +108,24 @@ def mireval(d, mode, win):
     print("seconds %.3f" % (time.perf_counter() - t0))
 
 
-def peak(cmd):
+def peak(cmd, repeat=1, quiet=False):
+    import os
     import resource
     import subprocess
-    t0 = time.perf_counter()
-    run = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    wall = time.perf_counter() - t0
+    best = None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        run = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        wall = time.perf_counter() - t0
+        best = wall if best is None else min(best, wall)
+        if run.returncode != 0:
+            break
     rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
-    for line in run.stdout.splitlines()[-6:]:
-        print("  | " + line)
-    print("%s: exit %d, wall %.2f s, peak_rss=%.0f MB" % (" ".join(cmd[:2]), run.returncode, wall, rss_mb))
+    if not quiet or run.returncode != 0:
+        for line in run.stdout.splitlines()[-6:]:
+            print("  | " + line)
+    print("%s: exit %d, wall %.2f s (best of %d, load %.2f), peak_rss=%.0f MB"
+          % (" ".join(cmd[:2]), run.returncode, best, repeat, os.getloadavg()[0], rss_mb))
     if run.returncode != 0:
         sys.exit(1)
 
@@ -92,6 +133,10 @@ def peak(cmd):
 if __name__ == "__main__":
     if sys.argv[1] == "peak":
         peak(sys.argv[2:])
+    elif sys.argv[1] == "best":
+        peak(sys.argv[3:], int(sys.argv[2]), quiet=True)
+    elif sys.argv[1] == "musdb":
+        musdb(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), 44100)
     elif sys.argv[1] == "make":
         make(sys.argv[2], float(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 44100)
     else:

@@ -10,8 +10,14 @@
 #     --short : 60 s and 10 s instead
 #     --memory: also v4 framewise on 600 s: peak RSS of the engine on
 #               in-memory float64 signals (the driver), and of
-#               `sepbench eval`, which streams the files (issue #3's
-#               10-minute target: <= 1.5 GB)
+#               `sepbench eval`, which holds what fits in --max-memory and
+#               streams the rest (issue #3's 10-minute target: <= 1.5 GB)
+# Then the commands users type (best of 3; 1 with --short): `sepbench eval`
+# with the default metrics and with --metrics bss on the long files, v3
+# framewise BSS on the short ones (beside mir_eval's, the same algorithm),
+# and `sepbench run --backends dir:EST` over a generated MUSDB18-HQ-style
+# folder (6 tracks of the long length; 2 with --short), extrapolated to
+# MUSDB18-HQ's test set (50 tracks of 3.5 minutes on average).
 # Environment: PYTHON3 (default /usr/bin/python3, needs numpy, scipy and
 # Debian's python3-mir-eval); SEPBENCH (the sepbench program, default
 # ./sepbench) for --memory.
@@ -22,9 +28,11 @@ shift
 long=180
 short=30
 memory=no
+reps=3
+tracks=6
 for arg in "$@"; do
   case $arg in
-    --short) long=60; short=10 ;;
+    --short) long=60; short=10; reps=1; tracks=2 ;;
     --memory) memory=yes ;;
     *) echo "bench-bsseval.sh: unknown option $arg" >&2; exit 2 ;;
   esac
@@ -56,12 +64,33 @@ if [ "$memory" = yes ]; then
   rm -rf "$tmp/mem"
 fi
 
+sb=${SEPBENCH:-./sepbench}
+wall() { sed -n 's/.* wall \([0-9.]*\) s.*/\1/p'; }
+echo "# the commands users type: sepbench eval on the WAV files (16-bit PCM), $(nproc) cores"
+ev=$("$py" "$here/bench-bsseval.py" best "$reps" "$sb" eval --ref-dir "$tmp/long/ref" --est-dir "$tmp/long/est")
+echo "sepbench eval, default metrics, ${long} s: $ev"
+evb=$("$py" "$here/bench-bsseval.py" best "$reps" "$sb" eval --ref-dir "$tmp/long/ref" --est-dir "$tmp/long/est" \
+  --metrics bss)
+echo "sepbench eval --metrics bss, ${long} s: $evb"
+ev3=$("$py" "$here/bench-bsseval.py" best "$reps" "$sb" eval --ref-dir "$tmp/short/ref" --est-dir "$tmp/short/est" \
+  --mode v3 --metrics bss)
+echo "sepbench eval --mode v3 --metrics bss, ${short} s: $ev3"
+echo "# sepbench run over a MUSDB18-HQ-style folder: $tracks tracks x ${long} s, estimates on disk (dir:)"
+"$py" "$here/bench-bsseval.py" musdb "$tmp/musdb" "$tmp/musdb-est" "$tracks" "$long"
+run=$("$py" "$here/bench-bsseval.py" best "$reps" "$sb" run --suite "musdb18hq:$tmp/musdb" \
+  --backends "dir:$tmp/musdb-est" --db "$tmp/run.db" --force --progress lines)
+echo "sepbench run, $tracks tracks: $run"
+rm -rf "$tmp/musdb" "$tmp/musdb-est" "$tmp/run.db"
+
 echo "# mir_eval (python3-mir-eval), same ${short}-s files"
 mf=$("$py" "$here/bench-bsseval.py" mireval "$tmp/short" framewise 44100 | sed -n 's/seconds //p')
 echo "mir_eval bss_eval_images_framewise(window=hop=44100): $mf s"
 mw=$("$py" "$here/bench-bsseval.py" mireval "$tmp/short" whole 44100 | sed -n 's/seconds //p')
 echo "mir_eval bss_eval_images: $mw s"
 
+tev=$(echo "$ev" | wall)
+tev3=$(echo "$ev3" | wall)
+trun=$(echo "$run" | wall)
 t3=$(echo "$v3" | secs)
 t3w=$(echo "$v3w" | secs)
 t4=$(echo "$v4" | secs)
@@ -69,4 +98,12 @@ awk -v mf="$mf" -v mw="$mw" -v t3="$t3" -v t3w="$t3w" -v t4="$t4" -v long="$long
   printf "# v3 framewise: sepbench %.3f s vs mir_eval %.1f s -> %.0fx faster\n", t3, mf, mf / t3;
   printf "# v3 whole:     sepbench %.3f s vs mir_eval %.1f s -> %.0fx faster\n", t3w, mw, mw / t3w;
   printf "# v4 framewise on %d s: sepbench %.3f s (museval 0.4.1 needs ~78 s for 180 s)\n", long, t4;
+}'
+awk -v mf="$mf" -v tev="$tev" -v tev3="$tev3" -v trun="$trun" -v long="$long" -v short="$short" \
+  -v tracks="$tracks" 'BEGIN {
+  printf "# sepbench eval, default metrics, %d s: %.2f s (target for 180 s: <= 1.6 s)\n", long, tev;
+  printf "# sepbench eval --mode v3 --metrics bss, %d s: %.2f s vs mir_eval framewise %.1f s -> %.0fx faster\n",
+         short, tev3, mf, mf / tev3;
+  printf "# sepbench run, %d tracks x %d s: %.2f s (target for 6 x 180 s: <= 9 s); 50 tracks x 210 s -> %.0f s " \
+         "extrapolated (target <= 90 s)\n", tracks, long, trun, trun / (tracks * long) * 50 * 210;
 }'

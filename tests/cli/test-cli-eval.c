@@ -283,6 +283,12 @@ static void check_bad_signals(const char *sepbench)
   tap_ok(status == 1 && text && strstr(text, "nan/b.wav") && strstr(text, "4000"),
          "NaN in an estimate: exit 1, the message names the file and the sample (%s)", text ? text : "");
   free(text);
+  snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir '%s/ref' --est-dir '%s/nan' --max-memory 0 2>&1 >/dev/null", sepbench,
+           dir, dir);
+  text = run_capture(cmd, &status);
+  tap_ok(status == 1 && text && strstr(text, "nan/b.wav") && strstr(text, "4000"),
+         "and streamed (--max-memory 0): the same (%s)", text ? text : "");
+  free(text);
   snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir '%s/ref' --est-dir '%s/rate' 2>&1 >/dev/null", sepbench, dir, dir);
   text = run_capture(cmd, &status);
   tap_ok(status == 1 && text && strstr(text, "rate/b.wav") && strstr(text, "16000"),
@@ -534,6 +540,38 @@ static void check_v3_short(const char *sepbench)
   tap_ok(system(cmd) == 0, "cleanup");
 }
 
+/* Each file decoded once and held (--max-memory, default 1G), some held
+ * (4M: one reference of music4 (2.7 MiB as float32), two of
+ * length_mismatch (1.8 MiB each)), none (0: every file streamed): the
+ * same JSON and notes, byte for byte. */
+static void check_max_memory(const char *sepbench, const char *dir)
+{
+  static const char *const cases[] = {"music4_stereo_44k1", "length_mismatch"};
+  static const char *const budgets[] = {"", "--max-memory 4M", "--max-memory 0"};
+  char cmd[8192];
+  int status;
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *text[3] = {NULL, NULL, NULL};
+    for (int b = 0; b < 3; b++) {
+      snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir '%s/%s/ref' --est-dir '%s/%s/est' --mix '%s/%s/mix.flac' %s 2>&1",
+               sepbench, dir, cases[i], dir, cases[i], dir, cases[i], budgets[b]);
+      text[b] = run_capture(cmd, &status);
+      tap_ok(status == 0 && text[b] && strstr(text[b], "\"targets\""), "%s %s: exit 0, JSON", cases[i],
+             b ? budgets[b] : "(default budget)");
+    }
+    tap_ok(text[0] && text[1] && text[2] && strcmp(text[0], text[1]) == 0 && strcmp(text[0], text[2]) == 0,
+           "%s: held, partly held and streamed give the same output, byte for byte", cases[i]);
+    for (int b = 0; b < 3; b++)
+      free(text[b]);
+  }
+  snprintf(cmd, sizeof cmd, "'%s' eval --ref-dir '%s/%s/ref' --est-dir '%s/%s/est' --max-memory 2Q 2>&1 >/dev/null",
+           sepbench, dir, cases[0], dir, cases[0]);
+  char *text = run_capture(cmd, &status);
+  tap_ok(status == 2 && text && strstr(text, "--max-memory") && strstr(text, "'2Q'"),
+         "--max-memory 2Q: a usage error naming the option and the value (%s)", text ? text : "");
+  free(text);
+}
+
 int main(void)
 {
   const char *sepbench = getenv("SEPBENCH");
@@ -549,6 +587,7 @@ int main(void)
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     check_case(sepbench, dir, cases[i]);
   check_bad_input(sepbench, dir);
+  check_max_memory(sepbench, dir);
   check_bad_signals(sepbench);
   check_user_input(sepbench);
   check_non_utf8_name(sepbench);

@@ -66,7 +66,8 @@ static const char *tmp_path(char *buf, size_t len, const char *name)
 }
 
 /* Random samples that survive fmt exactly: multiples of 2^-15 for 16-bit,
- * float32 values for SB_FLOAT32. */
+ * of 2^-23 for 24-bit, float32 values for SB_FLOAT32, float64 values
+ * (52 bits of mantissa) for SB_FLOAT64. */
 static sb_audio *random_audio(int n_chan, int64_t n_samples, int rate, sb_sample_format fmt, uint64_t *state)
 {
   sb_audio *a = NULL;
@@ -75,6 +76,10 @@ static sb_audio *random_audio(int n_chan, int64_t n_samples, int rate, sb_sample
   for (int64_t i = 0; i < (int64_t)n_chan * n_samples; i++) {
     if (fmt == SB_PCM_16)
       a->data[i] = (double)(random_below(state, 65536) - 32768) / 32768.0;
+    else if (fmt == SB_PCM_24)
+      a->data[i] = (double)(random_below(state, 1 << 24) - (1 << 23)) / (1 << 23);
+    else if (fmt == SB_FLOAT64) /* a float64 value no float32 holds */
+      a->data[i] = (double)random_below(state, (int64_t)1 << 52) / ((int64_t)1 << 52) - 0.5;
     else
       a->data[i] = (double)(float)((double)random_below(state, 1 << 24) / (1 << 23) - 1.0);
   }
@@ -533,6 +538,148 @@ static void test_bad_files(uint64_t *state)
   sb_audio_free(&gf);
 }
 
+/* Files decoded once and held (sb_audio_stream_cache): every format reads
+ * as sb_audio_read decodes it, held when float32 holds its samples and the
+ * budget has room, streamed otherwise. */
+static void test_cache(uint64_t *state)
+{
+  static const struct {
+    const char *ext;
+    sb_sample_format fmt;
+    int held; /* float32 holds the samples */
+  } cases[] = {
+    {"wav", SB_PCM_16, 1}, {"wav", SB_PCM_24, 1}, {"flac", SB_PCM_24, 1},
+    {"wav", SB_FLOAT32, 1}, {"wav", SB_FLOAT64, 0},
+  };
+  static const char *const fmt_names[] = {"16-bit", "24-bit", "float32", "float64"};
+  const int64_t n_samples = 2 * BLOCK + 4321, file_bytes = 4 * 2 * n_samples;
+  enum { CAP = 500 };
+  piece *pieces = malloc(sizeof *pieces * CAP);
+
+  for (size_t i = 0; pieces && i < sizeof cases / sizeof cases[0]; i++) {
+    const char *label = fmt_names[cases[i].fmt];
+    char path[2][512], name[64];
+    sb_audio *whole[2] = {NULL, NULL};
+    sb_audio_stream *s = NULL;
+    sb_sources view;
+    sb_msg msg;
+    int64_t diff = -1, fail = -1;
+    sb_err err = SB_OK;
+    for (int k = 0; k < 2; k++) {
+      snprintf(name, sizeof name, "cache%zu-%d.%s", i, k, cases[i].ext);
+      tmp_path(path[k], sizeof path[k], name);
+      sb_audio *g = write_random(path[k], 2, n_samples, 44100, cases[i].fmt, state);
+      sb_audio_free(&g);
+      if (!err)
+        err = sb_audio_read(path[k], &whole[k], &msg);
+    }
+    const char *paths[2] = {path[0], path[1]};
+    if (!err)
+      err = sb_audio_stream_new(2, paths, NULL, 0, &s, &msg);
+    if (err) {
+      tap_ok(0, "%s %s: cache fixture (%s)", label, cases[i].ext, msg.text);
+      goto next;
+    }
+    /* Room for one file and a half: the first is held, the second streams. */
+    int64_t budget = file_bytes + file_bytes / 2;
+    err = sb_audio_stream_cache(s, &budget, &msg);
+    tap_ok(err == SB_OK && budget == (cases[i].held ? file_bytes / 2 : file_bytes + file_bytes / 2),
+           "%s %s: %s (budget left %lld)", label, cases[i].ext,
+           cases[i].held ? "the first file is held, the second has no room" : "nothing held: float32 cannot hold it",
+           (long long)budget);
+    budget = 10 * file_bytes;
+    err = sb_audio_stream_cache(s, &budget, &msg);
+    tap_ok(err == SB_OK && budget == (cases[i].held ? 10 * file_bytes - file_bytes : 10 * file_bytes),
+           "%s %s: a second call %s (budget left %lld)", label, cases[i].ext,
+           cases[i].held ? "holds the rest, each file once" : "holds nothing either", (long long)budget);
+    sb_audio_stream_view(s, &view);
+    int n_pieces = make_pieces(pieces, CAP, 2, 2, n_samples, state);
+    read_pieces(&view, pieces, n_pieces, whole, &diff, &fail);
+    tap_ok(diff == 0 && fail == 0, "%s %s: %d pieces equal sb_audio_read's decode (%lld differ, %lld failed)", label,
+           cases[i].ext, n_pieces, (long long)diff, (long long)fail);
+  next:
+    sb_audio_stream_free(&s);
+    sb_audio_free(&whole[0]);
+    sb_audio_free(&whole[1]);
+  }
+  free(pieces);
+}
+
+/* Estimates of other lengths held: zeros after the short one's end, the
+ * long one cut; a NaN and a truncated file are found by the one decode. */
+static void test_cache_fit_and_faults(uint64_t *state)
+{
+  const int64_t n_ref = 2 * BLOCK + 500;
+  char ref_path[512], short_path[512], long_path[512], nan_path[512], cut_path[512], full_path[512];
+  sb_audio *ref = write_random(tmp_path(ref_path, sizeof ref_path, "cfit-ref.wav"), 2, n_ref, 44100, SB_PCM_16,
+                               state);
+  sb_audio *est[2] = {
+    write_random(tmp_path(short_path, sizeof short_path, "cfit-short.flac"), 2, n_ref - 70000, 44100, SB_PCM_16,
+                 state),
+    write_random(tmp_path(long_path, sizeof long_path, "cfit-long.wav"), 2, n_ref + 7000, 44100, SB_PCM_16, state)};
+  sb_audio *gn = random_audio(2, n_ref, 44100, SB_FLOAT32, state);
+  sb_audio *gf = write_random(tmp_path(full_path, sizeof full_path, "cfit-full.flac"), 2, 3 * BLOCK, 44100, SB_PCM_16,
+                              state);
+  const char *ref_paths[1] = {ref_path}, *est_paths[2] = {short_path, long_path};
+  sb_audio_stream *rs = NULL, *es = NULL, *s = NULL;
+  sb_sources view;
+  sb_msg msg;
+  int64_t diff, fail, budget = (int64_t)1 << 30;
+  enum { CAP = 400 };
+  piece *pieces = malloc(sizeof *pieces * CAP);
+  char want[64];
+  sb_err err;
+
+  if (!ref || !est[0] || !est[1] || !gn || !gf || !pieces ||
+      sb_audio_stream_new(1, ref_paths, NULL, 0, &rs, &msg) != SB_OK ||
+      sb_audio_stream_new(2, est_paths, rs, 1, &es, &msg) != SB_OK) {
+    tap_ok(0, "cache fit fixture");
+    goto done;
+  }
+  err = sb_audio_stream_cache(es, &budget, &msg);
+  tap_ok(err == SB_OK && budget == ((int64_t)1 << 30) - 4 * 2 * (2 * n_ref - 70000 + 7000),
+         "estimates held: each file's own frames (budget left %lld)", (long long)budget);
+  sb_audio_stream_view(es, &view);
+  int n_pieces = make_pieces(pieces, CAP, 2, 2, n_ref, state);
+  read_pieces(&view, pieces, n_pieces, est, &diff, &fail);
+  tap_ok(diff == 0 && fail == 0, "held estimates: %d pieces, zeros after the short one's end, the long one cut "
+         "(%lld differ)", n_pieces, (long long)diff);
+
+  /* NaN at channel 1, sample BLOCK + 77 of a float WAV. */
+  sb_audio_chan(gn, 1)[BLOCK + 77] = NAN;
+  tmp_path(nan_path, sizeof nan_path, "cfit-nan.wav");
+  err = sb_audio_write(nan_path, gn, SB_FLOAT32, &msg);
+  err = err ? err : open_one(nan_path, &s, &msg);
+  if (!err)
+    err = sb_audio_stream_cache(s, &budget, &msg);
+  snprintf(want, sizeof want, "NaN at channel 1, sample %lld", (long long)(BLOCK + 77));
+  tap_ok(err == SB_ENONFINITE && strstr(msg.text, nan_path) && strstr(msg.text, want),
+         "a NaN is found by the one decode, naming the file, channel and sample (%s)", msg.text);
+  tap_ok(sb_audio_stream_error(s, &msg) == SB_ENONFINITE && strstr(msg.text, want), "and recorded for the stream");
+  sb_audio_stream_free(&s);
+
+  /* A FLAC cut in half: the header is intact, the decode comes up short. */
+  tmp_path(cut_path, sizeof cut_path, "cfit-cut.flac");
+  tap_ok(copy_prefix(full_path, cut_path, file_size(full_path) / 2), "FLAC cut in half");
+  err = open_one(cut_path, &s, &msg);
+  if (!err)
+    err = sb_audio_stream_cache(s, &budget, &msg);
+  tap_ok(err == SB_EFORMAT && strstr(msg.text, cut_path) &&
+         (strstr(msg.text, "truncated") != NULL || strstr(msg.text, "read error") != NULL),
+         "a truncated FLAC is found by the one decode, naming the file (%s)", msg.text);
+  sb_audio_stream_free(&s);
+  tap_ok(sb_audio_stream_cache(NULL, &budget, &msg) == SB_EINVAL, "no stream: SB_EINVAL");
+done:
+  sb_audio_stream_free(&es);
+  sb_audio_stream_free(&rs);
+  sb_audio_free(&ref);
+  sb_audio_free(&est[0]);
+  sb_audio_free(&est[1]);
+  sb_audio_free(&gn);
+  sb_audio_free(&gf);
+  free(pieces);
+}
+
 /* The reference vectors' FLAC files: lengths from expected.json, samples
  * as sb_audio_read decodes them. */
 static void test_refvectors(const char *rv, uint64_t *state)
@@ -607,6 +754,8 @@ int main(void)
   test_thread_slots(&state);
   test_fit(&state);
   test_bad_files(&state);
+  test_cache(&state);
+  test_cache_fit_and_faults(&state);
   test_refvectors(rv, &state);
   nftw(tmp_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
   return tap_done();
