@@ -24,10 +24,46 @@ static const struct {
   {"gsdr", "gsdr", SB_METRIC_GSDR}, {"snr", "snr", SB_METRIC_SNR},
   {"improvements", "improve", SB_METRIC_IMPROVE},
   {"sdr", "sdr", SB_METRIC_SDR},    {"pspm", "pspm", SB_METRIC_PSPM},
+  {"stoi", "stoi", SB_METRIC_STOI}, {"estoi", "estoi", SB_METRIC_ESTOI},
+  {"sasdr", "sasdr", SB_METRIC_SASDR},
 };
 #define N_GROUPS (sizeof groups / sizeof groups[0])
 
-const char sb_metric_groups_known[] = "bss, sdr, sisdr, gsdr, snr, improvements, pspm, all";
+const char sb_metric_groups_known[] = "bss, sdr, sisdr, gsdr, snr, improvements, pspm, stoi, estoi, sasdr, all";
+
+/* The group of every whole metric, and whether it is an improvement over
+ * the mixture (the JSON's "improvement" object). */
+static const struct {
+  int wm;
+  unsigned groups;
+  int improvement;
+} whole_groups[] = {
+  {SB_WM_SDR, SB_METRIC_BSS | SB_METRIC_SDR, 0}, {SB_WM_ISR, SB_METRIC_BSS, 0},
+  {SB_WM_SIR, SB_METRIC_BSS, 0},                 {SB_WM_SAR, SB_METRIC_BSS, 0},
+  {SB_WM_SI_SDR, SB_METRIC_SISDR, 0},            {SB_WM_SI_SIR, SB_METRIC_SISDR, 0},
+  {SB_WM_SI_SAR, SB_METRIC_SISDR, 0},            {SB_WM_SD_SDR, SB_METRIC_SISDR, 0},
+  {SB_WM_SNR, SB_METRIC_SNR, 0},                 {SB_WM_GLOBAL_SDR, SB_METRIC_GSDR, 0},
+  {SB_WM_SDRI, SB_METRIC_IMPROVE, 1},            {SB_WM_SI_SDRI, SB_METRIC_IMPROVE, 1},
+  {SB_WM_PS, SB_METRIC_PSPM, 0},                 {SB_WM_PM, SB_METRIC_PSPM, 0},
+  {SB_WM_STOI, SB_METRIC_STOI, 0},               {SB_WM_ESTOI, SB_METRIC_ESTOI, 0},
+  {SB_WM_DSTOI, SB_METRIC_STOI, 1},              {SB_WM_DESTOI, SB_METRIC_ESTOI, 1},
+};
+
+unsigned sb_whole_metric_groups(int wm)
+{
+  for (size_t i = 0; i < sizeof whole_groups / sizeof whole_groups[0]; i++)
+    if (whole_groups[i].wm == wm)
+      return whole_groups[i].groups;
+  return 0;
+}
+
+int sb_whole_metric_is_improvement(int wm)
+{
+  for (size_t i = 0; i < sizeof whole_groups / sizeof whole_groups[0]; i++)
+    if (whole_groups[i].wm == wm)
+      return whole_groups[i].improvement;
+  return 0;
+}
 
 static const char *const mode_names[] = {[SB_BSS_V4] = "v4", [SB_BSS_V3] = "v3"};
 static const char *const crit_names[] = {[SB_CRIT_IMAGES] = "images", [SB_CRIT_SOURCES] = "sources"};
@@ -295,7 +331,8 @@ sb_err sb_metric_user_key(const char *kind, const char *name, const char *versio
 
 int sb_metric_name_is_builtin(const char *name)
 {
-  const char *(*const tables[])(int) = {sb_frame_metric_name, sb_whole_metric_name, sb_pspm_metric_name};
+  const char *(*const tables[])(int) = {sb_frame_metric_name, sb_whole_metric_name, sb_pspm_metric_name,
+                                       sb_track_metric_name};
   if (!name)
     return 0;
   for (size_t k = 0; k < sizeof tables / sizeof tables[0]; k++)

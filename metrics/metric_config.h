@@ -59,17 +59,25 @@ typedef struct sb_metric_config {
 void sb_metric_config_default(sb_metric_config *c);
 
 /* The groups a user may name in a `--metrics` list, for help and messages:
- * "bss, sdr, sisdr, gsdr, snr, improvements, pspm, all". */
+ * "bss, sdr, sisdr, gsdr, snr, improvements, pspm, stoi, estoi, sasdr, all". */
 extern const char sb_metric_groups_known[];
 
 /* Parses a comma-separated `--metrics` list (empty items skipped) into a
- * SB_METRIC_* mask: bss, sdr, sisdr, gsdr, snr, improvements, pspm, all
- * (= SB_METRIC_DEFAULT, without pspm).  sdr is dropped when bss is there
+ * SB_METRIC_* mask: bss, sdr, sisdr, gsdr, snr, improvements, pspm, stoi,
+ * estoi, sasdr, all (= SB_METRIC_DEFAULT, without pspm and the speech
+ * groups; improvements add dSTOI/dESTOI to stoi/estoi).  sdr is dropped when bss is there
  * (bss holds it).  improvements are the SDRi of the SDR requested (bss or
  * sdr) and the SI-SDRi of sisdr; asked for alone, improvements implies
  * sdr and sisdr, the two it is computed from.  SB_EINVAL (NULL argument,
  * an unknown group, nothing named); *mask is 0 then. */
 sb_err sb_metric_groups_parse(const char *list, unsigned *mask);
+
+/* The SB_METRIC_* groups that compute whole metric wm (SB_WM_*; 0 for
+ * an index out of range), and 1 when wm is an improvement over the
+ * mixture (SDRi, SI-SDRi, dSTOI, dESTOI: the JSON's "improvement"
+ * object, written only with improvements requested), else 0. */
+unsigned sb_whole_metric_groups(int wm);
+int sb_whole_metric_is_improvement(int wm);
 
 /* Names of the options' values, as the CLI takes them and the JSON and
  * table writers print them; "?" for a value out of range. */
