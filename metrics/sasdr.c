@@ -100,3 +100,23 @@ fail:
   free(p);
   return err;
 }
+
+sb_err sb_sasdr_arrays(const double *ref, const double *est, int n_src, int64_t n, int zero_mean,
+                       sb_sasdr_values *out)
+{
+  const double **chan;
+  sb_err err;
+  if (!ref || !est || !out || n_src < 1 || n < 1)
+    return SB_EINVAL;
+  chan = malloc(sizeof *chan * 2 * (size_t)n_src);
+  if (!chan)
+    return SB_ENOMEM;
+  for (int j = 0; j < n_src; j++) {
+    chan[j] = ref + (size_t)j * (size_t)n;
+    chan[n_src + j] = est + (size_t)j * (size_t)n;
+  }
+  err = sb_sasdr(&(sb_sources){n_src, 1, n, 1, chan, NULL, NULL},
+                 &(sb_sources){n_src, 1, n, 1, chan + n_src, NULL, NULL}, NULL, zero_mean, out);
+  free(chan);
+  return err;
+}

@@ -36,4 +36,12 @@ typedef struct sb_sasdr_values {
 sb_err sb_sasdr(const sb_sources *ref, const sb_sources *est, const int *perm, int zero_mean,
                 sb_sasdr_values *out);
 
+/* For bindings (numpy arrays of shape (n_src, n_samples), C order, as
+ * torchmetrics' (..., spk, time)): sb_sasdr of n_src mono signals of n
+ * samples each, source j at ref + j n and est + j n, identity pairing
+ * (the caller orders est).  SB_EINVAL (NULL ref, est or out, n_src < 1,
+ * n < 1), SB_ENOMEM. */
+sb_err sb_sasdr_arrays(const double *ref, const double *est, int n_src, int64_t n, int zero_mean,
+                       sb_sasdr_values *out);
+
 #endif /* SB_METRICS_SASDR_H */

@@ -112,6 +112,18 @@ static void check_small(void)
   tap_ok(sb_sasdr(&ref, &est, bad_perm, 0, &v) == SB_EINVAL, "perm out of range: SB_EINVAL");
   tap_ok(sb_sasdr(NULL, &est, NULL, 0, &v) == SB_EINVAL && sb_sasdr(&ref, &est, NULL, 0, NULL) == SB_EINVAL,
          "NULL arguments: SB_EINVAL");
+  {
+    /* the same signals as (n_src, n_samples) arrays, for bindings */
+    const double s[] = {1, 0, 0, 2}, h[] = {1, 1, 0, 1};
+    tap_ok(sb_sasdr_arrays(s, h, 2, 2, 0, &v) == SB_OK, "sb_sasdr_arrays: 2 x 2 samples evaluate");
+    tap_near(v.sa_sdr, 10 * log10((5 + eps) / (2 + eps)), 1e-13, "sb_sasdr_arrays: SA-SDR = 10 log10(5 / 2)");
+    tap_near(v.si_sa_sdr,
+             10 * log10((5 * a * a + eps) / ((a - 1) * (a - 1) + 1 + (2 * a - 1) * (2 * a - 1) + eps)), 1e-13,
+             "sb_sasdr_arrays: SI-SA-SDR with the common scale 3/5");
+    tap_ok(sb_sasdr_arrays(s, h, 0, 2, 0, &v) == SB_EINVAL && sb_sasdr_arrays(s, NULL, 2, 2, 0, &v) == SB_EINVAL &&
+             sb_sasdr_arrays(s, h, 2, 0, 0, &v) == SB_EINVAL,
+           "sb_sasdr_arrays: no source, no estimate, no sample: SB_EINVAL");
+  }
 }
 
 int main(void)
