@@ -11,7 +11,9 @@
 #     no other value changes, and the values are bit for bit those of a
 #     fresh run (the stored permutation); a re-run computes nothing;
 #   - the mixture as the estimate improves nothing (dSTOI = dESTOI = 0);
-#   - leaderboard --metric STOI / SA-SDR, table, report show them.
+#   - leaderboard --metric STOI / SA-SDR, table, report show them; table
+#     without --metric on a speech store has the paper columns (SI-SDRi,
+#     SDRi, STOI, ESTOI, SA-SDR), on a music store the SDR table as before.
 # Emits TAP.
 set -u
 . "$(dirname "$0")/../tap.sh"
@@ -92,6 +94,16 @@ ok $? "leaderboard --metric STOI ranks both methods per target"
 ok $? "leaderboard --metric SA-SDR: one '_track' column"
 "$sepbench" table --db "$tmp/fresh.db" --metric ESTOI --format md >"$tmp/table" 2>&1 && grep -q 'irm2' "$tmp/table"
 ok $? "table --metric ESTOI"
+"$sepbench" table --db "$tmp/fresh.db" --format md >"$tmp/paper" 2>&1 &&
+  grep -qxF "| method | SI-SDRi (dB) | SDRi (dB) | STOI | ESTOI | SA-SDR (dB) |" "$tmp/paper"
+ok $? "table without --metric on a speech store: the paper columns SI-SDRi, SDRi, STOI, ESTOI, SA-SDR"
+want=$(q "$tmp/fresh.db" "select printf('%.3f', avg(v.value)) from track_values v join items i on i.id = v.item_id
+  join methods m on m.id = i.method_id where m.name = 'irm2' and v.metric = 'STOI'")
+grep "^| irm2 |" "$tmp/paper" | cut -d'|' -f5 | grep -qF "$want"
+ok $? "its irm2 STOI cell is the mean over tracks and targets of the stored values ($want)"
+"$sepbench" table --db "$tmp/m.db" --format md >"$tmp/music" 2>&1 && grep -q "SDR (dB), median over 1-s frames" "$tmp/music" &&
+  ! grep -q "STOI" "$tmp/music"
+ok $? "table without --metric on a music store: the SDR table as before"
 "$sepbench" report --db "$tmp/fresh.db" --out "$tmp/report" --no-figures >/dev/null 2>&1 &&
   grep -q "STOI" "$tmp/report/index.html" && grep -q "SA-SDR" "$tmp/report/index.html"
 ok $? "the HTML report has STOI and SA-SDR boards"
