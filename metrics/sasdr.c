@@ -16,25 +16,56 @@ typedef struct pair_sums {
   double ss, es, mean_s, mean_e;
 } pair_sums;
 
-/* Means of channel c of reference j and estimate e. */
-static sb_err means(const sb_sources *ref, const sb_sources *est, int j, int e, int c, double *buf,
-                    pair_sums *p)
+/* What one walk over a channel pair adds up: with means the plain sums of
+ * s and h; else, the means of p removed and s scaled by scale, sum (a s)^2,
+ * sum h s and sum (a s - h)^2. */
+typedef struct walk_sums {
+  int means;
+  const pair_sums *p;
+  double scale;
+  double sum[3];
+} walk_sums;
+
+static void add_chunk(const double *s, const double *h, int64_t n, walk_sums *w)
+{
+  if (w->means) {
+    for (int64_t i = 0; i < n; i++) {
+      w->sum[0] += s[i];
+      w->sum[1] += h[i];
+    }
+    return;
+  }
+  for (int64_t i = 0; i < n; i++) {
+    const double sv = w->scale * (s[i] - w->p->mean_s), hv = h[i] - w->p->mean_e, r = sv - hv;
+    w->sum[0] += sv * sv;
+    w->sum[1] += hv * sv;
+    w->sum[2] += r * r;
+  }
+}
+
+/* Walks channel c of reference j and estimate e in CHUNK pieces, in order. */
+static sb_err walk(const sb_sources *ref, const sb_sources *est, int j, int e, int c, double *buf, walk_sums *w)
 {
   const double *s, *h;
-  double ms = 0.0, me = 0.0;
   for (int64_t t0 = 0; t0 < ref->n_samples; t0 += CHUNK) {
     const int64_t n = ref->n_samples - t0 < CHUNK ? ref->n_samples - t0 : CHUNK;
     sb_err err = sb_sources_span(ref, j, c, t0, n, buf, &s);
     if (err || (err = sb_sources_span(est, e, c, t0, n, buf + CHUNK, &h)))
       return err;
-    for (int64_t i = 0; i < n; i++) {
-      ms += s[i];
-      me += h[i];
-    }
+    add_chunk(s, h, n, w);
   }
-  p->mean_s = ms / (double)ref->n_samples;
-  p->mean_e = me / (double)ref->n_samples;
   return SB_OK;
+}
+
+/* Means of channel c of reference j and estimate e. */
+static sb_err means(const sb_sources *ref, const sb_sources *est, int j, int e, int c, double *buf,
+                    pair_sums *p)
+{
+  walk_sums w = {1, p, 1.0, {0.0, 0.0, 0.0}};
+  sb_err err = walk(ref, est, j, e, c, buf, &w);
+  p->mean_s = w.sum[0] / (double)ref->n_samples;
+  p->mean_e = w.sum[1] / (double)ref->n_samples;
+  return err;
 }
 
 /* Adds over one channel pair, the means removed: sum (a s)^2 to acc[0],
@@ -42,24 +73,11 @@ static sb_err means(const sb_sources *ref, const sb_sources *est, int j, int e, 
 static sb_err pass(const sb_sources *ref, const sb_sources *est, int j, int e, int c, double *buf,
                    const pair_sums *p, double a, double acc[3])
 {
-  const double *s, *h;
-  double ss = 0.0, es = 0.0, d = 0.0;
-  for (int64_t t0 = 0; t0 < ref->n_samples; t0 += CHUNK) {
-    const int64_t n = ref->n_samples - t0 < CHUNK ? ref->n_samples - t0 : CHUNK;
-    sb_err err = sb_sources_span(ref, j, c, t0, n, buf, &s);
-    if (err || (err = sb_sources_span(est, e, c, t0, n, buf + CHUNK, &h)))
-      return err;
-    for (int64_t i = 0; i < n; i++) {
-      const double sv = a * (s[i] - p->mean_s), hv = h[i] - p->mean_e, r = sv - hv;
-      ss += sv * sv;
-      es += hv * sv;
-      d += r * r;
-    }
-  }
-  acc[0] += ss;
-  acc[1] += es;
-  acc[2] += d;
-  return SB_OK;
+  walk_sums w = {0, p, a, {0.0, 0.0, 0.0}};
+  sb_err err = walk(ref, est, j, e, c, buf, &w);
+  for (int k = 0; !err && k < 3; k++)
+    acc[k] += w.sum[k];
+  return err;
 }
 
 sb_err sb_sasdr(const sb_sources *ref, const sb_sources *est, const int *perm, int zero_mean,
