@@ -225,6 +225,8 @@ int sb_cmd_run(int argc, char **argv)
   o.command_line = command_line;
   while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
     handled = sb_cli_metric_option("run", opt, optarg, &o.eval, &o.win_s, &o.hop_s);
+    if (opt == SB_OPT_METRICS)
+      o.speech_defaults = 0;
     if (!handled)
       handled = sb_cli_plugin_option("run", opt, optarg, &plugins);
     if (handled < 0)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reports/paper_table.h"
 #include "reports/scores.h"
 #include "reports/table.h"
 #include "cli/options.h"
@@ -31,7 +32,9 @@ static const char table_usage[] =
   "\n"
   "  --db PATH          result store [sepbench.db]\n"
   "  --suite S          only this suite [all]\n"
-  "  --metric M         SDR, SIR, SAR, ISR or a per-track metric [SDR]\n"
+  "  --metric M         SDR, SIR, SAR, ISR or a per-track metric [SDR; on a store\n"
+  "                     holding STOI (speech suites) the paper table: SI-SDRi, SDRi,\n"
+  "                     STOI, ESTOI, SA-SDR per method, means, no statistics]\n"
   "  --agg A            median-median, mean-median, mean, track-median [auto]\n"
   "  --targets LIST     comma-separated targets, in column order [all]\n"
   "  --config KEY       metric configuration [newest]\n"
@@ -123,12 +126,17 @@ int sb_cmd_table(int argc, char **argv)
   lo.targets = (const char *const *)names;
   sb_msg_clear(&msg);
   err = sb_store_open_existing(db, &store, &msg);
+  if (!err && !lo.metric && sb_paper_table_applies(store, lo.suite)) {
+    err = sb_paper_table_write(store, lo.suite, lo.config, fmt, stdout, &msg);
+    goto done;
+  }
   if (!err)
     err = sb_scores_new(store, &lo, &sc, &msg);
   if (!err)
     err = sb_table_new(sc, &to, &table, &msg);
   if (!err && sb_table_write(table, stdout, fmt) != SB_OK)
     err = sb_msg_set(&msg, SB_EIO, "stdout: write error");
+done:
   sb_table_free(&table);
   sb_scores_free(&sc);
   sb_store_free(&store);

@@ -21,38 +21,19 @@ void sb_json_write_number(FILE *f, double v)
     fprintf(f, "%.17g", v);
 }
 
-/* Whether whole metric m belongs to a requested metric group.  The
- * improvements need a mixture: they are written only when some source has
- * a value. */
+/* Whether whole metric m belongs to a requested metric group
+ * (metrics/metric_config.h).  The improvements need a mixture: they are
+ * written only when some source has a value. */
 static int whole_requested(const sb_eval_result *r, unsigned metrics, int m)
 {
-  switch (m) {
-  case SB_WM_SDR:
-    return (metrics & (SB_METRIC_BSS | SB_METRIC_SDR)) != 0;
-  case SB_WM_ISR:
-  case SB_WM_SIR:
-  case SB_WM_SAR:
-    return (metrics & SB_METRIC_BSS) != 0;
-  case SB_WM_SI_SDR:
-  case SB_WM_SI_SIR:
-  case SB_WM_SI_SAR:
-  case SB_WM_SD_SDR:
-    return (metrics & SB_METRIC_SISDR) != 0;
-  case SB_WM_SNR:
-    return (metrics & SB_METRIC_SNR) != 0;
-  case SB_WM_GLOBAL_SDR:
-    return (metrics & SB_METRIC_GSDR) != 0;
-  case SB_WM_PS:
-  case SB_WM_PM:
-    return (metrics & SB_METRIC_PSPM) != 0;
-  default:
-    if (!(metrics & SB_METRIC_IMPROVE))
-      return 0;
-    for (int j = 0; j < r->n_src; j++)
-      if (!isnan(r->whole[j * SB_WM_COUNT + m]))
-        return 1;
+  if (!sb_whole_metric_is_improvement(m))
+    return (metrics & sb_whole_metric_groups(m)) != 0;
+  if (!(metrics & SB_METRIC_IMPROVE))
     return 0;
-  }
+  for (int j = 0; j < r->n_src; j++)
+    if (!isnan(r->whole[j * SB_WM_COUNT + m]))
+      return 1;
+  return 0;
 }
 
 /* The plug-in metrics of an evaluation (NULL: none). */
@@ -88,7 +69,7 @@ static void write_whole_group(FILE *f, const sb_eval_result *r, unsigned metrics
   fputc('{', f);
   for (int m = 0; m < SB_WM_COUNT; m++) {
     double v = r->whole[src * SB_WM_COUNT + m];
-    if ((m == SB_WM_SDRI || m == SB_WM_SI_SDRI) != improvement)
+    if (sb_whole_metric_is_improvement(m) != improvement)
       continue;
     if (!whole_requested(r, metrics, m))
       continue;
@@ -103,13 +84,25 @@ static void write_whole_group(FILE *f, const sb_eval_result *r, unsigned metrics
   fputc('}', f);
 }
 
-/* The top-level "track" object and the "user_metrics" array. */
-static void write_user_metrics(FILE *f, const user_values *u)
+/* The top-level "track" object: SA-SDR, SI-SA-SDR and the plug-in per-track values. */
+static void write_track(FILE *f, const sb_eval_result *r, const user_values *u)
 {
   int written = 0;
   fputs(",\n \"track\": {", f);
+  for (int t = 0; r->track && t < SB_TM_COUNT; t++) {
+    fputs(written++ ? ", " : "", f);
+    sb_escape_json(f, sb_track_metric_name(t));
+    fputs(": ", f);
+    sb_json_write_number(f, r->track[t]);
+  }
   write_user_values(f, u, -1, &written);
-  fputs("},\n \"user_metrics\": [", f);
+  fputc('}', f);
+}
+
+/* The "user_metrics" array. */
+static void write_user_metrics(FILE *f, const user_values *u)
+{
+  fputs(",\n \"user_metrics\": [", f);
   for (int i = 0; i < u->scores->n_metrics; i++) {
     const sb_user_metric *m = sb_user_metric_table_at(u->table, (size_t)i);
     const sb_user_metric_result *res = &u->scores->results[i];
@@ -193,7 +186,10 @@ sb_err sb_result_json_write_user(FILE *f, const sb_eval_result *r, const sb_eval
   fputs(", \"permutation\": [", f);
   for (int j = 0; j < r->n_src; j++)
     fprintf(f, "%s%d", j ? ", " : "", r->perm[j]);
-  fputs("],\n \"targets\": [", f);
+  fputc(']', f);
+  if (opts->metrics & (SB_METRIC_STOI | SB_METRIC_ESTOI))
+    fputs(", \"stoi_channels\": \"per channel, then the mean\"", f);
+  fputs(",\n \"targets\": [", f);
   for (int j = 0; j < r->n_src; j++) {
     fprintf(f, "%s\n  {\"name\": ", j ? "," : "");
     sb_escape_json(f, names[j]);
@@ -210,6 +206,8 @@ sb_err sb_result_json_write_user(FILE *f, const sb_eval_result *r, const sb_eval
     fputs("}", f);
   }
   fputs("\n ]", f);
+  if (r->track || u.scores)
+    write_track(f, r, &u);
   if (u.scores)
     write_user_metrics(f, &u);
   fputs(",\n \"notes\": [", f);

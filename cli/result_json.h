@@ -11,6 +11,13 @@
  *                 "improvement": {"SDRi": ..., "SI-SDRi": ...}}, ...],
  *    "notes": [...]}
  *
+ * With the speech metrics (--metrics stoi,estoi,sasdr; metrics/evaluate.h)
+ * "whole" holds "STOI" and "ESTOI" (pystoi 0.4.1; multichannel: per
+ * channel then the mean, stated by a top-level "stoi_channels": "per
+ * channel, then the mean"), "improvement" holds "dSTOI" and "dESTOI" (with
+ * improvements and a mixture), and a top-level "track" object holds
+ * "SA-SDR" and "SI-SA-SDR" (all sources jointly, under "permutation").
+ *
  * With metrics users plug in (backends/user_metrics.h), each target's
  * "whole" also holds their per-target values ("PESQ": 3.1), a top-level
  * "track" object their per-track values ({"WER": 0.12}), and a top-level

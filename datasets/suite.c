@@ -64,6 +64,15 @@ void sb_suite_free(sb_suite **s)
   *s = NULL;
 }
 
+int sb_suite_kind_is_speech(const char *kind)
+{
+  static const char *const speech[] = {"echoset", "tiger", "librimix", "wsj0-2mix", "demo-speech"};
+  for (size_t i = 0; kind && i < sizeof speech / sizeof speech[0]; i++)
+    if (strcmp(kind, speech[i]) == 0)
+      return 1;
+  return 0;
+}
+
 sb_err sb_suite_new(const char *name, const char *kind, const char *root, sb_suite **out)
 {
   sb_suite *s = calloc(1, sizeof *s);

@@ -81,6 +81,11 @@ typedef struct sb_suite_opts {
 /* Frees a suite and sets *s to NULL; accepts NULL and *s == NULL. */
 void sb_suite_free(sb_suite **s);
 
+/* 1 when kind is a speech-separation dataset's ("echoset", "tiger",
+ * "librimix", "wsj0-2mix", "demo-speech"), whose runs add the speech
+ * metrics by default (runners/run.h speech_defaults); else 0 (NULL too). */
+int sb_suite_kind_is_speech(const char *kind);
+
 /* --- building suites (for the readers) ----------------------------------- */
 
 /* New empty suite (name, kind and root copied; root may be NULL).

@@ -38,12 +38,13 @@
 
 #define SB_METRIC_KNOWN                                                                            \
   (SB_METRIC_BSS | SB_METRIC_SISDR | SB_METRIC_GSDR | SB_METRIC_SNR | SB_METRIC_IMPROVE | SB_METRIC_SDR | \
-   SB_METRIC_PSPM)
+   SB_METRIC_PSPM | SB_METRIC_STOI | SB_METRIC_ESTOI | SB_METRIC_SASDR)
 
 static const char *const frame_metric_names[SB_FM_COUNT] = {"SDR", "ISR", "SIR", "SAR"};
 static const char *const whole_metric_names[SB_WM_COUNT] = {
     "SDR", "ISR", "SIR", "SAR", "SI-SDR", "SI-SIR", "SI-SAR", "SD-SDR", "SNR", "global_SDR", "SDRi", "SI-SDRi",
-    "PS", "PM"};
+    "PS", "PM", "STOI", "ESTOI", "dSTOI", "dESTOI"};
+static const char *const track_metric_names[SB_TM_COUNT] = {"SA-SDR", "SI-SA-SDR"};
 static const char *const pspm_metric_names[SB_PSM_COUNT] = {"PS", "PM", "PS_radius", "PM_radius",
                                                             "PS_ci", "PM_ci"};
 
@@ -60,6 +61,11 @@ const char *sb_frame_metric_name(int fm)
 const char *sb_whole_metric_name(int wm)
 {
   return wm >= 0 && wm < SB_WM_COUNT ? whole_metric_names[wm] : NULL;
+}
+
+const char *sb_track_metric_name(int tm)
+{
+  return tm >= 0 && tm < SB_TM_COUNT ? track_metric_names[tm] : NULL;
 }
 
 void sb_eval_opts_default(sb_eval_opts *o, int rate)
@@ -88,6 +94,7 @@ void sb_eval_result_free(sb_eval_result **r)
   free((*r)->frame_flags);
   free((*r)->perm);
   free((*r)->perm_si);
+  free((*r)->track);
   for (int m = 0; m < SB_PSM_COUNT; m++)
     free((*r)->pspm[m]);
   free(*r);
@@ -97,7 +104,7 @@ void sb_eval_result_free(sb_eval_result **r)
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static void note_add(sb_eval_result *r, const char *fmt, ...)
+void sb_eval_note_add(sb_eval_result *r, const char *fmt, ...)
 {
   size_t used = strlen(r->note);
   va_list ap;
@@ -342,10 +349,10 @@ static sb_err first_pass(eval_ctx *x, sb_msg *msg)
     else
       snprintf(label, sizeof label, "%d", j);
     if (x->stats->whole_ref_silent[j])
-      note_add(x->r, "reference %s is silent: its values are NaN%s", label,
+      sb_eval_note_add(x->r, "reference %s is silent: its values are NaN%s", label,
                x->opts->silent == SB_SILENT_ALL ? ", and so is every frame (museval rule)" : "");
     if (x->stats->whole_est_silent[j])
-      note_add(x->r, "estimate %s is silent", label);
+      sb_eval_note_add(x->r, "estimate %s is silent", label);
   }
   return SB_OK;
 }
@@ -404,7 +411,7 @@ static sb_err pspm_values(eval_ctx *x, sb_msg *msg)
     x->r->whole[(size_t)j * SB_WM_COUNT + SB_WM_PM] = res.pm_mean[j];
   }
   if (res.n_scored == 0)
-    note_add(x->r, "PS/PM: no 20-ms frame has two active references (PS/PM are NaN)");
+    sb_eval_note_add(x->r, "PS/PM: no 20-ms frame has two active references (PS/PM are NaN)");
 
 done:
   sb_pspm_result_clear(&res);
@@ -682,7 +689,7 @@ sb_err sb_evaluate(const sb_eval_opts *opts, const sb_sources *ref, const sb_sou
   if ((err = first_pass(&e.x, msg)) != SB_OK)
     goto fail;
   if ((metrics & SB_METRIC_IMPROVE) && !mix)
-    note_add(e.x.r, "no mixture: improvements not computed");
+    sb_eval_note_add(e.x.r, "no mixture: improvements not computed");
 
   e.score = malloc((size_t)n * (size_t)n * sizeof *e.score);
   e.whole_skip = malloc((size_t)n);
@@ -701,6 +708,8 @@ sb_err sb_evaluate(const sb_eval_opts *opts, const sb_sources *ref, const sb_sou
   if (e.want_imp && e.want_si && (err = si_improvements(&e, msg)) != SB_OK)
     goto fail;
   if ((metrics & SB_METRIC_PSPM) && (err = pspm_values(&e.x, msg)) != SB_OK)
+    goto fail;
+  if ((err = sb_eval_speech_values(&e.x, msg)) != SB_OK)
     goto fail;
 
   *out = e.x.r;

@@ -42,6 +42,17 @@
  *    stacked SI-SDR.  SDRi needs SB_METRIC_BSS or SB_METRIC_SDR, SI-SDRi
  *    needs SB_METRIC_SISDR; otherwise (or without a mixture) they are NaN.
  *
+ *  - speech metrics (evaluate_speech.c): STOI and ESTOI (metrics/stoi.h,
+ *    pystoi 0.4.1) of reference j against estimate perm[j], per channel
+ *    then the mean over channels; dSTOI / dESTOI = the value minus that of
+ *    the mixture as the estimate (SB_METRIC_IMPROVE and a mixture).  A
+ *    rate below 8000 Hz, a silent reference, or fewer than 30 frames
+ *    after silent-frame removal (then 1e-5, pystoi's value) are reasons
+ *    written to note, never errors.  SA-SDR and SI-SA-SDR (metrics/
+ *    sasdr.h) of all sources jointly, estimate perm[j] for reference j,
+ *    zero_mean as the SI family, in track.  Never a permutation of their
+ *    own: the one of perm.
+ *
  * Permutations (outputs are always indexed by REFERENCE j; perm[j] is the
  * estimate matched to reference j):
  *  - SB_PERM_NONE: identity.
@@ -89,6 +100,9 @@ enum {
   SB_METRIC_IMPROVE = 1u << 4, /* SDRi, SI-SDRi (needs a mixture) */
   SB_METRIC_SDR = 1u << 5,     /* framewise + whole images SDR only (no filters) */
   SB_METRIC_PSPM = 1u << 6,    /* PS/PM (MAPSS, metrics/pspm.h): 20-ms series + whole; opt-in */
+  SB_METRIC_STOI = 1u << 7,    /* STOI (metrics/stoi.h, whole; dSTOI with improvements) */
+  SB_METRIC_ESTOI = 1u << 8,   /* ESTOI (metrics/stoi.h, whole; dESTOI with improvements) */
+  SB_METRIC_SASDR = 1u << 9,   /* SA-SDR, SI-SA-SDR of the whole track (metrics/sasdr.h) */
   SB_METRIC_DEFAULT = SB_METRIC_BSS | SB_METRIC_SISDR | SB_METRIC_GSDR | SB_METRIC_SNR | SB_METRIC_IMPROVE
 };
 
@@ -133,8 +147,14 @@ enum {
   SB_WM_SI_SDR, SB_WM_SI_SIR, SB_WM_SI_SAR, SB_WM_SD_SDR, SB_WM_SNR,
   SB_WM_GLOBAL_SDR, SB_WM_SDRI, SB_WM_SI_SDRI,
   SB_WM_PS, SB_WM_PM, /* PS/PM file-level means over the scored 20-ms frames */
+  SB_WM_STOI, SB_WM_ESTOI, SB_WM_DSTOI, SB_WM_DESTOI, /* speech intelligibility, its improvements */
   SB_WM_COUNT
 };
+
+/* Per-track metrics (one value for all sources of a track), in this order
+ * in sb_eval_result.track; names "SA-SDR", "SI-SA-SDR". */
+enum { SB_TM_SA_SDR = 0, SB_TM_SI_SA_SDR, SB_TM_COUNT };
+const char *sb_track_metric_name(int tm);
 
 /* PS/PM 20-ms series, in this order in sb_eval_result.pspm; names "PS",
  * "PM", "PS_radius", "PM_radius" (deterministic error radii), "PS_ci",
@@ -144,7 +164,8 @@ enum { SB_PSM_PS = 0, SB_PSM_PM, SB_PSM_PS_RADIUS, SB_PSM_PM_RADIUS, SB_PSM_PS_C
 const char *sb_pspm_metric_name(int psm);
 
 /* Names used in JSON and in the store: "SDR", "ISR", ..., "SI-SDR",
- * "global_SDR", "SDRi", "SI-SDRi", "PS", "PM".  NULL for an index out of
+ * "global_SDR", "SDRi", "SI-SDRi", "PS", "PM", "STOI", "ESTOI", "dSTOI",
+ * "dESTOI".  NULL for an index out of
  * range. */
 const char *sb_frame_metric_name(int fm);
 const char *sb_whole_metric_name(int wm);
@@ -173,6 +194,9 @@ typedef struct sb_eval_result {
   double *pspm[SB_PSM_COUNT];  /* n_src * pspm_n_frames each, by reference (the
                                   estimate perm[j]); NaN where not scored; NULL
                                   when not requested */
+  double *track;               /* SB_TM_COUNT per-track values (SB_METRIC_SASDR,
+                                  estimate perm[j] for reference j); NULL when
+                                  not requested */
 } sb_eval_result;
 
 /* Scores est against ref (same n_src, n_chan, n_samples and rate; est

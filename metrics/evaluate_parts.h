@@ -5,7 +5,8 @@
  *   evaluate.c      options, checks, the steps of one evaluation,
  *                   permutations, SI family, improvements, PS/PM;
  *   evaluate_bss.c  BSS Eval of (reference, estimate) pairs over the
- *                   group of non-silent references.
+ *                   group of non-silent references;
+ *   evaluate_speech.c  STOI, ESTOI, their improvements, SA-SDR.
  */
 #ifndef SB_METRICS_EVALUATE_PARTS_H
 #define SB_METRICS_EVALUATE_PARTS_H
@@ -64,5 +65,17 @@ sb_err sb_eval_bss_whole(eval_ctx *x, bss_group *g, const sb_sources *est, const
  * sb_eval_bss_frames) where one frame is the whole signal. */
 sb_err sb_eval_whole_values(eval_ctx *x, bss_group *g, const unsigned char *whole_skip, int n_pairs,
                             const double *pairs, double **out, sb_msg *msg);
+
+/* Appends "; " and a formatted reason to r->note (cut at its size). */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+void sb_eval_note_add(sb_eval_result *r, const char *fmt, ...);
+
+/* The speech metrics the options ask for (SB_METRIC_STOI, _ESTOI, _SASDR;
+ * dSTOI/dESTOI with SB_METRIC_IMPROVE and a mixture) into x->r, estimate
+ * perm[j] for reference j.  Reasons a value is NaN or 1e-5 go to the note.
+ * SB_ENOMEM, the errors of a streamed view's reader; msg says which. */
+sb_err sb_eval_speech_values(eval_ctx *x, sb_msg *msg);
 
 #endif /* SB_METRICS_EVALUATE_PARTS_H */

@@ -14,20 +14,90 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The metric groups in bit order (the key lists them in this order). */
+/* The metric groups in bit order (the key lists them in this order).  A
+ * group with a record (SB_METRIC_RECORDED) never enters the key: its
+ * values are filed with a record of that name and key (metric_config.h). */
 static const struct {
   const char *name; /* as `--metrics` takes it */
   const char *key;  /* as the key spells it */
   unsigned bit;
+  const char *record, *record_key;
 } groups[] = {
-  {"bss", "bss", SB_METRIC_BSS},    {"sisdr", "sisdr", SB_METRIC_SISDR},
-  {"gsdr", "gsdr", SB_METRIC_GSDR}, {"snr", "snr", SB_METRIC_SNR},
-  {"improvements", "improve", SB_METRIC_IMPROVE},
-  {"sdr", "sdr", SB_METRIC_SDR},    {"pspm", "pspm", SB_METRIC_PSPM},
+  {"bss", "bss", SB_METRIC_BSS, NULL, NULL},
+  {"sisdr", "sisdr", SB_METRIC_SISDR, NULL, NULL},
+  {"gsdr", "gsdr", SB_METRIC_GSDR, NULL, NULL},
+  {"snr", "snr", SB_METRIC_SNR, NULL, NULL},
+  {"improvements", "improve", SB_METRIC_IMPROVE, NULL, NULL},
+  {"sdr", "sdr", SB_METRIC_SDR, NULL, NULL},
+  {"pspm", "pspm", SB_METRIC_PSPM, NULL, NULL},
+  {"stoi", "stoi", SB_METRIC_STOI, "builtin:stoi", "builtin:stoi;version=pystoi-0.4.1"},
+  {"estoi", "estoi", SB_METRIC_ESTOI, "builtin:estoi", "builtin:estoi;version=pystoi-0.4.1"},
+  {"sasdr", "sasdr", SB_METRIC_SASDR, "builtin:sasdr", "builtin:sasdr;version=torchmetrics-1"},
 };
 #define N_GROUPS (sizeof groups / sizeof groups[0])
 
-const char sb_metric_groups_known[] = "bss, sdr, sisdr, gsdr, snr, improvements, pspm, all";
+const char sb_metric_groups_known[] = "bss, sdr, sisdr, gsdr, snr, improvements, pspm, stoi, estoi, sasdr, all";
+
+/* The group of every whole metric, and whether it is an improvement over
+ * the mixture (the JSON's "improvement" object). */
+static const struct {
+  int wm;
+  unsigned groups;
+  int improvement;
+} whole_groups[] = {
+  {SB_WM_SDR, SB_METRIC_BSS | SB_METRIC_SDR, 0}, {SB_WM_ISR, SB_METRIC_BSS, 0},
+  {SB_WM_SIR, SB_METRIC_BSS, 0},                 {SB_WM_SAR, SB_METRIC_BSS, 0},
+  {SB_WM_SI_SDR, SB_METRIC_SISDR, 0},            {SB_WM_SI_SIR, SB_METRIC_SISDR, 0},
+  {SB_WM_SI_SAR, SB_METRIC_SISDR, 0},            {SB_WM_SD_SDR, SB_METRIC_SISDR, 0},
+  {SB_WM_SNR, SB_METRIC_SNR, 0},                 {SB_WM_GLOBAL_SDR, SB_METRIC_GSDR, 0},
+  {SB_WM_SDRI, SB_METRIC_IMPROVE, 1},            {SB_WM_SI_SDRI, SB_METRIC_IMPROVE, 1},
+  {SB_WM_PS, SB_METRIC_PSPM, 0},                 {SB_WM_PM, SB_METRIC_PSPM, 0},
+  {SB_WM_STOI, SB_METRIC_STOI, 0},               {SB_WM_ESTOI, SB_METRIC_ESTOI, 0},
+  {SB_WM_DSTOI, SB_METRIC_STOI, 1},              {SB_WM_DESTOI, SB_METRIC_ESTOI, 1},
+};
+
+/* The group of every per-track metric (SB_TM_*). */
+static const struct {
+  int tm;
+  unsigned groups;
+} track_groups[] = {{SB_TM_SA_SDR, SB_METRIC_SASDR}, {SB_TM_SI_SA_SDR, SB_METRIC_SASDR}};
+
+unsigned sb_track_metric_groups(int tm)
+{
+  for (size_t i = 0; i < sizeof track_groups / sizeof track_groups[0]; i++)
+    if (track_groups[i].tm == tm)
+      return track_groups[i].groups;
+  return 0;
+}
+
+sb_err sb_metric_group_record(unsigned bit, const char **name, const char **key)
+{
+  for (size_t g = 0; g < N_GROUPS; g++)
+    if (groups[g].bit == bit && groups[g].record) {
+      if (name)
+        *name = groups[g].record;
+      if (key)
+        *key = groups[g].record_key;
+      return SB_OK;
+    }
+  return SB_EINVAL;
+}
+
+unsigned sb_whole_metric_groups(int wm)
+{
+  for (size_t i = 0; i < sizeof whole_groups / sizeof whole_groups[0]; i++)
+    if (whole_groups[i].wm == wm)
+      return whole_groups[i].groups;
+  return 0;
+}
+
+int sb_whole_metric_is_improvement(int wm)
+{
+  for (size_t i = 0; i < sizeof whole_groups / sizeof whole_groups[0]; i++)
+    if (whole_groups[i].wm == wm)
+      return whole_groups[i].improvement;
+  return 0;
+}
 
 static const char *const mode_names[] = {[SB_BSS_V4] = "v4", [SB_BSS_V3] = "v3"};
 static const char *const crit_names[] = {[SB_CRIT_IMAGES] = "images", [SB_CRIT_SOURCES] = "sources"};
@@ -217,7 +287,7 @@ sb_err sb_metric_config_key(const sb_metric_config *c, char *buf, size_t len)
       sb_metric_crit_name(c->eval.crit), framed ? c->win_s : 0.0, framed ? c->hop_s : 0.0, c->eval.filter_len,
       sb_metric_perm_name(c->eval.perm), sb_metric_silent_name(c->eval.silent), c->eval.zero_mean);
   for (size_t g = 0, n = 0; g < N_GROUPS; g++)
-    if (c->eval.metrics & groups[g].bit)
+    if ((c->eval.metrics & groups[g].bit) && !groups[g].record)
       put(&t, "%s%s", n++ ? "," : "", groups[g].key);
   if (c->eval.metrics & SB_METRIC_PSPM)
     put(&t, ";embedder=%s", c->eval.pspm_embedder ? c->eval.pspm_embedder : "raw");
@@ -295,7 +365,8 @@ sb_err sb_metric_user_key(const char *kind, const char *name, const char *versio
 
 int sb_metric_name_is_builtin(const char *name)
 {
-  const char *(*const tables[])(int) = {sb_frame_metric_name, sb_whole_metric_name, sb_pspm_metric_name};
+  const char *(*const tables[])(int) = {sb_frame_metric_name, sb_whole_metric_name, sb_pspm_metric_name,
+                                       sb_track_metric_name};
   if (!name)
     return 0;
   for (size_t k = 0; k < sizeof tables / sizeof tables[0]; k++)

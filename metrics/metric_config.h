@@ -20,6 +20,9 @@
  * ";excerpt=START:LEN" (seconds, %g), ";targets=LIST", ";variant=V".
  * Items with different keys never count as the same stored item.
  *
+ * The speech groups (stoi, estoi, sasdr: SB_METRIC_RECORDED below) never
+ * enter the key either: they are filed like plug-in metrics.
+ *
  * Metrics users plug in (a C plugin, include/sepbench/metric.h, or a
  * command of a [metric NAME] section; backends/user_metrics.h) never enter
  * that key: their values are filed under the item of the run's key, beside
@@ -59,17 +62,45 @@ typedef struct sb_metric_config {
 void sb_metric_config_default(sb_metric_config *c);
 
 /* The groups a user may name in a `--metrics` list, for help and messages:
- * "bss, sdr, sisdr, gsdr, snr, improvements, pspm, all". */
+ * "bss, sdr, sisdr, gsdr, snr, improvements, pspm, stoi, estoi, sasdr, all". */
 extern const char sb_metric_groups_known[];
 
 /* Parses a comma-separated `--metrics` list (empty items skipped) into a
- * SB_METRIC_* mask: bss, sdr, sisdr, gsdr, snr, improvements, pspm, all
- * (= SB_METRIC_DEFAULT, without pspm).  sdr is dropped when bss is there
+ * SB_METRIC_* mask: bss, sdr, sisdr, gsdr, snr, improvements, pspm, stoi,
+ * estoi, sasdr, all (= SB_METRIC_DEFAULT, without pspm and the speech
+ * groups; improvements add dSTOI/dESTOI to stoi/estoi).  sdr is dropped when bss is there
  * (bss holds it).  improvements are the SDRi of the SDR requested (bss or
  * sdr) and the SI-SDRi of sisdr; asked for alone, improvements implies
  * sdr and sisdr, the two it is computed from.  SB_EINVAL (NULL argument,
  * an unknown group, nothing named); *mask is 0 then. */
 sb_err sb_metric_groups_parse(const char *list, unsigned *mask);
+
+/* The SB_METRIC_* groups that compute whole metric wm (SB_WM_*; 0 for
+ * an index out of range), and 1 when wm is an improvement over the
+ * mixture (SDRi, SI-SDRi, dSTOI, dESTOI: the JSON's "improvement"
+ * object, written only with improvements requested), else 0. */
+unsigned sb_whole_metric_groups(int wm);
+int sb_whole_metric_is_improvement(int wm);
+
+/* The groups filed with a record of their own instead of in the key:
+ * stoi, estoi, sasdr.  The key of a configuration never names them, so
+ * adding one to a finished run finds every item stored and computes that
+ * group only (as a plug-in metric, under the permutation stored with the
+ * item); each group's values are filed in the item with a record
+ * (schemas/003_plugin_metrics.sql) named and keyed by
+ * sb_metric_group_record: "builtin:stoi" / "builtin:stoi;version=pystoi-0.4.1",
+ * "builtin:estoi" / "builtin:estoi;version=pystoi-0.4.1", "builtin:sasdr" /
+ * "builtin:sasdr;version=torchmetrics-1".  A change of an implementation's
+ * values changes its version, and runs compute it again.  SB_EINVAL (*name
+ * and *key untouched) for a bit that is not one recorded group; name and
+ * key may be NULL. */
+#define SB_METRIC_RECORDED (SB_METRIC_STOI | SB_METRIC_ESTOI | SB_METRIC_SASDR)
+sb_err sb_metric_group_record(unsigned bit, const char **name, const char **key);
+
+/* The SB_METRIC_* group that computes per-track metric tm (SB_TM_*, values
+ * over all sources of a track jointly, stored under the pseudo-target
+ * "_track", common/targets.h); 0 for an index out of range. */
+unsigned sb_track_metric_groups(int tm);
 
 /* Names of the options' values, as the CLI takes them and the JSON and
  * table writers print them; "?" for a value out of range. */

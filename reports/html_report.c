@@ -29,7 +29,8 @@
 /* The metrics shown, in this order, when the store holds them. */
 static const char *const report_metrics[] = {"SDR", "SI-SDR", "global_SDR", "SIR", "SAR",
                                              "ISR", "SD-SDR", "SNR", "SDRi", "SI-SDRi",
-                                             "PS", "PM"};
+                                             "PS", "PM", "STOI", "ESTOI", "dSTOI", "dESTOI",
+                                             "SA-SDR", "SI-SA-SDR"};
 #define N_REPORT_METRICS ((int)(sizeof report_metrics / sizeof report_metrics[0]))
 
 static const char page_style[] =

@@ -183,7 +183,7 @@ sb_err sb_import_museval_file(sb_store *s, const sb_import_opts *o, const char *
     goto done;
   }
   if (!done) {
-    sb_item_record rec = {0, track_id, method_id, o->config, r.n_src, names, &r, NAN, -1};
+    sb_item_record rec = {0, track_id, method_id, o->config, r.n_src, names, &r, NAN, -1, 0};
     err = sb_store_put_item(s, &rec, msg);
     if (!err && imported)
       *imported = 1;

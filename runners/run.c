@@ -57,6 +57,7 @@ void sb_run_opts_default(sb_run_opts *o)
   o->hop_s = 1.0;
   o->progress_tty = -1;
   o->plugin_timeout_s = SB_PLUGIN_DEFAULT_TIMEOUT_S;
+  o->speech_defaults = 1;
   sb_eval_opts_default(&o->eval, 44100);
 }
 
@@ -85,6 +86,8 @@ typedef struct run_item {
                                           plug-in metrics of want are computed */
   unsigned char *want;                 /* per plug-in metric, 1 = compute it (NULL: all) */
   int *perm;                           /* with stored: the item's stored permutation */
+  unsigned recorded;                   /* with stored: the groups of SB_METRIC_RECORDED
+                                          (stoi, estoi, sasdr) to compute */
 } run_item;
 
 static void free_items(run_item **items, int n)
@@ -286,12 +289,13 @@ static sb_err score_user_metrics(const run_item *it, const sb_track_audio *audio
 }
 
 /* Separates and evaluates one item (when its built-in values are not
- * stored yet) and scores it with the plug-in metrics it wants, loading the
+ * stored yet; for a stored item only the recorded groups it lacks, under
+ * its stored permutation) and scores it with the plug-in metrics it wants, loading the
  * track's audio into ts when it is not there yet. */
 static sb_err compute_item(const sb_run_opts *o, const run_item *it, track_state *ts, sb_eval_result **res,
                            sb_user_scores **scores, sb_msg *msg)
 {
-  sb_audio **est = NULL;
+  sb_audio **est = NULL, **ordered = NULL;
   sb_signals sig = {0};
   sb_eval_opts eo = o->eval;
   char note[1024] = "";
@@ -308,12 +312,23 @@ static sb_err compute_item(const sb_run_opts *o, const run_item *it, track_state
   if (err)
     goto done;
   err = separate(it, ts->audio, est, note, sizeof note, msg);
-  if (err || it->stored)
+  if (err || (it->stored && !it->recorded))
     goto user_metrics;
+  if (it->stored) {
+    /* Only the recorded groups the item lacks, under its stored permutation. */
+    eo.metrics = it->recorded | (eo.metrics & SB_METRIC_IMPROVE);
+    eo.perm = SB_PERM_NONE;
+    if (!(ordered = malloc((size_t)n * sizeof *ordered))) {
+      err = SB_ENOMEM;
+      goto done;
+    }
+    for (int j = 0; j < n; j++)
+      ordered[j] = est[it->perm[j]];
+  }
   err = sb_signals_set_frames(&eo, o->win_s, o->hop_s, ts->audio->mix->rate, msg);
   if (err)
     goto done;
-  err = sb_signals_init(&sig, ts->audio->stems, est, ts->audio->mix, n);
+  err = sb_signals_init(&sig, ts->audio->stems, ordered ? ordered : est, ts->audio->mix, n);
   if (err)
     goto done;
   if (eo.metrics & SB_METRIC_PSPM) {
@@ -332,6 +347,7 @@ user_metrics:
     err = score_user_metrics(it, ts->audio, est, it->stored ? it->perm : (*res)->perm, scores, msg);
 done:
   sb_signals_clear(&sig);
+  free(ordered);
   free_estimates(&est, n);
   if (err == SB_ENOMEM && msg && !msg->text[0])
     sb_msg_set(msg, err, "out of memory while processing '%s'", it->track->name);
@@ -370,19 +386,36 @@ static const char *store_reason(const char *text, const char *db_path)
   return text;
 }
 
-/* For an item whose built-in values are stored: which plug-in metrics it
- * lacks (it->want), how many (*missing), and its stored permutation. */
-static sb_err plan_stored_item(sb_store *store, run_item *it, const char *config, int *missing)
+/* The groups of recorded (SB_METRIC_RECORDED) that the stored item of
+ * (track, method, config) lacks into it->recorded, counted in *missing. */
+static sb_err plan_recorded(sb_store *store, run_item *it, const char *config, unsigned recorded, int *missing)
+{
+  sb_err err = SB_OK;
+  for (unsigned bit = 1; !err && bit && bit <= recorded; bit <<= 1) {
+    const char *name, *key;
+    int done = 0;
+    if (!(recorded & bit) || sb_metric_group_record(bit, &name, &key) != SB_OK)
+      continue;
+    err = sb_store_plugin_done(store, it->track_id, it->method_id, config, name, key, &done);
+    if (!done)
+      it->recorded |= bit;
+    *missing += !done;
+  }
+  return err;
+}
+
+/* For an item whose built-in values are stored: which plug-in metrics and
+ * recorded groups it lacks (it->want, it->recorded), how many (*missing),
+ * and its stored permutation. */
+static sb_err plan_stored_item(sb_store *store, run_item *it, const char *config, unsigned recorded, int *missing)
 {
   const size_t n = sb_user_metric_table_count(it->metrics);
   int found = 0;
-  sb_err err = SB_OK;
+  sb_err err;
   *missing = 0;
   it->stored = 1;
-  if (n == 0)
-    return SB_OK;
-  it->want = calloc(n, 1);
-  if (!it->want)
+  err = plan_recorded(store, it, config, recorded, missing);
+  if (!err && n > 0 && !(it->want = calloc(n, 1)))
     return SB_ENOMEM;
   for (size_t i = 0; !err && i < n; i++) {
     const sb_user_metric *m = sb_user_metric_table_at(it->metrics, i);
@@ -427,7 +460,7 @@ static sb_err plan_items(const sb_run_opts *o, sb_store *store, const sb_suite *
     err = sb_store_track(store, suite_id, track->name, track->subset, &track_id);
     for (int k = 0; !err && k < n_backends; k++) {
       const sb_backend *b = sb_backend_table_at(backends, (size_t)k);
-      run_item it = {track, b, track_id, method_ids[k], metrics, 0, NULL, NULL};
+      run_item it = {track, b, track_id, method_ids[k], metrics, 0, NULL, NULL, 0};
       int done = 0, missing = 0;
       if (o->shard_count > 1 &&
           sb_run_item_hash(track->name, b->name) % (uint64_t)o->shard_count != (uint64_t)(o->shard_index - 1))
@@ -438,7 +471,7 @@ static sb_err plan_items(const sb_run_opts *o, sb_store *store, const sb_suite *
       else
         err = sb_store_item_forget(store, track_id, method_ids[k], config);
       if (!err && done)
-        err = plan_stored_item(store, &it, config, &missing);
+        err = plan_stored_item(store, &it, config, o->eval.metrics & SB_METRIC_RECORDED, &missing);
       if (err || (done && !missing)) {
         free(it.want);
         free(it.perm);
@@ -515,7 +548,8 @@ static void record_item(const sb_run_opts *o, sb_store *store, const run_item *i
                         .targets = (const char *const *)it->track->stem_names,
                         .result = res,
                         .wall_s = wall,
-                        .peak_rss_kb = peak_rss_kb()};
+                        .peak_rss_kb = peak_rss_kb(),
+                        .recorded = it->stored ? it->recorded : o->eval.metrics & SB_METRIC_RECORDED};
   int n_records = 0;
   sb_plugin_record *records = item_err ? NULL : plugin_records(it, scores, &n_records);
   sb_msg store_msg;
@@ -531,9 +565,9 @@ static void record_item(const sb_run_opts *o, sb_store *store, const run_item *i
     err = sb_store_put_plugins(store, &rec, n_records, records, &store_msg);
   } else {
     err = sb_store_put_item_plugins(store, &rec, n_records, records, &store_msg);
-    if (!err && res->note[0])
-      fprintf(log, "%ssepbench: %s / %s: %s\n", lead, it->backend->name, it->track->name, res->note);
   }
+  if (!err && !item_err && res && res->note[0])
+    fprintf(log, "%ssepbench: %s / %s: %s\n", lead, it->backend->name, it->track->name, res->note);
   if (!err)
     log_plugin_records(log, lead, records, n_records, sum);
   free(records);
@@ -710,6 +744,7 @@ sb_err sb_run(const sb_run_opts *o, sb_run_summary *sum, sb_msg *msg)
                       .config = o->suites_config};
   FILE *log = o->log ? o->log : stderr;
   const char *db_path = o->db_path ? o->db_path : "sepbench.db";
+  sb_run_opts speech;
   sb_err err;
   memset(sum, 0, sizeof *sum);
   stop_requested = 0;
@@ -721,13 +756,18 @@ sb_err sb_run(const sb_run_opts *o, sb_run_summary *sum, sb_msg *msg)
   if (!err)
     err = open_user_metrics(o, &metrics, &metric_keys, msg);
   if (!err)
-    err = describe_config(o, metrics, metric_keys, config, params, sizeof params, msg);
+    err = sb_suite_resolve(o->suite, &so, &suite, msg);
+  if (err)
+    goto done;
+  if (o->speech_defaults && sb_suite_kind_is_speech(suite->kind)) {
+    speech = *o;
+    speech.eval.metrics |= SB_METRIC_RECORDED;
+    o = &speech;
+  }
+  err = describe_config(o, metrics, metric_keys, config, params, sizeof params, msg);
   if (err)
     goto done;
   snprintf(sum->config, sizeof sum->config, "%s", config);
-  err = sb_suite_resolve(o->suite, &so, &suite, msg);
-  if (err)
-    goto done;
   fprintf(log, "sepbench: suite '%s': %s (%d tracks)\n", suite->name, suite->description, suite->n_tracks);
   stored_suite_name(o, suite, sum->suite, sizeof sum->suite);
   err = sb_store_open(db_path, &store, msg);

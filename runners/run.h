@@ -80,6 +80,10 @@ typedef struct sb_run_opts {
   int limit;                /* at most this many tracks; <= 0 = all */
   double win_s, hop_s;      /* framing in seconds (museval: 1.0, 1.0) */
   sb_eval_opts eval;        /* metrics, mode, criterion, permutation, silent rule */
+  int speech_defaults;      /* 1 (the default): a speech suite (sb_suite_kind_is_speech:
+                               EchoSet, TIGER, LibriMix, WSJ0-2mix, the demo speech suite)
+                               adds stoi, estoi and sasdr to eval.metrics; the CLI sets 0
+                               when --metrics names the groups */
   const char *command_line; /* recorded in the run's provenance */
   int progress_tty;         /* < 0 detect, 0 plain lines, 1 bar */
   FILE *log;                /* diagnostics and progress; NULL = stderr */
@@ -97,7 +101,8 @@ typedef struct sb_run_summary {
   char config[512];         /* metric configuration key of the run (metrics/metric_config.h) */
 } sb_run_summary;
 
-/* Sets the defaults: museval/SiSEC 2018 metrics (v4 images, 1 s / 1 s),
+/* Sets the defaults: museval/SiSEC 2018 metrics (v4 images, 1 s / 1 s;
+ * on a speech suite also STOI, ESTOI, SA-SDR: speech_defaults),
  * backends mixture,irm2, store sepbench.db, plugins isolated with a limit
  * of SB_PLUGIN_DEFAULT_TIMEOUT_S per call. */
 void sb_run_opts_default(sb_run_opts *o);

@@ -23,6 +23,7 @@
 
 #include "schemas/store.h"
 #include "common/revision.h"
+#include "metrics/metric_config.h"
 #include "schemas/statements.h"
 #include "schemas/store_plugins.h"
 
@@ -676,6 +677,8 @@ static sb_err insert_track_values(sb_store *s, int64_t item_id, const sb_item_re
     return err;
   for (int m = 0; m < SB_WM_COUNT; m++) {
     int computed = 0;
+    if (sb_whole_metric_groups(m) & rec->recorded)
+      continue;
     for (int j = 0; j < r->n_src; j++)
       computed |= !isnan(r->whole[(size_t)j * SB_WM_COUNT + (size_t)m]);
     if (!computed)

@@ -154,6 +154,9 @@ typedef struct sb_item_record {
   const sb_eval_result *result;
   double wall_s;                   /* s */
   int64_t peak_rss_kb;
+  unsigned recorded;               /* the groups of SB_METRIC_RECORDED (metrics/metric_config.h:
+                                      stoi, estoi, sasdr) that result holds: each is filed
+                                      with its record, not with the other whole values */
 } sb_item_record;
 
 /* Stores an evaluated item in ONE transaction:
@@ -169,6 +172,14 @@ typedef struct sb_item_record {
  *    target, the value of every target (NULL for NaN).  A metric that is
  *    NaN for every target is taken as not computed and not stored; for a
  *    leaderboard this is the same as NULL rows, which are skipped.
+ *    The whole metrics of the groups of rec->recorded are left to
+ *  - one record per group of rec->recorded (plugin_metrics, name and key
+ *    of sb_metric_group_record): its whole metrics (STOI and, when some
+ *    target has one, dSTOI; ...) per target, its per-track metrics
+ *    (SA-SDR, SI-SA-SDR: result->track) under the pseudo-target
+ *    SB_TARGET_TRACK "_track", NaN as NULL, as a plug-in metric's values
+ *    (schemas/store_plugins.h), so a later run finds which groups an item
+ *    holds.
  * If a 'done' item already exists nothing is written and SB_OK is returned
  * (idempotent, so resumed and merged runs never duplicate rows).
  * Errors: SB_EINVAL (NULL fields, n_targets != result->n_src, rate <= 0,

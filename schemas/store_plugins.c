@@ -13,6 +13,7 @@
 
 #include "schemas/store_plugins.h"
 #include "common/targets.h"
+#include "metrics/metric_config.h"
 #include "schemas/statements.h"
 
 sb_err sb_store_plugin_done(sb_store *s, int64_t track_id, int64_t method_id, const char *config, const char *name,
@@ -241,17 +242,71 @@ static int record_ok(const sb_item_record *rec, const sb_plugin_record *r)
   return 1;
 }
 
+/* The record of recorded group bit (metrics/metric_config.h) of
+ * rec->result: the group's whole metrics per target (an improvement only
+ * when some target has a value), its per-track metrics under
+ * SB_TARGET_TRACK. */
+static sb_err write_group_record(sb_store *s, int64_t item_id, const sb_item_record *rec, unsigned bit,
+                                 sb_msg *msg)
+{
+  const sb_eval_result *r = rec->result;
+  const char *whole_names[SB_WM_COUNT], *track_names[SB_TM_COUNT];
+  double track_values[SB_TM_COUNT], *values;
+  int wm[SB_WM_COUNT], n_whole = 0, n_track = 0;
+  sb_plugin_record pr = {.wall_s = NAN, .note = r->note};
+  sb_err err;
+  sb_metric_group_record(bit, &pr.name, &pr.key);
+  for (int m = 0; m < SB_WM_COUNT; m++) {
+    int computed = !sb_whole_metric_is_improvement(m);
+    if (sb_whole_metric_groups(m) != bit)
+      continue;
+    for (int j = 0; j < r->n_src; j++)
+      computed |= !isnan(r->whole[(size_t)j * SB_WM_COUNT + (size_t)m]);
+    if (computed) {
+      wm[n_whole] = m;
+      whole_names[n_whole++] = sb_whole_metric_name(m);
+    }
+  }
+  for (int t = 0; r->track && t < SB_TM_COUNT; t++)
+    if (sb_track_metric_groups(t) == bit) {
+      track_names[n_track] = sb_track_metric_name(t);
+      track_values[n_track++] = r->track[t];
+    }
+  values = malloc(sizeof *values * ((size_t)n_whole * (size_t)rec->n_targets + 1));
+  if (!values)
+    return sb_stmt_error(s, msg, SB_ENOMEM, "%s: out of memory", s->path);
+  for (int j = 0; j < rec->n_targets; j++)
+    for (int k = 0; k < n_whole; k++)
+      values[(size_t)j * (size_t)n_whole + (size_t)k] = r->whole[(size_t)j * SB_WM_COUNT + (size_t)wm[k]];
+  pr.n_target_metrics = n_whole;
+  pr.target_metrics = whole_names;
+  pr.target_values = values;
+  pr.n_track_metrics = n_track;
+  pr.track_metrics = track_names;
+  pr.track_values = track_values;
+  err = write_record(s, item_id, rec, &pr, msg);
+  free(values);
+  return err;
+}
+
 sb_err sb_store_write_plugins(sb_store *s, int64_t item_id, const sb_item_record *rec, int n_plugins,
                               const sb_plugin_record *plugins, sb_msg *msg)
 {
   sb_err err = SB_OK;
   if (n_plugins < 0 || (n_plugins > 0 && !plugins))
     return sb_stmt_error(s, msg, SB_EINVAL, "%s: %d plug-in records without data", s->path, n_plugins);
+  if ((rec->recorded & ~(unsigned)SB_METRIC_RECORDED) ||
+      (rec->recorded && (!rec->result || rec->result->n_src != rec->n_targets || !rec->targets)))
+    return sb_stmt_error(s, msg, SB_EINVAL, "%s: recorded metric groups 0x%x without their result", s->path,
+                         rec->recorded);
   for (int i = 0; !err && i < n_plugins; i++) {
     if (!record_ok(rec, &plugins[i]))
       return sb_stmt_error(s, msg, SB_EINVAL, "%s: plug-in record %d has NULL fields", s->path, i);
     err = write_record(s, item_id, rec, &plugins[i], msg);
   }
+  for (unsigned bit = 1; !err && bit && bit <= rec->recorded; bit <<= 1)
+    if (rec->recorded & bit)
+      err = write_group_record(s, item_id, rec, bit, msg);
   return err;
 }
 

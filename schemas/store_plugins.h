@@ -39,8 +39,9 @@ sb_err sb_store_item_perm(sb_store *s, int64_t track_id, int64_t method_id, cons
 /* Writes the n_plugins records of plugins into the 'done' item of rec's
  * (track, method, config), in one transaction: each replaces an earlier
  * record of the same name and the values it stored.  rec->targets names
- * the targets of the values (rec->n_targets of them); rec->result is not
- * used.  Errors: SB_ENOTFOUND (no 'done' item: nothing written), SB_EINVAL
+ * the targets of the values (rec->n_targets of them); rec->result is used
+ * only for the records of rec->recorded (the built-in groups filed like
+ * plug-in metrics, schemas/store.h), written after plugins.  Errors: SB_ENOTFOUND (no 'done' item: nothing written), SB_EINVAL
  * (NULL fields; a value name already stored for the item by another metric:
  * "PATH: 'PESQ' of cmd:pesq is already stored for this item by another
  * metric"), SB_ENOMEM, SB_EDB; on error nothing is written. */

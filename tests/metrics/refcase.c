@@ -143,6 +143,11 @@ static void make_view(sb_sources *s, const double **ptr, double *data, int n_src
 
 sb_err refcase_load(const char *name, refcase **out, sb_msg *msg)
 {
+  return refcase_load_set("bss", name, out, msg);
+}
+
+sb_err refcase_load_set(const char *set, const char *name, refcase **out, sb_msg *msg)
+{
   const char *root = refcase_root();
   refcase *c = NULL;
   char path[4096];
@@ -157,7 +162,7 @@ sb_err refcase_load(const char *name, refcase **out, sb_msg *msg)
   c = calloc(1, sizeof *c);
   if (!c)
     return sb_msg_set(msg, SB_ENOMEM, "out of memory");
-  snprintf(path, sizeof path, "%s/bss/%s", root, name);
+  snprintf(path, sizeof path, "%s/%s/%s", root, set, name);
   c->dir = strdup(path);
   if (!c->dir)
     goto fail;

@@ -44,6 +44,10 @@ sb_err refcase_read_audio(const char *path, int64_t fit_len, double **data, int 
  * SB_ENOMEM; msg names the file. */
 sb_err refcase_load(const char *name, refcase **out, sb_msg *msg);
 
+/* The same for case `name` of another set of $SB_REFVECTORS ("speech":
+ * shared/refvectors/speech/README.md, the same layout). */
+sb_err refcase_load_set(const char *set, const char *name, refcase **out, sb_msg *msg);
+
 void refcase_free(refcase **c);
 
 /* A streamed view (common/sources.h) that reads the arrays of an

@@ -210,7 +210,7 @@ static void plant_in(sb_store *s, const char *suite, const char *method, const c
   sb_store_suite(s, suite, "test", NULL, &suite_id);
   sb_store_track(s, suite_id, track, "test", &track_id);
   sb_store_method(s, method, NULL, NULL, &method_id);
-  sb_item_record rec = {0, track_id, method_id, "cfg", 2, targets, &r, 1.0, -1};
+  sb_item_record rec = {0, track_id, method_id, "cfg", 2, targets, &r, 1.0, -1, 0};
   tap_ok(sb_store_put_item(s, &rec, &msg) == SB_OK, "plant %s/%s/%s", suite, method, track);
 }
 

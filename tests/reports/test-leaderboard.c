@@ -130,7 +130,7 @@ static int put_planted(sb_store *s, const planted *p)
       sb_store_track(s, suite_id, p->track, NULL, &track_id) != SB_OK ||
       sb_store_method(s, p->method, "test", NULL, &method_id) != SB_OK)
     return 0;
-  rec = (sb_item_record){0, track_id, method_id, p->config, p->n_src, p->targets, &r, 1.0, -1};
+  rec = (sb_item_record){0, track_id, method_id, p->config, p->n_src, p->targets, &r, 1.0, -1, 0};
   if (sb_store_put_item(s, &rec, &msg) != SB_OK) {
     tap_diag("put %s/%s/%s: %s", p->method, p->track, p->config, msg.text);
     return 0;

@@ -77,7 +77,7 @@ static sb_err put(sb_store *s, int64_t run_id, int64_t track_id, const char *met
   sb_eval_result *r = make_result(value);
   sb_err err = r ? sb_store_method(s, method, "test", NULL, &method_id) : SB_ENOMEM;
   if (!err) {
-    sb_item_record rec = {run_id, track_id, method_id, CONFIG, 2, targets, r, 0.1, 1};
+    sb_item_record rec = {run_id, track_id, method_id, CONFIG, 2, targets, r, 0.1, 1, 0};
     err = sb_store_put_item(s, &rec, msg);
   } else {
     sb_msg_set(msg, err, "%s", sb_store_errmsg(s));

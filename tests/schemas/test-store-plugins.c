@@ -82,7 +82,7 @@ static sb_err put_item(sb_store *s, int64_t track_id, int64_t method_id, int no_
   r.win = r.hop = 8000;
   r.whole = whole;
   r.perm = no_perm ? NULL : perm;
-  sb_item_record rec = {0, track_id, method_id, CONFIG, 2, targets, &r, 1.0, -1};
+  sb_item_record rec = {0, track_id, method_id, CONFIG, 2, targets, &r, 1.0, -1, 0};
   return sb_store_put_item_plugins(s, &rec, 2, records, msg);
 }
 
@@ -162,7 +162,7 @@ static void test_replace(sb_store *s, int64_t track_id, int64_t method_id, int64
   const double a2[] = {1.0, 2.0};
   const sb_plugin_record newer = {"plugin:a", "plugin:a;version=2", NULL, "a note", 0.5, 1, names_a2, a2, 0, NULL, NULL};
   const sb_plugin_record clash = {"cmd:c", "cmd:c;version=1", NULL, NULL, 0.1, 1, names_clash, a2, 0, NULL, NULL};
-  sb_item_record rec = {0, track_id, method_id, CONFIG, 2, targets, NULL, 1.0, -1};
+  sb_item_record rec = {0, track_id, method_id, CONFIG, 2, targets, NULL, 1.0, -1, 0};
   char names[256] = "", want[512];
   sb_msg msg;
   int done = 0;

@@ -362,7 +362,7 @@ static void test_put_item(int64_t track_id, int64_t method_id, int64_t run_id)
   sb_store *s = NULL;
   sb_msg msg = {{0}};
   sb_eval_result *r = planted_result();
-  sb_item_record rec = {run_id, track_id, method_id, CONFIG, 2, targets2, r, 12.5, 123456};
+  sb_item_record rec = {run_id, track_id, method_id, CONFIG, 2, targets2, r, 12.5, 123456, 0};
   int64_t item;
   int done = -1, type;
   double value, time_s = -1, duration_s = -1;
@@ -482,7 +482,7 @@ static void test_failure_then_success(int64_t track_id, int64_t method_id)
   sb_store *s = NULL;
   sb_msg msg = {{0}};
   sb_eval_result *r = planted_result();
-  sb_item_record rec = {0, track_id, method_id, CONFIG, 2, targets2, NULL, NAN, -1};
+  sb_item_record rec = {0, track_id, method_id, CONFIG, 2, targets2, NULL, NAN, -1, 0};
   int done = -1;
   char text[128];
   int64_t n_frames_before = raw_int("SELECT count(*) FROM frame_values", -1);
@@ -599,7 +599,7 @@ static int crash_writer(int64_t track_id, int64_t method_id, int64_t n_frames, i
   pid = fork();
   if (pid == 0) {
     sb_store *s = NULL;
-    sb_item_record rec = {0, track_id, method_id, CONFIG, 4, targets4, r, 1.0, 1};
+    sb_item_record rec = {0, track_id, method_id, CONFIG, 4, targets4, r, 1.0, 1, 0};
     close(fd[0]);
     signal(SIGUSR1, exit_now);
     if (sb_store_open(path, &s, NULL) != SB_OK)
@@ -662,7 +662,7 @@ static void test_crash(int64_t track_id, int64_t method_id, int use_exit, uint64
          "no orphan frame values after %s", how);
   if (s) {
     sb_eval_result *r = fake_result(4, 10, 1u << SB_FM_SDR);
-    sb_item_record rec = {0, track_id, method_id, CONFIG, 4, targets4, r, 1.0, 1};
+    sb_item_record rec = {0, track_id, method_id, CONFIG, 4, targets4, r, 1.0, 1, 0};
     tap_ok(sb_store_item_done(s, track_id, method_id, CONFIG, &done) == SB_OK && done == 0,
            "the interrupted item is not done");
     tap_ok(r && sb_store_put_item(s, &rec, &msg) == SB_OK &&
