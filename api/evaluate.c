@@ -22,9 +22,11 @@
 _Static_assert((int)SEPBENCH_GROUP_BSS == (int)SB_METRIC_BSS && (int)SEPBENCH_GROUP_SI == (int)SB_METRIC_SISDR &&
                    (int)SEPBENCH_GROUP_GSDR == (int)SB_METRIC_GSDR && (int)SEPBENCH_GROUP_SNR == (int)SB_METRIC_SNR &&
                    (int)SEPBENCH_GROUP_IMPROVE == (int)SB_METRIC_IMPROVE && (int)SEPBENCH_GROUP_SDR == (int)SB_METRIC_SDR &&
-                   (int)SEPBENCH_GROUP_PSPM == (int)SB_METRIC_PSPM,
+                   (int)SEPBENCH_GROUP_PSPM == (int)SB_METRIC_PSPM &&
+                   (int)SEPBENCH_GROUP_STOI == (int)SB_METRIC_STOI && (int)SEPBENCH_GROUP_ESTOI == (int)SB_METRIC_ESTOI,
                "metric groups");
 _Static_assert((int)SEPBENCH_VALUE_COUNT == (int)SB_WM_COUNT && (int)SEPBENCH_SI_SDRI == (int)SB_WM_SI_SDRI &&
+                   (int)SEPBENCH_DESTOI == (int)SB_WM_DESTOI &&
                    (int)SEPBENCH_FRAME_COUNT == (int)SB_FM_COUNT && (int)SEPBENCH_SERIES_PM == (int)SB_PSM_PM,
                "metric indices");
 _Static_assert((int)SEPBENCH_FRAME_REF_SILENT == (int)SB_FRAME_REF_SILENT && (int)SEPBENCH_FRAME_EST_SILENT == (int)SB_FRAME_EST_SILENT,

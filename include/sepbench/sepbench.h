@@ -65,7 +65,9 @@ enum {
   SEPBENCH_GROUP_SNR = 1u << 3,     /* SNR (whole) */
   SEPBENCH_GROUP_IMPROVE = 1u << 4, /* SDRi, SI-SDRi (needs a mixture) */
   SEPBENCH_GROUP_SDR = 1u << 5,     /* images SDR only, framewise + whole (no filters) */
-  SEPBENCH_GROUP_PSPM = 1u << 6     /* PS/PM series + whole (MAPSS) */
+  SEPBENCH_GROUP_PSPM = 1u << 6,    /* PS/PM series + whole (MAPSS) */
+  SEPBENCH_GROUP_STOI = 1u << 7,    /* STOI as pystoi 0.4.1 (whole; dSTOI with a mixture) */
+  SEPBENCH_GROUP_ESTOI = 1u << 8    /* ESTOI as pystoi 0.4.1 (whole; dESTOI with a mixture) */
 };
 
 enum { SEPBENCH_MODE_V4 = 0, SEPBENCH_MODE_V3 = 1 };            /* museval v4, BSS Eval v3 */
@@ -105,6 +107,7 @@ enum {
   SEPBENCH_SDR = 0, SEPBENCH_ISR, SEPBENCH_SIR, SEPBENCH_SAR,
   SEPBENCH_SI_SDR, SEPBENCH_SI_SIR, SEPBENCH_SI_SAR, SEPBENCH_SD_SDR, SEPBENCH_SNR,
   SEPBENCH_GLOBAL_SDR, SEPBENCH_SDRI, SEPBENCH_SI_SDRI, SEPBENCH_PS, SEPBENCH_PM,
+  SEPBENCH_STOI, SEPBENCH_ESTOI, SEPBENCH_DSTOI, SEPBENCH_DESTOI,
   SEPBENCH_VALUE_COUNT
 };
 /* PS/PM 20-ms series (sepbench_result_pspm). */
