@@ -51,11 +51,46 @@ static uint64_t read_uint(const unsigned char *p, int n, int big_endian)
   return v;
 }
 
+/* The LIST chunk check: no sub-chunk of the LIST chunk at pos (size bytes
+ * of content) may reach past the end of the file (file_size bytes).
+ * libsndfile 1.2.0 keeps reading such a sub-chunk (an RF64 file whose INFO
+ * sub-chunk claims 4 GB kept sf_open busy for minutes: a fuzz finding,
+ * tests/fuzz/crashers/audio/), so the file is refused before libsndfile
+ * sees it.  An odd-sized sub-chunk is followed by its pad byte unless that
+ * byte is printable (writers that omit the pad).  Contents over 1 MB are
+ * not walked. */
+static sb_err check_list_chunk(FILE *f, const char *path, uint64_t pos, uint64_t size, uint64_t file_size,
+                               int big_endian, sb_msg *msg)
+{
+  unsigned char buf[9];
+  uint64_t at = 4; /* after the list type ("INFO", "adtl") */
+
+  if (size > (1u << 20))
+    return SB_OK;
+  while (at + 8 <= size) {
+    uint64_t sub, start = pos + 8 + at;
+    if (fseeko(f, (off_t)start, SEEK_SET) != 0 || fread(buf, 1, 8, f) != 8)
+      return SB_OK;
+    sub = read_uint(buf + 4, 4, big_endian);
+    if (sub > file_size - (start + 8))
+      return sb_msg_set(msg, SB_EFORMAT, "%s: malformed WAV file: the LIST chunk at byte %llu holds a sub-chunk "
+                        "of %llu bytes, past the end of the file (%llu bytes)", path, (unsigned long long)pos,
+                        (unsigned long long)sub, (unsigned long long)file_size);
+    at += 8 + sub;
+    if ((sub & 1) && fseeko(f, (off_t)(pos + 8 + at), SEEK_SET) == 0 && fread(buf + 8, 1, 1, f) == 1 &&
+        !(buf[8] >= 0x20 && buf[8] < 0x7F))
+      at++;
+  }
+  return SB_OK;
+}
+
 /* The truncation check for RIFF/RIFX/RF64 WAVE files: libsndfile clamps a
  * data chunk that claims more bytes than the file holds and reports only
  * the frames present, so the shortfall is found here by walking the chunks
- * up to "data" and comparing its declared size with the bytes after it.
- * Sizes 0 and 0xFFFFFFFF mean "unknown" (streamed writers) and pass. */
+ * and comparing the data chunk's declared size with the bytes after it;
+ * each LIST chunk, before or after the data, is checked too
+ * (check_list_chunk).  Sizes 0 and 0xFFFFFFFF mean "unknown" (streamed
+ * writers) and pass.  Other files pass untouched. */
 static sb_err check_wav_chunks(const char *path, sb_msg *msg)
 {
   sb_err err = SB_OK;
@@ -86,6 +121,8 @@ static sb_err check_wav_chunks(const char *path, sb_msg *msg)
         goto done;
       rf64_data_size = read_uint(ds64 + 8, 8, 0);
     }
+    if (memcmp(chunk, "LIST", 4) == 0 && (err = check_list_chunk(f, path, pos, size, file_size, big_endian, msg)) != SB_OK)
+      goto done;
     if (memcmp(chunk, "data", 4) == 0) {
       uint64_t declared = size;
       uint64_t available = file_size - (pos + 8);
@@ -97,7 +134,9 @@ static sb_err check_wav_chunks(const char *path, sb_msg *msg)
         err = sb_msg_set(msg, SB_EFORMAT,
                          "%s: truncated WAV file: the data chunk declares %llu bytes but only %llu follow it",
                          path, (unsigned long long)declared, (unsigned long long)available);
-      goto done;
+      if (err || declared == 0)
+        goto done;
+      size = declared; /* the chunks after the data (LIST, id3) are walked too */
     }
     pos += 8 + size + (size & 1);
   }
@@ -135,7 +174,6 @@ static sb_err open_checked(const char *path, SNDFILE **sf_out, SF_INFO *info, in
   sb_err err;
   SNDFILE *sf;
   struct stat st;
-  int major;
 
   *sf_out = NULL;
   if (stat(path, &st) != 0)
@@ -145,6 +183,11 @@ static sb_err open_checked(const char *path, SNDFILE **sf_out, SF_INFO *info, in
   if (st.st_size == 0)
     return sb_msg_set(msg, SB_EFORMAT, "%s: empty file (0 bytes), not audio", path);
 
+  /* The WAV chunk checks before libsndfile reads the header (see
+   * check_list_chunk); a header whose data chunk declares samples that are
+   * not there is truncated, not empty. */
+  if ((err = check_wav_chunks(path, msg)) != SB_OK)
+    return err;
   memset(info, 0, sizeof *info);
   sf = sf_open(path, SFM_READ, info);
   if (!sf) {
@@ -159,14 +202,6 @@ static sb_err open_checked(const char *path, SNDFILE **sf_out, SF_INFO *info, in
     err = sb_msg_set(msg, SB_EFORMAT, "%s: invalid header (%d channels, %d Hz)", path,
                      info->channels, info->samplerate);
     goto fail;
-  }
-  /* The WAV chunk check first: a header whose data chunk declares samples
-   * that are not there is truncated, not empty. */
-  major = info->format & SF_FORMAT_TYPEMASK;
-  if (major == SF_FORMAT_WAV || major == SF_FORMAT_WAVEX || major == SF_FORMAT_RF64) {
-    err = check_wav_chunks(path, msg);
-    if (err)
-      goto fail;
   }
   if (info->frames == 0) {
     err = sb_msg_set(msg, SB_EFORMAT, "%s: empty audio file (0 frames)", path);

@@ -263,6 +263,35 @@ static void test_bad_files(void)
     tap_ok(err == SB_EFORMAT && strstr(msg.text, "truncated WAV file"), "probing it says the same: %s", msg.text);
   }
 
+  /* A LIST chunk after the data whose INFO sub-chunk claims more than the
+   * file holds (a fuzz finding: libsndfile 1.2.0 spent minutes in sf_open
+   * on such a header); the same file with a sub-chunk that fits reads. */
+  {
+    static const unsigned char head[] = {'R', 'I', 'F', 'F', 68, 0, 0, 0, 'W', 'A', 'V', 'E',
+                                         'f', 'm', 't', ' ', 16, 0, 0, 0, 1, 0, 1, 0, 0x40, 0x1F, 0, 0,
+                                         0x80, 0x3E, 0, 0, 2, 0, 16, 0, 'd', 'a', 't', 'a', 8, 0, 0, 0,
+                                         1, 0, 2, 0, 3, 0, 4, 0, 'L', 'I', 'S', 'T', 16, 0, 0, 0,
+                                         'I', 'N', 'F', 'O', 'I', 'S', 'F', 'T', 4, 0, 0, 0, 'a', 'b', 'c', 0};
+    unsigned char bytes[sizeof head];
+    memcpy(bytes, head, sizeof bytes);
+    write_bytes(tmp_path(path, sizeof path, "list-ok.wav"), bytes, sizeof bytes);
+    sb_msg_clear(&msg);
+    err = sb_audio_read(path, &a, &msg);
+    tap_ok(err == SB_OK && a && a->n_samples == 4, "a WAV with a LIST chunk after its data reads (%s)",
+           err ? msg.text : "4 frames");
+    sb_audio_free(&a);
+    bytes[sizeof bytes - 8] = 0xF7;
+    bytes[sizeof bytes - 7] = 0xFF;
+    bytes[sizeof bytes - 6] = 0xFF;
+    bytes[sizeof bytes - 5] = 0xFF;
+    write_bytes(tmp_path(path, sizeof path, "list-bad.wav"), bytes, sizeof bytes);
+    sb_msg_clear(&msg);
+    err = sb_audio_read(path, &a, &msg);
+    tap_ok(err == SB_EFORMAT && a == NULL && strstr(msg.text, "list-bad.wav: malformed WAV file: the LIST chunk at byte "
+                                                   "52 holds a sub-chunk of 4294967287 bytes, past the end of the file (76 bytes)"),
+           "a LIST sub-chunk reaching past the end of the file is refused before libsndfile reads it: %s", msg.text);
+  }
+
   /* Truncated the other way: the header patched to declare more data. */
   sb_audio_write(tmp_path(path, sizeof path, "patched.wav"), good, SB_PCM_16, &msg);
   f = fopen(path, "r+b");
