@@ -23,11 +23,13 @@ _Static_assert((int)SEPBENCH_GROUP_BSS == (int)SB_METRIC_BSS && (int)SEPBENCH_GR
                    (int)SEPBENCH_GROUP_GSDR == (int)SB_METRIC_GSDR && (int)SEPBENCH_GROUP_SNR == (int)SB_METRIC_SNR &&
                    (int)SEPBENCH_GROUP_IMPROVE == (int)SB_METRIC_IMPROVE && (int)SEPBENCH_GROUP_SDR == (int)SB_METRIC_SDR &&
                    (int)SEPBENCH_GROUP_PSPM == (int)SB_METRIC_PSPM &&
-                   (int)SEPBENCH_GROUP_STOI == (int)SB_METRIC_STOI && (int)SEPBENCH_GROUP_ESTOI == (int)SB_METRIC_ESTOI,
+                   (int)SEPBENCH_GROUP_STOI == (int)SB_METRIC_STOI && (int)SEPBENCH_GROUP_ESTOI == (int)SB_METRIC_ESTOI &&
+                   (int)SEPBENCH_GROUP_SASDR == (int)SB_METRIC_SASDR,
                "metric groups");
 _Static_assert((int)SEPBENCH_VALUE_COUNT == (int)SB_WM_COUNT && (int)SEPBENCH_SI_SDRI == (int)SB_WM_SI_SDRI &&
                    (int)SEPBENCH_DESTOI == (int)SB_WM_DESTOI &&
-                   (int)SEPBENCH_FRAME_COUNT == (int)SB_FM_COUNT && (int)SEPBENCH_SERIES_PM == (int)SB_PSM_PM,
+                   (int)SEPBENCH_FRAME_COUNT == (int)SB_FM_COUNT && (int)SEPBENCH_SERIES_PM == (int)SB_PSM_PM &&
+                   (int)SEPBENCH_TRACK_COUNT == (int)SB_TM_COUNT && (int)SEPBENCH_SI_SA_SDR == (int)SB_TM_SI_SA_SDR,
                "metric indices");
 _Static_assert((int)SEPBENCH_FRAME_REF_SILENT == (int)SB_FRAME_REF_SILENT && (int)SEPBENCH_FRAME_EST_SILENT == (int)SB_FRAME_EST_SILENT,
                "frame flags");
@@ -64,6 +66,11 @@ const char *sepbench_value_name(int value)
 const char *sepbench_frame_name(int frame_metric)
 {
   return sb_frame_metric_name(frame_metric);
+}
+
+const char *sepbench_track_name(int track_metric)
+{
+  return sb_track_metric_name(track_metric);
 }
 
 /* o as sb_eval_opts; SB_EINVAL for values out of range. */
@@ -305,6 +312,11 @@ const int *sepbench_result_frame_permutation(const sepbench_result *r)
 const unsigned char *sepbench_result_frame_flags(const sepbench_result *r)
 {
   return r->r->frame_flags;
+}
+
+double sepbench_result_track(const sepbench_result *r, int m)
+{
+  return r->r->track && m >= 0 && m < SEPBENCH_TRACK_COUNT ? r->r->track[m] : NAN;
 }
 
 const char *sepbench_result_note(const sepbench_result *r)

@@ -42,8 +42,10 @@
  * deterministically: numpy's legacy stream seeded 0 (metrics/npyrandom.h;
  * pystoi after np.random.seed(0)), drawn in pystoi's order (reference rows,
  * reference columns, estimate rows, estimate columns, each J x 15 x 30 in C
- * order), so the value is the one pystoi gives for that seed and lies in
- * the range pystoi spans over seeds.
+ * order), so the value lies in the range pystoi spans over seeds, near
+ * (not bit-exact to) pystoi's seed-0 value: rows at the noise's level carry
+ * the rounding of the resampler and the FFT (8.3e-6 on the reference case
+ * silences_dropout_10k).
  *
  * Not computable (NaN for both, never an error): a reference whose samples
  * are all zero (SB_STOI_SILENT_REF: STOI would be 0 by its EPS terms and

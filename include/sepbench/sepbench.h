@@ -67,7 +67,8 @@ enum {
   SEPBENCH_GROUP_SDR = 1u << 5,     /* images SDR only, framewise + whole (no filters) */
   SEPBENCH_GROUP_PSPM = 1u << 6,    /* PS/PM series + whole (MAPSS) */
   SEPBENCH_GROUP_STOI = 1u << 7,    /* STOI as pystoi 0.4.1 (whole; dSTOI with a mixture) */
-  SEPBENCH_GROUP_ESTOI = 1u << 8    /* ESTOI as pystoi 0.4.1 (whole; dESTOI with a mixture) */
+  SEPBENCH_GROUP_ESTOI = 1u << 8,   /* ESTOI as pystoi 0.4.1 (whole; dESTOI with a mixture) */
+  SEPBENCH_GROUP_SASDR = 1u << 9    /* SA-SDR, SI-SA-SDR of all sources jointly (per track) */
 };
 
 enum { SEPBENCH_MODE_V4 = 0, SEPBENCH_MODE_V3 = 1 };            /* museval v4, BSS Eval v3 */
@@ -110,6 +111,10 @@ enum {
   SEPBENCH_STOI, SEPBENCH_ESTOI, SEPBENCH_DSTOI, SEPBENCH_DESTOI,
   SEPBENCH_VALUE_COUNT
 };
+/* Per-track metrics (sepbench_result_track): SA-SDR and SI-SA-SDR of all
+ * sources jointly (Neumann et al., ICASSP 2022; torchmetrics'
+ * source_aggregated_signal_distortion_ratio, zero_mean as the SI family). */
+enum { SEPBENCH_SA_SDR = 0, SEPBENCH_SI_SA_SDR, SEPBENCH_TRACK_COUNT };
 /* PS/PM 20-ms series (sepbench_result_pspm). */
 enum { SEPBENCH_SERIES_PS = 0, SEPBENCH_SERIES_PM, SEPBENCH_SERIES_COUNT };
 
@@ -117,6 +122,7 @@ enum { SEPBENCH_SERIES_PS = 0, SEPBENCH_SERIES_PM, SEPBENCH_SERIES_COUNT };
  * "global_SDR", ...); NULL out of range. */
 const char *sepbench_value_name(int value);
 const char *sepbench_frame_name(int frame_metric);
+const char *sepbench_track_name(int track_metric);
 
 typedef struct sepbench_result sepbench_result;
 
@@ -141,6 +147,8 @@ int64_t sepbench_result_hop(const sepbench_result *r);
 const double *sepbench_result_frames(const sepbench_result *r, int m);
 /* Whole-signal metric m of reference j; NaN when not computed. */
 double sepbench_result_value(const sepbench_result *r, int j, int m);
+/* Per-track metric m (SEPBENCH_SA_SDR, ...); NaN when not computed. */
+double sepbench_result_track(const sepbench_result *r, int m);
 /* perm[j]: the estimate matched to reference j (BSS, SNR, global SDR,
  * SDRi); n_src entries. */
 const int *sepbench_result_permutation(const sepbench_result *r);

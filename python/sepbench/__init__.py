@@ -21,6 +21,8 @@ it computes and runs OpenMP threads inside (``threads=``).  Values are the
 sepbench program's, bit for bit.
 """
 
+import warnings as _warnings
+
 import numpy as _np
 
 from . import _sepbench
@@ -29,10 +31,10 @@ __version__ = _sepbench._version()
 
 __all__ = ["evaluate", "bss_eval_sources", "bss_eval_sources_framewise", "bss_eval_images",
            "bss_eval_images_framewise", "si_sdr", "sd_sdr", "snr", "global_sdr", "pit_si_sdr", "pspm",
-           "Store", "__version__"]
+           "stoi", "sa_sdr", "Store", "__version__"]
 
 # Metric groups and option values of sepbench/sepbench.h.
-_BSS, _SI, _GSDR, _SNR, _IMPROVE, _SDR, _PSPM = 1, 2, 4, 8, 16, 32, 64
+_BSS, _SI, _GSDR, _SNR, _IMPROVE, _SDR, _PSPM, _STOI, _ESTOI, _SASDR = 1, 2, 4, 8, 16, 32, 64, 128, 256, 512
 _DEFAULT = _BSS | _SI | _GSDR | _SNR | _IMPROVE  # the sepbench program's default --metrics
 _MODES = {"v4": 0, "v3": 1}
 _IMAGES, _SOURCES = 0, 1
@@ -313,6 +315,65 @@ def pspm(references, estimates, rate, embedder="raw", threads=0):
     ref, est = _images_shape(references, estimates, True)
     r = _run(ref, est, rate=rate, metrics=_PSPM, embedder=embedder, threads=threads)
     return r["values"]["PS"], r["values"]["PM"], r["pspm"]["PS"], r["pspm"]["PM"]
+
+
+def stoi(ref, est, rate, extended=False, threads=0):
+    """STOI (Taal et al. 2011) or, with extended, ESTOI (Jensen & Taal 2016)
+    of est against ref as pystoi 0.4.1's stoi(x, y, fs_sig, extended)
+    computes it: resampled to 10 kHz with Octave's filter, silent frames
+    (40 dB below the loudest of ref) removed, 1/3-octave bands, 30-frame
+    segments.  ref and est have one shape: (time,) gives a float, (...,
+    time) an array of one value per pair (a stereo pair is two pairs: the
+    sepbench program reports their mean).  Fewer than 30 frames left after
+    silent-frame removal gives 1e-5 and a RuntimeWarning (pystoi's rule);
+    a silent reference gives NaN and a RuntimeWarning.  ESTOI is
+    deterministic where pystoi's depends on numpy's global RNG (an estimate
+    digitally silent over a whole segment): the value pystoi gives after
+    np.random.seed(0).  ValueError: shapes differ, NaN/Inf, rate < 8000.
+
+    >>> import numpy as np, sepbench
+    >>> rng = np.random.default_rng(1)
+    >>> x = rng.standard_normal(16000)
+    >>> round(sepbench.stoi(x, x, 16000), 6)
+    1.0
+    """
+    if int(rate) < 8000:
+        raise ValueError("rate %d Hz: STOI needs at least 8000 Hz (its bands reach 4.3 kHz)" % int(rate))
+    if _np.shape(ref) != _np.shape(est):
+        raise ValueError("ref and est must have the same shape; got %s and %s" % (_np.shape(ref), _np.shape(est)))
+    e, r, shape = _batch(est, ref)
+    name, group = ("ESTOI", _ESTOI) if extended else ("STOI", _STOI)
+    res = _run(r[:, :, _np.newaxis], e[:, :, _np.newaxis], rate=rate, metrics=group, threads=threads)
+    if res["note"]:
+        _warnings.warn("sepbench.stoi: " + res["note"], RuntimeWarning, stacklevel=2)
+    out = res["values"][name].reshape(shape)
+    return float(out) if out.ndim == 0 else out
+
+
+def sa_sdr(preds, target, scale_invariant=True, zero_mean=False, threads=0):
+    """Source-aggregated SDR (Neumann et al., ICASSP 2022) over
+    (..., speakers, time) arrays, torchmetrics'
+    source_aggregated_signal_distortion_ratio(preds, target,
+    scale_invariant, zero_mean): one value in dB per leading index,
+    SI-SA-SDR when scale_invariant (one scale for all speakers), SA-SDR
+    otherwise.  preds[..., j, :] is scored against target[..., j, :] (no
+    permutation: apply pit_si_sdr's first)."""
+    p = _as_float64(preds, "preds")
+    t = _as_float64(target, "target")
+    if p.shape != t.shape or p.ndim < 2:
+        raise ValueError("preds and target must be (..., speakers, time) of one shape; got %s and %s"
+                         % (p.shape, t.shape))
+    batch = p.shape[:-2]
+    p = p.reshape((-1,) + p.shape[-2:])
+    t = t.reshape((-1,) + t.shape[-2:])
+    name = "SI-SA-SDR" if scale_invariant else "SA-SDR"
+    out = _np.empty(p.shape[0])
+    for i in range(p.shape[0]):
+        r = _run(t[i][:, :, _np.newaxis], p[i][:, :, _np.newaxis], metrics=_SASDR, zero_mean=zero_mean,
+                 threads=threads)
+        out[i] = r["track"][name]
+    out = out.reshape(batch)
+    return float(out) if out.ndim == 0 else out
 
 
 def _rows(rows, output):

@@ -128,7 +128,7 @@ int put(PyObject *d, const char *key, PyObject *value)
 }
 
 /* The result as a dict: "frames" {name: (n_src, n_frames)}, "values"
- * {name: (n_src,)}, "perm", "perm_si", "frame_perm" (or None),
+ * {name: (n_src,)}, "track" {name: float}, "perm", "perm_si", "frame_perm" (or None),
  * "frame_flags", "win", "hop", "note", and with PS/PM "pspm" {name:
  * (n_src, n)} and "pspm_hop". */
 static PyObject *result_dict(const sepbench_result *r)
@@ -137,10 +137,11 @@ static PyObject *result_dict(const sepbench_result *r)
   npy_intp fd[2] = {n_src, (npy_intp)sepbench_result_n_frames(r)}, vd[1] = {n_src};
   npy_intp pd[2] = {n_src, (npy_intp)sepbench_result_pspm_frames(r)};
   PyObject *d = PyDict_New(), *frames = PyDict_New(), *values = PyDict_New(), *pspm = PyDict_New();
+  PyObject *track = PyDict_New();
   const unsigned char *flags = sepbench_result_frame_flags(r);
   PyObject *fl;
 
-  if (!d || !frames || !values || !pspm)
+  if (!d || !frames || !values || !pspm || !track)
     goto fail;
   for (m = 0; m < SEPBENCH_FRAME_COUNT; m++)
     if (sepbench_result_frames(r, m) && put(frames, sepbench_frame_name(m), doubles(2, fd, sepbench_result_frames(r, m))))
@@ -152,7 +153,10 @@ static PyObject *result_dict(const sepbench_result *r)
     if (sepbench_result_pspm(r, m) && put(pspm, m == SEPBENCH_SERIES_PS ? "PS" : "PM",
                                            doubles(2, pd, sepbench_result_pspm(r, m))))
       goto fail;
-  if (put(d, "frames", frames) || put(d, "values", values) || put(d, "pspm", pspm))
+  for (m = 0; m < SEPBENCH_TRACK_COUNT; m++)
+    if (put(track, sepbench_track_name(m), PyFloat_FromDouble(sepbench_result_track(r, m))))
+      goto fail;
+  if (put(d, "frames", frames) || put(d, "values", values) || put(d, "pspm", pspm) || put(d, "track", track))
     goto fail_owned;
   fl = PyBytes_FromStringAndSize((const char *)flags, flags ? fd[1] : 0);
   if (put(d, "perm", ints(1, vd, sepbench_result_permutation(r))) ||
@@ -168,6 +172,7 @@ fail:
   Py_XDECREF(frames);
   Py_XDECREF(values);
   Py_XDECREF(pspm);
+  Py_XDECREF(track);
 fail_owned:
   Py_XDECREF(d);
   return NULL;

@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 
 CASES = ["music4_stereo_44k1", "music3_silence_nan", "length_mismatch", "short_0p8s_22k", "speech2_16k_swapped"]
+SPEECH_CASES = ["two_spk_8k", "two_spk_8k_swapped", "snr_sweep_16k", "tfmask_ibm_lenmismatch_22k05", "clip_lowlevel_44k1",
+                "short_0p4s_48k", "silences_dropout_10k"]
 
 
 def number(x):
@@ -29,16 +31,16 @@ def numbers(xs):
 
 
 class Case:
-    def __init__(self, name):
+    def __init__(self, name, set="bss"):
         root = os.environ.get("SB_REFVECTORS")
         assert root and os.path.isdir(root), "SB_REFVECTORS is not a directory: %r" % root
-        self.dir = os.path.join(root, "bss", name)
+        self.dir = os.path.join(root, set, name)
         with open(os.path.join(self.dir, "expected.json")) as f:
             self.expected = json.load(f)
-        out = os.path.join(os.environ["SB_TEST_TMP"], name)
+        out = os.path.join(os.environ["SB_TEST_TMP"], set, name)
         os.makedirs(out, exist_ok=True)
         dump = os.path.join(os.environ["SB_TOP_BUILDDIR"], "tests", "python", "refcase-dump")
-        subprocess.run([dump, name, out], check=True)
+        subprocess.run([dump, set + "/" + name, out], check=True)
         e = self.expected
         self.names = e["names"]
         self.rate = e["rate"]
@@ -46,6 +48,8 @@ class Case:
         # (source, sample, channel), museval's shape
         self.ref = np.fromfile(os.path.join(out, "ref.f64")).reshape(shape).transpose(0, 2, 1).copy()
         self.est = np.fromfile(os.path.join(out, "est.f64")).reshape(shape).transpose(0, 2, 1).copy()
+        mix = os.path.join(out, "mix.f64")
+        self.mix = np.fromfile(mix).reshape(shape[1:]).T.copy() if os.path.exists(mix) else None
 
 
 _cache = {}
@@ -56,6 +60,19 @@ def case(request):
     if request.param not in _cache:
         _cache[request.param] = Case(request.param)
     return _cache[request.param]
+
+
+def speech(name):
+    """The speech reference-vector case name (loaded once)."""
+    key = "speech/" + name
+    if key not in _cache:
+        _cache[key] = Case(name, "speech")
+    return _cache[key]
+
+
+@pytest.fixture(params=SPEECH_CASES)
+def speech_case(request):
+    return speech(request.param)
 
 
 def assert_values(got, want, tol, what):

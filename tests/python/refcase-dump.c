@@ -3,11 +3,13 @@
  * case (tests/metrics/refcase.h: FLAC decoded as libsndfile does, estimates
  * padded or truncated to the reference length) as raw float64 files for
  * the Python tests, which have no FLAC reader:
- *   refcase-dump CASE OUTDIR  ->  OUTDIR/ref.f64, est.f64 [, mix.f64]
+ *   refcase-dump [SET/]CASE OUTDIR  ->  OUTDIR/ref.f64, est.f64 [, mix.f64]
+ * SET is a folder of $SB_REFVECTORS ("bss" when omitted, "speech").
  * each (source, channel, sample) in C order, native byte order.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "tests/metrics/refcase.h"
 
 static int dump(const char *dir, const char *name, const double *data, size_t n)
@@ -28,15 +30,24 @@ int main(int argc, char **argv)
 {
   refcase *c = NULL;
   sb_msg msg;
+  char set[64] = "bss";
+  const char *name, *slash;
   size_t n;
   sb_err err;
   int ok;
 
   if (argc != 3) {
-    fprintf(stderr, "usage: refcase-dump CASE OUTDIR\n");
+    fprintf(stderr, "usage: refcase-dump [SET/]CASE OUTDIR\n");
     return 2;
   }
-  err = refcase_load(argv[1], &c, &msg);
+  slash = strchr(argv[1], '/');
+  name = argv[1];
+  if (slash && (size_t)(slash - argv[1]) < sizeof set) {
+    memcpy(set, argv[1], (size_t)(slash - argv[1]));
+    set[slash - argv[1]] = '\0';
+    name = slash + 1;
+  }
+  err = refcase_load_set(set, name, &c, &msg);
   if (err != SB_OK) {
     fprintf(stderr, "refcase-dump: %s\n", msg.text);
     return 1;
