@@ -14,7 +14,8 @@
  *   y[n]  = up * sum_m x[m] hn[L + n down - m up]   (zeros outside x),
  *           n = 0 .. ceil(len * up / down) - 1,
  * the closed form of resample_poly's zero padding, phase and trimming
- * (shared/refvectors/speech/README.md step 1).  Evaluated polyphase: one
+ * (shared/refvectors/speech/README.md step 1).  Evaluated polyphase (16
+ * interleaved partial sums per output, the same order on every machine): one
  * contiguous tap row per output phase.  float64 throughout.
  *
  * Workload: 10 s at 8-48 kHz to 10 kHz (up to 31947 taps at 22.05 and

@@ -74,6 +74,8 @@ def test_batches_are_the_single_calls():
     for i in range(2):
         for k in range(3):
             assert many[i, k] == sepbench.stoi(ref[i, k], est[i, k], 16000, extended=True)
+    both = sepbench.stoi_estoi(ref, est, 16000)
+    assert np.array_equal(both[1], many) and np.array_equal(both[0], sepbench.stoi(ref, est, 16000))
     agg = sepbench.sa_sdr(est, ref)
     assert agg.shape == (2,)
     assert agg[1] == sepbench.sa_sdr(est[1], ref[1])
@@ -95,6 +97,8 @@ def test_stoi_bad_input():
     x = rng.standard_normal(16000)
     with pytest.raises(ValueError, match="same shape"):
         sepbench.stoi(x, x[:-1], 16000)
+    with pytest.raises(ValueError, match="same shape"):
+        sepbench.stoi_estoi(x, x[:-1], 16000)
     with pytest.raises(ValueError, match="8000 Hz"):
         sepbench.stoi(x, x, 7999)
     y = x.copy()
