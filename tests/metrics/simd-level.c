@@ -6,7 +6,9 @@
  * the levels with each other.  The battery runs every kernel that has SIMD
  * clones: BSS Eval v4 on music4_stereo_44k1 (fftcorr, blocktoeplitz; every
  * frame and whole value), the SI family, and PS/PM on e2e2spk (Butterworth
- * filters, phase vocoder, loudness, numpy's RNG, distortion banks).
+ * filters, phase vocoder, loudness, numpy's RNG, distortion banks), and
+ * STOI/ESTOI of the speech cases clip_lowlevel_44k1 (the resampler) and
+ * silences_dropout_10k (ESTOI's seeded jitter).
  * Exits 77 when this CPU cannot run the level (the script skips it).
  */
 #include <config.h>
@@ -58,6 +60,32 @@ static int bss_battery(void)
     for (int wm = 0; wm < SB_WM_COUNT; wm++)
       printf("whole %s src %d\t%.17g\n", sb_whole_metric_name(wm), j,
              r->whole[(size_t)j * SB_WM_COUNT + (size_t)wm]);
+  sb_eval_result_free(&r);
+  refcase_free(&c);
+  return 1;
+}
+
+/* STOI and ESTOI of every source of speech case name. */
+static int speech_battery(const char *name)
+{
+  refcase *c = NULL;
+  sb_msg msg = {{0}};
+  sb_eval_opts o;
+  sb_eval_result *r = NULL;
+  if (refcase_load_set("speech", name, &c, &msg) != SB_OK) {
+    fprintf(stderr, "simd-level: %s\n", msg.text);
+    return 0;
+  }
+  sb_eval_opts_default(&o, c->rate);
+  o.metrics = SB_METRIC_STOI | SB_METRIC_ESTOI;
+  if (sb_evaluate(&o, &c->ref, &c->est, NULL, &r, &msg) != SB_OK) {
+    fprintf(stderr, "simd-level: %s: %s\n", name, msg.text);
+    refcase_free(&c);
+    return 0;
+  }
+  for (int j = 0; j < r->n_src; j++)
+    printf("speech %s src %d STOI\t%.17g\nspeech %s src %d ESTOI\t%.17g\n", name, j,
+           r->whole[(size_t)j * SB_WM_COUNT + SB_WM_STOI], name, j, r->whole[(size_t)j * SB_WM_COUNT + SB_WM_ESTOI]);
   sb_eval_result_free(&r);
   refcase_free(&c);
   return 1;
@@ -115,5 +143,8 @@ int main(void)
     fprintf(stderr, "simd-level: SB_REFVECTORS is not set\n");
     return 1;
   }
-  return bss_battery() && pspm_battery() ? 0 : 1;
+  return bss_battery() && pspm_battery() && speech_battery("clip_lowlevel_44k1") &&
+                 speech_battery("silences_dropout_10k")
+             ? 0
+             : 1;
 }
