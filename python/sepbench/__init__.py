@@ -280,6 +280,17 @@ def global_sdr(preds, target, threads=0):
     return _per_vector(preds, target, "global_SDR", _GSDR, False, threads)
 
 
+def _speakers(preds, target):
+    """(..., speakers, time) arrays of one shape as (batch, speakers, time)
+    float64 arrays, and the batch shape."""
+    p = _as_float64(preds, "preds")
+    t = _as_float64(target, "target")
+    if p.shape != t.shape or p.ndim < 2:
+        raise ValueError("preds and target must be (..., speakers, time) of one shape; got %s and %s"
+                         % (p.shape, t.shape))
+    return p.reshape((-1,) + p.shape[-2:]), t.reshape((-1,) + t.shape[-2:]), p.shape[:-2]
+
+
 def pit_si_sdr(preds, target, zero_mean=False, threads=0):
     """Permutation-invariant SI-SDR over (..., speakers, time) arrays.
 
@@ -288,14 +299,7 @@ def pit_si_sdr(preds, target, zero_mean=False, threads=0):
     matched to target j (torchmetrics' permutation_invariant_training
     with scale_invariant_signal_distortion_ratio, eval_func='max').
     """
-    p = _as_float64(preds, "preds")
-    t = _as_float64(target, "target")
-    if p.shape != t.shape or p.ndim < 2:
-        raise ValueError("preds and target must be (..., speakers, time) of one shape; got %s and %s"
-                         % (p.shape, t.shape))
-    batch = p.shape[:-2]
-    p = p.reshape((-1,) + p.shape[-2:])
-    t = t.reshape((-1,) + t.shape[-2:])
+    p, t, batch = _speakers(preds, target)
     best = _np.empty(p.shape[0])
     perm = _np.empty((p.shape[0], p.shape[1]), dtype=_np.int64)
     for i in range(p.shape[0]):
@@ -372,14 +376,7 @@ def sa_sdr(preds, target, scale_invariant=True, zero_mean=False, threads=0):
     SI-SA-SDR when scale_invariant (one scale for all speakers), SA-SDR
     otherwise.  preds[..., j, :] is scored against target[..., j, :] (no
     permutation: apply pit_si_sdr's first)."""
-    p = _as_float64(preds, "preds")
-    t = _as_float64(target, "target")
-    if p.shape != t.shape or p.ndim < 2:
-        raise ValueError("preds and target must be (..., speakers, time) of one shape; got %s and %s"
-                         % (p.shape, t.shape))
-    batch = p.shape[:-2]
-    p = p.reshape((-1,) + p.shape[-2:])
-    t = t.reshape((-1,) + t.shape[-2:])
+    p, t, batch = _speakers(preds, target)
     name = "SI-SA-SDR" if scale_invariant else "SA-SDR"
     out = _np.empty(p.shape[0])
     for i in range(p.shape[0]):
