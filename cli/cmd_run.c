@@ -179,7 +179,7 @@ static int report(const sb_run_opts *o, const sb_run_summary *sum, sb_err err, c
     return sb_cli_fail(err, msg);
   fprintf(stderr, "sepbench: %d items: %d computed", sum->n_items, sum->n_computed);
   if (sum->n_metrics_only)
-    fprintf(stderr, " (%d for plug-in metrics only)", sum->n_metrics_only);
+    fprintf(stderr, " (%d for missing metrics only)", sum->n_metrics_only);
   fprintf(stderr, ", %d already stored, %d failed%s\n", sum->n_skipped, sum->n_failed,
           sum->interrupted ? ", interrupted" : "");
   if (sum->n_metric_failed)

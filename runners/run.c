@@ -711,16 +711,33 @@ static sb_err describe_config(const sb_run_opts *o, const sb_user_metric_table *
   return err;
 }
 
-/* Says how many stored items are scored again for plug-in metrics only. */
+/* Says how many stored items are scored again for the metrics they lack
+ * only, and which: plug-in metrics and the recorded groups
+ * (SB_METRIC_RECORDED: "builtin:stoi", ...). */
 static void report_metrics_only(FILE *log, const run_item *items, int n_items, const char *db_path)
 {
-  int n = 0;
-  for (int i = 0; i < n_items; i++)
+  char what[256] = "";
+  unsigned recorded = 0;
+  int n = 0, plugin = 0;
+  for (int i = 0; i < n_items; i++) {
+    const size_t k = sb_user_metric_table_count(items[i].metrics);
     n += items[i].stored;
-  if (n)
-    fprintf(log, "sepbench: %d items in %s lack plug-in metrics of this run: separating them again to compute "
-                 "those only\n",
-            n, db_path);
+    recorded |= items[i].stored ? items[i].recorded : 0;
+    for (size_t m = 0; items[i].stored && items[i].want && m < k; m++)
+      plugin |= items[i].want[m];
+  }
+  if (!n)
+    return;
+  if (plugin)
+    snprintf(what, sizeof what, "plug-in metrics");
+  for (unsigned bit = 1; bit && bit <= recorded; bit <<= 1) {
+    const char *name;
+    size_t used = strlen(what);
+    if ((recorded & bit) && sb_metric_group_record(bit, &name, NULL) == SB_OK)
+      snprintf(what + used, sizeof what - used, "%s%s", used ? ", " : "", name);
+  }
+  fprintf(log, "sepbench: %d items in %s lack metrics of this run (%s): separating them again to compute those only\n",
+          n, db_path, what);
 }
 
 sb_err sb_run(const sb_run_opts *o, sb_run_summary *sum, sb_msg *msg)

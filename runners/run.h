@@ -24,7 +24,8 @@
  * lacks a plug-in metric of this run (or holds it from another version or
  * with other options, or failed) is separated again and scored with the
  * missing plug-in metrics only; nothing built-in is recomputed or
- * duplicated.  A plug-in metric that fails (crash, time limit, bad output)
+ * duplicated.  The same holds for the recorded groups STOI, ESTOI and
+ * SA-SDR (SB_METRIC_RECORDED, stored like plug-in metrics).  A plug-in metric that fails (crash, time limit, bad output)
  * leaves its values of that item NaN with the reason, and the run goes on.
  * sb_run_request_stop() (from a SIGINT/SIGTERM handler) lets the items in
  * progress finish and be written, then stops; running command programs
@@ -93,8 +94,8 @@ typedef struct sb_run_summary {
   int64_t run_id;
   int n_tracks, n_backends;
   int n_items, n_computed, n_skipped, n_failed;
-  int n_metrics_only;       /* of n_computed: items stored before, scored now with plug-in
-                               metrics they lacked only */
+  int n_metrics_only;       /* of n_computed: items stored before, scored now with the plug-in
+                               metrics or recorded groups they lacked only */
   int n_metric_failed;      /* plug-in metric values of an item that failed (NaN, reason stored) */
   int interrupted;
   char suite[256];          /* suite name as stored */
