@@ -57,17 +57,17 @@ static uint64_t read_uint(const unsigned char *p, int n, int big_endian)
  * sub-chunk claims 4 GB kept sf_open busy for minutes: a fuzz finding,
  * tests/fuzz/crashers/audio/), so the file is refused before libsndfile
  * sees it.  An odd-sized sub-chunk is followed by its pad byte unless that
- * byte is printable (writers that omit the pad).  Contents over 1 MB are
- * not walked. */
+ * byte is printable (writers that omit the pad).  The walk stops at the
+ * end of the LIST or of the file, whichever comes first (a LIST claiming
+ * megabytes past the end of a small file is walked over the bytes there
+ * are: a second fuzz finding). */
 static sb_err check_list_chunk(FILE *f, const char *path, uint64_t pos, uint64_t size, uint64_t file_size,
                                int big_endian, sb_msg *msg)
 {
   unsigned char buf[9];
   uint64_t at = 4; /* after the list type ("INFO", "adtl") */
 
-  if (size > (1u << 20))
-    return SB_OK;
-  while (at + 8 <= size) {
+  while (at + 8 <= size && pos + 8 + at + 8 <= file_size) {
     uint64_t sub, start = pos + 8 + at;
     if (fseeko(f, (off_t)start, SEEK_SET) != 0 || fread(buf, 1, 8, f) != 8)
       return SB_OK;

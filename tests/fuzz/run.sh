@@ -56,6 +56,9 @@ if [ ! -f "$build/lib/Makefile" ]; then
     --disable-openmp --enable-static --disable-shared >configure.log 2>&1) ||
     die "configure failed: see $build/lib/configure.log"
 fi
+# A Makefile.am or configure.ac newer than the folder's Makefile is
+# regenerated first, so that what it prints stays out of make_var's output.
+make -C "$build/lib" Makefile >"$build/lib/regen.log" 2>&1 || die "regenerating $build/lib/Makefile failed: see $build/lib/regen.log"
 # The flags the library was built with, from its Makefile.
 make_var() {
   printf 'fuzz-print:\n\t@echo $(%s)\n' "$1" | make -s -C "$build/lib" -f Makefile -f - fuzz-print
