@@ -14,24 +14,12 @@
 #include <string.h>
 
 #include "datasets/avlib.h"
+#include "fixtures.h"
 #include "tap.h"
 
 static int starts_with(const char *text, const char *prefix)
 {
   return strncmp(text, prefix, strlen(prefix)) == 0;
-}
-
-/* Every member of the table is set (the struct holds function pointers
- * only). */
-static int all_resolved(const sb_avlib *av)
-{
-  void (*fns[sizeof *av / sizeof(void (*)(void))])(void);
-  _Static_assert(sizeof *av % sizeof(void (*)(void)) == 0, "sb_avlib holds function pointers only");
-  memcpy(fns, av, sizeof fns);
-  for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
-    if (!fns[i])
-      return 0;
-  return 1;
 }
 
 static void check_table(void)
@@ -43,7 +31,7 @@ static void check_table(void)
   sb_msg_clear(&msg);
   if (!tap_ok(sb_avlib_get(&av, &msg) == SB_OK && av, "the process-wide table loads (%s)", msg.text))
     return;
-  tap_ok(all_resolved(av), "all %zu functions resolved", sizeof *av / sizeof(void (*)(void)));
+  tap_ok(fx_all_fns_set(av, sizeof *av), "all %zu functions resolved", sizeof *av / sizeof(void (*)(void)));
   tap_ok(strcmp(av->avcodec_get_name(AV_CODEC_ID_AAC), "aac") == 0, "avcodec_get_name(AAC) = %s",
          av->avcodec_get_name(AV_CODEC_ID_AAC));
   tap_ok(av->av_strerror(AVERROR(ENOENT), text, sizeof text) == 0 && strcmp(text, strerror(ENOENT)) == 0,

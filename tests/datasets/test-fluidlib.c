@@ -12,19 +12,8 @@
 #include <string.h>
 
 #include "datasets/fluidlib.h"
+#include "fixtures.h"
 #include "tap.h"
-
-/* Every member of the table is set (function pointers only). */
-static int all_resolved(const sb_fluidlib *fl)
-{
-  void (*fns[sizeof *fl / sizeof(void (*)(void))])(void);
-  _Static_assert(sizeof *fl % sizeof(void (*)(void)) == 0, "sb_fluidlib holds function pointers only");
-  memcpy(fns, fl, sizeof fns);
-  for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
-    if (!fns[i])
-      return 0;
-  return 1;
-}
 
 int main(void)
 {
@@ -37,7 +26,7 @@ int main(void)
   sb_msg_clear(&msg);
   if (tap_ok(sb_fluidlib_get(&fl, &msg) == SB_OK && fl, "the process-wide table loads from %s (%s)",
              SB_FLUIDSYNTH_SONAME, msg.text)) {
-    tap_ok(all_resolved(fl), "all %zu functions resolved", sizeof *fl / sizeof(void (*)(void)));
+    tap_ok(fx_all_fns_set(fl, sizeof *fl), "all %zu functions resolved", sizeof *fl / sizeof(void (*)(void)));
     snprintf(major, sizeof major, "%d.", FLUIDSYNTH_VERSION_MAJOR);
     tap_ok(strncmp(fl->fluid_version_str(), major, strlen(major)) == 0,
            "the library's version %s has the headers' major version %d", fl->fluid_version_str(),
