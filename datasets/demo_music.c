@@ -8,6 +8,9 @@
  * FluidSynth 2 API (fluid_synth_write_float; events sent between calls take
  * effect at the next 64-frame internal block), MUSDB18-HQ's folder layout.
  *
+ * FluidSynth is called through the table of datasets/fluidlib.h, opened on
+ * the first render or cache check: fl->new_fluid_synth(...).
+ *
  * Workload: 4 songs x 4 groups x 25 s at 44.1 kHz; the planner scores ~100
  * bar positions per song over a few thousand notes.
  */
@@ -16,13 +19,13 @@
 #include "datasets/demo_music.h"
 
 #include <errno.h>
-#include <fluidsynth.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "datasets/audio.h"
+#include "datasets/fluidlib.h"
 #include "common/paths.h"
 #include "datasets/stemset.h"
 
@@ -328,7 +331,8 @@ done:
 /* ---------------------------------------------------------------- render */
 
 /* Sends one channel event to the synth if the group lets it through. */
-static void dispatch(fluid_synth_t *synth, const sb_midi_event *ev, uint16_t group_channels, int notes_allowed)
+static void dispatch(const sb_fluidlib *fl, fluid_synth_t *synth, const sb_midi_event *ev, uint16_t group_channels,
+                     int notes_allowed)
 {
   int c = ev->chan;
   int in_group = (group_channels >> c) & 1;
@@ -336,35 +340,35 @@ static void dispatch(fluid_synth_t *synth, const sb_midi_event *ev, uint16_t gro
   switch (ev->kind) {
   case SB_MIDI_NOTE_ON:
     if (in_group && notes_allowed)
-      fluid_synth_noteon(synth, c, ev->data1, ev->data2);
+      fl->fluid_synth_noteon(synth, c, ev->data1, ev->data2);
     break;
   case SB_MIDI_NOTE_OFF:
     if (in_group)
-      fluid_synth_noteoff(synth, c, ev->data1);
+      fl->fluid_synth_noteoff(synth, c, ev->data1);
     break;
   case SB_MIDI_POLY_PRESSURE:
     if (in_group)
-      fluid_synth_key_pressure(synth, c, ev->data1, ev->data2);
+      fl->fluid_synth_key_pressure(synth, c, ev->data1, ev->data2);
     break;
   case SB_MIDI_CONTROL:
-    fluid_synth_cc(synth, c, ev->data1, ev->data2);
+    fl->fluid_synth_cc(synth, c, ev->data1, ev->data2);
     break;
   case SB_MIDI_PROGRAM:
-    fluid_synth_program_change(synth, c, ev->data1);
+    fl->fluid_synth_program_change(synth, c, ev->data1);
     break;
   case SB_MIDI_CHAN_PRESSURE:
-    fluid_synth_channel_pressure(synth, c, ev->data1);
+    fl->fluid_synth_channel_pressure(synth, c, ev->data1);
     break;
   case SB_MIDI_PITCH_BEND:
-    fluid_synth_pitch_bend(synth, c, (int)ev->value);
+    fl->fluid_synth_pitch_bend(synth, c, (int)ev->value);
     break;
   default:
     break;
   }
 }
 
-static sb_err make_synth(const char *soundfont, fluid_settings_t **settings_out, fluid_synth_t **synth_out,
-                         sb_msg *msg)
+static sb_err make_synth(const sb_fluidlib *fl, const char *soundfont, fluid_settings_t **settings_out,
+                         fluid_synth_t **synth_out, sb_msg *msg)
 {
   static const struct {
     const char *name;
@@ -383,7 +387,7 @@ static sb_err make_synth(const char *soundfont, fluid_settings_t **settings_out,
     {"synth.audio-groups", 1},   {"synth.verbose", 0},         {"synth.lock-memory", 0},
     {"synth.dynamic-sample-loading", 0},
   };
-  fluid_settings_t *settings = new_fluid_settings();
+  fluid_settings_t *settings = fl->new_fluid_settings();
   fluid_synth_t *synth = NULL;
 
   *settings_out = NULL;
@@ -391,23 +395,23 @@ static sb_err make_synth(const char *soundfont, fluid_settings_t **settings_out,
   if (!settings)
     return sb_msg_set(msg, SB_EBACKEND, "FluidSynth: cannot create settings");
   for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
-    if (fluid_settings_setnum(settings, nums[i].name, nums[i].value) != FLUID_OK) {
-      delete_fluid_settings(settings);
+    if (fl->fluid_settings_setnum(settings, nums[i].name, nums[i].value) != FLUID_OK) {
+      fl->delete_fluid_settings(settings);
       return sb_msg_set(msg, SB_EBACKEND, "FluidSynth: cannot set %s", nums[i].name);
     }
   for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
-    if (fluid_settings_setint(settings, ints[i].name, ints[i].value) != FLUID_OK) {
-      delete_fluid_settings(settings);
+    if (fl->fluid_settings_setint(settings, ints[i].name, ints[i].value) != FLUID_OK) {
+      fl->delete_fluid_settings(settings);
       return sb_msg_set(msg, SB_EBACKEND, "FluidSynth: cannot set %s", ints[i].name);
     }
-  synth = new_fluid_synth(settings);
+  synth = fl->new_fluid_synth(settings);
   if (!synth) {
-    delete_fluid_settings(settings);
+    fl->delete_fluid_settings(settings);
     return sb_msg_set(msg, SB_EBACKEND, "FluidSynth: cannot create a synthesizer");
   }
-  if (fluid_synth_sfload(synth, soundfont, 1) == FLUID_FAILED) {
-    delete_fluid_synth(synth);
-    delete_fluid_settings(settings);
+  if (fl->fluid_synth_sfload(synth, soundfont, 1) == FLUID_FAILED) {
+    fl->delete_fluid_synth(synth);
+    fl->delete_fluid_settings(settings);
     return sb_msg_set(msg, SB_EBACKEND, "%s: FluidSynth cannot load this SoundFont", soundfont);
   }
   *settings_out = settings;
@@ -416,8 +420,8 @@ static sb_err make_synth(const char *soundfont, fluid_settings_t **settings_out,
 }
 
 /* Renders the notes of one group into a stereo buffer of N_FRAMES. */
-static sb_err render_group(const sb_midi_song *song, const sb_demo_plan *plan, uint16_t group_channels,
-                           const char *soundfont, sb_audio *out, sb_msg *msg)
+static sb_err render_group(const sb_fluidlib *fl, const sb_midi_song *song, const sb_demo_plan *plan,
+                           uint16_t group_channels, const char *soundfont, sb_audio *out, sb_msg *msg)
 {
   sb_err err;
   fluid_settings_t *settings;
@@ -426,13 +430,13 @@ static sb_err render_group(const sb_midi_song *song, const sb_demo_plan *plan, u
   const double end = plan->start + SB_DEMO_SECONDS;
   int64_t i = 0;
 
-  err = make_synth(soundfont, &settings, &synth, msg);
+  err = make_synth(fl, soundfont, &settings, &synth, msg);
   if (err)
     return err;
   /* Channel state before the excerpt: everything but notes. */
   for (; i < song->n_events && song->events[i].time < plan->start; i++)
     if (song->events[i].kind != 0xFF)
-      dispatch(synth, &song->events[i], group_channels, 0);
+      dispatch(fl, synth, &song->events[i], group_channels, 0);
   for (int64_t block = 0; block * BLOCK_FRAMES < N_FRAMES; block++) {
     for (; i < song->n_events && song->events[i].time < end; i++) {
       const sb_midi_event *ev = &song->events[i];
@@ -440,9 +444,9 @@ static sb_err render_group(const sb_midi_song *song, const sb_demo_plan *plan, u
       if (pos / BLOCK_FRAMES > block)
         break;
       if (ev->kind != 0xFF)
-        dispatch(synth, ev, group_channels, 1);
+        dispatch(fl, synth, ev, group_channels, 1);
     }
-    if (fluid_synth_write_float(synth, BLOCK_FRAMES, left, 0, 1, right, 0, 1) != FLUID_OK) {
+    if (fl->fluid_synth_write_float(synth, BLOCK_FRAMES, left, 0, 1, right, 0, 1) != FLUID_OK) {
       err = sb_msg_set(msg, SB_EBACKEND, "FluidSynth: rendering failed");
       goto done;
     }
@@ -454,8 +458,8 @@ static sb_err render_group(const sb_midi_song *song, const sb_demo_plan *plan, u
     }
   }
 done:
-  delete_fluid_synth(synth);
-  delete_fluid_settings(settings);
+  fl->delete_fluid_synth(synth);
+  fl->delete_fluid_settings(settings);
   return err;
 }
 
@@ -472,6 +476,14 @@ static void apply_fades(sb_audio *a)
   }
 }
 
+/* FluidSynth's table, loaded on the first call; the message names file. */
+static sb_err load_fluidsynth(const char *file, const sb_fluidlib **fl, sb_msg *msg)
+{
+  sb_msg why;
+  sb_err err = sb_fluidlib_get(fl, &why);
+  return err ? sb_msg_set(msg, err, "%s: cannot render the demo music: %s", file, why.text) : SB_OK;
+}
+
 sb_err sb_demo_music_render_song(const char *midi_path, const char *soundfont, const char *track_dir,
                                  sb_demo_plan *plan_out, sb_msg *msg)
 {
@@ -479,9 +491,13 @@ sb_err sb_demo_music_render_song(const char *midi_path, const char *soundfont, c
   sb_midi_song *song = NULL;
   sb_demo_plan plan;
   sb_audio *stems[SB_DEMO_N_GROUPS] = {NULL};
+  const sb_fluidlib *fl;
   unsigned char riff[12];
   FILE *probe;
 
+  err = load_fluidsynth(midi_path, &fl, msg);
+  if (err)
+    return err;
   probe = fopen(soundfont, "rb");
   if (!probe)
     return sb_msg_set(msg, SB_EIO, "%s: cannot open the SoundFont: %s (Debian package timgm6mb-soundfont)",
@@ -507,7 +523,7 @@ sb_err sb_demo_music_render_song(const char *midi_path, const char *soundfont, c
     err = sb_audio_new(&stems[g], 2, N_FRAMES, SB_DEMO_RATE);
     if (err)
       goto done;
-    err = render_group(song, &plan, plan.channels[g], soundfont, stems[g], msg);
+    err = render_group(fl, song, &plan, plan.channels[g], soundfont, stems[g], msg);
     if (err)
       goto done;
     apply_fades(stems[g]);
@@ -529,13 +545,17 @@ sb_err sb_demo_music_ensure(const char *cache_dir, int quiet, char **suite_dir, 
 {
   sb_err err;
   char *dir = NULL, *midi_path = NULL, *track_dir = NULL;
+  const sb_fluidlib *fl;
   char stamp[512];
 
   *suite_dir = NULL;
-  snprintf(stamp, sizeof stamp, "%s fluidsynth %s %s\n", demo_stamp_version, fluid_version_str(), SB_SOUNDFONT);
   err = sb_path_join(cache_dir, "demo-music", &dir);
   if (err)
     return err;
+  err = load_fluidsynth(dir, &fl, msg);
+  if (err)
+    goto fail;
+  snprintf(stamp, sizeof stamp, "%s fluidsynth %s %s\n", demo_stamp_version, fl->fluid_version_str(), SB_SOUNDFONT);
   if (sb_stemset_is_complete(dir, stamp)) {
     *suite_dir = dir;
     return SB_OK;

@@ -93,8 +93,11 @@ sb_err sb_demo_music_plan(const sb_midi_song *song, sb_demo_plan *plan, sb_msg *
  * mixture}.wav (track_dir is created).  plan may be NULL.
  * SB_EIO (missing MIDI file or SoundFont, write failure), SB_EFORMAT (not a
  * MIDI file, not a SoundFont 2 file), SB_ELENGTH and SB_ENOTFOUND (see
- * sb_demo_music_plan), SB_EBACKEND (FluidSynth failed), SB_ENOMEM.  Call from one thread at a time (FluidSynth
- * and libinstpatch initialise global state). */
+ * sb_demo_music_plan), SB_EBACKEND (FluidSynth failed), SB_EUNSUPPORTED
+ * (libfluidsynth cannot be loaded, datasets/fluidlib.h: "MIDI: cannot
+ * render the demo music: libfluidsynth.so.3 cannot be loaded: ..."),
+ * SB_ENOMEM.  Call from one thread at a time (FluidSynth and libinstpatch
+ * initialise global state). */
 sb_err sb_demo_music_render_song(const char *midi_path, const char *soundfont, const char *track_dir,
                                  sb_demo_plan *plan, sb_msg *msg);
 
@@ -104,7 +107,9 @@ sb_err sb_demo_music_render_song(const char *midi_path, const char *soundfont, c
  * songs from SB_MIDI_DIR with SB_SOUNDFONT (config.h) when it does not, with
  * one progress line per song on stderr unless quiet.  *suite_dir receives
  * that folder (allocated; the caller frees it).
- * Errors as sb_demo_music_render_song; *suite_dir is NULL on failure. */
+ * libfluidsynth is loaded (datasets/fluidlib.h) even for a complete cache,
+ * for its version.  Errors as sb_demo_music_render_song (SB_EUNSUPPORTED
+ * names <cache_dir>/demo-music); *suite_dir is NULL on failure. */
 sb_err sb_demo_music_ensure(const char *cache_dir, int quiet, char **suite_dir, sb_msg *msg);
 
 #endif /* SB_DATASETS_DEMO_MUSIC_H */

@@ -12,6 +12,9 @@
  * decoder applies, so the encoder delay never reaches the output; the
  * trailing padding is cut here at the declared duration.
  *
+ * FFmpeg is called through the table of datasets/avlib.h (opened on the
+ * first read): av->avformat_open_input(...) for avformat_open_input(...).
+ *
  * Workload: one call per stream and track; a stream is decoded frame by
  * frame (1024 samples per AAC frame) into a buffer grown geometrically up
  * to the declared length, never a second copy of the track.
@@ -29,10 +32,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
-#include <libavutil/channel_layout.h>
-#include <libswresample/swresample.h>
+#include "datasets/avlib.h"
 #endif
 
 int sb_stem_mp4_parse_ref(const char *path, size_t *file_len, int *stream)
@@ -144,10 +144,13 @@ static void on_av_log(void *avcl, int level, const char *fmt, va_list vl)
 {
   av_note *note = thread_note;
   char text[sizeof note->first];
+  const sb_avlib *av;
   size_t n;
 
   if (!note) {
-    av_log_default_callback(avcl, level, fmt, vl);
+    /* FFmpeg calls this only once loaded: the table is there. */
+    if (sb_avlib_get(&av, NULL) == SB_OK)
+      av->av_log_default_callback(avcl, level, fmt, vl);
     return;
   }
   if (level > AV_LOG_ERROR || note->n_errors++ > 0)
@@ -164,10 +167,13 @@ static void on_av_log(void *avcl, int level, const char *fmt, va_list vl)
 
 static void install_log(void)
 {
-  av_log_set_callback(on_av_log);
+  const sb_avlib *av;
+  if (sb_avlib_get(&av, NULL) == SB_OK)
+    av->av_log_set_callback(on_av_log);
 }
 
-/* Starts collecting FFmpeg's messages of this thread into note. */
+/* Starts collecting FFmpeg's messages of this thread into note (FFmpeg
+ * loaded). */
 static void note_begin(av_note *note)
 {
   pthread_once(&log_once, install_log);
@@ -196,15 +202,15 @@ static sb_err note_end(av_note *note, sb_err err, const char *path, int stream, 
 }
 
 /* FFmpeg's text for an AVERROR code. */
-static const char *av_reason(int code, char *buf, size_t len)
+static const char *av_reason(const sb_avlib *av, int code, char *buf, size_t len)
 {
-  if (av_strerror(code, buf, len) < 0)
+  if (av->av_strerror(code, buf, len) < 0)
     snprintf(buf, len, "error %d", code);
   return buf;
 }
 
 /* Opens path and reads its header; checks that it is an MP4 family file. */
-static sb_err open_mp4(const char *path, AVFormatContext **fmt, sb_msg *msg)
+static sb_err open_mp4(const sb_avlib *av, const char *path, AVFormatContext **fmt, sb_msg *msg)
 {
   struct stat st;
   char why[256];
@@ -217,18 +223,18 @@ static sb_err open_mp4(const char *path, AVFormatContext **fmt, sb_msg *msg)
     return sb_msg_set(msg, SB_EIO, "%s: cannot open: is a directory", path);
   if (st.st_size == 0)
     return sb_msg_set(msg, SB_EFORMAT, "%s: empty file (0 bytes), not an MP4", path);
-  rc = avformat_open_input(fmt, path, NULL, NULL);
+  rc = av->avformat_open_input(fmt, path, NULL, NULL);
   /* AVERROR(ENOMEM) included: FFmpeg gives it for a header that claims an
    * absurd size (av_malloc refuses it), so it names a damaged file. */
   if (rc < 0) {
     if (rc == AVERROR(EACCES) || rc == AVERROR(EIO))
-      return sb_msg_set(msg, SB_EIO, "%s: cannot open: %s", path, av_reason(rc, why, sizeof why));
+      return sb_msg_set(msg, SB_EIO, "%s: cannot open: %s", path, av_reason(av, rc, why, sizeof why));
     return sb_msg_set(msg, SB_EFORMAT, "%s: not a readable MP4 (truncated or another format): %s", path,
-                      av_reason(rc, why, sizeof why));
+                      av_reason(av, rc, why, sizeof why));
   }
   if (!strstr((*fmt)->iformat->name, "mp4")) {
     sb_err err = sb_msg_set(msg, SB_EFORMAT, "%s: not an MP4 (the file is %s)", path, (*fmt)->iformat->name);
-    avformat_close_input(fmt);
+    av->avformat_close_input(fmt);
     return err;
   }
   return SB_OK;
@@ -250,15 +256,16 @@ static int audio_stream_index(const AVFormatContext *fmt, int n, int *n_audio)
 }
 
 /* Declared duration of a stream in samples at its own rate, or -1. */
-static int64_t declared_frames(const AVStream *st)
+static int64_t declared_frames(const sb_avlib *av, const AVStream *st)
 {
   int rate = st->codecpar->sample_rate;
   if (st->duration == AV_NOPTS_VALUE || st->duration < 0 || rate <= 0)
     return -1;
-  return av_rescale_q(st->duration, st->time_base, (AVRational){1, rate});
+  return av->av_rescale_q(st->duration, st->time_base, (AVRational){1, rate});
 }
 
-static sb_err list_streams(const char *path, sb_stem_mp4_stream **streams, int *n_streams, sb_msg *msg)
+static sb_err list_streams(const sb_avlib *av, const char *path, sb_stem_mp4_stream **streams, int *n_streams,
+                           sb_msg *msg)
 {
   AVFormatContext *fmt = NULL;
   sb_stem_mp4_stream *list = NULL;
@@ -267,7 +274,7 @@ static sb_err list_streams(const char *path, sb_stem_mp4_stream **streams, int *
 
   *streams = NULL;
   *n_streams = 0;
-  err = open_mp4(path, &fmt, msg);
+  err = open_mp4(av, path, &fmt, msg);
   if (err)
     return err;
   audio_stream_index(fmt, -1, &n_audio);
@@ -287,8 +294,8 @@ static sb_err list_streams(const char *path, sb_stem_mp4_stream **streams, int *
     list[k].index = (int)i;
     list[k].rate = st->codecpar->sample_rate;
     list[k].n_chan = st->codecpar->ch_layout.nb_channels;
-    list[k].n_samples = declared_frames(st);
-    snprintf(list[k].codec, sizeof list[k].codec, "%s", avcodec_get_name(st->codecpar->codec_id));
+    list[k].n_samples = declared_frames(av, st);
+    snprintf(list[k].codec, sizeof list[k].codec, "%s", av->avcodec_get_name(st->codecpar->codec_id));
     k++;
   }
   *streams = list;
@@ -296,12 +303,13 @@ static sb_err list_streams(const char *path, sb_stem_mp4_stream **streams, int *
   list = NULL;
 done:
   free(list);
-  avformat_close_input(&fmt);
+  av->avformat_close_input(&fmt);
   return err;
 }
 
 /* Decoding state of one stream. */
 typedef struct decoder {
+  const sb_avlib *av;
   const char *path;
   int stream;            /* audio stream number, for messages */
   AVCodecContext *codec;
@@ -361,11 +369,11 @@ static sb_err store_frame(decoder *d, sb_msg *msg)
   for (int c = 0; c < d->n_chan; c++)
     planes[c] = (uint8_t *)(d->data + (size_t)c * (size_t)d->cap + (size_t)d->n_samples);
   /* Same rate in and out: swr converts sample by sample, without delay. */
-  got = swr_convert(d->swr, planes, d->frame->nb_samples, (const uint8_t **)d->frame->extended_data,
+  got = d->av->swr_convert(d->swr, planes, d->frame->nb_samples, (const uint8_t **)d->frame->extended_data,
                     d->frame->nb_samples);
   if (got < 0)
     return sb_msg_set(msg, SB_EFORMAT, "%s: stream %d: sample conversion failed: %s", d->path, d->stream,
-                      av_reason(got, why, sizeof why));
+                      av_reason(d->av, got, why, sizeof why));
   d->n_samples += got < n ? got : n;
   return SB_OK;
 }
@@ -373,22 +381,23 @@ static sb_err store_frame(decoder *d, sb_msg *msg)
 /* Sends one packet (NULL = flush) and stores every frame it yields. */
 static sb_err decode_packet(decoder *d, const AVPacket *pkt, sb_msg *msg)
 {
+  const sb_avlib *av = d->av;
   char why[256];
-  int rc = avcodec_send_packet(d->codec, pkt);
+  int rc = av->avcodec_send_packet(d->codec, pkt);
 
   if (rc < 0 && rc != AVERROR_EOF)
     return sb_msg_set(msg, SB_EFORMAT, "%s: stream %d: decode error after %.3f s: %s", d->path, d->stream,
-                      (double)d->n_samples / d->codec->sample_rate, av_reason(rc, why, sizeof why));
+                      (double)d->n_samples / d->codec->sample_rate, av_reason(av, rc, why, sizeof why));
   for (;;) {
     sb_err err;
-    rc = avcodec_receive_frame(d->codec, d->frame);
+    rc = av->avcodec_receive_frame(d->codec, d->frame);
     if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF)
       return SB_OK;
     if (rc < 0)
       return sb_msg_set(msg, SB_EFORMAT, "%s: stream %d: decode error after %.3f s: %s", d->path, d->stream,
-                        (double)d->n_samples / d->codec->sample_rate, av_reason(rc, why, sizeof why));
+                        (double)d->n_samples / d->codec->sample_rate, av_reason(av, rc, why, sizeof why));
     err = store_frame(d, msg);
-    av_frame_unref(d->frame);
+    av->av_frame_unref(d->frame);
     if (err)
       return err;
   }
@@ -397,44 +406,45 @@ static sb_err decode_packet(decoder *d, const AVPacket *pkt, sb_msg *msg)
 /* Prepares the decoder and converter of container stream st. */
 static sb_err open_decoder(decoder *d, const AVStream *st, sb_msg *msg)
 {
-  const AVCodec *codec = avcodec_find_decoder(st->codecpar->codec_id);
+  const sb_avlib *av = d->av;
+  const AVCodec *codec = av->avcodec_find_decoder(st->codecpar->codec_id);
   char why[256];
   int rc;
 
   if (!codec)
     return sb_msg_set(msg, SB_EFORMAT, "%s: stream %d: no decoder for codec %s", d->path, d->stream,
-                      avcodec_get_name(st->codecpar->codec_id));
-  d->codec = avcodec_alloc_context3(codec);
-  d->frame = av_frame_alloc();
+                      av->avcodec_get_name(st->codecpar->codec_id));
+  d->codec = av->avcodec_alloc_context3(codec);
+  d->frame = av->av_frame_alloc();
   if (!d->codec || !d->frame)
     return SB_ENOMEM;
-  rc = avcodec_parameters_to_context(d->codec, st->codecpar);
+  rc = av->avcodec_parameters_to_context(d->codec, st->codecpar);
   if (rc >= 0) {
     d->codec->pkt_timebase = st->time_base;
-    rc = avcodec_open2(d->codec, codec, NULL);
+    rc = av->avcodec_open2(d->codec, codec, NULL);
   }
   if (rc < 0)
     return sb_msg_set(msg, SB_EFORMAT, "%s: stream %d: cannot open the %s decoder: %s", d->path, d->stream,
-                      codec->name, av_reason(rc, why, sizeof why));
+                      codec->name, av_reason(av, rc, why, sizeof why));
   d->n_chan = d->codec->ch_layout.nb_channels;
   if (d->n_chan < 1 || d->n_chan > AV_NUM_DATA_POINTERS || d->codec->sample_rate <= 0)
     return sb_msg_set(msg, SB_EFORMAT, "%s: stream %d: %d channels at %d Hz", d->path, d->stream, d->n_chan,
                       d->codec->sample_rate);
-  rc = swr_alloc_set_opts2(&d->swr, &d->codec->ch_layout, AV_SAMPLE_FMT_DBLP, d->codec->sample_rate,
-                           &d->codec->ch_layout, d->codec->sample_fmt, d->codec->sample_rate, 0, NULL);
+  rc = av->swr_alloc_set_opts2(&d->swr, &d->codec->ch_layout, AV_SAMPLE_FMT_DBLP, d->codec->sample_rate,
+                               &d->codec->ch_layout, d->codec->sample_fmt, d->codec->sample_rate, 0, NULL);
   if (rc >= 0)
-    rc = swr_init(d->swr);
+    rc = av->swr_init(d->swr);
   if (rc < 0)
     return sb_msg_set(msg, SB_EFORMAT, "%s: stream %d: cannot convert %s samples: %s", d->path, d->stream,
-                      av_get_sample_fmt_name(d->codec->sample_fmt), av_reason(rc, why, sizeof why));
+                      av->av_get_sample_fmt_name(d->codec->sample_fmt), av_reason(av, rc, why, sizeof why));
   return SB_OK;
 }
 
-static sb_err read_stream(const char *path, int stream, sb_audio **out, sb_msg *msg)
+static sb_err read_stream(const sb_avlib *av, const char *path, int stream, sb_audio **out, sb_msg *msg)
 {
   AVFormatContext *fmt = NULL;
   AVPacket *pkt = NULL;
-  decoder d = {.path = path, .stream = stream};
+  decoder d = {.av = av, .path = path, .stream = stream};
   sb_audio *a = NULL;
   char why[256];
   int index, n_audio, rc;
@@ -443,7 +453,7 @@ static sb_err read_stream(const char *path, int stream, sb_audio **out, sb_msg *
   *out = NULL;
   if (stream < 0)
     return sb_msg_set(msg, SB_EINVAL, "%s: stream %d: negative stream number", path, stream);
-  err = open_mp4(path, &fmt, msg);
+  err = open_mp4(av, path, &fmt, msg);
   if (err)
     return err;
   index = audio_stream_index(fmt, stream, &n_audio);
@@ -454,26 +464,26 @@ static sb_err read_stream(const char *path, int stream, sb_audio **out, sb_msg *
   }
   for (unsigned i = 0; i < fmt->nb_streams; i++)
     fmt->streams[i]->discard = (int)i == index ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
-  d.limit = declared_frames(fmt->streams[index]);
+  d.limit = declared_frames(av, fmt->streams[index]);
   err = open_decoder(&d, fmt->streams[index], msg);
   if (err)
     goto done;
-  pkt = av_packet_alloc();
+  pkt = av->av_packet_alloc();
   if (!pkt) {
     err = SB_ENOMEM;
     goto done;
   }
-  while ((rc = av_read_frame(fmt, pkt)) >= 0) {
+  while ((rc = av->av_read_frame(fmt, pkt)) >= 0) {
     if (pkt->stream_index == index)
       err = decode_packet(&d, pkt, msg);
-    av_packet_unref(pkt);
+    av->av_packet_unref(pkt);
     if (err)
       goto done;
   }
   if (rc != AVERROR_EOF) {
     /* AVERROR(ENOMEM) included: a packet that claims an absurd size. */
     err = sb_msg_set(msg, SB_EFORMAT, "%s: stream %d: read error after %.3f s (truncated?): %s", path, stream,
-                     (double)d.n_samples / d.codec->sample_rate, av_reason(rc, why, sizeof why));
+                     (double)d.n_samples / d.codec->sample_rate, av_reason(av, rc, why, sizeof why));
     goto done;
   }
   err = decode_packet(&d, NULL, msg);
@@ -505,26 +515,49 @@ static sb_err read_stream(const char *path, int stream, sb_audio **out, sb_msg *
   *out = a;
 done:
   free(d.data);
-  swr_free(&d.swr);
-  av_frame_free(&d.frame);
-  avcodec_free_context(&d.codec);
-  av_packet_free(&pkt);
-  avformat_close_input(&fmt);
+  av->swr_free(&d.swr);
+  av->av_frame_free(&d.frame);
+  av->avcodec_free_context(&d.codec);
+  av->av_packet_free(&pkt);
+  av->avformat_close_input(&fmt);
   return err;
+}
+
+/* FFmpeg's table, loaded on the first call; the message names path. */
+static sb_err load_av(const char *path, const sb_avlib **av, sb_msg *msg)
+{
+  sb_msg why;
+  sb_err err = sb_avlib_get(av, &why);
+  return err ? sb_msg_set(msg, err, "%s: cannot decode .stem.mp4: %s", path, why.text) : SB_OK;
 }
 
 sb_err sb_stem_mp4_list(const char *path, sb_stem_mp4_stream **streams, int *n_streams, sb_msg *msg)
 {
+  const sb_avlib *av;
   av_note note;
+  sb_err err;
+
+  *streams = NULL;
+  *n_streams = 0;
+  err = load_av(path, &av, msg);
+  if (err)
+    return err;
   note_begin(&note);
-  return note_end(&note, list_streams(path, streams, n_streams, msg), path, -1, msg);
+  return note_end(&note, list_streams(av, path, streams, n_streams, msg), path, -1, msg);
 }
 
 sb_err sb_stem_mp4_read(const char *path, int stream, sb_audio **out, sb_msg *msg)
 {
+  const sb_avlib *av;
   av_note note;
+  sb_err err;
+
+  *out = NULL;
+  err = load_av(path, &av, msg);
+  if (err)
+    return err;
   note_begin(&note);
-  return note_end(&note, read_stream(path, stream, out, msg), path, stream, msg);
+  return note_end(&note, read_stream(av, path, stream, out, msg), path, stream, msg);
 }
 
 #endif /* HAVE_FFMPEG */

@@ -22,6 +22,11 @@
  * Built without FFmpeg (configure --without-ffmpeg, or the libraries
  * missing) the reading functions return SB_EUNSUPPORTED with a message
  * saying to rebuild with --with-ffmpeg; sb_stem_mp4_parse_ref still works.
+ * Built with FFmpeg, the libraries are opened on the first read or list
+ * (datasets/avlib.h), not at start-up; when they cannot be loaded, every
+ * read and list returns SB_EUNSUPPORTED, "F.stem.mp4: cannot decode
+ * .stem.mp4: libavformat.so.59 cannot be loaded: <the loader's reason>",
+ * and the caller goes on as with any unreadable file.
  *
  * Workload: one decode per stream and track (a 4-minute stereo stream is
  * ~21 M float64 samples, 170 MB); the other streams' packets are discarded

@@ -1,7 +1,8 @@
 /*
  * tests/datasets/fixtures.h — small helpers shared by the datasets tests:
  * a temporary folder, text files, comparing files, and tiny WAV files
- * whose samples are k / 32768 so that PCM_16 stores them exactly.
+ * whose samples are k / 32768 so that PCM_16 stores them exactly; whether
+ * a table of function pointers (datasets/avlib.h, fluidlib.h) is all set.
  */
 #ifndef SB_TESTS_DATASETS_FIXTURES_H
 #define SB_TESTS_DATASETS_FIXTURES_H
@@ -135,6 +136,19 @@ static inline int fx_put_sum(const char *path, const char *const *files, int n, 
     ok = sb_audio_write(path, sum, SB_PCM_16, NULL) == SB_OK;
   sb_audio_free(&sum);
   return ok;
+}
+
+/* 1 when each of the size / sizeof(fn) function pointers of table is set
+ * (a struct of function pointers only, as the library tables are). */
+static inline int fx_all_fns_set(const void *table, size_t size)
+{
+  void (*fn)(void);
+  for (size_t at = 0; at + sizeof fn <= size; at += sizeof fn) {
+    memcpy(&fn, (const char *)table + at, sizeof fn);
+    if (!fn)
+      return 0;
+  }
+  return size % sizeof fn == 0;
 }
 
 #endif /* SB_TESTS_DATASETS_FIXTURES_H */
