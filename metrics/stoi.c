@@ -7,6 +7,7 @@
 #include "common/fftplan.h"
 #include "metrics/npyrandom.h"
 #include "metrics/octresample.h"
+#include "metrics/vectorize.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -273,6 +274,38 @@ static double stoi_value(const stoi_work *w)
  * centred and scaled to unit norm; jr/jc (N_BAND * N_SEG normals each, or
  * NULL) the EPS-scaled jitter added before each centring.  -1 when a row or
  * column has zero norm (without jitter), else 0. */
+/* The column half of estoi_normalise: each of the N_SEG columns of a
+ * centred and scaled to unit norm over the bands, jc's jitter added
+ * first.  The loops run over the columns innermost (contiguous, SIMD
+ * clones); each column's sums still add the bands in ascending order.
+ * 1 when a column has zero norm, else 0. */
+SB_CLONES
+static int normalise_columns(double *a, const double *jc)
+{
+  double mu[N_SEG] = {0.0}, e[N_SEG] = {0.0};
+  int zero = 0;
+  for (int b = 0; b < N_BAND; b++)
+    for (int i = 0; i < N_SEG; i++) {
+      a[b * N_SEG + i] += jc ? EPS * jc[b * N_SEG + i] : 0.0;
+      mu[i] += a[b * N_SEG + i];
+    }
+  for (int i = 0; i < N_SEG; i++)
+    mu[i] /= N_BAND;
+  for (int b = 0; b < N_BAND; b++)
+    for (int i = 0; i < N_SEG; i++) {
+      a[b * N_SEG + i] -= mu[i];
+      e[i] += a[b * N_SEG + i] * a[b * N_SEG + i];
+    }
+  for (int i = 0; i < N_SEG; i++) {
+    zero |= e[i] == 0.0;
+    e[i] = 1.0 / sqrt(e[i]);
+  }
+  for (int b = 0; b < N_BAND; b++)
+    for (int i = 0; i < N_SEG; i++)
+      a[b * N_SEG + i] *= e[i];
+  return zero;
+}
+
 static int estoi_normalise(const double *t, int64_t m, const double *jr, const double *jc, double *a)
 {
   int zero = 0;
@@ -289,22 +322,7 @@ static int estoi_normalise(const double *t, int64_t m, const double *jr, const d
     for (int i = 0; i < N_SEG; i++)
       row[i] *= 1.0 / sqrt(e);
   }
-  for (int i = 0; i < N_SEG; i++) {
-    double mu = 0.0, e = 0.0;
-    for (int b = 0; b < N_BAND; b++) {
-      a[b * N_SEG + i] += jc ? EPS * jc[b * N_SEG + i] : 0.0;
-      mu += a[b * N_SEG + i];
-    }
-    mu /= N_BAND;
-    for (int b = 0; b < N_BAND; b++) {
-      a[b * N_SEG + i] -= mu;
-      e += a[b * N_SEG + i] * a[b * N_SEG + i];
-    }
-    zero |= e == 0.0;
-    for (int b = 0; b < N_BAND; b++)
-      a[b * N_SEG + i] *= 1.0 / sqrt(e);
-  }
-  return zero ? -1 : 0;
+  return (normalise_columns(a, jc) | zero) ? -1 : 0;
 }
 
 /* ESTOI with noise = NULL (jitter-free; *degenerate set when a zero norm
