@@ -8,6 +8,7 @@
 #include <config.h>
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -76,7 +77,7 @@ const char *sepbench_track_name(int track_metric)
 /* o as sb_eval_opts; SB_EINVAL for values out of range. */
 static sb_err map_options(const sepbench_options *o, sb_eval_opts *e, sb_msg *msg)
 {
-  if (!o || o->size != sizeof *o)
+  if (!o || (o->size != sizeof *o && o->size != offsetof(sepbench_options, frames_only)))
     return sb_msg_set(msg, SB_EINVAL, "sepbench_evaluate: options not set by sepbench_options_init");
   if (o->mode < 0 || o->mode > SEPBENCH_MODE_V3 || o->criterion < 0 || o->criterion > SEPBENCH_CRIT_SOURCES ||
       o->permutation < 0 || o->permutation > SEPBENCH_PERM_HUNGARIAN || o->silent < 0 ||
@@ -93,6 +94,8 @@ static sb_err map_options(const sepbench_options *o, sb_eval_opts *e, sb_msg *ms
   e->filter_len = o->filter_len;
   e->zero_mean = o->zero_mean;
   e->pspm_embedder = o->pspm_embedder;
+  /* Fields after pspm_embedder only when the caller's struct has them. */
+  e->frames_only = o->size == sizeof *o ? o->frames_only : 0;
   return SB_OK;
 }
 

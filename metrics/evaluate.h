@@ -120,6 +120,10 @@ typedef struct sb_eval_opts {
   int64_t win, hop;     /* samples; win <= 0 = whole signal; hop >= 1 when win > 0 */
   int filter_len;       /* 512; >= 1 when BSS Eval runs */
   int zero_mean;        /* SI-SDR family: subtract means first */
+  int frames_only;      /* with win > 0: BSS Eval's framewise values only, the
+                           whole-signal ISR/SIR/SAR (and the sources SDR) NaN
+                           and not computed (museval.evaluate's output: about
+                           half the work) */
   const char *const *names;         /* optional n_src target names used in note; NULL = indices */
   const char *pspm_embedder;        /* PS/PM embedder spec as the configuration names it (raw,
                                        logmel, file:DIR, cmd:TEMPLATE; backends/embedders.h);

@@ -168,6 +168,8 @@ sb_err sb_eval_bss_group_init(eval_ctx *x, bss_group *g, sb_msg *msg)
     g->whole_b = g->frame_b;
     return SB_OK;
   }
+  if (x->opts->frames_only)
+    return SB_OK; /* whole_b NULL: the whole-signal values stay NaN */
   bo.win = 0;
   bo.hop = 0;
   return sb_bsseval_new(&bo, &g->view, &g->whole_b, msg);

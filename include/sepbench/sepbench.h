@@ -94,6 +94,10 @@ typedef struct sepbench_options {
                              each frame scored as a whole signal (mir_eval's
                              bss_eval_*_framewise); then only the BSS group */
   const char *pspm_embedder; /* "raw" (NULL) or "logmel" */
+  /* Appended in interface 2 (libtool 2:0:1): */
+  int frames_only;        /* with win > 0: the framewise BSS values only; the
+                             whole-signal ISR/SIR/SAR are NaN and not computed
+                             (museval.evaluate's output, about half the work) */
 } sepbench_options;
 
 /* museval's defaults at rate Hz: v4 images, 1-s window and hop, 512 taps,

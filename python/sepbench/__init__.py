@@ -58,7 +58,7 @@ def _planar(a):
 
 def _run(ref, est, mix=None, rate=44100, metrics=_BSS, mode="v4", criterion=_IMAGES, permutation=_PERM_NONE,
          win=0, hop=0, filter_len=512, zero_mean=False, threads=0, frame_permutation=False, embedder=None,
-         keep=False):
+         keep=False, frames_only=False):
     """One C evaluation of (src, samples, chan) float64 arrays: a dict of
     results (with keep: (dict, the C result for _store_put))."""
     if mode not in _MODES:
@@ -66,7 +66,7 @@ def _run(ref, est, mix=None, rate=44100, metrics=_BSS, mode="v4", criterion=_IMA
     return _sepbench._evaluate(_planar(ref), _planar(est), None if mix is None else _planar(mix), int(rate),
                                metrics, _MODES[mode], criterion, permutation, 0, int(win), int(hop),
                                int(filter_len), int(bool(zero_mean)), int(threads), bool(frame_permutation),
-                               embedder, bool(keep))
+                               embedder, bool(keep), bool(frames_only))
 
 
 def _pad_or_truncate(ref, est):
@@ -117,7 +117,7 @@ def evaluate(references, estimates, win=1 * 44100, hop=1 * 44100, mode="v4", pad
     (2, 2)
     """
     ref, est = _images_shape(references, estimates, padding)
-    out = _run(ref, est, metrics=_BSS, mode=mode, win=win, hop=hop, threads=threads)
+    out = _run(ref, est, metrics=_BSS, mode=mode, win=win, hop=hop, threads=threads, frames_only=True)
     f = out["frames"]
     return f["SDR"], f["ISR"], f["SIR"], f["SAR"]
 

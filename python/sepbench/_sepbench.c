@@ -215,7 +215,8 @@ static PyObject *keep_result(PyObject *d, sepbench_result **r)
 
 PyDoc_STRVAR(evaluate_doc,
              "_evaluate(ref, est, mix, rate, metrics, mode, criterion, permutation, silent, win, hop,\n"
-             "          filter_len, zero_mean, threads, frame_permutation, pspm_embedder=None, keep=False)\n"
+             "          filter_len, zero_mean, threads, frame_permutation, pspm_embedder=None, keep=False,\n"
+             "          frames_only=False)\n"
              "          -> dict, or (dict, result capsule) with keep\n\n"
              "One sepbench_evaluate call on float64 (src, chan, samples) arrays; the GIL is released\n"
              "while it computes.  The public functions of the sepbench package call it; keep hands\n"
@@ -230,16 +231,16 @@ static PyObject *py_evaluate(PyObject *self, PyObject *args)
   sepbench_result *r = NULL;
   const char *embedder = NULL;
   long long win, hop;
-  int rate, threads, frame_perm, keep = 0;
+  int rate, threads, frame_perm, keep = 0, frames_only = 0;
   unsigned metrics;
   sb_err err;
   sb_msg msg;
   PyObject *out = NULL;
 
   sepbench_options_init(&o, 0);
-  if (!PyArg_ParseTuple(args, "O&O&O&iIiiiiLLiiip|zp:_evaluate", as_signals, &ref, as_signals, &est, as_signals,
+  if (!PyArg_ParseTuple(args, "O&O&O&iIiiiiLLiiip|zpp:_evaluate", as_signals, &ref, as_signals, &est, as_signals,
                         &mix, &rate, &metrics, &o.mode, &o.criterion, &o.permutation, &o.silent, &win, &hop,
-                        &o.filter_len, &o.zero_mean, &threads, &frame_perm, &embedder, &keep))
+                        &o.filter_len, &o.zero_mean, &threads, &frame_perm, &embedder, &keep, &frames_only))
     return NULL;
   if (!ref || !est) {
     PyErr_SetString(PyExc_TypeError, "references and estimates are required");
@@ -250,6 +251,7 @@ static PyObject *py_evaluate(PyObject *self, PyObject *args)
   o.hop = hop;
   o.threads = threads;
   o.frame_permutation = frame_perm;
+  o.frames_only = frames_only;
   o.pspm_embedder = embedder;
   if (signals_view(ref, rate, &rs, &rc) || signals_view(est, rate, &es, &ec) ||
       (mix && signals_view(mix, rate, &ms, &mc)))

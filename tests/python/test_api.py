@@ -105,6 +105,24 @@ def test_errors():
         sepbench.evaluate(t[:, :100], p[:, :100], win=50, hop=50)
 
 
+def test_frames_only_gives_the_same_frames():
+    # sepbench.evaluate asks the C library for the framewise values only
+    # (museval.evaluate's output): the frames must be those of a full
+    # evaluation, bit for bit, and the whole-signal ISR/SIR/SAR NaN.
+    rng = np.random.default_rng(11)
+    ref = rng.standard_normal((3, 3 * 8000, 2))
+    est = ref + 0.3 * rng.standard_normal(ref.shape)
+    full = sepbench._run(ref, est, rate=8000, win=8000, hop=8000)
+    part = sepbench._run(ref, est, rate=8000, win=8000, hop=8000, frames_only=True)
+    for m in ("SDR", "ISR", "SIR", "SAR"):
+        assert np.array_equal(full["frames"][m], part["frames"][m], equal_nan=True), m
+    assert np.all(np.isfinite(full["values"]["SIR"]))
+    assert np.all(np.isnan(part["values"]["ISR"])) and np.all(np.isnan(part["values"]["SIR"]))
+    assert np.all(np.isnan(part["values"]["SAR"]))
+    got = sepbench.evaluate(ref, est, win=8000, hop=8000)
+    assert all(np.array_equal(g, full["frames"][m], equal_nan=True) for g, m in zip(got, ("SDR", "ISR", "SIR", "SAR")))
+
+
 def test_threads_argument_changes_nothing():
     p, t = pair((2, 8000, 2), 6)
     a = sepbench.evaluate(t, p, win=4000, hop=4000, threads=1)
