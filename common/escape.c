@@ -153,3 +153,11 @@ void sb_escape_gnuplot(FILE *f, const char *text)
   }
   fputc('\'', f);
 }
+
+int sb_control_char_at(const char *text)
+{
+  for (const char *p = text; *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7F)
+      return (int)(p - text);
+  return -1;
+}

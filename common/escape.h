@@ -29,6 +29,11 @@
 
 #include <stdio.h>
 
+/* The byte offset of the first control character of text (a byte < 0x20
+ * or 0x7f: a line break, a tab, an escape), -1 when there is none.  For the
+ * checks that refuse such names before a message quotes them on one line. */
+int sb_control_char_at(const char *text);
+
 /* LaTeX text (captions, tabular cells): & % $ # _ { } as \& \% \$ \# \_ \{
  * \}; ~ ^ \ as \textasciitilde{} \textasciicircum{} \textbackslash{};
  * control characters (bytes < 0x20 and 0x7f, e.g. a line break, which

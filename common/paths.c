@@ -7,6 +7,7 @@
  */
 #include <config.h>
 
+#include "common/escape.h"
 #include "common/paths.h"
 
 #include <dirent.h>
@@ -367,9 +368,8 @@ sb_err sb_path_resolve(const char *base_dir, const char *path, const char *what,
     return sb_msg_set(msg, SB_EINVAL, "%s: path longer than 4095 bytes", what);
   if (!sb_path_is_utf8(path))
     return sb_msg_set(msg, SB_EINVAL, "%s: path is not valid UTF-8", what);
-  for (const char *p = path; *p; p++)
-    if ((unsigned char)*p < 0x20 || *p == 0x7F)
-      return sb_msg_set(msg, SB_EINVAL, "%s: path holds a control character", what);
+  if (sb_control_char_at(path) >= 0)
+    return sb_msg_set(msg, SB_EINVAL, "%s: path holds a control character", what);
   if (path[0] == '/' || !base_dir || !base_dir[0])
     err = sb_path_printf(&joined, "%s", path);
   else

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "common/paths.h"
 
 sb_err sb_estimates_parse_layout(const char *name, sb_est_layout *out)
@@ -72,14 +73,14 @@ sb_err sb_estimates_expand(const char *pattern, const sb_track *track, int targe
   size_t len = 0, cap = 0;
   sb_err err = SB_OK;
   const char *p;
+  int at;
 
   *out = NULL;
   /* Checked first, so that the messages below can quote the template on
    * one line. */
-  for (p = pattern ? pattern : ""; *p; p++)
-    if ((unsigned char)*p < 0x20 || *p == 0x7F)
-      return sb_msg_set(msg, SB_EINVAL, "--est-pattern: the template holds a control character (0x%02X at byte %d)",
-                        (unsigned)(unsigned char)*p, (int)(p - pattern));
+  if (pattern && (at = sb_control_char_at(pattern)) >= 0)
+    return sb_msg_set(msg, SB_EINVAL, "--est-pattern: the template holds a control character (0x%02X at byte %d)",
+                      (unsigned)(unsigned char)pattern[at], at);
   if (!pattern || !pattern[0] || pattern[0] == '/')
     return sb_msg_set(msg, SB_EINVAL, "--est-pattern '%s': must be a non-empty relative path", pattern ? pattern : "");
   if (target < 0 || target >= track->n_stems)

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "common/paths.h"
 #include "common/targets.h"
 
@@ -94,6 +95,7 @@ sb_err sb_suite_new(const char *name, const char *kind, const char *root, sb_sui
 sb_err sb_track_name_check(const char *name, const char *what, sb_msg *msg)
 {
   size_t len = name ? strlen(name) : 0;
+  int at;
   if (len == 0)
     return sb_msg_set(msg, SB_EINVAL, "%s: empty name", what);
   if (len > 255)
@@ -104,10 +106,9 @@ sb_err sb_track_name_check(const char *name, const char *what, sb_msg *msg)
     return sb_msg_set(msg, SB_EINVAL, "%s: '%s' is not a usable name", what, name);
   /* A control character is named by its code, not printed: the message
    * stays one line. */
-  for (const char *p = name; *p; p++)
-    if ((unsigned char)*p < 0x20 || *p == 0x7F)
-      return sb_msg_set(msg, SB_EINVAL, "%s: name holds a control character (0x%02X at byte %d)", what,
-                        (unsigned)(unsigned char)*p, (int)(p - name));
+  if ((at = sb_control_char_at(name)) >= 0)
+    return sb_msg_set(msg, SB_EINVAL, "%s: name holds a control character (0x%02X at byte %d)", what,
+                      (unsigned)(unsigned char)name[at], at);
   if (strchr(name, '/'))
     return sb_msg_set(msg, SB_EINVAL, "%s: name '%s' holds '/'", what, name);
   return SB_OK;

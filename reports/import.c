@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "common/json.h"
+#include "common/escape.h"
 #include "metrics/evaluate.h"
 #include "reports/import.h"
 
@@ -46,6 +47,7 @@ static void result_clear(sb_eval_result *r)
 static sb_err check_target(const sb_json *target, const char *path, size_t j, sb_msg *msg)
 {
   const sb_json *name = sb_json_get(target, "name"), *frames = sb_json_get(target, "frames");
+  int at;
 
   if (target->type != SB_JSON_OBJECT)
     return sb_msg_set(msg, SB_EFORMAT, "%s: target %zu is %s, not an object with \"name\" and \"frames\"", path,
@@ -55,6 +57,10 @@ static sb_err check_target(const sb_json *target, const char *path, size_t j, sb
   if (name->type != SB_JSON_STRING)
     return sb_msg_set(msg, SB_EFORMAT, "%s: target %zu: \"name\" is %s, not a string", path, j,
                       sb_json_type_words(name));
+  /* Before any message quotes the name (it must stay on one line). */
+  if ((at = sb_control_char_at(name->string)) >= 0)
+    return sb_msg_set(msg, SB_EFORMAT, "%s: target %zu: \"name\" holds a control character (0x%02X at byte %d)",
+                      path, j, (unsigned)(unsigned char)name->string[at], at);
   if (!frames)
     return sb_msg_set(msg, SB_EFORMAT, "%s: target '%s' has no \"frames\"", path, name->string);
   if (frames->type != SB_JSON_ARRAY)

@@ -158,9 +158,19 @@ static void test_gnuplot_prints(void)
   tap_ok(system(cmd) == 0, "clean up");
 }
 
+/* sb_control_char_at: the offset of the first byte < 0x20 or 0x7f. */
+static void test_control_char_at(void)
+{
+  tap_ok(sb_control_char_at("") == -1 && sb_control_char_at("vocals") == -1, "no control character: -1");
+  tap_ok(sb_control_char_at("acc\nt") == 3, "a line break at byte 3");
+  tap_ok(sb_control_char_at("\tx") == 0 && sb_control_char_at("ab\x7f") == 2, "a tab at 0, DEL at 2");
+  tap_ok(sb_control_char_at("caf\xc3\xa9 \xff") == -1, "UTF-8 and other high bytes are not control characters");
+}
+
 int main(void)
 {
   test_cases();
+  test_control_char_at();
   test_gnuplot_prints();
   return tap_done();
 }
