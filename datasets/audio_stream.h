@@ -80,17 +80,21 @@ sb_err sb_audio_stream_view(sb_audio_stream *s, sb_sources *view);
  * by the next request.  dst is unspecified after an error. */
 sb_err sb_audio_stream_read(sb_audio_stream *s, int sig, int c, int64_t t0, int64_t n, double *dst);
 
-/* Decodes files of the group whole, once, into memory, in file order, each
- * while what it needs fits in *budget bytes (4 bytes per sample:
+/* Decodes files of the group whole, once, into memory (4 bytes per sample:
  * float32, which holds exactly every sample of 8/16/24-bit PCM, A-law,
- * mu-law and float32 files; files of other formats, and those whose
- * buffer cannot be allocated, stay streamed).  Later reads of a held file
- * copy from memory, the same values as a streamed read (bit for bit).
- * *budget decreases by the bytes held.  The decode applies the checks of
- * sb_audio_stream_read, so a NaN/Inf sample, a truncated or damaged file
- * is found here, in the same words (the error is also recorded for
- * sb_audio_stream_error).  No reader may be running.  Errors: SB_EINVAL
- * (NULL arguments), and those of sb_audio_stream_read. */
+ * mu-law and float32 files).  The files held are chosen in file order,
+ * each while its float32 copy fits in what is left of *budget; files of
+ * other formats stay streamed, and so does one whose buffer cannot be
+ * allocated or whose decode gives a value float32 does not hold.  The
+ * chosen files are decoded in parallel (one OpenMP thread per file).
+ * Later reads of a held file copy from memory, the same values as a
+ * streamed read (bit for bit).  *budget decreases by the bytes held.  The
+ * decode applies the checks of sb_audio_stream_read, so a NaN/Inf sample,
+ * a truncated or damaged file is found here, in the same words; when
+ * several files fail, the first in file order is the one reported (and
+ * recorded for sb_audio_stream_error), whatever the threads' timing.  No
+ * reader may be running.  Errors: SB_EINVAL (NULL arguments), SB_ENOMEM,
+ * and those of sb_audio_stream_read. */
 sb_err sb_audio_stream_cache(sb_audio_stream *s, int64_t *budget, sb_msg *msg);
 
 /* Frames file sig holds before fitting (equal to the group's length for

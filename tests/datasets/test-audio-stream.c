@@ -668,6 +668,22 @@ static void test_cache_fit_and_faults(uint64_t *state)
          (strstr(msg.text, "truncated") != NULL || strstr(msg.text, "read error") != NULL),
          "a truncated FLAC is found by the one decode, naming the file (%s)", msg.text);
   sb_audio_stream_free(&s);
+
+  /* Two failing files decoded at once (one thread per file): the first in
+   * file order is reported, the FLAC that fails half-way, not the NaN
+   * that fails at once; the good file before them is held. */
+  for (int rep = 0; rep < 5; rep++) {
+    const char *three[3] = {short_path, cut_path, nan_path};
+    int64_t left = (int64_t)1 << 30;
+    err = sb_audio_stream_new(3, three, rs, 1, &s, &msg);
+    if (!err)
+      err = sb_audio_stream_cache(s, &left, &msg);
+    tap_ok(err == SB_EFORMAT && strstr(msg.text, cut_path) && !strstr(msg.text, nan_path) &&
+           sb_audio_stream_error(s, NULL) == SB_EFORMAT && left == ((int64_t)1 << 30) - 4 * 2 * (n_ref - 70000),
+           "two files fail in one parallel decode: the first in file order is reported, run %d (%s)", rep,
+           msg.text);
+    sb_audio_stream_free(&s);
+  }
   tap_ok(sb_audio_stream_cache(NULL, &budget, &msg) == SB_EINVAL, "no stream: SB_EINVAL");
 done:
   sb_audio_stream_free(&es);
