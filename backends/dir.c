@@ -119,14 +119,28 @@ static sb_err choose_spec(const sb_dir_backend *d, const sb_track *track, sb_est
   return sb_estimates_locate(spec, track, &paths, msg);
 }
 
-/* Appends "; "-separated text to note. */
-static void note_add(char *note, size_t note_len, const char *text)
+sb_err sb_dir_backend_locate(const sb_dir_backend *d, const sb_track *track, char ***paths, sb_msg *msg)
+{
+  sb_est_spec spec;
+  sb_err err;
+  if (!paths)
+    return sb_msg_set(msg, SB_EINVAL, "dir: no result pointer");
+  *paths = NULL;
+  if (!d || !track)
+    return sb_msg_set(msg, SB_EINVAL, "dir: no backend or no track");
+  err = choose_spec(d, track, &spec, msg);
+  return err ? err : sb_estimates_locate(&spec, track, paths, msg);
+}
+
+void sb_dir_backend_note_refit(char *note, size_t note_len, const char *target, const char *path, int64_t n_file,
+                               int64_t n_ref)
 {
   size_t used;
   if (!note || note_len == 0)
     return;
   used = strlen(note);
-  snprintf(note + used, note_len - used, "%s%s", used ? "; " : "", text);
+  snprintf(note + used, note_len - used, "%sestimate '%s' (%s): %lld samples, %s to %lld", used ? "; " : "",
+           target, path, (long long)n_file, n_file < n_ref ? "zero-padded" : "truncated", (long long)n_ref);
 }
 
 /* Reads one estimate file into est (cut, checked, fitted). */
@@ -143,12 +157,8 @@ static sb_err read_estimate(const char *path, const sb_track *track, const sb_se
     err = sb_track_audio_fit_estimate(a, path, job->rate, job->n_chan, job->n_samples, &refit, msg);
   if (!err) {
     memcpy(est, a->data, (size_t)job->n_chan * (size_t)job->n_samples * sizeof *est);
-    if (refit >= 0) {
-      char text[768];
-      snprintf(text, sizeof text, "estimate '%s' (%s): %lld samples, %s to %lld", target, path,
-               (long long)refit, refit < job->n_samples ? "zero-padded" : "truncated", (long long)job->n_samples);
-      note_add(note, note_len, text);
-    }
+    if (refit >= 0)
+      sb_dir_backend_note_refit(note, note_len, target, path, refit, job->n_samples);
   }
   sb_audio_free(&a);
   return err;
@@ -157,7 +167,6 @@ static sb_err read_estimate(const char *path, const sb_track *track, const sb_se
 sb_err sb_dir_backend_separate(const sb_dir_backend *d, const sb_track *track, const sb_separation *job, char *note,
                                size_t note_len)
 {
-  sb_est_spec spec;
   char **paths = NULL;
   sb_msg msg;
   sb_err err;
@@ -177,9 +186,7 @@ sb_err sb_dir_backend_separate(const sb_dir_backend *d, const sb_track *track, c
       return sb_backend_error(job->errbuf, job->errlen, SB_EINVAL, "dir:%s: target '%s' is not the track's '%s'",
                               d->root, job->targets[t], track->stem_names[t]);
   sb_msg_clear(&msg);
-  err = choose_spec(d, track, &spec, &msg);
-  if (!err)
-    err = sb_estimates_locate(&spec, track, &paths, &msg);
+  err = sb_dir_backend_locate(d, track, &paths, &msg);
   for (int t = 0; !err && t < job->n_targets; t++)
     err = read_estimate(paths[t], track, job, job->est[t], note, note_len, job->targets[t], &msg);
   sb_estimates_free_paths(&paths, track->n_stems);

@@ -28,6 +28,7 @@
 #define SB_BACKENDS_DIR_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "datasets/estimates.h"
 #include "datasets/suite.h"
 #include "sepbench/backend.h"
@@ -55,6 +56,22 @@ sb_err sb_dir_backend_new(const char *root, sb_est_layout layout, const char *pa
  * file), SB_ERATE, SB_ECHAN, SB_ENONFINITE, SB_ENOMEM. */
 sb_err sb_dir_backend_separate(const sb_dir_backend *d, const sb_track *track, const sb_separation *job, char *note,
                                size_t note_len);
+
+/* The estimate files of track, one per target in track->stem_names order:
+ * the layout chosen for the track as _separate chooses it (auto probes
+ * the first target), then sb_estimates_locate.  *paths (free with
+ * sb_estimates_free_paths(paths, track->n_stems)) is NULL on failure.
+ * msg is the reason alone (no "dir:PATH: " prefix).  Errors: SB_EINVAL
+ * (NULL argument), SB_ENOTFOUND (a file missing: msg names the file looked
+ * for), SB_EIO, SB_ENOMEM. */
+sb_err sb_dir_backend_locate(const sb_dir_backend *d, const sb_track *track, char ***paths, sb_msg *msg);
+
+/* Appends to note (size note_len; NULL or 0: nothing) the note of an
+ * estimate of target read from path with n_file samples, fitted to n_ref:
+ * "estimate 'T' (PATH): N samples, zero-padded|truncated to M", after
+ * "; " when note is not empty. */
+void sb_dir_backend_note_refit(char *note, size_t note_len, const char *target, const char *path, int64_t n_file,
+                               int64_t n_ref);
 
 /* Frees; accepts NULL and *d == NULL; sets *d to NULL. */
 void sb_dir_backend_free(sb_dir_backend **d);

@@ -155,6 +155,11 @@ static void dir_destroy(void *ctx)
 
 static const sb_backend_ops dir_ops = {dir_separate, dir_destroy};
 
+const sb_dir_backend *sb_backend_dir(const sb_backend *b)
+{
+  return b && b->ops == &dir_ops ? b->ctx : NULL;
+}
+
 /* The kinds write their reason either into msg or into the job's errbuf
  * (a scratch buffer of this call); the first one written is passed on. */
 sb_err sb_backend_separate(const sb_backend *b, const sb_backend_request *req, sb_msg *msg)

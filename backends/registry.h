@@ -44,6 +44,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include "backends/dir.h"
 #include "datasets/estimates.h"
 #include "datasets/suite.h"
 #include "sepbench/backend.h"
@@ -112,6 +113,11 @@ typedef struct sb_backend {
  * SB_ERATE, SB_ECHAN, SB_ELENGTH, SB_ENONFINITE, the plugin's own code —
  * and SB_EINVAL (NULL argument or a malformed job), SB_ENOMEM. */
 sb_err sb_backend_separate(const sb_backend *b, const sb_backend_request *req, sb_msg *msg);
+
+/* The folder of estimates behind b when b is a dir: backend, for callers
+ * that read its files themselves (runners/run.c streams them); NULL for
+ * any other kind and for NULL. */
+const sb_dir_backend *sb_backend_dir(const sb_backend *b);
 
 /* ---- the table of a run ---------------------------------------------- */
 

@@ -110,11 +110,8 @@ int sb_cmd_eval(int argc, char **argv)
     case OPT_EST: o.est_dir = optarg; break;
     case OPT_MIX: o.mix_path = optarg; break;
     case OPT_MAX_MEMORY:
-      if (!sb_cli_parse_bytes(optarg, &o.max_memory))
-        return sb_cli_plugins_clear(&plugins),
-               sb_cli_usage_error("eval", "--max-memory expects a size such as 512M or 2G, not '%s'", optarg);
-      if (o.max_memory == 0)
-        o.max_memory = -1; /* hold nothing */
+      if ((status = sb_cli_max_memory_option("eval", optarg, &o.max_memory)) != 0)
+        return sb_cli_plugins_clear(&plugins), status;
       break;
     case OPT_FORMAT:
       if (strcmp(optarg, "json") == 0)

@@ -13,7 +13,7 @@
 
 enum { OPT_SUITE = SB_OPT_FIRST_FREE, OPT_SUBSET, OPT_BACKENDS, OPT_TRACKS, OPT_LIMIT, OPT_JOBS, OPT_DB, OPT_CACHE, OPT_FORCE, OPT_PROGRESS,
        OPT_BACKEND_CONFIG, OPT_SHARD, OPT_EST_LAYOUT, OPT_EST_PATTERN, OPT_EXCERPT, OPT_TARGETS, OPT_VARIANT,
-       OPT_SUITES_CONFIG };
+       OPT_SUITES_CONFIG, OPT_MAX_MEMORY };
 
 static const char run_usage[] =
   "usage: sepbench run [--suite NAME|DIR] [--backends LIST] [OPTIONS]\n"
@@ -62,6 +62,10 @@ static const char run_usage[] =
   "  --variant V      LibriMix task: sep_clean or sep_noisy [sep_clean]\n"
   "  --suites-config FILE  suites config file [$SEPBENCH_SUITES, see 'sepbench suites']\n"
   "  --jobs N         worker threads [all cores]\n"
+  "  --max-memory SIZE  decoded audio a dir: item holds in memory, e.g. 512M, 2G\n"
+  "                   [1G]: its files are decoded once; files beyond SIZE are\n"
+  "                   streamed; 0 streams every file.  Up to --jobs items run at\n"
+  "                   once, each within SIZE\n"
   "  --db PATH        result store [sepbench.db]\n"
   "  --cache DIR      where demo suites are generated [$SEPBENCH_CACHE or ~/.cache/sepbench]\n"
   "  --force          recompute items that are already stored\n"
@@ -151,6 +155,8 @@ static int apply_option(int opt, char *arg, sb_run_opts *o, int *layout_given)
     o->shard_index = k;
     o->shard_count = n;
     return 0;
+  case OPT_MAX_MEMORY:
+    return sb_cli_max_memory_option("run", arg, &o->max_memory);
   case OPT_LIMIT:
   case OPT_JOBS:
     if (!sb_cli_parse_count(arg, 1000000, opt == OPT_LIMIT ? &o->limit : &o->jobs))
@@ -211,6 +217,7 @@ int sb_cmd_run(int argc, char **argv)
     {"est-layout", required_argument, NULL, OPT_EST_LAYOUT}, {"est-pattern", required_argument, NULL, OPT_EST_PATTERN},
     {"excerpt", required_argument, NULL, OPT_EXCERPT},       {"targets", required_argument, NULL, OPT_TARGETS},
     {"variant", required_argument, NULL, OPT_VARIANT},       {"suites-config", required_argument, NULL, OPT_SUITES_CONFIG},
+    {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
     SB_PLUGIN_LONG_OPTIONS,
     {NULL, 0, NULL, 0}};
   sb_run_opts o;

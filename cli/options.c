@@ -169,6 +169,15 @@ int sb_cli_parse_bytes(const char *text, int64_t *out)
   return 1;
 }
 
+int sb_cli_max_memory_option(const char *cmd, const char *arg, int64_t *out)
+{
+  int64_t bytes;
+  if (!sb_cli_parse_bytes(arg, &bytes))
+    return sb_cli_usage_error(cmd, "--max-memory expects a size such as 512M or 2G, not '%s'", arg);
+  *out = bytes == 0 ? -1 : bytes; /* 0: hold nothing */
+  return 0;
+}
+
 int sb_cli_close_stdout(int status)
 {
   int failed = fflush(stdout) != 0 || ferror(stdout);

@@ -40,6 +40,13 @@ int sb_cli_parse_count(const char *text, int max, int *out);
  * and sets *out (at most 2^62), or 0 without touching it. */
 int sb_cli_parse_bytes(const char *text, int64_t *out);
 
+/* The value of --max-memory SIZE (run and eval: bytes of decoded audio
+ * one evaluation holds in memory, runners/stream_inputs.h): a size as
+ * sb_cli_parse_bytes reads it, "0" giving -1 (hold nothing; 0 is the
+ * runners' default).  Returns 0, or SB_EXIT_USAGE after printing a usage
+ * error of cmd naming the option and the value (*out untouched). */
+int sb_cli_max_memory_option(const char *cmd, const char *arg, int64_t *out);
+
 /* Flushes and closes stdout after a command that ended with status; when
  * a write failed (a full disk, /dev/full, a closed pipe) it prints
  * "sepbench: cannot write the output: REASON" and turns status 0 into 1.

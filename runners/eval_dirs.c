@@ -1,7 +1,7 @@
 /*
  * runners/eval_dirs.c — `sepbench eval`: pairs reference and estimate files
  * by target name and scores them with sb_evaluate().  The files are
- * streamed (datasets/audio_stream.h: a few blocks per file in memory, so a
+ * streamed (runners/stream_inputs.h: a few blocks per file in memory, so a
  * 10-minute 4-source stereo track needs no 3.4 GB of float64 signals),
  * each decoded once and held as float32 while the memory budget allows,
  * unless PS/PM is requested or a file cannot be streamed (.stem.mp4, MP3,
@@ -18,11 +18,11 @@
 #include <string.h>
 
 #include "backends/embedders.h"
-#include "datasets/audio_stream.h"
 #include "common/paths.h"
 #include "common/targets.h"
 #include "datasets/track_audio.h"
 #include "runners/signals.h"
+#include "runners/stream_inputs.h"
 
 static const char *const audio_exts[] = {".wav", ".flac", ".ogg", ".mp3", ".WAV", ".FLAC"};
 
@@ -148,10 +148,10 @@ static void note_refit(FILE *err_out, const char *path, int64_t n_samples, int64
             (long long)n_samples, n_samples < n_ref ? "zero-padded" : "truncated", (long long)n_ref);
 }
 
-/* The signals of one evaluation: streamed from the files (the *_stream
- * members) or loaded whole (refs, est, sig); views point into either. */
+/* The signals of one evaluation: streamed from the files (streams) or
+ * loaded whole (refs, est, sig); views point into either. */
 typedef struct eval_inputs {
-  sb_audio_stream *ref_stream, *est_stream, *mix_stream;
+  sb_stream_inputs streams;
   sb_track_audio *refs;
   sb_audio **est;
   int n_est;
@@ -162,9 +162,7 @@ typedef struct eval_inputs {
 
 static void inputs_clear(eval_inputs *in)
 {
-  sb_audio_stream_free(&in->ref_stream);
-  sb_audio_stream_free(&in->est_stream);
-  sb_audio_stream_free(&in->mix_stream);
+  sb_stream_inputs_clear(&in->streams);
   sb_signals_clear(&in->sig);
   for (int j = 0; in->est && j < in->n_est; j++)
     sb_audio_free(&in->est[j]);
@@ -184,55 +182,36 @@ static sb_err find_estimates(const char *est_dir, const sb_track *t, char **est_
   return SB_OK;
 }
 
-/* Decodes references, estimates and mixture once into memory while they
- * fit in o->max_memory (datasets/audio_stream.h); the others stay streamed. */
-static sb_err hold_streams(const sb_eval_dirs_opts *o, eval_inputs *in, sb_msg *msg)
-{
-  int64_t budget = o->max_memory == 0 ? SB_EVAL_DIRS_MAX_MEMORY : o->max_memory < 0 ? 0 : o->max_memory;
-  sb_err err = sb_audio_stream_cache(in->ref_stream, &budget, msg);
-  if (!err)
-    err = sb_audio_stream_cache(in->est_stream, &budget, msg);
-  if (!err && in->mix_stream)
-    err = sb_audio_stream_cache(in->mix_stream, &budget, msg);
-  return err;
-}
-
-/* Opens every file as a stream (datasets/audio_stream.h): references,
+/* Opens every file as a stream (runners/stream_inputs.h): references,
  * mixture, estimates, in the order the whole-file path checks them, notes
- * the estimates padded or cut, then holds what fits (hold_streams).
+ * the estimates padded or cut, then holds what fits in o->max_memory.
  * SB_EUNSUPPORTED when a file cannot be streamed (the caller then loads
  * everything whole); every other error is the caller's to report. */
 static sb_err open_streams(const sb_eval_dirs_opts *o, const sb_track *t, eval_inputs *in, FILE *err_out,
                            sb_msg *msg)
 {
   char **est_paths = calloc((size_t)t->n_stems, sizeof *est_paths);
-  const char *mix_paths[1] = {t->mix_path};
   sb_err err;
   if (!est_paths)
     return SB_ENOMEM;
-  err = sb_audio_stream_new(t->n_stems, (const char *const *)t->stem_paths, NULL, 0, &in->ref_stream, msg);
-  if (!err && t->mix_path)
-    err = sb_audio_stream_new(1, mix_paths, in->ref_stream, 0, &in->mix_stream, msg);
+  err = sb_stream_inputs_open_refs(&in->streams, t->n_stems, (const char *const *)t->stem_paths, t->mix_path, msg);
   if (!err)
     err = find_estimates(o->est_dir, t, est_paths, msg);
   if (!err)
-    err = sb_audio_stream_new(t->n_stems, (const char *const *)est_paths, in->ref_stream, 1, &in->est_stream,
-                              msg);
+    err = sb_stream_inputs_open_ests(&in->streams, (const char *const *)est_paths, msg);
   if (!err) {
-    sb_audio_stream_view(in->ref_stream, &in->ref_view);
-    sb_audio_stream_view(in->est_stream, &in->est_view);
-    if (in->mix_stream)
-      sb_audio_stream_view(in->mix_stream, &in->mix_view);
-    in->has_mix = in->mix_stream != NULL;
+    in->ref_view = in->streams.ref_view;
+    in->est_view = in->streams.est_view;
+    in->mix_view = in->streams.mix_view;
+    in->has_mix = in->streams.mix != NULL;
     for (int j = 0; j < t->n_stems; j++) {
-      int64_t in_file = 0;
-      sb_audio_stream_file_frames(in->est_stream, j, &in_file);
+      int64_t in_file = sb_stream_inputs_est_frames(&in->streams, j);
       if (in_file != in->ref_view.n_samples)
         note_refit(err_out, est_paths[j], in_file, in->ref_view.n_samples);
     }
   }
   if (!err)
-    err = hold_streams(o, in, msg);
+    err = sb_stream_inputs_hold(&in->streams, o->max_memory, msg);
   for (int j = 0; j < t->n_stems; j++)
     free(est_paths[j]);
   free(est_paths);
@@ -275,29 +254,6 @@ static sb_err load_whole(const sb_eval_dirs_opts *o, const sb_track *t, eval_inp
   in->mix_view = in->sig.mix;
   in->has_mix = in->refs->mix != NULL;
   return SB_OK;
-}
-
-/* After a failed evaluation: the message a stream recorded (it names the
- * file) replaces the metric's, preferring a stream that failed with err. */
-static void take_stream_error(eval_inputs *in, sb_err err, sb_msg *msg)
-{
-  sb_audio_stream *streams[3] = {in->ref_stream, in->est_stream, in->mix_stream};
-  sb_msg first, text;
-  sb_err first_err = SB_OK;
-  for (int i = 0; i < 3; i++) {
-    sb_err recorded = sb_audio_stream_error(streams[i], &text);
-    if (recorded == err) {
-      first = text;
-      first_err = recorded;
-      break;
-    }
-    if (recorded != SB_OK && first_err == SB_OK) {
-      first = text;
-      first_err = recorded;
-    }
-  }
-  if (first_err != SB_OK && msg)
-    *msg = first;
 }
 
 /* Moves the evaluation out of track, res, metrics and scores into a new
@@ -430,7 +386,7 @@ sb_err sb_eval_dirs(const sb_eval_dirs_opts *o, sb_eval_dirs_result **out, FILE 
   }
   err = sb_evaluate(&eo, &in.ref_view, &in.est_view, in.has_mix ? &in.mix_view : NULL, &res, msg);
   if (err) {
-    take_stream_error(&in, err, msg);
+    sb_stream_inputs_take_error(&in.streams, err, msg);
     goto done;
   }
   if (res->note[0] && err_out)

@@ -14,7 +14,7 @@
  * references, estimates, then the mixture are held in memory as float32
  * (exact for 8/16/24-bit PCM and float32 files) while they fit in
  * max_memory bytes, and the others are read on demand
- * (datasets/audio_stream.h), so memory stays within the budget plus a few
+ * (runners/stream_inputs.h), so memory stays within the budget plus a few
  * blocks per file whatever the track length (files of other formats are
  * streamed), unless PS/PM is requested or a file cannot be streamed
  * (.stem.mp4, MP3, OGG): then every file is loaded whole.
@@ -35,12 +35,6 @@
 #include "backends/user_metrics.h"
 #include "metrics/evaluate.h"
 
-/* The default budget of decoded audio held in memory: 1 GiB holds every
- * file of a 3-minute 4-source stereo 44.1 kHz track (0.5 GB) and the
- * references of a 10-minute one, whose estimates then stream (peak
- * resident memory about 1.1 GB). */
-#define SB_EVAL_DIRS_MAX_MEMORY ((int64_t)1 << 30)
-
 typedef struct sb_eval_dirs_opts {
   const char *ref_dir;   /* required */
   const char *est_dir;   /* required */
@@ -53,8 +47,8 @@ typedef struct sb_eval_dirs_opts {
   int n_user_metrics;    /* plug-in metrics: specs "plugin:PATH[:...]" or "cmd:NAME" */
   const char *const *user_metrics;
   sb_user_metric_env metric_env; /* the metric config, plugin isolation and limit */
-  int64_t max_memory;    /* bytes of decoded audio held in memory; 0 = SB_EVAL_DIRS_MAX_MEMORY,
-                            < 0 = none (every file streamed) */
+  int64_t max_memory;    /* bytes of decoded audio held in memory; 0 = SB_STREAM_INPUTS_MAX_MEMORY
+                            (1 GiB, runners/stream_inputs.h), < 0 = none (every file streamed) */
 } sb_eval_dirs_opts;
 
 /* What an evaluation of two folders gives, for the caller to write

@@ -65,6 +65,9 @@ typedef struct sb_run_opts {
   const char *variant;      /* LibriMix: "sep_clean" or "sep_noisy"; NULL = default */
   const char *suites_config; /* suites config file (datasets/registry.h); NULL = default */
   int jobs;                 /* worker threads; <= 0 = OpenMP default */
+  int64_t max_memory;       /* bytes of decoded audio a dir: item holds in memory (its files
+                               streamed, runners/stream_inputs.h), per item, up to jobs items
+                               at once; 0 = SB_STREAM_INPUTS_MAX_MEMORY (1 GiB), < 0 = none */
   int force;                /* recompute items already stored */
   int plugin_in_process;    /* call plugins in this process (a crash ends it, nothing limits
                                its time); 0 = the start-up check of their options and each
