@@ -6,6 +6,9 @@
  *   bench-bsseval DIR MODE WIN HOP
  *     MODE: v4 | v3 | v4-sdr (framewise SDR only: no filters needed, timed
  *     as the time-domain pass evaluate.c uses) ; WIN <= 0: whole signal.
+ *   bench-bsseval flac DIR OUT
+ *     writes OUT/ref/{0..3}.flac and OUT/est/{0..3}.flac, the same 16-bit
+ *     samples as FLAC (for the decode part of `sepbench eval`'s time).
  * Prints one line: mode, wall seconds for sb_bsseval_new and for the J
  * pairs, total, CPU seconds of the evaluation (all threads), peak resident
  * memory (getrusage) next to the size of the float64 signals themselves,
@@ -90,6 +93,34 @@ static double median_finite(const double *v, int64_t n)
   return med;
 }
 
+/* DIR/{ref,est}/j.wav -> OUT/{ref,est}/j.flac (16-bit PCM, the same samples). */
+static int write_flac(const char *dir, const char *out)
+{
+  static const char *const sub[2] = {"ref", "est"};
+  for (int s = 0; s < 2; s++)
+    for (int j = 0; j < N_SRC; j++) {
+      char in_path[4096], out_path[4096];
+      SF_INFO info = {0};
+      short buf[8192];
+      sf_count_t got;
+      snprintf(in_path, sizeof in_path, "%s/%s/%d.wav", dir, sub[s], j);
+      snprintf(out_path, sizeof out_path, "%s/%s/%d.flac", out, sub[s], j);
+      SNDFILE *in = sf_open(in_path, SFM_READ, &info), *o = NULL;
+      info.format = SF_FORMAT_FLAC | SF_FORMAT_PCM_16;
+      if (in)
+        o = sf_open(out_path, SFM_WRITE, &info);
+      if (!in || !o) {
+        fprintf(stderr, "bench-bsseval: %s: %s\n", in ? out_path : in_path, sf_strerror(NULL));
+        return 1;
+      }
+      while ((got = sf_readf_short(in, buf, 8192 / info.channels)) > 0)
+        sf_writef_short(o, buf, got);
+      sf_close(in);
+      sf_close(o);
+    }
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
   const double *ref_chan[2 * N_SRC], *est_chan[2 * N_SRC];
@@ -105,8 +136,10 @@ int main(int argc, char **argv)
   struct rusage ru;
   int sdr_only;
 
+  if (argc == 4 && strcmp(argv[1], "flac") == 0)
+    return write_flac(argv[2], argv[3]);
   if (argc != 5) {
-    fprintf(stderr, "usage: %s DIR v4|v3|v4-sdr WIN HOP\n", argv[0]);
+    fprintf(stderr, "usage: %s DIR v4|v3|v4-sdr WIN HOP | %s flac DIR OUT\n", argv[0], argv[0]);
     return 2;
   }
   sb_blas_core_reexec(argv);

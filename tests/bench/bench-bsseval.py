@@ -10,6 +10,10 @@ benchmark (tests/bench/bench-bsseval.sh).
       the same files: MODE framewise = bss_eval_images_framewise(window=hop=
       WIN), whole = bss_eval_images(compute_permutation=False); prints
       "seconds <t>".
+  bench-bsseval.py museval DIR               times museval 0.4.1's evaluate
+      (v4, 1-s frames, the defaults of `sepbench eval`) on the same files,
+      reading them included, when MUSEVAL_PATH names museval's source;
+      prints "seconds <t>", or "museval: <why not>".
   bench-bsseval.py peak CMD [ARG ...]         runs CMD, prints its wall time
       and its peak resident memory (getrusage of the child), and the last
       lines of its output.
@@ -20,6 +24,8 @@ benchmark (tests/bench/bench-bsseval.sh).
       the sources of `make` with seed 20240601 + K - 1) and their estimates
       in the museval layout (EST/test/Track K/<target>.wav).
 """
+import importlib.util
+import os
 import sys
 import time
 import warnings
@@ -63,7 +69,6 @@ def write_pcm16(path, rate, x):
 
 
 def make(out, seconds, rate):
-    import os
     refs, ests = signals(seconds, rate)
     for sub, sigs in (("ref", refs), ("est", ests)):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
@@ -74,7 +79,6 @@ def make(out, seconds, rate):
 def musdb(root, est_root, n_tracks, seconds, rate):
     """A MUSDB18-HQ-style folder: root/test/Track K/{mixture,vocals,drums,bass,other}.wav
     and the estimates in the museval layout, est_root/test/Track K/<target>.wav."""
-    import os
     names = ("vocals", "drums", "bass", "other")
     for k in range(n_tracks):
         refs, ests = signals(seconds, rate, 20240601 + k)
@@ -108,8 +112,49 @@ def mireval(d, mode, win):
     print("seconds %.3f" % (time.perf_counter() - t0))
 
 
+def load_module(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def museval_evaluate():
+    """museval.evaluate from MUSEVAL_PATH, or None; (function, how).  When
+    museval's package cannot be imported (it needs musdb, soundfile and
+    pandas) its museval/metrics.py is loaded alone and called as
+    museval.evaluate calls it."""
+    root = os.environ.get("MUSEVAL_PATH")
+    if not root:
+        return None, "MUSEVAL_PATH not set"
+    sys.path.insert(0, root)
+    try:
+        import museval
+        return museval.evaluate, "museval.evaluate"
+    except ImportError as e:
+        metrics = load_module("museval_metrics", os.path.join(root, "museval", "metrics.py"))
+
+        def evaluate(references, estimates, win=44100, hop=44100, mode="v4"):
+            # museval/__init__.py's evaluate, without its package's imports
+            sdr, isr, sir, sar, _ = metrics.bss_eval(references, estimates, compute_permutation=False,
+                                                     window=win, hop=hop, framewise_filters=(mode == "v3"),
+                                                     bsseval_sources_version=False)
+            return sdr, isr, sir, sar
+        return evaluate, "museval metrics.bss_eval (package: %s)" % e
+
+
+def museval_files(d):
+    evaluate, how = museval_evaluate()
+    if not evaluate:
+        print("museval: %s" % how)
+        return
+    warnings.simplefilter("ignore")
+    t0 = time.perf_counter()
+    evaluate(load(d, "ref"), load(d, "est"))
+    print("seconds %.3f (%s)" % (time.perf_counter() - t0, how))
+
+
 def peak(cmd, repeat=1, quiet=False):
-    import os
     import resource
     import subprocess
     best = None
@@ -137,6 +182,8 @@ if __name__ == "__main__":
         peak(sys.argv[3:], int(sys.argv[2]), quiet=True)
     elif sys.argv[1] == "musdb":
         musdb(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), 44100)
+    elif sys.argv[1] == "museval":
+        museval_files(sys.argv[2])
     elif sys.argv[1] == "make":
         make(sys.argv[2], float(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 44100)
     else:

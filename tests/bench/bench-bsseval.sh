@@ -13,14 +13,18 @@
 #               `sepbench eval`, which holds what fits in --max-memory and
 #               streams the rest (issue #3's 10-minute target: <= 1.5 GB)
 # Then the commands users type (best of 3; 1 with --short): `sepbench eval`
-# with the default metrics and with --metrics bss on the long files, v3
-# framewise BSS on the short ones (beside mir_eval's, the same algorithm),
-# and `sepbench run --backends dir:EST` over a generated MUSDB18-HQ-style
-# folder (6 tracks of the long length; 2 with --short), extrapolated to
-# MUSDB18-HQ's test set (50 tracks of 3.5 minutes on average).
+# with the default metrics and with --metrics bss on the long files (WAV,
+# then the same samples as FLAC), v3 framewise BSS on the short ones
+# (beside mir_eval's, the same algorithm), and `sepbench run --backends
+# dir:EST` over a generated MUSDB18-HQ-style folder (6 tracks of the long
+# length; 2 with --short), extrapolated to MUSDB18-HQ's test set (50
+# tracks of 3.5 minutes on average).  With MUSEVAL_PATH naming museval
+# 0.4.1's source, museval's evaluate runs on the long files in the same
+# run (once: about 80 s for 180 s), and the commands' ratios to it are
+# printed (the run's per track).
 # Environment: PYTHON3 (default /usr/bin/python3, needs numpy, scipy and
 # Debian's python3-mir-eval); SEPBENCH (the sepbench program, default
-# ./sepbench) for --memory.
+# ./sepbench); MUSEVAL_PATH (optional).
 set -eu
 
 driver=$1
@@ -62,6 +66,11 @@ if [ "$memory" = yes ]; then
   "$py" "$here/bench-bsseval.py" peak "${SEPBENCH:-./sepbench}" eval --ref-dir "$tmp/mem/ref" \
     --est-dir "$tmp/mem/est" --format table
   rm -rf "$tmp/mem"
+  echo "# 600 s, sepbench run over one such track (dir: estimates; the peak of one item):"
+  "$py" "$here/bench-bsseval.py" musdb "$tmp/mem" "$tmp/mem-est" 1 600
+  "$py" "$here/bench-bsseval.py" peak "${SEPBENCH:-./sepbench}" run --suite "musdb18hq:$tmp/mem" \
+    --backends "dir:$tmp/mem-est" --db "$tmp/mem.db" --force --progress lines
+  rm -rf "$tmp/mem" "$tmp/mem-est" "$tmp/mem.db"*
 fi
 
 sb=${SEPBENCH:-./sepbench}
@@ -72,6 +81,11 @@ echo "sepbench eval, default metrics, ${long} s: $ev"
 evb=$("$py" "$here/bench-bsseval.py" best "$reps" "$sb" eval --ref-dir "$tmp/long/ref" --est-dir "$tmp/long/est" \
   --metrics bss)
 echo "sepbench eval --metrics bss, ${long} s: $evb"
+mkdir -p "$tmp/flac/ref" "$tmp/flac/est"
+"$driver" flac "$tmp/long" "$tmp/flac"
+evf=$("$py" "$here/bench-bsseval.py" best "$reps" "$sb" eval --ref-dir "$tmp/flac/ref" --est-dir "$tmp/flac/est")
+echo "sepbench eval, default metrics, ${long} s, FLAC files: $evf"
+rm -rf "$tmp/flac"
 ev3=$("$py" "$here/bench-bsseval.py" best "$reps" "$sb" eval --ref-dir "$tmp/short/ref" --est-dir "$tmp/short/est" \
   --mode v3 --metrics bss)
 echo "sepbench eval --mode v3 --metrics bss, ${short} s: $ev3"
@@ -82,6 +96,10 @@ run=$("$py" "$here/bench-bsseval.py" best "$reps" "$sb" run --suite "musdb18hq:$
 echo "sepbench run, $tracks tracks: $run"
 rm -rf "$tmp/musdb" "$tmp/musdb-est" "$tmp/run.db"
 
+echo "# museval 0.4.1 evaluate (v4, 1-s frames), same ${long}-s files, reading them included"
+mu=$("$py" "$here/bench-bsseval.py" museval "$tmp/long")
+echo "museval: $mu"
+mus=$(echo "$mu" | sed -n 's/^seconds \([0-9.]*\).*/\1/p')
 echo "# mir_eval (python3-mir-eval), same ${short}-s files"
 mf=$("$py" "$here/bench-bsseval.py" mireval "$tmp/short" framewise 44100 | sed -n 's/seconds //p')
 echo "mir_eval bss_eval_images_framewise(window=hop=44100): $mf s"
@@ -99,11 +117,19 @@ awk -v mf="$mf" -v mw="$mw" -v t3="$t3" -v t3w="$t3w" -v t4="$t4" -v long="$long
   printf "# v3 whole:     sepbench %.3f s vs mir_eval %.1f s -> %.0fx faster\n", t3w, mw, mw / t3w;
   printf "# v4 framewise on %d s: sepbench %.3f s (museval 0.4.1 needs ~78 s for 180 s)\n", long, t4;
 }'
-awk -v mf="$mf" -v tev="$tev" -v tev3="$tev3" -v trun="$trun" -v long="$long" -v short="$short" \
-  -v tracks="$tracks" 'BEGIN {
-  printf "# sepbench eval, default metrics, %d s: %.2f s (target for 180 s: <= 1.6 s)\n", long, tev;
+tevf=$(echo "$evf" | wall)
+awk -v mf="$mf" -v tev="$tev" -v tevf="$tevf" -v tev3="$tev3" -v trun="$trun" -v long="$long" -v short="$short" \
+  -v tracks="$tracks" -v mus="$mus" 'BEGIN {
+  printf "# sepbench eval, default metrics, %d s: %.2f s (target for 180 s: <= 1.6 s)", long, tev;
+  if (mus != "") printf " vs museval %.1f s -> %.1fx faster (target >= 50x)", mus, mus / tev;
+  printf "\n# sepbench eval, default metrics, %d s of FLAC: %.2f s", long, tevf;
+  if (mus != "") printf " -> %.1fx museval", mus / tevf;
+  printf "\n";
   printf "# sepbench eval --mode v3 --metrics bss, %d s: %.2f s vs mir_eval framewise %.1f s -> %.0fx faster\n",
          short, tev3, mf, mf / tev3;
   printf "# sepbench run, %d tracks x %d s: %.2f s (target for 6 x 180 s: <= 9 s); 50 tracks x 210 s -> %.0f s " \
          "extrapolated (target <= 90 s)\n", tracks, long, trun, trun / (tracks * long) * 50 * 210;
+  if (mus != "")
+    printf "# sepbench run per track: %.2f s vs museval %.1f s -> %.1fx faster (target >= 50x)\n",
+           trun / tracks, mus, mus / (trun / tracks);
 }'

@@ -38,11 +38,13 @@ def load_module(name, path):
     return mod
 
 
+gen = load_module("bench_bsseval", os.path.join(here, "bench-bsseval.py"))
+
+
 def signals(seconds):
     """(refs, ests) as (nsrc, nsampl, nchan) float64, from the WAV files
     bench-bsseval.py writes (so both benchmarks score the same input)."""
     import tempfile
-    gen = load_module("bench_bsseval", os.path.join(here, "bench-bsseval.py"))
     d = tempfile.mkdtemp(prefix="sb-bench-py.")
     gen.make(d, seconds, 44100)
     refs, ests = gen.load(d, "ref"), gen.load(d, "est")
@@ -76,27 +78,6 @@ def report(what, t_sb, t_peer, peer, diff):
     sys.stdout.flush()
 
 
-def museval_evaluate():
-    """museval.evaluate from MUSEVAL_PATH, or None; (function, how)."""
-    root = os.environ.get("MUSEVAL_PATH")
-    if not root:
-        return None, "MUSEVAL_PATH not set"
-    sys.path.insert(0, root)
-    try:
-        import museval
-        return museval.evaluate, "museval.evaluate"
-    except ImportError as e:
-        metrics = load_module("museval_metrics", os.path.join(root, "museval", "metrics.py"))
-
-        def evaluate(references, estimates, win=44100, hop=44100, mode="v4"):
-            # museval/__init__.py's evaluate, without its package's imports
-            sdr, isr, sir, sar, _ = metrics.bss_eval(references, estimates, compute_permutation=False,
-                                                     window=win, hop=hop, framewise_filters=(mode == "v3"),
-                                                     bsseval_sources_version=False)
-            return sdr, isr, sir, sar
-        return evaluate, "museval metrics.bss_eval (package: %s)" % e
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=30.0)
@@ -108,7 +89,7 @@ def main():
           % (refs.shape[0], refs.shape[2], a.seconds, os.cpu_count(), sepbench.__version__,
              os.environ.get("OMP_NUM_THREADS", "default")))
     t_sb, sb = timed(lambda: sepbench.evaluate(refs, ests), 3)
-    evaluate, how = museval_evaluate()
+    evaluate, how = gen.museval_evaluate()
     if evaluate:
         t_mu, mu = timed(lambda: evaluate(refs, ests), 1)
         report("evaluate v4 framewise", t_sb, t_mu, how, max(max_diff(x, y) for x, y in zip(sb, mu)))
