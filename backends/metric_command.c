@@ -23,6 +23,7 @@
 
 #include "backends/api.h"
 #include "backends/argv_template.h"
+#include "common/escape.h"
 #include "common/ini.h"
 #include "common/json.h"
 #include "common/paths.h"
@@ -247,7 +248,7 @@ static void preview(const char *text, size_t len, char *buf, size_t buf_len)
 {
   size_t n = len < buf_len - 4 ? len : buf_len - 4, i;
   for (i = 0; i < n; i++)
-    buf[i] = (unsigned char)text[i] < 0x20 ? ' ' : text[i];
+    buf[i] = sb_control_char((unsigned char)text[i]) ? ' ' : text[i];
   strcpy(buf + i, n < len ? "..." : "");
 }
 

@@ -19,6 +19,7 @@
 #include "backends/api.h"
 #include "backends/dynload.h"
 #include "backends/isolate.h"
+#include "common/escape.h"
 #include "metrics/metric_config.h"
 
 struct sb_metric_plugin {
@@ -66,12 +67,7 @@ static const char *repeated_name(const sb_metric_api *api)
 static int version_ok(const char *version)
 {
   size_t len = version ? strlen(version) : 0;
-  if (len < 1 || len > 63 || strchr(version, ';'))
-    return 0;
-  for (size_t i = 0; i < len; i++)
-    if ((unsigned char)version[i] < 0x20 || (unsigned char)version[i] == 0x7f)
-      return 0;
-  return 1;
+  return len >= 1 && len <= 63 && !strchr(version, ';') && sb_control_char_at(version) < 0;
 }
 
 sb_err sb_metric_api_check(const sb_metric_api *api, sb_msg *msg)

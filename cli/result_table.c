@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "metrics/metric_config.h"
 
 static int cmp_double(const void *a, const void *b)
@@ -43,7 +44,7 @@ static const char *printable(const char *name, char *buf, size_t len)
 {
   size_t used = 0;
   for (const unsigned char *p = (const unsigned char *)name; *p && used + 7 < len; p++) {
-    if (*p < 0x20 || *p == 0x7f)
+    if (sb_control_char(*p))
       used += (size_t)snprintf(buf + used, len - used, "\\x%02x", *p);
     else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
       used += (size_t)snprintf(buf + used, len - used, "\\u00%02x", *++p);

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
+
 struct sb_csv {
   int n_cols, n_rows;   /* n_rows excludes the header */
   char *block;          /* all cells, NUL-terminated */
@@ -57,16 +59,6 @@ static sb_err push(size_t **items, size_t *n, size_t *cap, size_t value)
   return SB_OK;
 }
 
-/* 1 when s holds a control character (a quoted cell may hold a line
- * break), which a one-line message must not print. */
-static int has_control(const char *s)
-{
-  for (; *s; s++)
-    if ((unsigned char)*s < 0x20 || *s == 0x7F)
-      return 1;
-  return 0;
-}
-
 /* The header (the first n_cols cells): no empty and no repeated name. */
 static sb_err check_header(const csv_builder *b, const char *block, int n_cols, const char *label, sb_msg *msg)
 {
@@ -77,7 +69,7 @@ static sb_err check_header(const csv_builder *b, const char *block, int n_cols, 
     for (int j = 0; j < i; j++) {
       if (strcmp(h, block + b->cells[j]) != 0)
         continue;
-      if (has_control(h))
+      if (sb_control_char_at(h) >= 0) /* a quoted cell may hold a line break: not in a one-line message */
         return sb_msg_set(msg, SB_EFORMAT, "%s: line %zu: header columns %d and %d have the same name", label,
                           b->lines[0], j + 1, i + 1);
       return sb_msg_set(msg, SB_EFORMAT, "%s: line %zu: header column '%s' appears twice", label, b->lines[0], h);

@@ -14,7 +14,7 @@
 /* Marks an ill-formed UTF-8 sequence (above every code point). */
 #define NOT_UTF8 0x110000u
 
-static int is_control(unsigned char c)
+int sb_control_char(unsigned char c)
 {
   return c < 0x20 || c == 0x7f;
 }
@@ -31,7 +31,7 @@ void sb_escape_latex(FILE *f, const char *text)
     else if (*p == '\\')
       fputs("\\textbackslash{}", f);
     else
-      fputc(is_control((unsigned char)*p) ? ' ' : *p, f);
+      fputc(sb_control_char((unsigned char)*p) ? ' ' : *p, f);
   }
 }
 
@@ -40,7 +40,7 @@ void sb_escape_markdown(FILE *f, const char *text)
   for (const char *p = text ? text : ""; *p; p++) {
     if (strchr("|\\*_`", *p))
       fputc('\\', f);
-    fputc(is_control((unsigned char)*p) ? ' ' : *p, f);
+    fputc(sb_control_char((unsigned char)*p) ? ' ' : *p, f);
   }
 }
 
@@ -149,7 +149,7 @@ void sb_escape_gnuplot(FILE *f, const char *text)
     else if (*p == '\n')
       fputs("'.\"\\n\".'", f);
     else
-      fputc(is_control(*p) ? ' ' : *p, f);
+      fputc(sb_control_char(*p) ? ' ' : *p, f);
   }
   fputc('\'', f);
 }
@@ -157,7 +157,14 @@ void sb_escape_gnuplot(FILE *f, const char *text)
 int sb_control_char_at(const char *text)
 {
   for (const char *p = text; *p; p++)
-    if ((unsigned char)*p < 0x20 || *p == 0x7F)
+    if (sb_control_char((unsigned char)*p))
       return (int)(p - text);
   return -1;
+}
+
+void sb_text_printable(char *text)
+{
+  for (char *p = text; p && *p; p++)
+    if (sb_control_char((unsigned char)*p))
+      *p = '?';
 }

@@ -29,10 +29,25 @@
 
 #include <stdio.h>
 
-/* The byte offset of the first control character of text (a byte < 0x20
- * or 0x7f: a line break, a tab, an escape), -1 when there is none.  For the
- * checks that refuse such names before a message quotes them on one line. */
+/* Control characters, for every writer and check of sepbench: the bytes
+ * 0x00 to 0x1f (C0: a line break, a carriage return, a tab, an escape) and
+ * 0x7f (DEL); nothing else, so UTF-8 (bytes from 0x80 up) passes.  One
+ * definition, used by the escape functions below, by the checks that refuse
+ * such names before a message quotes them on one line, and by the writers
+ * that show such bytes in a message in a form of their own. */
+
+/* 1 when the byte c is a control character, 0 when not. */
+int sb_control_char(unsigned char c);
+
+/* The byte offset of the first control character of the NUL-terminated
+ * text, -1 when there is none. */
 int sb_control_char_at(const char *text);
+
+/* Replaces, in place, every control character of the NUL-terminated text
+ * with '?', so that a message quoting text stays one line and no byte of a
+ * file reaches the terminal raw; other bytes (UTF-8 included) are kept and
+ * the length is unchanged.  NULL does nothing. */
+void sb_text_printable(char *text);
 
 /* LaTeX text (captions, tabular cells): & % $ # _ { } as \& \% \$ \# \_ \{
  * \}; ~ ^ \ as \textasciitilde{} \textasciicircum{} \textbackslash{};

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
+
 #define SB_JSON_MAX_DEPTH 256
 
 typedef struct parser {
@@ -205,7 +207,7 @@ static sb_err parse_string(parser *p, char **out)
       p->pos++;
       break;
     }
-    if ((unsigned char)c < 0x20) {
+    if ((unsigned char)c < 0x20) { /* RFC 8259 §7: U+0000..U+001F escaped; DEL may stand as it is */
       free(buf);
       return fail(p, "control character in string");
     }
@@ -315,9 +317,7 @@ static sb_err check_unique_keys(parser *p, const sb_json *obj, size_t start)
   if (!twice)
     return SB_OK;
   snprintf(what, sizeof what, "the object starting here has the member \"%.100s\" twice", twice);
-  for (char *c = what; *c; c++)
-    if ((unsigned char)*c < 0x20)
-      *c = '?'; /* the message stays one line */
+  sb_text_printable(what); /* the message stays one line */
   p->pos = start;
   return fail(p, what);
 }

@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/escape.h"
+
 /* How often a cancel flag is looked at; the waitpid naps where there is
  * no pidfd. */
 #define CANCEL_POLL_MS 200
@@ -417,7 +419,7 @@ void sb_subprocess_describe(const sb_subprocess_result *res, double timeout_s, c
         n += 3;
       }
     } else {
-      lines[n++] = (*p == '\t' || (unsigned char)*p >= 0x20) ? *p : '?';
+      lines[n++] = (*p == '\t' || !sb_control_char((unsigned char)*p)) ? *p : '?';
     }
   }
   lines[n] = '\0';

@@ -32,6 +32,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include "common/escape.h"
 #include "datasets/avlib.h"
 #endif
 
@@ -159,9 +160,7 @@ static void on_av_log(void *avcl, int level, const char *fmt, va_list vl)
   n = strlen(text);
   while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
     text[--n] = '\0';
-  for (char *c = text; *c; c++)
-    if ((unsigned char)*c < 0x20 || *c == 0x7F)
-      *c = '?'; /* a file's bytes never reach the terminal raw */
+  sb_text_printable(text); /* a file's bytes never reach the terminal raw */
   memcpy(note->first, text, n + 1);
 }
 

@@ -324,9 +324,12 @@ static sb_err alloc_result(eval_ctx *x, unsigned metrics, sb_msg *msg)
   return SB_OK;
 }
 
-/* Step 1: statistics of the identity pairing, finiteness, NaN masks, notes. */
+/* Step 1: statistics of the identity pairing, finiteness, NaN masks, notes.
+ * The note of a silent reference speaks of frames only where framewise
+ * values are computed (BSS Eval, SDR): STOI/ESTOI alone have none. */
 static sb_err first_pass(eval_ctx *x, sb_msg *msg)
 {
+  const int frames_nan = x->opts->silent == SB_SILENT_ALL && x->r->frame[SB_FM_SDR];
   sb_err err = sb_frame_stats_compute(&x->f, x->ref, x->est, NULL, &x->stats);
   if (err != SB_OK)
     return sb_msg_set(msg, err, "framewise statistics: %s", sb_strerror(err));
@@ -350,7 +353,7 @@ static sb_err first_pass(eval_ctx *x, sb_msg *msg)
       snprintf(label, sizeof label, "%d", j);
     if (x->stats->whole_ref_silent[j])
       sb_eval_note_add(x->r, "reference %s is silent: its values are NaN%s", label,
-               x->opts->silent == SB_SILENT_ALL ? ", and so is every frame (museval rule)" : "");
+                       frames_nan ? ", and so is every frame (museval rule)" : "");
     if (x->stats->whole_est_silent[j])
       sb_eval_note_add(x->r, "estimate %s is silent", label);
   }

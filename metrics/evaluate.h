@@ -20,7 +20,9 @@
  *    are NaN (except global SDR, which MDX defines for silent stems) and the
  *    reason is written to note ("reference 2 is silent", 0-based indices;
  *    the caller maps indices to names).  Under SB_SILENT_ALL every frame of
- *    every source is then NaN, as in museval.  A silent estimate makes the
+ *    every source is then NaN, as in museval (the note adds "and so is
+ *    every frame (museval rule)" when framewise values are computed:
+ *    SB_METRIC_BSS or SB_METRIC_SDR; STOI/ESTOI alone have no frames).  A silent estimate makes the
  *    BSS whole values (SDR, ISR, SIR, SAR) of its source NaN (museval and
  *    mir_eval refuse it) and its frames NaN; SNR, global SDR and the SI
  *    family follow their formulas.  A reference with zero energy is left

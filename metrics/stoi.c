@@ -441,7 +441,7 @@ const char *sb_stoi_status_text(sb_stoi_status st)
   case SB_STOI_TOO_FEW_FRAMES:
     return "fewer than 30 STFT frames after silent-frame removal: 1e-5 as pystoi";
   case SB_STOI_SILENT_REF:
-    return "the reference is silent";
+    return "the reference is silent (every sample 0): NaN";
   case SB_STOI_NONFINITE:
     return "a sample is NaN or infinite";
   default:

@@ -114,8 +114,8 @@ sb_err sb_stoi_pair(const double *ref, const double *est, int64_t n, int rate, s
                     sb_msg *msg);
 
 /* One line for a status ("fewer than 30 STFT frames after silent-frame
- * removal: 1e-5 as pystoi", "the reference is silent", "a sample is NaN or
- * infinite"); "" for SB_STOI_OK. */
+ * removal: 1e-5 as pystoi", "the reference is silent (every sample 0):
+ * NaN", "a sample is NaN or infinite"); "" for SB_STOI_OK. */
 const char *sb_stoi_status_text(sb_stoi_status st);
 
 /* Frees *s and sets it to NULL; accepts NULL and *s == NULL. */

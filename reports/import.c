@@ -177,8 +177,8 @@ sb_err sb_import_museval_file(sb_store *s, const sb_import_opts *o, const char *
   if (err) {
     /* Target names may hold any character (they are stored as they are);
      * the message that quotes one stays one line. */
-    for (int at; msg && (at = sb_control_char_at(msg->text)) >= 0;)
-      msg->text[at] = '?';
+    if (msg)
+      sb_text_printable(msg->text);
     goto done;
   }
   if ((err = sb_store_suite(s, o->suite ? o->suite : "museval", "museval-json", NULL, &suite_id)) ||

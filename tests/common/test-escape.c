@@ -6,7 +6,9 @@
  * derived by hand from Unicode Table 3-7 and agree with Python 3.11).
  * The gnuplot strings are also fed to the gnuplot 5.4 of this machine
  * (`print`), which must print every name back unchanged and run none of
- * the backquoted commands the names hold. */
+ * the backquoted commands the names hold.  The control characters
+ * (sb_control_char, sb_control_char_at, sb_text_printable): each of the
+ * 256 bytes against the set escape.h states, and hand-written cases. */
 #include <config.h>
 
 #include <stdio.h>
@@ -158,7 +160,7 @@ static void test_gnuplot_prints(void)
   tap_ok(system(cmd) == 0, "clean up");
 }
 
-/* sb_control_char_at: the offset of the first byte < 0x20 or 0x7f. */
+/* sb_control_char_at: the offset of the first byte 0x00..0x1f or 0x7f. */
 static void test_control_char_at(void)
 {
   tap_ok(sb_control_char_at("") == -1 && sb_control_char_at("vocals") == -1, "no control character: -1");
@@ -167,10 +169,50 @@ static void test_control_char_at(void)
   tap_ok(sb_control_char_at("caf\xc3\xa9 \xff") == -1, "UTF-8 and other high bytes are not control characters");
 }
 
+/* sb_control_char: exactly the bytes 0x00..0x1f and 0x7f. */
+static void test_control_char(void)
+{
+  int n_control = 0, set_ok = 1;
+  for (int c = 0; c < 256; c++) {
+    n_control += sb_control_char((unsigned char)c);
+    set_ok &= sb_control_char((unsigned char)c) == (c <= 0x1f || c == 0x7f);
+  }
+  tap_ok(set_ok && n_control == 33, "33 control bytes: 0x00..0x1f and 0x7f (%d found)", n_control);
+  tap_ok(sb_control_char(0x01) && sb_control_char(0x1f) && sb_control_char(0x7f), "0x01, 0x1f, DEL");
+  tap_ok(!sb_control_char(' ') && !sb_control_char('~') && !sb_control_char(0x80) && !sb_control_char(0xff),
+         "space, ~, 0x80, 0xff are not");
+}
+
+/* sb_text_printable: what it leaves of text (a copy it edits in place). */
+static void check_printable(const char *text, const char *want, const char *what)
+{
+  char buf[64];
+  snprintf(buf, sizeof buf, "%s", text);
+  sb_text_printable(buf);
+  tap_ok(strcmp(buf, want) == 0, "sb_text_printable: %s", what);
+}
+
+static void test_text_printable(void)
+{
+  check_printable("", "", "empty text stays empty");
+  check_printable("vocals", "vocals", "plain ASCII unchanged");
+  check_printable("a\x01" "b\x1f" "c\x7f", "a?b?c?", "0x01, 0x1f and DEL become '?'");
+  check_printable("line\nbreak\ttab\r", "line?break?tab?", "line break, tab, carriage return become '?'");
+  check_printable("\x1b[31mred", "?[31mred", "an escape sequence loses its ESC");
+  check_printable("caf\xc3\xa9 \xe2\x99\xaa \xf0\x9f\x8e\xb5 \xc2\x85 \xff",
+                  "caf\xc3\xa9 \xe2\x99\xaa \xf0\x9f\x8e\xb5 \xc2\x85 \xff",
+                  "UTF-8 multibyte bytes (>= 0x80, C1 in UTF-8 too) and 0xff are kept");
+  check_printable(" ~", " ~", "space and ~ (0x20, 0x7e) kept");
+  sb_text_printable(NULL);
+  tap_ok(1, "sb_text_printable(NULL) does nothing (no crash)");
+}
+
 int main(void)
 {
   test_cases();
   test_control_char_at();
+  test_control_char();
+  test_text_printable();
   test_gnuplot_prints();
   return tap_done();
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "common/paths.h"
 #include "datasets/estimates.h"
 #include "fuzz.h"
@@ -36,10 +37,7 @@ static int inside(const char *path)
  * names a file, not of this reader). */
 static int folder_name(const char *name)
 {
-  for (const char *p = name; *p; p++)
-    if ((unsigned char)*p < 0x20 || *p == 0x7F)
-      return 0;
-  return name[0] && !strchr(name, '/') && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+  return sb_control_char_at(name) < 0 && name[0] && !strchr(name, '/') && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
 }
 
 static void expand_and_locate(const char *pattern, const sb_track *t, const char *model)

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "common/escape.h"
 #include "datasets/manifest.h"
 #include "fuzz.h"
 
@@ -19,12 +20,7 @@
  * that follows names what the manifest says. */
 static int path_ok(const char *path)
 {
-  if (!path || path[0] != '/')
-    return 0;
-  for (const char *p = path; *p; p++)
-    if ((unsigned char)*p < 0x20 || *p == 0x7f)
-      return 0;
-  return 1;
+  return path && path[0] == '/' && sb_control_char_at(path) < 0;
 }
 
 static void check_suite(const sb_suite *s, const char *subset)

@@ -543,6 +543,26 @@ static void test_bad_input(void)
   synth_free(&s);
 }
 
+/* Reference 0 of s silent, STOI/ESTOI only (no framewise values): the note
+ * names the source and STOI's rule (NaN), and neither frames nor museval. */
+static void check_silent_reference_stoi(synth *s)
+{
+  sb_eval_opts o;
+  sb_eval_result *r = NULL;
+  sb_msg msg = {{0}};
+
+  sb_eval_opts_default(&o, 8000);
+  o.metrics = SB_METRIC_STOI | SB_METRIC_ESTOI;
+  if (tap_ok(sb_evaluate(&o, &s->ref, &s->est, NULL, &r, &msg) == SB_OK, "silent reference, STOI/ESTOI only")) {
+    tap_ok(strstr(r->note, "STOI/ESTOI of reference 0: the reference is silent (every sample 0): NaN") != NULL,
+           "STOI only: the note names the source and gives STOI's rule: '%s'", r->note);
+    tap_ok(!strstr(r->note, "museval") && !strstr(r->note, "frame"), "STOI only: no frame and no museval in the note");
+    tap_ok(isnan(whole(r, 0, SB_WM_STOI)) && isnan(whole(r, 0, SB_WM_ESTOI)) && isfinite(whole(r, 1, SB_WM_STOI)),
+           "STOI only: the silent source's STOI/ESTOI NaN, the others scored");
+  }
+  sb_eval_result_free(&r);
+}
+
 static void test_silent_signals(void)
 {
   synth s;
@@ -575,7 +595,8 @@ static void test_silent_signals(void)
   memset(synth_sig(&s, 0, 0, 0), 0, 2 * (size_t)s.n * sizeof(double));
   if (tap_ok(sb_evaluate(&o, &s.ref, &s.est, &s.mix, &r, &msg) == SB_OK, "silent reference: no abort")) {
     int nan_all = 1;
-    tap_ok(strstr(r->note, "reference 0 is silent") != NULL, "note: '%s'", r->note);
+    tap_ok(strstr(r->note, "reference 0 is silent: its values are NaN, and so is every frame (museval rule)") != NULL,
+           "framewise SDR asked: the note names museval's frame rule: '%s'", r->note);
     for (int m = 0; m < SB_WM_COUNT; m++)
       nan_all &= m == SB_WM_GLOBAL_SDR ? isfinite(whole(r, 0, m)) : isnan(whole(r, 0, m));
     tap_ok(nan_all, "silent reference: every whole value NaN except global SDR");
@@ -583,8 +604,11 @@ static void test_silent_signals(void)
     tap_ok(isfinite(whole(r, 2, SB_WM_SDR)), "source 2 keeps its whole SDR");
   }
   sb_eval_result_free(&r);
+  check_silent_reference_stoi(&s);
   o.silent = SB_SILENT_PER_SOURCE;
   if (tap_ok(sb_evaluate(&o, &s.ref, &s.est, &s.mix, &r, &msg) == SB_OK, "silent reference, per-source rule")) {
+    tap_ok(strstr(r->note, "reference 0 is silent") && !strstr(r->note, "museval"),
+           "per-source rule: the note does not claim every frame NaN: '%s'", r->note);
     tap_ok(isnan(r->frame[SB_FM_SDR][0]) && r->frame[SB_FM_SDR][1 * r->n_frames] == INFINITY &&
                isfinite(r->frame[SB_FM_SDR][2 * r->n_frames]),
            "per-source rule: only the silent source's frames are NaN (+inf kept)");

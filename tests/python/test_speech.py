@@ -113,6 +113,23 @@ def test_stoi_bad_input():
     assert got == 1e-5 and any("fewer than 30" in w for w in warned), warned
 
 
+def test_silent_reference_in_a_stoi_batch():
+    """A batch packs its pairs as the sources of one evaluation; a silent
+    reference among them is named, with STOI's rule (NaN), and the warning
+    speaks of no frames and of no museval rule (no BSS Eval is run)."""
+    rng = np.random.default_rng(9)
+    est = rng.standard_normal((3, 16000))
+    ref = est.copy()
+    ref[1] = 0.0
+    for fn in (lambda: sepbench.stoi(ref, est, 16000), lambda: sepbench.stoi(ref, est, 16000, extended=True),
+               lambda: sepbench.stoi_estoi(ref, est, 16000)[0]):
+        got, warned = values(fn)
+        assert math.isnan(got[1]) and np.isfinite(got[[0, 2]]).all(), got
+        assert len(warned) == 1, warned
+        assert "reference 1 is silent" in warned[0] and "the reference is silent (every sample 0): NaN" in warned[0]
+        assert "museval" not in warned[0] and "frame" not in warned[0], warned[0]
+
+
 def test_sa_sdr_bad_input():
     rng = np.random.default_rng(8)
     x = rng.standard_normal((2, 8000))
