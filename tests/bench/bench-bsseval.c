@@ -9,6 +9,11 @@
  *   bench-bsseval flac DIR OUT
  *     writes OUT/ref/{0..3}.flac and OUT/est/{0..3}.flac, the same 16-bit
  *     samples as FLAC (for the decode part of `sepbench eval`'s time).
+ *   bench-bsseval stem DIR OUT
+ *     DIR/<track>/{mixture,drums,bass,other,vocals}.wav (a MUSDB18-HQ
+ *     subset folder) -> OUT/<track>.stem.mp4, the MUSDB18 layout: 5 AAC
+ *     streams in that order (tests/datasets/stem_writer.c).  Exit 77 when
+ *     built without FFmpeg.
  * Prints one line: mode, wall seconds for sb_bsseval_new and for the J
  * pairs, total, CPU seconds of the evaluation (all threads), peak resident
  * memory (getrusage) next to the size of the float64 signals themselves,
@@ -28,6 +33,12 @@
 
 #include "metrics/bsseval.h"
 #include "common/blas_core.h"
+#include "common/paths.h"
+#ifdef HAVE_FFMPEG
+#include <libavutil/log.h>
+#include "datasets/stem_mp4.h"
+#include "tests/datasets/stem_writer.h"
+#endif
 
 enum { N_SRC = 4 };
 
@@ -121,6 +132,119 @@ static int write_flac(const char *dir, const char *out)
   return 0;
 }
 
+#ifdef HAVE_FFMPEG
+/* MUSDB18's stream order (datasets/musdb.c). */
+static const char *const stem_names[SB_STEM_MP4_N_STREAMS] = {"mixture", "drums", "bass", "other", "vocals"};
+
+/* The WAV files of one track, read in step with the encoder. */
+typedef struct wav_streams {
+  SNDFILE *in[SB_STEM_MP4_N_STREAMS];
+  SF_INFO info[SB_STEM_MP4_N_STREAMS];
+  float *buf; /* interleaved, buf_frames frames */
+  int buf_frames;
+  const char *dir;
+} wav_streams;
+
+/* stem_writer_fill: the next n frames of stream's file, deinterleaved. */
+static sb_err fill_from_wav(void *ctx, int stream, int64_t start, int n, float *const *chan, sb_msg *msg)
+{
+  wav_streams *w = ctx;
+  int n_chan = w->info[stream].channels;
+  (void)start; /* the writer asks for every stream's frames in order */
+  if (n > w->buf_frames) {
+    float *grown = realloc(w->buf, sizeof(float) * (size_t)n * (size_t)n_chan);
+    if (!grown)
+      return sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", w->dir);
+    w->buf = grown;
+    w->buf_frames = n;
+  }
+  if (sf_readf_float(w->in[stream], w->buf, n) != n)
+    return sb_msg_set(msg, SB_EFORMAT, "%s/%s.wav: ends early", w->dir, stem_names[stream]);
+  for (int c = 0; c < n_chan; c++)
+    for (int i = 0; i < n; i++)
+      chan[c][i] = w->buf[(size_t)i * (size_t)n_chan + (size_t)c];
+  return SB_OK;
+}
+
+/* Opens dir's five WAV files, all of the mixture's rate, channels, length. */
+static sb_err open_wav_streams(const char *dir, wav_streams *w, sb_msg *msg)
+{
+  sb_err err = SB_OK;
+  for (int k = 0; !err && k < SB_STEM_MP4_N_STREAMS; k++) {
+    char *path = NULL;
+    if (sb_path_printf(&path, "%s/%s.wav", dir, stem_names[k]))
+      return sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", dir);
+    w->in[k] = sf_open(path, SFM_READ, &w->info[k]);
+    if (!w->in[k])
+      err = sb_msg_set(msg, SB_EIO, "%s: %s", path, sf_strerror(NULL));
+    else if (w->info[k].samplerate != w->info[0].samplerate || w->info[k].channels != w->info[0].channels ||
+             w->info[k].frames != w->info[0].frames)
+      err = sb_msg_set(msg, SB_EFORMAT, "%s: rate, channels or length differ from mixture.wav's", path);
+    free(path);
+  }
+  return err;
+}
+
+/* dir (a MUSDB18-HQ track folder) -> out/<name>.stem.mp4. */
+static sb_err write_stem_track(const char *dir, const char *name, const char *out, sb_msg *msg)
+{
+  wav_streams w = {.dir = dir};
+  char *path = NULL;
+  sb_err err = open_wav_streams(dir, &w, msg);
+  if (!err && sb_path_printf(&path, "%s/%s.stem.mp4", out, name))
+    err = sb_msg_set(msg, SB_ENOMEM, "%s: out of memory", dir);
+  if (!err) {
+    stem_writer_spec spec = {.n_streams = SB_STEM_MP4_N_STREAMS, .rate = w.info[0].samplerate,
+                             .n_chan = w.info[0].channels, .n_frames = w.info[0].frames, .fill = fill_from_wav,
+                             .ctx = &w};
+    err = stem_writer_write(path, &spec, msg);
+  }
+  for (int k = 0; k < SB_STEM_MP4_N_STREAMS; k++)
+    if (w.in[k])
+      sf_close(w.in[k]);
+  free(w.buf);
+  free(path);
+  return err;
+}
+
+/* Every track folder of dir -> out/<track>.stem.mp4. */
+static int write_stems(const char *dir, const char *out)
+{
+  char **names = NULL;
+  int n_names = 0;
+  sb_msg msg;
+  sb_err err;
+
+  sb_msg_clear(&msg);
+  av_log_set_level(AV_LOG_ERROR); /* the encoder's statistics are noise here */
+  err = sb_path_mkdir_p(out, &msg);
+  if (!err)
+    err = sb_path_list(dir, SB_PATH_DIR, &names, &n_names, &msg);
+  if (!err && n_names == 0)
+    err = sb_msg_set(&msg, SB_ENOTFOUND, "%s: no track folders", dir);
+  for (int i = 0; !err && i < n_names; i++) {
+    char *track = NULL;
+    if (sb_path_join(dir, names[i], &track))
+      err = sb_msg_set(&msg, SB_ENOMEM, "%s: out of memory", dir);
+    else
+      err = write_stem_track(track, names[i], out, &msg);
+    free(track);
+  }
+  sb_path_free_list(&names, n_names);
+  if (err)
+    fprintf(stderr, "bench-bsseval: %s\n", msg.text);
+  return err ? 1 : 0;
+}
+#else
+static int write_stems(const char *dir, const char *out)
+{
+  (void)dir;
+  (void)out;
+  fprintf(stderr, "bench-bsseval: built without FFmpeg: cannot write .stem.mp4 files\n");
+  return 77;
+}
+#endif
+
 int main(int argc, char **argv)
 {
   const double *ref_chan[2 * N_SRC], *est_chan[2 * N_SRC];
@@ -138,8 +262,11 @@ int main(int argc, char **argv)
 
   if (argc == 4 && strcmp(argv[1], "flac") == 0)
     return write_flac(argv[2], argv[3]);
+  if (argc == 4 && strcmp(argv[1], "stem") == 0)
+    return write_stems(argv[2], argv[3]);
   if (argc != 5) {
-    fprintf(stderr, "usage: %s DIR v4|v3|v4-sdr WIN HOP | %s flac DIR OUT\n", argv[0], argv[0]);
+    fprintf(stderr, "usage: %s DIR v4|v3|v4-sdr WIN HOP | %s flac DIR OUT | %s stem DIR OUT\n", argv[0], argv[0],
+            argv[0]);
     return 2;
   }
   sb_blas_core_reexec(argv);

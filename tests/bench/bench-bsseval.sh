@@ -18,10 +18,12 @@
 # (beside mir_eval's, the same algorithm), and `sepbench run --backends
 # dir:EST` over a generated MUSDB18-HQ-style folder (6 tracks of the long
 # length; 2 with --short), extrapolated to MUSDB18-HQ's test set (50
-# tracks of 3.5 minutes on average).  With MUSEVAL_PATH naming museval
-# 0.4.1's source, museval's evaluate runs on the long files in the same
-# run (once: about 80 s for 180 s), and the commands' ratios to it are
-# printed (the run's per track).
+# tracks of 3.5 minutes on average), then over the same tracks as MUSDB18
+# .stem.mp4 files (5 AAC streams written by the driver; skipped when it is
+# built without FFmpeg) with the same estimates.  With MUSEVAL_PATH
+# naming museval 0.4.1's source, museval's evaluate runs on the long files
+# in the same run (once: about 80 s for 180 s), and the commands' ratios to
+# it are printed (the run's per track).
 # Environment: PYTHON3 (default /usr/bin/python3, needs numpy, scipy and
 # Debian's python3-mir-eval); SEPBENCH (the sepbench program, default
 # ./sepbench); MUSEVAL_PATH (optional).
@@ -94,7 +96,18 @@ echo "# sepbench run over a MUSDB18-HQ-style folder: $tracks tracks x ${long} s,
 run=$("$py" "$here/bench-bsseval.py" best "$reps" "$sb" run --suite "musdb18hq:$tmp/musdb" \
   --backends "dir:$tmp/musdb-est" --db "$tmp/run.db" --force --progress lines)
 echo "sepbench run, $tracks tracks: $run"
-rm -rf "$tmp/musdb" "$tmp/musdb-est" "$tmp/run.db"
+echo "# the same tracks as MUSDB18 .stem.mp4 files (5 AAC streams), the same estimates"
+stem_rc=0
+"$driver" stem "$tmp/musdb/test" "$tmp/musdb18/test" || stem_rc=$?
+runs=
+case $stem_rc in
+  0) runs=$("$py" "$here/bench-bsseval.py" best "$reps" "$sb" run --suite "musdb18:$tmp/musdb18" \
+       --backends "dir:$tmp/musdb-est" --db "$tmp/run-stem.db" --force --progress lines)
+     echo "sepbench run, $tracks tracks, .stem.mp4 (AAC): $runs" ;;
+  77) echo "# skipped: the driver was built without FFmpeg" ;;
+  *) exit "$stem_rc" ;;
+esac
+rm -rf "$tmp/musdb" "$tmp/musdb18" "$tmp/musdb-est" "$tmp/run.db" "$tmp/run-stem.db"
 
 echo "# museval 0.4.1 evaluate (v4, 1-s frames), same ${long}-s files, reading them included"
 mu=$("$py" "$here/bench-bsseval.py" museval "$tmp/long")
@@ -109,6 +122,7 @@ echo "mir_eval bss_eval_images: $mw s"
 tev=$(echo "$ev" | wall)
 tev3=$(echo "$ev3" | wall)
 trun=$(echo "$run" | wall)
+truns=$(echo "$runs" | wall)
 t3=$(echo "$v3" | secs)
 t3w=$(echo "$v3w" | secs)
 t4=$(echo "$v4" | secs)
@@ -119,7 +133,7 @@ awk -v mf="$mf" -v mw="$mw" -v t3="$t3" -v t3w="$t3w" -v t4="$t4" -v long="$long
 }'
 tevf=$(echo "$evf" | wall)
 awk -v mf="$mf" -v tev="$tev" -v tevf="$tevf" -v tev3="$tev3" -v trun="$trun" -v long="$long" -v short="$short" \
-  -v tracks="$tracks" -v mus="$mus" 'BEGIN {
+  -v tracks="$tracks" -v mus="$mus" -v truns="$truns" 'BEGIN {
   printf "# sepbench eval, default metrics, %d s: %.2f s (target for 180 s: <= 1.6 s)", long, tev;
   if (mus != "") printf " vs museval %.1f s -> %.1fx faster (target >= 50x)", mus, mus / tev;
   printf "\n# sepbench eval, default metrics, %d s of FLAC: %.2f s", long, tevf;
@@ -129,6 +143,10 @@ awk -v mf="$mf" -v tev="$tev" -v tevf="$tevf" -v tev3="$tev3" -v trun="$trun" -v
          short, tev3, mf, mf / tev3;
   printf "# sepbench run, %d tracks x %d s: %.2f s (target for 6 x 180 s: <= 9 s); 50 tracks x 210 s -> %.0f s " \
          "extrapolated (target <= 90 s)\n", tracks, long, trun, trun / (tracks * long) * 50 * 210;
+  if (truns != "")
+    printf "# sepbench run per track: WAV %.2f s, .stem.mp4 (AAC) %.2f s (%+.2f s); 50 tracks x " \
+           "210 s of .stem.mp4 -> %.0f s extrapolated\n", trun / tracks, truns / tracks, (truns - trun) / tracks,
+           truns / (tracks * long) * 50 * 210;
   if (mus != "")
     printf "# sepbench run per track: %.2f s vs museval %.1f s -> %.1fx faster (target >= 50x)\n",
            trun / tracks, mus, mus / (trun / tracks);

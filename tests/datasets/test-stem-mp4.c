@@ -4,22 +4,20 @@
  * sb_run.  Built only with FFmpeg.
  *
  * There is no ffmpeg program on the build machines, so the fixture is made
- * here with libavcodec's native AAC encoder and libavformat's MP4 muxer:
- * five stereo 44.1 kHz streams (mixture = drums + bass + other + vocals) of
- * deterministic tones and seeded low-passed noise, in the MUSDB18 layout
- * <root>/test/<Artist - Title>.stem.mp4 with a name holding ( ) & and
- * spaces.  FFmpeg's log is checked through stderr: a stream without a time
- * scale (MUSDB18's warning) prints nothing, an error is one sepbench line
- * or the end of the failure's message.  AAC is lossy, so decoded samples are compared with the encoded
- * ones by SNR after checking that the encoder delay is removed (the best
- * cross-correlation lag is 0).
+ * with tests/datasets/stem_writer.c (libavcodec's native AAC encoder,
+ * libavformat's MP4 muxer): five stereo 44.1 kHz streams (mixture = drums +
+ * bass + other + vocals) of deterministic tones and seeded low-passed
+ * noise, in the MUSDB18 layout <root>/test/<Artist - Title>.stem.mp4 with a
+ * name holding ( ) & and spaces.  FFmpeg's log is checked through stderr: a
+ * stream without a time scale (MUSDB18's warning) prints nothing, an error
+ * is one sepbench line or the end of the failure's message.  AAC is lossy,
+ * so decoded samples are compared with the encoded ones by SNR after
+ * checking that the encoder delay is removed (the best cross-correlation
+ * lag is 0).
  */
 #include <config.h>
 
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
-#include <libavutil/channel_layout.h>
-#include <libavutil/opt.h>
+#include <libavutil/log.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,6 +32,7 @@
 #include "runners/run.h"
 #include "tap.h"
 #include "tests/datasets/fixtures.h"
+#include "tests/datasets/stem_writer.h"
 
 enum { RATE = 44100, N_CHAN = 2, N_FRAMES = 110000, N_STEMS = 4 };
 
@@ -97,83 +96,31 @@ static double stream_sample(const double *stems, int k, int c, int64_t n)
   return sum;
 }
 
+/* stem_writer_fill over stream_sample: ctx is the stems. */
+static sb_err fill_streams(void *ctx, int stream, int64_t start, int n, float *const *chan, sb_msg *msg)
+{
+  (void)msg;
+  for (int c = 0; c < N_CHAN; c++)
+    for (int i = 0; i < n; i++)
+      chan[c][i] = (float)stream_sample(ctx, stream, c, start + i);
+  return SB_OK;
+}
+
 /* Encodes streams 0..n_streams-1 (stream k = stream_sample(k)) as AAC into
  * an MP4 at path, its header first when faststart; keep_fraction in (0, 1)
  * then cuts the file to that fraction of its bytes.  1 on success. */
 static int write_mp4(const char *path, const double *stems, int n_streams, int faststart, double keep_fraction)
 {
-  AVDictionary *mux_opts = NULL;
+  stem_writer_spec spec = {.n_streams = n_streams, .rate = RATE, .n_chan = N_CHAN, .n_frames = N_FRAMES,
+                           .faststart = faststart, .fill = fill_streams, .ctx = (void *)stems};
   struct stat file_stat;
-  AVFormatContext *fmt = NULL;
-  AVCodecContext *enc[SB_STEM_MP4_N_STREAMS] = {0};
-  AVFrame *frame = av_frame_alloc();
-  AVPacket *pkt = av_packet_alloc();
-  const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_AAC);
-  int ok = 0, frame_size = 0;
+  sb_msg msg;
+  int ok;
 
-  if (!frame || !pkt || !codec || avformat_alloc_output_context2(&fmt, NULL, "mp4", path) < 0)
-    goto done;
-  for (int k = 0; k < n_streams; k++) {
-    AVStream *st = avformat_new_stream(fmt, NULL);
-    enc[k] = avcodec_alloc_context3(codec);
-    if (!st || !enc[k])
-      goto done;
-    enc[k]->sample_fmt = AV_SAMPLE_FMT_FLTP;
-    enc[k]->sample_rate = RATE;
-    enc[k]->bit_rate = 256000;
-    av_channel_layout_default(&enc[k]->ch_layout, N_CHAN);
-    enc[k]->time_base = (AVRational){1, RATE};
-    /* Perceptual noise substitution would replace the noise by other
-     * noise, making waveform comparisons meaningless. */
-    av_opt_set_int(enc[k]->priv_data, "aac_pns", 0, 0);
-    if (fmt->oformat->flags & AVFMT_GLOBALHEADER)
-      enc[k]->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    if (avcodec_open2(enc[k], codec, NULL) < 0 || avcodec_parameters_from_context(st->codecpar, enc[k]) < 0)
-      goto done;
-    st->time_base = enc[k]->time_base;
-    frame_size = enc[k]->frame_size;
-  }
-  if (faststart)
-    av_dict_set(&mux_opts, "movflags", "faststart", 0);
-  if (avio_open(&fmt->pb, path, AVIO_FLAG_WRITE) < 0 || avformat_write_header(fmt, &mux_opts) < 0)
-    goto done;
-  for (int64_t start = 0, last = 0; !last; start += frame_size) {
-    last = start >= N_FRAMES;
-    int n = last ? 0 : (int)(N_FRAMES - start < frame_size ? N_FRAMES - start : frame_size);
-    for (int k = 0; k < n_streams; k++) {
-      if (!last) {
-        av_frame_unref(frame);
-        frame->format = AV_SAMPLE_FMT_FLTP;
-        frame->nb_samples = n;
-        frame->sample_rate = RATE;
-        av_channel_layout_default(&frame->ch_layout, N_CHAN);
-        if (av_frame_get_buffer(frame, 0) < 0)
-          goto done;
-        for (int c = 0; c < N_CHAN; c++)
-          for (int i = 0; i < n; i++)
-            ((float *)frame->data[c])[i] = (float)stream_sample(stems, k, c, start + i);
-        frame->pts = start;
-      }
-      if (avcodec_send_frame(enc[k], last ? NULL : frame) < 0)
-        goto done;
-      while (avcodec_receive_packet(enc[k], pkt) >= 0) {
-        pkt->stream_index = k;
-        av_packet_rescale_ts(pkt, enc[k]->time_base, fmt->streams[k]->time_base);
-        if (av_interleaved_write_frame(fmt, pkt) < 0)
-          goto done;
-      }
-    }
-  }
-  ok = av_write_trailer(fmt) >= 0;
-done:
-  if (fmt && fmt->pb)
-    avio_closep(&fmt->pb);
-  avformat_free_context(fmt);
-  for (int k = 0; k < SB_STEM_MP4_N_STREAMS; k++)
-    avcodec_free_context(&enc[k]);
-  av_frame_free(&frame);
-  av_packet_free(&pkt);
-  av_dict_free(&mux_opts);
+  sb_msg_clear(&msg);
+  ok = stem_writer_write(path, &spec, &msg) == SB_OK;
+  if (!ok)
+    tap_diag("%s", msg.text);
   if (ok && keep_fraction > 0 && keep_fraction < 1)
     ok = stat(path, &file_stat) == 0 && truncate(path, (off_t)(keep_fraction * (double)file_stat.st_size)) == 0;
   return ok;
