@@ -370,6 +370,26 @@ sb_err sb_bss_pair_energy(const sb_bsseval *b, int target, const sb_sources *vie
   return SB_OK;
 }
 
+sb_err sb_bss_energy(const sb_bsseval *b, const sb_sources *view, int src, int64_t t0, int64_t t1,
+                     double *scratch, double *out)
+{
+  *out = 0.0;
+  for (int c = 0; c < b->n_chan; c++) {
+    double acc = 0.0;
+    for (int64_t a = t0; a < t1; a += SB_SPAN_MAX) {
+      int64_t n = t1 - a < SB_SPAN_MAX ? t1 - a : SB_SPAN_MAX;
+      const double *x;
+      sb_err err = sb_sources_span(view, src, c, a, n, scratch, &x);
+      if (err != SB_OK)
+        return err;
+      for (int64_t t = 0; t < n; t++)
+        acc += x[t] * x[t];
+    }
+    *out += acc;
+  }
+  return SB_OK;
+}
+
 int sb_bss_skipped(const sb_bsseval *b, const unsigned char *skip, int64_t k, int n_pair, double *sdr, double *isr,
                    double *sir, double *sar)
 {
@@ -413,14 +433,14 @@ void sb_bss_write_crit(const sb_bsseval *b, size_t i, const frame_energy *fe, do
     sar[i] = safe_db(p, artif);
 }
 
-sb_err sb_bsseval_eval_pairs(sb_bsseval *b, const sb_sources *est, int n_pair,
-                             const sb_bss_pair *pair, const unsigned char *skip, double *sdr,
-                             double *isr, double *sir, double *sar)
+sb_err sb_bsseval_eval_pairs_whole(sb_bsseval *b, const sb_sources *est, int n_pair, const sb_bss_pair *pair,
+                                   const unsigned char *skip, const sb_bss_out *frames, const sb_bss_out *whole)
 {
+  static const sb_bss_out none = {NULL, NULL, NULL, NULL};
   est_set es = {NULL, 0, NULL, NULL};
   sb_err err;
   if (!b || !sb_sources_readable(est) || !pair || n_pair < 1 || n_pair > 64 * 64 ||
-      est->n_chan != b->n_chan || est->n_samples != b->T)
+      est->n_chan != b->n_chan || est->n_samples != b->T || (whole && b->frame_filters))
     return SB_EINVAL;
   for (int p = 0; p < n_pair; p++)
     if (pair[p].target < 0 || pair[p].target >= b->n_src || pair[p].est < 0 ||
@@ -429,15 +449,30 @@ sb_err sb_bsseval_eval_pairs(sb_bsseval *b, const sb_sources *est, int n_pair,
   for (int k = 0; est->chan && k < est->n_src * est->n_chan; k++)
     if (!est->chan[k])
       return SB_EINVAL;
+  if (!frames)
+    frames = &none;
   err = sb_bss_est_set_init(&es, b, est, n_pair, pair);
   if (err == SB_OK) {
     if (b->frame_filters)
-      err = sb_bss_eval_frame_filters(b, n_pair, pair, &es, skip, sdr, isr, sir, sar);
+      err = sb_bss_eval_frame_filters(b, n_pair, pair, &es, skip, frames->sdr, frames->isr, frames->sir,
+                                      frames->sar);
     else
-      err = sb_bss_eval_filter_mode(b, n_pair, pair, &es, skip, sdr, isr, sir, sar);
+      err = sb_bss_eval_filter_mode(b, n_pair, pair, &es, skip, frames, whole);
   }
   sb_bss_est_set_free(&es);
   return err;
+}
+
+sb_err sb_bsseval_eval_pairs(sb_bsseval *b, const sb_sources *est, int n_pair,
+                             const sb_bss_pair *pair, const unsigned char *skip, double *sdr,
+                             double *isr, double *sir, double *sar)
+{
+  sb_bss_out frames;
+  frames.sdr = sdr;
+  frames.isr = isr;
+  frames.sir = sir;
+  frames.sar = sar;
+  return sb_bsseval_eval_pairs_whole(b, est, n_pair, pair, skip, &frames, NULL);
 }
 
 sb_err sb_bsseval_eval(sb_bsseval *b, int target, const sb_sources *est, int e,

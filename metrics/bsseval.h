@@ -107,6 +107,23 @@ sb_err sb_bsseval_eval_pairs(sb_bsseval *b, const sb_sources *est, int n_pair,
                              const sb_bss_pair *pair, const unsigned char *skip, double *sdr,
                              double *isr, double *sir, double *sar);
 
+/* Where an evaluation writes SDR, ISR, SIR, SAR; any pointer may be NULL. */
+typedef struct sb_bss_out {
+  double *sdr, *isr, *sir, *sar;
+} sb_bss_out;
+
+/* sb_bsseval_eval_pairs with the outputs frames (may be NULL), and with
+ * whole != NULL also the values of every pair over the whole track
+ * [0, T), pair p at index p of whole's arrays (n_pair values each): the
+ * same whole-track filters, energies and rules as an object of the same
+ * references built with win = 0 gives (equal up to rounding: the
+ * whole-track correlations are summed in another order), so a framewise
+ * v4 object needs no second, whole-signal object.  whole is not skipped.
+ * Filter mode only (v4, or the whole signal): SB_EINVAL with whole !=
+ * NULL on a v3 framewise object.  Other errors as sb_bsseval_eval_pairs. */
+sb_err sb_bsseval_eval_pairs_whole(sb_bsseval *b, const sb_sources *est, int n_pair, const sb_bss_pair *pair,
+                                   const unsigned char *skip, const sb_bss_out *frames, const sb_bss_out *whole);
+
 /* One pair: estimate e of est against reference target (n_frames outputs). */
 sb_err sb_bsseval_eval(sb_bsseval *b, int target, const sb_sources *est, int e,
                        const unsigned char *skip, double *sdr, double *isr, double *sir,

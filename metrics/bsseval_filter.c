@@ -5,7 +5,9 @@
  * decomposition is a quadratic form of a coefficient vector with the
  * frame's block-Toeplitz Gram matrix, evaluated exactly through the
  * circulant embedding of each Toeplitz block (see metrics/bsseval.c), or a
- * dot product with the frame's correlations.
+ * dot product with the frame's correlations.  The whole-track values of a
+ * framewise object are one more such range, [0, T), with the whole-track
+ * Gram and correlations the frames already yield (issue 14).
  */
 #include <config.h>
 
@@ -114,8 +116,8 @@ typedef struct filter_call {
   double *coef;       /* C: [(y m + k) L + a] */
   fftw_complex *u_c;  /* spectra of C: [(y m + k) n_bin2 + f] */
   pair_filters *pf;   /* n_pair */
-  double *tp_artif;   /* whole signal: ||e - P e||^2, then ||P e||^2, per estimate
-                         (timeproj.h); NULL framewise */
+  double *tp_artif;   /* whole track: ||e - P e||^2, then ||P e||^2, per estimate
+                         (timeproj.h); NULL framewise without whole values */
   double *rhs;        /* scratch: n_y m L right-hand sides */
   double *buf;        /* scratch: n_fft2 FFT input */
 } filter_call;
@@ -139,9 +141,9 @@ static void filter_call_free(filter_call *fc, int n_pair)
   free(fc->rhs);
 }
 
-/* D over the whole track (and of every frame), then the all-source
- * filters C of every estimate channel and their spectra. */
-static sb_err all_source_filters(const sb_bsseval *b, const est_set *es, filter_call *fc)
+/* D over the whole track (and of every frame when per_frame), then the
+ * all-source filters C of every estimate channel and their spectra. */
+static sb_err all_source_filters(const sb_bsseval *b, const est_set *es, int per_frame, filter_call *fc)
 {
   const int m = b->m, L = b->L, nb = b->n_bin2, n_y = fc->n_y;
   int *cols = malloc(sizeof(int) * (size_t)n_y);
@@ -150,7 +152,7 @@ static sb_err all_source_filters(const sb_bsseval *b, const est_set *es, filter_
     return SB_ENOMEM;
   for (int y = 0; y < n_y; y++)
     cols[y] = y;
-  if (b->whole) {
+  if (!per_frame) {
     err = sb_bss_corr_whole(b, &b->ref, m, b->ref_idx, es->view, n_y, es->col, 0, fc->corr);
   } else {
     d_sink_ctx ctx;
@@ -234,23 +236,29 @@ typedef struct filter_work {
   const fftw_complex **v;   /* m channel spectra */
 } filter_work;
 
-/* The criteria of every pair in frame k (t0, t1): quadratic forms with the
- * frame's Gram spectra, dot products with its correlations dk. */
-static sb_err filter_frame(const sb_bsseval *b, int n_pair, const sb_bss_pair *pair, const est_set *es,
-                           const filter_call *fc, int64_t k, filter_work *w, double *sdr, double *isr, double *sir,
-                           double *sar)
+/* A range evaluated as one frame: [t0, t1), its Gram R, its correlations
+ * with the estimates' channels (lags 0..L-1 at off in rows of stride),
+ * the pairs' energies when computed beforehand (NULL: per pair over the
+ * range), the time-domain artifact energies (whole track: fc->tp_artif;
+ * NULL otherwise), and where pair p's criteria go: index idx0 + p step
+ * of out. */
+typedef struct range_eval {
+  int64_t t0, t1;
+  const double *R, *d;
+  size_t stride, off;
+  const frame_energy *fe;
+  const double *tp;
+  size_t idx0, step;
+  const sb_bss_out *out;
+} range_eval;
+
+/* The criteria of every pair over the range rg: quadratic forms with its
+ * Gram spectra, dot products with its correlations. */
+static sb_err filter_range(const sb_bsseval *b, int n_pair, const sb_bss_pair *pair, const est_set *es,
+                           const filter_call *fc, const range_eval *rg, filter_work *w)
 {
   const int m = b->m, I = b->n_chan, L = b->L, nb = b->n_bin2, n_y = fc->n_y;
-  const size_t per = (size_t)L * m * m;
-  /* frame correlations: lags 0..L-1 at d_off in rows of d_stride */
-  const size_t d_stride = b->whole ? (size_t)b->n_lag : (size_t)L;
-  const size_t d_off = b->whole ? (size_t)(L - 1) : 0;
-  const double *dk = b->whole ? fc->corr : fc->d_frame + (size_t)k * m * n_y * L;
-  int64_t t0, t1;
-  sb_err err;
-
-  sb_bss_frame_bounds(b, k, &t0, &t1);
-  err = gram_spectra(b, b->whole ? b->R_whole : b->R_frame + per * (size_t)k, w->E);
+  sb_err err = gram_spectra(b, rg->R, w->E);
   if (err != SB_OK)
     return err;
   /* ||P e||^2 per estimate */
@@ -269,9 +277,9 @@ static sb_err filter_frame(const sb_bsseval *b, int n_pair, const sb_bss_pair *p
     frame_energy fe;
     double q = 0.0, interf = 0.0, spat = 0.0, lin_p = 0.0, lin_q = 0.0;
     double pp = w->p_est[e], artif, filt_err;
-    size_t idx = (size_t)p * b->n_frames + k;
-    err = sb_bss_pair_energy(b, j, es->view, pair[p].est, t0, t1, w->scratch, &fe);
-    if (err != SB_OK)
+    if (rg->fe)
+      fe = rg->fe[p];
+    else if ((err = sb_bss_pair_energy(b, j, es->view, pair[p].est, rg->t0, rg->t1, w->scratch, &fe)) != SB_OK)
       return err;
     for (int c = 0; c < I; c++) {
       for (int r = 0; r < m; r++)
@@ -284,7 +292,7 @@ static sb_err filter_frame(const sb_bsseval *b, int n_pair, const sb_bss_pair *p
         w->v[r] = f->u_diff + ((size_t)c * m + r) * nb;
       interf += quad_form(b, w->E, w->v);
       for (int r = 0; r < m; r++) {
-        const double *d = dk + ((size_t)r * n_y + e * I + c) * d_stride + d_off;
+        const double *d = rg->d + ((size_t)r * n_y + e * I + c) * rg->stride + rg->off;
         const double *cp = fc->coef + ((size_t)(e * I + c) * m + r) * L;
         const double *cq = f->cj + ((size_t)c * m + r) * L;
         for (int a = 0; a < L; a++) {
@@ -293,13 +301,93 @@ static sb_err filter_frame(const sb_bsseval *b, int n_pair, const sb_bss_pair *p
         }
       }
     }
-    artif = fc->tp_artif ? fc->tp_artif[e] : fe.e - 2.0 * lin_p + pp;
-    if (fc->tp_artif)
-      pp = fc->tp_artif[es->n_est + e];
+    artif = rg->tp ? rg->tp[e] : fe.e - 2.0 * lin_p + pp;
+    if (rg->tp)
+      pp = rg->tp[es->n_est + e];
     filt_err = fe.e - 2.0 * lin_q + q;
-    sb_bss_write_crit(b, idx, &fe, spat, interf, artif, q, pp, filt_err, sdr, isr, sir, sar);
+    sb_bss_write_crit(b, rg->idx0 + (size_t)p * rg->step, &fe, spat, interf, artif, q, pp, filt_err,
+                      rg->out->sdr, rg->out->isr, rg->out->sir, rg->out->sar);
   }
   return SB_OK;
+}
+
+/* Frame k of b as a range (the whole track when b->whole). */
+static sb_err filter_frame(const sb_bsseval *b, int n_pair, const sb_bss_pair *pair, const est_set *es,
+                           const filter_call *fc, int64_t k, const sb_bss_out *out, filter_work *w)
+{
+  const size_t per = (size_t)b->L * b->m * b->m;
+  range_eval rg;
+  sb_bss_frame_bounds(b, k, &rg.t0, &rg.t1);
+  rg.R = b->whole ? b->R_whole : b->R_frame + per * (size_t)k;
+  rg.d = b->whole ? fc->corr : fc->d_frame + (size_t)k * b->m * fc->n_y * b->L;
+  rg.stride = b->whole ? (size_t)b->n_lag : (size_t)b->L;
+  rg.off = b->whole ? (size_t)(b->L - 1) : 0;
+  rg.fe = NULL;
+  rg.tp = b->whole ? fc->tp_artif : NULL;
+  rg.idx0 = (size_t)k;
+  rg.step = (size_t)b->n_frames;
+  rg.out = out;
+  return filter_range(b, n_pair, pair, es, fc, &rg, w);
+}
+
+/* Energies of the pairs over the whole track: ||s||^2 once per target and
+ * ||e||^2 once per estimate (sb_bss_energy), ||e - s||^2 (a pass per
+ * pair) only when with_err; <e, s> is not used in filter mode. */
+static sb_err whole_energies(const sb_bsseval *b, int n_pair, const sb_bss_pair *pair, const est_set *es,
+                             int with_err, double *scratch, frame_energy *fe)
+{
+  for (int p = 0; p < n_pair; p++) {
+    int q;
+    sb_err err = SB_OK;
+    if (with_err) {
+      if ((err = sb_bss_pair_energy(b, pair[p].target, es->view, pair[p].est, 0, b->T, scratch, &fe[p])) != SB_OK)
+        return err;
+      continue;
+    }
+    fe[p].err = fe[p].es = 0.0;
+    for (q = 0; q < p && pair[q].target != pair[p].target; q++)
+      ;
+    if (q < p)
+      fe[p].s = fe[q].s;
+    else
+      err = sb_bss_energy(b, &b->ref, pair[p].target, 0, b->T, scratch, &fe[p].s);
+    for (q = 0; q < p && es->of_pair[q] != es->of_pair[p]; q++)
+      ;
+    if (q < p)
+      fe[p].e = fe[q].e;
+    else if (err == SB_OK)
+      err = sb_bss_energy(b, es->view, pair[p].est, 0, b->T, scratch, &fe[p].e);
+    if (err != SB_OK)
+      return err;
+  }
+  return SB_OK;
+}
+
+/* Every pair over the whole track [0, T) of a framewise object: R_whole,
+ * the whole-track correlations and artifact energies, into out[p]. */
+static sb_err filter_whole(const sb_bsseval *b, int n_pair, const sb_bss_pair *pair, const est_set *es,
+                           const filter_call *fc, const sb_bss_out *out, filter_work *w)
+{
+  frame_energy *fe = malloc(sizeof *fe * (size_t)n_pair);
+  range_eval rg;
+  sb_err err = fe ? SB_OK : SB_ENOMEM;
+  if (err == SB_OK)
+    err = whole_energies(b, n_pair, pair, es, b->opts.crit == SB_CRIT_IMAGES && out->sdr, w->scratch, fe);
+  rg.t0 = 0;
+  rg.t1 = b->T;
+  rg.R = b->R_whole;
+  rg.d = fc->corr;
+  rg.stride = (size_t)b->n_lag;
+  rg.off = (size_t)(b->L - 1);
+  rg.fe = fe;
+  rg.tp = fc->tp_artif;
+  rg.idx0 = 0;
+  rg.step = 1;
+  rg.out = out;
+  if (err == SB_OK)
+    err = filter_range(b, n_pair, pair, es, fc, &rg, w);
+  free(fe);
+  return err;
 }
 
 /* The whole signal: ||e_artif||^2 and ||P e||^2 in the time domain
@@ -321,10 +409,25 @@ static sb_err whole_residual(const sb_bsseval *b, const est_set *es, filter_call
   return err;
 }
 
+/* 1 when some frame is to be computed: an output asked for and a frame
+ * not skipped. */
+static int frames_needed(const sb_bsseval *b, const unsigned char *skip, const sb_bss_out *fr)
+{
+  if (!fr->sdr && !fr->isr && !fr->sir && !fr->sar)
+    return 0;
+  for (int64_t k = 0; k < b->n_frames; k++)
+    if (!skip || !skip[k])
+      return 1;
+  return 0;
+}
+
 sb_err sb_bss_eval_filter_mode(sb_bsseval *b, int n_pair, const sb_bss_pair *pair, const est_set *es,
-                               const unsigned char *skip, double *sdr, double *isr, double *sir, double *sar)
+                               const unsigned char *skip, const sb_bss_out *frames, const sb_bss_out *whole)
 {
   const int m = b->m, I = b->n_chan, L = b->L, nb = b->n_bin2, n_y = es->n_est * I;
+  const int frames_on = frames_needed(b, skip, frames), per_frame = frames_on && !b->whole;
+  /* k = -1: the whole track of a framewise object */
+  const int64_t k0 = whole ? -1 : 0;
   filter_call fc = {0};
   sb_err err = SB_OK;
 
@@ -339,16 +442,16 @@ sb_err sb_bss_eval_filter_mode(sb_bsseval *b, int n_pair, const sb_bss_pair *pai
     err = SB_ENOMEM;
     goto done;
   }
-  if ((err = all_source_filters(b, es, &fc)) != SB_OK)
+  if ((err = all_source_filters(b, es, per_frame, &fc)) != SB_OK)
     goto done;
   for (int p = 0; p < n_pair && err == SB_OK; p++)
     err = pair_filters_make(b, pair[p].target, es->of_pair[p], &fc, &fc.pf[p]);
   if (err != SB_OK)
     goto done;
-  if (b->whole && (err = whole_residual(b, es, &fc)) != SB_OK)
+  if ((b->whole || whole) && (err = whole_residual(b, es, &fc)) != SB_OK)
     goto done;
 
-  /* frames */
+  /* the whole track first (it reads the whole signals), then the frames */
 #ifdef _OPENMP
 #pragma omp parallel
 #endif
@@ -363,12 +466,14 @@ sb_err sb_bss_eval_filter_mode(sb_bsseval *b, int n_pair, const sb_bss_pair *pai
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
-    for (int64_t k = 0; k < b->n_frames; k++) {
+    for (int64_t k = k0; k < b->n_frames; k++) {
       if (terr != SB_OK)
         continue;
-      if (sb_bss_skipped(b, skip, k, n_pair, sdr, isr, sir, sar))
-        continue;
-      terr = filter_frame(b, n_pair, pair, es, &fc, k, &w, sdr, isr, sir, sar);
+      if (k < 0)
+        terr = filter_whole(b, n_pair, pair, es, &fc, whole, &w);
+      else if (!sb_bss_skipped(b, skip, k, n_pair, frames->sdr, frames->isr, frames->sir, frames->sar) &&
+               frames_on)
+        terr = filter_frame(b, n_pair, pair, es, &fc, k, frames, &w);
     }
     sb_first_error_keep(&err, terr);
     fftw_free(w.E);

@@ -78,6 +78,12 @@ void sb_bss_est_set_free(est_set *es);
 sb_err sb_bss_pair_energy(const sb_bsseval *b, int target, const sb_sources *view, int est, int64_t t0, int64_t t1,
                           double *scratch, frame_energy *fe);
 
+/* ||x||^2 of source src of view over [t0, t1), summed over channels as
+ * sb_bss_pair_energy sums ||s||^2 and ||e||^2; scratch holds SB_SPAN_MAX
+ * doubles.  The reader's errors. */
+sb_err sb_bss_energy(const sb_bsseval *b, const sb_sources *view, int src, int64_t t0, int64_t t1,
+                     double *scratch, double *out);
+
 /* 1 when frame k is skipped (skip[k] set): every pair's outputs that are
  * not NULL are NaN there; 0 otherwise (skip NULL: nothing is skipped). */
 int sb_bss_skipped(const sb_bsseval *b, const unsigned char *skip, int64_t k, int n_pair, double *sdr, double *isr,
@@ -132,10 +138,11 @@ sb_err sb_bss_frames_and_whole(const sb_bsseval *b, const sb_sources *xs, int n_
                                const sb_sources *ys, int n_y, const int *y, int sym, frame_sink sink, void *ctx,
                                double *whole);
 
-/* ---- bsseval_filter.c, bsseval_frame.c: sb_bsseval_eval_pairs of the
- * two modes, arguments as there (checked by the caller). */
+/* ---- bsseval_filter.c, bsseval_frame.c: sb_bsseval_eval_pairs_whole of
+ * the two modes, arguments as there (checked by the caller; frames not
+ * NULL, whole only in filter mode). */
 sb_err sb_bss_eval_filter_mode(sb_bsseval *b, int n_pair, const sb_bss_pair *pair, const est_set *es,
-                               const unsigned char *skip, double *sdr, double *isr, double *sir, double *sar);
+                               const unsigned char *skip, const sb_bss_out *frames, const sb_bss_out *whole);
 sb_err sb_bss_eval_frame_filters(sb_bsseval *b, int n_pair, const sb_bss_pair *pair, const est_set *es,
                                  const unsigned char *skip, double *sdr, double *isr, double *sir, double *sar);
 

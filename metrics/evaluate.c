@@ -13,7 +13,7 @@
  *      (BSS Eval) or whole SNR for perm;
  *   4. framewise SDR from the energies (images) — no filter, no solve;
  *      ISR/SIR/SAR (and sources SDR) from one sb_bsseval_eval_pairs call
- *      for all pairs;
+ *      for all pairs (in v4 it gives their whole-track values too);
  *   5. whole-signal values, SI family, global SDR, improvements.
  *
  * Workload: one call per (track, method).  The images-SDR-only path
@@ -435,6 +435,7 @@ typedef struct eval_run {
   int n_pairs;               /* BSS Eval pairs: n, or n x n when they choose perm */
   int *pair_ref, *pair_est;
   double *pairs;             /* their framewise values (sb_eval_bss_frames) */
+  double *pairs_whole;       /* their whole-track values when g.whole_in_frames */
   double *whole_bss;         /* whole-signal BSS values of the matched pairs */
   unsigned char *whole_skip; /* n */
 } eval_run;
@@ -449,6 +450,7 @@ static void eval_run_free(eval_run *e)
   sb_sisdr_free(&e->si);
   free(e->score);
   free(e->pairs);
+  free(e->pairs_whole);
   free(e->whole_bss);
   free(e->whole_skip);
   free(e->pair_ref);
@@ -498,13 +500,16 @@ static sb_err bss_permutation(eval_run *e, sb_msg *msg)
   e->pair_ref = malloc((size_t)e->n_pairs * sizeof *e->pair_ref);
   e->pair_est = malloc((size_t)e->n_pairs * sizeof *e->pair_est);
   e->pairs = malloc((size_t)e->n_pairs * 4 * (size_t)nf * sizeof *e->pairs);
-  if (!e->pair_ref || !e->pair_est || !e->pairs)
+  if (e->g.whole_in_frames)
+    e->pairs_whole = malloc((size_t)e->n_pairs * 4 * sizeof *e->pairs_whole);
+  if (!e->pair_ref || !e->pair_est || !e->pairs || (e->g.whole_in_frames && !e->pairs_whole))
     return sb_msg_set(msg, SB_ENOMEM, "evaluation: out of memory");
   for (int p = 0; p < e->n_pairs; p++) {
     e->pair_ref[p] = all_pairs ? p / n : p;
     e->pair_est[p] = all_pairs ? p % n : p;
   }
-  if ((err = sb_eval_bss_frames(&e->x, &e->g, e->n_pairs, e->pair_ref, e->pair_est, e->pairs, msg)) != SB_OK)
+  if ((err = sb_eval_bss_frames(&e->x, &e->g, e->n_pairs, e->pair_ref, e->pair_est, e->pairs, e->pairs_whole,
+                                msg)) != SB_OK)
     return err;
   if (!all_pairs)
     return SB_OK;
@@ -567,7 +572,8 @@ static sb_err whole_signal_values(eval_run *e, sb_msg *msg)
   for (int j = 0; j < n; j++)
     e->whole_skip[j] = pair_whole_skip(x, j, x->r->perm[j]);
   if (e->run_bss &&
-      (err = sb_eval_whole_values(x, &e->g, e->whole_skip, e->n_pairs, e->pairs, &e->whole_bss, msg)) != SB_OK)
+      (err = sb_eval_whole_values(x, &e->g, e->whole_skip, e->n_pairs, e->pairs, e->pairs_whole, &e->whole_bss,
+                                msg)) != SB_OK)
     return err;
   for (int j = 0; j < n; j++) {
     double *w = x->r->whole + (size_t)j * SB_WM_COUNT;

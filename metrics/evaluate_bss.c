@@ -29,24 +29,42 @@ typedef struct bss_job {
   int target;                    /* reference index */
   int est;                       /* estimate index in the call's view */
   const unsigned char *skip;     /* n_out flags */
-  double *sdr, *isr, *sir, *sar; /* n_out values each; sdr may be NULL */
+  double *sdr, *isr, *sir, *sar; /* n_out values each; sdr may be NULL; isr NULL: no frames */
+  double *whole;                 /* 4 whole-track values (SDR, ISR, SIR, SAR), or NULL */
+  unsigned char whole_skip;      /* leave whole NaN */
 } bss_job;
 
-/* Runs the jobs with one sb_bsseval_eval_pairs call (it shares the
+/* NaN into the outputs of a job. */
+static void job_clear(bss_job *jb, int64_t n_out)
+{
+  for (int64_t k = 0; jb->isr && k < n_out; k++) {
+    if (jb->sdr)
+      jb->sdr[k] = NAN;
+    jb->isr[k] = jb->sir[k] = jb->sar[k] = NAN;
+  }
+  for (int m = 0; jb->whole && m < 4; m++)
+    jb->whole[m] = NAN;
+}
+
+/* Runs the jobs with one sb_bsseval_eval_pairs_whole call (it shares the
  * per-estimate work between pairs and uses OpenMP).  Frames skipped by
  * every job are skipped; frames skipped by some jobs only (per-source NaN
  * rule) are computed and masked afterwards.  gidx maps reference indices to
- * the group b was built on (-1: not in the group, values NaN).  All jobs
- * have an sdr output or none has. */
-static sb_err run_bss_jobs(sb_bsseval *b, const int *gidx, const sb_sources *est, int n_jobs,
+ * the group b was built on (-1: not in the group, values NaN).  SDR is
+ * computed with want_sdr (then every job with frames has an sdr output).
+ * All jobs have frame outputs or none has, whole outputs or none has
+ * (those only on a filter-mode b). */
+static sb_err run_bss_jobs(sb_bsseval *b, const int *gidx, const sb_sources *est, int want_sdr, int n_jobs,
                            bss_job *jobs, int64_t n_out, sb_msg *msg)
 {
   sb_bss_pair *pairs = malloc((size_t)n_jobs * sizeof *pairs);
   int *which = malloc((size_t)n_jobs * sizeof *which);
   unsigned char *skip = malloc((size_t)n_out);
   size_t block = (size_t)n_jobs * (size_t)n_out;
-  double *buf = malloc(4 * block * sizeof *buf);
-  int n = 0, want_sdr = n_jobs > 0 && jobs[0].sdr != NULL;
+  double *buf = malloc(4 * (block + (size_t)n_jobs) * sizeof *buf), *wbuf = buf + 4 * block;
+  int n = 0;
+  int want_frames = n_jobs > 0 && jobs[0].isr, want_whole = n_jobs > 0 && jobs[0].whole;
+  sb_bss_out fo = {NULL, NULL, NULL, NULL}, wo;
   sb_err err = SB_OK;
 
   if (!pairs || !which || !skip || !buf) {
@@ -57,25 +75,31 @@ static sb_err run_bss_jobs(sb_bsseval *b, const int *gidx, const sb_sources *est
     skip[k] = 1;
   for (int i = 0; i < n_jobs; i++) {
     bss_job *jb = &jobs[i];
-    int any = 0;
-    for (int64_t k = 0; k < n_out; k++) {
+    int any = jb->whole && !jb->whole_skip;
+    job_clear(jb, n_out);
+    for (int64_t k = 0; jb->isr && k < n_out; k++)
       any |= !jb->skip[k];
-      if (jb->sdr)
-        jb->sdr[k] = NAN;
-      jb->isr[k] = jb->sir[k] = jb->sar[k] = NAN;
-    }
     if (gidx[jb->target] < 0 || !any)
       continue;
     pairs[n].target = gidx[jb->target];
     pairs[n].est = jb->est;
     which[n++] = i;
-    for (int64_t k = 0; k < n_out; k++)
+    for (int64_t k = 0; jb->isr && k < n_out; k++)
       skip[k] &= jb->skip[k];
   }
   if (n == 0)
     goto done;
-  err = sb_bsseval_eval_pairs(b, est, n, pairs, skip, want_sdr ? buf : NULL, buf + block,
-                              buf + 2 * block, buf + 3 * block);
+  if (want_frames) {
+    fo.sdr = want_sdr ? buf : NULL;
+    fo.isr = buf + block;
+    fo.sir = buf + 2 * block;
+    fo.sar = buf + 3 * block;
+  }
+  wo.sdr = want_sdr ? wbuf : NULL;
+  wo.isr = wbuf + n_jobs;
+  wo.sir = wbuf + 2 * (size_t)n_jobs;
+  wo.sar = wbuf + 3 * (size_t)n_jobs;
+  err = sb_bsseval_eval_pairs_whole(b, est, n, pairs, skip, &fo, want_whole ? &wo : NULL);
   if (err != SB_OK) {
     sb_msg_set(msg, err, "BSS Eval: %s", sb_strerror(err));
     goto done;
@@ -83,7 +107,7 @@ static sb_err run_bss_jobs(sb_bsseval *b, const int *gidx, const sb_sources *est
   for (int q = 0; q < n; q++) {
     bss_job *jb = &jobs[which[q]];
     size_t at = (size_t)q * (size_t)n_out;
-    for (int64_t k = 0; k < n_out; k++) {
+    for (int64_t k = 0; jb->isr && k < n_out; k++) {
       if (jb->skip[k])
         continue;
       if (jb->sdr)
@@ -91,6 +115,12 @@ static sb_err run_bss_jobs(sb_bsseval *b, const int *gidx, const sb_sources *est
       jb->isr[k] = buf[block + at + (size_t)k];
       jb->sir[k] = buf[2 * block + at + (size_t)k];
       jb->sar[k] = buf[3 * block + at + (size_t)k];
+    }
+    if (jb->whole && !jb->whole_skip) {
+      if (want_sdr)
+        jb->whole[0] = wbuf[q];
+      for (int m = 1; m < 4; m++)
+        jb->whole[m] = wbuf[(size_t)m * (size_t)n_jobs + (size_t)q];
     }
   }
 
@@ -170,6 +200,10 @@ sb_err sb_eval_bss_group_init(eval_ctx *x, bss_group *g, sb_msg *msg)
   }
   if (x->opts->frames_only)
     return SB_OK; /* whole_b NULL: the whole-signal values stay NaN */
+  if (x->opts->mode == SB_BSS_V4) {
+    g->whole_in_frames = 1; /* whole-track filters in both: no second object */
+    return SB_OK;
+  }
   bo.win = 0;
   bo.hop = 0;
   return sb_bsseval_new(&bo, &g->view, &g->whole_b, msg);
@@ -177,9 +211,10 @@ sb_err sb_eval_bss_group_init(eval_ctx *x, bss_group *g, sb_msg *msg)
 
 /* Framewise BSS Eval of the pairs (pair_ref[p], pair_est[p]) into
  * out[(p * 4 + m) * n_frames + k] (m = SDR, ISR, SIR, SAR; SDR only with
- * the sources criterion, NaN otherwise). */
+ * the sources criterion, NaN otherwise), and with whole != NULL (only when
+ * g->whole_in_frames) their whole-track values into whole[p * 4 + m]. */
 sb_err sb_eval_bss_frames(eval_ctx *x, bss_group *g, int n_pairs, const int *pair_ref, const int *pair_est,
-                         double *out, sb_msg *msg)
+                         double *out, double *whole, sb_msg *msg)
 {
   int64_t nf = x->n_frames;
   unsigned char *skip = malloc((size_t)n_pairs * (size_t)nf);
@@ -200,11 +235,16 @@ sb_err sb_eval_bss_frames(eval_ctx *x, bss_group *g, int n_pairs, const int *pai
     jobs[p].isr = o + nf;
     jobs[p].sir = o + 2 * nf;
     jobs[p].sar = o + 3 * nf;
+    jobs[p].whole = whole ? whole + (size_t)p * 4 : NULL;
     if (!jobs[p].sdr)
       for (int64_t k = 0; k < nf; k++)
         o[k] = NAN;
+    for (int m = 0; whole && m < 4; m++)
+      jobs[p].whole[m] = NAN;
   }
-  err = g->frame_b ? run_bss_jobs(g->frame_b, g->gidx, x->est, n_pairs, jobs, nf, msg) : SB_OK;
+  err = g->frame_b ? run_bss_jobs(g->frame_b, g->gidx, x->est, x->opts->crit == SB_CRIT_SOURCES, n_pairs,
+                                  jobs, nf, msg)
+                   : SB_OK;
   if (!g->frame_b)
     for (size_t i = 0; i < (size_t)n_pairs * 4 * (size_t)nf; i++)
       out[i] = NAN;
@@ -215,7 +255,8 @@ sb_err sb_eval_bss_frames(eval_ctx *x, bss_group *g, int n_pairs, const int *pai
 
 /* Whole-signal BSS Eval of estimate est_of[j] of the view est against
  * reference j for every reference j into out[j * 4 + m] (m = SDR, ISR,
- * SIR, SAR; SDR only with the sources criterion).  skip[j]: leave NaN. */
+ * SIR, SAR; SDR only with the sources criterion).  skip[j]: leave NaN.
+ * With g->whole_in_frames from frame_b (no frame computed). */
 sb_err sb_eval_bss_whole(eval_ctx *x, bss_group *g, const sb_sources *est, const int *est_of,
                         const unsigned char *skip, double *out, sb_msg *msg)
 {
@@ -228,25 +269,34 @@ sb_err sb_eval_bss_whole(eval_ctx *x, bss_group *g, const sb_sources *est, const
     double *o = out + (size_t)j * 4;
     jobs[j].target = j;
     jobs[j].est = est_of[j];
+    o[0] = o[1] = o[2] = o[3] = NAN;
+    if (g->whole_in_frames) {
+      jobs[j].whole = o;
+      jobs[j].whole_skip = skip[j];
+      continue;
+    }
     jobs[j].skip = &skip[j];
     jobs[j].sdr = x->opts->crit == SB_CRIT_SOURCES ? o : NULL;
     jobs[j].isr = o + 1;
     jobs[j].sir = o + 2;
     jobs[j].sar = o + 3;
-    o[0] = o[1] = o[2] = o[3] = NAN;
   }
-  if (g->whole_b)
-    err = run_bss_jobs(g->whole_b, g->gidx, est, n, jobs, 1, msg);
+  if (g->whole_in_frames)
+    err = run_bss_jobs(g->frame_b, g->gidx, est, x->opts->crit == SB_CRIT_SOURCES, n, jobs, x->n_frames, msg);
+  else if (g->whole_b)
+    err = run_bss_jobs(g->whole_b, g->gidx, est, x->opts->crit == SB_CRIT_SOURCES, n, jobs, 1, msg);
   free(jobs);
   return err;
 }
 
 /* Whole-signal BSS Eval of the matched pairs into a new n_src x 4 array.
- * When one frame is the whole signal, pairs whose frame NaN mask equals
- * their whole-signal exclusion reuse the framewise values (pairs, laid out
- * as in bss_frames) instead of a second evaluation. */
-sb_err sb_eval_whole_values(eval_ctx *x, bss_group *g, const unsigned char *whole_skip,
-                           int n_pairs, const double *pairs, double **out, sb_msg *msg)
+ * With g->whole_in_frames they are the whole-track values of the pairs
+ * (pairs_whole, laid out as sb_eval_bss_frames's whole).  When one frame
+ * is the whole signal, pairs whose frame NaN mask equals their
+ * whole-signal exclusion reuse the framewise values (pairs, laid out as
+ * in sb_eval_bss_frames) instead of a second evaluation. */
+sb_err sb_eval_whole_values(eval_ctx *x, bss_group *g, const unsigned char *whole_skip, int n_pairs,
+                           const double *pairs, const double *pairs_whole, double **out, sb_msg *msg)
 {
   int n = x->n_src;
   int reuse_ok = g->whole_b && g->whole_b == g->frame_b && x->n_frames == 1;
@@ -265,14 +315,19 @@ sb_err sb_eval_whole_values(eval_ctx *x, bss_group *g, const unsigned char *whol
     }
     job_skip[j] = whole_skip[j] || reuse[j];
   }
-  if ((err = sb_eval_bss_whole(x, g, x->est, x->r->perm, job_skip, w, msg)) != SB_OK)
+  if (!g->whole_in_frames && (err = sb_eval_bss_whole(x, g, x->est, x->r->perm, job_skip, w, msg)) != SB_OK)
     goto done;
   for (int j = 0; j < n; j++) {
     int p = n_pairs == n ? j : j * n + x->r->perm[j];
-    if (reuse[j])
-      for (int m = 0; m < 4; m++)
-        w[(size_t)j * 4 + (size_t)m] = pairs[(size_t)p * 4 + (size_t)m];
+    for (int m = 0; m < 4; m++) {
+      double *v = &w[(size_t)j * 4 + (size_t)m];
+      if (reuse[j])
+        *v = pairs[(size_t)p * 4 + (size_t)m];
+      else if (g->whole_in_frames)
+        *v = whole_skip[j] ? NAN : pairs_whole[(size_t)p * 4 + (size_t)m];
+    }
   }
+  err = SB_OK;
   *out = w;
   w = NULL;
 

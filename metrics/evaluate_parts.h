@@ -36,13 +36,15 @@ typedef struct bss_group {
   int *ref_of;   /* group index -> reference index */
   int *gidx;
   sb_bsseval *frame_b, *whole_b; /* whole_b == frame_b when one frame is the whole signal */
+  int whole_in_frames;            /* v4 framewise: whole-track values from frame_b, whole_b NULL */
 } bss_group;
 
 /* Frame NaN mask of the pair (reference j, estimate e) into skip[0..n_frames). */
 void sb_eval_pair_skip(const eval_ctx *x, int j, int e, unsigned char *skip);
 
 /* The group of references with non-zero energy and its sb_bsseval states
- * (framewise, and whole-signal unless one frame is the whole signal).
+ * (framewise, and whole-signal unless one frame is the whole signal or the
+ * mode is v4, whose framewise object gives the whole-track values too).
  * Errors of sb_bsseval_new, SB_ENOMEM, SB_EINVAL (framing mismatch); msg
  * says which. */
 sb_err sb_eval_bss_group_init(eval_ctx *x, bss_group *g, sb_msg *msg);
@@ -50,9 +52,10 @@ void sb_eval_bss_group_free(bss_group *g);
 
 /* Framewise BSS Eval of the pairs (pair_ref[p], pair_est[p]) into
  * out[(p * 4 + m) * n_frames + k] (m = SDR, ISR, SIR, SAR; SDR only with
- * the sources criterion, NaN otherwise). */
+ * the sources criterion, NaN otherwise), and with whole != NULL (only when
+ * g->whole_in_frames) their whole-track values into whole[p * 4 + m]. */
 sb_err sb_eval_bss_frames(eval_ctx *x, bss_group *g, int n_pairs, const int *pair_ref, const int *pair_est,
-                          double *out, sb_msg *msg);
+                          double *out, double *whole, sb_msg *msg);
 
 /* Whole-signal BSS Eval of estimate est_of[j] of the view est against
  * reference j for every reference j into out[j * 4 + m] (m = SDR, ISR,
@@ -61,10 +64,12 @@ sb_err sb_eval_bss_whole(eval_ctx *x, bss_group *g, const sb_sources *est, const
                          const unsigned char *skip, double *out, sb_msg *msg);
 
 /* Whole-signal BSS Eval of the matched pairs into a new n_src x 4 array
- * (*out, malloc'ed), reusing the framewise values of pairs (laid out as in
- * sb_eval_bss_frames) where one frame is the whole signal. */
+ * (*out, malloc'ed): with g->whole_in_frames the whole-track values of
+ * the pairs (pairs_whole, from sb_eval_bss_frames), otherwise reusing the
+ * framewise values of pairs (laid out as in sb_eval_bss_frames) where one
+ * frame is the whole signal. */
 sb_err sb_eval_whole_values(eval_ctx *x, bss_group *g, const unsigned char *whole_skip, int n_pairs,
-                            const double *pairs, double **out, sb_msg *msg);
+                            const double *pairs, const double *pairs_whole, double **out, sb_msg *msg);
 
 /* Appends "; " and a formatted reason to r->note (cut at its size). */
 #if defined(__GNUC__)
