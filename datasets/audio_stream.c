@@ -70,8 +70,10 @@ struct sb_audio_stream {
   int locks_ready;         /* open_lock and error_lock initialised */
   sb_err error;            /* first recorded error */
   sb_msg error_msg;
-  float **cache;           /* n_sig: the file decoded whole, planar (channel c at
-                              cache[k] + c * file_frames[k]); NULL = streamed */
+  void **cache;            /* n_sig: the file decoded whole, planar (channel c at
+                              sample c * file_frames[k]); NULL = streamed */
+  int *held_size;          /* n_sig: bytes per held sample, 2 (int16 k, read as
+                              k / 32768) or 4 (float32) */
 };
 
 /* Keeps the first error a reader meets, with its message. */
@@ -183,7 +185,8 @@ sb_err sb_audio_stream_new(int n_sig, const char *const *paths, const sb_audio_s
   s->file_frames = calloc((size_t)n_sig, sizeof *s->file_frames);
   s->slots = calloc((size_t)n_threads + 1, sizeof *s->slots);
   s->cache = calloc((size_t)n_sig, sizeof *s->cache);
-  if (!s->paths || !s->file_frames || !s->slots || !s->cache) {
+  s->held_size = calloc((size_t)n_sig, sizeof *s->held_size);
+  if (!s->paths || !s->file_frames || !s->slots || !s->cache || !s->held_size) {
     err = SB_ENOMEM;
     goto fail;
   }
@@ -245,6 +248,7 @@ void sb_audio_stream_free(sb_audio_stream **sp)
   for (int k = 0; s->cache && k < s->n_sig; k++)
     free(s->cache[k]);
   free(s->cache);
+  free(s->held_size);
   free(s->paths);
   free(s->file_frames);
   if (s->locks_ready) {
@@ -423,6 +427,17 @@ static void widen(const float *restrict src, int64_t n, double *restrict dst)
     dst[i] = src[i];
 }
 
+/* dst[i] = src[i] / 32768 (exact: a power-of-two scale of a 16-bit
+ * integer), vectorised. */
+static void widen16(const int16_t *restrict src, int64_t n, double *restrict dst)
+{
+#ifdef _OPENMP
+#pragma omp simd
+#endif
+  for (int64_t i = 0; i < n; i++)
+    dst[i] = (double)src[i] * (1.0 / 32768.0);
+}
+
 sb_err sb_audio_stream_read(sb_audio_stream *s, int sig, int c, int64_t t0, int64_t n, double *dst)
 {
   int64_t in_file;
@@ -440,7 +455,11 @@ sb_err sb_audio_stream_read(sb_audio_stream *s, int sig, int c, int64_t t0, int6
   if (in_file == 0)
     return SB_OK;
   if (s->cache[sig]) {
-    widen(s->cache[sig] + (size_t)c * (size_t)s->file_frames[sig] + (size_t)t0, in_file, dst);
+    const size_t at = (size_t)c * (size_t)s->file_frames[sig] + (size_t)t0;
+    if (s->held_size[sig] == 2)
+      widen16((const int16_t *)s->cache[sig] + at, in_file, dst);
+    else
+      widen((const float *)s->cache[sig] + at, in_file, dst);
     return SB_OK;
   }
 #ifdef _OPENMP
@@ -475,57 +494,59 @@ sb_err sb_audio_stream_error(sb_audio_stream *s, sb_msg *msg)
   return err;
 }
 
-/* 1 when every sample libsndfile decodes from a file of this format is a
- * float32 value: 8/16/24-bit PCM (k / 2^(bits-1)), A-law and mu-law (16-bit
- * values) and float32 files. */
-static int float32_holds(int format)
+/* Bytes per sample that hold every value libsndfile decodes from a file of
+ * this format exactly: 2 (int16 k = value x 32768) for 8/16-bit PCM, A-law
+ * and mu-law (16-bit values k / 32768), 4 (float32) for 24-bit PCM
+ * (k / 2^23) and float32 files, 0 for the others. */
+static int held_size_of(int format)
 {
   switch (format & SF_FORMAT_SUBMASK) {
   case SF_FORMAT_PCM_S8:
   case SF_FORMAT_PCM_U8:
   case SF_FORMAT_PCM_16:
-  case SF_FORMAT_PCM_24:
   case SF_FORMAT_ULAW:
   case SF_FORMAT_ALAW:
+    return 2;
+  case SF_FORMAT_PCM_24:
   case SF_FORMAT_FLOAT:
-    return 1;
+    return 4;
   default:
     return 0;
   }
 }
 
-/* The subformat test of float32_holds for file sig (0 when it cannot be
- * opened: the stream then reports that on its first read). */
-static int file_fits_float32(sb_audio_stream *s, int sig)
+/* held_size_of for file sig (0 when it cannot be opened: the stream then
+ * reports that on its first read). */
+static int file_held_size(sb_audio_stream *s, int sig)
 {
   SF_INFO info;
   SNDFILE *sf;
-  int fits = 0;
+  int size = 0;
   memset(&info, 0, sizeof info);
   pthread_mutex_lock(&s->open_lock);
   sf = sf_open(s->paths[sig], SFM_READ, &info);
   if (sf) {
-    fits = float32_holds(info.format);
+    size = held_size_of(info.format);
     sf_close(sf);
   }
   pthread_mutex_unlock(&s->open_lock);
-  return fits;
+  return size;
 }
 
-/* A buffer of n floats for a held file, on transparent huge pages where
- * the system offers them (a 10-minute stereo file is 200 MB: 2-MB pages
- * take 512 times fewer page faults when it is first written). */
-static float *alloc_held(size_t n)
+/* A buffer of bytes for a held file, on transparent huge pages where the
+ * system offers them (a 10-minute stereo float32 file is 200 MB: 2-MB
+ * pages take 512 times fewer page faults when it is first written). */
+static void *alloc_held(size_t bytes)
 {
 #ifdef MADV_HUGEPAGE
   const size_t huge = (size_t)2 << 20;
-  const size_t bytes = (n * sizeof(float) + huge - 1) / huge * huge;
-  float *x = aligned_alloc(huge, bytes);
+  const size_t size = (bytes + huge - 1) / huge * huge;
+  void *x = aligned_alloc(huge, size);
   if (x)
-    madvise(x, bytes, MADV_HUGEPAGE); /* advice only: its failure changes nothing */
+    madvise(x, size, MADV_HUGEPAGE); /* advice only: its failure changes nothing */
   return x;
 #else
-  return malloc(n * sizeof(float));
+  return malloc(bytes);
 #endif
 }
 
@@ -545,17 +566,37 @@ static int narrow_block(const double *restrict src, int n_chan, int64_t len, flo
   return inexact;
 }
 
-/* Decodes file sig whole into a planar float32 buffer, block by block with
- * the checks of a streamed read; an error goes to msg only.  *out is NULL
- * when a sample is not a float32 value or there is no memory for the
- * buffer (the file then stays streamed).  Files are independent: several
- * threads may decode different files of one stream at once. */
-static sb_err decode_whole(sb_audio_stream *s, int sig, float **out, sb_msg *msg)
+/* dst[c * stride + i] = src[i * n_chan + c] x 32768 as int16; 1 when a
+ * sample is not k / 32768 for a 16-bit k (the scale by a power of two is
+ * exact, so reading k / 32768 back gives the sample bit for bit). */
+static int narrow_block16(const double *restrict src, int n_chan, int64_t len, int16_t *restrict dst,
+                          int64_t stride)
+{
+  int inexact = 0;
+  for (int c = 0; c < n_chan; c++) {
+    int16_t *restrict d = dst + (size_t)c * (size_t)stride;
+    for (int64_t i = 0; i < len; i++) {
+      const double q = src[i * n_chan + c] * 32768.0;
+      const double in_range = q < -32768.0 ? -32768.0 : q > 32767.0 ? 32767.0 : q;
+      d[i] = (int16_t)in_range;
+      inexact |= (double)d[i] != q;
+    }
+  }
+  return inexact;
+}
+
+/* Decodes file sig whole into a planar buffer of size bytes per sample
+ * (held_size_of), block by block with the checks of a streamed read; an
+ * error goes to msg only.  *out is NULL when a sample does not fit that
+ * size exactly or there is no memory for the buffer (the file then stays
+ * streamed).  Files are independent: several threads may decode different
+ * files of one stream at once. */
+static sb_err decode_whole(sb_audio_stream *s, int sig, int size, void **out, sb_msg *msg)
 {
   const int n_chan = s->n_chan;
   const int64_t frames = s->file_frames[sig];
   cursor cur = {.sf = NULL, .pos = -1, .blocks = NULL, .held = {-1, -1}};
-  float *x = alloc_held((size_t)frames * (size_t)n_chan);
+  void *x = alloc_held((size_t)size * (size_t)frames * (size_t)n_chan);
   sb_err err;
   int inexact = 0;
 
@@ -568,7 +609,8 @@ static sb_err decode_whole(sb_audio_stream *s, int sig, float **out, sb_msg *msg
     double *buf = NULL;
     err = decode_block(s, sig, &cur, b, &buf, msg);
     if (!err)
-      inexact = narrow_block(buf, n_chan, len, x + start, frames);
+      inexact = size == 2 ? narrow_block16(buf, n_chan, len, (int16_t *)x + start, frames)
+                          : narrow_block(buf, n_chan, len, (float *)x + start, frames);
   }
   if (cur.sf)
     sf_close(cur.sf);
@@ -581,14 +623,16 @@ static sb_err decode_whole(sb_audio_stream *s, int sig, float **out, sb_msg *msg
 }
 
 /* The files sb_audio_stream_cache holds: in file order, each not held yet
- * whose float32 copy fits in what is left of budget and whose format
- * float32 holds exactly.  Returns the count; pick[k] = 1 for those. */
+ * whose format int16 or float32 holds exactly (held_size_of) and whose copy
+ * fits in what is left of budget.  Returns the count; pick[k] = the bytes
+ * per sample for those, 0 for the others. */
 static int plan_cache(sb_audio_stream *s, int64_t budget, int *pick)
 {
   int n = 0;
   for (int k = 0; k < s->n_sig; k++) {
-    const int64_t bytes = (int64_t)sizeof(float) * s->file_frames[k] * s->n_chan;
-    pick[k] = !s->cache[k] && bytes <= budget && file_fits_float32(s, k);
+    const int size = s->cache[k] ? 0 : file_held_size(s, k);
+    const int64_t bytes = (int64_t)size * s->file_frames[k] * s->n_chan;
+    pick[k] = size > 0 && bytes <= budget ? size : 0;
     if (pick[k]) {
       budget -= bytes;
       n++;
@@ -618,12 +662,14 @@ sb_err sb_audio_stream_cache(sb_audio_stream *s, int64_t *budget, sb_msg *msg)
 #endif
     for (int k = 0; k < s->n_sig; k++)
       if (pick[k])
-        errs[k] = decode_whole(s, k, &s->cache[k], &msgs[k]);
+        errs[k] = decode_whole(s, k, pick[k], &s->cache[k], &msgs[k]);
     for (int k = 0; k < s->n_sig && !err; k++) {
       if (errs[k])
         err = record(s, errs[k], &msgs[k]);
-      else if (s->cache[k] && pick[k])
-        *budget -= (int64_t)sizeof(float) * s->file_frames[k] * s->n_chan;
+      else if (s->cache[k] && pick[k]) {
+        s->held_size[k] = pick[k];
+        *budget -= (int64_t)pick[k] * s->file_frames[k] * s->n_chan;
+      }
     }
     if (err)
       err = sb_audio_stream_error(s, msg);

@@ -80,12 +80,14 @@ sb_err sb_audio_stream_view(sb_audio_stream *s, sb_sources *view);
  * by the next request.  dst is unspecified after an error. */
 sb_err sb_audio_stream_read(sb_audio_stream *s, int sig, int c, int64_t t0, int64_t n, double *dst);
 
-/* Decodes files of the group whole, once, into memory (4 bytes per sample:
- * float32, which holds exactly every sample of 8/16/24-bit PCM, A-law,
- * mu-law and float32 files).  The files held are chosen in file order,
- * each while its float32 copy fits in what is left of *budget; files of
- * other formats stay streamed, and so does one whose buffer cannot be
- * allocated or whose decode gives a value float32 does not hold.  The
+/* Decodes files of the group whole, once, into memory: 2 bytes per sample
+ * (int16 k, read back as k / 32768) for 8/16-bit PCM, A-law and mu-law
+ * files, whose samples are such values, and 4 (float32) for 24-bit PCM and
+ * float32 files; both hold every sample exactly.  The files held are
+ * chosen in file order, each while its copy fits in what is left of
+ * *budget; files of other formats stay streamed, and so does one whose
+ * buffer cannot be allocated or whose decode gives a value its size does
+ * not hold.  The
  * chosen files are decoded in parallel (one OpenMP thread per file).
  * Later reads of a held file copy from memory, the same values as a
  * streamed read (bit for bit).  *budget decreases by the bytes held.  The

@@ -11,8 +11,8 @@
  * or estimate name that is not a readable regular file (a folder, a FIFO,
  * a symbolic link loop, a folder that cannot be searched: SB_EIO, see
  * sb_path_check_file), never skipped.  Each file is decoded once:
- * references, estimates, then the mixture are held in memory as float32
- * (exact for 8/16/24-bit PCM and float32 files) while they fit in
+ * references, estimates, then the mixture are held in memory as int16 or
+ * float32 (exact for 8/16/24-bit PCM and float32 files) while they fit in
  * max_memory bytes, and the others are read on demand
  * (runners/stream_inputs.h), so memory stays within the budget plus a few
  * blocks per file whatever the track length (files of other formats are

@@ -12,7 +12,7 @@
  * its audio and one sb_pspm_track, freed after the track's last item.
  * A dir: item has nothing to separate: its references, mixture and
  * estimates are streamed from their files (runners/stream_inputs.h), each
- * decoded once and held as float32 within --max-memory, so an item of a
+ * decoded once and held as int16/float32 within --max-memory, so an item of a
  * 10-minute 4-source stereo track peaks at about 1.4 GB instead of 4.1 GB.
  */
 #include <config.h>
@@ -386,7 +386,7 @@ static sb_err open_estimates(const run_item *it, sb_stream_inputs *in, char *not
 }
 
 /* Evaluates a dir: item (streams_item) on its files streamed, each decoded
- * once and held as float32 while o->max_memory allows: the values of the
+ * once and held as int16/float32 while o->max_memory allows: the values of the
  * whole-file path, bit for bit, in far less memory.  SB_EUNSUPPORTED when
  * a file cannot be streamed (.stem.mp4, MP3, OGG: the caller then loads
  * the item whole); other errors name the file as the whole-file path does,

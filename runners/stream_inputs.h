@@ -3,9 +3,9 @@
  * their files (datasets/audio_stream.h) instead of loaded whole: the
  * references, an optional mixture and the estimates (padded with zeros or
  * truncated to the reference length, museval's pad_or_truncate).  Each
- * file is decoded once and held in memory as float32 (exact for 8/16/24-bit
- * PCM and float32 files) while it fits in a budget of bytes; the others
- * are read on demand by the metrics.  The values the views give are those
+ * file is decoded once and held in memory as int16 or float32 (exact for
+ * 8/16/24-bit PCM and float32 files: datasets/audio_stream.h) while it
+ * fits in a budget of bytes; the others are read on demand by the metrics.  The values the views give are those
  * of the whole-file loader (datasets/track_audio.h), bit for bit.
  *
  * Used by `sepbench eval` (runners/eval_dirs.h) and by `sepbench run` for

@@ -539,20 +539,21 @@ static void test_bad_files(uint64_t *state)
 }
 
 /* Files decoded once and held (sb_audio_stream_cache): every format reads
- * as sb_audio_read decodes it, held when float32 holds its samples and the
- * budget has room, streamed otherwise. */
+ * as sb_audio_read decodes it, held when int16 (16-bit files: 2 bytes per
+ * sample) or float32 (24-bit and float32 files: 4) holds its samples and
+ * the budget has room, streamed otherwise. */
 static void test_cache(uint64_t *state)
 {
   static const struct {
     const char *ext;
     sb_sample_format fmt;
-    int held; /* float32 holds the samples */
+    int held; /* bytes per held sample: 2 (int16), 4 (float32), 0 (not held) */
   } cases[] = {
-    {"wav", SB_PCM_16, 1}, {"wav", SB_PCM_24, 1}, {"flac", SB_PCM_24, 1},
-    {"wav", SB_FLOAT32, 1}, {"wav", SB_FLOAT64, 0},
+    {"wav", SB_PCM_16, 2}, {"flac", SB_PCM_16, 2}, {"wav", SB_PCM_24, 4}, {"flac", SB_PCM_24, 4},
+    {"wav", SB_FLOAT32, 4}, {"wav", SB_FLOAT64, 0},
   };
   static const char *const fmt_names[] = {"16-bit", "24-bit", "float32", "float64"};
-  const int64_t n_samples = 2 * BLOCK + 4321, file_bytes = 4 * 2 * n_samples;
+  const int64_t n_samples = 2 * BLOCK + 4321;
   enum { CAP = 500 };
   piece *pieces = malloc(sizeof *pieces * CAP);
 
@@ -574,6 +575,7 @@ static void test_cache(uint64_t *state)
         err = sb_audio_read(path[k], &whole[k], &msg);
     }
     const char *paths[2] = {path[0], path[1]};
+    const int64_t file_bytes = (cases[i].held ? cases[i].held : 4) * 2 * n_samples;
     if (!err)
       err = sb_audio_stream_new(2, paths, NULL, 0, &s, &msg);
     if (err) {
@@ -637,8 +639,8 @@ static void test_cache_fit_and_faults(uint64_t *state)
     goto done;
   }
   err = sb_audio_stream_cache(es, &budget, &msg);
-  tap_ok(err == SB_OK && budget == ((int64_t)1 << 30) - 4 * 2 * (2 * n_ref - 70000 + 7000),
-         "estimates held: each file's own frames (budget left %lld)", (long long)budget);
+  tap_ok(err == SB_OK && budget == ((int64_t)1 << 30) - 2 * 2 * (2 * n_ref - 70000 + 7000),
+         "16-bit estimates held as int16: each file's own frames (budget left %lld)", (long long)budget);
   sb_audio_stream_view(es, &view);
   int n_pieces = make_pieces(pieces, CAP, 2, 2, n_ref, state);
   read_pieces(&view, pieces, n_pieces, est, &diff, &fail);
@@ -679,7 +681,7 @@ static void test_cache_fit_and_faults(uint64_t *state)
     if (!err)
       err = sb_audio_stream_cache(s, &left, &msg);
     tap_ok(err == SB_EFORMAT && strstr(msg.text, cut_path) && !strstr(msg.text, nan_path) &&
-           sb_audio_stream_error(s, NULL) == SB_EFORMAT && left == ((int64_t)1 << 30) - 4 * 2 * (n_ref - 70000),
+           sb_audio_stream_error(s, NULL) == SB_EFORMAT && left == ((int64_t)1 << 30) - 2 * 2 * (n_ref - 70000),
            "two files fail in one parallel decode: the first in file order is reported, run %d (%s)", rep,
            msg.text);
     sb_audio_stream_free(&s);
