@@ -126,10 +126,12 @@ truns=$(echo "$runs" | wall)
 t3=$(echo "$v3" | secs)
 t3w=$(echo "$v3w" | secs)
 t4=$(echo "$v4" | secs)
-awk -v mf="$mf" -v mw="$mw" -v t3="$t3" -v t3w="$t3w" -v t4="$t4" -v long="$long" 'BEGIN {
+awk -v mf="$mf" -v mw="$mw" -v t3="$t3" -v t3w="$t3w" -v t4="$t4" -v long="$long" -v mus="$mus" 'BEGIN {
   printf "# v3 framewise: sepbench %.3f s vs mir_eval %.1f s -> %.0fx faster\n", t3, mf, mf / t3;
   printf "# v3 whole:     sepbench %.3f s vs mir_eval %.1f s -> %.0fx faster\n", t3w, mw, mw / t3w;
-  printf "# v4 framewise on %d s: sepbench %.3f s (museval 0.4.1 needs ~78 s for 180 s)\n", long, t4;
+  printf "# v4 framewise on %d s, engine on arrays: sepbench %.3f s", long, t4;
+  if (mus != "") printf " vs museval %.1f s -> %.0fx faster", mus, mus / t4;
+  printf "\n";
 }'
 tevf=$(echo "$evf" | wall)
 awk -v mf="$mf" -v tev="$tev" -v tevf="$tevf" -v tev3="$tev3" -v trun="$trun" -v long="$long" -v short="$short" \
