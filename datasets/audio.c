@@ -261,6 +261,7 @@ sb_err sb_audio_probe(const char *path, sb_audio_header *out, sb_msg *msg)
   /* MP3 frame counts are estimates; every other format's count is exact. */
   out->exact_count = (info.format & SF_FORMAT_TYPEMASK) != SF_FORMAT_MPEG;
   out->exact_seek = info.seekable && exact_seek_codec(info.format);
+  out->format = info.format;
   sf_close(sf);
   return SB_OK;
 }

@@ -49,6 +49,7 @@ typedef struct sb_audio_header {
                         sequential decode gives: uncompressed PCM/float/A-law/mu-law
                         (WAV, RF64, AIFF, ...) and FLAC; 0 for Vorbis, Opus, MP3 and
                         codecs with state across blocks */
+  int format;        /* libsndfile's SF_INFO.format (container | subformat) */
 } sb_audio_header;
 
 /* Opens a file with libsndfile, applies sb_audio_read's header checks (the

@@ -72,8 +72,9 @@ struct sb_audio_stream {
   sb_msg error_msg;
   void **cache;            /* n_sig: the file decoded whole, planar (channel c at
                               sample c * file_frames[k]); NULL = streamed */
-  int *held_size;          /* n_sig: bytes per held sample, 2 (int16 k, read as
-                              k / 32768) or 4 (float32) */
+  int *held_size;          /* n_sig: bytes per sample when held, from the file's
+                              format (held_size_of): 2 (int16 k, read as k / 32768),
+                              4 (float32), 0 (never held) */
 };
 
 /* Keeps the first error a reader meets, with its message. */
@@ -112,6 +113,27 @@ static sb_audio shape_of(int n_chan, int64_t n_samples, int rate)
   return a;
 }
 
+/* Bytes per sample that hold every value libsndfile decodes from a file of
+ * this format exactly: 2 (int16 k = value x 32768) for 8/16-bit PCM, A-law
+ * and mu-law (16-bit values k / 32768), 4 (float32) for 24-bit PCM
+ * (k / 2^23) and float32 files, 0 for the others. */
+static int held_size_of(int format)
+{
+  switch (format & SF_FORMAT_SUBMASK) {
+  case SF_FORMAT_PCM_S8:
+  case SF_FORMAT_PCM_U8:
+  case SF_FORMAT_PCM_16:
+  case SF_FORMAT_ULAW:
+  case SF_FORMAT_ALAW:
+    return 2;
+  case SF_FORMAT_PCM_24:
+  case SF_FORMAT_FLOAT:
+    return 4;
+  default:
+    return 0;
+  }
+}
+
 static sb_err check_files(sb_audio_stream *s, const sb_audio_stream *like, int fit, sb_msg *msg)
 {
   for (int k = 0; k < s->n_sig; k++) {
@@ -122,6 +144,7 @@ static sb_err check_files(sb_audio_stream *s, const sb_audio_stream *like, int f
       return err;
     shape = shape_of(h.n_chan, h.n_samples, h.rate);
     s->file_frames[k] = h.n_samples;
+    s->held_size[k] = held_size_of(h.format);
     if (!like && k == 0) {
       s->n_chan = h.n_chan;
       s->rate = h.rate;
@@ -494,45 +517,6 @@ sb_err sb_audio_stream_error(sb_audio_stream *s, sb_msg *msg)
   return err;
 }
 
-/* Bytes per sample that hold every value libsndfile decodes from a file of
- * this format exactly: 2 (int16 k = value x 32768) for 8/16-bit PCM, A-law
- * and mu-law (16-bit values k / 32768), 4 (float32) for 24-bit PCM
- * (k / 2^23) and float32 files, 0 for the others. */
-static int held_size_of(int format)
-{
-  switch (format & SF_FORMAT_SUBMASK) {
-  case SF_FORMAT_PCM_S8:
-  case SF_FORMAT_PCM_U8:
-  case SF_FORMAT_PCM_16:
-  case SF_FORMAT_ULAW:
-  case SF_FORMAT_ALAW:
-    return 2;
-  case SF_FORMAT_PCM_24:
-  case SF_FORMAT_FLOAT:
-    return 4;
-  default:
-    return 0;
-  }
-}
-
-/* held_size_of for file sig (0 when it cannot be opened: the stream then
- * reports that on its first read). */
-static int file_held_size(sb_audio_stream *s, int sig)
-{
-  SF_INFO info;
-  SNDFILE *sf;
-  int size = 0;
-  memset(&info, 0, sizeof info);
-  pthread_mutex_lock(&s->open_lock);
-  sf = sf_open(s->paths[sig], SFM_READ, &info);
-  if (sf) {
-    size = held_size_of(info.format);
-    sf_close(sf);
-  }
-  pthread_mutex_unlock(&s->open_lock);
-  return size;
-}
-
 /* A buffer of bytes for a held file, on transparent huge pages where the
  * system offers them (a 10-minute stereo float32 file is 200 MB: 2-MB
  * pages take 512 times fewer page faults when it is first written). */
@@ -630,7 +614,7 @@ static int plan_cache(sb_audio_stream *s, int64_t budget, int *pick)
 {
   int n = 0;
   for (int k = 0; k < s->n_sig; k++) {
-    const int size = s->cache[k] ? 0 : file_held_size(s, k);
+    const int size = s->cache[k] ? 0 : s->held_size[k];
     const int64_t bytes = (int64_t)size * s->file_frames[k] * s->n_chan;
     pick[k] = size > 0 && bytes <= budget ? size : 0;
     if (pick[k]) {
@@ -666,10 +650,8 @@ sb_err sb_audio_stream_cache(sb_audio_stream *s, int64_t *budget, sb_msg *msg)
     for (int k = 0; k < s->n_sig && !err; k++) {
       if (errs[k])
         err = record(s, errs[k], &msgs[k]);
-      else if (s->cache[k] && pick[k]) {
-        s->held_size[k] = pick[k];
+      else if (s->cache[k] && pick[k])
         *budget -= (int64_t)pick[k] * s->file_frames[k] * s->n_chan;
-      }
     }
     if (err)
       err = sb_audio_stream_error(s, msg);
