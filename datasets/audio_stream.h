@@ -30,7 +30,8 @@
  * memory is 2 x 65536 x n_chan doubles per file per reading thread,
  * whatever the track length.  Within a memory budget, files can instead be
  * decoded once and held (sb_audio_stream_cache), so that the passes of the
- * metrics do not decode them again.
+ * metrics do not decode them again; 16-bit and float WAV files are then
+ * mapped rather than decoded (datasets/wav_map.h).
  */
 #ifndef SB_DATASETS_AUDIO_STREAM_H
 #define SB_DATASETS_AUDIO_STREAM_H
@@ -89,8 +90,12 @@ sb_err sb_audio_stream_read(sb_audio_stream *s, int sig, int c, int64_t t0, int6
  * buffer cannot be allocated or whose decode gives a value its size does
  * not hold.  The
  * chosen files are decoded in parallel (one OpenMP thread per file).
- * Later reads of a held file copy from memory, the same values as a
- * streamed read (bit for bit).  *budget decreases by the bytes held.  The
+ * A 16-bit PCM or float32 WAV file is not decoded but mapped
+ * (datasets/wav_map.h: no copy, no decode; its first and last blocks are
+ * checked against libsndfile's decode and float data scanned for NaN/Inf,
+ * and a file that fails a check is decoded instead).  Later reads of a
+ * held file copy from memory, the same values as a streamed read (bit for
+ * bit).  *budget decreases by the bytes held.  The
  * decode applies the checks of sb_audio_stream_read, so a NaN/Inf sample,
  * a truncated or damaged file is found here, in the same words; when
  * several files fail, the first in file order is the one reported (and

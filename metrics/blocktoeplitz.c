@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "metrics/blocktoeplitz.h"
-#include "metrics/vectorize.h"
+#include "common/vectorize.h"
 
 /* LAPACK (Fortran ABI) as shipped by OpenBLAS. */
 void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t l_uplo);

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "metrics/butter.h"
-#include "metrics/vectorize.h"
+#include "common/vectorize.h"
 
 /* Filters (or signals) run side by side, one per vector lane, by the
  * batch entry points; every lane does exactly the scalar arithmetic. */

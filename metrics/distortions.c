@@ -35,7 +35,7 @@
 #include <string.h>
 
 #include "metrics/distortions_parts.h"
-#include "metrics/vectorize.h"
+#include "common/vectorize.h"
 
 const char *sb_dist_color_name(int k)
 {

@@ -21,7 +21,7 @@
 #include "metrics/distortions_parts.h"
 #include "metrics/npyrandom.h"
 #include "metrics/phasevocoder.h"
-#include "metrics/vectorize.h"
+#include "common/vectorize.h"
 
 /* PM frames per work item: their pitch shifts are resampled together. */
 enum { PM_FRAME = 320, PM_CHUNK = 32 };

@@ -17,7 +17,7 @@
 #include "common/fftplan.h"
 #include "metrics/distortions_parts.h"
 #include "metrics/phasevocoder.h"
-#include "metrics/vectorize.h"
+#include "common/vectorize.h"
 
 /* Outputs per block of the reverb's direct convolution. */
 enum { REVERB_BLOCK = 2048 };

@@ -17,7 +17,7 @@
 
 #include "common/fftplan.h"
 #include "metrics/fftcorr.h"
-#include "metrics/vectorize.h"
+#include "common/vectorize.h"
 
 /* One FFT size with its plans. */
 typedef struct corr_plan {

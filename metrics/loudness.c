@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "metrics/loudness.h"
-#include "metrics/vectorize.h"
+#include "common/vectorize.h"
 
 #ifdef _OPENMP
 #define SB_SIMD_SCAN _Pragma("omp simd reduction(+:nan_sum) reduction(max:amax)")

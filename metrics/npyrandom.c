@@ -16,7 +16,7 @@
 #include <stdlib.h>
 
 #include "metrics/npyrandom.h"
-#include "metrics/vectorize.h"
+#include "common/vectorize.h"
 
 enum { MT_N = 624, MT_M = 397 };
 

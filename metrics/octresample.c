@@ -5,7 +5,7 @@
 #include <config.h>
 
 #include "metrics/octresample.h"
-#include "metrics/vectorize.h"
+#include "common/vectorize.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -143,7 +143,7 @@ static inline tap_span span_of(const sb_octresample *r, int64_t n_in, int64_t n)
  * ...) added pairwise at the end, then the tail in order.  The lanes are
  * independent chains that keep the adders busy where one chain was
  * latency-bound (4 cycles per tap); the operations and their order are
- * the same at every SIMD level of SB_CLONES (metrics/vectorize.h), so the
+ * the same at every SIMD level of SB_CLONES (common/vectorize.h), so the
  * value does not depend on the machine. */
 SB_CLONES
 static void run_block(const sb_octresample *r, const double *x, int64_t n_in, double *y, int64_t n0, int64_t n1)

@@ -25,7 +25,7 @@
 #include "common/fftplan.h"
 #include "common/first_error.h"
 #include "metrics/phasevocoder.h"
-#include "metrics/vectorize.h"
+#include "common/vectorize.h"
 
 /* Impulse responses per libsoxr stream when building a resampling matrix:
  * the channels of one multi-channel resampler (each channel is resampled

@@ -7,7 +7,7 @@
 #include "common/fftplan.h"
 #include "metrics/npyrandom.h"
 #include "metrics/octresample.h"
-#include "metrics/vectorize.h"
+#include "common/vectorize.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -12,7 +12,7 @@
 #include "common/fftplan.h"
 #include "common/first_error.h"
 #include "metrics/timeproj.h"
-#include "metrics/vectorize.h"
+#include "common/vectorize.h"
 
 /* Memory for the filter spectra of one batch of estimates. */
 #define BATCH_BYTES ((size_t)64 << 20)

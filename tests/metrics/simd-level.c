@@ -1,7 +1,7 @@
 /*
  * tests/metrics/simd-level.c — prints a battery of metric values computed
  * with metrics/ built for ONE SIMD level (SB_SIMD_FORCE: 1 baseline x86-64,
- * 3 x86-64-v3, 4 x86-64-v4; see metrics/vectorize.h), one "name<TAB>value"
+ * 3 x86-64-v3, 4 x86-64-v4; see common/vectorize.h), one "name<TAB>value"
  * line each (%.17g), for tests/metrics/test-simd-levels.sh, which compares
  * the levels with each other.  The battery runs every kernel that has SIMD
  * clones: BSS Eval v4 on music4_stereo_44k1 (fftcorr, blocktoeplitz; every

@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/metrics/test-simd-levels.sh — the SIMD clone levels of the metric
-# kernels (metrics/vectorize.h) against each other.  A machine runs the
+# kernels (common/vectorize.h) against each other.  A machine runs the
 # clone its CPU picks (baseline x86-64, x86-64-v3 or x86-64-v4), so each
 # level must give the values of the others.  tests/metrics/simd-level-N is
 # the same battery (tests/metrics/simd-level.c: BSS Eval v4 on

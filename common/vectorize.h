@@ -1,5 +1,5 @@
 /*
- * metrics/vectorize.h — the two vectorisation macros the metric kernels
+ * common/vectorize.h — the two vectorisation macros the numeric kernels
  * share (no functions; included by .c files only).
  *
  * SB_SIMD    before a loop: "#pragma omp simd" under OpenMP (the loop's
@@ -13,8 +13,8 @@
  *            not depend on the clone beyond what FMA contraction allows;
  *            the reference tolerances hold for each.
  */
-#ifndef SB_METRICS_VECTORIZE_H
-#define SB_METRICS_VECTORIZE_H
+#ifndef SB_COMMON_VECTORIZE_H
+#define SB_COMMON_VECTORIZE_H
 
 #ifdef _OPENMP
 #define SB_SIMD _Pragma("omp simd")
@@ -48,4 +48,4 @@
 #define SB_CLONES
 #endif
 
-#endif /* SB_METRICS_VECTORIZE_H */
+#endif /* SB_COMMON_VECTORIZE_H */
