@@ -561,6 +561,44 @@ static sb_err frame_values(eval_run *e, sb_msg *msg)
   return SB_OK;
 }
 
+/* The SI family of the references that are not silent over the whole
+ * track against their perm_si estimates: one batched call, three passes
+ * over the samples for all of them. */
+static sb_err si_whole_values(eval_run *e, sb_msg *msg)
+{
+  eval_ctx *x = &e->x;
+  int n = x->n_src, m = 0;
+  int *target = malloc((size_t)n * sizeof *target), *est = malloc((size_t)n * sizeof *est);
+  sb_si_values *v = malloc((size_t)n * sizeof *v);
+  sb_err err = SB_OK;
+  if (!target || !est || !v) {
+    err = sb_msg_set(msg, SB_ENOMEM, "evaluation: out of memory");
+    goto fail;
+  }
+  for (int j = 0; j < n; j++)
+    if (!x->stats->whole_ref_silent[j]) {
+      target[m] = j;
+      est[m++] = x->r->perm_si[j];
+    }
+  if (m > 0 && (err = sb_sisdr_eval_views(e->si, m, target, x->est, est, v, NULL)) != SB_OK) {
+    sb_msg_set(msg, err, "SI-SDR of the references: %s", sb_strerror(err));
+    goto fail;
+  }
+  for (int i = 0; i < m; i++) {
+    double *w = x->r->whole + (size_t)target[i] * SB_WM_COUNT;
+    w[SB_WM_SI_SDR] = v[i].si_sdr;
+    w[SB_WM_SI_SIR] = v[i].si_sir;
+    w[SB_WM_SI_SAR] = v[i].si_sar;
+    w[SB_WM_SD_SDR] = v[i].sd_sdr;
+  }
+
+fail:
+  free(target);
+  free(est);
+  free(v);
+  return err;
+}
+
 /* Step 5: whole-signal values (BSS Eval, SNR, global SDR, SI family). */
 static sb_err whole_signal_values(eval_run *e, sb_msg *msg)
 {
@@ -592,17 +630,8 @@ static sb_err whole_signal_values(eval_run *e, sb_msg *msg)
       w[SB_WM_SNR] = safe_db(ref_e, err_e);
     if (metrics & SB_METRIC_GSDR)
       w[SB_WM_GLOBAL_SDR] = sb_gsdr_from_energies(ref_e, err_e);
-    if (e->want_si && !ref_silent) {
-      sb_si_values v;
-      if ((err = sb_sisdr_eval_view(e->si, j, x->est, x->r->perm_si[j], &v, NULL)) != SB_OK)
-        return sb_msg_set(msg, err, "SI-SDR of reference %d: %s", j, sb_strerror(err));
-      w[SB_WM_SI_SDR] = v.si_sdr;
-      w[SB_WM_SI_SIR] = v.si_sir;
-      w[SB_WM_SI_SAR] = v.si_sar;
-      w[SB_WM_SD_SDR] = v.sd_sdr;
-    }
   }
-  return SB_OK;
+  return e->want_si ? si_whole_values(e, msg) : SB_OK;
 }
 
 /* SDRi: the SDR of the criterion minus that of the mixture used as the

@@ -6,6 +6,11 @@
  * Every pass over the samples is cut into SB_SI_CHUNK-sample chunks; each
  * chunk writes its partial sums to its own slot and the slots are added in
  * chunk order afterwards, so OpenMP scheduling never changes a result.
+ * A pass (run_pass) loads each chunk of the references and of any number
+ * of estimates once and hands it to a chunk function; the estimate-side
+ * passes serve a whole batch of pairs, and since each (chunk, pair) slot
+ * gets the same operations whatever the batch, a pair's values do not
+ * depend on the batch it is in.
  */
 #include <config.h>
 
@@ -60,42 +65,137 @@ static double dot_off(const double *x, double a, const double *y, double b, int6
   return sum;
 }
 
-/* Points ptr[i * n_chan + c] at samples [begin, begin + len) of channel c
- * of signal first + i of v, for i < n_sig (len <= SB_SI_CHUNK); scratch
- * holds n_sig * n_chan * SB_SI_CHUNK doubles (used by streamed views). */
-static sb_err load_chunk(const sb_sources *v, int first, int n_sig, int64_t begin, int64_t len,
-                         double *scratch, const double **ptr)
-{
-  for (int i = 0; i < n_sig; i++)
-    for (int c = 0; c < v->n_chan; c++) {
-      size_t slot = (size_t)i * (size_t)v->n_chan + (size_t)c;
-      sb_err err = sb_sources_span(v, first + i, c, begin, len, scratch + slot * SB_SI_CHUNK,
-                                   &ptr[slot]);
-      if (err != SB_OK)
-        return err;
-    }
-  return SB_OK;
-}
+/* A set of signals one pass reads: signals idx[i] (0 .. n - 1 when idx is
+ * NULL) of the view v, i < n; n = 0 reads none. */
+typedef struct sig_set {
+  const sb_sources *v;
+  int n;
+  const int *idx;
+} sig_set;
 
-/* Per-thread chunk buffers: pointers and scratch for n_chan * n_sig
- * channels. */
+/* One chunk of a pass: its index q and length, the pointers ref[i * n_chan
+ * + c] and est[i * n_chan + c] at its samples of channel c of signal i of
+ * the two sets, and SB_SI_CHUNK doubles of per-thread scratch. */
+typedef struct chunk {
+  int64_t q, len;
+  const double *const *ref, *const *est;
+  double *work;
+} chunk;
+
+/* Writes the partial sums of one chunk to that chunk's own slots of ctx
+ * (called from several threads at once, on distinct chunks). */
+typedef void (*chunk_fn)(void *ctx, const chunk *ck);
+
+/* Per-thread buffers of one set: pointers and, for a streamed view,
+ * scratch for n * n_chan channel chunks. */
 typedef struct chunk_buf {
   const double **ptr;
   double *scratch;
 } chunk_buf;
 
-static sb_err chunk_buf_init(chunk_buf *b, const sb_sources *v, int n_sig)
+static sb_err chunk_buf_init(chunk_buf *b, const sig_set *set)
 {
-  size_t n = (size_t)n_sig * (size_t)v->n_chan;
+  size_t n = set->n > 0 ? (size_t)set->n * (size_t)set->v->n_chan : 0;
+  b->ptr = NULL;
+  b->scratch = NULL;
+  if (n == 0)
+    return SB_OK;
   b->ptr = malloc(n * sizeof *b->ptr);
-  b->scratch = v->chan ? NULL : malloc(n * (size_t)SB_SI_CHUNK * sizeof *b->scratch);
-  return b->ptr && (v->chan || b->scratch) ? SB_OK : SB_ENOMEM;
+  b->scratch = set->v->chan ? NULL : malloc(n * (size_t)SB_SI_CHUNK * sizeof *b->scratch);
+  return b->ptr && (set->v->chan || b->scratch) ? SB_OK : SB_ENOMEM;
 }
 
 static void chunk_buf_free(chunk_buf *b)
 {
   free(b->ptr);
   free(b->scratch);
+}
+
+/* Points b->ptr at samples [begin, begin + len) of every channel of every
+ * signal of set (len <= SB_SI_CHUNK).  Errors of a streamed view's reader. */
+static sb_err load_chunk(const sig_set *set, int64_t begin, int64_t len, chunk_buf *b)
+{
+  for (int i = 0; i < set->n; i++)
+    for (int c = 0; c < set->v->n_chan; c++) {
+      size_t slot = (size_t)i * (size_t)set->v->n_chan + (size_t)c;
+      sb_err err = sb_sources_span(set->v, set->idx ? set->idx[i] : i, c, begin, len,
+                                   b->scratch + slot * SB_SI_CHUNK, &b->ptr[slot]);
+      if (err != SB_OK)
+        return err;
+    }
+  return SB_OK;
+}
+
+/* Per-thread buffers of a pass. */
+typedef struct pass_buf {
+  chunk_buf ref, est;
+  double *work;
+} pass_buf;
+
+static sb_err pass_buf_init(pass_buf *p, const sig_set *ref, const sig_set *est)
+{
+  sb_err e_ref = chunk_buf_init(&p->ref, ref), e_est = chunk_buf_init(&p->est, est);
+  p->work = malloc(SB_SI_CHUNK * sizeof *p->work);
+  return e_ref == SB_OK && e_est == SB_OK && p->work ? SB_OK : SB_ENOMEM;
+}
+
+static void pass_buf_free(pass_buf *p)
+{
+  chunk_buf_free(&p->ref);
+  chunk_buf_free(&p->est);
+  free(p->work);
+}
+
+static int64_t chunk_count(int64_t n_samples)
+{
+  return (n_samples + SB_SI_CHUNK - 1) / SB_SI_CHUNK;
+}
+
+/* One pass over n_samples samples: fn on every chunk, in parallel, with the
+ * chunk's samples of the sets ref and est loaded.  SB_ENOMEM or the first
+ * error of a reader. */
+static sb_err run_pass(const sig_set *ref, const sig_set *est, int64_t n_samples, chunk_fn fn, void *ctx)
+{
+  int64_t n_chunks = chunk_count(n_samples);
+  sb_err err = SB_OK;
+#pragma omp parallel
+  {
+    pass_buf pb;
+    sb_err terr = pass_buf_init(&pb, ref, est);
+#pragma omp for schedule(static)
+    for (int64_t q = 0; q < n_chunks; q++) {
+      int64_t begin = q * SB_SI_CHUNK;
+      chunk ck = {q, n_samples - begin < SB_SI_CHUNK ? n_samples - begin : SB_SI_CHUNK, pb.ref.ptr,
+                  pb.est.ptr, pb.work};
+      if (terr == SB_OK)
+        terr = load_chunk(ref, begin, ck.len, &pb.ref);
+      if (terr == SB_OK)
+        terr = load_chunk(est, begin, ck.len, &pb.est);
+      if (terr == SB_OK)
+        fn(ctx, &ck);
+    }
+    sb_first_error_keep(&err, terr);
+    pass_buf_free(&pb);
+  }
+  return err;
+}
+
+/* Entry i of the per-chunk slots of per doubles, summed in chunk order. */
+static double chunk_sum(const double *part, int64_t n_chunks, size_t per, size_t i)
+{
+  double sum = 0.0;
+  for (int64_t q = 0; q < n_chunks; q++)
+    sum += part[(size_t)q * per + i];
+  return sum;
+}
+
+static const sig_set no_signals = {NULL, 0, NULL};
+
+/* All references of s. */
+static sig_set ref_set(const sb_sisdr *s)
+{
+  sig_set set = {&s->ref, s->n_src, NULL};
+  return set;
 }
 
 void sb_sisdr_free(sb_sisdr **s)
@@ -110,60 +210,100 @@ void sb_sisdr_free(sb_sisdr **s)
   *s = NULL;
 }
 
-/* Means of signals first .. first + n_sig - 1 of v: off_chan[i * n_chan + c]
- * and off_st[i] (mean over all channels and samples). */
-static sb_err signal_means(const sb_sources *v, int first, int n_sig, int64_t n_chunks,
-                           double *off_chan, double *off_st)
+/* Partial sums of signal_means: part[q * per + i * n_chan + c]. */
+typedef struct means_pass {
+  size_t per;
+  double *part;
+} means_pass;
+
+static void means_chunk(void *ctx, const chunk *ck)
 {
-  const int n_chan = v->n_chan;
-  const int64_t n_samples = v->n_samples;
-  size_t per_chunk = (size_t)n_sig * (size_t)n_chan;
-  double *part = malloc((size_t)n_chunks * per_chunk * sizeof *part);
-  sb_err err = SB_OK;
-  if (!part)
-    return SB_ENOMEM;
-#pragma omp parallel
-  {
-    chunk_buf cb = {NULL, NULL};
-    sb_err terr = chunk_buf_init(&cb, v, n_sig);
-#pragma omp for schedule(static)
-    for (int64_t q = 0; q < n_chunks; q++) {
-      int64_t begin = q * SB_SI_CHUNK;
-      int64_t len = n_samples - begin < SB_SI_CHUNK ? n_samples - begin : SB_SI_CHUNK;
-      if (terr == SB_OK)
-        terr = load_chunk(v, first, n_sig, begin, len, cb.scratch, cb.ptr);
-      for (size_t i = 0; i < per_chunk && terr == SB_OK; i++)
-        part[(size_t)q * per_chunk + i] = sum_off(cb.ptr[i], len);
-    }
-    sb_first_error_keep(&err, terr);
-    chunk_buf_free(&cb);
-  }
-  if (err != SB_OK) {
-    free(part);
-    return err;
-  }
-  for (int i = 0; i < n_sig; i++) {
+  const means_pass *m = ctx;
+  for (size_t i = 0; i < m->per; i++)
+    m->part[(size_t)ck->q * m->per + i] = sum_off(ck->est[i], ck->len);
+}
+
+/* Means of the signals of sig: off_chan[i * n_chan + c] and off_st[i]
+ * (mean over all channels and samples). */
+static sb_err signal_means(const sig_set *sig, double *off_chan, double *off_st)
+{
+  const int n_chan = sig->v->n_chan;
+  const int64_t n_samples = sig->v->n_samples, n_chunks = chunk_count(n_samples);
+  means_pass m = {(size_t)sig->n * (size_t)n_chan, NULL};
+  sb_err err = SB_ENOMEM;
+  if (!(m.part = malloc((size_t)n_chunks * m.per * sizeof *m.part)))
+    goto fail;
+  if ((err = run_pass(&no_signals, sig, n_samples, means_chunk, &m)) != SB_OK)
+    goto fail;
+  for (int i = 0; i < sig->n; i++) {
     double total = 0.0;
     for (int c = 0; c < n_chan; c++) {
-      double sum = 0.0;
       size_t slot = (size_t)i * (size_t)n_chan + (size_t)c;
-      for (int64_t q = 0; q < n_chunks; q++)
-        sum += part[(size_t)q * per_chunk + slot];
+      double sum = chunk_sum(m.part, n_chunks, m.per, slot);
       off_chan[slot] = sum / (double)n_samples;
       total += sum;
     }
     off_st[i] = total / ((double)n_samples * n_chan);
   }
-  free(part);
-  return SB_OK;
+fail:
+  free(m.part);
+  return err;
+}
+
+/* Partial Gram matrices of the references: blocks 0..C-1 per channel with
+ * the channel offsets, block C (only with zero_mean) stacked with the
+ * stacked offsets; part[q * per + b * J * J + k * J + l], l <= k. */
+typedef struct gram_pass {
+  const sb_sisdr *s;
+  size_t per;
+  double *part;
+} gram_pass;
+
+static void gram_chunk(void *ctx, const chunk *ck)
+{
+  const gram_pass *g = ctx;
+  const sb_sisdr *s = g->s;
+  int J = s->n_src, C = s->n_chan;
+  size_t jj = (size_t)J * (size_t)J;
+  double *slot = g->part + (size_t)ck->q * g->per;
+  for (int c = 0; c < C; c++)
+    for (int k = 0; k < J; k++)
+      for (int l = 0; l <= k; l++) {
+        const double *xk = ck->ref[k * C + c], *xl = ck->ref[l * C + c];
+        size_t kl = (size_t)k * (size_t)J + (size_t)l;
+        slot[(size_t)c * jj + kl] = dot_off(xk, s->off_chan[k * C + c], xl, s->off_chan[l * C + c], ck->len);
+        if (s->zero_mean)
+          slot[(size_t)C * jj + kl] += dot_off(xk, s->off_st[k], xl, s->off_st[l], ck->len);
+      }
+}
+
+/* The Gram matrices of s from the partial sums of gram_chunk. */
+static void gram_sum(sb_sisdr *s, const gram_pass *g)
+{
+  int J = s->n_src, C = s->n_chan;
+  size_t jj = (size_t)J * (size_t)J;
+  for (int b = 0; b < C + s->zero_mean; b++)
+    for (int k = 0; k < J; k++)
+      for (int l = 0; l <= k; l++) {
+        size_t kl = (size_t)k * (size_t)J + (size_t)l;
+        double sum = chunk_sum(g->part, s->n_chunks, g->per, (size_t)b * jj + kl);
+        double *gram = b < C ? s->gram_chan + (size_t)b * jj : s->gram_st;
+        gram[kl] = sum;
+        gram[(size_t)l * (size_t)J + (size_t)k] = sum;
+      }
+  if (!s->zero_mean)
+    for (int c = 0; c < C; c++)
+      for (size_t i = 0; i < jj; i++)
+        s->gram_st[i] += s->gram_chan[(size_t)c * jj + i];
 }
 
 sb_err sb_sisdr_new(const sb_sources *ref, int zero_mean, sb_sisdr **out)
 {
   sb_sisdr *s = NULL;
-  double *part = NULL;
-  int J, C, n_blocks;
-  size_t jj, per_chunk;
+  gram_pass g = {NULL, 0, NULL};
+  sig_set refs;
+  int J, C;
+  size_t jj;
   sb_err err = SB_ENOMEM;
 
   if (!out)
@@ -174,87 +314,34 @@ sb_err sb_sisdr_new(const sb_sources *ref, int zero_mean, sb_sisdr **out)
   J = ref->n_src;
   C = ref->n_chan;
   jj = (size_t)J * (size_t)J;
-  s = calloc(1, sizeof *s);
-  if (!s)
+  if (!(s = calloc(1, sizeof *s)))
     return SB_ENOMEM;
   s->ref = *ref;
   s->zero_mean = zero_mean != 0;
   s->n_src = J;
   s->n_chan = C;
   s->n_samples = ref->n_samples;
-  s->n_chunks = (ref->n_samples + SB_SI_CHUNK - 1) / SB_SI_CHUNK;
+  s->n_chunks = chunk_count(ref->n_samples);
   s->off_chan = calloc((size_t)J * (size_t)C, sizeof *s->off_chan);
   s->off_st = calloc((size_t)J, sizeof *s->off_st);
   s->gram_chan = calloc((size_t)C * jj, sizeof *s->gram_chan);
   s->gram_st = calloc(jj, sizeof *s->gram_st);
-  if (!s->off_chan || !s->off_st || !s->gram_chan || !s->gram_st)
+  g.s = s;
+  g.per = ((size_t)C + (size_t)s->zero_mean) * jj;
+  g.part = calloc((size_t)s->n_chunks * g.per, sizeof *g.part);
+  if (!s->off_chan || !s->off_st || !s->gram_chan || !s->gram_st || !g.part)
     goto fail;
-  if (s->zero_mean) {
-    err = signal_means(ref, 0, J, s->n_chunks, s->off_chan, s->off_st);
-    if (err != SB_OK)
-      goto fail;
-    err = SB_ENOMEM;
-  }
-
-  /* Blocks 0..C-1: per-channel Gram with per-channel offsets; block C (only
-   * with zero_mean): stacked Gram with the stacked offsets. */
-  n_blocks = C + s->zero_mean;
-  per_chunk = (size_t)n_blocks * jj;
-  part = calloc((size_t)s->n_chunks * per_chunk, sizeof *part);
-  if (!part)
+  refs = ref_set(s);
+  if (s->zero_mean && (err = signal_means(&refs, s->off_chan, s->off_st)) != SB_OK)
     goto fail;
-  err = SB_OK;
-#pragma omp parallel
-  {
-    chunk_buf cb = {NULL, NULL};
-    sb_err terr = chunk_buf_init(&cb, ref, J);
-#pragma omp for schedule(static)
-    for (int64_t q = 0; q < s->n_chunks; q++) {
-      int64_t begin = q * SB_SI_CHUNK;
-      int64_t len = s->n_samples - begin < SB_SI_CHUNK ? s->n_samples - begin : SB_SI_CHUNK;
-      double *slot = part + (size_t)q * per_chunk;
-      if (terr == SB_OK)
-        terr = load_chunk(ref, 0, J, begin, len, cb.scratch, cb.ptr);
-      for (int c = 0; c < C && terr == SB_OK; c++)
-        for (int k = 0; k < J; k++)
-          for (int l = 0; l <= k; l++) {
-            const double *xk = cb.ptr[k * C + c], *xl = cb.ptr[l * C + c];
-            size_t kl = (size_t)k * (size_t)J + (size_t)l;
-            slot[(size_t)c * jj + kl] = dot_off(xk, s->off_chan[k * C + c], xl, s->off_chan[l * C + c], len);
-            if (s->zero_mean)
-              slot[(size_t)C * jj + kl] += dot_off(xk, s->off_st[k], xl, s->off_st[l], len);
-          }
-    }
-    sb_first_error_keep(&err, terr);
-    chunk_buf_free(&cb);
-  }
-  if (err != SB_OK)
+  if ((err = run_pass(&refs, &no_signals, s->n_samples, gram_chunk, &g)) != SB_OK)
     goto fail;
-  for (int b = 0; b < n_blocks; b++)
-    for (int k = 0; k < J; k++)
-      for (int l = 0; l <= k; l++) {
-        size_t kl = (size_t)k * (size_t)J + (size_t)l;
-        double sum = 0.0;
-        for (int64_t q = 0; q < s->n_chunks; q++)
-          sum += part[(size_t)q * per_chunk + (size_t)b * jj + kl];
-        if (b < C) {
-          s->gram_chan[(size_t)b * jj + kl] = sum;
-          s->gram_chan[(size_t)b * jj + (size_t)l * (size_t)J + (size_t)k] = sum;
-        } else {
-          s->gram_st[kl] = sum;
-          s->gram_st[(size_t)l * (size_t)J + (size_t)k] = sum;
-        }
-      }
-  if (!s->zero_mean)
-    for (int c = 0; c < C; c++)
-      for (size_t i = 0; i < jj; i++)
-        s->gram_st[i] += s->gram_chan[(size_t)c * jj + i];
-  free(part);
+  gram_sum(s, &g);
   *out = s;
-  return SB_OK;
+  s = NULL;
 
 fail:
-  free(part);
+  free(g.part);
   sb_sisdr_free(&s);
   return err;
 }
@@ -355,96 +442,6 @@ static void proj_work_free(proj_work *w)
   free(w->kept);
 }
 
-/* Per-thread chunk buffers of every reference of s and one estimate. */
-typedef struct pair_buf {
-  chunk_buf ref, est;
-} pair_buf;
-
-static sb_err pair_buf_init(pair_buf *b, const sb_sisdr *s, const sb_sources *est)
-{
-  sb_err err = chunk_buf_init(&b->ref, &s->ref, s->n_src);
-  return err == SB_OK ? chunk_buf_init(&b->est, est, 1) : err;
-}
-
-static void pair_buf_free(pair_buf *b)
-{
-  chunk_buf_free(&b->ref);
-  chunk_buf_free(&b->est);
-}
-
-/* Loads chunk q of every reference and of estimate e of est into b;
- * *len is its length in samples. */
-static sb_err pair_load(pair_buf *b, const sb_sisdr *s, const sb_sources *est, int e, int64_t q,
-                        int64_t *len)
-{
-  int64_t begin = q * SB_SI_CHUNK;
-  sb_err err;
-  *len = s->n_samples - begin < SB_SI_CHUNK ? s->n_samples - begin : SB_SI_CHUNK;
-  err = load_chunk(&s->ref, 0, s->n_src, begin, *len, b->ref.scratch, b->ref.ptr);
-  return err == SB_OK ? load_chunk(est, e, 1, begin, *len, b->est.scratch, b->est.ptr) : err;
-}
-
-/* Cross products of estimate e of the view est with every reference, per
- * channel (block c, channel offsets) and stacked (block C):
- * out[b * (J + 1) + k] = <s_k - off, s_hat - off_e>,
- * out[b * (J + 1) + J] = ||s_hat - off_e||^2. */
-static sb_err cross_products(const sb_sisdr *s, const sb_sources *est, int e,
-                             const double *est_off_chan, double est_off_st, double *out)
-{
-  int J = s->n_src, C = s->n_chan;
-  size_t width = (size_t)J + 1, per_chunk = ((size_t)C + 1) * width;
-  double *part = calloc((size_t)s->n_chunks * per_chunk, sizeof *part);
-  sb_err err = SB_OK;
-  if (!part)
-    return SB_ENOMEM;
-#pragma omp parallel
-  {
-    pair_buf pb = {{NULL, NULL}, {NULL, NULL}};
-    sb_err terr = pair_buf_init(&pb, s, est);
-#pragma omp for schedule(static)
-      for (int64_t q = 0; q < s->n_chunks; q++) {
-        int64_t len = 0;
-        double *slot = part + (size_t)q * per_chunk;
-        if (terr == SB_OK)
-          terr = pair_load(&pb, s, est, e, q, &len);
-        for (int c = 0; c < C && terr == SB_OK; c++) {
-          const double *ec = pb.est.ptr[c];
-          double *row = slot + (size_t)c * width, *st = slot + (size_t)C * width;
-          for (int k = 0; k < J; k++) {
-            const double *x = pb.ref.ptr[k * C + c];
-            row[k] = dot_off(x, s->off_chan[k * C + c], ec, est_off_chan[c], len);
-            if (s->zero_mean)
-              st[k] += dot_off(x, s->off_st[k], ec, est_off_st, len);
-          }
-          row[J] = dot_off(ec, est_off_chan[c], ec, est_off_chan[c], len);
-          if (s->zero_mean)
-            st[J] += dot_off(ec, est_off_st, ec, est_off_st, len);
-        }
-      }
-    sb_first_error_keep(&err, terr);
-    pair_buf_free(&pb);
-  }
-  if (err != SB_OK) {
-    free(part);
-    return err;
-  }
-  for (size_t i = 0; i < per_chunk; i++) {
-    double sum = 0.0;
-    for (int64_t q = 0; q < s->n_chunks; q++)
-      sum += part[(size_t)q * per_chunk + i];
-    out[i] = sum;
-  }
-  if (!s->zero_mean)
-    for (size_t k = 0; k < width; k++) {
-      double sum = 0.0;
-      for (int c = 0; c < C; c++)
-        sum += out[(size_t)c * width + k];
-      out[(size_t)C * width + k] = sum;
-    }
-  free(part);
-  return SB_OK;
-}
-
 /* Coefficients of one explicit residual pass (stacked or one channel). */
 typedef struct residual_coef {
   double alpha;       /* scale of the target */
@@ -506,179 +503,331 @@ sb_err sb_sisdr_eval(const sb_sisdr *s, int target, const double *const *est_cha
   return sb_sisdr_eval_view(s, target, &view, 0, stacked, per_chan);
 }
 
-sb_err sb_sisdr_eval_view(const sb_sisdr *s, int target, const sb_sources *est, int e,
-                          sb_si_values *stacked, sb_si_values *per_chan)
+/* The estimate side of a batch of n estimates (the set est): their means
+ * (0 without zero_mean), off_chan[i * C + c] and off_st[i], and their cross
+ * products with every reference, per channel (block b < C, channel offsets)
+ * and stacked (block C), cross[(i * (C + 1) + b) * (J + 1) + k] =
+ * <s_k - off, s_hat_i - off_i> and, at k = J, ||s_hat_i - off_i||^2. */
+typedef struct est_side {
+  double *off_chan, *off_st, *cross;
+} est_side;
+
+/* Partial cross products: part[(q * n + i) * (C + 1) * (J + 1) + ...],
+ * the layout of est_side.cross. */
+typedef struct cross_pass {
+  const sb_sisdr *s;
+  int n;
+  const est_side *x;
+  double *part;
+} cross_pass;
+
+static void cross_chunk(void *ctx, const chunk *ck)
 {
-  int J, C;
-  size_t width;
-  double *est_off_chan = NULL, est_off_st = 0.0, *cross = NULL, *coef = NULL, *part = NULL;
-  projection *proj = NULL;
-  int *ok = NULL;
-  proj_work w = {0};
-  sb_err err = SB_ENOMEM;
-
-  if (!s || !sb_sources_readable(est) || target < 0 || target >= s->n_src || e < 0 ||
-      e >= est->n_src || est->n_chan != s->n_chan || est->n_samples != s->n_samples)
-    return SB_EINVAL;
-  J = s->n_src;
-  C = s->n_chan;
-  width = (size_t)J + 1;
-  est_off_chan = calloc((size_t)C, sizeof *est_off_chan);
-  cross = malloc(((size_t)C + 1) * width * sizeof *cross);
-  coef = calloc(((size_t)C + 1) * (size_t)J, sizeof *coef);
-  proj = calloc((size_t)C + 1, sizeof *proj);
-  ok = calloc((size_t)C + 1, sizeof *ok);
-  part = calloc((size_t)s->n_chunks * ((size_t)C + 1) * 3, sizeof *part);
-  if (!est_off_chan || !cross || !coef || !proj || !ok || !part || proj_work_init(&w, J) != SB_OK)
-    goto done;
-  if (s->zero_mean &&
-      (err = signal_means(est, e, 1, s->n_chunks, est_off_chan, &est_off_st)) != SB_OK)
-    goto done;
-  if ((err = cross_products(s, est, e, est_off_chan, est_off_st, cross)) != SB_OK)
-    goto done;
-  /* Block b < C: channel b; block C: stacked. */
-  for (int b = 0; b <= C; b++) {
-    const double *gram = b < C ? s->gram_chan + (size_t)b * (size_t)J * (size_t)J : s->gram_st;
-    ok[b] = project(J, gram, cross + (size_t)b * width, target, w.order, w.chol, w.y, w.kept,
-                    coef + (size_t)b * (size_t)J, &proj[b]);
-  }
-
-  err = SB_OK;
-#pragma omp parallel
-  {
-    pair_buf pb = {{NULL, NULL}, {NULL, NULL}};
-    double *buf = malloc(SB_SI_CHUNK * sizeof *buf);
-    sb_err terr = pair_buf_init(&pb, s, est);
-    if (terr == SB_OK && !buf)
-      terr = SB_ENOMEM;
-#pragma omp for schedule(static)
-      for (int64_t q = 0; q < s->n_chunks; q++) {
-        int64_t len = 0;
-        double *slot = part + (size_t)q * ((size_t)C + 1) * 3;
-        if (terr == SB_OK)
-          terr = pair_load(&pb, s, est, e, q, &len);
-        for (int c = 0; c < C && terr == SB_OK; c++) {
-          residual_coef st = {proj[C].alpha, coef + (size_t)C * (size_t)J, s->off_st, 1, est_off_st};
-          residual_coef ch = {proj[c].alpha, coef + (size_t)c * (size_t)J, s->off_chan + c, C,
-                              est_off_chan[c]};
-          if (ok[C] && stacked)
-            residual_chunk(s, target, c, pb.ref.ptr, pb.est.ptr[c], len, &st, buf, slot + (size_t)C * 3);
-          if (ok[c] && per_chan)
-            residual_chunk(s, target, c, pb.ref.ptr, pb.est.ptr[c], len, &ch, buf, slot + (size_t)c * 3);
-        }
+  const cross_pass *p = ctx;
+  const sb_sisdr *s = p->s;
+  int J = s->n_src, C = s->n_chan;
+  size_t width = (size_t)J + 1, per_pair = ((size_t)C + 1) * width;
+  for (int i = 0; i < p->n; i++) {
+    double *slot = p->part + ((size_t)ck->q * (size_t)p->n + (size_t)i) * per_pair;
+    double st_off = p->x->off_st[i];
+    for (int c = 0; c < C; c++) {
+      const double *ec = ck->est[i * C + c];
+      double ec_off = p->x->off_chan[i * C + c];
+      double *row = slot + (size_t)c * width, *st = slot + (size_t)C * width;
+      for (int k = 0; k < J; k++) {
+        const double *x = ck->ref[k * C + c];
+        row[k] = dot_off(x, s->off_chan[k * C + c], ec, ec_off, ck->len);
+        if (s->zero_mean)
+          st[k] += dot_off(x, s->off_st[k], ec, st_off, ck->len);
       }
-    sb_first_error_keep(&err, terr);
-    pair_buf_free(&pb);
-    free(buf);
-  }
-  if (err != SB_OK)
-    goto done;
-
-  for (int b = 0; b <= C; b++) {
-    sb_si_values *v = b < C ? (per_chan ? &per_chan[b] : NULL) : stacked;
-    double res[3] = {0.0, 0.0, 0.0};
-    if (!v)
-      continue;
-    if (!ok[b]) {
-      v->si_sdr = v->si_sir = v->si_sar = v->sd_sdr = NAN;
-      continue;
+      row[J] = dot_off(ec, ec_off, ec, ec_off, ck->len);
+      if (s->zero_mean)
+        st[J] += dot_off(ec, st_off, ec, st_off, ck->len);
     }
-    for (int i = 0; i < 3; i++)
-      for (int64_t q = 0; q < s->n_chunks; q++)
-        res[i] += part[((size_t)q * ((size_t)C + 1) + (size_t)b) * 3 + (size_t)i];
-    v->si_sdr = db_ratio(proj[b].target_energy, res[0]);
-    v->sd_sdr = db_ratio(proj[b].target_energy, res[1]);
-    v->si_sir = db_ratio(proj[b].target_energy, proj[b].interf_energy);
-    v->si_sar = db_ratio(proj[b].proj_energy, res[2]);
   }
-  err = SB_OK;
+}
 
-done:
-  free(est_off_chan);
-  free(cross);
-  free(coef);
-  free(proj);
-  free(ok);
-  free(part);
+/* x->cross of the estimates est, whose means x holds. */
+static sb_err cross_products(const sb_sisdr *s, const sig_set *est, est_side *x)
+{
+  int C = s->n_chan;
+  size_t width = (size_t)s->n_src + 1, per_pair = ((size_t)C + 1) * width;
+  size_t per = (size_t)est->n * per_pair;
+  cross_pass p = {s, est->n, x, calloc((size_t)s->n_chunks * per, sizeof *p.part)};
+  sig_set refs = ref_set(s);
+  sb_err err = SB_ENOMEM;
+  if (!p.part || (err = run_pass(&refs, est, s->n_samples, cross_chunk, &p)) != SB_OK)
+    goto fail;
+  for (size_t i = 0; i < per; i++)
+    x->cross[i] = chunk_sum(p.part, s->n_chunks, per, i);
+  if (!s->zero_mean)
+    for (int e = 0; e < est->n; e++) {
+      double *pair = x->cross + (size_t)e * per_pair;
+      for (size_t k = 0; k < width; k++) {
+        double sum = 0.0;
+        for (int c = 0; c < C; c++)
+          sum += pair[(size_t)c * width + k];
+        pair[(size_t)C * width + k] = sum;
+      }
+    }
+
+fail:
+  free(p.part);
+  return err;
+}
+
+static void est_side_free(est_side *x)
+{
+  free(x->off_chan);
+  free(x->off_st);
+  free(x->cross);
+}
+
+/* Fills x (freed by est_side_free, also on failure) for the estimates est:
+ * one pass for the means (with zero_mean), one for the cross products. */
+static sb_err est_side_compute(const sb_sisdr *s, const sig_set *est, est_side *x)
+{
+  size_t n = (size_t)est->n, C = (size_t)s->n_chan;
+  sb_err err;
+  x->off_chan = calloc(n * C, sizeof *x->off_chan);
+  x->off_st = calloc(n, sizeof *x->off_st);
+  x->cross = malloc(n * (C + 1) * ((size_t)s->n_src + 1) * sizeof *x->cross);
+  if (!x->off_chan || !x->off_st || !x->cross)
+    return SB_ENOMEM;
+  if (s->zero_mean && (err = signal_means(est, x->off_chan, x->off_st)) != SB_OK)
+    return err;
+  return cross_products(s, est, x);
+}
+
+/* A batch of n pairs (target[i], estimate i of the estimate set): for
+ * block b of pair i (b < C: channel b; b = C: stacked) at blk = i * (C + 1)
+ * + b, the projection proj[blk], ok[blk] (0: silent target), the
+ * coefficients coef[blk * J + k] and the residual pass's partial energies
+ * part[(q * n * (C + 1) + blk) * 3 + m]; want_st / want_pc: which residuals
+ * the caller wants. */
+typedef struct pair_batch {
+  const sb_sisdr *s;
+  int n;
+  const int *target;
+  int want_st, want_pc;
+  est_side x;
+  projection *proj;
+  int *ok;
+  double *coef, *part;
+} pair_batch;
+
+static void pair_batch_free(pair_batch *p)
+{
+  est_side_free(&p->x);
+  free(p->proj);
+  free(p->ok);
+  free(p->coef);
+  free(p->part);
+}
+
+/* Allocates p (freed by pair_batch_free, also on failure). */
+static sb_err pair_batch_init(pair_batch *p, const sb_sisdr *s, int n, const int *target, int want_st,
+                              int want_pc)
+{
+  size_t n_blk = (size_t)n * ((size_t)s->n_chan + 1);
+  memset(p, 0, sizeof *p);
+  p->s = s;
+  p->n = n;
+  p->target = target;
+  p->want_st = want_st;
+  p->want_pc = want_pc;
+  p->proj = calloc(n_blk, sizeof *p->proj);
+  p->ok = calloc(n_blk, sizeof *p->ok);
+  p->coef = calloc(n_blk * (size_t)s->n_src, sizeof *p->coef);
+  p->part = calloc((size_t)s->n_chunks * n_blk * 3, sizeof *p->part);
+  return p->proj && p->ok && p->coef && p->part ? SB_OK : SB_ENOMEM;
+}
+
+/* The projections of every block of every pair of p. */
+static sb_err pair_batch_project(pair_batch *p)
+{
+  const sb_sisdr *s = p->s;
+  int J = s->n_src, C = s->n_chan;
+  proj_work w;
+  sb_err err = proj_work_init(&w, J);
+  for (int i = 0; i < p->n && err == SB_OK; i++)
+    for (int b = 0; b <= C; b++) {
+      size_t blk = (size_t)i * ((size_t)C + 1) + (size_t)b;
+      const double *gram = b < C ? s->gram_chan + (size_t)b * (size_t)J * (size_t)J : s->gram_st;
+      p->ok[blk] = project(J, gram, p->x.cross + blk * ((size_t)J + 1), p->target[i], w.order, w.chol, w.y,
+                           w.kept, p->coef + blk * (size_t)J, &p->proj[blk]);
+    }
   proj_work_free(&w);
   return err;
 }
 
+static void pair_batch_residual_chunk(void *ctx, const chunk *ck)
+{
+  const pair_batch *p = ctx;
+  const sb_sisdr *s = p->s;
+  int J = s->n_src, C = s->n_chan;
+  size_t n_blk = (size_t)C + 1;
+  for (int i = 0; i < p->n; i++) {
+    size_t b0 = (size_t)i * n_blk;
+    double *slot = p->part + ((size_t)ck->q * (size_t)p->n * n_blk + b0) * 3;
+    for (int c = 0; c < C; c++) {
+      const double *ec = ck->est[i * C + c];
+      residual_coef st = {p->proj[b0 + (size_t)C].alpha, p->coef + (b0 + (size_t)C) * (size_t)J, s->off_st, 1,
+                          p->x.off_st[i]};
+      residual_coef ch = {p->proj[b0 + (size_t)c].alpha, p->coef + (b0 + (size_t)c) * (size_t)J, s->off_chan + c, C,
+                          p->x.off_chan[i * C + c]};
+      if (p->ok[b0 + (size_t)C] && p->want_st)
+        residual_chunk(s, p->target[i], c, ck->ref, ec, ck->len, &st, ck->work, slot + (size_t)C * 3);
+      if (p->ok[b0 + (size_t)c] && p->want_pc)
+        residual_chunk(s, p->target[i], c, ck->ref, ec, ck->len, &ch, ck->work, slot + (size_t)c * 3);
+    }
+  }
+}
+
+/* The values of every pair of p from its projections and residuals. */
+static void pair_batch_values(const pair_batch *p, sb_si_values *stacked, sb_si_values *per_chan)
+{
+  const sb_sisdr *s = p->s;
+  int C = s->n_chan;
+  size_t per = (size_t)p->n * ((size_t)C + 1) * 3;
+  for (int i = 0; i < p->n; i++)
+    for (int b = 0; b <= C; b++) {
+      size_t blk = (size_t)i * ((size_t)C + 1) + (size_t)b;
+      sb_si_values *v = b < C ? (per_chan ? &per_chan[i * C + b] : NULL) : (stacked ? &stacked[i] : NULL);
+      const projection *pr = &p->proj[blk];
+      double res[3];
+      if (!v)
+        continue;
+      if (!p->ok[blk]) {
+        v->si_sdr = v->si_sir = v->si_sar = v->sd_sdr = NAN;
+        continue;
+      }
+      for (int m = 0; m < 3; m++)
+        res[m] = chunk_sum(p->part, s->n_chunks, per, blk * 3 + (size_t)m);
+      v->si_sdr = db_ratio(pr->target_energy, res[0]);
+      v->sd_sdr = db_ratio(pr->target_energy, res[1]);
+      v->si_sir = db_ratio(pr->target_energy, pr->interf_energy);
+      v->si_sar = db_ratio(pr->proj_energy, res[2]);
+    }
+}
+
+/* 1 when the arguments of sb_sisdr_eval_views are valid. */
+static int batch_valid(const sb_sisdr *s, int n, const int *target, const sb_sources *est, const int *est_idx)
+{
+  if (!s || n < 1 || !target || !est_idx || !sb_sources_readable(est) || est->n_chan != s->n_chan ||
+      est->n_samples != s->n_samples)
+    return 0;
+  for (int i = 0; i < n; i++)
+    if (target[i] < 0 || target[i] >= s->n_src || est_idx[i] < 0 || est_idx[i] >= est->n_src)
+      return 0;
+  return 1;
+}
+
+sb_err sb_sisdr_eval_views(const sb_sisdr *s, int n, const int *target, const sb_sources *est,
+                           const int *est_idx, sb_si_values *stacked, sb_si_values *per_chan)
+{
+  sig_set ests = {est, n, est_idx}, refs;
+  pair_batch p;
+  sb_err err;
+
+  if (!batch_valid(s, n, target, est, est_idx))
+    return SB_EINVAL;
+  refs = ref_set(s);
+  if ((err = pair_batch_init(&p, s, n, target, stacked != NULL, per_chan != NULL)) != SB_OK ||
+      (err = est_side_compute(s, &ests, &p.x)) != SB_OK || (err = pair_batch_project(&p)) != SB_OK ||
+      (err = run_pass(&refs, &ests, s->n_samples, pair_batch_residual_chunk, &p)) != SB_OK)
+    goto fail;
+  pair_batch_values(&p, stacked, per_chan);
+
+fail:
+  pair_batch_free(&p);
+  return err;
+}
+
+sb_err sb_sisdr_eval_view(const sb_sisdr *s, int target, const sb_sources *est, int e,
+                          sb_si_values *stacked, sb_si_values *per_chan)
+{
+  return sb_sisdr_eval_views(s, 1, &target, est, &e, stacked, per_chan);
+}
+
+/* sum (a (r - r_off) - (x - x_off))^2 over len samples. */
+static double scaled_err(const double *r, double r_off, double a, const double *x, double x_off, int64_t len)
+{
+  double sum = 0.0;
+#pragma omp simd reduction(+ : sum)
+  for (int64_t n = 0; n < len; n++) {
+    double d = a * (r[n] - r_off) - (x[n] - x_off);
+    sum += d * d;
+  }
+  return sum;
+}
+
+/* sb_sisdr_matrix's residual pass over the n estimates of x: alpha[e * J
+ * + j] of estimate e against reference j, partial error energies
+ * part[(q * n + e) * J + j]. */
+typedef struct matrix_pass {
+  const sb_sisdr *s;
+  int n;
+  const est_side *x;
+  double *alpha, *part;
+} matrix_pass;
+
+static void matrix_chunk(void *ctx, const chunk *ck)
+{
+  const matrix_pass *m = ctx;
+  int J = m->s->n_src, C = m->s->n_chan;
+  for (int e = 0; e < m->n; e++)
+    for (int j = 0; j < J; j++) {
+      double acc = 0.0;
+      for (int c = 0; c < C; c++)
+        acc += scaled_err(ck->ref[j * C + c], m->s->off_st[j], m->alpha[e * J + j], ck->est[e * C + c],
+                          m->x->off_st[e], ck->len);
+      m->part[((size_t)ck->q * (size_t)m->n + (size_t)e) * (size_t)J + (size_t)j] = acc;
+    }
+}
+
 sb_err sb_sisdr_matrix(const sb_sisdr *s, const sb_sources *est, double *si_sdr)
 {
+  sig_set ests, refs;
+  est_side x = {NULL, NULL, NULL};
+  matrix_pass m = {s, 0, &x, NULL, NULL};
   int J, C;
-  size_t width;
-  double *est_off_chan = NULL, *cross = NULL, *alpha = NULL, *part = NULL;
-  sb_err err = SB_ENOMEM;
+  sb_err err;
 
   if (!s || !sb_sources_readable(est) || !si_sdr || est->n_src < 1 || est->n_chan != s->n_chan ||
       est->n_samples != s->n_samples)
     return SB_EINVAL;
   J = s->n_src;
   C = s->n_chan;
-  width = (size_t)J + 1;
-  est_off_chan = calloc((size_t)C, sizeof *est_off_chan);
-  cross = malloc(((size_t)C + 1) * width * sizeof *cross);
-  alpha = malloc((size_t)J * sizeof *alpha);
-  part = malloc((size_t)s->n_chunks * (size_t)J * sizeof *part);
-  if (!est_off_chan || !cross || !alpha || !part)
-    goto done;
-  for (int e = 0; e < est->n_src; e++) {
-    double est_off_st = 0.0;
-    const double *st_cross;
-    if (s->zero_mean &&
-        (err = signal_means(est, e, 1, s->n_chunks, est_off_chan, &est_off_st)) != SB_OK)
-      goto done;
-    if ((err = cross_products(s, est, e, est_off_chan, est_off_st, cross)) != SB_OK)
-      goto done;
-    st_cross = cross + (size_t)C * width;
+  m.n = est->n_src;
+  ests = (sig_set){est, m.n, NULL};
+  refs = ref_set(s);
+  if ((err = est_side_compute(s, &ests, &x)) != SB_OK)
+    goto fail;
+  m.alpha = malloc((size_t)m.n * (size_t)J * sizeof *m.alpha);
+  m.part = malloc((size_t)s->n_chunks * (size_t)m.n * (size_t)J * sizeof *m.part);
+  if (!m.alpha || !m.part) {
+    err = SB_ENOMEM;
+    goto fail;
+  }
+  for (int e = 0; e < m.n; e++)
     for (int j = 0; j < J; j++) {
       double g = s->gram_st[(size_t)j * (size_t)J + (size_t)j];
-      alpha[j] = g > 0.0 ? st_cross[j] / g : NAN;
+      const double *st_cross = x.cross + ((size_t)e * ((size_t)C + 1) + (size_t)C) * ((size_t)J + 1);
+      m.alpha[e * J + j] = g > 0.0 ? st_cross[j] / g : NAN;
     }
-#pragma omp parallel
-    {
-      pair_buf pb = {{NULL, NULL}, {NULL, NULL}};
-      sb_err terr = pair_buf_init(&pb, s, est);
-#pragma omp for schedule(static)
-      for (int64_t q = 0; q < s->n_chunks; q++) {
-        int64_t len = 0;
-        if (terr == SB_OK)
-          terr = pair_load(&pb, s, est, e, q, &len);
-        for (int j = 0; j < J && terr == SB_OK; j++) {
-          double acc = 0.0;
-          for (int c = 0; c < C; c++) {
-            const double *r = pb.ref.ptr[j * C + c], *x = pb.est.ptr[c];
-            double r_off = s->off_st[j], a = alpha[j], sum = 0.0;
-#pragma omp simd reduction(+ : sum)
-            for (int64_t n = 0; n < len; n++) {
-              double d = a * (r[n] - r_off) - (x[n] - est_off_st);
-              sum += d * d;
-            }
-            acc += sum;
-          }
-          part[(size_t)q * (size_t)J + (size_t)j] = acc;
-        }
-      }
-      sb_first_error_keep(&err, terr);
-      pair_buf_free(&pb);
-    }
-    if (err != SB_OK)
-      goto done;
+  if ((err = run_pass(&refs, &ests, s->n_samples, matrix_chunk, &m)) != SB_OK)
+    goto fail;
+  for (int e = 0; e < m.n; e++)
     for (int j = 0; j < J; j++) {
-      double res = 0.0, g = s->gram_st[(size_t)j * (size_t)J + (size_t)j];
-      for (int64_t q = 0; q < s->n_chunks; q++)
-        res += part[(size_t)q * (size_t)J + (size_t)j];
-      si_sdr[(size_t)j * (size_t)est->n_src + (size_t)e] =
-          g > 0.0 ? db_ratio(alpha[j] * alpha[j] * g, res) : NAN;
+      double g = s->gram_st[(size_t)j * (size_t)J + (size_t)j], a = m.alpha[e * J + j];
+      double res = chunk_sum(m.part, s->n_chunks, (size_t)m.n * (size_t)J, (size_t)e * (size_t)J + (size_t)j);
+      si_sdr[(size_t)j * (size_t)m.n + (size_t)e] = g > 0.0 ? db_ratio(a * a * g, res) : NAN;
     }
-  }
-  err = SB_OK;
 
-done:
-  free(est_off_chan);
-  free(cross);
-  free(alpha);
-  free(part);
+fail:
+  free(m.alpha);
+  free(m.part);
+  est_side_free(&x);
   return err;
 }

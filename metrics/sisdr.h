@@ -69,15 +69,36 @@ sb_err sb_sisdr_eval(const sb_sisdr *s, int target, const double *const *est_cha
 
 /* The same for estimate e of the view est (in memory or streamed, the
  * references' channel count and length): SB_EINVAL otherwise, and the
- * errors of a streamed view's reader. */
+ * errors of a streamed view's reader.  sb_sisdr_eval_views with n = 1. */
 sb_err sb_sisdr_eval_view(const sb_sisdr *s, int target, const sb_sources *est, int e,
                           sb_si_values *stacked, sb_si_values *per_chan);
+
+/* A batch of n >= 1 pairs: estimate est_idx[i] of the view est (in memory
+ * or streamed, the references' channel count and length) against
+ * reference target[i], i < n; pairs may repeat a target or an estimate.
+ * stacked[i] (n entries) and per_chan[i * n_chan + c] (n * ref->n_chan
+ * entries) may each be NULL.  Three passes over the samples whatever n is
+ * (the estimates' means with zero_mean, the cross products, the
+ * residuals), each reading every reference once per chunk for all pairs,
+ * instead of three per pair.  Every value equals that of
+ * sb_sisdr_eval_view(s, target[i], est, est_idx[i], ...) bit for bit (the
+ * same sums in the same order).  Memory: O(n (J + 1) n_chan) doubles per
+ * 4096-sample chunk of the track, and per thread n_chan (J + n) chunks of
+ * a streamed view.  Thread-safe: concurrent calls on one sb_sisdr are
+ * allowed.  SB_EINVAL (s, target, est_idx or est NULL, n < 1, a target or
+ * an estimate index out of range, est of another channel count or
+ * length), SB_ENOMEM, and the errors of a streamed view's reader; the
+ * outputs are then unspecified. */
+sb_err sb_sisdr_eval_views(const sb_sisdr *s, int n, const int *target, const sb_sources *est,
+                           const int *est_idx, sb_si_values *stacked, sb_si_values *per_chan);
 
 /* Stacked SI-SDR of every estimate of est against every reference:
  * si_sdr[j * est->n_src + e] for reference j and estimate e (the score
  * matrix of PIT).  est must have the references' channel count and length
  * (SB_EINVAL otherwise).  A one-source est (a mixture) gives the baseline
- * of SI-SDR improvements.  Thread-safe.  SB_EINVAL, SB_ENOMEM, and the
+ * of SI-SDR improvements.  Three passes for all estimates (the means, the
+ * cross products of sb_sisdr_eval_views, the error energies).
+ * Thread-safe.  SB_EINVAL (also NULL s, est or si_sdr), SB_ENOMEM, and the
  * errors of a streamed view's reader. */
 sb_err sb_sisdr_matrix(const sb_sisdr *s, const sb_sources *est, double *si_sdr);
 

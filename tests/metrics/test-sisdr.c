@@ -13,7 +13,9 @@
  *    removed first for zero_mean; the Le Roux et al. 2019 definitions;
  *  - hand-derived values on tiny signals;
  *  - regression pins of the current implementation, looked up by label in
- *    tests/metrics/test-sisdr.pins (tests/tap.h: tap_pin).
+ *    tests/metrics/test-sisdr.pins (tests/tap.h: tap_pin);
+ *  - the batched sb_sisdr_eval_views against single sb_sisdr_eval_view
+ *    calls, bit for bit (memcmp), in memory and streamed.
  */
 #include <config.h>
 
@@ -64,6 +66,49 @@ static const struct {
 static const char *const cases[] = {"length_mismatch", "music3_silence_nan", "music4_stereo_44k1",
                                     "short_0p8s_22k", "speech2_16k_swapped"};
 
+/* sb_sisdr_eval_views of n pairs against n single sb_sisdr_eval_view
+ * calls: 1 when every stacked and per-channel value is bit-identical. */
+static int batch_matches(const sb_sisdr *s, int n, const int *target, const sb_sources *est, const int *est_idx)
+{
+  int C = est->n_chan, same = 1;
+  sb_si_values *st = calloc((size_t)n, sizeof *st), *pc = calloc((size_t)n * (size_t)C, sizeof *pc);
+  sb_si_values one, one_pc[8];
+  if (!st || !pc || C > 8 || sb_sisdr_eval_views(s, n, target, est, est_idx, st, pc) != SB_OK)
+    same = 0;
+  for (int i = 0; i < n && same; i++)
+    same = sb_sisdr_eval_view(s, target[i], est, est_idx[i], &one, one_pc) == SB_OK &&
+           memcmp(&one, &st[i], sizeof one) == 0 && memcmp(one_pc, pc + (size_t)i * (size_t)C, (size_t)C * sizeof *pc) == 0;
+  free(st);
+  free(pc);
+  return same;
+}
+
+/* The batched call on the matched pairs (j, j) and on every pair of a
+ * case, raw and zero-mean. */
+static void check_batch(const char *name, const refcase *c, const sb_sisdr *raw, const sb_sisdr *zm)
+{
+  int n = c->n_src, nn = n * n;
+  int *target = malloc((size_t)nn * sizeof *target), *est = malloc((size_t)nn * sizeof *est);
+  if (!tap_ok(target && est, "%s: batch allocation", name))
+    goto done;
+  for (int p = 0; p < nn; p++) {
+    target[p] = p < n ? p : p / n;
+    est[p] = p < n ? p : p % n;
+  }
+  tap_ok(batch_matches(raw, n, target, &c->est, est), "%s: batch of the %d matched pairs == single calls, bit for bit", name, n);
+  tap_ok(batch_matches(zm, n, target, &c->est, est), "%s: zero-mean batch of the %d matched pairs == single calls", name, n);
+  for (int p = 0; p < nn; p++) {
+    target[p] = p / n;
+    est[p] = p % n;
+  }
+  tap_ok(batch_matches(raw, nn, target, &c->est, est) && batch_matches(zm, nn, target, &c->est, est),
+         "%s: batch of all %d pairs (raw, zero-mean) == single calls", name, nn);
+
+done:
+  free(target);
+  free(est);
+}
+
 static void check_case(const char *name)
 {
   refcase *c = NULL;
@@ -99,6 +144,7 @@ static void check_case(const char *name)
       }
     }
   }
+  check_batch(name, c, raw, zm);
   /* The PIT score matrix: its diagonal is the stacked SI-SDR. */
   tap_ok(sb_sisdr_matrix(raw, &c->est, mat) == SB_OK, "%s: SI-SDR matrix", name);
   for (int j = 0; j < c->n_src; j++) {
@@ -228,6 +274,23 @@ static void test_hand(void)
   tap_ok(sb_sisdr_new(NULL, 0, &s) == SB_EINVAL, "NULL references: SB_EINVAL");
 }
 
+/* Fills buf (2 * n_chan_total * T doubles) with seeded uniform noise in
+ * [-centre, 1 - centre) and points rp and ep (n_chan_total channels each)
+ * at its two halves. */
+static void seeded_noise(double *buf, uint64_t seed, double centre, int n_chan_total, int64_t T, const double **rp,
+                         const double **ep)
+{
+  uint64_t state = seed;
+  for (size_t i = 0; i < (size_t)2 * (size_t)n_chan_total * (size_t)T; i++) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    buf[i] = (double)(state >> 11) / 9007199254740992.0 - centre;
+  }
+  for (int i = 0; i < n_chan_total; i++) {
+    rp[i] = buf + (size_t)i * (size_t)T;
+    ep[i] = buf + (size_t)(n_chan_total + i) * (size_t)T;
+  }
+}
+
 /* Matrix shape checks and thread-count independence on seeded noise. */
 static void test_threads(void)
 {
@@ -238,19 +301,12 @@ static void test_threads(void)
   sb_sisdr *s = NULL;
   sb_si_values a, b, pa[C], pb[C];
   double m1[J * J], m2[J * J];
-  uint64_t seed = 7777u, state = seed;
+  uint64_t seed = 7777u;
 
   if (!tap_ok(buf != NULL, "allocation"))
     return;
   tap_diag("seed %llu", (unsigned long long)seed);
-  for (size_t i = 0; i < (size_t)2 * J * C * T; i++) {
-    state = state * 6364136223846793005ull + 1442695040888963407ull;
-    buf[i] = (double)(state >> 11) / 9007199254740992.0 - 0.5;
-  }
-  for (int i = 0; i < J * C; i++) {
-    rp[i] = buf + (size_t)i * T;
-    ep[i] = buf + (size_t)(J * C + i) * T;
-  }
+  seeded_noise(buf, seed, 0.5, J * C, T, rp, ep);
   sb_sisdr_new(&ref, 1, &s);
 #ifdef _OPENMP
   omp_set_num_threads(1);
@@ -274,6 +330,74 @@ static void test_threads(void)
   free(buf);
 }
 
+/* The batched call on seeded noise with a silent reference (its pairs are
+ * NaN), in memory and through streamed views, raw and zero-mean, and its
+ * argument checks. */
+static void test_batch(void)
+{
+  enum { T = 3 * 4096 + 1234, J = 3, C = 2, N = 5 };
+  double *buf = malloc((size_t)2 * J * C * T * sizeof *buf);
+  const double *rp[J * C], *ep[J * C];
+  sb_sources ref = {J, C, T, 16000, rp, NULL, NULL}, est = {J, C, T, 16000, ep, NULL, NULL};
+  refcase_stream rctx, ectx;
+  sb_sources ref_s = refcase_stream_view(&ref, &rctx), est_s = refcase_stream_view(&est, &ectx);
+  int target[N] = {2, 0, 1, 0, 2}, idx[N] = {1, 2, 0, 2, 2}, bad[N] = {0, 1, 2, 3, 0};
+  sb_si_values mem[N], str[N], pc[N * C];
+  double m_mem[J * J], m_str[J * J];
+
+  if (!tap_ok(buf != NULL, "batch: allocation"))
+    return;
+  seeded_noise(buf, 4242u, 0.25, J * C, T, rp, ep); /* mean 0.25: zero_mean changes the values */
+  memset(buf + (size_t)2 * C * T, 0, (size_t)C * T * sizeof *buf); /* reference 2: silent */
+  for (int z = 0; z < 2; z++) {
+    const char *zs = z ? "zero-mean" : "raw";
+    sb_sisdr *s = NULL, *ss = NULL;
+    if (!tap_ok(sb_sisdr_new(&ref, z, &s) == SB_OK && sb_sisdr_new(&ref_s, z, &ss) == SB_OK, "batch %s: sb_sisdr_new", zs))
+      goto next;
+    tap_ok(batch_matches(s, N, target, &est, idx), "batch %s, in memory: == %d single calls, bit for bit", zs, N);
+    tap_ok(batch_matches(ss, N, target, &est_s, idx), "batch %s, streamed: == %d single calls, bit for bit", zs, N);
+    tap_ok(sb_sisdr_eval_views(s, N, target, &est, idx, mem, pc) == SB_OK &&
+             sb_sisdr_eval_views(ss, N, target, &est_s, idx, str, NULL) == SB_OK && memcmp(mem, str, sizeof mem) == 0,
+           "batch %s: streamed == in memory, bit for bit", zs);
+    tap_ok(isnan(mem[0].si_sdr) && isnan(mem[0].si_sir) && isnan(mem[4].sd_sdr) && isnan(pc[0].si_sar) &&
+             isfinite(mem[1].si_sdr) && isfinite(pc[2].si_sdr),
+           "batch %s: the pairs of the silent reference are NaN, the others finite", zs);
+    tap_ok(sb_sisdr_eval_views(s, 1, target + 1, &est, idx + 1, str, NULL) == SB_OK &&
+             memcmp(&str[0], &mem[1], sizeof str[0]) == 0,
+           "batch %s: a pair gives the same values in a batch of 1 and of %d", zs, N);
+    tap_ok(sb_sisdr_matrix(s, &est, m_mem) == SB_OK && sb_sisdr_matrix(ss, &est_s, m_str) == SB_OK &&
+             memcmp(m_mem, m_str, sizeof m_mem) == 0 && isnan(m_mem[2 * J + 1]) && isfinite(m_mem[0]),
+           "matrix %s: streamed == in memory, bit for bit; the silent reference's row is NaN", zs);
+  next:
+    sb_sisdr_free(&s);
+    sb_sisdr_free(&ss);
+  }
+
+  {
+    sb_sisdr *s = NULL;
+    sb_sources mono = est;
+    sb_sisdr_new(&ref, 0, &s);
+    mono.n_chan = 1;
+    tap_ok(sb_sisdr_eval_views(s, 0, target, &est, idx, mem, NULL) == SB_EINVAL &&
+             sb_sisdr_eval_views(s, -1, target, &est, idx, mem, NULL) == SB_EINVAL,
+           "batch: n < 1: SB_EINVAL");
+    tap_ok(sb_sisdr_eval_views(NULL, N, target, &est, idx, mem, NULL) == SB_EINVAL &&
+             sb_sisdr_eval_views(s, N, NULL, &est, idx, mem, NULL) == SB_EINVAL &&
+             sb_sisdr_eval_views(s, N, target, NULL, idx, mem, NULL) == SB_EINVAL &&
+             sb_sisdr_eval_views(s, N, target, &est, NULL, mem, NULL) == SB_EINVAL,
+           "batch: NULL s, target, est or est_idx: SB_EINVAL");
+    tap_ok(sb_sisdr_eval_views(s, N, bad, &est, idx, mem, NULL) == SB_EINVAL, "batch: target %d of %d references: SB_EINVAL", bad[3], J);
+    bad[3] = -1;
+    tap_ok(sb_sisdr_eval_views(s, N, bad, &est, idx, mem, NULL) == SB_EINVAL, "batch: negative target: SB_EINVAL");
+    tap_ok(sb_sisdr_eval_views(s, N, target, &est, bad, mem, NULL) == SB_EINVAL &&
+             sb_sisdr_eval_views(s, 3, target, &est, (const int[]){0, 1, 3}, mem, NULL) == SB_EINVAL,
+           "batch: estimate index out of range: SB_EINVAL");
+    tap_ok(sb_sisdr_eval_views(s, N, target, &mono, idx, mem, NULL) == SB_EINVAL, "batch: channel mismatch: SB_EINVAL");
+    sb_sisdr_free(&s);
+  }
+  free(buf);
+}
+
 int main(void)
 {
   tap_pins_load("metrics/test-sisdr.pins");
@@ -282,5 +406,6 @@ int main(void)
     check_case(cases[i]);
   test_hand();
   test_threads();
+  test_batch();
   return tap_done();
 }
